@@ -1,0 +1,132 @@
+"""The patient record and its rules."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from domain.clock import today, utcnow
+from domain.errors import DomainError
+from domain.text import age_on, name_key, phone_digits
+
+SEXES = ("female", "male", "other", "unknown")
+STATUSES = ("active", "moved", "deceased")
+RISK_TIERS = ("low", "rising", "high", "complex")
+
+
+@dataclasses.dataclass(eq=False)
+class Patient:
+    practice_id: int
+    mrn: str
+    family: str
+    given: str
+    birth_date: dt.date
+    sex: str = "unknown"
+    phone: str = ""
+    phone_alt: str = ""
+    address_line: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    language: str = "English"
+    payer_id: int | None = None
+    member_id: str = ""
+    pcp_id: int | None = None
+    risk_tier: str = "low"
+    risk_override: str | None = None
+    risk_override_reason: str = ""
+    consent_date: dt.date | None = None
+    consent_by: str = ""
+    status: str = "active"
+    deceased_date: dt.date | None = None
+    attributed_from: dt.date | None = None
+    attributed_to: dt.date | None = None
+    family_key: str = ""
+    given_key: str = ""
+    phone_key: str = ""
+    entered_in_error: bool = False
+    id: int | None = None
+    created_at: dt.datetime = dataclasses.field(default_factory=utcnow)
+    updated_at: dt.datetime = dataclasses.field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        self.refresh_search_keys()
+
+    def refresh_search_keys(self) -> None:
+        self.family_key = name_key(self.family)
+        self.given_key = name_key(self.given)
+        self.phone_key = phone_digits(self.phone)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family}, {self.given}"
+
+    @property
+    def effective_risk_tier(self) -> str:
+        return self.risk_override or self.risk_tier
+
+    def age(self, on: dt.date | None = None) -> int:
+        return age_on(self.birth_date, on or today())
+
+    def validate(self, *, on: dt.date | None = None) -> None:
+        if not (self.mrn or "").strip():
+            raise DomainError("A patient needs an MRN.")
+        if not (self.family or "").strip():
+            raise DomainError("A patient needs a family name.")
+        if self.birth_date is None:
+            raise DomainError("A patient needs a birth date.")
+        if self.birth_date > (on or today()):
+            raise DomainError(f"Birth date {self.birth_date.isoformat()} is in the future.")
+        if self.birth_date.year < 1880:
+            raise DomainError(f"Birth date {self.birth_date.isoformat()} is not plausible.")
+        if self.sex not in SEXES:
+            raise DomainError(f"Sex must be one of {', '.join(SEXES)}; got {self.sex!r}.")
+        if self.status not in STATUSES:
+            raise DomainError(f"Status must be one of {', '.join(STATUSES)}; got {self.status!r}.")
+        if self.status == "deceased" and self.deceased_date and self.deceased_date < self.birth_date:
+            raise DomainError("Date of death is before the birth date.")
+        if self.risk_tier not in RISK_TIERS:
+            raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
+        if self.risk_override is not None:
+            if self.risk_override not in RISK_TIERS:
+                raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
+            if not self.risk_override_reason.strip():
+                raise DomainError("Overriding the risk tier needs a reason.")
+        if self.consent_date and not self.consent_by.strip():
+            raise DomainError("Consent for care management must say who recorded it.")
+        if self.attributed_from and self.attributed_to and self.attributed_to < self.attributed_from:
+            raise DomainError("Attribution ends before it starts.")
+        self.refresh_search_keys()
+
+    def override_risk(self, tier: str, reason: str) -> None:
+        if tier not in RISK_TIERS:
+            raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
+        if not reason.strip():
+            raise DomainError("Overriding the risk tier needs a reason.")
+        self.risk_override, self.risk_override_reason = tier, reason.strip()
+
+
+def ensure_unique_mrns(patients: list[Patient]) -> None:
+    """MRN is unique per practice: raise naming the first repeat."""
+    seen: set[tuple[int, str]] = set()
+    for p in patients:
+        key = (p.practice_id, p.mrn.strip().upper())
+        if key in seen:
+            raise DomainError(f"MRN {p.mrn} appears twice in practice {p.practice_id}.")
+        seen.add(key)
+
+
+def compute_risk_tier(chronic_conditions: int, ed_visits_12m: int, admissions_12m: int) -> str:
+    """Risk tier from conditions and utilisation (the override, when set, wins).
+
+    complex: 4+ chronic conditions with an admission, or 3+ admissions
+    high:    3+ chronic conditions, or any admission, or 3+ ED visits
+    rising:  2 chronic conditions or an ED visit
+    low:     otherwise
+    """
+    if admissions_12m >= 3 or (chronic_conditions >= 4 and admissions_12m >= 1):
+        return "complex"
+    if chronic_conditions >= 3 or admissions_12m >= 1 or ed_visits_12m >= 3:
+        return "high"
+    if chronic_conditions >= 2 or ed_visits_12m >= 1:
+        return "rising"
+    return "low"

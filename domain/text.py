@@ -1,0 +1,66 @@
+"""Normalising what people type: names, phone numbers, birth dates."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+
+def name_key(text: str) -> str:
+    """Upper-case, accents and punctuation removed: the form names are searched in."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^A-Z0-9 ]", "", plain.upper()).strip()
+
+
+def phone_digits(text: str) -> str:
+    """Digits only, without a leading US country code."""
+    digits = re.sub(r"\D", "", text or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("m", "d", "y")),
+    (re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$"), ("m", "d", "y")),
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("m", "d", "y")),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), ("m", "d", "yy")),
+    (re.compile(r"^(\d{2})(\d{2})(\d{4})$"), ("m", "d", "y")),
+)
+
+
+def parse_typed_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A birth date as people type it (US order): 1957-03-04, 3/4/1957, 03041957, 3/4/57.
+
+    Two-digit years are read as the most recent past year ending in those digits.
+    Returns None when the text is not a date.
+    """
+    text = (text or "").strip()
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups()))
+        if "yy" in parts:
+            ref = today or dt.date.today()
+            year = 2000 + int(parts["yy"])
+            if year > ref.year:
+                year -= 100
+        else:
+            year = int(parts["y"])
+        try:
+            return dt.date(year, int(parts["m"]), int(parts["d"]))
+        except ValueError:
+            return None
+    return None
+
+
+def age_on(birth_date: dt.date, on: dt.date) -> int:
+    """Completed years on ``on``; a 29 February birthday counts on 1 March in common years
+    (as CQL's AgeInYearsAt does: the birthday has not come until the calendar passes it)."""
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years

@@ -1,0 +1,61 @@
+"""Carepod: the one place that wires database, services and windows together.
+
+    python main.py [--db PATH_OR_URL]                 open the app (the default)
+    python main.py demo --db PATH --practices N --patients N --seed S
+    python main.py import --db PATH [--practice CODE] [--dry-run] FILE_OR_DIR...
+    python main.py evaluate-measure --measure CMS125 --period-start ... --period-end ...
+    python main.py recompute --db PATH [--measure CMS125] [--period-start ... --period-end ...]
+
+Each subcommand lives in its own module (``COMMANDS``) with ``add_arguments(parser)``
+and ``run(args) -> int``; they are imported only when used so the app starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "gui": ("ui.app", "Open the Carepod window (the default)."),
+    "demo": ("storage.demo.command", "Create a deterministic synthetic demo pod."),
+    "import": ("storage.importers.command", "Import FHIR bundles, NDJSON files or CSV panels."),
+    "evaluate-measure": ("storage.measures.command_evaluate",
+                         "Evaluate an eCQM and print FHIR MeasureReport JSON."),
+    "recompute": ("storage.measures.command_recompute", "Recompute gaps in care for the pod."),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carepod", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="database file or SQLAlchemy URL (default: the user data directory)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS if name == "gui" else
+                                    "database file or SQLAlchemy URL")
+        command_parser.set_defaults(module_name=module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command whose module is not installed
+            command_parser.set_defaults(missing=str(exc))
+            continue
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(command_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "sub_db", None):
+        args.db = args.sub_db
+    if args.command is None:
+        args.command, args.module_name = "gui", COMMANDS["gui"][0]
+    if getattr(args, "missing", None):
+        parser.error(f"{args.command} is not available: {args.missing}")
+    module = importlib.import_module(args.module_name)
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

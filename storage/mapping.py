@@ -1,0 +1,66 @@
+"""Imperative mapping of the domain's plain dataclasses onto the tables (Cosmic Python)."""
+from __future__ import annotations
+
+from sqlalchemy.orm import registry, relationship
+
+from domain.calls import AfterHoursCall
+from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
+from domain.facts import ClinicalFact, Coding, Component
+from domain.gaps import GapOverride
+from domain.medication_review import DrugTherapyProblem, MedicationReview, ReviewedMedication
+from domain.outreach import OutreachAttempt
+from domain.patient import Patient
+from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
+from domain.referral import Referral, ReferralEvent
+from domain.time_entry import TimeEntry
+from storage import schema as t
+
+mapper_registry = registry(metadata=t.metadata)
+_started = False
+
+
+def start_mappers() -> None:
+    """Map every domain record once per process."""
+    global _started
+    if _started:
+        return
+    _started = True
+    m = mapper_registry.map_imperatively
+    m(Practice, t.practice)
+    m(Clinician, t.clinician)
+    m(OnCallSlot, t.on_call_slot)
+    m(StaffMember, t.staff_member)
+    m(Payer, t.payer)
+    m(Patient, t.patient)
+    m(Coding, t.fact_coding)
+    m(Component, t.fact_component)
+    m(ClinicalFact, t.clinical_fact, properties={
+        "codings": relationship(Coding, cascade="all, delete-orphan", order_by=t.fact_coding.c.id),
+        "components": relationship(Component, cascade="all, delete-orphan",
+                                   order_by=t.fact_component.c.id),
+    }, exclude_properties=["resource_json"])
+    m(ReferralEvent, t.referral_event)
+    m(Referral, t.referral, properties={
+        "events": relationship(ReferralEvent, cascade="all, delete-orphan",
+                               order_by=(t.referral_event.c.at, t.referral_event.c.id)),
+    })
+    m(AfterHoursCall, t.after_hours_call)
+    m(ReviewedMedication, t.reviewed_medication)
+    m(DrugTherapyProblem, t.drug_therapy_problem)
+    m(MedicationReview, t.medication_review, properties={
+        "medications": relationship(ReviewedMedication, cascade="all, delete-orphan",
+                                    order_by=t.reviewed_medication.c.id),
+        "problems": relationship(DrugTherapyProblem, cascade="all, delete-orphan",
+                                 order_by=t.drug_therapy_problem.c.id),
+    })
+    m(OutreachAttempt, t.outreach_attempt)
+    m(CareGoal, t.care_goal)
+    m(CareIntervention, t.care_intervention)
+    m(CarePlan, t.care_plan, properties={
+        "goals": relationship(CareGoal, cascade="all, delete-orphan", order_by=t.care_goal.c.id),
+        "interventions": relationship(CareIntervention, cascade="all, delete-orphan",
+                                      order_by=t.care_intervention.c.id),
+    })
+    m(Task, t.task)
+    m(TimeEntry, t.time_entry)
+    m(GapOverride, t.gap_override)

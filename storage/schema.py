@@ -1,0 +1,496 @@
+"""Every table of Carepod, in SQLAlchemy Core.
+
+The domain classes are plain dataclasses; :mod:`storage.mapping` maps them onto
+these tables imperatively (as Cosmic Python does), and bulk paths (demo
+generator, importers, the measure engine) use the tables directly.
+Datetimes are naive UTC. Dates are calendar dates.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+Id = sa.Integer
+
+
+def _pk() -> sa.Column:
+    return sa.Column("id", Id, primary_key=True)
+
+
+def _fk(name: str, target: str, *, nullable: bool = False, ondelete: str | None = None) -> sa.Column:
+    return sa.Column(name, Id, sa.ForeignKey(target, ondelete=ondelete), nullable=nullable)
+
+
+def _text(name: str, *, nullable: bool = False, default: str = "") -> sa.Column:
+    return sa.Column(name, sa.String, nullable=nullable, default=default, server_default=default)
+
+
+def _flag(name: str, default: bool = False) -> sa.Column:
+    return sa.Column(name, sa.Boolean, nullable=False, default=default,
+                     server_default=sa.text("1" if default else "0"))
+
+
+def _created() -> sa.Column:
+    return sa.Column("created_at", sa.DateTime, nullable=False, server_default=sa.func.current_timestamp())
+
+
+# --- the pod ----------------------------------------------------------------
+
+practice = sa.Table(
+    "practice", metadata, _pk(),
+    sa.Column("code", sa.String(16), nullable=False, unique=True),
+    sa.Column("name", sa.String, nullable=False),
+    _text("address"), _text("phone"), _text("tin"), _text("npi"),
+    _text("after_hours_instructions"),
+    _flag("active", True), _created(),
+)
+
+clinician = sa.Table(
+    "clinician", metadata, _pk(),
+    _fk("practice_id", "practice.id", nullable=True),
+    sa.Column("family", sa.String, nullable=False), _text("given"),
+    _text("npi"), _text("credentials"), _flag("active", True),
+    sa.Index("ix_clinician_npi", "npi"),
+)
+
+on_call_slot = sa.Table(
+    "on_call_slot", metadata, _pk(),
+    _fk("practice_id", "practice.id"), _fk("clinician_id", "clinician.id"),
+    sa.Column("starts_at", sa.DateTime, nullable=False),
+    sa.Column("ends_at", sa.DateTime, nullable=False),
+    sa.Index("ix_on_call_practice_start", "practice_id", "starts_at"),
+)
+
+staff_member = sa.Table(
+    "staff_member", metadata, _pk(),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    sa.Column("roles", sa.String, nullable=False), _text("email"), _flag("active", True),
+)
+
+staff_practice = sa.Table(
+    "staff_practice", metadata,
+    sa.Column("staff_id", Id, sa.ForeignKey("staff_member.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("practice_id", Id, sa.ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
+)
+
+payer = sa.Table(
+    "payer", metadata, _pk(),
+    sa.Column("code", sa.String, nullable=False, unique=True),
+    sa.Column("name", sa.String, nullable=False), _text("kind"),
+)
+
+# --- patients and their facts -------------------------------------------------
+
+patient = sa.Table(
+    "patient", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("mrn", sa.String, nullable=False),
+    sa.Column("family", sa.String, nullable=False), _text("given"),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    _text("sex"), _text("phone"), _text("phone_alt"),
+    _text("address_line"), _text("city"), _text("state"), _text("postal_code"),
+    _text("language"),
+    _fk("payer_id", "payer.id", nullable=True), _text("member_id"),
+    _fk("pcp_id", "clinician.id", nullable=True),
+    sa.Column("risk_tier", sa.String, nullable=False, server_default="low"),
+    sa.Column("risk_override", sa.String, nullable=True), _text("risk_override_reason"),
+    sa.Column("consent_date", sa.Date, nullable=True), _text("consent_by"),
+    sa.Column("status", sa.String, nullable=False, server_default="active"),
+    sa.Column("deceased_date", sa.Date, nullable=True),
+    sa.Column("attributed_from", sa.Date, nullable=True),
+    sa.Column("attributed_to", sa.Date, nullable=True),
+    # search keys: upper-case, accent-free names and phone digits (domain.text)
+    _text("family_key"), _text("given_key"), _text("phone_key"),
+    _flag("entered_in_error"),
+    _created(),
+    sa.Column("updated_at", sa.DateTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.UniqueConstraint("practice_id", "mrn", name="uq_patient_practice_mrn"),
+    sa.Index("ix_patient_name", "family_key", "given_key"),
+    sa.Index("ix_patient_given", "given_key"),
+    sa.Index("ix_patient_mrn", "mrn"),
+    sa.Index("ix_patient_birth", "birth_date"),
+    sa.Index("ix_patient_phone", "phone_key"),
+    sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
+)
+
+clinical_fact = sa.Table(
+    "clinical_fact", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("kind", sa.String, nullable=False),
+    # the first coding of the fact's code, for display; every coding is in fact_coding
+    _text("code_system"), _text("code"), _text("display"),
+    _text("status"), _text("clinical_status"), _text("verification_status"),
+    _text("intent"), _text("category"),
+    sa.Column("start_at", sa.DateTime, nullable=True),
+    sa.Column("end_at", sa.DateTime, nullable=True),
+    _text("start_raw"), _text("end_raw"),
+    sa.Column("recorded_at", sa.DateTime, nullable=True),
+    sa.Column("value_num", sa.Float, nullable=True), _text("value_unit"),
+    _text("value_system"), _text("value_code"), _text("value_text"),
+    _flag("not_done"),
+    _text("encounter_class"), _text("discharge_code"),
+    sa.Column("encounter_fact_id", Id, sa.ForeignKey("clinical_fact.id"), nullable=True),
+    # source + resource type + resource id of an imported fact; NULL when entered here
+    sa.Column("source_key", sa.String, nullable=True, unique=True),
+    sa.Column("resource_json", sa.Text, nullable=True),
+    _flag("entered_in_error"),
+    _created(),
+    sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
+    sa.Index("ix_fact_code", "code_system", "code"),
+    sa.Index("ix_fact_kind_start", "kind", "start_at"),
+)
+
+fact_coding = sa.Table(
+    "fact_coding", metadata, _pk(),
+    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String, nullable=False, server_default="code"),
+    sa.Column("system", sa.String, nullable=False),
+    sa.Column("code", sa.String, nullable=False),
+    _text("display"),
+    sa.Index("ix_fact_coding_code", "system", "code", "fact_id"),
+    sa.Index("ix_fact_coding_fact", "fact_id"),
+)
+
+fact_component = sa.Table(
+    "fact_component", metadata, _pk(),
+    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("system", sa.String, nullable=False),
+    sa.Column("code", sa.String, nullable=False), _text("display"),
+    sa.Column("value_num", sa.Float, nullable=True), _text("value_unit"), _text("value_code"),
+    sa.Index("ix_fact_component_fact", "fact_id"),
+)
+
+# --- workflow records ---------------------------------------------------------
+
+referral = sa.Table(
+    "referral", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    _fk("clinician_id", "clinician.id", nullable=True),
+    sa.Column("specialty", sa.String, nullable=False), _text("specialist"),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("urgency", sa.String, nullable=False, server_default="routine"),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("state_since", sa.DateTime, nullable=False),
+    sa.Column("ordered_at", sa.DateTime, nullable=False),
+    sa.Column("appointment_at", sa.DateTime, nullable=True),
+    sa.Column("source_key", sa.String, nullable=True, unique=True),
+    _flag("entered_in_error"),
+    sa.Index("ix_referral_patient", "patient_id"),
+    sa.Index("ix_referral_state", "state", "state_since"),
+)
+
+referral_event = sa.Table(
+    "referral_event", metadata, _pk(),
+    sa.Column("referral_id", Id, sa.ForeignKey("referral.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("from_state", sa.String, nullable=True),
+    sa.Column("to_state", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("by", sa.String, nullable=False), _text("note"),
+    sa.Index("ix_referral_event_referral", "referral_id"),
+)
+
+after_hours_call = sa.Table(
+    "after_hours_call", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    _fk("patient_id", "patient.id", nullable=True),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("caller_name", sa.String, nullable=False),
+    _text("caller_relation"), _text("caller_phone"),
+    sa.Column("called_back_at", sa.DateTime, nullable=True),
+    sa.Column("reason", sa.String, nullable=False),
+    _text("symptoms"), _text("protocol"),
+    sa.Column("disposition", sa.String, nullable=False),
+    _text("advice"),
+    _fk("escalated_to_id", "clinician.id", nullable=True),
+    sa.Column("escalated_at", sa.DateTime, nullable=True),
+    _flag("follow_up_needed"), _text("taken_by"), _text("acknowledged_by"),
+    sa.Column("acknowledged_at", sa.DateTime, nullable=True),
+    _flag("entered_in_error"),
+    sa.Index("ix_call_practice_received", "practice_id", "received_at"),
+    sa.Index("ix_call_patient", "patient_id"),
+)
+
+medication_review = sa.Table(
+    "medication_review", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("review_type", sa.String, nullable=False),
+    sa.Column("review_date", sa.Date, nullable=False),
+    sa.Column("pharmacist", sa.String, nullable=False),
+    sa.Column("follow_up_date", sa.Date, nullable=True), _text("notes"),
+    _flag("entered_in_error"),
+    sa.Index("ix_review_patient", "patient_id"),
+    sa.Index("ix_review_date", "review_date"),
+)
+
+reviewed_medication = sa.Table(
+    "reviewed_medication", metadata, _pk(),
+    sa.Column("review_id", Id, sa.ForeignKey("medication_review.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String, nullable=False), _text("rxnorm"), _text("dose"),
+    sa.Column("action", sa.String, nullable=False, server_default="continue"), _text("note"),
+    sa.Index("ix_reviewed_medication_review", "review_id"),
+)
+
+drug_therapy_problem = sa.Table(
+    "drug_therapy_problem", metadata, _pk(),
+    sa.Column("review_id", Id, sa.ForeignKey("medication_review.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("category", sa.String, nullable=False),
+    sa.Column("description", sa.String, nullable=False),
+    _text("medication"), _text("recommendation"),
+    sa.Column("response", sa.String, nullable=False, server_default="pending"),
+    sa.Column("responded_at", sa.Date, nullable=True),
+    sa.Index("ix_dtp_review", "review_id"),
+)
+
+outreach_attempt = sa.Table(
+    "outreach_attempt", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False),
+    sa.Column("by", sa.String, nullable=False),
+    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="SET NULL"), nullable=True),
+    _fk("referral_id", "referral.id", nullable=True), _text("note"),
+    _flag("entered_in_error"),
+    sa.Index("ix_outreach_patient", "patient_id", "at"),
+)
+
+care_plan = sa.Table(
+    "care_plan", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("title", sa.String, nullable=False), _text("problems"), _text("created_by"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String, nullable=False, server_default="active"),
+    _flag("entered_in_error"),
+    sa.Index("ix_care_plan_patient", "patient_id"),
+)
+
+care_goal = sa.Table(
+    "care_goal", metadata, _pk(),
+    sa.Column("care_plan_id", Id, sa.ForeignKey("care_plan.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("description", sa.String, nullable=False), _text("target"),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("status", sa.String, nullable=False, server_default="active"), _text("problem"),
+    sa.Index("ix_care_goal_plan", "care_plan_id"),
+)
+
+care_intervention = sa.Table(
+    "care_intervention", metadata, _pk(),
+    sa.Column("care_plan_id", Id, sa.ForeignKey("care_plan.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False, server_default="planned"),
+    _text("goal_description"),
+    sa.Index("ix_care_intervention_plan", "care_plan_id"),
+)
+
+task = sa.Table(
+    "task", metadata, _pk(),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("assignee", sa.String, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    _fk("practice_id", "practice.id", nullable=True),
+    _fk("patient_id", "patient.id", nullable=True),
+    sa.Column("status", sa.String, nullable=False, server_default="open"),
+    sa.Column("priority", sa.String, nullable=False, server_default="normal"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("completed_at", sa.DateTime, nullable=True),
+    _flag("entered_in_error"),
+    sa.Index("ix_task_assignee_status", "assignee", "status", "due_date"),
+    sa.Index("ix_task_patient", "patient_id"),
+)
+
+time_entry = sa.Table(
+    "time_entry", metadata, _pk(),
+    sa.Column("staff", sa.String, nullable=False),
+    _fk("patient_id", "patient.id"),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("activity", sa.String, nullable=False),
+    sa.Column("entry_date", sa.Date, nullable=False), _text("note"),
+    _flag("entered_in_error"),
+    sa.Index("ix_time_patient_date", "patient_id", "entry_date"),
+    sa.Index("ix_time_staff_date", "staff", "entry_date"),
+)
+
+# --- history and audit ----------------------------------------------------------
+
+record_revision = sa.Table(
+    "record_revision", metadata, _pk(),
+    sa.Column("record_type", sa.String, nullable=False),
+    sa.Column("record_id", Id, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("changed_by", sa.String, nullable=False), _text("reason"),
+    sa.Column("old_values", sa.JSON, nullable=False),
+    sa.Column("new_values", sa.JSON, nullable=False),
+    sa.Index("ix_revision_record", "record_type", "record_id"),
+)
+
+audit_event = sa.Table(
+    "audit_event", metadata, _pk(),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("record_type", sa.String, nullable=False),
+    sa.Column("record_id", Id, nullable=True),
+    sa.Column("patient_id", Id, nullable=True), _text("detail"),
+    sa.Index("ix_audit_patient", "patient_id", "at"),
+    sa.Index("ix_audit_at", "at"),
+)
+
+# --- import bookkeeping -------------------------------------------------------------
+
+source_record = sa.Table(
+    "source_record", metadata, _pk(),
+    sa.Column("source", sa.String, nullable=False),
+    sa.Column("resource_type", sa.String, nullable=False),
+    sa.Column("resource_id", sa.String, nullable=False),
+    sa.Column("record_table", sa.String, nullable=False),
+    sa.Column("record_id", Id, nullable=False),
+    sa.Column("content_hash", sa.String, nullable=False),
+    sa.Column("import_run_id", Id, sa.ForeignKey("import_run.id"), nullable=True),
+    sa.UniqueConstraint("source", "resource_type", "resource_id", name="uq_source_record_key"),
+    sa.Index("ix_source_record_target", "record_table", "record_id"),
+)
+
+import_run = sa.Table(
+    "import_run", metadata, _pk(),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("actor", sa.String, nullable=False), _text("practice_code"),
+    _flag("dry_run"),
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+)
+
+import_problem = sa.Table(
+    "import_problem", metadata, _pk(),
+    sa.Column("import_run_id", Id, sa.ForeignKey("import_run.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("file", sa.String, nullable=False), _text("location"),
+    _text("resource_type"), _text("resource_id"),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Index("ix_import_problem_run", "import_run_id"),
+)
+
+patient_link = sa.Table(
+    "patient_link", metadata, _pk(),
+    _fk("patient_a_id", "patient.id"), _fk("patient_b_id", "patient.id"),
+    sa.Column("score", sa.Float, nullable=False), _text("reason"),
+    sa.Column("status", sa.String, nullable=False, server_default="candidate"),
+    _text("decided_by"), sa.Column("decided_at", sa.DateTime, nullable=True),
+    sa.UniqueConstraint("patient_a_id", "patient_b_id", name="uq_patient_link_pair"),
+    sa.Index("ix_patient_link_b", "patient_b_id"),
+)
+
+# --- measures and gaps ----------------------------------------------------------------
+
+valueset = sa.Table(
+    "valueset", metadata,
+    sa.Column("oid", sa.String, primary_key=True),
+    sa.Column("url", sa.String, nullable=False), _text("name"), _text("version"),
+)
+
+valueset_code = sa.Table(
+    "valueset_code", metadata,
+    sa.Column("valueset_oid", sa.String, sa.ForeignKey("valueset.oid", ondelete="CASCADE"), primary_key=True),
+    sa.Column("system", sa.String, primary_key=True),
+    sa.Column("code", sa.String, primary_key=True),
+    _text("display"),
+    sa.Index("ix_valueset_code_code", "system", "code"),
+)
+
+measure = sa.Table(
+    "measure", metadata,
+    sa.Column("id", sa.String, primary_key=True),  # CMS125, or a payer variant's own id
+    sa.Column("version", sa.String, nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    _flag("inverse"), _flag("active", True),
+    sa.Column("definition", sa.JSON, nullable=False),
+)
+
+gap = sa.Table(
+    "gap", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("group_index", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("initial_population", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("denominator", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("denominator_exclusion", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("denominator_exception", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("numerator", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("last_outreach_at", sa.DateTime, nullable=True),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
+                        name="uq_gap_patient_measure_period"),
+    sa.Index("ix_gap_measure_state", "measure_id", "period_end", "state"),
+)
+
+gap_evidence = sa.Table(
+    "gap_evidence", metadata, _pk(),
+    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("population", sa.String, nullable=False),
+    sa.Column("rule", sa.String, nullable=False),
+    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id"), nullable=True),
+    _text("code_system"), _text("code"),
+    sa.Column("fact_date", sa.DateTime, nullable=True), _text("detail"),
+    sa.Index("ix_gap_evidence_gap", "gap_id"),
+)
+
+gap_history = sa.Table(
+    "gap_history", metadata, _pk(),
+    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("from_state", sa.String, nullable=True),
+    sa.Column("to_state", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_gap_history_gap", "gap_id"),
+)
+
+gap_override = sa.Table(
+    "gap_override", metadata, _pk(),
+    _fk("patient_id", "patient.id"),
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("by", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    _flag("entered_in_error"),
+    sa.Index("ix_gap_override_patient", "patient_id", "measure_id"),
+)
+
+quality_snapshot = sa.Table(
+    "quality_snapshot", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("numerator", sa.Integer, nullable=False),
+    sa.Column("denominator", sa.Integer, nullable=False),
+    sa.Column("rate", sa.Float, nullable=True),
+    sa.Column("rank", sa.Integer, nullable=True),
+    sa.Column("practices_ranked", sa.Integer, nullable=False),
+    sa.Column("pod_median", sa.Float, nullable=True),
+    sa.Column("pod_best", sa.Float, nullable=True),
+    sa.Column("taken_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("practice_id", "measure_id", "period_end", "month", name="uq_snapshot_key"),
+)
+
+# Audit events are written once and never changed (enforced in the database).
+AUDIT_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be changed'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
+    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be deleted'); END",
+)
