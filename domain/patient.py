@@ -70,6 +70,7 @@ class Patient:
     def validate(self, *, on: dt.date | None = None) -> None:
         if not (self.mrn or "").strip():
             raise DomainError("A patient needs an MRN.")
+        self.mrn = self.mrn.strip()
         if not (self.family or "").strip():
             raise DomainError("A patient needs a family name.")
         if self.birth_date is None:
@@ -109,9 +110,9 @@ def ensure_unique_mrns(patients: list[Patient]) -> None:
     """MRN is unique per practice: raise naming the first repeat."""
     seen: set[tuple[int, str]] = set()
     for p in patients:
-        key = (p.practice_id, p.mrn.strip().upper())
+        key = (p.practice_id, p.mrn.strip())
         if key in seen:
-            raise DomainError(f"MRN {p.mrn} appears twice in practice {p.practice_id}.")
+            raise DomainError(f"MRN {key[1]} appears twice in practice {p.practice_id}.")
         seen.add(key)
 
 
