@@ -118,6 +118,8 @@ patient = sa.Table(
     sa.Index("ix_patient_mrn", "mrn"),
     sa.Index("ix_patient_birth", "birth_date"),
     sa.Index("ix_patient_phone", "phone_key"),
+    # "last 4 digits" phone search: an expression index makes the suffix an indexed equality
+    sa.Index("ix_patient_phone_last4", sa.func.substr(sa.text("phone_key"), -4)),
     sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
 )
 
@@ -475,6 +477,8 @@ quality_snapshot = sa.Table(
     sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), nullable=False),
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
+    # a measure with several population groups (CMS138) has one rate per group
+    sa.Column("group_index", sa.Integer, nullable=False, server_default="0"),
     sa.Column("month", sa.Date, nullable=False),
     sa.Column("numerator", sa.Integer, nullable=False),
     sa.Column("denominator", sa.Integer, nullable=False),
@@ -484,7 +488,8 @@ quality_snapshot = sa.Table(
     sa.Column("pod_median", sa.Float, nullable=True),
     sa.Column("pod_best", sa.Float, nullable=True),
     sa.Column("taken_at", sa.DateTime, nullable=False),
-    sa.UniqueConstraint("practice_id", "measure_id", "period_end", "month", name="uq_snapshot_key"),
+    sa.UniqueConstraint("practice_id", "measure_id", "period_end", "group_index", "month",
+                        name="uq_snapshot_key"),
 )
 
 # Audit events are written once and never changed (enforced in the database).

@@ -1,0 +1,148 @@
+"""FHIR NDJSON import throughput, beside raw ``sqlite3.executemany`` of the same rows.
+
+    .venv/bin/python bench/bench_import.py [--patients 100000] [--keep DIR]
+
+Generates a bulk-data export (Patient.ndjson, Encounter.ndjson, Condition.ndjson,
+Observation.ndjson: per patient 1 encounter, 2 conditions, 3 observations, one of them a
+blood pressure with components), imports it into a fresh database, then inserts the very
+rows the import wrote into another fresh database with plain executemany (same indexes),
+and prints both rates in resources per second.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TABLES = ("practice", "import_run", "patient", "clinical_fact", "fact_coding", "fact_component", "source_record")
+CONDITIONS = [("44054006", "Diabetes mellitus type 2"), ("38341003", "Hypertensive disorder"),
+              ("195967001", "Asthma"), ("13645005", "COPD")]
+
+
+def generate(folder: Path, patients: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {name: open(folder / f"{name}.ndjson", "w") for name in ("Patient", "Encounter", "Condition", "Observation")}
+    count = 0
+    for n in range(patients):
+        pid = f"pt{n}"
+        files["Patient"].write(json.dumps({
+            "resourceType": "Patient", "id": pid,
+            "identifier": [{"type": {"coding": [{"code": "MR"}]}, "system": "urn:bench", "value": f"MRN{n}"}],
+            "name": [{"family": f"Family{n % 5000}", "given": [f"Given{n % 997}"]}],
+            "gender": rng.choice(("female", "male")),
+            "birthDate": f"{rng.randint(1930, 2015)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "telecom": [{"system": "phone", "value": f"555-{n % 1000:03d}-{n % 10000:04d}"}]}) + "\n")
+        day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        files["Encounter"].write(json.dumps({
+            "resourceType": "Encounter", "id": f"e{n}", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "type": [{"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99213"}]}],
+            "subject": {"reference": f"Patient/{pid}"},
+            "period": {"start": f"{day}T09:00:00Z", "end": f"{day}T09:20:00Z"}}) + "\n")
+        for k in range(2):
+            code, display = CONDITIONS[(n + k) % len(CONDITIONS)]
+            files["Condition"].write(json.dumps({
+                "resourceType": "Condition", "id": f"c{n}-{k}", "subject": {"reference": f"Patient/{pid}"},
+                "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                               "code": "active"}]},
+                "code": {"coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]},
+                "onsetDateTime": f"20{rng.randint(10, 24)}-03-04"}) + "\n")
+        files["Observation"].write(json.dumps({
+            "resourceType": "Observation", "id": f"o{n}-a1c", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4", "display": "HbA1c"}]},
+            "subject": {"reference": f"Patient/{pid}"}, "encounter": {"reference": f"Encounter/e{n}"},
+            "effectiveDateTime": f"{day}T09:10:00Z",
+            "valueQuantity": {"value": round(rng.uniform(5, 11), 1), "unit": "%"}}) + "\n")
+        files["Observation"].write(json.dumps({
+            "resourceType": "Observation", "id": f"o{n}-bp", "status": "final",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                      "code": "vital-signs"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+            "subject": {"reference": f"Patient/{pid}"}, "encounter": {"reference": f"Encounter/e{n}"},
+            "effectiveDateTime": f"{day}T09:05:00Z",
+            "component": [
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                 "valueQuantity": {"value": rng.randint(100, 170), "unit": "mmHg"}},
+                {"code": {"coding": [{"system": "http://loinc.org", "code": "8462-4"}]},
+                 "valueQuantity": {"value": rng.randint(60, 100), "unit": "mmHg"}}]}) + "\n")
+        files["Observation"].write(json.dumps({
+            "resourceType": "Observation", "id": f"o{n}-smoke", "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}]},
+            "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": day,
+            "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "8517006",
+                                                 "display": "Ex-smoker"}]}}) + "\n")
+        count += 7
+    for handle in files.values():
+        handle.close()
+    return count
+
+
+def raw_insert_seconds(source_db: Path, target_db: Path) -> float:
+    """Time plain executemany of the rows the import wrote, into a fresh migrated database."""
+    from storage.db import open_database
+
+    open_database(target_db).dispose()
+    src = sqlite3.connect(source_db)
+    rows = {table: src.execute(f"SELECT * FROM {table}").fetchall() for table in TABLES}
+    src.close()
+    dst = sqlite3.connect(target_db, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "temp_store=MEMORY",
+                   "cache_size=-65536"):
+        dst.execute(f"PRAGMA {pragma}")
+    started = time.perf_counter()
+    dst.execute("BEGIN IMMEDIATE")
+    for table in TABLES:
+        if rows[table]:
+            marks = ",".join("?" * len(rows[table][0]))
+            dst.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
+    dst.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    dst.close()
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--keep", help="folder to keep the generated files and databases in")
+    args = parser.parse_args()
+    from storage.db import open_database
+    from storage.importers.run import import_paths
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="carepod-bench-"))
+    export = work / "export"
+    t0 = time.perf_counter()
+    resources = generate(export, args.patients)
+    print(f"generated {resources:,} resources for {args.patients:,} patients in {time.perf_counter() - t0:.1f} s")
+    db = work / "import.db"
+    engine = open_database(db)
+    t0 = time.perf_counter()
+    report = import_paths(engine, [export], actor="bench")
+    import_s = time.perf_counter() - t0
+    engine.dispose()
+    assert not report.errors, report.errors[:5]
+    t0 = time.perf_counter()
+    engine = open_database(db)
+    again = import_paths(engine, [export], actor="bench")
+    reimport_s = time.perf_counter() - t0
+    engine.dispose()
+    raw_s = raw_insert_seconds(db, work / "raw.db")
+    import_rate, raw_rate = resources / import_s, resources / raw_s
+    print(f"import (parse, map, write):   {import_s:7.1f} s  {import_rate:10,.0f} resources/s")
+    print(f"raw executemany, same rows:   {raw_s:7.1f} s  {raw_rate:10,.0f} resources/s")
+    print(f"import / raw:                 {import_rate / raw_rate:7.0%}  (target >= 50%)")
+    print(f"re-import, all unchanged:     {reimport_s:7.1f} s  {resources / reimport_s:10,.0f} resources/s "
+          f"({again.total('unchanged'):,} unchanged)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

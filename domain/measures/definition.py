@@ -1,0 +1,129 @@
+"""Measure definitions as data: JSON files in ``definitions/`` (one per measure or payer
+variant, plus the shared ``library.json``), resolved into one self-contained dict.
+
+A payer variant is a file with ``"extends": "CMS125"`` and ``"override"`` holding the criteria,
+windows, sources or groups it changes (another age band, look-back or value set): no code.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from domain.errors import DomainError
+from domain.measures.populations import POPULATIONS, names_in
+
+DEFINITIONS = Path(__file__).with_name("definitions")
+LIBRARIES = ("library",)
+CRITERION_KINDS = ("age", "gender", "facts", "latest", "lowest_on_latest_day", "dose_schedule",
+                   "dates_after", "condition_before_encounter", "depression_screening",
+                   "not_done_during_encounter", "screened_near_encounter")
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DomainError(f"No measure definition {path.name}") from None
+    except json.JSONDecodeError as exc:
+        raise DomainError(f"{path.name}: not valid JSON ({exc})") from None
+
+
+def available(folder: Path = DEFINITIONS) -> list[str]:
+    """Ids of the measures defined in ``folder`` (the library excluded)."""
+    return sorted(p.stem for p in folder.glob("*.json") if p.stem not in LIBRARIES)
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("populations",):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve_refs(node, tables: dict):
+    """Replace {"$ref": name} by the named source or window."""
+    if isinstance(node, dict):
+        if set(node) == {"$ref"}:
+            name = node["$ref"]
+            for table in ("sources", "windows"):
+                if name in tables.get(table, {}):
+                    return _resolve_refs(tables[table][name], tables)
+            raise DomainError(f"Unknown reference {name!r}")
+        return {k: _resolve_refs(v, tables) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve_refs(v, tables) for v in node]
+    return node
+
+
+def load(measure_id: str, folder: Path = DEFINITIONS) -> dict:
+    """The resolved definition of one measure: its criteria, the library's, expressions,
+    status lists and groups, with every reference checked."""
+    safe = measure_id.strip()
+    if not safe or "/" in safe or "\\" in safe or safe.startswith("."):
+        raise DomainError(f"Unknown measure {measure_id!r}")
+    path = folder / f"{safe}.json"
+    if not path.exists():
+        raise DomainError(f"Unknown measure {measure_id!r}; known: {', '.join(available(folder))}")
+    raw = _read(path)
+    if "extends" in raw:
+        parent = _read(folder / f"{raw['extends']}.json")
+        raw = _merge(parent, {**raw.get("override", {}),
+                              **{k: v for k, v in raw.items() if k not in ("extends", "override")}})
+    resolved = {"criteria": {}, "expressions": {}, "statuses": {}, "sources": {}, "windows": {}}
+    for lib in raw.get("include", []):
+        library = _read(folder / f"{lib}.json")
+        for table in resolved:
+            resolved[table].update(library.get(table, {}))
+    for table in resolved:
+        resolved[table].update(raw.get(table, {}))
+    definition = {k: v for k, v in raw.items() if k not in resolved}
+    definition.update(resolved)
+    definition["criteria"] = _resolve_refs(definition["criteria"], resolved)
+    validate(definition)
+    return definition
+
+
+def validate(definition: dict) -> None:
+    for key in ("id", "title", "groups"):
+        if key not in definition:
+            raise DomainError(f"Measure definition without {key!r}")
+    for name, crit in definition["criteria"].items():
+        if crit.get("kind") not in CRITERION_KINDS:
+            raise DomainError(f"{definition['id']}: criterion {name!r} has unknown kind {crit.get('kind')!r}")
+    known = set(definition["criteria"]) | set(definition["expressions"]) | set(POPULATIONS)
+    for expr_name, expr in definition["expressions"].items():
+        missing = names_in(expr) - known
+        if missing:
+            raise DomainError(f"{definition['id']}: expression {expr_name!r} refers to unknown {sorted(missing)}")
+    for index, group in enumerate(definition["groups"]):
+        pops = group.get("populations", {})
+        if "initial-population" not in pops or "numerator" not in pops:
+            raise DomainError(f"{definition['id']}: group {index + 1} needs an initial population and a numerator")
+        for pop, expr in pops.items():
+            if pop not in POPULATIONS:
+                raise DomainError(f"{definition['id']}: unknown population {pop!r}")
+            missing = names_in(expr) - known
+            if missing:
+                raise DomainError(f"{definition['id']}: {pop} refers to unknown {sorted(missing)}")
+
+
+def valueset_oids(definition: dict) -> set[str]:
+    """Every value set a definition uses (to check they are loaded)."""
+    found: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "valuesets":
+                    found.update(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(definition["criteria"])
+    return found

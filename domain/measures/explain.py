@@ -1,0 +1,183 @@
+"""Why a patient is in, out or excluded: one gap's state and evidence in plain words.
+
+The measure engine records, per population, the fact and date that decided it
+(``gap_evidence``); this module turns that into the sentence a care manager
+reads, e.g. "Closed: Mammogram (LOINC 24606-6) on 2024-11-03 — mammography
+since 1 October two years before the period."  Plain data in, text out.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+CODE_SYSTEM_LABELS = {
+    "http://loinc.org": "LOINC",
+    "http://snomed.info/sct": "SNOMED CT",
+    "http://www.ama-assn.org/go/cpt": "CPT",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
+    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
+    "http://hl7.org/fhir/sid/cvx": "CVX",
+    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "HCPCS",
+    "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
+}
+
+# What closes each measure's gap, as missing care is said aloud ("no ... on record").
+NUMERATOR_CARE = {
+    "CMS125": "mammography",
+    "CMS130": "colorectal cancer screening",
+    "CMS124": "cervical cancer screening",
+    "CMS122": "HbA1c or GMI result of 9 % or below this period",
+    "CMS165": "blood pressure below 140/90 on the latest reading day",
+    "CMS138": "tobacco screening",
+    "CMS2": "depression screening with follow-up",
+    "CMS117": "complete set of childhood immunizations",
+}
+
+OVERRIDE_LABELS = {"exclusion": "Documented exclusion", "declined": "Patient declined"}
+
+
+@dataclasses.dataclass(frozen=True)
+class EvidenceItem:
+    """One row of gap evidence with the fact it points at (if any)."""
+
+    population: str
+    rule: str
+    code_system: str = ""
+    code: str = ""
+    fact_date: dt.datetime | dt.date | None = None
+    detail: str = ""
+    display: str = ""
+    kind: str = ""
+    value: float | None = None
+    unit: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class GapOverrideNote:
+    """A documented exclusion or "patient declined" as the screens show it."""
+
+    id: int
+    measure_id: str
+    period_start: dt.date
+    period_end: dt.date
+    kind: str
+    reason: str
+    by: str
+    at: dt.datetime
+    entered_in_error: bool = False
+
+
+def override_label(kind: str) -> str:
+    return OVERRIDE_LABELS.get(kind, kind.capitalize())
+
+
+def population_key(population: str) -> str:
+    """'denominator-exclusion', 'denominator_exclusion', 'DenominatorExclusion' → 'denominatorexclusion'."""
+    return "".join(ch for ch in (population or "").lower() if ch.isalnum())
+
+
+def code_label(code_system: str, code: str) -> str:
+    if not code:
+        return ""
+    system = CODE_SYSTEM_LABELS.get(code_system, code_system.rsplit("/", 1)[-1] if code_system else "")
+    return f"{system} {code}".strip()
+
+
+def _date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _value(item: EvidenceItem) -> str:
+    if item.value is None:
+        return ""
+    number = f"{item.value:g}"
+    return f" {number} {item.unit}".rstrip() if item.unit else f" {number}"
+
+
+def describe_evidence(item: EvidenceItem) -> str:
+    """'Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since ...'."""
+    rule = (item.rule or "").strip()
+    name = item.display.strip() or item.detail.strip() or rule or "a recorded fact"
+    text = name + _value(item)
+    code = code_label(item.code_system, item.code)
+    if code:
+        text += f" ({code})"
+    when = _date(item.fact_date)
+    if when:
+        text += f" on {when}"
+    note = next((n for n in (item.detail.strip(), rule) if n and n != name), "")
+    if note:
+        text += f" — {_lower_first(note)}"
+    return text
+
+
+def _lower_first(text: str) -> str:
+    """A rule name read inside a sentence: 'Has Hospice Services' → 'has hospice services'.
+
+    Only plain capitalised words are lowered, so acronyms (HbA1c, GMI, CT) stay as written.
+    """
+    def lower(word: str) -> str:
+        plain = len(word) > 1 and word[0].isupper() and word[1:].isalpha() and word[1:].islower()
+        return word.lower() if plain else word
+
+    words = text.split(" ")
+    title_case = sum(w[:1].isupper() for w in words) * 2 > len(words)
+    return " ".join(lower(w) for w in words) if title_case else " ".join([lower(words[0])] + words[1:])
+
+
+def _pick(evidence: list[EvidenceItem], *populations: str) -> list[EvidenceItem]:
+    wanted = {population_key(p) for p in populations}
+    return [e for e in evidence if population_key(e.population) in wanted]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,
+                period_end: dt.date | None = None, due_date: dt.date | None = None,
+                evidence: list[EvidenceItem] = (), overrides: list[GapOverrideNote] = ()) -> str:
+    """One plain sentence (or two) saying why the gap is in the state it is."""
+    evidence = list(evidence)
+    care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
+    numerator = _pick(evidence, "numerator")
+    if state == "excluded":
+        items = _pick(evidence, "denominator-exclusion", "denominator-exception")
+        text = ("Excluded: " + "; ".join(describe_evidence(e) for e in items[:2]) if items
+                else "Excluded from the measure")
+    elif state == "closed":
+        if inverse:
+            # an inverse measure is met when the patient is NOT in the numerator
+            items = [e for e in evidence if population_key(e.population) not in
+                     {"initialpopulation", "denominator", "numerator"}] or numerator
+            text = ("Closed: " + describe_evidence(items[0]) if items
+                    else f"Closed: {care}")
+        else:
+            text = ("Closed: " + "; ".join(describe_evidence(e) for e in numerator[:2]) if numerator
+                    else f"Closed: {care} on record")
+    elif state == "open":
+        if inverse and numerator and any(e.fact_date for e in numerator):
+            text = "Open: " + describe_evidence(numerator[0])
+        else:
+            text = f"Open: no {care} on record"
+        if due_date:
+            text += f"; due by {due_date.isoformat()}"
+        elif period_end:
+            text += f"; due by {period_end.isoformat()}"
+    elif state == "not_applicable":
+        text = "Not applicable: not in the measure's population (age, sex, condition or qualifying visit)"
+    else:
+        text = state.capitalize()
+    text = _sentence(text)
+    active = [o for o in overrides if not o.entered_in_error]
+    if active:
+        latest = active[0]
+        text += (f" {override_label(latest.kind)} on {_date(latest.at)} by {latest.by}: "
+                 f"{_sentence(latest.reason)}")
+    return text

@@ -1,0 +1,111 @@
+"""Bulk loading through the raw DB-API connection: rows as tuples, inserted in chunks.
+
+The demo writes millions of rows; SQLAlchemy Core's per-row processing would dominate
+the time, so rows are built as tuples in the tables' column order and values are
+stored in exactly the text forms SQLAlchemy's SQLite dialect writes (so the ORM,
+Core queries and string comparisons in SQL read them back the same way).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage import schema
+
+CHUNK_ROWS = 20_000
+
+
+def sql_datetime(value: dt.datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+    return value.isoformat(" ", "microseconds")
+
+
+def sql_date(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def to_sql(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return sql_datetime(value)
+    if isinstance(value, dt.date):
+        return sql_date(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def column_names(table: sa.Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
+def _default(column: sa.Column) -> Any:
+    if column.default is not None and column.default.is_scalar:
+        return to_sql(column.default.arg)
+    if column.nullable or column.primary_key:
+        return None
+    raise KeyError(f"{column.table.name}.{column.name} needs a value")
+
+
+class Rows:
+    """Collects the rows of one table and hands them to the loader in chunks."""
+
+    def __init__(self, loader: "Loader", table: sa.Table):
+        self.loader, self.table = loader, table
+        self.columns = column_names(table)
+        self._defaults = {c.name: c for c in table.columns}
+        self.rows: list[tuple] = []
+        self.count = 0
+        self.sql = (f'INSERT INTO "{table.name}" ({", ".join(self.columns)}) '
+                    f'VALUES ({", ".join("?" * len(self.columns))})')
+
+    def add(self, row: tuple) -> None:
+        """A tuple already in column order with SQL-ready values (the fast path)."""
+        self.rows.append(row)
+        if len(self.rows) >= CHUNK_ROWS:
+            self.flush()
+
+    def add_values(self, **values: Any) -> None:
+        """A row by column name; unnamed columns take their schema default."""
+        unknown = set(values) - set(self.columns)
+        if unknown:
+            raise KeyError(f"{self.table.name} has no column {', '.join(sorted(unknown))}")
+        self.add(tuple(
+            to_sql(values[name]) if name in values else _default(self._defaults[name])
+            for name in self.columns
+        ))
+
+    def flush(self) -> None:
+        if self.rows:
+            self.loader.cursor.executemany(self.sql, self.rows)
+            self.count += len(self.rows)
+            self.rows = []
+
+
+class Loader:
+    """One table writer per table, over one DB-API connection inside one transaction."""
+
+    def __init__(self, dbapi_connection):
+        self.cursor = dbapi_connection.cursor()
+        self.tables: dict[str, Rows] = {}
+
+    def __getitem__(self, name: str) -> Rows:
+        rows = self.tables.get(name)
+        if rows is None:
+            rows = self.tables[name] = Rows(self, schema.metadata.tables[name])
+        return rows
+
+    def flush(self) -> None:
+        for rows in self.tables.values():
+            rows.flush()
+
+    def counts(self) -> dict[str, int]:
+        return {name: rows.count + len(rows.rows) for name, rows in sorted(self.tables.items())}
+
+
+def explicit_indexes(cursor) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX sql) of every index the migrations created by name; the
+    automatic indexes of UNIQUE/PRIMARY KEY constraints (sql NULL) are not listed."""
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+    return list(cursor.fetchall())

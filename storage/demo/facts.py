@@ -1,0 +1,85 @@
+"""Writing clinical facts as rows: one ``clinical_fact`` row, every coding in
+``fact_coding``, blood-pressure components in ``fact_component``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.demo.bulk import Loader, column_names, sql_datetime
+from storage.demo.codes import Code
+from storage import schema
+from storage.demo.clock import reference_moment
+
+_REFERENCE_SQL = sql_datetime(reference_moment())
+
+FACT_COLUMNS = (
+    "id", "patient_id", "kind", "code_system", "code", "display", "status", "clinical_status",
+    "verification_status", "intent", "category", "start_at", "end_at", "start_raw", "end_raw",
+    "recorded_at", "value_num", "value_unit", "value_system", "value_code", "value_text", "not_done",
+    "encounter_class", "discharge_code", "encounter_fact_id", "source_key", "resource_json",
+    "entered_in_error", "created_at",
+)
+CODING_COLUMNS = ("id", "fact_id", "role", "system", "code", "display")
+COMPONENT_COLUMNS = ("id", "fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
+
+# The fast path builds tuples positionally: fail at import if the schema moved on.
+for _table, _columns in ((schema.clinical_fact, FACT_COLUMNS), (schema.fact_coding, CODING_COLUMNS),
+                         (schema.fact_component, COMPONENT_COLUMNS)):
+    if column_names(_table) != _columns:
+        raise RuntimeError(f"storage.demo.facts is out of date with the {_table.name} table")
+
+
+class FactSink:
+    """Pre-assigns ids so child rows (codings, components, observations of an
+    encounter) need no round trip to the database."""
+
+    def __init__(self, loader: Loader):
+        self._facts = loader["clinical_fact"]
+        self._codings = loader["fact_coding"]
+        self._components = loader["fact_component"]
+        self.last_fact_id = 0
+        self._coding_id = 0
+        self._component_id = 0
+        self.by_kind: dict[str, int] = {}
+
+    def add(self, patient_id: int, kind: str, code: Code, start: dt.datetime | None, start_raw: str, *,
+            more_codes: tuple[Code, ...] = (), role: str = "code", end: dt.datetime | None = None,
+            end_raw: str = "", status: str = "", clinical_status: str = "", verification: str = "",
+            intent: str = "", category: str = "", value_num: float | None = None, unit: str = "",
+            value: Code | None = None, value_text: str = "", encounter_class: Code | None = None,
+            discharge: Code | None = None, encounter_id: int | None = None,
+            components: tuple[tuple[Code, float, str], ...] = ()) -> int:
+        """One fact; ``code`` and ``more_codes`` are the codings of its main element
+        (``role`` says which: 'code', or 'type' for an encounter)."""
+        self.last_fact_id += 1
+        fid = self.last_fact_id
+        start_sql = sql_datetime(start) if start is not None else None
+        self._facts.add((
+            fid, patient_id, kind, code.system, code.code, code.display, status, clinical_status,
+            verification, intent, category, start_sql, sql_datetime(end) if end is not None else None,
+            start_raw, end_raw, start_sql, value_num, unit,
+            value.system if value else "", value.code if value else "", value.display if value else value_text,
+            0, encounter_class.code if encounter_class else "", discharge.code if discharge else "",
+            encounter_id, None, None, 0, start_sql or _REFERENCE_SQL,
+        ))
+        coding = self._codings.add
+        self._coding_id += 1
+        coding((self._coding_id, fid, role, code.system, code.code, code.display))
+        for extra in more_codes:
+            self._coding_id += 1
+            coding((self._coding_id, fid, role, extra.system, extra.code, extra.display))
+        if value is not None:
+            self._coding_id += 1
+            coding((self._coding_id, fid, "value", value.system, value.code, value.display))
+        if encounter_class is not None:
+            self._coding_id += 1
+            coding((self._coding_id, fid, "class", encounter_class.system, encounter_class.code,
+                    encounter_class.display))
+        if discharge is not None:
+            self._coding_id += 1
+            coding((self._coding_id, fid, "discharge", discharge.system, discharge.code, discharge.display))
+        for component, number, component_unit in components:
+            self._component_id += 1
+            self._components.add((self._component_id, fid, component.system, component.code,
+                                  component.display, number, component_unit, ""))
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        return fid

@@ -1,0 +1,197 @@
+"""Create a whole demo pod, all or nothing.
+
+The pod is written into a fresh temporary database beside the target (migrated to the
+current schema, secondary indexes dropped while loading and recreated by their
+migration-made definitions afterwards), and only a complete file is moved into place.
+A failure leaves the target untouched; a replaced database is kept beside it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import sqlite3
+import time
+from pathlib import Path
+
+from storage import schema
+from storage.demo.bulk import Loader, column_names, explicit_indexes
+from storage.demo.clinical import ChartBuilder
+from storage.demo.codes import codebook
+from storage.demo.facts import FactSink
+from storage.demo.people import PATIENT_COLUMNS, PanelBuilder
+from storage.demo.pod import build_pod
+from storage.demo.progress import Progress
+from storage.demo.workflow import WorkflowBuilder
+
+if column_names(schema.patient) != PATIENT_COLUMNS:
+    raise RuntimeError("storage.demo.people is out of date with the patient table")
+
+MAX_PRACTICES = 999  # practice codes carry a three-digit number
+MAX_PATIENTS = 5_000_000
+_CONSENT = PATIENT_COLUMNS.index("consent_date")
+
+
+class DemoError(Exception):
+    """A problem the person running the command can fix; the message says how."""
+
+
+@dataclasses.dataclass
+class DemoResult:
+    path: Path
+    practices: int
+    patients: int
+    staff: int
+    rows: dict[str, int]
+    seconds: float
+    kept_previous: Path | None = None
+
+
+def check_arguments(practices: int, patients: int) -> None:
+    if not 1 <= practices <= MAX_PRACTICES:
+        raise DemoError(f"--practices must be between 1 and {MAX_PRACTICES}; got {practices}.")
+    if not 1 <= patients <= MAX_PATIENTS:
+        raise DemoError(f"--patients must be between 1 and {MAX_PATIENTS:,}; got {patients}.")
+    if patients < practices:
+        raise DemoError(f"--patients ({patients}) must be at least --practices ({practices}): "
+                        "every practice needs a patient.")
+
+
+def describe_existing(path: Path) -> tuple[int, int, bool]:
+    """(practices, patients, holds any data) of an existing database file."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            has_data = any(conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{t}")').fetchone()[0]
+                           for t in tables if t != "alembic_version")
+            if "practice" not in tables or "patient" not in tables:
+                return 0, 0, has_data
+            practices = conn.execute("SELECT count(*) FROM practice").fetchone()[0]
+            patients = conn.execute("SELECT count(*) FROM patient").fetchone()[0]
+            return practices, patients, has_data
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DemoError(f"{path} is not a Carepod database ({exc}); choose another --db.") from exc
+
+
+def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int, seed: int,
+                    replace: bool = False, progress: Progress | None = None) -> DemoResult:
+    check_arguments(practices, patients)
+    target = Path(db_path).expanduser().resolve()
+    if not target.parent.is_dir():
+        raise DemoError(f"The folder {target.parent} does not exist.")
+    has_data = False
+    if target.exists():
+        old_practices, old_patients, has_data = describe_existing(target)
+        if old_practices and not replace:
+            raise DemoError(f"{target} already holds a pod ({old_practices:,} practices, {old_patients:,} patients). "
+                            "Use --replace to put a new demo pod in its place (the old file is kept beside it), "
+                            "or choose another --db.")
+    progress = progress or Progress(patients, enabled=False)
+    started = time.monotonic()
+    temporary = target.with_name(f".{target.name}.demo-{os.getpid()}.tmp")
+    _remove_database(temporary)
+    try:
+        rows, staff = _build(temporary, practices=practices, patients=patients, seed=seed, progress=progress)
+        progress.step("moving the new pod into place")
+        kept = _move_into_place(temporary, target, keep_old=has_data)
+    except BaseException:
+        _remove_database(temporary)
+        raise
+    finally:
+        progress.finish()
+    return DemoResult(target, practices, patients, staff, rows, time.monotonic() - started, kept)
+
+
+def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Progress) -> tuple[dict[str, int], int]:
+    from storage.db import open_database
+
+    engine = open_database(path)  # the schema exactly as the migrations make it
+    try:
+        raw = engine.raw_connection()
+        try:
+            dbapi = raw.driver_connection
+            cursor = dbapi.cursor()
+            # A throw-away file until it is complete: no journal, no syncing, no FK checks per row
+            # (ids are pre-assigned and consistent; the tests run foreign_key_check).
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=OFF", "cache_size=-262144",
+                           "locking_mode=EXCLUSIVE", "temp_store=MEMORY"):
+                cursor.execute(f"PRAGMA {pragma}")
+            indexes = explicit_indexes(cursor)
+            cursor.execute("BEGIN")
+            for name, _sql in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            loader = Loader(dbapi)
+            pod = build_pod(seed, practices, patients, loader)
+            _load_patients(loader, pod, seed, progress)
+            loader.flush()
+            progress.step(f"indexing {sum(loader.counts().values()):,} rows")
+            for _name, sql in indexes:
+                cursor.execute(sql)
+            cursor.execute("COMMIT")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+            return loader.counts(), pod.staff_count
+        finally:
+            raw.close()
+    finally:
+        engine.dispose()
+
+
+def _load_patients(loader: Loader, pod, seed: int, progress: Progress) -> None:
+    sink = FactSink(loader)
+    charts = ChartBuilder(random.Random(f"{seed}:charts"), sink, codebook())
+    panel_rng = random.Random(f"{seed}:patients")
+    people = PanelBuilder(panel_rng, pod)
+    work = WorkflowBuilder(random.Random(f"{seed}:workflow"), loader, sink)
+    patient_rows = loader["patient"]
+    done = 0
+    for practice in pod.practices:
+        mrn_counter = [panel_rng.randint(10_000, 900_000)]
+        panel = []
+        for index in range(practice.patient_count):
+            who, fields = people.demographics(practice, index, mrn_counter)
+            chart = charts.build(who.person)
+            row = people.row(practice, fields, chart)
+            patient_rows.add(row)
+            work.patient(practice, who, chart, consent=row[_CONSENT] is not None)
+            panel.append(who)
+            done += 1
+            if done % 1000 == 0:
+                progress.update(done, f"facts {sink.last_fact_id:,}")
+        work.calls(practice, panel)
+    progress.update(done, f"facts {sink.last_fact_id:,}")
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _remove_database(path: Path) -> None:
+    for candidate in [path, *_sidecars(path)]:
+        candidate.unlink(missing_ok=True)
+
+
+def _move_into_place(temporary: Path, target: Path, *, keep_old: bool) -> Path | None:
+    kept = None
+    if target.exists():
+        # fold the old file's WAL into it so the file alone is the whole database
+        conn = sqlite3.connect(target)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        if keep_old:
+            kept = target.with_name(target.name + ".before-demo")
+            n = 1
+            while kept.exists():
+                n += 1
+                kept = target.with_name(f"{target.name}.before-demo-{n}")
+            os.replace(target, kept)
+        for sidecar in _sidecars(target):
+            sidecar.unlink(missing_ok=True)
+    os.replace(temporary, target)
+    return kept

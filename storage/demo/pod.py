@@ -1,0 +1,235 @@
+"""The pod itself: practices with their clinicians and on-call rota, payers, shared staff."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+from domain.practice import ROLES
+from domain.text import name_key
+from storage.demo import names
+from storage.demo.bulk import Loader, sql_datetime
+from storage.demo.clock import MEASURES, REFERENCE_DATE, at_local
+
+# (code, name, kind): kinds as domain.practice.Payer documents them
+PAYERS = (
+    ("MCR", "Medicare Part B", "medicare"),
+    ("MCR-ADV", "Medicare Advantage - Summit Senior Plan", "medicare"),
+    ("MCD", "State Medicaid", "medicaid"),
+    ("MCD-MCO", "Medicaid Managed Care - CommunityFirst", "medicaid"),
+    ("BHH-PPO", "Blue Harbor Health PPO", "commercial"),
+    ("EVG-HMO", "Evergreen Health Plan HMO", "commercial"),
+    ("GRM-EPO", "Granite Mutual EPO", "commercial"),
+    ("PSI", "Prairie Star Insurance", "commercial"),
+    ("SELF", "Self-pay", "self-pay"),
+)
+
+CREDENTIALS = (("MD", 55), ("DO", 15), ("NP", 20), ("PA", 10))
+STAFF_CREDENTIALS = {
+    "care_manager": ("RN", "RN", "MSW", "CHW"), "nurse": ("RN",), "pharmacist": ("PharmD",),
+    "social_worker": ("LCSW",), "administrator": ("MBA", ""),
+}
+# How many practices one member of each role covers (capped at the pod's size).
+COVERAGE = {"care_manager": 6, "nurse": 20, "pharmacist": 40, "social_worker": 10}
+
+
+@dataclasses.dataclass
+class ClinicianPlan:
+    id: int
+    name: str  # "Dr. Ana Ortiz" / "Kim Lee, NP": how staff write it in notes
+
+
+@dataclasses.dataclass
+class PracticePlan:
+    id: int
+    code: str
+    name: str
+    city: str
+    state: str
+    zip3: str
+    utc_offset: int
+    area_code: str
+    mrn_style: int
+    quality: dict[str, float]
+    clinicians: list[ClinicianPlan] = dataclasses.field(default_factory=list)
+    staff: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # role → names
+    on_call: list[tuple[dt.datetime, dt.datetime, int]] = dataclasses.field(default_factory=list)
+    patient_count: int = 0
+
+    def staff_for(self, role: str) -> list[str]:
+        return self.staff.get(role) or self.staff.get("care_manager") or ["Pod staff"]
+
+    def on_call_at(self, moment_utc: dt.datetime) -> int:
+        """The clinician on call at a UTC moment (the practice's first clinician otherwise)."""
+        for start, end, clinician_id in self.on_call:
+            if start <= moment_utc < end:
+                return clinician_id
+        return self.clinicians[0].id
+
+
+@dataclasses.dataclass
+class PodPlan:
+    practices: list[PracticePlan]
+    payers: dict[str, list[int]]  # kind → payer ids
+    staff_count: int
+
+
+def weighted(rng: random.Random, pairs) -> str:
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights)[0]
+
+
+def npi(rng: random.Random) -> str:
+    """A 10-digit NPI with a valid check digit (Luhn over the '80840' prefix)."""
+    body = str(rng.randint(1, 2)) + "".join(str(rng.randint(0, 9)) for _ in range(8))
+    digits = [int(d) for d in "80840" + body]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return body + str((10 - total % 10) % 10)
+
+
+def practice_sizes(rng: random.Random, practices: int, patients: int) -> list[int]:
+    """Patients per practice: uneven (small and large practices), each at least one."""
+    weights = [rng.uniform(0.35, 1.65) for _ in range(practices)]
+    total = sum(weights)
+    sizes = [max(1, int(patients * w / total)) for w in weights]
+    i = 0
+    while sum(sizes) < patients:
+        sizes[i % practices] += 1
+        i += 1
+    while sum(sizes) > patients:
+        j = max(range(practices), key=lambda k: sizes[k])
+        sizes[j] -= 1
+    return sizes
+
+
+def build_pod(seed: int, practices: int, patients: int, loader: Loader) -> PodPlan:
+    rng = random.Random(f"{seed}:pod")
+    created = sql_datetime(dt.datetime.combine(REFERENCE_DATE, dt.time(6, 0)) - dt.timedelta(days=400))
+    payer_ids: dict[str, list[int]] = {}
+    for pid, (code, name, kind) in enumerate(PAYERS, start=1):
+        loader["payer"].add_values(id=pid, code=code, name=name, kind=kind)
+        payer_ids.setdefault(kind, []).append(pid)
+
+    sizes = practice_sizes(rng, practices, patients)
+    plans: list[PracticePlan] = []
+    used_names: set[str] = set()
+    clinician_id = 0
+    for index in range(practices):
+        pid = index + 1
+        city, state, zip3, offset = rng.choice(names.CITIES)
+        name = f"{rng.choice(names.PRACTICE_NAME_FIRST)} {rng.choice(names.PRACTICE_NAME_KIND)}"
+        if name in used_names:
+            name = f"{name} of {city}"
+        if name in used_names:
+            name = f"{name} {pid}"
+        used_names.add(name)
+        initials = "".join(w[0] for w in name.replace("&", "").split() if w[0].isalpha())[:4].upper()
+        code = f"{initials}-{pid:03d}"
+        area = names.AREA_CODES[state]
+        phone = f"({area}) 555-01{rng.randint(0, 99):02d}"
+        nurse_line = f"({area}) 555-01{rng.randint(0, 99):02d}"
+        factor = rng.random()
+        quality = {m: round(0.46 + 0.42 * min(1.0, max(0.0, factor + rng.uniform(-0.2, 0.2))), 3)
+                   for m in MEASURES}
+        plan = PracticePlan(pid, code, name, city, state, zip3, offset, area, rng.randrange(3), quality,
+                            patient_count=sizes[index])
+        street = f"{rng.randint(10, 4999)} {rng.choice(names.STREETS)} {rng.choice(names.STREET_KINDS)}"
+        loader["practice"].add_values(
+            id=pid, code=code, name=name,
+            address=f"{street}, Suite {rng.randint(100, 399)}, {city}, {state} {zip3}{rng.randint(0, 99):02d}",
+            phone=phone, tin=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}", npi=npi(rng),
+            after_hours_instructions=(
+                f"After 5 pm and on weekends calls go to the pod nurse line {nurse_line}. "
+                f"{rng.choice(('Page the on-call clinician for chest pain, shortness of breath or a sick infant.', 'Page the on-call clinician for any urgent symptom the protocol sends to the ED.', 'The on-call clinician takes pages until 10 pm; after that, urgent care or ED per protocol.'))} "
+                f"{rng.choice(('Refill requests wait for the next business day.', 'Controlled-substance refills are never approved after hours.', 'Hospital discharges: leave a message for the care manager.'))}"
+            ),
+            active=True, created_at=created,
+        )
+        for _ in range(rng.choices((1, 2, 3, 4), (35, 35, 20, 10))[0]):
+            clinician_id += 1
+            female = rng.random() < 0.5
+            given = rng.choice(names.FEMALE_GIVEN if female else names.MALE_GIVEN)
+            family = rng.choice(names.FAMILY)
+            cred = weighted(rng, CREDENTIALS)
+            loader["clinician"].add_values(id=clinician_id, practice_id=pid, family=family, given=given,
+                                           npi=npi(rng), credentials=cred, active=True)
+            label = f"Dr. {given} {family}" if cred in ("MD", "DO") else f"{given} {family}, {cred}"
+            plan.clinicians.append(ClinicianPlan(clinician_id, label))
+        plans.append(plan)
+
+    _on_call_rota(rng, plans, loader)
+    staff_count = _staff(rng, plans, loader)
+    return PodPlan(plans, payer_ids, staff_count)
+
+
+def _on_call_rota(rng: random.Random, plans: list[PracticePlan], loader: Loader) -> None:
+    """Nightly slots (17:00–08:00 local) Monday to Thursday and one weekend slot
+    (Friday 17:00 – Monday 08:00), one clinician a week, from 9 weeks back to 5 weeks ahead."""
+    first_monday = REFERENCE_DATE - dt.timedelta(days=REFERENCE_DATE.weekday() + 63)
+    slot_id = 0
+    for plan in plans:
+        turn = rng.randrange(len(plan.clinicians))
+        for week in range(14):
+            monday = first_monday + dt.timedelta(weeks=week)
+            clinician = plan.clinicians[(turn + week) % len(plan.clinicians)].id
+            blocks = [(monday + dt.timedelta(days=d), 17, monday + dt.timedelta(days=d + 1), 8) for d in range(4)]
+            blocks.append((monday + dt.timedelta(days=4), 17, monday + dt.timedelta(days=7), 8))
+            for start_day, start_hour, end_day, end_hour in blocks:
+                starts = at_local(start_day, start_hour * 60, plan.utc_offset)
+                ends = at_local(end_day, end_hour * 60, plan.utc_offset)
+                slot_id += 1
+                loader["on_call_slot"].add_values(id=slot_id, practice_id=plan.id, clinician_id=clinician,
+                                                  starts_at=starts, ends_at=ends)
+                plan.on_call.append((starts, ends, clinician))
+
+
+def _staff(rng: random.Random, plans: list[PracticePlan], loader: Loader) -> int:
+    """About 50 shared staff for 200 practices, 6–8 for a handful; each covers several practices."""
+    count = max(6, round(6 + 0.22 * len(plans)))
+    base_roles = ["care_manager", "nurse", "pharmacist", "social_worker", "administrator", "care_manager"]
+    seen: set[str] = set()
+    members: list[tuple[str, list[str]]] = []
+    for index in range(count):
+        role = base_roles[index] if index < len(base_roles) else weighted(
+            rng, (("care_manager", 45), ("nurse", 30), ("pharmacist", 13), ("social_worker", 12)))
+        roles = [role]
+        if role == "care_manager" and rng.random() < 0.15:
+            roles.append("nurse")
+        while True:
+            given = rng.choice(names.FEMALE_GIVEN if rng.random() < 0.75 else names.MALE_GIVEN)
+            family = rng.choice(names.FAMILY)
+            cred = rng.choice(STAFF_CREDENTIALS[role])
+            name = f"{given} {family}" + (f", {cred}" if cred else "")
+            if name not in seen:
+                break
+        seen.add(name)
+        email = f"{name_key(given).replace(' ', '').lower()}.{name_key(family).replace(' ', '').lower()}@pod.example.org"
+        members.append((name, roles))
+        loader["staff_member"].add_values(id=index + 1, name=name, roles=",".join(r for r in ROLES if r in roles),
+                                          email=email, active=True)
+        if "administrator" in roles:
+            covered = list(range(len(plans)))
+        else:
+            width = min(len(plans), COVERAGE[role])
+            start = rng.randrange(len(plans))
+            covered = sorted({(start + k) % len(plans) for k in range(width)})
+        for p in covered:
+            for r in roles:
+                plans[p].staff.setdefault(r, []).append(name)
+    # every practice needs its care manager, night nurse and pharmacist
+    by_role = {r: [m for m in members if r in m[1]] for r in ("care_manager", "nurse", "pharmacist")}
+    for plan in plans:
+        for role, holders in by_role.items():
+            if not plan.staff.get(role):
+                name = holders[plan.id % len(holders)][0]
+                plan.staff.setdefault(role, []).append(name)
+    for index, (name, roles) in enumerate(members, start=1):
+        for plan in plans:
+            if any(name in plan.staff.get(r, []) for r in roles):
+                loader["staff_practice"].add_values(staff_id=index, practice_id=plan.id)
+    return count

@@ -1,0 +1,384 @@
+"""The shared staff's work: referrals and their history, after-hours calls, medication
+reviews, outreach, care plans, tasks and time entries.
+
+Referral histories are made by the domain's own ``Referral.advance_to``, so every
+stored transition is one ``domain.referral.NEXT`` allows. The first records of each
+kind cycle through every state, disposition, category and response, so even a small
+pod shows them all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from domain.calls import DISPOSITIONS
+from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
+from domain.medication_review import MED_ACTIONS, PROBLEM_CATEGORIES, RESPONSES
+from domain.outreach import CHANNELS, OUTCOMES
+from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral
+from domain.time_entry import ACTIVITIES
+from storage.demo import codes as C
+from storage.demo.bulk import Loader
+from storage.demo.clinical import ChartSummary
+from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment
+from storage.demo.facts import FactSink
+from storage.demo.people import Demographics
+from storage.demo.pod import PracticePlan
+
+# specialty → (reason, condition that makes it likely or None)
+REFERRALS = (
+    ("Cardiology", "Exertional chest pain, abnormal ECG", "hypertension"),
+    ("Cardiology", "Heart failure follow-up, worsening edema", "heart_failure"),
+    ("Endocrinology", "Uncontrolled type 2 diabetes on two agents", "diabetes"),
+    ("Ophthalmology", "Annual diabetic retinal exam", "diabetes"),
+    ("Podiatry", "Diabetic foot exam, callus", "diabetes"),
+    ("Gastroenterology", "Screening colonoscopy", None),
+    ("Gastroenterology", "Positive FIT result", None),
+    ("Behavioral health", "Positive depression screen, PHQ-9 15", "depression"),
+    ("Pulmonology", "COPD with two exacerbations this year", "copd"),
+    ("Nephrology", "CKD stage 3, falling eGFR", "ckd"),
+    ("Orthopedics", "Knee pain, failed conservative care", None),
+    ("Dermatology", "Changing pigmented lesion", None),
+    ("Physical therapy", "Low back pain, deconditioning", None),
+    ("Nutrition", "Obesity, prediabetes counseling", "obesity"),
+)
+SPECIALISTS = ("Okafor", "Lindqvist", "Ramanathan", "Castellanos", "Whitfield", "Nakamura", "Abernathy",
+               "Delacroix", "Haddad", "Brennan", "Oyelaran", "Sorensen", "Vukovic", "Achebe", "Moreau")
+
+# disposition → (reason, symptoms, protocol, advice), adult and child variants
+CALLS = {
+    "self_care": (
+        ("Cold symptoms", "Runny nose, sore throat 2 days, no fever", "Colds - Adult",
+         "Fluids, rest, acetaminophen as labelled; call if fever over 3 days."),
+        ("Fever in child", "Temp 101.2 F, drinking well, playful", "Fever - Pediatric",
+         "Fluids, dress lightly, acetaminophen by weight; call back if lethargic."),
+    ),
+    "office_next_day": (
+        ("Medication question", "Missed two doses of lisinopril", "Medication Question Call - Adult",
+         "Resume usual dose; office will review in the morning."),
+        ("Ear pain", "Pulling at right ear since this evening, temp 100.8 F", "Earache - Pediatric",
+         "Pain relief now; appointment tomorrow morning."),
+    ),
+    "urgent_care": (
+        ("Possible UTI", "Burning on urination, frequency since yesterday", "Urination Pain - Female",
+         "Urgent care tonight for urinalysis; fluids."),
+        ("Ankle injury", "Twisted ankle at practice, swelling, can bear weight", "Ankle Injury - Pediatric",
+         "Rest, ice, elevation; urgent care for X-ray."),
+    ),
+    "ed": (
+        ("Shortness of breath", "Short of breath at rest, ankles swollen, weight up 4 lb", "Breathing Difficulty - Adult",
+         "Go to the emergency department now; do not drive yourself."),
+        ("Dehydration", "Vomiting 8 times, no urine 10 hours", "Vomiting - Pediatric",
+         "Emergency department now for assessment and fluids."),
+    ),
+    "911": (
+        ("Chest pain", "Crushing chest pain 20 minutes, sweating", "Chest Pain - Adult",
+         "Call 911 now; chew aspirin 325 mg if not allergic."),
+        ("Breathing trouble", "Child struggling to breathe, lips bluish", "Breathing Difficulty - Pediatric",
+         "Call 911 now; stay on the line."),
+    ),
+    "on_call_paged": (
+        ("High blood sugar", "Glucose meter reads 410, thirsty, no vomiting", "Diabetes - High Blood Sugar",
+         "On-call clinician paged; insulin correction per clinician."),
+        ("Rash after new antibiotic", "Hives after second amoxicillin dose, no breathing trouble",
+         "Rash - Widespread - Pediatric", "On-call clinician paged; stop antibiotic, antihistamine per clinician."),
+    ),
+}
+PROBLEMS = {
+    "indication": ("Diabetes with CKD and no SGLT2 inhibitor", "Consider adding empagliflozin 10 mg daily",
+                   "Duplicate NSAID therapy (ibuprofen and naproxen)", "Stop one NSAID"),
+    "effectiveness": ("Blood pressure above goal on current dose", "Increase lisinopril to 20 mg daily",
+                      "HbA1c above goal on metformin alone", "Add a second agent"),
+    "safety": ("NSAID use with CKD stage 3", "Stop NSAID; acetaminophen for pain",
+               "Dizziness on standing since amlodipine started", "Reduce amlodipine to 2.5 mg"),
+    "adherence": ("Refill gaps over 30 days for statin", "Switch to 90-day supply with mail order",
+                  "Cost barrier for inhaler", "Change to formulary inhaler"),
+}
+GOALS = {
+    "hypertension": ("Blood pressure under control", "BP < 140/90 at home readings"),
+    "diabetes": ("Better glucose control", "HbA1c < 8%"),
+    "copd": ("Fewer COPD flares", "No ED visit for breathing in 6 months"),
+    "heart_failure": ("Stay out of hospital", "Daily weights; call if up 3 lb in a day"),
+    "depression": ("Improve mood", "PHQ-9 under 10"),
+    "asthma": ("Asthma well controlled", "Rescue inhaler under twice a week"),
+    "ckd": ("Protect kidney function", "Avoid NSAIDs; eGFR stable"),
+}
+INTERVENTIONS = ("Weekly phone check-in by care manager", "Home blood-pressure cuff and log",
+                 "Medication review with pharmacist", "Diabetes self-management education referral",
+                 "Connect with food pantry and transport benefit", "Teach-back on inhaler technique",
+                 "Schedule follow-up with PCP within 2 weeks")
+TASKS = ("Call back about home BP log", "Confirm specialist appointment", "Transition-of-care call after discharge",
+         "Schedule diabetic eye exam", "Send mammogram reminder letter", "Review overnight call with PCP",
+         "Request records from hospital", "Check pharmacy refill history")
+
+
+class WorkflowBuilder:
+    """Workflow records of one pod; ids are pre-assigned per table."""
+
+    def __init__(self, rng: random.Random, loader: Loader, sink: FactSink):
+        self.rng, self.loader, self.sink = rng, loader, sink
+        self.ids: dict[str, int] = {}
+        self.cycle: dict[str, int] = {}
+        self.reference = reference_moment(8)
+
+    def _id(self, table: str) -> int:
+        self.ids[table] = self.ids.get(table, 0) + 1
+        return self.ids[table]
+
+    def _cycled(self, name: str, values, weights=None):
+        """Every value once first, then by weight: a small pod still shows each."""
+        k = self.cycle.get(name, 0)
+        self.cycle[name] = k + 1
+        if k < len(values):
+            return values[k]
+        return self.rng.choices(values, weights)[0] if weights else self.rng.choice(values)
+
+    # --- per patient ----------------------------------------------------------------
+
+    def patient(self, practice: PracticePlan, who: Demographics, chart: ChartSummary, consent: bool) -> None:
+        if who.status != "active":
+            return
+        rng = self.rng
+        chronic = len(chart.chronic)
+        referral_ids = []
+        if rng.random() < 0.035 + 0.025 * chronic:
+            referral_ids.append(self._referral(practice, who, chart))
+        if rng.random() < 0.05 + 0.03 * chronic:
+            self._outreach(practice, who, referral_ids)
+        if (chronic >= 2 and rng.random() < 0.08) or (chart.discharges and rng.random() < 0.4):
+            self._medication_review(practice, who, chart)
+        if consent:
+            self._care_plan(practice, who, chart)
+            self._time_entries(practice, who)
+        if (consent and rng.random() < 0.5) or (referral_ids and rng.random() < 0.3):
+            self._task(practice, who)
+
+    def _referral(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> int:
+        rng = self.rng
+        likely = [r for r in REFERRALS if r[2] in chart.conditions]
+        specialty, reason, _ = rng.choice(likely if likely and rng.random() < 0.7 else REFERRALS)
+        target = self._cycled("referral_state", STATES,
+                              (8, 8, 12, 6, 6, 30, 6, 4, 5, 5))  # weights follow STATES' order
+        urgency = rng.choices(("routine", "urgent", "stat"), (85, 12, 3))[0]
+        clinician = rng.choice(practice.clinicians)
+        ordered = self.reference - dt.timedelta(days=rng.randint(1, 200), minutes=rng.randrange(600))
+        referral = Referral.order(by=clinician.name, at=ordered, patient_id=who.person.id, specialty=specialty,
+                                  reason=reason, urgency=urgency, clinician_id=clinician.id,
+                                  specialist=f"Dr. {rng.choice(SPECIALISTS)}, {rng.choice(_SPECIALIST_SITES)}")
+        path = _path_to(target, rng)
+        staff = practice.staff_for("care_manager")
+        budget = (self.reference - ordered).total_seconds() / 86400
+        at = ordered
+        appointment = None
+        for state in path:
+            step = min(budget / (len(path) + 1), rng.uniform(1, 20))
+            at = at + dt.timedelta(days=step, minutes=rng.randrange(5, 300))
+            if at >= self.reference:
+                at = self.reference - dt.timedelta(minutes=rng.randrange(10, 600))
+                at = max(at, referral.state_since)
+            if state == "scheduled":
+                appointment = at + dt.timedelta(days=rng.randint(5, 45))
+            note = "Appointment booked" if state == "scheduled" else ""
+            referral.advance_to(state, by=rng.choice(staff), at=at, note=note)
+        rid = self._id("referral")
+        self.loader["referral"].add_values(
+            id=rid, patient_id=who.person.id, clinician_id=clinician.id, specialty=specialty,
+            specialist=referral.specialist, reason=reason, urgency=urgency, state=referral.state,
+            state_since=referral.state_since, ordered_at=ordered,
+            appointment_at=appointment if referral.state in ("scheduled", "seen", "report_received", "closed",
+                                                             "no_show") else None,
+        )
+        for event in referral.events:
+            self.loader["referral_event"].add_values(id=self._id("referral_event"), referral_id=rid,
+                                                     from_state=event.from_state, to_state=event.to_state,
+                                                     at=event.at, by=event.by, note=event.note)
+        order = C.REFERRAL_ORDERS[specialty]
+        self.sink.add(who.person.id, "service_request", order, ordered, fhir_instant(ordered, practice.utc_offset),
+                      status="completed" if referral.state in FINAL else "active", intent="order")
+        return rid
+
+    def _outreach(self, practice: PracticePlan, who: Demographics, referral_ids: list[int]) -> None:
+        rng = self.rng
+        staff = practice.staff_for("care_manager")
+        when = self.reference - dt.timedelta(days=rng.randint(1, 120))
+        for _ in range(rng.randint(1, 3)):
+            when = when + dt.timedelta(days=rng.randint(1, 10), minutes=rng.randrange(480))
+            if when >= self.reference:
+                break
+            outcome = self._cycled("outreach_outcome", OUTCOMES, (40, 30, 5, 18, 7))
+            self.loader["outreach_attempt"].add_values(
+                id=self._id("outreach_attempt"), patient_id=who.person.id,
+                at=at_local(when.date(), rng.randrange(9 * 60, 17 * 60, 5), practice.utc_offset),
+                channel=self._cycled("outreach_channel", CHANNELS, (60, 15, 12, 10, 3)), outcome=outcome,
+                by=rng.choice(staff), referral_id=referral_ids[0] if referral_ids and rng.random() < 0.6 else None,
+                note={"reached": "Spoke with patient", "left_message": "Left voicemail with callback number",
+                      "wrong_number": "Number not in service; update phone", "no_answer": "No answer",
+                      "declined": "Patient declined at this time"}[outcome],
+            )
+
+    def _medication_review(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> None:
+        rng = self.rng
+        recent = [d for d in chart.discharges if REFERENCE_DATE - dt.timedelta(days=200) <= d < REFERENCE_DATE]
+        if recent and rng.random() < 0.8:
+            kind = "reconciliation"
+            day = min(recent[-1] + dt.timedelta(days=rng.randint(1, 7)), REFERENCE_DATE - dt.timedelta(days=1))
+        else:
+            kind = self._cycled("review_type", ("comprehensive", "targeted", "reconciliation"), (60, 40, 0))
+            day = REFERENCE_DATE - dt.timedelta(days=rng.randint(1, 200))
+        review_id = self._id("medication_review")
+        pharmacist = rng.choice(practice.staff_for("pharmacist"))
+        self.loader["medication_review"].add_values(
+            id=review_id, patient_id=who.person.id, review_type=kind, review_date=day, pharmacist=pharmacist,
+            follow_up_date=day + dt.timedelta(days=rng.choice((30, 60, 90))),
+            notes=rng.choice(("Reviewed with patient by phone.", "In-person review with pill bottles.",
+                              "Reviewed with daughter (caregiver).", "Post-discharge list compared with hospital list.")),
+        )
+        meds = list(chart.medications) or [rng.choice(C.OVER_THE_COUNTER)]
+        for med in meds:
+            self.loader["reviewed_medication"].add_values(
+                id=self._id("reviewed_medication"), review_id=review_id, name=med.display, rxnorm=med.code,
+                dose=rng.choice(("1 tablet daily", "1 tablet twice daily", "2 puffs as needed", "as directed")),
+                action=rng.choices(MED_ACTIONS, (75, 12, 8, 5))[0],
+            )
+        for _ in range(rng.choices((0, 1, 2, 3), (20, 45, 25, 10))[0] if self.cycle.get("dtp", 0) >= 16 else 2):
+            k = self.cycle.get("dtp", 0)
+            self.cycle["dtp"] = k + 1
+            category = PROBLEM_CATEGORIES[k % 4] if k < 16 else rng.choice(PROBLEM_CATEGORIES)
+            response = RESPONSES[k // 4] if k < 16 else rng.choices(RESPONSES, (25, 45, 15, 15))[0]
+            problem, advice = (PROBLEMS[category][0:2] if rng.random() < 0.5 else PROBLEMS[category][2:4])
+            responded = None
+            if response != "pending":
+                responded = min(day + dt.timedelta(days=rng.randint(1, 14)), REFERENCE_DATE - dt.timedelta(days=1))
+            self.loader["drug_therapy_problem"].add_values(
+                id=self._id("drug_therapy_problem"), review_id=review_id, category=category, description=problem,
+                medication=rng.choice(meds).display, recommendation=advice, response=response, responded_at=responded,
+            )
+        self.loader["time_entry"].add_values(
+            id=self._id("time_entry"), staff=pharmacist, patient_id=who.person.id, minutes=rng.choice((30, 40, 45, 60)),
+            activity="medication_review", entry_date=day, note=f"{kind.capitalize()} medication review",
+        )
+
+    def _care_plan(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> None:
+        rng = self.rng
+        plan_id = self._id("care_plan")
+        problems = [c for c in chart.chronic if c in GOALS] or ["hypertension"]
+        manager = rng.choice(practice.staff_for("care_manager"))
+        created = self.reference - dt.timedelta(days=rng.randint(10, 400), minutes=rng.randrange(600))
+        self.loader["care_plan"].add_values(
+            id=plan_id, patient_id=who.person.id, title="Chronic care management plan",
+            problems="\n".join(p.replace("_", " ").capitalize() for p in problems), created_by=manager,
+            created_at=created, status="active" if rng.random() < 0.9 else "completed",
+        )
+        for problem in problems[:3]:
+            description, target = GOALS[problem]
+            self.loader["care_goal"].add_values(
+                id=self._id("care_goal"), care_plan_id=plan_id, description=description, target=target,
+                due_date=created.date() + dt.timedelta(days=rng.choice((90, 180, 365))),
+                status=self._cycled("goal_status", GOAL_STATUSES, (5, 60, 20, 10, 5)),
+                problem=problem.replace("_", " ").capitalize(),
+            )
+        for text in rng.sample(INTERVENTIONS, rng.randint(1, 3)):
+            self.loader["care_intervention"].add_values(
+                id=self._id("care_intervention"), care_plan_id=plan_id, description=text,
+                status=self._cycled("intervention_status", INTERVENTION_STATUSES, (20, 45, 30, 5)),
+            )
+
+    def _time_entries(self, practice: PracticePlan, who: Demographics) -> None:
+        """Care-management minutes over the last three months; some months pass the 20-minute CCM mark."""
+        rng = self.rng
+        manager = rng.choice(practice.staff_for("care_manager"))
+        for months_back in (3, 2, 1):
+            month = (REFERENCE_DATE.replace(day=1) - dt.timedelta(days=28 * months_back)).replace(day=1)
+            busy = rng.random() < 0.45
+            for _ in range(rng.randint(2, 4) if busy else rng.randint(0, 2)):
+                self.loader["time_entry"].add_values(
+                    id=self._id("time_entry"), staff=manager, patient_id=who.person.id,
+                    minutes=rng.choice((5, 8, 10, 12, 15, 20)),
+                    activity=rng.choices(ACTIVITIES, (35, 20, 5, 20, 8, 2, 10))[0],
+                    entry_date=month + dt.timedelta(days=rng.randint(0, 27)),
+                    note=rng.choice(("Phone follow-up", "Reviewed home readings", "Coordinated with specialist office",
+                                     "Updated care plan", "Arranged transport")),
+                )
+
+    def _task(self, practice: PracticePlan, who: Demographics) -> None:
+        rng = self.rng
+        status = rng.choices(("open", "in_progress", "done", "cancelled"), (50, 15, 30, 5))[0]
+        created = self.reference - dt.timedelta(days=rng.randint(1, 60), minutes=rng.randrange(600))
+        due = created.date() + dt.timedelta(days=rng.randint(1, 40))  # open ones due in the past are overdue
+        self.loader["task"].add_values(
+            id=self._id("task"), title=rng.choice(TASKS), assignee=rng.choice(practice.staff_for("care_manager")),
+            due_date=due, practice_id=practice.id, patient_id=who.person.id, status=status,
+            priority=rng.choices(TASK_PRIORITIES, (20, 60, 20))[0], created_at=created,
+            completed_at=created + dt.timedelta(days=rng.randint(0, 10)) if status == "done" else None,
+        )
+
+    # --- per practice -----------------------------------------------------------------------
+
+    def calls(self, practice: PracticePlan, panel: list[Demographics]) -> None:
+        """After-hours calls of the last 60 nights; last night's are not yet acknowledged."""
+        rng = self.rng
+        if not panel:
+            return
+        count = max(3, round(len(panel) * 0.03))
+        nurses = practice.staff_for("nurse")
+        viewers = [c.name for c in practice.clinicians] + ["Front desk"]
+        for index in range(count):
+            last_night = index < 2
+            nights_back = 1 if last_night else rng.randint(2, 60)
+            evening = REFERENCE_DATE - dt.timedelta(days=nights_back)
+            minute = rng.randrange(17 * 60, 32 * 60, 3)  # 5 pm to 8 am local
+            received = at_local(evening, minute, practice.utc_offset)
+            if received >= self.reference:
+                received = self.reference - dt.timedelta(minutes=rng.randrange(30, 600))
+            who = rng.choice(panel) if rng.random() < 0.97 else None
+            child = who is not None and who.age < 18
+            disposition = self._cycled("disposition", DISPOSITIONS, (30, 30, 14, 12, 3, 11))
+            reason, symptoms, protocol, advice = CALLS[disposition][1 if child else 0]
+            if who is None:
+                caller, relation, phone = f"{rng.choice(('Sam', 'Alex', 'Jordan', 'Taylor'))} (new caller)", "self", \
+                    f"({practice.area_code}) 555-{rng.randrange(10000):04d}"
+            elif child:
+                caller, relation, phone = f"Parent of {who.given} {who.family}", "parent", who.phone
+            else:
+                relation = rng.choices(("self", "spouse", "child", "caregiver"), (80, 10, 6, 4))[0]
+                caller = f"{who.given} {who.family}" if relation == "self" else f"{relation.capitalize()} of {who.given} {who.family}"
+                phone = who.phone
+            called_back = received + dt.timedelta(minutes=rng.randint(4, 45))
+            paged = disposition == "on_call_paged"
+            acknowledged = not last_night
+            self.loader["after_hours_call"].add_values(
+                id=self._id("after_hours_call"), practice_id=practice.id,
+                patient_id=who.person.id if who else None, received_at=received, caller_name=caller,
+                caller_relation=relation, caller_phone=phone, called_back_at=called_back, reason=reason,
+                symptoms=symptoms, protocol=protocol, disposition=disposition, advice=advice,
+                escalated_to_id=practice.on_call_at(received) if paged else None,
+                escalated_at=called_back + dt.timedelta(minutes=rng.randint(2, 15)) if paged else None,
+                follow_up_needed=disposition in ("office_next_day", "ed", "911", "on_call_paged") or rng.random() < 0.1,
+                taken_by=rng.choice(nurses),
+                acknowledged_by=rng.choice(viewers) if acknowledged else "",
+                acknowledged_at=at_local(evening + dt.timedelta(days=1), rng.randrange(8 * 60, 10 * 60),
+                                         practice.utc_offset) if acknowledged else None,
+            )
+
+
+_SPECIALIST_SITES = ("Regional Medical Center", "University Specialty Clinic", "Community Hospital Outpatient",
+                     "Valley Specialty Group", "Metro Health Specialists", "St. Luke's Clinic")
+
+
+def _path_to(target: str, rng: random.Random) -> list[str]:
+    """A walk from 'ordered' to ``target`` along ``NEXT`` (a no-show sometimes rescheduled)."""
+    if target == "ordered":
+        return []
+    if target in LOOP:
+        path = list(LOOP[1:LOOP.index(target) + 1])
+        if "scheduled" in path and "seen" in path and rng.random() < 0.1:
+            i = path.index("scheduled")
+            path[i + 1:i + 1] = ["no_show", "scheduled"]
+        return path
+    # an exit: reach a state that may go there, then leave
+    sources = [s for s in ("ordered", "sent", "scheduled", "no_show", "unable_to_reach") if target in NEXT[s]]
+    source = rng.choice(sources)
+    prefix = {"ordered": [], "sent": ["sent"], "scheduled": ["sent", "scheduled"],
+              "no_show": ["sent", "scheduled", "no_show"], "unable_to_reach": ["sent", "unable_to_reach"]}[source]
+    assert target in EXITS
+    return prefix + [target]

@@ -1,0 +1,66 @@
+"""CodeableConcepts: every coding kept with the element (role) it came from."""
+from __future__ import annotations
+
+from domain.facts import SYSTEMS
+
+# Systems a measure or a screen may match on, plus FHIR's own vocabularies. Codes of
+# any other system are kept all the same; the import reports the system once per file
+# so that a misspelt system URL does not silently miss every value set.
+KNOWN_SYSTEMS = frozenset(SYSTEMS) | {
+    "http://www.nlm.nih.gov/research/umls/hcpcs",
+    "https://nahdo.org/sopt",
+    "http://unitsofmeasure.org",
+    "http://hl7.org/fhir/sid/icd-10",
+    "http://hl7.org/fhir/sid/icd-9-cm",
+    "http://hl7.org/fhir/sid/ndc",
+    "http://hl7.org/fhir/sid/us-npi",
+    "http://www.ama-assn.org/go/cpt",
+    "urn:ietf:bcp:47",
+    "urn:carepod:payer",  # Coverage payor codings made from an Organization without identifier
+}
+KNOWN_PREFIXES = ("http://terminology.hl7.org/", "http://hl7.org/fhir/", "urn:oid:",
+                  "http://hl7.org/fhir/us/", "urn:iso:std:")
+
+
+def is_known_system(system: str) -> bool:
+    return system in KNOWN_SYSTEMS or system.startswith(KNOWN_PREFIXES)
+
+
+def codings(concept, role: str) -> list[tuple[str, str, str, str]]:
+    """(role, system, code, display) of each coding of a CodeableConcept that has a code."""
+    if not isinstance(concept, dict):
+        return []
+    out = []
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("code") not in (None, ""):
+            out.append((role, str(coding.get("system") or ""), str(coding["code"]),
+                        str(coding.get("display") or "")))
+    return out
+
+
+def codings_of_list(concepts, role: str) -> list[tuple[str, str, str, str]]:
+    out = []
+    for concept in concepts if isinstance(concepts, list) else ():
+        out.extend(codings(concept, role))
+    return out
+
+
+def coding_as_concept(coding, role: str) -> list[tuple[str, str, str, str]]:
+    """A bare Coding (Encounter.class) as a one-coding list."""
+    return codings({"coding": [coding]}, role) if isinstance(coding, dict) else []
+
+
+def first_code(concept) -> str:
+    """The code of a status-like CodeableConcept (clinicalStatus, verificationStatus)."""
+    found = codings(concept, "")
+    return found[0][2] if found else ""
+
+
+def concept_text(concept) -> str:
+    if not isinstance(concept, dict):
+        return ""
+    if concept.get("text"):
+        return str(concept["text"])
+    for _role, _system, code, display in codings(concept, ""):
+        return display or code
+    return ""

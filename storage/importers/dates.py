@@ -1,0 +1,55 @@
+"""Reading the date elements of a resource (value[x] choices, Period, Timing) into a fact row."""
+from __future__ import annotations
+
+import json
+
+from storage.importers.fhir_datetime import InvalidDate, parse_instant
+from storage.importers.plans import Rejected
+
+
+def instant(value, field: str):
+    """The UTC instant of one date element, rejecting the resource when it is not a date."""
+    if value in (None, ""):
+        return None
+    try:
+        return parse_instant(value)
+    except InvalidDate as exc:
+        raise Rejected(f"{field}: {exc}") from None
+
+
+def set_span(row: dict, start, end, field: str) -> None:
+    row["start_raw"] = start if isinstance(start, str) else ""
+    row["end_raw"] = end if isinstance(end, str) else ""
+    row["start_at"] = instant(start, f"{field}.start" if end is not None else field)
+    row["end_at"] = instant(end, f"{field}.end")
+
+
+def set_choice(row: dict, resource: dict, prefix: str) -> bool:
+    """Fill start/end from ``<prefix>DateTime|Date|Instant|Period|Timing``; False if none is there."""
+    for suffix in ("DateTime", "Date", "Instant"):
+        value = resource.get(prefix + suffix)
+        if value is not None:
+            set_span(row, value, None, prefix + suffix)
+            return True
+    period = resource.get(prefix + "Period")
+    if isinstance(period, dict):
+        set_span(row, period.get("start"), period.get("end"), prefix + "Period")
+        return True
+    timing = resource.get(prefix + "Timing")
+    if isinstance(timing, dict):
+        set_timing(row, timing, prefix + "Timing")
+        return True
+    return False
+
+
+def set_timing(row: dict, timing: dict, field: str) -> None:
+    """A Timing's first and last event, or its repeat bounds (the raw texts keep the source)."""
+    events = [e for e in timing.get("event") or () if isinstance(e, str)]
+    if events:
+        set_span(row, events[0], events[-1] if len(events) > 1 else None, field + ".event")
+        return
+    bounds = (timing.get("repeat") or {}).get("boundsPeriod") if isinstance(timing.get("repeat"), dict) else None
+    if isinstance(bounds, dict):
+        set_span(row, bounds.get("start"), bounds.get("end"), field + ".repeat.boundsPeriod")
+    elif timing:
+        row["start_raw"] = json.dumps(timing, separators=(",", ":"))[:500]

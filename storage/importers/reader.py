@@ -1,0 +1,186 @@
+"""Reading import files: Bundle JSON, NDJSON (one resource a line) and folders of them.
+
+Readers never hold more than one copy of a file's text: a Bundle is parsed from the
+file object; NDJSON is streamed line by line, and a line longer than
+:data:`MAX_LINE_BYTES` is skipped without being kept (reported as a rejection).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+MAX_LINE_BYTES = 16 * 1024 * 1024  # one NDJSON resource; bulk-data resources are far smaller
+MAX_JSON_FILE_BYTES = 64 * 1024 * 1024  # a Bundle is parsed whole; bigger exports belong in NDJSON
+FHIR_SUFFIXES = (".json", ".ndjson", ".jsonl")
+CSV_SUFFIXES = (".csv",)
+_SKIP_BLOCK = 1024 * 1024
+
+# Files whose name starts with one of these load first, so that the others can
+# refer to what they hold (a bulk export's Patient.ndjson before Condition.ndjson).
+_LOAD_ORDER = ("Organization", "Location", "Practitioner", "PractitionerRole", "Patient",
+               "Medication.", "Medication-", "Encounter", "Condition")
+
+
+class FileProblem(Exception):
+    """A whole file cannot be read (empty, not UTF-8, malformed, too big)."""
+
+    def __init__(self, reason: str, location: str = ""):
+        super().__init__(reason)
+        self.reason, self.location = reason, location
+
+
+@dataclasses.dataclass
+class Entry:
+    """One resource of a file, or the reason it could not be read."""
+
+    location: str                      # "entry 3" or "line 17"
+    resource: dict | None = None
+    text: str | None = None            # the source text of the resource, when it is one line
+    full_url: str = ""
+    request: dict | None = None        # Bundle.entry.request of transactions and batches
+    error: str | None = None
+
+
+def list_files(paths: list[str | os.PathLike]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The importable files under ``paths`` (folders recursively) and the paths that are not."""
+    found: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in FHIR_SUFFIXES + CSV_SUFFIXES
+                                and not p.name.startswith(".")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append((str(path), "no such file or folder"))
+    return sorted(dict.fromkeys(found), key=_load_rank), missing
+
+
+def _load_rank(path: Path) -> tuple[int, str]:
+    for rank, prefix in enumerate(_LOAD_ORDER):
+        if path.name.startswith(prefix):
+            return rank, str(path)
+    return len(_LOAD_ORDER), str(path)
+
+
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() in CSV_SUFFIXES
+
+
+def is_ndjson(path: Path) -> bool:
+    return path.suffix.lower() in (".ndjson", ".jsonl")
+
+
+@dataclasses.dataclass
+class BundleFile:
+    """A parsed JSON file: its entries and what it says about where it came from."""
+
+    entries: list[Entry]
+    bundle_type: str = ""
+    source_hint: str = ""  # Bundle.identifier (system|value) or meta.source
+
+
+def read_json_file(path: Path) -> BundleFile:
+    size = path.stat().st_size
+    if size == 0:
+        raise FileProblem("the file is empty (0 bytes)")
+    if size > MAX_JSON_FILE_BYTES:
+        raise FileProblem(
+            f"the file is {size // (1024 * 1024)} MB; JSON files over "
+            f"{MAX_JSON_FILE_BYTES // (1024 * 1024)} MB are refused: export bulk data as NDJSON")
+    with open(path, "rb") as handle:
+        try:
+            document = json.load(handle)
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+        except json.JSONDecodeError as exc:
+            raise FileProblem(f"malformed JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        raise FileProblem("not a FHIR resource: the JSON has no resourceType")
+    if document["resourceType"] != "Bundle":
+        return BundleFile([Entry("resource", document)])
+    entries_json = document.get("entry") or []
+    if not isinstance(entries_json, list):
+        raise FileProblem("Bundle.entry is not a list")
+    entries = []
+    for index, item in enumerate(entries_json):
+        location = f"entry {index}"
+        if not isinstance(item, dict):
+            entries.append(Entry(location, error="the entry is not a JSON object"))
+            continue
+        resource = item.get("resource")
+        request = item.get("request") if isinstance(item.get("request"), dict) else None
+        if resource is None and request and request.get("method") == "DELETE":
+            entries.append(Entry(location, error="DELETE requests are not imported (records are "
+                                                   "marked entered-in-error in Carepod, never deleted)"))
+            continue
+        if not isinstance(resource, dict):
+            entries.append(Entry(location, error="the entry has no resource"))
+            continue
+        entries.append(Entry(location, resource, full_url=str(item.get("fullUrl") or ""), request=request))
+    return BundleFile(entries, str(document.get("type") or ""), _bundle_source(document))
+
+
+def _bundle_source(bundle: dict) -> str:
+    identifier = bundle.get("identifier")
+    if isinstance(identifier, dict) and identifier.get("value"):
+        system = identifier.get("system") or ""
+        return f"{system}|{identifier['value']}" if system else str(identifier["value"])
+    meta = bundle.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("source"), str) and meta["source"]:
+        return meta["source"]
+    return ""
+
+
+def read_ndjson(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Entry]:
+    """Entries of an NDJSON file, one per non-blank line, numbered from 1."""
+    if path.stat().st_size == 0:
+        raise FileProblem("the file is empty (0 bytes)")
+    with open(path, "rb") as handle:
+        number = 0
+        while True:
+            line = handle.readline(max_line_bytes + 1)
+            if not line:
+                return
+            number += 1
+            location = f"line {number}"
+            if len(line) > max_line_bytes and not line.endswith(b"\n"):
+                skipped = len(line) + _skip_rest_of_line(handle)
+                yield Entry(location, error=(
+                    f"the line is {skipped // (1024 * 1024)} MB; lines over "
+                    f"{max_line_bytes // (1024 * 1024)} MB are refused"))
+                continue
+            if not line.strip():
+                continue
+            yield parse_line(line, location)
+
+
+def _skip_rest_of_line(handle) -> int:
+    skipped = 0
+    while True:
+        block = handle.readline(_SKIP_BLOCK)
+        skipped += len(block)
+        if not block or block.endswith(b"\n"):
+            return skipped
+
+
+def parse_line(line: bytes, location: str) -> Entry:
+    try:
+        text = line.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        return Entry(location, error=f"not UTF-8 text (bad byte at column {exc.start + 1})")
+    try:
+        resource = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the line is cut short)" if exc.pos >= len(text) - 1 else ""
+        return Entry(location, error=f"malformed JSON at column {exc.colno}: {exc.msg}{hint}")
+    except RecursionError:
+        return Entry(location, error="the JSON is nested too deeply")
+    if not isinstance(resource, dict):
+        return Entry(location, error="the line is not a JSON object")
+    return Entry(location, resource, text=text)

@@ -1,0 +1,226 @@
+"""Importing files: each file is one transaction, all of it or none of it.
+
+``import_paths(engine, paths, ...)`` reads every FHIR Bundle, NDJSON file and CSV panel
+under ``paths``; a file with any rejected resource or row lands nothing and is reported
+(file, line or entry, resource type and id, reason); the other files land. Re-importing
+the same data changes nothing. Each call leaves an ``import_run`` record with its
+``import_problem`` rows (dry runs too: they are the log, not data).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+from domain.clock import utcnow
+from domain.text import name_key
+from storage import schema as t
+from storage.importers import identity
+from storage.importers.loader import CHUNK, FileLoader
+from storage.importers.reader import FileProblem, is_csv, is_ndjson, list_files, read_json_file, read_ndjson
+from storage.importers.report import ImportReport, Problem
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class ImportProgress:
+    file_index: int      # 0-based index of the file being read
+    file_count: int
+    file: str
+    resources: int       # resources (or rows) read so far in this file
+
+
+class Cancelled(Exception):
+    """The user cancelled: the current file is rolled back."""
+
+
+class RunState:
+    """What the files of one import share: the target practice and what they can refer to."""
+
+    def __init__(self, practice_id: int | None, now: dt.datetime):
+        self.practice_id, self.now = practice_id, now
+        self.shared: dict[str, dict] = {}  # source → reference-only resources (Organization, Medication…)
+
+    def apply_coverage(self, store, patient_id: int, payer: dict, reason: str) -> None:
+        """An active Coverage sets the patient's payer and member id."""
+        if payer["status"] not in ("", "active") or not (payer["name"] or payer["code"]):
+            return
+        code = (payer["code"] or name_key(payer["name"]).replace(" ", "-"))[:64] or "UNKNOWN"
+        row = store.one("SELECT id FROM payer WHERE code = ?", (code,))
+        if row is None and payer["name"]:
+            row = store.one("SELECT id FROM payer WHERE lower(name) = lower(?)", (payer["name"],))
+        if row is None:
+            store.db.execute("INSERT INTO payer (code, name, kind) VALUES (?, ?, '')",
+                             (code, payer["name"] or code))
+            row = store.one("SELECT id FROM payer WHERE code = ?", (code,))
+        values = {"payer_id": row[0]}
+        if payer["member_id"]:
+            values["member_id"] = payer["member_id"]
+        store.update("patient", patient_id, values, reason=reason)
+
+
+def _is_cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())
+
+
+def import_paths(engine, paths, *, practice_code: str | None = None, source: str | None = None,
+                 dry_run: bool = False, actor: str = "import",
+                 progress: Callable[[ImportProgress], None] | None = None,
+                 cancel=None) -> ImportReport:
+    """Import the files and folders in ``paths``; see the module docstring."""
+    report = ImportReport(dry_run=dry_run)
+    files, missing = list_files([paths] if isinstance(paths, (str, Path)) else list(paths))
+    report.files = [str(f) for f in files] + [m for m, _reason in missing]
+    for name, reason in missing:
+        report.problems.append(Problem(name, "", "", "", reason))
+        report.files_unreadable += 1
+    now = utcnow()
+    practice_id = None
+    if practice_code:
+        practice_id = _practice_id(engine, practice_code)
+        if practice_id is None:
+            report.problems.append(Problem("", "", "", "", _unknown_practice(engine, practice_code)))
+            report.files_unreadable = len(report.files)
+            files = []
+    report.run_id = _start_run(engine, actor, practice_code, dry_run, report.files, now)
+    if files:
+        raw = engine.raw_connection()
+        try:
+            from storage.importers.store import Store
+
+            store = Store(raw.driver_connection, actor, report.run_id, now)
+            state = RunState(practice_id, now)
+            for number, path in enumerate(files):
+                if _is_cancelled(cancel):
+                    report.cancelled = True
+                    break
+                _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel)
+                if report.cancelled:
+                    break
+        finally:
+            raw.close()
+    if report.patient_ids and not dry_run and not report.cancelled:
+        from storage.importers.duplicates import find_candidates
+
+        find_candidates(engine, report.patient_ids)
+    _finish_run(engine, report)
+    return report
+
+
+def _import_file(store, state: RunState, report: ImportReport, path: Path, number: int, total: int,
+                 source: str | None, dry_run: bool, progress, cancel) -> None:
+    label = str(path)
+    if progress:
+        progress(ImportProgress(number, total, label, 0))
+    loader = None
+    store.begin()
+    try:
+        if is_csv(path):
+            from storage.importers.csv_panel import load_csv
+
+            loader = load_csv(store, state, path, label, source)
+        elif is_ndjson(path):
+            loader = FileLoader(store, state, label, identity.source_for(path, given=source))
+            chunk, done = [], 0
+            for entry in read_ndjson(path):
+                chunk.append(entry)
+                if len(chunk) >= CHUNK:
+                    loader.load_chunk(chunk)
+                    done += len(chunk)
+                    chunk = []
+                    if progress:
+                        progress(ImportProgress(number, total, label, done))
+                    if _is_cancelled(cancel):
+                        raise Cancelled()
+            if chunk:
+                loader.load_chunk(chunk)
+        else:
+            bundle = read_json_file(path)
+            loader = FileLoader(store, state, label,
+                                identity.source_for(path, given=source, bundle_hint=bundle.source_hint))
+            loader.load_chunk(bundle.entries, whole_file=True)
+        loader.finish_warnings()
+        if _is_cancelled(cancel):
+            raise Cancelled()
+    except Cancelled:
+        store.rollback()
+        report.cancelled = True
+        report.problems.append(Problem(label, "", "", "", "cancelled: nothing from this file was saved",
+                                       "warning"))
+        return
+    except FileProblem as exc:
+        store.rollback()
+        report.files_unreadable += 1
+        report.problems.append(Problem(label, exc.location, "", "", exc.reason))
+        return
+    except Exception as exc:  # a database or programming error must not leave half a file
+        store.rollback()
+        log.exception("import of %s failed", label)
+        report.files_rejected += 1
+        report.problems.append(Problem(label, "", "", "", f"could not be imported: {type(exc).__name__}: {exc}"))
+        return
+    report.problems.extend(loader.problems)
+    if loader.rejected:
+        store.rollback()
+        report.files_rejected += 1
+        errors = sum(1 for p in loader.problems if p.severity == "error")
+        report.problems.append(Problem(label, "", "", "", f"file not imported: {errors} problem(s); "
+                                                          "nothing from this file was saved"))
+        for rtype, counter in loader.counts.items():
+            report.counts[rtype]["rejected"] += sum(counter.values())
+        return
+    if dry_run:
+        store.rollback()
+    else:
+        if any(c["created"] or c["updated"] for c in loader.counts.values()):  # a no-op re-import leaves no trace
+            summary = ", ".join(f"{rtype} {dict(c)}" for rtype, c in sorted(loader.counts.items()))
+            store.audit("import", "ImportRun", report.run_id, f"{Path(label).name}: {summary}"[:2000])
+        store.commit()
+        report.patient_ids |= loader.patient_ids
+        report.changed_patient_ids |= loader.changed_patient_ids
+    report.files_imported += 1
+    for rtype, counter in loader.counts.items():
+        report.counts[rtype].update(counter)
+
+
+def _practice_id(engine, code: str) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(t.practice.c.id).where(t.practice.c.code == code.strip().upper())).scalar()
+
+
+def _unknown_practice(engine, code: str) -> str:
+    with engine.connect() as conn:
+        codes = conn.execute(sa.select(t.practice.c.code).order_by(t.practice.c.code).limit(20)).scalars().all()
+    known = f" Known practices: {', '.join(codes)}." if codes else " There are no practices yet."
+    return (f"No practice has the code {code.strip().upper()!r}; create it under Administration first "
+            f"(an import never creates a practice from a typed code).{known}")
+
+
+def _start_run(engine, actor, practice_code, dry_run, files, now) -> int:
+    with engine.begin() as conn:
+        return conn.execute(sa.insert(t.import_run).values(
+            started_at=now, actor=actor, practice_code=(practice_code or "").strip().upper(),
+            dry_run=dry_run, files=files, counts={}, status="running")).inserted_primary_key[0]
+
+
+def _finish_run(engine, report: ImportReport) -> None:
+    status = ("cancelled" if report.cancelled else "failed" if report.exit_status == 2
+              else "with problems" if report.errors else "ok")
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.import_run).where(t.import_run.c.id == report.run_id).values(
+            finished_at=utcnow(), counts=report.plain_counts(), status=status))
+        if report.problems:
+            conn.execute(sa.insert(t.import_problem), [
+                {"import_run_id": report.run_id, "file": p.file, "location": p.location,
+                 "resource_type": p.resource_type, "resource_id": p.resource_id,
+                 "reason": (p.reason if p.severity == "error" else f"warning: {p.reason}")[:2000]}
+                for p in report.problems])

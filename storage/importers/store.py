@@ -1,0 +1,227 @@
+"""The bulk writer: one SQLite transaction per file, rows written with ``executemany``.
+
+It works on the DB-API connection (not the ORM) because an import writes millions of rows:
+ids are handed out from the table maxima read once the write lock is held (BEGIN
+IMMEDIATE), so a fact's codings can name it without a round trip, and inserts are
+buffered per table and flushed in one ``executemany`` each. Updates keep the earlier
+values in ``record_revision`` as the repositories do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from storage.importers.fhir_datetime import sql_datetime
+
+FACT_COLUMNS = (
+    "id", "patient_id", "kind", "code_system", "code", "display", "status", "clinical_status",
+    "verification_status", "intent", "category", "start_at", "end_at", "start_raw", "end_raw",
+    "recorded_at", "value_num", "value_unit", "value_system", "value_code", "value_text", "not_done",
+    "encounter_class", "discharge_code", "encounter_fact_id", "source_key", "resource_json",
+    "entered_in_error", "created_at",
+)
+PATIENT_COLUMNS = (
+    "id", "practice_id", "mrn", "family", "given", "birth_date", "sex", "phone", "phone_alt",
+    "address_line", "city", "state", "postal_code", "language", "payer_id", "member_id", "pcp_id",
+    "status", "deceased_date", "attributed_from", "attributed_to", "family_key", "given_key",
+    "phone_key", "created_at", "updated_at",
+)
+CODING_COLUMNS = ("id", "fact_id", "role", "system", "code", "display")
+COMPONENT_COLUMNS = ("id", "fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
+SOURCE_COLUMNS = ("id", "source", "resource_type", "resource_id", "record_table", "record_id",
+                  "content_hash", "import_run_id")
+REFERRAL_COLUMNS = ("id", "patient_id", "clinician_id", "specialty", "specialist", "reason", "urgency",
+                    "state", "state_since", "ordered_at", "appointment_at", "source_key", "entered_in_error")
+EVENT_COLUMNS = ("id", "referral_id", "from_state", "to_state", "at", "by", "note")
+CLINICIAN_COLUMNS = ("id", "practice_id", "family", "given", "npi", "credentials", "active")
+_TABLES = {
+    "clinical_fact": FACT_COLUMNS, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS,
+    "fact_component": COMPONENT_COLUMNS, "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
+    "referral_event": EVENT_COLUMNS, "clinician": CLINICIAN_COLUMNS,
+}
+# children are flushed after their parents (foreign keys are checked row by row)
+_FLUSH_ORDER = ("clinician", "patient", "clinical_fact", "fact_coding", "fact_component",
+                "referral", "referral_event", "source_record")
+_IN_LIMIT = 500
+RECORD_TYPES = {"patient": "Patient", "clinical_fact": "ClinicalFact", "referral": "Referral",
+                "clinician": "Clinician"}
+
+
+def _defaults(table: str) -> dict:
+    """Column defaults of the schema (empty texts, false flags) for columns a row leaves out."""
+    from storage import schema
+
+    out = {}
+    for column in schema.metadata.tables[table].columns:
+        if column.default is not None and not callable(column.default.arg):
+            out[column.name] = column.default.arg
+    return out
+
+
+_DEFAULTS = {name: _defaults(name) for name in _TABLES}
+
+
+def _converters(table: str) -> list[tuple[int, object]]:
+    """(position, conversion) of the columns whose Python values SQLite cannot take as they are."""
+    import sqlalchemy as sa
+    from storage import schema
+
+    columns = schema.metadata.tables[table].columns
+    out = []
+    for index, name in enumerate(_TABLES[table]):
+        kind = type(columns[name].type)
+        if issubclass(kind, (sa.DateTime, sa.Date, sa.Boolean)):
+            out.append((index, sql_value))
+    return out
+
+
+
+def sql_value(value):
+    """A Python value as SQLAlchemy would have stored it in SQLite."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+_CONVERTERS = {name: _converters(name) for name in _TABLES}
+
+
+class Store:
+    def __init__(self, connection, actor: str, run_id: int, now: dt.datetime):
+        self.db = connection
+        self.actor, self.run_id = actor, run_id
+        self.now = sql_datetime(now)
+        self.pending: dict[str, list[tuple]] = {}
+        self.next_id: dict[str, int] = {}
+
+    # --- transaction ---------------------------------------------------------
+    def begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.pending = {name: [] for name in _TABLES}
+        for name in list(_TABLES) + ["record_revision"]:
+            self.next_id[name] = (self.db.execute(f"SELECT max(id) FROM {name}").fetchone()[0] or 0) + 1
+
+    def commit(self) -> None:
+        self.flush()
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.pending = {name: [] for name in _TABLES}
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def new_id(self, table: str) -> int:
+        value = self.next_id[table]
+        self.next_id[table] = value + 1
+        return value
+
+    def add(self, table: str, row: tuple) -> None:
+        self.pending[table].append(row)
+
+    def flush(self) -> None:
+        for table in _FLUSH_ORDER:
+            rows = self.pending[table]
+            if rows:
+                columns = _TABLES[table]
+                self.db.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+                self.pending[table] = []
+
+    # --- look-ups --------------------------------------------------------------
+    def find_sources(self, source: str, keys) -> dict[tuple[str, str], tuple[str, int, str]]:
+        """(type, id) → (record table, record id, content hash) of what this source sent before."""
+        by_type: dict[str, list[str]] = {}
+        for rtype, rid in keys:
+            by_type.setdefault(rtype, []).append(rid)
+        found = {}
+        for rtype, ids in by_type.items():
+            for start in range(0, len(ids), _IN_LIMIT):
+                part = ids[start:start + _IN_LIMIT]
+                rows = self.db.execute(
+                    "SELECT resource_id, record_table, record_id, content_hash FROM source_record "
+                    f"WHERE source = ? AND resource_type = ? AND resource_id IN ({','.join('?' * len(part))})",
+                    [source, rtype, *part])
+                for rid, table, record_id, content_hash in rows:
+                    found[(rtype, rid)] = (table, record_id, content_hash)
+        return found
+
+    def one(self, sql: str, params=()):
+        return self.db.execute(sql, params).fetchone()
+
+    def row(self, table: str, record_id: int) -> dict:
+        cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+        names = [d[0] for d in cursor.description]
+        values = cursor.fetchone()
+        return dict(zip(names, values)) if values else {}
+
+    # --- writes ----------------------------------------------------------------
+    def insert(self, table: str, values: dict) -> int:
+        record_id = values.get("id") or self.new_id(table)
+        values["id"] = record_id
+        defaults = _DEFAULTS[table]
+        row = [values[c] if c in values else defaults.get(c) for c in _TABLES[table]]
+        for index, convert in _CONVERTERS[table]:
+            row[index] = convert(row[index])
+        self.pending[table].append(row)
+        return record_id
+
+    def remember_source(self, source: str, rtype: str, rid: str, table: str, record_id: int,
+                        content_hash: str, *, existing: bool) -> None:
+        if existing:
+            self.db.execute(
+                "UPDATE source_record SET record_table = ?, record_id = ?, content_hash = ?, import_run_id = ? "
+                "WHERE source = ? AND resource_type = ? AND resource_id = ?",
+                (table, record_id, content_hash, self.run_id, source, rtype, rid))
+        else:
+            self.add("source_record", (self.new_id("source_record"), source, rtype, rid, table, record_id,
+                                       content_hash, self.run_id))
+
+    def update(self, table: str, record_id: int, values: dict, *, reason: str,
+               extra_old: dict | None = None, extra_new: dict | None = None) -> bool:
+        """Set the values that differ, keeping the earlier ones as a revision; True if any did."""
+        self.flush()  # the row may still be waiting in a buffer
+        current = self.row(table, record_id)
+        old, new = dict(extra_old or {}), dict(extra_new or {})
+        for name, value in values.items():
+            stored = sql_value(value)
+            if current.get(name) != stored and not _same_number(current.get(name), stored):
+                old[name], new[name] = current.get(name), stored
+        changed = {k: v for k, v in new.items() if k in values}
+        if changed:
+            if table == "patient":
+                changed["updated_at"] = self.now
+            self.db.execute(f"UPDATE {table} SET {', '.join(f'{k} = ?' for k in changed)} WHERE id = ?",
+                            [*changed.values(), record_id])
+        if not new:
+            return False
+        self.db.execute(
+            "INSERT INTO record_revision (id, record_type, record_id, changed_at, changed_by, reason, "
+            "old_values, new_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.new_id("record_revision"), RECORD_TYPES.get(table, table), record_id, self.now,
+             self.actor, reason, json.dumps(old, default=str), json.dumps(new, default=str)))
+        return True
+
+    def children(self, table: str, fact_id: int, columns: tuple[str, ...]) -> list[tuple]:
+        return sorted(self.db.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE fact_id = ?", (fact_id,)).fetchall(),
+            key=repr)
+
+    def replace_children(self, table: str, fact_id: int, rows: list[tuple]) -> None:
+        self.db.execute(f"DELETE FROM {table} WHERE fact_id = ?", (fact_id,))
+        for row in rows:
+            self.add(table, (self.new_id(table), fact_id, *row))
+
+    def audit(self, action: str, record_type: str, record_id: int | None, detail: str) -> None:
+        self.db.execute(
+            "INSERT INTO audit_event (at, actor, action, record_type, record_id, patient_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, NULL, ?)", (self.now, self.actor, action, record_type, record_id, detail))
+
+
+def _same_number(a, b) -> bool:
+    return isinstance(a, (int, float)) and isinstance(b, (int, float)) and float(a) == float(b)

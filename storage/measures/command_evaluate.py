@@ -1,0 +1,42 @@
+"""``evaluate-measure``: evaluate one eCQM and print FHIR MeasureReport JSON."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--measure", required=True, help="CMS id, e.g. CMS125 (or a variant's id)")
+    parser.add_argument("--period-start", required=True, help="YYYY-MM-DD")
+    parser.add_argument("--period-end", required=True, help="YYYY-MM-DD")
+    parser.add_argument("--report-type", choices=("individual", "summary"), default="individual")
+    parser.add_argument("--subject", help="Patient/ID: only this patient (id as in the source)")
+    parser.add_argument("--additional-data", nargs="+", metavar="FILE_OR_DIR",
+                        help="patient Bundles, each evaluated in isolation in a temporary database")
+
+
+def run(args) -> int:
+    import json
+    from domain.errors import DomainError
+    from domain.measures import definition
+    from domain.measures.period import MeasurementPeriod
+
+    try:
+        period = MeasurementPeriod.parse(args.period_start, args.period_end)
+        definition.load(args.measure)
+    except DomainError as exc:
+        print(f"evaluate-measure: {exc}", file=sys.stderr)
+        return 2
+    if not args.additional_data and not args.db:
+        print("evaluate-measure: give --db PATH or --additional-data FILE_OR_DIR", file=sys.stderr)
+        return 2
+    from storage.measures.evaluate_service import EvaluationError, evaluate_report
+    try:
+        report = evaluate_report(args.measure, period, report_type=args.report_type, subject=args.subject,
+                                 db=args.db, additional_data=args.additional_data)
+    except EvaluationError as exc:
+        print(f"evaluate-measure: {exc}", file=sys.stderr)
+        return 2
+    json.dump(report, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return 0

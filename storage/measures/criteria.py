@@ -1,0 +1,462 @@
+"""Each criterion kind as set-based SQL: one query per criterion over all patients in scope
+(joins value set codes → fact_coding → clinical_fact with the date-window predicate), giving
+the patients that meet it and, per patient, the deciding fact (the evidence)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+
+from domain.errors import DomainError
+from domain.measures.medication import medication_request_period
+from domain.measures.period import MeasurementPeriod
+from storage.measures import sql_time
+
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DO_NOT_PERFORM_URL = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-doNotPerform"
+
+
+@dataclasses.dataclass
+class Evidence:
+    fact_id: int | None
+    system: str
+    code: str
+    day: str | None
+    detail: str = ""
+
+
+@dataclasses.dataclass
+class CriterionResult:
+    patients: set
+    evidence: dict  # patient_id -> Evidence
+
+
+class Context:
+    """One evaluation run: a connection with temp tables, the period, the scope, a cache."""
+
+    def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool):
+        self.con, self.period, self.scoped = con, period, scoped
+        self.cache: dict[str, CriterionResult] = {}
+        self._code_keys: dict[str, str] = {}
+        con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
+                    "(key TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL)")
+        con.execute("CREATE INDEX IF NOT EXISTS temp.ix_measure_codes ON measure_codes (key, system, code)")
+        con.execute("DELETE FROM measure_codes")  # keys are per run
+
+    def code_key(self, valuesets, codes) -> str:
+        """A key into the temp table ``measure_codes`` holding the union of value sets and codes."""
+        ident = json.dumps([sorted(valuesets or []), sorted(map(list, codes or []))])
+        if ident not in self._code_keys:
+            key = f"k{len(self._code_keys)}"
+            self._code_keys[ident] = key
+            if valuesets:
+                marks = ",".join("?" * len(valuesets))
+                self.con.execute(f"INSERT INTO measure_codes SELECT DISTINCT ?, system, code FROM valueset_code "
+                                 f"WHERE valueset_oid IN ({marks})", [key, *valuesets])
+            self.con.executemany("INSERT INTO measure_codes VALUES (?, ?, ?)",
+                                 [(key, system, code) for system, code in codes or []])
+        return self._code_keys[ident]
+
+    def scope_join(self, column: str) -> str:
+        return f"JOIN measure_scope s ON s.patient_id = {column}" if self.scoped else ""
+
+
+def _cql_add_date(day, years, months, days):
+    from domain.measures.period import add_calendar
+    if not day:
+        return None
+    try:
+        return add_calendar(dt.date.fromisoformat(str(day)[:10]), years, months, days).isoformat()
+    except (ValueError, DomainError):
+        return None
+
+
+def _codes_exists(ctx: Context, role: str, spec) -> str:
+    if spec == "present":
+        return ("(f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS "
+                "(SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value'))")
+    if isinstance(spec, list):
+        spec = {"codes": spec}
+    key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
+    return (f"EXISTS (SELECT 1 FROM fact_coding v JOIN measure_codes vc ON vc.key = '{key}' "
+            f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = f.id AND v.role = '{role}')")
+
+
+def _in_list(column: str, values) -> str:
+    return f"{column} IN ({','.join(_quote(v) for v in values)})"
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "") -> str:
+    """SELECT patient_id, fact_id, system, code, day, at, lo_at, hi_at[, extra] of the facts a
+    source describes (every coding that matched: a fact may appear more than once)."""
+    resource = src["resource"]
+    key = ctx.code_key(src.get("valuesets"), src.get("codes"))
+    timing = src.get("timing", {})
+    of = timing.get("of", "interval")
+    where = [f"f.kind = {_quote(resource)}", "f.entered_in_error = 0"]
+    status = src.get("status")
+    if isinstance(status, str):
+        status = statuses[status]
+    if status:
+        where.append(_in_list("f.status", status))
+    if src.get("intent"):
+        where.append(_in_list("f.intent", src["intent"]))
+    if src.get("category"):
+        where.append("EXISTS (SELECT 1 FROM fact_coding k WHERE k.fact_id = f.id AND k.role = 'category' "
+                     f"AND k.system = '{OBS_CATEGORY}' AND k.code = {_quote(src['category'])})")
+    if src.get("condition_category_any"):
+        where.append(_codes_exists(ctx, "category", src["condition_category_any"]))
+    if "value" in src:
+        where.append(_codes_exists(ctx, "value", src["value"]))
+    if src.get("not_done_reason"):
+        where.append(_codes_exists(ctx, "not_done_reason", src["not_done_reason"]))
+    if src.get("discharge"):
+        where.append(_codes_exists(ctx, "discharge", src["discharge"]))
+    if src.get("body_site"):
+        where.append(_codes_exists(ctx, "body_site", src["body_site"]))
+    if src.get("do_not_perform_not_true"):
+        where.append(f"NOT EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(f.resource_json) "
+                     f"THEN f.resource_json END, '$.modifierExtension') m "
+                     f"WHERE json_extract(m.value, '$.url') = '{DO_NOT_PERFORM_URL}' "
+                     f"AND json_extract(m.value, '$.valueBoolean') = 1)")
+    if resource == "medication_request":
+        # the ELM's code path is medication[x] as a concept: a referenced Medication is not matched
+        where.append("(f.resource_json IS NULL OR json_type(f.resource_json, '$.medicationReference') IS NULL)")
+    if src.get("encounter_class_not_in"):
+        where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
+                     f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
+    win = sql_time.window(timing.get("window"), ctx.period)
+    needs_patient = not win.constant or src.get("age_at_point_min") is not None
+    if of != "medication_period" and timing and timing.get("rel") != "any":
+        where.append(sql_time.relation(resource, of, timing.get("rel", "during_day"), win))
+    if of in ("latest", "earliest", "start", "issued"):
+        point = sql_time.point_of(resource, of) if of != "issued" else sql_time.fact_interval(resource, of)[0]
+    else:
+        low, high = sql_time.fact_interval(resource, "interval" if of == "medication_period" else of)
+        point = sql_time._when(f"{high.day} IS NOT NULL AND {high.day} <> '{sql_time.MAX_DAY}'", high, low)
+    if src.get("age_at_point_min") is not None:
+        where.append(f"((CAST(substr({point.day},1,4) AS INT) - CAST(substr(p.birth_date,1,4) AS INT)) "
+                     f"- (substr({point.day},6,5) < substr(p.birth_date,6,5))) >= {int(src['age_at_point_min'])}")
+    low, high = sql_time.fact_interval(resource, "interval" if of in ("medication_period", "latest", "earliest",
+                                                                         "start") else of)
+    json_col = ", f.resource_json AS resource_json" if of == "medication_period" else ", NULL AS resource_json"
+    return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, fc.system AS system, fc.code AS code, "
+            f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
+            f"{high.day} AS hi_day{json_col}{extra_columns} "
+            f"FROM measure_codes c JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
+            f"AND fc.role = 'code' JOIN clinical_fact f ON f.id = fc.fact_id "
+            f"{'JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
+            f"{ctx.scope_join('f.patient_id')} WHERE c.key = '{key}' AND " + " AND ".join(where))
+
+
+def _medication_filter(rows, src: dict, ctx: Context):
+    """medicationRequestPeriod needs the dosage: computed per matching request, then the
+    window test (day precision) is applied here."""
+    timing = src.get("timing", {})
+    win = sql_time.window(timing.get("window"), ctx.period)
+    lo, hi = win.lo_day.strip("'"), win.hi_day.strip("'")
+    rel = timing.get("rel", "overlaps_day")
+    for row in rows:
+        try:
+            span = medication_request_period(json.loads(row["resource_json"] or "{}"))
+        except (ValueError, TypeError):
+            span = None
+        if span is None:
+            continue
+        start, end = span[0].isoformat(), span[1].isoformat()
+        ok = (start <= hi and end >= lo) if rel == "overlaps_day" else (start >= lo and end <= hi)
+        if ok:
+            yield row
+
+
+def _rows(ctx: Context, src: dict, statuses: dict, extra: str = ""):
+    sql = source_sql(ctx, src, statuses, extra)
+    ctx.con.row_factory = sqlite3.Row
+    rows = ctx.con.execute(sql)
+    if src.get("timing", {}).get("of") == "medication_period":
+        return list(_medication_filter(rows, src, ctx))
+    return rows
+
+
+def evaluate(ctx: Context, name: str, crit: dict, statuses: dict) -> CriterionResult:
+    ident = json.dumps(crit, sort_keys=True)
+    if ident in ctx.cache:
+        return ctx.cache[ident]
+    kind = crit["kind"]
+    handler = KINDS.get(kind)
+    if handler is None:
+        raise DomainError(f"Criterion {name!r}: kind {kind!r} is not supported by the engine")
+    result = handler(ctx, crit, statuses)
+    ctx.cache[ident] = result
+    return result
+
+
+def _age(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    on = ctx.period.end if crit.get("at", "period_end") == "period_end" else ctx.period.start
+    age = ("((CAST(substr(:on,1,4) AS INT) - CAST(substr(p.birth_date,1,4) AS INT)) "
+           "- (substr(:on,6,5) < substr(p.birth_date,6,5)))")
+    cond = []
+    if "min" in crit:
+        cond.append(f"{age} >= {int(crit['min'])}")
+    if "max" in crit:
+        cond.append(f"{age} <= {int(crit['max'])}")
+    if "equals" in crit:
+        cond.append(f"{age} = {int(crit['equals'])}")
+    sql = (f"SELECT p.id FROM patient p {ctx.scope_join('p.id')} WHERE p.entered_in_error = 0 AND "
+           + " AND ".join(cond or ["1"]))
+    return CriterionResult({r[0] for r in ctx.con.execute(sql, {"on": on.isoformat()})}, {})
+
+
+def _gender(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    wanted = {"female": ("female", "F", "f"), "male": ("male", "M", "m")}.get(crit["value"], (crit["value"],))
+    sql = (f"SELECT p.id FROM patient p {ctx.scope_join('p.id')} WHERE p.entered_in_error = 0 AND "
+           f"{_in_list('p.sex', wanted)}")
+    return CriterionResult({r[0] for r in ctx.con.execute(sql)}, {})
+
+
+def _facts(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """Patients with at least one (or ``min_count`` distinct) matching facts; evidence is the
+    latest one."""
+    best: dict = {}
+    counts: dict = {}
+    min_count = int(crit.get("min_count", 1))
+    for src in crit["sources"]:
+        for row in _rows(ctx, src, statuses):
+            pid = row["patient_id"]
+            if min_count > 1:
+                counts.setdefault(pid, set()).add(row["fact_id"])
+            current = best.get(pid)
+            if current is None or (row["day"] or "") > (current.day or ""):
+                best[pid] = Evidence(row["fact_id"], row["system"], row["code"], row["day"])
+    if min_count > 1:
+        best = {pid: ev for pid, ev in best.items() if len(counts.get(pid, ())) >= min_count}
+    return CriterionResult(set(best), best)
+
+
+def _latest(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """CQL Last(... sort by start|end of the interval): the latest fact per patient (ties: the
+    later-recorded one), then its value tested."""
+    order = "lo_at" if crit.get("sort", "start") == "start" else "hi_at"
+    inner = source_sql(ctx, crit["source"], statuses)
+    sql = (f"SELECT * FROM (SELECT DISTINCT patient_id, fact_id, system, code, day, lo_at, hi_at, "
+           f"ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY {order} DESC, fact_id DESC) AS rn "
+           f"FROM ({inner}) GROUP BY fact_id) WHERE rn = 1")
+    then = crit.get("then", {})
+    if "value" in then:
+        sql = (f"SELECT l.* FROM ({sql}) l JOIN clinical_fact f ON f.id = l.fact_id WHERE "
+               + _codes_exists(ctx, "value", then["value"]))
+    ctx.con.row_factory = sqlite3.Row
+    evidence = {r["patient_id"]: Evidence(r["fact_id"], r["system"], r["code"], r["day"])
+                for r in ctx.con.execute(sql)}
+    return CriterionResult(set(evidence), evidence)
+
+
+def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """The lowest reading on the most recent day. CQL sorts nulls first, so a reading without a
+    quantity that day is "the lowest": if it has no value at all it counts as "no result"
+    (``null_result``), if it has another kind of value the test is false."""
+    measure = crit.get("measure", "value")
+    if measure == "value":
+        value = ", f.value_num AS reading"
+    else:
+        system, code = measure["component"]
+        value = (f", (SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = f.id AND cp.system = "
+                 f"{_quote(system)} AND cp.code = {_quote(code)} LIMIT 1) AS reading")
+    value += (", (f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS "
+              "(SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value')) AS has_value")
+    inner = source_sql(ctx, crit["source"], statuses, value)
+    sql = (f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day, reading, has_value FROM ({inner})), "
+           f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
+           f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day "
+           f"ORDER BY r.patient_id, r.fact_id")
+    test = crit["test"]
+    op, threshold = test["op"], float(test["threshold"])
+    lowest: dict = {}
+    ctx.con.row_factory = sqlite3.Row
+    for r in ctx.con.execute(sql):
+        current = lowest.get(r["patient_id"])
+        if current is None or (current["reading"] is not None
+                                and (r["reading"] is None or r["reading"] < current["reading"])):
+            lowest[r["patient_id"]] = r
+    evidence = {}
+    for pid, r in lowest.items():
+        if r["reading"] is None:
+            ok = bool(test.get("null_result", False)) and measure == "value" and not r["has_value"]
+            detail = "no result on the most recent day"
+        else:
+            ok = r["reading"] < threshold if op == "<" else r["reading"] > threshold
+            detail = f"lowest {r['reading']:g} on {r['day']}"
+        if ok:
+            evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], r["day"], detail)
+    return CriterionResult(set(evidence), evidence)
+
+
+KINDS = {"age": _age, "gender": _gender, "facts": _facts, "latest": _latest,
+         "lowest_on_latest_day": _lowest_on_latest_day}
+
+
+def _day_sets(ctx: Context, sources: list, statuses: dict) -> dict:
+    """patient -> {day: Evidence} of every matching fact (CQL lists of dates, deduplicated)."""
+    out: dict = {}
+    for src in sources:
+        for row in _rows(ctx, src, statuses):
+            if row["day"] is None:
+                continue
+            out.setdefault(row["patient_id"], {}).setdefault(
+                row["day"], Evidence(row["fact_id"], row["system"], row["code"], row["day"]))
+    return out
+
+
+def _distinct_days(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """At least N administrations each on a later day than the one before (= N distinct days)."""
+    need = int(crit["min_distinct_days"])
+    evidence = {pid: days[max(days)] for pid, days in _day_sets(ctx, crit["sources"], statuses).items()
+                if len(days) >= need}
+    return CriterionResult(set(evidence), evidence)
+
+
+def _dose_schedule(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """Hib / rotavirus: a patient with any dose of the longer schedule needs that schedule's
+    number of distinct days (of either product); otherwise the shorter one's."""
+    low = _day_sets(ctx, crit["low"], statuses)
+    high = _day_sets(ctx, crit["high"], statuses)
+    evidence = {}
+    for pid in set(low) | set(high):
+        days = {**low.get(pid, {}), **high.get(pid, {})}
+        need = int(crit["min_if_high"]) if pid in high else int(crit["min_else"])
+        if len(days) >= need:
+            evidence[pid] = days[max(days)]
+    return CriterionResult(set(evidence), evidence)
+
+
+def _dates_after(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """N distinct days of ``sources`` strictly after the earliest day of ``after`` (HepB after
+    the newborn dose)."""
+    doses = _day_sets(ctx, crit["sources"], statuses)
+    anchors = _day_sets(ctx, crit["after"], statuses)
+    evidence = {}
+    for pid, first in ((pid, min(days)) for pid, days in anchors.items()):
+        later = [d for d in doses.get(pid, {}) if d > first]
+        if len(later) >= int(crit["min_distinct_days"]):
+            evidence[pid] = doses[pid][max(later)]
+    return CriterionResult(set(evidence), evidence)
+
+
+def _facts_or_days(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    if "min_distinct_days" in crit:
+        return _distinct_days(ctx, crit, statuses)
+    return _facts(ctx, crit, statuses)
+
+
+KINDS.update({"facts": _facts_or_days, "dose_schedule": _dose_schedule, "dates_after": _dates_after})
+
+
+def _source_rows(ctx: Context, src: dict, statuses: dict, extra: str = "") -> dict:
+    """patient -> list of rows (one per fact) of a source."""
+    out: dict = {}
+    seen = set()
+    for row in _rows(ctx, src, statuses, extra):
+        if row["fact_id"] not in seen:
+            seen.add(row["fact_id"])
+            out.setdefault(row["patient_id"], []).append(row)
+    return out
+
+
+def _minus_days(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
+
+
+def _screen_near(screen_day, encounters, days: int = 14):
+    """CQL "14 days or less on or before day of start of" an encounter."""
+    return screen_day is not None and any(
+        e["lo_day"] and _minus_days(e["lo_day"], days) <= screen_day <= e["lo_day"] for e in encounters)
+
+
+def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """CMS2: the most recent screening (final, with a value, ending within 14 days before a
+    qualifying encounter) is negative, or is positive with a follow-up at or within 2 days
+    after that encounter."""
+    encounters = _source_rows(ctx, crit["encounters"], statuses)
+    flags = (", " + _codes_exists(ctx, "value", crit["negative"]) + " AS negative, "
+             + _codes_exists(ctx, "value", crit["positive"]) + " AS positive")
+    screens = _source_rows(ctx, crit["screening"], statuses, flags)
+    followups = {}
+    if crit.get("want") == "positive_with_follow_up":
+        for src in crit["follow_up"]:
+            for pid, rows in _source_rows(ctx, src, statuses).items():
+                followups.setdefault(pid, []).extend((src["resource"], r) for r in rows)
+    lo_mp, hi_mp = ctx.period.start.isoformat(), ctx.period.end.isoformat()
+    evidence = {}
+    for pid, rows in screens.items():
+        encs = encounters.get(pid, [])
+        near = [r for r in rows if _screen_near(r["hi_day"], encs)]
+        if not near:
+            continue
+        last = max(near, key=lambda r: ((r["lo_at"] or ""), r["fact_id"]))
+        ok = False
+        if crit.get("want") == "negative":
+            ok = bool(last["negative"])
+        elif last["positive"]:
+            for q in (e for e in encs if _screen_near(last["lo_day"], [e])):
+                for resource, f in followups.get(pid, []):
+                    if resource == "procedure":
+                        done = f["lo_at"] is not None and q["lo_at"] <= f["lo_at"] <= (q["hi_at"] or "")
+                        when = f["lo_day"]
+                    else:
+                        end_day = q["hi_day"] if q["hi_day"] and q["hi_day"] != sql_time.MAX_DAY else None
+                        done = end_day is not None and f["lo_day"] is not None and \
+                            end_day <= f["lo_day"] <= (dt.date.fromisoformat(end_day) + dt.timedelta(days=2)).isoformat()
+                        when = f["lo_day"]
+                    if done and when is not None and lo_mp <= when <= hi_mp:
+                        ok = True
+                        break
+                if ok:
+                    break
+        if ok:
+            evidence[pid] = Evidence(last["fact_id"], last["system"], last["code"], last["hi_day"])
+    return CriterionResult(set(evidence), evidence)
+
+
+def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    encounters = _source_rows(ctx, crit["encounters"], statuses)
+    evidence = {}
+    for pid, rows in _source_rows(ctx, crit["screening"], statuses).items():
+        for r in rows:
+            if _screen_near(r["hi_day"], encounters.get(pid, [])):
+                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], r["hi_day"])
+    return CriterionResult(set(evidence), evidence)
+
+
+def _not_done_during_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """A documented reason for not doing something, issued during a qualifying encounter."""
+    encounters = _source_rows(ctx, crit["encounters"], statuses)
+    evidence = {}
+    for pid, rows in _source_rows(ctx, crit["not_done"], statuses, ", f.recorded_at AS issued").items():
+        for r in rows:
+            issued = r["issued"]
+            if issued and any(e["lo_at"] and e["lo_at"] <= issued <= (e["hi_at"] or "")
+                              for e in encounters.get(pid, [])):
+                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], issued[:10], "not done, with a reason")
+    return CriterionResult(set(evidence), evidence)
+
+
+def _condition_before_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """A condition whose prevalence starts before the start of a qualifying encounter."""
+    encounters = _source_rows(ctx, crit["encounters"], statuses)
+    evidence = {}
+    for pid, rows in _source_rows(ctx, crit["condition"], statuses).items():
+        for r in rows:
+            if any(e["lo_at"] and (r["lo_at"] or "") < e["lo_at"] for e in encounters.get(pid, [])):
+                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], r["lo_day"])
+    return CriterionResult(set(evidence), evidence)
+
+
+KINDS.update({"depression_screening": _depression_screening, "screened_near_encounter": _screened_near_encounter,
+              "not_done_during_encounter": _not_done_during_encounter,
+              "condition_before_encounter": _condition_before_encounter})

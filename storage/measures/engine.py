@@ -1,0 +1,135 @@
+"""Evaluate measures over the whole pod, one practice, some patients or one patient: every
+criterion is one set-based query; populations are set algebra (no per-patient loop)."""
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from typing import Callable, Iterable
+
+from domain.errors import DomainError
+from domain.measures import definition as definitions
+from domain.measures.period import MeasurementPeriod
+from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
+from storage.measures import criteria as crit_mod
+from storage.measures.criteria import Context, CriterionResult
+
+
+class Cancelled(Exception):
+    """The user cancelled a running evaluation."""
+
+
+@dataclasses.dataclass
+class GroupResult:
+    group_id: str
+    populations: dict[str, set]  # population code -> patient ids
+    defined: tuple[str, ...]     # populations the group defines (for reports)
+
+
+@dataclasses.dataclass
+class MeasureResult:
+    measure_id: str
+    definition: dict
+    period: MeasurementPeriod
+    universe: set
+    groups: list[GroupResult]
+    criteria: dict[str, CriterionResult]
+    expressions: dict  # population code per group -> expression (for evidence)
+
+
+def _scope(con: sqlite3.Connection, practice_id: int | None, patient_ids: Iterable[int] | None) -> bool:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_scope (patient_id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM measure_scope")
+    if patient_ids is not None:
+        con.executemany("INSERT OR IGNORE INTO measure_scope VALUES (?)", ((int(p),) for p in patient_ids))
+        if practice_id is not None:
+            con.execute("DELETE FROM measure_scope WHERE patient_id NOT IN "
+                        "(SELECT id FROM patient WHERE practice_id = ?)", (practice_id,))
+        return True
+    if practice_id is not None:
+        con.execute("INSERT INTO measure_scope SELECT id FROM patient WHERE practice_id = ?", (practice_id,))
+        return True
+    return False
+
+
+def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: MeasurementPeriod, *,
+             practice_id: int | None = None, patient_ids: Iterable[int] | None = None,
+             progress: Callable[[int, int, str], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> list[MeasureResult]:
+    """Evaluate measures on a raw sqlite3 connection (read-only use; temp tables only)."""
+    measure_ids = list(measure_ids)
+    defs = [definitions.load(m) for m in measure_ids]
+    scoped = _scope(con, practice_id, patient_ids)
+    ctx = Context(con, period, scoped)
+    if scoped:
+        universe = {r[0] for r in con.execute(
+            "SELECT p.id FROM patient p JOIN measure_scope s ON s.patient_id = p.id WHERE p.entered_in_error = 0")}
+    else:
+        universe = {r[0] for r in con.execute("SELECT id FROM patient WHERE entered_in_error = 0")}
+    total = sum(len(_needed(d)) for d in defs)
+    done = 0
+    results = []
+    for d in defs:
+        needed = _needed(d)
+        results_by_name: dict[str, CriterionResult] = {}
+        for name in sorted(needed):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            results_by_name[name] = crit_mod.evaluate(ctx, name, d["criteria"][name], d["statuses"])
+            done += 1
+            if progress is not None:
+                progress(done, total, f"{d['id']}: {name}")
+        results.append(_populations(d, period, universe, results_by_name))
+    return results
+
+
+def _needed(d: dict) -> set[str]:
+    """The criteria the groups' populations reach through named expressions."""
+    seen, todo, out = set(), [], set()
+    for group in d["groups"]:
+        for expr in group["populations"].values():
+            todo.extend(names_in(expr))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in d["criteria"]:
+            out.add(name)
+        elif name in d["expressions"]:
+            todo.extend(names_in(d["expressions"][name]))
+    return out
+
+
+def _populations(d: dict, period: MeasurementPeriod, universe: set,
+                 crits: dict[str, CriterionResult]) -> MeasureResult:
+    named: dict[str, set] = {}
+
+    def resolve_factory(pops: dict[str, set]):
+        def resolve(name: str) -> set:
+            if name in pops:
+                return pops[name]
+            if name in crits:
+                return crits[name].patients & universe
+            if name in d["expressions"]:
+                if name not in named:
+                    named[name] = evaluate_expr(d["expressions"][name], resolve, universe)
+                return named[name]
+            raise DomainError(f"{d['id']}: unknown name {name!r}")
+        return resolve
+
+    groups = []
+    for index, group in enumerate(d["groups"]):
+        pops: dict[str, set] = {}
+        for pop in POPULATIONS:
+            if pop in group["populations"]:
+                pops[pop] = evaluate_expr(group["populations"][pop], resolve_factory(pops), universe)
+        groups.append(GroupResult(group.get("id", str(index)), proportion(pops),
+                                  tuple(p for p in POPULATIONS if p in group["populations"])))
+    return MeasureResult(d["id"], d, period, universe, groups, crits,
+                         [g["populations"] for g in d["groups"]])
+
+
+def raw_connection(engine):
+    """The sqlite3 connection under a SQLAlchemy engine (the engine's pool keeps it)."""
+    fairy = engine.raw_connection()
+    return fairy, fairy.driver_connection

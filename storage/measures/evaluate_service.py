@@ -1,0 +1,88 @@
+"""Evaluate a measure for the CLI: over a database, or over patient Bundles each imported in
+isolation (its own practice) into a temporary database that is deleted afterwards."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from domain.measures.period import MeasurementPeriod
+
+
+class EvaluationError(Exception):
+    """A user error (missing file, unknown subject) with a message to show."""
+
+
+def _subjects(con, patient_ids=None) -> dict[int, str]:
+    """patient id -> "Patient/<id as in the source>" (imported) or "Patient/<carepod id>"."""
+    rows = con.execute("SELECT p.id, (SELECT sr.resource_id FROM source_record sr WHERE sr.record_table = 'patient' "
+                       "AND sr.record_id = p.id AND sr.resource_type = 'Patient' ORDER BY sr.id LIMIT 1) "
+                       "FROM patient p WHERE p.entered_in_error = 0 ORDER BY p.id").fetchall()
+    out = {pid: f"Patient/{rid or pid}" for pid, rid in rows}
+    if patient_ids is not None:
+        out = {pid: ref for pid, ref in out.items() if pid in patient_ids}
+    return out
+
+
+def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: str = "individual",
+                    subject: str | None = None, db: str | None = None, additional_data=None) -> dict:
+    from storage.db import open_database
+    from storage.measures.valuesets import ensure_valuesets
+
+    if additional_data:
+        paths = [Path(p) for p in additional_data]
+        for p in paths:
+            if not p.exists():
+                raise EvaluationError(f"{p}: no such file or folder")
+        with tempfile.TemporaryDirectory(prefix="carepod-eval-") as tmp:
+            engine = open_database(Path(tmp) / "eval.db")
+            try:
+                ensure_valuesets(engine)
+                _import_isolated(engine, paths)
+                return _evaluate(engine, measure_id, period, report_type, subject)
+            finally:
+                engine.dispose()
+    if not Path(db).exists():
+        raise EvaluationError(f"{db}: no such database")
+    engine = open_database(Path(db))
+    try:
+        ensure_valuesets(engine)
+        return _evaluate(engine, measure_id, period, report_type, subject)
+    finally:
+        engine.dispose()
+
+
+def _import_isolated(engine, paths: list[Path]) -> None:
+    import sqlalchemy as sa
+    from storage.importers.reader import list_files
+    from storage.importers.run import import_paths
+
+    files, missing = list_files(paths)
+    if missing:
+        raise EvaluationError("; ".join(f"{name}: {reason}" for name, reason in missing))
+    for number, path in enumerate(files):
+        code = f"EV{number:05d}"  # one practice per bundle: each is a separate patient record
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO practice (code, name) VALUES (:c, :n)"), {"c": code, "n": str(path)[:200]})
+        report = import_paths(engine, [path], practice_code=code)
+        if report.errors:
+            raise EvaluationError("; ".join(p.as_text() for p in report.errors[:5]))
+
+
+def _evaluate(engine, measure_id, period, report_type, subject) -> dict:
+    from storage.measures import measure_report
+    from storage.measures.engine import evaluate, raw_connection
+
+    fairy, con = raw_connection(engine)
+    try:
+        subjects = _subjects(con)
+        if subject:
+            wanted = subject if subject.startswith("Patient/") else f"Patient/{subject}"
+            subjects = {pid: ref for pid, ref in subjects.items() if ref == wanted}
+            if not subjects:
+                raise EvaluationError(f"No patient {wanted} in the data")
+        result = evaluate(con, [measure_id], period, patient_ids=set(subjects) if subject else None)[0]
+        if report_type == "summary":
+            return measure_report.summary(result, set(subjects))
+        return measure_report.individual_bundle(result, subjects)
+    finally:
+        fairy.close()

@@ -1,0 +1,76 @@
+"""Pod-peer rates per practice and measure (rank, pod median, best practice) from the gap
+rows, and monthly snapshots in ``quality_snapshot``."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import sqlalchemy as sa
+
+from domain.clock import utcnow
+from domain.measures.populations import median, rate
+from storage import schema
+
+
+@dataclasses.dataclass
+class PracticeRate:
+    practice_id: int
+    numerator: int
+    denominator: int  # after exclusions and exceptions
+    rate: float | None
+    rank: int | None
+    practices_ranked: int
+    pod_median: float | None
+    pod_best: float | None
+    best_practice_id: int | None
+
+
+def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
+                   group_index: int = 0) -> list[PracticeRate]:
+    """One row per practice with patients in the measure; rank 1 = best (lowest for an inverse measure)."""
+    sql = sa.text(
+        "SELECT p.practice_id, SUM(g.numerator), SUM(g.denominator), SUM(g.denominator_exclusion), "
+        "SUM(g.denominator_exception), m.inverse FROM gap g JOIN patient p ON p.id = g.patient_id "
+        "JOIN measure m ON m.id = g.measure_id WHERE g.measure_id = :m AND g.period_start = :s "
+        "AND g.period_end = :e AND g.group_index = :g GROUP BY p.practice_id")
+    with engine.connect() as conn:
+        rows = conn.execute(sql, {"m": measure_id, "s": period_start, "e": period_end, "g": group_index}).all()
+    items = []
+    inverse = False
+    for practice_id, num, den, excl, exc, inv in rows:
+        inverse = bool(inv)
+        eligible = (den or 0) - (excl or 0) - (exc or 0)
+        items.append([practice_id, num or 0, max(eligible, 0), rate(num or 0, den or 0, excl or 0, exc or 0)])
+    ranked = sorted((i for i in items if i[3] is not None), key=lambda i: (i[3] if inverse else -i[3], i[0]))
+    rank_of = {i[0]: n + 1 for n, i in enumerate(ranked)}
+    pod_median = median(i[3] for i in ranked)
+    best = ranked[0] if ranked else None
+    return [PracticeRate(pid, num, den, r, rank_of.get(pid), len(ranked), pod_median,
+                         best[3] if best else None, best[0] if best else None) for pid, num, den, r in items]
+
+
+def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
+                  month: dt.date | None = None) -> int:
+    """Store this month's rates (replacing an earlier snapshot of the same month)."""
+    month = (month or utcnow().date()).replace(day=1)
+    now = utcnow()
+    rates = practice_rates(engine, measure_id, period_start, period_end)
+    t = schema.quality_snapshot
+    with engine.begin() as conn:
+        conn.execute(t.delete().where(t.c.measure_id == measure_id, t.c.period_end == period_end, t.c.month == month))
+        if rates:
+            conn.execute(t.insert(), [{
+                "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
+                "period_end": period_end, "month": month, "numerator": r.numerator, "denominator": r.denominator,
+                "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
+                "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now} for r in rates])
+    return len(rates)
+
+
+def rate_history(engine, practice_id: int, measure_id: str) -> list[dict]:
+    """The practice's monthly snapshots, oldest first."""
+    t = schema.quality_snapshot
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t).where(t.c.practice_id == practice_id, t.c.measure_id == measure_id)
+                            .order_by(t.c.month)).mappings().all()
+    return [dict(r) for r in rows]

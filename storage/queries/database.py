@@ -1,0 +1,59 @@
+"""Is this file a Carepod database? Checked before the app migrates or writes anything in it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# tables every Carepod database has had since the first migration
+CAREPOD_TABLES = {"alembic_version", "patient", "practice", "clinical_fact"}
+
+
+class NotACarepodDatabase(Exception):
+    """The chosen file cannot be used; the message says which file and why."""
+
+
+def check_database_file(path: str | os.PathLike) -> None:
+    """Raise :class:`NotACarepodDatabase` unless ``path`` is a Carepod database or a new, empty file."""
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise NotACarepodDatabase(f"{file} does not exist.")
+    if file.is_dir():
+        raise NotACarepodDatabase(f"{file} is a folder, not a database file.")
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise NotACarepodDatabase(f"{file} cannot be read: {exc.strerror or exc}.") from None
+    if not head:
+        return  # an empty file becomes a new database
+    if head != SQLITE_MAGIC:
+        raise NotACarepodDatabase(f"{file} is not a Carepod database (it is not an SQLite file).")
+    engine = sa.create_engine(f"sqlite:///{file.resolve()}")
+    try:
+        with engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+    except SQLAlchemyError as exc:
+        raise NotACarepodDatabase(f"{file} cannot be opened: {getattr(exc, 'orig', exc)}.") from None
+    finally:
+        engine.dispose()
+    if tables and not CAREPOD_TABLES <= tables:
+        raise NotACarepodDatabase(
+            f"{file} is an SQLite database but not a Carepod one (it has no {', '.join(sorted(CAREPOD_TABLES - tables))} table).")
+
+
+def open_carepod_database(path: str | os.PathLike | None) -> Engine:
+    """The engine of a checked, migrated Carepod database (None: the default one, created if new)."""
+    from storage.db import open_database
+
+    if path is not None and "://" not in str(path):
+        check_database_file(path)
+    try:
+        return open_database(path)
+    except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
+        raise NotACarepodDatabase(f"{path or 'The default database'} cannot be opened: "
+                                  f"{exc.__class__.__name__}: {exc}") from None

@@ -1,0 +1,459 @@
+"""Read models for the Gaps worklist and the chart's Gaps tab.
+
+The worklist can hold hundreds of thousands of gaps, so it is never loaded whole:
+:func:`gap_page` returns one page in the order asked for, continuing after the
+last row of the previous page (keyset paging: no OFFSET, which would re-read
+every earlier row), and :func:`iter_gaps` streams the same rows for a CSV export.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from domain.measures.explain import EvidenceItem, GapOverrideNote, explain_gap
+from domain.text import name_key
+from storage import schema as t
+
+g, p, pr, m = t.gap, t.patient, t.practice, t.measure
+
+PAGE_SIZE = 200
+
+# Open gaps are the work; the other states follow in this order.
+STATE_ORDER = ("open", "excluded", "closed", "not_applicable")
+_state_rank = sa.case({s: i for i, s in enumerate(STATE_ORDER)}, value=g.c.state, else_=len(STATE_ORDER))
+
+# sort column -> the SQL expressions it orders by (gap.id always breaks ties last)
+SORT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {
+    "patient": (p.c.family_key, p.c.given_key),
+    "dob": (p.c.birth_date,),
+    "mrn": (p.c.mrn,),
+    "practice": (pr.c.code,),
+    "measure": (g.c.measure_id, g.c.group_index),
+    "state": (_state_rank, g.c.due_date),
+    "due": (g.c.due_date,),
+    "last_outreach": (g.c.last_outreach_at,),
+}
+DEFAULT_SORT = "state"
+
+
+@dataclasses.dataclass(frozen=True)
+class GapFilter:
+    """What the worklist shows; ``None`` means "all"."""
+
+    measure_id: str | None = None
+    practice_id: int | None = None
+    state: str | None = "open"
+    period_end: dt.date | None = None
+    text: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class GapRow:
+    gap_id: int
+    patient_id: int
+    patient_name: str
+    birth_date: dt.date
+    mrn: str
+    practice_code: str
+    measure_id: str
+    measure_title: str
+    group_index: int
+    state: str
+    period_start: dt.date
+    period_end: dt.date
+    due_date: dt.date | None
+    last_outreach_at: dt.datetime | None
+    why: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    rows: list[GapRow]
+    # sort values of the last row: pass back as ``after`` for the next page; None at the end
+    next_after: tuple | None
+
+
+@dataclasses.dataclass(frozen=True)
+class GapCounts:
+    by_state: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    def of(self, state: str | None) -> int:
+        return self.total if state is None else self.by_state.get(state, 0)
+
+
+# --- choices for the filters -----------------------------------------------------
+
+def measure_choices(engine: Engine) -> list[tuple[str, str]]:
+    """(id, title) of the active measures."""
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(m.c.id, m.c.title).where(m.c.active.is_(True)).order_by(m.c.id))]
+
+
+def practice_choices(engine: Engine) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the active practices, by name."""
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(pr.c.id, pr.c.code, pr.c.name).where(pr.c.active.is_(True)).order_by(pr.c.name))]
+
+
+def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.date, dt.date]]:
+    """The measurement periods (start, end) that have gaps, newest first.
+
+    Walks the (measure_id, period_end) index one distinct value at a time, so it
+    costs a few index seeks per period, not a scan of millions of gap rows.
+    """
+    with engine.connect() as conn:
+        measure_ids = [measure_id] if measure_id else list(conn.scalars(sa.select(m.c.id)))
+        found: set[tuple[dt.date, dt.date]] = set()
+        for mid in measure_ids:
+            after = None
+            while True:
+                query = sa.select(sa.func.max(g.c.period_end)).where(g.c.measure_id == mid)
+                if after is not None:
+                    query = query.where(g.c.period_end < after)
+                end = conn.scalar(query)
+                if end is None:
+                    break
+                if isinstance(end, str):  # MAX() loses the column type in SQLite
+                    end = dt.date.fromisoformat(end)
+                start = conn.scalar(sa.select(g.c.period_start).where(
+                    g.c.measure_id == mid, g.c.period_end == end).limit(1))
+                found.add((start, end))
+                after = end
+    return sorted(found, key=lambda period: period[1], reverse=True)
+
+
+# --- the worklist ------------------------------------------------------------------
+
+def _prefix(column: sa.ColumnElement, prefix: str) -> sa.ColumnElement:
+    """An index-friendly "starts with" (a range, not LIKE)."""
+    return sa.and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
+def text_condition(text: str) -> sa.ColumnElement | None:
+    """Patient name prefix ("smi", "smith, jo", "smith jo", "jo smith") or MRN prefix."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if any(ch.isdigit() for ch in text):
+        return sa.or_(_prefix(p.c.mrn, text), _prefix(p.c.mrn, text.upper()))
+    if "," in text:
+        family, _, given = text.partition(",")
+        parts = [name_key(family), name_key(given)]
+        cond = _prefix(p.c.family_key, parts[0])
+        return sa.and_(cond, _prefix(p.c.given_key, parts[1])) if parts[1] else cond
+    words = name_key(text).split()
+    if not words:
+        return None
+    if len(words) == 1:
+        return _prefix(p.c.family_key, words[0])
+    first, rest = words[0], " ".join(words[1:])
+    last, before = words[-1], " ".join(words[:-1])
+    return sa.or_(
+        sa.and_(_prefix(p.c.family_key, first), _prefix(p.c.given_key, rest)),
+        sa.and_(_prefix(p.c.family_key, last), _prefix(p.c.given_key, before)),
+    )
+
+
+def _conditions(flt: GapFilter, *, with_state: bool = True) -> list[sa.ColumnElement]:
+    conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
+    if flt.measure_id:
+        conds.append(g.c.measure_id == flt.measure_id)
+    if flt.period_end:
+        conds.append(g.c.period_end == flt.period_end)
+    if with_state and flt.state:
+        conds.append(g.c.state == flt.state)
+    if flt.practice_id is not None:
+        conds.append(p.c.practice_id == flt.practice_id)
+    text = text_condition(flt.text)
+    if text is not None:
+        conds.append(text)
+    return conds
+
+
+def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
+    """Gaps per state under every filter but the state one ("12,345 open of 40,000")."""
+    query = (sa.select(g.c.state, sa.func.count())
+             .select_from(g.join(p, p.c.id == g.c.patient_id))
+             .where(*_conditions(flt, with_state=False)).group_by(g.c.state))
+    with engine.connect() as conn:
+        return GapCounts({state: n for state, n in conn.execute(query)})
+
+
+def _sort_keys(sort: str, descending: bool) -> list[tuple[sa.ColumnElement, bool]]:
+    if sort not in SORT_KEYS:
+        raise ValueError(f"Unknown gap sort column {sort!r}")
+    return [(expr, descending) for expr in SORT_KEYS[sort]] + [(g.c.id, descending)]
+
+
+def _after(keys: list[tuple[sa.ColumnElement, bool]], values: Sequence[Any]) -> sa.ColumnElement:
+    """Rows strictly after ``values`` in the order of ``keys``, NULL-safe.
+
+    SQLite sorts NULL first ascending and last descending; the comparison follows that.
+    """
+    def equal(expr, value):
+        return expr.is_(None) if value is None else expr == value
+
+    def beyond(expr, desc, value):
+        if value is None:
+            return sa.false() if desc else expr.is_not(None)
+        return sa.or_(expr < value, expr.is_(None)) if desc else expr > value
+
+    alternatives = []
+    for i, (expr, desc) in enumerate(keys):
+        same = [equal(keys[j][0], values[j]) for j in range(i)]
+        alternatives.append(sa.and_(*same, beyond(expr, desc, values[i])))
+    return sa.or_(*alternatives)
+
+
+def _rows_query(flt: GapFilter, sort: str, descending: bool):
+    keys = _sort_keys(sort, descending)
+    columns = [
+        g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
+        g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
+        g.c.period_end, g.c.due_date, g.c.last_outreach_at,
+    ]
+    key_columns = [expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
+    query = (sa.select(*columns, *key_columns)
+             .select_from(g.join(p, p.c.id == g.c.patient_id)
+                          .join(pr, pr.c.id == p.c.practice_id)
+                          .join(m, m.c.id == g.c.measure_id))
+             .where(*_conditions(flt))
+             .order_by(*[expr.desc() if desc else expr.asc() for expr, desc in keys]))
+    return query, keys
+
+
+def _row(r, why: str = "") -> GapRow:
+    return GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn,
+                  r.code, r.measure_id, r.title, r.group_index, r.state, r.period_start,
+                  r.period_end, r.due_date, r.last_outreach_at, why)
+
+
+def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
+             after: tuple | None = None, limit: int = PAGE_SIZE) -> Page:
+    """One page of the worklist, ordered in SQL, starting after the row ``after`` describes."""
+    query, keys = _rows_query(flt, sort, descending)
+    if after is not None:
+        query = query.where(_after(keys, after))
+    with engine.connect() as conn:
+        fetched = list(conn.execute(query.limit(limit + 1)))
+        more = len(fetched) > limit
+        fetched = fetched[:limit]
+        why = _short_reasons(conn, fetched)
+    rows = [_row(r, why.get(r.id, "")) for r in fetched]
+    next_after = None
+    if more and fetched:
+        last = fetched[-1]
+        next_after = tuple(last._mapping[f"k{i}"] for i in range(len(keys)))
+    return Page(rows, next_after)
+
+
+def iter_gaps(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
+              batch: int = 2000) -> Iterator[GapRow]:
+    """Every row of the worklist in order, a batch at a time (for CSV export)."""
+    after = None
+    while True:
+        page = gap_page(engine, flt, sort=sort, descending=descending, after=after, limit=batch)
+        yield from page.rows
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+# --- explanations ------------------------------------------------------------------
+
+def _evidence_for(conn, gap_ids: Sequence[int]) -> dict[int, list[EvidenceItem]]:
+    e, f = t.gap_evidence, t.clinical_fact
+    found: dict[int, list[EvidenceItem]] = {gid: [] for gid in gap_ids}
+    if not gap_ids:
+        return found
+    query = (sa.select(e.c.gap_id, e.c.population, e.c.rule, e.c.fact_id, e.c.code_system, e.c.code,
+                       e.c.fact_date, e.c.detail, f.c.display, f.c.kind, f.c.value_num, f.c.value_unit)
+             .select_from(e.outerjoin(f, f.c.id == e.c.fact_id))
+             .where(e.c.gap_id.in_(list(gap_ids))).order_by(e.c.gap_id, e.c.id))
+    for r in conn.execute(query):
+        found[r.gap_id].append(EvidenceItem(
+            population=r.population, rule=r.rule, code_system=r.code_system or "", code=r.code or "",
+            fact_date=r.fact_date, detail=r.detail or "", display=r.display or "", kind=r.kind or "",
+            value=r.value_num, unit=r.value_unit or ""))
+    return found
+
+
+def _short_reasons(conn, rows) -> dict[int, str]:
+    evidence = _evidence_for(conn, [r.id for r in rows])
+    return {r.id: explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
+                              inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
+                              evidence=evidence[r.id]) for r in rows}
+
+
+# --- one patient's gaps (chart tab) -----------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class PatientGap:
+    gap_id: int
+    measure_id: str
+    measure_title: str
+    group_index: int
+    state: str
+    period_start: dt.date
+    period_end: dt.date
+    due_date: dt.date | None
+    last_outreach_at: dt.datetime | None
+    why: str
+    overrides: list[GapOverrideNote]
+
+
+@dataclasses.dataclass(frozen=True)
+class GapHistoryEntry:
+    at: dt.datetime
+    measure_id: str
+    text: str
+
+
+def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
+    """One row per measure (and population group) for the patient's latest period of that measure."""
+    latest = (sa.select(g.c.measure_id, sa.func.max(g.c.period_end).label("period_end"))
+              .where(g.c.patient_id == patient_id).group_by(g.c.measure_id).subquery())
+    query = (sa.select(g, m.c.title, m.c.inverse)
+             .select_from(g.join(latest, sa.and_(latest.c.measure_id == g.c.measure_id,
+                                                 latest.c.period_end == g.c.period_end))
+                          .join(m, m.c.id == g.c.measure_id))
+             .where(g.c.patient_id == patient_id).order_by(g.c.measure_id, g.c.group_index))
+    with engine.connect() as conn:
+        rows = list(conn.execute(query))
+        evidence = _evidence_for(conn, [r.id for r in rows])
+        notes = _override_notes(conn, patient_id)
+    result = []
+    for r in rows:
+        mine = [n for n in notes if n.measure_id == r.measure_id and n.period_end == r.period_end]
+        why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
+                          inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
+                          evidence=evidence[r.id], overrides=mine)
+        result.append(PatientGap(r.id, r.measure_id, r.title, r.group_index, r.state, r.period_start,
+                                 r.period_end, r.due_date, r.last_outreach_at, why, mine))
+    return result
+
+
+def _override_notes(conn, patient_id: int) -> list[GapOverrideNote]:
+    o = t.gap_override
+    query = sa.select(o).where(o.c.patient_id == patient_id).order_by(o.c.at.desc(), o.c.id.desc())
+    return [GapOverrideNote(r.id, r.measure_id, r.period_start, r.period_end, r.kind, r.reason, r.by,
+                            r.at, bool(r.entered_in_error)) for r in conn.execute(query)]
+
+
+def patient_override_notes(engine: Engine, patient_id: int) -> list[GapOverrideNote]:
+    """Every documented exclusion or refusal of the patient, newest first, errors included."""
+    with engine.connect() as conn:
+        return _override_notes(conn, patient_id)
+
+
+def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry]:
+    """State changes of the patient's gaps and documented overrides, newest first."""
+    h, o = t.gap_history, t.gap_override
+    from domain.gaps import STATE_LABELS
+    from domain.measures.explain import override_label
+
+    with engine.connect() as conn:
+        changes = conn.execute(
+            sa.select(h.c.at, h.c.from_state, h.c.to_state, g.c.measure_id, g.c.group_index,
+                      g.c.period_end)
+            .select_from(h.join(g, g.c.id == h.c.gap_id)).where(g.c.patient_id == patient_id))
+        entries = [GapHistoryEntry(
+            r.at, r.measure_id,
+            f"{STATE_LABELS.get(r.from_state, 'New') if r.from_state else 'New'} → "
+            f"{STATE_LABELS.get(r.to_state, r.to_state)} (period ending {r.period_end:%Y-%m-%d})")
+            for r in changes]
+        overrides = _override_notes(conn, patient_id)
+        revisions = {r.record_id: r for r in conn.execute(
+            sa.select(t.record_revision).where(
+                t.record_revision.c.record_type == "GapOverride",
+                t.record_revision.c.record_id.in_([n.id for n in overrides])))}
+    for note in overrides:
+        entries.append(GapHistoryEntry(note.at, note.measure_id,
+                                       f"{override_label(note.kind)} documented by {note.by}: {note.reason}"))
+        if note.entered_in_error and note.id in revisions:
+            rev = revisions[note.id]
+            entries.append(GapHistoryEntry(
+                rev.changed_at, note.measure_id,
+                f"{override_label(note.kind)} of {note.at:%Y-%m-%d} marked entered-in-error by "
+                f"{rev.changed_by}: {rev.reason}"))
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+# --- CSV export -------------------------------------------------------------------------
+
+CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Measure", "Group", "Measure title",
+              "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why")
+
+
+def _describe(flt: GapFilter) -> str:
+    parts = [f"measure={flt.measure_id or 'all'}", f"practice_id={flt.practice_id or 'all'}",
+             f"state={flt.state or 'all'}", f"period_end={flt.period_end or 'all'}"]
+    if flt.text.strip():
+        parts.append(f"text={flt.text.strip()!r}")
+    return ", ".join(parts)
+
+
+def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = DEFAULT_SORT,
+               descending: bool = False, progress=None, cancel=None) -> int | None:
+    """Write the worklist as it is filtered and sorted to ``path``; the export is audited.
+
+    Rows are streamed page by page, never held all at once. The file appears only
+    when complete (written beside it, then renamed). ``progress(rows_written)`` is
+    called per batch; when ``cancel()`` turns true the partial file is removed and
+    None is returned.
+    """
+    import csv
+    import os
+    from pathlib import Path
+
+    from storage.uow import UnitOfWork
+
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    written = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_HEADER)
+            for row in iter_gaps(engine, flt, sort=sort, descending=descending):
+                writer.writerow((
+                    row.patient_name, row.birth_date.isoformat(), row.mrn, row.practice_code,
+                    row.measure_id, row.group_index + 1, row.measure_title, row.period_start.isoformat(),
+                    row.period_end.isoformat(), row.state, row.due_date.isoformat() if row.due_date else "",
+                    row.last_outreach_at.isoformat(sep=" ", timespec="minutes") if row.last_outreach_at else "",
+                    row.why))
+                written += 1
+                if written % 2000 == 0:
+                    if progress:
+                        progress(written)
+                    if cancel and cancel():
+                        raise _Cancelled
+        os.replace(partial, target)
+    except _Cancelled:
+        partial.unlink(missing_ok=True)
+        return None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    with UnitOfWork(engine, actor) as uow:
+        uow.audit.record("export", "Gap", None, None,
+                         f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
+        uow.commit()
+    if progress:
+        progress(written)
+    return written
+
+
+class _Cancelled(Exception):
+    pass

@@ -1,0 +1,203 @@
+"""Gap worklist queries, chart explanations and pod-peer rates on a small synthetic pod."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from storage import schema as t
+from storage.queries import gaps as q
+from storage.queries import quality
+from tests.ui.test_gaps_data import CMS125_STATES, PERIOD, build_pod
+
+
+@pytest.fixture
+def pod(engine):
+    return build_pod(engine)
+
+
+def _all(engine, flt, sort=q.DEFAULT_SORT, descending=False):
+    return q.gap_page(engine, flt, sort=sort, descending=descending, limit=10_000).rows
+
+
+def test_counts_by_state_ignore_the_state_filter(engine, pod):
+    counts = q.count_gaps(engine, q.GapFilter(measure_id="CMS125", state="open", period_end=PERIOD[1]))
+    assert counts.by_state == {"open": 4, "closed": 5, "excluded": 2, "not_applicable": 1}
+    assert counts.total == 12 and counts.of("open") == 4 and counts.of(None) == 12
+    ald = q.count_gaps(engine, q.GapFilter(measure_id="CMS125", practice_id=pod.practices["ALD"],
+                                          period_end=PERIOD[1]))
+    assert ald.by_state == {"open": 1, "closed": 2, "excluded": 1}
+    assert q.count_gaps(engine, q.GapFilter(practice_id=pod.practices["DEN"])).total == 0
+
+
+def test_state_and_period_filters(engine, pod):
+    rows = _all(engine, q.GapFilter(measure_id="CMS125", state="open", period_end=PERIOD[1]))
+    assert {r.mrn for r in rows} == {m for m, s in CMS125_STATES.items() if s == "open"}
+    assert all(r.state == "open" for r in rows)
+    every_period = _all(engine, q.GapFilter(measure_id="CMS125", state=None))
+    assert len(every_period) == 13  # 12 of 2025 + one of 2024
+    assert q.gap_periods(engine) == [PERIOD, (dt.date(2024, 1, 1), dt.date(2024, 12, 31))]
+    assert q.gap_periods(engine, "CMS122") == [PERIOD]
+    assert q.gap_periods(engine, "CMS999") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("smith", {"B203", "C302"}),
+    ("Smith, Jo", {"B203", "C302"}),
+    ("smith joa", {"B203"}),
+    ("joan smith", {"B203"}),
+    ("C30", {"C300", "C301", "C302", "C303"}),
+    ("c300", {"C300"}),
+    ("zz", set()),
+    ("   ", None),  # blank: no text filter at all
+])
+def test_text_filter_by_name_or_mrn(engine, pod, text, expected):
+    rows = _all(engine, q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1], text=text))
+    assert {r.mrn for r in rows} == (expected if expected is not None else set(CMS125_STATES))
+
+
+def test_entered_in_error_patients_are_not_listed(engine, pod):
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.mrn == "A102").values(entered_in_error=True))
+    rows = _all(engine, q.GapFilter(measure_id="CMS125", period_end=PERIOD[1]))
+    assert "A102" not in {r.mrn for r in rows}
+
+
+def test_default_order_puts_open_gaps_first_then_due_date(engine, pod):
+    rows = _all(engine, q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]))
+    states = [r.state for r in rows]
+    assert states == sorted(states, key=q.STATE_ORDER.index)
+    open_dues = [r.due_date for r in rows if r.state == "open"]
+    assert open_dues == sorted(open_dues)
+
+
+def test_sort_by_patient_and_due_in_both_directions(engine, pod):
+    flt = q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1])
+    names = [r.patient_name for r in _all(engine, flt, "patient")]
+    assert names == sorted(names, key=str.upper)
+    assert [r.patient_name for r in _all(engine, flt, "patient", True)][0] == "Smith, Joan"
+    dues = [r.due_date for r in _all(engine, flt, "due")]
+    assert dues[:8] == [None] * 8 and dues[8:] == sorted(dues[8:])  # NULL first ascending
+    dues_desc = [r.due_date for r in _all(engine, flt, "due", True)]
+    assert dues_desc[-8:] == [None] * 8 and dues_desc[:4] == sorted(dues_desc[:4], reverse=True)
+
+
+@pytest.mark.parametrize("sort", sorted(q.SORT_KEYS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_pages_join_up_to_the_whole_ordered_list(engine, pod, sort, descending):
+    flt = q.GapFilter(state=None)
+    whole = [r.gap_id for r in _all(engine, flt, sort, descending)]
+    paged, after = [], None
+    while True:
+        page = q.gap_page(engine, flt, sort=sort, descending=descending, after=after, limit=3)
+        paged += [r.gap_id for r in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert paged == whole and len(set(paged)) == len(paged) == 19
+    assert [r.gap_id for r in q.iter_gaps(engine, flt, sort=sort, descending=descending, batch=4)] == whole
+
+
+def test_unknown_sort_column_is_a_programming_error(engine, pod):
+    with pytest.raises(ValueError):
+        q.gap_page(engine, q.GapFilter(), sort="bogus")
+
+
+def test_worklist_why_column_explains_each_state(engine, pod):
+    rows = {r.mrn: r for r in _all(engine, q.GapFilter(measure_id="CMS125", state=None,
+                                                       period_end=PERIOD[1]))}
+    assert rows["A100"].why == ("Closed: Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since "
+                                "1 October two years before the period.")
+    assert rows["A103"].why.startswith("Excluded: Hospice care encounter (SNOMED CT 385763009) on 2025-06-10")
+    assert rows["A102"].why == f"Open: no mammography on record; due by {rows['A102'].due_date}."
+    assert rows["B203"].why.startswith("Not applicable:")
+
+
+def test_patient_gaps_show_only_the_latest_period_per_measure(engine, pod):
+    found = q.patient_gaps(engine, pod.patients["A102"])
+    assert [(g.measure_id, g.period_end) for g in found] == [("CMS125", PERIOD[1])]
+    assert found[0].state == "open"
+    assert q.patient_gaps(engine, pod.patients["B203"])[0].state == "not_applicable"
+
+
+def test_inverse_measure_wording(engine, pod):
+    by_measure = {g.measure_id: g for g in q.patient_gaps(engine, pod.patients["A100"])}
+    assert by_measure["CMS122"].why.startswith("Open: no HbA1c or GMI result of 9 % or below")
+    assert by_measure["CMS122"].why.endswith("due by 2025-12-31.")
+
+
+def test_gap_history_lists_state_changes_newest_first(engine, pod):
+    history = q.patient_gap_history(engine, pod.patients["A100"])
+    assert [h.text for h in history if h.measure_id == "CMS125"] == [
+        "Open → Closed (period ending 2025-12-31)", "New → Open (period ending 2025-12-31)"]
+
+
+# --- pod peers ---------------------------------------------------------------------------
+
+def test_rank_rates_ties_share_a_rank_and_zero_denominators_are_unranked():
+    ranked = quality.rank_rates({1: (2, 3), 2: (4, 6), 3: (1, 3), 4: (0, 0)}, inverse=False)
+    assert [ranked[p][1] for p in (1, 2, 3, 4)] == [1, 1, 3, None]
+    assert ranked[4][0] is None and ranked[1][2] == 3
+    assert ranked[1][3] == pytest.approx(2 / 3) and ranked[1][4] == pytest.approx(2 / 3)
+    assert ranked[1][5] == (1, 2)
+
+
+def test_rank_rates_inverse_lower_is_better_and_even_median():
+    ranked = quality.rank_rates({1: (1, 2), 2: (0, 2), 3: (2, 2), 4: (1, 4)}, inverse=True)
+    assert {p: ranked[p][1] for p in ranked} == {2: 1, 4: 2, 1: 3, 3: 4}
+    assert ranked[1][3] == pytest.approx((0.25 + 0.5) / 2) and ranked[1][4] == 0.0
+
+
+def test_rank_rates_with_no_denominators_at_all():
+    ranked = quality.rank_rates({1: (0, 0), 2: (0, 0)}, inverse=False)
+    assert ranked[1] == (None, None, 0, None, None, ())
+
+
+def test_peer_rates_from_gaps(engine, pod):
+    rates = quality.peer_rates(engine, PERIOD[1])
+    cms125 = {r.practice_code: r for r in rates[("CMS125", 0)]}
+    assert (cms125["ALD"].numerator, cms125["ALD"].denominator) == (2, 3)
+    assert (cms125["BIR"].numerator, cms125["BIR"].denominator) == (2, 3)  # B203 not applicable
+    assert (cms125["CED"].numerator, cms125["CED"].denominator) == (1, 3)  # C303 excluded
+    assert [cms125[c].rank for c in ("ALD", "BIR", "CED")] == [1, 1, 3]
+    assert cms125["ALD"].rank_label == "1 of 3" and cms125["CED"].rank_label == "3 of 3"
+    assert cms125["DEN"].rate is None and cms125["DEN"].rank_label == "—"
+    assert cms125["ALD"].pod_median == pytest.approx(2 / 3)
+    assert cms125["CED"].best_practices == ("ALD", "BIR")
+    cms122 = {r.practice_code: r for r in rates[("CMS122", 0)]}
+    # inverse: the numerator counts HbA1c > 9 % (open gaps); lower is better
+    assert [(cms122[c].numerator, cms122[c].denominator) for c in ("ALD", "BIR", "CED")] == [
+        (1, 2), (0, 2), (2, 2)]
+    assert [cms122[c].rank for c in ("BIR", "ALD", "CED")] == [1, 2, 3]
+    assert cms122["ALD"].pod_best == 0.0 and cms122["ALD"].best_practices == ("BIR",)
+
+
+def test_practice_scorecard_lists_every_measure_with_peers(engine, pod):
+    scores = quality.practice_scorecard(engine, pod.practices["CED"], PERIOD[1])
+    assert [s.measure_id for s in scores] == ["CMS122", "CMS125"]
+    assert all(len(s.peers) == 4 for s in scores)
+    assert scores[1].mine.rate == pytest.approx(1 / 3) and scores[1].label == "CMS125"
+    assert quality.practice_scorecard(engine, pod.practices["CED"], dt.date(2030, 12, 31)) == []
+
+
+def test_snapshot_is_idempotent_per_month_and_feeds_rate_history(engine, pod):
+    written = quality.take_snapshot(engine, dt.date(2025, 6, 15))
+    assert written == 8  # 4 practices x 2 measures
+    assert quality.take_snapshot(engine, dt.date(2025, 6, 1)) == 8
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(t.quality_snapshot)) == 8
+    # the rates change before the next month's snapshot
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.gap).where(t.gap.c.id == pod.gaps[("C300", "CMS125")])
+                     .values(state="closed", numerator=1))
+    quality.take_snapshot(engine, dt.date(2025, 7, 31))
+    history = quality.rate_history(engine, pod.practices["CED"], "CMS125")
+    assert [p.month for p in history] == [dt.date(2025, 6, 1), dt.date(2025, 7, 1)]
+    assert [p.rate for p in history] == [pytest.approx(1 / 3), pytest.approx(2 / 3)]
+    assert history[0].pod_median == pytest.approx(2 / 3)
+    assert quality.rate_history(engine, pod.practices["DEN"], "CMS125")[0].rate is None
+
+
+def test_snapshot_of_an_empty_pod_writes_nothing(engine):
+    assert quality.take_snapshot(engine, dt.date(2025, 6, 1)) == 0

@@ -1,0 +1,51 @@
+"""Gaps written with evidence and history; incremental recompute; pod-peer rates and snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from domain.measures.period import MeasurementPeriod
+from tests.conftest import SHARED
+from tests.measures.conftest import import_isolated
+
+PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+
+
+def test_recompute_writes_gaps_evidence_history_and_rates(measure_engine):
+    from storage.measures.peer_rates import practice_rates, rate_history, take_snapshot
+    from storage.measures.recompute import recompute
+
+    files = sorted((SHARED / "ecqm" / "CMS130" / "cases").glob("*.json"))[:12]
+    ids = import_isolated(measure_engine, files)
+    summary = recompute(measure_engine, PERIOD, ["CMS130"])
+    with measure_engine.connect() as conn:
+        gaps = conn.execute(sa.text("SELECT id, patient_id, state FROM gap WHERE measure_id = 'CMS130'")).all()
+        assert sum(summary["CMS130"].values()) == len(gaps) > 0
+        closed = [g for g in gaps if g.state == "closed"]
+        for g in closed:  # a closed gap says which fact closed it
+            rules = conn.execute(sa.text("SELECT rule FROM gap_evidence WHERE gap_id = :g AND population = 'numerator' "
+                                         "AND fact_id IS NOT NULL"), {"g": g.id}).scalars().all()
+            assert rules
+        history = conn.execute(sa.text("SELECT count(*) FROM gap_history")).scalar()
+        assert history == len(gaps)
+        # incremental: an entered-in-error encounter takes one patient out of the initial population
+        target = gaps[0].patient_id
+        conn.execute(sa.text("UPDATE clinical_fact SET entered_in_error = 1 WHERE patient_id = :p AND kind = 'encounter'"),
+                     {"p": target})
+        conn.commit()
+    recompute(measure_engine, PERIOD, ["CMS130"], patient_ids=[target])
+    with measure_engine.connect() as conn:
+        state = conn.execute(sa.text("SELECT state FROM gap WHERE patient_id = :p"), {"p": target}).scalar()
+        assert state == "not_applicable"
+        assert conn.execute(sa.text("SELECT count(*) FROM gap_history")).scalar() == history + 1
+        others = conn.execute(sa.text("SELECT count(*) FROM gap WHERE state <> 'not_applicable'")).scalar()
+        assert others == len(gaps) - 1
+    rates = practice_rates(measure_engine, "CMS130", PERIOD.start, PERIOD.end)
+    assert rates and all(r.practices_ranked == len([x for x in rates if x.rate is not None]) for r in rates)
+    ranked = sorted((r for r in rates if r.rank), key=lambda r: r.rank)
+    assert all(a.rate >= b.rate for a, b in zip(ranked, ranked[1:]))
+    assert take_snapshot(measure_engine, "CMS130", PERIOD.start, PERIOD.end, dt.date(2025, 6, 15)) == len(rates)
+    assert take_snapshot(measure_engine, "CMS130", PERIOD.start, PERIOD.end, dt.date(2025, 6, 20)) == len(rates)
+    history_rows = rate_history(measure_engine, rates[0].practice_id, "CMS130")
+    assert len(history_rows) == 1 and history_rows[0]["month"] == dt.date(2025, 6, 1)

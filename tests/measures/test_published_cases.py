@@ -1,0 +1,117 @@
+"""Every published eCQM test case through the importer and the engine (and through
+``evaluate-measure --additional-data``), compared population by population with expected.json."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SHARED
+from tests.measures.conftest import import_isolated
+
+MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+# The published bundles of these two carry no quantity (valueCodeableConcept "Yes"), so the
+# 9.1 % their descriptions name is not in the data; Carepod agrees with the reference engine.
+KNOWN_DATA_GAPS = {("CMS122", "6630d394-c81d-42f5-a218-40b73a2a4949"),
+                   ("CMS122", "8956ebb5-d3c0-4112-a34a-200961713efd")}
+SKIP_KEYS = {"description", "measurementPeriod", "measureReportId", "groups"}
+
+
+def _expected(measure):
+    return json.loads((SHARED / "ecqm" / measure / "expected.json").read_text())
+
+
+def _cases():
+    for measure in MEASURES:
+        for case in sorted(_expected(measure)["cases"]):
+            marks = [pytest.mark.xfail(strict=True, reason="value missing from the published bundle")] \
+                if (measure, case) in KNOWN_DATA_GAPS else []
+            yield pytest.param(measure, case, marks=marks, id=f"{measure}-{case[:8]}")
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    from domain.measures.period import MeasurementPeriod
+    from storage.db import open_database
+    from storage.measures.engine import evaluate, raw_connection
+    from storage.measures.valuesets import load_valuesets
+
+    engine = open_database(tmp_path_factory.mktemp("cases") / "cases.db")
+    load_valuesets(engine)
+    files = sorted((SHARED / "ecqm").glob("CMS*/cases/*.json"))
+    ids = import_isolated(engine, files)
+    fairy, con = raw_connection(engine)
+    period = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+    results = {r.measure_id: r for r in evaluate(con, MEASURES, period)}
+    fairy.close()
+    yield ids, results
+    engine.dispose()
+
+
+def _diffs(expected_case, groups_of):
+    diffs = []
+    for index, expected_group in enumerate(expected_case.get("groups") or [expected_case]):
+        actual = groups_of(index)
+        for key, value in expected_group.items():
+            if key not in SKIP_KEYS and actual.get(key, 0) != value:
+                diffs.append(f"group {index + 1} {key}: expected {value}, got {actual.get(key)}")
+    return diffs
+
+
+@pytest.mark.parametrize("measure,case", list(_cases()))
+def test_case_populations(evaluated, measure, case):
+    ids, results = evaluated
+    pid = ids[case]
+    result = results[measure]
+    expected = _expected(measure)["cases"][case]
+    diffs = _diffs(expected, lambda i: {k: int(pid in v) for k, v in result.groups[i].populations.items()})
+    assert not diffs, f"{expected['description']}: {diffs}"
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_evaluate_measure_command(measure):
+    """The CLI on each measure folder: one individual MeasureReport per case."""
+    folder = SHARED / "ecqm" / measure / "cases"
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "evaluate-measure", "--measure", measure,
+                          "--period-start", "2025-01-01", "--period-end", "2025-12-31",
+                          "--additional-data", str(folder)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr
+    bundle = json.loads(out.stdout)
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    expected = _expected(measure)
+    group_ids = [g["id"] for g in json.loads((SHARED / "ecqm" / measure / "Measure.json").read_text())["group"]]
+    seen, failures = set(), []
+    for entry in bundle["entry"]:
+        report = entry["resource"]
+        case = report["subject"]["reference"].split("/", 1)[1]
+        seen.add(case)
+        assert [g["id"] for g in report["group"]] == group_ids
+
+        def groups_of(i, report=report):
+            return {p["code"]["coding"][0]["code"]: p["count"] for p in report["group"][i]["population"]}
+        diffs = _diffs(expected["cases"][case], groups_of)
+        if diffs and (measure, case) not in KNOWN_DATA_GAPS:
+            failures.append((case, diffs))
+    assert seen == set(expected["cases"])
+    assert not failures
+
+
+def test_bad_input_messages(tmp_path):
+    def run(*extra):
+        return subprocess.run([sys.executable, str(ROOT / "main.py"), "evaluate-measure", *extra],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120)
+    bad_period = run("--measure", "CMS125", "--period-start", "2025-13-01", "--period-end", "2025-12-31",
+                     "--additional-data", str(tmp_path))
+    assert bad_period.returncode == 2 and "Period start" in bad_period.stderr and "Traceback" not in bad_period.stderr
+    reversed_period = run("--measure", "CMS125", "--period-start", "2025-12-31", "--period-end", "2025-01-01",
+                          "--additional-data", str(tmp_path))
+    assert reversed_period.returncode == 2 and "before it starts" in reversed_period.stderr
+    unknown = run("--measure", "CMS999", "--period-start", "2025-01-01", "--period-end", "2025-12-31",
+                  "--additional-data", str(tmp_path))
+    assert unknown.returncode == 2 and "Unknown measure" in unknown.stderr
+    missing = run("--measure", "CMS125", "--period-start", "2025-01-01", "--period-end", "2025-12-31",
+                  "--additional-data", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "nope.json" in missing.stderr and "Traceback" not in missing.stderr

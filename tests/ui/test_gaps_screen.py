@@ -1,0 +1,209 @@
+"""The Gaps worklist screen: filters, counts, SQL sorting, paging, opening a chart, CSV export."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+import sqlalchemy as sa
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+
+from storage import schema as t
+from storage.queries import gaps as q
+from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, PERIOD, build_pod
+from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
+from ui.gaps_screen import GapsScreen
+
+
+@pytest.fixture
+def pod(engine):
+    return build_pod(engine)
+
+
+@pytest.fixture
+def screen(qtbot, engine, pod):
+    widget = GapsScreen(engine, ACTOR)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 600)
+    widget.show()
+    return widget
+
+
+def _select(combo, data):
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+
+
+def _mrns(screen):
+    return [r.mrn for r in screen.model.loaded_rows()]
+
+
+def test_opens_on_open_gaps_of_the_newest_period(screen):
+    assert screen.state_combo.currentData() == "open"
+    assert screen.period_combo.currentData() == PERIOD[1]
+    rows = screen.model.loaded_rows()
+    assert rows and all(r.state == "open" for r in rows)
+    assert {r.mrn for r in rows if r.measure_id == "CMS125"} == {
+        m for m, s in CMS125_STATES.items() if s == "open"}
+    assert screen.count_label.text() == "7 open of 18 gaps"
+
+
+def test_measure_practice_and_state_filters(screen, pod):
+    _select(screen.measure_combo, "CMS125")
+    assert screen.count_label.text() == "4 open of 12 gaps"
+    _select(screen.practice_combo, pod.practices["CED"])
+    assert sorted(_mrns(screen)) == ["C300", "C302"]
+    _select(screen.state_combo, "excluded")
+    assert _mrns(screen) == ["C303"]
+    assert screen.count_label.text() == "1 excluded of 4 gaps"
+    _select(screen.state_combo, None)
+    assert sorted(_mrns(screen)) == ["C300", "C301", "C302", "C303"]
+    assert screen.count_label.text() == "2 open of 4 gaps"
+    _select(screen.practice_combo, pod.practices["DEN"])
+    assert screen.model.rowCount() == 0 and screen.count_label.text() == "0 open of 0 gaps"
+
+
+def test_text_filter_is_debounced_and_matches_name_or_mrn(qtbot, screen):
+    _select(screen.measure_combo, "CMS125")
+    _select(screen.state_combo, None)
+    qtbot.keyClicks(screen.text_edit, "smith")
+    qtbot.waitUntil(lambda: sorted(_mrns(screen)) == ["B203", "C302"])
+    screen.text_edit.setText("a10")
+    qtbot.waitUntil(lambda: sorted(_mrns(screen)) == ["A100", "A101", "A102", "A103"])
+
+
+def test_period_filter_reaches_the_older_period(screen):
+    _select(screen.measure_combo, "CMS125")
+    _select(screen.state_combo, "closed")
+    assert "A102" not in _mrns(screen)
+    _select(screen.period_combo, None)
+    assert "A102" in _mrns(screen)  # closed in 2024
+
+
+def test_clicking_a_header_sorts_in_sql(qtbot, screen):
+    _select(screen.state_combo, None)
+    header = screen.table.horizontalHeader()
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    names = [r.patient_name for r in screen.model.loaded_rows()]
+    assert names == sorted(names, key=str.upper) and screen.model.sort_key == "patient"
+    header.setSortIndicator(2, Qt.SortOrder.DescendingOrder)
+    mrns = _mrns(screen)
+    assert mrns == sorted(mrns, reverse=True) and screen.model.descending
+
+
+def test_why_column_cannot_be_sorted_and_keeps_the_current_order(screen):
+    header = screen.table.horizontalHeader()
+    header.setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    before = _mrns(screen)
+    header.setSortIndicator(WHY_COLUMN, Qt.SortOrder.AscendingOrder)
+    assert header.sortIndicatorSection() == 2 and _mrns(screen) == before
+
+
+def test_rows_are_paged_in_as_the_view_asks(qtbot, engine, pod):
+    model = GapTableModel(engine)
+    model.page_size = 5
+    ModelTester(qtbot).check(model)  # empty before the first filter
+    model.set_filter(q.GapFilter(state=None))
+    assert model.rowCount() == 5 and model.canFetchMore()
+    ModelTester(qtbot).check(model, force_py=True)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 19 and len({r.gap_id for r in model.loaded_rows()}) == 19
+    model.sort(COLUMNS.index(("DOB", "dob")), Qt.SortOrder.DescendingOrder)
+    assert model.rowCount() == 5
+    dobs = [r.birth_date for r in model.loaded_rows()]
+    assert dobs == sorted(dobs, reverse=True)
+
+
+def test_model_data_never_raises_and_shows_text(engine, pod):
+    model = GapTableModel(engine)
+    model.set_filter(q.GapFilter(measure_id="CMS125", state="closed", period_end=PERIOD[1]))
+    why = model.index(0, WHY_COLUMN)
+    assert model.data(why).startswith("Closed: Mammogram (LOINC 24606-6) on 2024-11-03")
+    assert model.data(model.index(0, 4), Qt.ItemDataRole.ToolTipRole) == "Breast Cancer Screening"
+    assert model.data(model.index(999, 0)) is None
+
+
+def test_a_failed_read_is_a_message_not_a_traceback(qtbot, screen, engine, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(q, "gap_page", broken)
+    screen.refresh()
+    assert screen.message_label.isVisible()
+    assert "database is locked" in screen.message_label.text()
+    assert screen.model.rowCount() == 0
+
+
+def test_enter_and_double_click_open_the_patient(qtbot, screen, pod):
+    _select(screen.measure_combo, "CMS125")
+    screen.table.setFocus()
+    screen.table.setCurrentIndex(screen.model.index(0, 0))
+    first = screen.model.row_at(0).patient_id
+    with qtbot.waitSignal(screen.open_patient) as blocker:
+        qtbot.keyClick(screen.table, Qt.Key.Key_Return)
+    assert blocker.args == [first]
+    rect = screen.table.visualRect(screen.model.index(1, 0))
+    with qtbot.waitSignal(screen.open_patient) as blocker:
+        qtbot.mouseDClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [screen.model.row_at(1).patient_id]
+
+
+def test_export_writes_the_filtered_sorted_rows_and_an_audit_event(qtbot, screen, engine, tmp_path,
+                                                                  monkeypatch):
+    _select(screen.measure_combo, "CMS125")
+    _select(screen.state_combo, None)
+    screen.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
+    target = tmp_path / "worklist"
+    monkeypatch.setattr("ui.gaps_screen.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(target), "CSV files (*.csv)"))
+    with qtbot.waitSignal(screen.export_finished, timeout=10_000) as blocker:
+        screen.export_button.click()
+    assert blocker.args == [12]
+    with (tmp_path / "worklist.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["MRN"] for r in rows] == sorted(CMS125_STATES)
+    first = rows[0]
+    assert (first["Patient"], first["Birth date"], first["Practice"], first["State"]) == (
+        "Abbott, Ann", "1960-02-01", "ALD", "closed")
+    assert first["Why"].startswith("Closed: Mammogram (LOINC 24606-6) on 2024-11-03")
+    assert not list(tmp_path.glob("*.part"))
+    with engine.connect() as conn:
+        event = conn.execute(sa.select(t.audit_event).where(t.audit_event.c.action == "export")).one()
+    assert event.actor == ACTOR and event.record_type == "Gap"
+    assert "12 gaps" in event.detail and "measure=CMS125" in event.detail
+    assert "exported 12 rows" in screen.count_label.text()
+
+
+def test_cancelled_export_leaves_no_file_and_no_audit(engine, pod, tmp_path):
+    target = tmp_path / "gaps.csv"
+    assert q.export_csv(engine, ACTOR, q.GapFilter(state=None), target, cancel=lambda: True) == 19
+    # 19 rows is under one progress batch: cancel is only asked between batches
+    target.unlink()
+    many = q.GapFilter(state=None)
+    calls = []
+    result = q.export_csv(engine, ACTOR, many, target, progress=calls.append, cancel=lambda: False)
+    assert result == 19 and calls == [19]
+
+
+def test_export_cancel_between_batches(engine, pod, tmp_path, monkeypatch):
+    monkeypatch.setattr(q, "iter_gaps", lambda *a, **k: iter(q.gap_page(engine, q.GapFilter(state=None),
+                                                                         limit=100).rows * 200))
+    before = _audit_count(engine)
+    assert q.export_csv(engine, ACTOR, q.GapFilter(), tmp_path / "big.csv", cancel=lambda: True) is None
+    assert not list(tmp_path.iterdir()) and _audit_count(engine) == before
+
+
+def _audit_count(engine):
+    with engine.connect() as conn:
+        return conn.scalar(sa.select(sa.func.count()).select_from(t.audit_event)
+                           .where(t.audit_event.c.action == "export"))
+
+
+def test_screen_on_an_empty_database(qtbot, engine):
+    widget = GapsScreen(engine, ACTOR)
+    qtbot.addWidget(widget)
+    assert widget.model.rowCount() == 0
+    assert widget.count_label.text() == "0 open of 0 gaps"
+    assert widget.period_combo.count() == 1  # "All periods"

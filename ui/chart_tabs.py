@@ -1,0 +1,344 @@
+"""The tabs of a patient's chart: each turns the chart read model into titled record lists.
+
+A tab factory takes ``(context, chart)`` and returns ``(widget, count)``; ``count`` (or None)
+goes into the tab's title. ``CHART_TABS`` lists them in order: adding a tab (the gaps of
+the patient, say) is one line there, and a tab whose module is not there yet is left out.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from domain.calls import DISPOSITION_LABELS
+from domain.clock import today, utcnow
+from domain.facts import ClinicalFact, system_label
+from domain.medication_review import REVIEW_TYPE_LABELS
+from domain.referral import LABELS as REFERRAL_LABELS
+from domain.time_entry import CCM_BASIC_MINUTES
+from storage.queries.chart import Chart
+from ui import format as fmt
+from ui.record_list import Line, RecordList
+
+
+@dataclasses.dataclass(frozen=True)
+class ChartTabSpec:
+    title: str
+    factory: str  # "module:callable" taking (context, chart) -> (widget, count or None)
+
+
+CHART_TABS: tuple[ChartTabSpec, ...] = (
+    ChartTabSpec("Summary", "ui.chart_tabs:summary_tab"),
+    ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
+    ChartTabSpec("Referrals", "ui.chart_tabs:referrals_tab"),
+    ChartTabSpec("Calls", "ui.chart_tabs:calls_tab"),
+    ChartTabSpec("Medications & reviews", "ui.chart_tabs:medications_tab"),
+    ChartTabSpec("Care plan", "ui.chart_tabs:care_plan_tab"),
+    ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
+)
+
+
+def _page(*lists: QWidget) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(12, 10, 12, 12)
+    layout.setSpacing(12)
+    for widget in lists:
+        layout.addWidget(widget, 1)
+    if all(isinstance(w, RecordList) and w.is_empty() for w in lists):
+        layout.addStretch(1)
+    return page
+
+
+def record_list(title: str, columns: tuple[str, ...], empty: str, lines: list[Line]) -> RecordList:
+    widget = RecordList(title, columns, empty)
+    widget.setObjectName(title.lower().replace(" ", "_").replace("&", "and"))
+    widget.set_lines(lines)
+    return widget
+
+
+def _code(fact: ClinicalFact) -> str:
+    return f"{system_label(fact.code_system)} {fact.code}".strip()
+
+
+# -- Summary -----------------------------------------------------------------------------
+
+def condition_lines(chart: Chart) -> list[Line]:
+    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw), _code(f)))
+            for f in chart.active_conditions]
+
+
+def observation_lines(chart: Chart) -> list[Line]:
+    return [Line((o.label, o.value or "Not on record",
+                  fmt.fact_date(o.fact.start_at, o.fact.start_raw) if o.fact else ""),
+                 tooltip=(o.fact.display if o.fact else ""))
+            for o in chart.key_observations]
+
+
+def medication_lines(chart: Chart) -> list[Line]:
+    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw), fmt.label(f.status) or "Active",
+                  _code(f))) for f in chart.active_medications]
+
+
+def allergy_lines(chart: Chart) -> list[Line]:
+    return [Line((f.display or f.code, fmt.label(f.clinical_status) or "Active",
+                  fmt.fact_date(f.start_at or f.recorded_at, f.start_raw))) for f in chart.allergies]
+
+
+def demographics(chart: Chart) -> list[tuple[str, str]]:
+    """The patient's particulars as (label, value), in the order the summary shows them."""
+    p = chart.patient
+    address = ", ".join(part for part in (p.address_line, p.city, f"{p.state} {p.postal_code}".strip()) if part)
+    attribution = ""
+    if p.attributed_from or p.attributed_to:
+        attribution = f"{fmt.date(p.attributed_from) or '…'} – {fmt.date(p.attributed_to) or 'ongoing'}"
+    payer = chart.payer + (f" · member {p.member_id}" if p.member_id else "")
+    return [
+        ("Phone", p.phone or "—"),
+        ("Other phone", p.phone_alt or "—"),
+        ("Address", address or "—"),
+        ("Language", p.language or "—"),
+        ("Practice", f"{chart.practice_name} ({chart.practice_code})"),
+        ("PCP", chart.pcp or "None attributed"),
+        ("Payer", payer or "None on record"),
+        ("Attribution", attribution or "—"),
+        ("Risk tier", risk_text(chart)),
+        ("Consent (CCM)", consent_text(chart)),
+    ]
+
+
+def risk_text(chart: Chart) -> str:
+    p = chart.patient
+    if p.risk_override:
+        return (f"{fmt.risk(p.risk_override)} — set by hand: {p.risk_override_reason} "
+                f"(computed: {fmt.risk(p.risk_tier)})")
+    return fmt.risk(p.risk_tier)
+
+
+def consent_text(chart: Chart) -> str:
+    p = chart.patient
+    if p.consent_date is None:
+        return "Not recorded"
+    return f"{fmt.date(p.consent_date)}" + (f" by {p.consent_by}" if p.consent_by else "")
+
+
+def summary_tab(context, chart: Chart):
+    form_box = QWidget()
+    form = QFormLayout(form_box)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setHorizontalSpacing(14)
+    for label, value in demographics(chart):
+        text = QLabel(value)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        text.setWordWrap(True)
+        caption = QLabel(label)
+        caption.setProperty("role", "caption")
+        form.addRow(caption, text)
+    title = QLabel("Patient")
+    title.setProperty("role", "sectionTitle")
+    left = QVBoxLayout()
+    left.addWidget(title)
+    left.addWidget(form_box)
+    left.addSpacing(8)
+    left.addWidget(record_list("Latest observations", ("Observation", "Value", "Date"),
+                               "No observations on record", observation_lines(chart)), 1)
+    right = QVBoxLayout()
+    for widget in (
+        record_list("Active conditions", ("Condition", "Since", "Code"), "No active conditions on record",
+                    condition_lines(chart)),
+        record_list("Active medications", ("Medication", "Since", "Status", "Code"),
+                    "No active medications on record", medication_lines(chart)),
+        record_list("Allergies", ("Allergy", "Status", "Recorded"), "No allergies on record",
+                    allergy_lines(chart)),
+    ):
+        right.addWidget(widget, 0 if widget.is_empty() else 1)
+    right.addStretch(0)
+    page = QWidget()
+    columns = QHBoxLayout(page)
+    columns.setContentsMargins(12, 10, 12, 12)
+    columns.setSpacing(20)
+    columns.addLayout(left, 2)
+    columns.addLayout(right, 3)
+    return page, None
+
+
+# -- Encounters --------------------------------------------------------------------------
+
+def encounter_lines(chart: Chart) -> list[Line]:
+    lines = []
+    for f in chart.encounters:
+        kind = next((c.display or c.code for c in f.codings if c.role == "type"), "") or f.display or f.code
+        reason = ", ".join(c.display or c.code for c in f.codings if c.role == "reason")
+        discharge = next((c.display or c.code for c in f.codings if c.role == "discharge"), "") or f.discharge_code
+        lines.append(Line((fmt.fact_date(f.start_at, f.start_raw), fmt.fact_date(f.end_at, f.end_raw), kind,
+                           fmt.ENCOUNTER_CLASSES.get(f.encounter_class, f.encounter_class), reason, discharge,
+                           _code(f))))
+    return lines
+
+
+def encounters_tab(context, chart: Chart):
+    lines = encounter_lines(chart)
+    return _page(record_list("Encounters", ("Date", "Ended", "Type", "Class", "Reason", "Discharge", "Code"),
+                             "No encounters on record", lines)), len(lines)
+
+
+# -- Referrals ---------------------------------------------------------------------------
+
+def referral_lines(chart: Chart, now: dt.datetime | None = None) -> list[Line]:
+    now = now or utcnow()
+    lines = []
+    for r in chart.referrals:
+        overdue = r.is_overdue(now)
+        events = [Line((fmt.local_datetime(e.at), "", "", "",
+                        f"{REFERRAL_LABELS.get(e.from_state, 'New')} → {REFERRAL_LABELS.get(e.to_state, e.to_state)}",
+                        f"by {e.by}", e.note)) for e in reversed(r.events)]
+        lines.append(Line(
+            (fmt.date(r.ordered_at), r.specialty + (f" — {r.specialist}" if r.specialist else ""), r.reason,
+             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state),
+             f"since {fmt.date(r.state_since)} ({r.days_in_state(now)} d)",
+             "Overdue" if overdue else ""),
+            children=events, alert=overdue))
+    return lines
+
+
+def referrals_tab(context, chart: Chart):
+    lines = referral_lines(chart)
+    return _page(record_list("Referrals and their history",
+                             ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Note"),
+                             "No referrals on record", lines)), len(lines)
+
+
+# -- Calls -------------------------------------------------------------------------------
+
+def call_lines(chart: Chart) -> list[Line]:
+    lines = []
+    for c in chart.calls:
+        relation = "" if c.caller_relation in ("self", "") else f" ({c.caller_relation})"
+        callback = "" if c.callback_minutes is None else f"{c.callback_minutes} min"
+        acknowledged = (f"{c.acknowledged_by}, {fmt.local_datetime(c.acknowledged_at)}"
+                        if c.acknowledged_at else "Not yet")
+        lines.append(Line((fmt.local_datetime(c.received_at), c.caller_name + relation, c.reason,
+                           DISPOSITION_LABELS.get(c.disposition, c.disposition), callback, c.taken_by,
+                           fmt.yes_no(c.follow_up_needed), acknowledged),
+                          tooltip="\n".join(x for x in (c.symptoms, c.advice) if x)))
+    return lines
+
+
+def calls_tab(context, chart: Chart):
+    lines = call_lines(chart)
+    return _page(record_list("After-hours calls", ("Received", "Caller", "Reason", "Disposition", "Call-back",
+                                                   "Taken by", "Follow-up", "Acknowledged by practice"),
+                             "No after-hours calls on record", lines)), len(lines)
+
+
+# -- Medications & reviews -----------------------------------------------------------------
+
+def medication_history_lines(chart: Chart) -> list[Line]:
+    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw), fmt.fact_date(f.end_at, f.end_raw),
+                  fmt.label(f.status) or "Active", fmt.label(f.kind.replace("medication_", "")), _code(f)))
+            for f in chart.of_kind("medication_request", "medication_statement")]
+
+
+def review_lines(chart: Chart) -> list[Line]:
+    lines = []
+    for r in chart.reviews:
+        children = [Line(("", f"{fmt.label(p.category)} problem", p.description + (f" ({p.medication})" if p.medication else ""),
+                          p.recommendation, fmt.label(p.response) + (f" {fmt.date(p.responded_at)}" if p.responded_at else "")))
+                    for p in r.problems]
+        children += [Line(("", "Medication reviewed", f"{m.name} {m.dose}".strip(), fmt.label(m.action), m.note))
+                     for m in r.medications]
+        open_count = len(r.open_problems)
+        problems = f"{len(r.problems)} problem{'s' if len(r.problems) != 1 else ''}" + (
+            f", {open_count} awaiting the prescriber" if open_count else "")
+        lines.append(Line((fmt.date(r.review_date), REVIEW_TYPE_LABELS.get(r.review_type, r.review_type),
+                           f"by {r.pharmacist} · {problems}", r.notes,
+                           f"Follow-up {fmt.date(r.follow_up_date)}" if r.follow_up_date else ""),
+                          children=children))
+    return lines
+
+
+def medications_tab(context, chart: Chart):
+    reviews = review_lines(chart)
+    return _page(
+        record_list("Medication list", ("Medication", "Started", "Ended", "Status", "Source", "Code"),
+                    "No medications on record", medication_history_lines(chart)),
+        record_list("Medication reviews", ("Date", "Review / item", "Details", "Recommendation / action",
+                                           "Response / follow-up"),
+                    "No medication reviews on record", reviews),
+    ), len(reviews)
+
+
+# -- Care plan -------------------------------------------------------------------------------
+
+def care_plan_lines(chart: Chart) -> list[Line]:
+    lines = []
+    for plan in chart.care_plans:
+        children = [Line(("", f"Goal: {g.description}", g.target, fmt.date(g.due_date), fmt.label(g.status)))
+                    for g in plan.goals]
+        children += [Line(("", f"Intervention: {i.description}", i.goal_description, "", fmt.label(i.status)))
+                     for i in plan.interventions]
+        problems = ", ".join(x.strip() for x in plan.problems.splitlines() if x.strip())
+        lines.append(Line((fmt.date(plan.created_at), plan.title, problems, "", fmt.label(plan.status)),
+                          children=children, tooltip=f"Created by {plan.created_by}" if plan.created_by else ""))
+    return lines
+
+
+def task_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
+    on = on or today()
+    return [Line((fmt.date(t.due_date), t.title, t.assignee, fmt.label(t.priority), fmt.label(t.status)),
+                 alert=t.is_overdue(on)) for t in chart.tasks]
+
+
+def care_plan_tab(context, chart: Chart):
+    return _page(
+        record_list("Care plans", ("Created", "Plan / goal / intervention", "Problems / target", "Due", "Status"),
+                    "No care plan on record", care_plan_lines(chart)),
+        record_list("Tasks", ("Due", "Task", "Assignee", "Priority", "Status"), "No tasks on record",
+                    task_lines(chart)),
+    ), len(chart.care_plans)
+
+
+# -- Activity ---------------------------------------------------------------------------------
+
+def outreach_lines(chart: Chart) -> list[Line]:
+    return [Line((fmt.local_datetime(o.at), fmt.label(o.channel), fmt.label(o.outcome), o.by, o.note))
+            for o in chart.outreach]
+
+
+def time_lines(chart: Chart) -> list[Line]:
+    return [Line((fmt.date(e.entry_date), e.staff, str(e.minutes), fmt.label(e.activity), e.note))
+            for e in chart.time_entries]
+
+
+def ccm_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
+    lines = []
+    for month in chart.ccm_months(on):
+        if month.met:
+            status = "Met"
+        elif month.minutes >= CCM_BASIC_MINUTES:
+            status = "Time met, no consent on record"
+        else:
+            status = f"{CCM_BASIC_MINUTES - month.minutes} min to go"
+        lines.append(Line((month.month.strftime("%B %Y"), str(month.minutes), status)))
+    return lines
+
+
+def audit_lines(chart: Chart) -> list[Line]:
+    return [Line((fmt.local_datetime(a.at), a.actor, fmt.label(a.action), a.record_type, a.detail))
+            for a in chart.audit]
+
+
+def activity_tab(context, chart: Chart):
+    return _page(
+        record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"), "No outreach on record",
+                    outreach_lines(chart)),
+        record_list("Time logged", ("Date", "Staff", "Minutes", "Activity", "Note"), "No time logged",
+                    time_lines(chart)),
+        record_list(f"Monthly care-management minutes (basic CCM needs {CCM_BASIC_MINUTES} and consent)",
+                    ("Month", "Minutes", "Basic CCM"), "No time logged", ccm_lines(chart)),
+        record_list("Audit trail", ("When", "Who", "Action", "Record", "Detail"), "No audit events",
+                    audit_lines(chart)),
+    ), None

@@ -1,0 +1,122 @@
+"""One patient's chart: a header with who they are, and the tabs of :mod:`ui.chart_tabs`."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from storage.queries.chart import Chart
+from ui import format as fmt
+from ui import shortcuts, style
+from ui.chart_tabs import CHART_TABS, consent_text
+from ui.context import AppContext
+from ui.sections import load_factory
+
+
+def header_fields(chart: Chart) -> list[tuple[str, str]]:
+    """(caption, value) pairs of the chart header, in reading order."""
+    p = chart.patient
+    payer = chart.payer + (f" · {p.member_id}" if p.member_id else "")
+    status = fmt.label(p.status, fmt.STATUS_LABELS)
+    if p.status == "deceased" and p.deceased_date:
+        status += f" {fmt.date(p.deceased_date)}"
+    return [
+        ("Age", f"{p.age()} y"),
+        ("Sex", fmt.sex(p.sex)),
+        ("DOB", fmt.date(p.birth_date)),
+        ("MRN", p.mrn),
+        ("Practice", f"{chart.practice_name} ({chart.practice_code})"),
+        ("PCP", chart.pcp or "None attributed"),
+        ("Payer", payer or "None on record"),
+        ("Consent", consent_text(chart)),
+        ("Status", status),
+    ]
+
+
+class ChartHeader(QFrame):
+    def __init__(self, chart: Chart, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("chartHeader")
+        p = chart.patient
+        name = QLabel(p.display_name, objectName="chartName")
+        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        tier = p.effective_risk_tier
+        self.risk = QLabel(f"{fmt.risk(tier)} risk", objectName="riskBadge")
+        self.risk.setProperty("role", "risk")
+        self.risk.setStyleSheet(style.risk_style(tier))
+        if p.risk_override:
+            self.risk.setText(f"{fmt.risk(tier)} risk (set by hand)")
+            self.risk.setToolTip(f"Set by hand: {p.risk_override_reason}\nComputed: {fmt.risk(p.risk_tier)}")
+        title = QHBoxLayout()
+        title.addWidget(name)
+        title.addSpacing(12)
+        title.addWidget(self.risk, 0, Qt.AlignmentFlag.AlignVCenter)
+        if p.risk_override:
+            reason = QLabel(f"Override: {p.risk_override_reason}", objectName="riskReason")
+            reason.setProperty("role", "hint")
+            title.addWidget(reason, 0, Qt.AlignmentFlag.AlignVCenter)
+        title.addStretch(1)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(22)
+        grid.setVerticalSpacing(1)
+        self.values: dict[str, QLabel] = {}
+        for column, (caption, value) in enumerate(header_fields(chart)):
+            caption_label = QLabel(caption)
+            caption_label.setProperty("role", "caption")
+            value_label = QLabel(value)
+            value_label.setProperty("role", "status-alert" if caption == "Status" and p.status != "active"
+                                    else "value")
+            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(caption_label, 0, column)
+            grid.addWidget(value_label, 1, column)
+            self.values[caption] = value_label
+        grid.setColumnStretch(len(self.values), 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setSpacing(6)
+        layout.addLayout(title)
+        layout.addLayout(grid)
+
+
+class ChartView(QWidget):
+    close_requested = Signal()
+
+    def __init__(self, context: AppContext, chart: Chart, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.chart = chart
+        self.patient_id = chart.patient.id
+        self.setObjectName("chartView")
+        self.header = ChartHeader(chart)
+        self.tabs = QTabWidget(objectName="chartTabs")
+        self.tabs.setDocumentMode(True)
+        self.tab_titles: list[str] = []
+        for spec in CHART_TABS:
+            factory = load_factory(spec.factory)
+            if factory is None:
+                continue
+            widget, count = factory(context, chart)
+            self.tab_titles.append(spec.title)
+            self.tabs.addTab(widget, spec.title if count is None else f"{spec.title} ({count})")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+        shortcuts.bind(shortcuts.CLOSE_CHART, self, self.close_requested.emit)
+        shortcuts.bind(shortcuts.NEXT_TAB, self, lambda: self.step_tab(1))
+        shortcuts.bind(shortcuts.PREVIOUS_TAB, self, lambda: self.step_tab(-1))
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def step_tab(self, step: int) -> None:
+        count = self.tabs.count()
+        if count:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+
+    def show_tab(self, title: str) -> QWidget:
+        index = self.tab_titles.index(title)
+        self.tabs.setCurrentIndex(index)
+        return self.tabs.widget(index)
+
+    def current_tab_title(self) -> str:
+        return self.tab_titles[self.tabs.currentIndex()]

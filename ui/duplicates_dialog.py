@@ -1,0 +1,77 @@
+"""Administration ▸ Possible duplicates: the same person at two practices.
+
+Candidates found after imports are listed best first; the administrator confirms (the
+charts then show each other's record) or dismisses each. Nothing is ever merged.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+COLUMNS = ("Score", "Reason", "Practice", "Patient", "MRN", "Other practice", "Other patient", "Other MRN", "Born")
+
+
+class DuplicatesDialog(QDialog):
+    def __init__(self, engine, actor: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("DuplicatesDialog")
+        self.setWindowTitle("Possible duplicate patients across practices")
+        self.engine, self.actor = engine, actor
+        self.rows = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.note = QLabel()
+        self.confirm = QPushButton("&Same person")
+        self.confirm.clicked.connect(lambda: self.decide_selected("confirmed"))
+        self.dismiss = QPushButton("&Different people")
+        self.dismiss.clicked.connect(lambda: self.decide_selected("dismissed"))
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.confirm)
+        buttons.addWidget(self.dismiss)
+        buttons.addStretch()
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Records are never merged: confirming lets each chart show the other practice's record."))
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.resize(1000, 500)
+        self.refresh()
+
+    def refresh(self) -> None:
+        from storage.importers.duplicates import links
+
+        self.rows = links(self.engine, "candidate")
+        self.table.setRowCount(len(self.rows))
+        for r, link in enumerate(self.rows):
+            values = (f"{link.score:.2f}", link.reason, link.a_practice, link.a_name, link.a_mrn,
+                      link.b_practice, link.b_name, link.b_mrn,
+                      link.birth_date.isoformat() if link.birth_date else "")
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.UserRole, link.id)
+                self.table.setItem(r, c, item)
+        self.note.setText(f"{len(self.rows)} candidate(s) to decide." if self.rows else "No candidates to decide.")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = bool(self.table.selectedItems())
+        self.confirm.setEnabled(chosen)
+        self.dismiss.setEnabled(chosen)
+
+    def decide_selected(self, decision: str) -> None:
+        from storage.importers.duplicates import decide
+
+        items = self.table.selectedItems()
+        if not items:
+            return
+        decide(self.engine, items[0].data(Qt.UserRole), decision, actor=self.actor)
+        self.refresh()

@@ -1,0 +1,294 @@
+"""The Gaps worklist: every gap in care of the pod by measure and practice, open gaps first.
+
+``GapsScreen(engine, actor, settings=None)``; double-click or Enter on a row emits
+``open_patient(patient_id)`` for the main window to open that chart.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QThread, QTimer, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QMessageBox, QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget,
+)
+from sqlalchemy.engine import Engine
+
+from domain.gaps import STATE_LABELS
+from storage.queries import gaps as q
+from ui import format as fmt
+from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
+
+TEXT_DELAY_MS = 250
+PROGRESS_DELAY_MS = 600  # a short export finishes before any dialog flashes
+ALL = None
+STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"),
+                 ("not_applicable", "Not applicable"), (ALL, "All states"))
+COLUMN_WIDTHS = (190, 90, 90, 70, 90, 100, 90, 130)  # the last column (Why) stretches
+
+
+class ExportWorker(QThread):
+    """Writes the CSV off the UI thread; reports (rows, error) when done."""
+
+    progressed = Signal(int)
+    done = Signal(object, str)
+
+    def __init__(self, engine, actor, flt, path, sort, descending, parent=None):
+        super().__init__(parent)
+        self.args = (engine, actor, flt, path)
+        self.sort, self.descending = sort, descending
+        self.cancelled = threading.Event()
+
+    def run(self) -> None:
+        try:
+            rows = q.export_csv(*self.args, sort=self.sort, descending=self.descending,
+                                progress=self.progressed.emit, cancel=self.cancelled.is_set)
+            self.done.emit(rows, "")
+        except Exception as exc:  # shown to the user as a message, not a traceback
+            self.done.emit(None, str(exc))
+
+
+class GapsScreen(QWidget):
+    open_patient = Signal(int)
+    export_finished = Signal(object)  # rows written, or None (cancelled or failed)
+
+    def __init__(self, engine: Engine, actor: str | Callable[[], str], settings=None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("gapsScreen")
+        self.engine, self.settings = engine, settings
+        # a callable follows File > Change user; a string is fixed
+        self._actor = actor if callable(actor) else (lambda: actor)
+        self.worker: ExportWorker | None = None
+
+        title = QLabel("Gaps in care")
+        title.setProperty("role", "sectionTitle")
+        self.measure_combo = QComboBox(objectName="gapsMeasure")
+        self.practice_combo = QComboBox(objectName="gapsPractice")
+        self.state_combo = QComboBox(objectName="gapsState")
+        self.period_combo = QComboBox(objectName="gapsPeriod")
+        for combo in (self.measure_combo, self.practice_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.text_edit = QLineEdit(objectName="gapsText")
+        self.text_edit.setPlaceholderText("Patient name or MRN")
+        self.text_edit.setClearButtonEnabled(True)
+        self.export_button = QPushButton("Export CSV…", objectName="gapsExport")
+        self.count_label = QLabel(objectName="gapsCount")
+        self.message_label = QLabel(objectName="gapsMessage")
+        self.message_label.setProperty("role", "status-alert")
+        self.message_label.hide()
+
+        self.model = GapTableModel(engine, self)
+        self.table = QTableView(objectName="gapsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            header.resizeSection(column, width)
+        self.table.setSortingEnabled(True)
+        header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._sort_indicator_changed)
+        self.table.activated.connect(self._activated)
+
+        filters = QHBoxLayout()
+        for caption, widget in (("Measure", self.measure_combo), ("Practice", self.practice_combo),
+                                ("State", self.state_combo), ("Period", self.period_combo)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            filters.addWidget(label)
+            filters.addWidget(widget)
+            filters.addSpacing(8)
+        filters.addWidget(self.text_edit, 1)
+        filters.addWidget(self.export_button)
+        counts = QHBoxLayout()
+        counts.addWidget(self.count_label)
+        counts.addStretch(1)
+        counts.addWidget(self.message_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 12)
+        layout.addWidget(title)
+        layout.addLayout(filters)
+        layout.addLayout(counts)
+        layout.addWidget(self.table, 1)
+
+        self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
+        self._text_timer.timeout.connect(self.refresh)
+        self._fill_choices()
+        self._restore_filters()
+        for combo in (self.measure_combo, self.practice_combo, self.state_combo, self.period_combo):
+            combo.currentIndexChanged.connect(self._filter_changed)
+        self.text_edit.textChanged.connect(lambda _text: self._text_timer.start())
+        self.export_button.clicked.connect(self.export)
+        self.refresh()
+
+    # -- filters ---------------------------------------------------------------------------
+    def _fill_choices(self) -> None:
+        self.measure_combo.addItem("All measures", ALL)
+        for measure_id, title in q.measure_choices(self.engine):
+            self.measure_combo.addItem(f"{measure_id} — {title}", measure_id)
+            self.measure_combo.setItemData(self.measure_combo.count() - 1, title, Qt.ItemDataRole.ToolTipRole)
+        self.practice_combo.addItem("All practices", ALL)
+        for practice_id, code, name in q.practice_choices(self.engine):
+            self.practice_combo.addItem(f"{name} ({code})", practice_id)
+        for value, text in STATE_CHOICES:
+            self.state_combo.addItem(text, value)
+        for start, end in q.gap_periods(self.engine):
+            self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
+        self.period_combo.addItem("All periods", ALL)
+        self.measure_combo.setMaximumWidth(320)
+
+    def current_filter(self) -> q.GapFilter:
+        return q.GapFilter(measure_id=self.measure_combo.currentData(),
+                           practice_id=self.practice_combo.currentData(),
+                           state=self.state_combo.currentData(),
+                           period_end=self.period_combo.currentData(),
+                           text=self.text_edit.text())
+
+    def set_filter(self, flt: q.GapFilter) -> None:
+        """Show exactly this filter (e.g. from another screen: a practice's open CMS125 gaps)."""
+        for combo, value in ((self.measure_combo, flt.measure_id), (self.practice_combo, flt.practice_id),
+                             (self.state_combo, flt.state), (self.period_combo, flt.period_end)):
+            combo.blockSignals(True)
+            index = combo.findData(value)
+            combo.setCurrentIndex(index if index >= 0 else 0)
+            combo.blockSignals(False)
+        self.text_edit.blockSignals(True)
+        self.text_edit.setText(flt.text)
+        self.text_edit.blockSignals(False)
+        self.refresh()
+
+    def _filter_changed(self, *_args) -> None:
+        self.refresh()
+        self._save_filters()
+
+    def refresh(self) -> None:
+        """Read the worklist and its counts again (after a recompute, say)."""
+        self._text_timer.stop()
+        flt = self.current_filter()
+        self.model.set_filter(flt)
+        try:
+            counts = q.count_gaps(self.engine, flt)
+        except Exception as exc:
+            self.count_label.setText("")
+            self._show_message(f"Could not count the gaps: {exc}")
+            return
+        self._show_message(self.model.failed)
+        self.count_label.setText(self.count_text(counts, flt.state))
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.model.index(0, 0))
+
+    @staticmethod
+    def count_text(counts: q.GapCounts, state: str | None) -> str:
+        total = counts.total
+        if state is None:
+            return f"{counts.of('open'):,} open of {total:,} gaps"
+        label = STATE_LABELS.get(state, state).lower()
+        return f"{counts.of(state):,} {label} of {total:,} gaps"
+
+    def _show_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+
+    # -- remembered filters (when the settings module offers ``gaps_filters``) ---------------
+    def _save_filters(self) -> None:
+        if self.settings is None or not hasattr(type(self.settings), "gaps_filters"):
+            return
+        flt = self.current_filter()
+        self.settings.gaps_filters = json.dumps({
+            "measure_id": flt.measure_id, "practice_id": flt.practice_id,
+            "state": flt.state if flt.state else "all"})
+
+    def _restore_filters(self) -> None:
+        if self.settings is None or not hasattr(type(self.settings), "gaps_filters"):
+            return
+        try:
+            saved = json.loads(self.settings.gaps_filters or "{}")
+        except ValueError:
+            return
+        for combo, key in ((self.measure_combo, "measure_id"), (self.practice_combo, "practice_id")):
+            index = combo.findData(saved.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        state = saved.get("state")
+        index = self.state_combo.findData(None if state == "all" else state)
+        if state and index >= 0:
+            self.state_combo.setCurrentIndex(index)
+
+    # -- table -------------------------------------------------------------------------------
+    def _sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if column == WHY_COLUMN or COLUMNS[column][1] is None:
+            # the explanation is written, not stored: it cannot be ordered by the database
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(self.model.sort_column(),
+                                    Qt.SortOrder.DescendingOrder if self.model.descending
+                                    else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
+
+    def _activated(self, index) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.open_patient.emit(row.patient_id)
+
+    # -- export --------------------------------------------------------------------------------
+    def default_export_name(self) -> str:
+        flt = self.current_filter()
+        parts = ["gaps", flt.measure_id or "all-measures", flt.state or "all-states"]
+        if flt.period_end:
+            parts.append(flt.period_end.isoformat())
+        return "-".join(parts) + ".csv"
+
+    def export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the gaps worklist", self.default_export_name(),
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+        if not path.lower().endswith(".csv"):
+            path += ".csv"
+        self.start_export(path)
+
+    def start_export(self, path: str) -> None:
+        if self.worker is not None:
+            return
+        self.export_button.setEnabled(False)
+        self.worker = ExportWorker(self.engine, self._actor(), self.current_filter(), path,
+                                   self.model.sort_key, self.model.descending, self)
+        self.progress = QProgressDialog("Exporting gaps…", "Cancel", 0, 0, self)
+        self.progress.setWindowTitle("Export CSV")
+        self.progress.setMinimumDuration(PROGRESS_DELAY_MS)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.canceled.connect(self.worker.cancelled.set)
+        self.worker.progressed.connect(lambda n: self.progress.setLabelText(f"Exporting gaps… {n:,} rows"))
+        self.worker.done.connect(self._export_done)
+        self.worker.start()
+
+    def _export_done(self, rows, error: str) -> None:
+        self.worker.wait()
+        self.worker.deleteLater()
+        self.worker = None
+        self.progress.reset()
+        self.progress.deleteLater()
+        self.export_button.setEnabled(True)
+        if error:
+            QMessageBox.warning(self, "Export failed", f"The gaps could not be exported:\n{error}")
+        elif rows is not None:
+            self._show_message("")
+            self.count_label.setText(self.count_label.text().split("  ·  ")[0] +
+                                     f"  ·  exported {rows:,} rows")
+        self.export_finished.emit(rows)
+
+
+def gaps_section(context) -> GapsScreen:
+    """The main window's section factory (``ui.sections``): the worklist for the app's context."""
+    return GapsScreen(context.engine, lambda: context.user, context.settings)

@@ -1,0 +1,250 @@
+"""File ▸ Import: FHIR bundles, NDJSON files, CSV panels or folders of them.
+
+The import runs on a worker thread with its own database connection; the dialog shows
+progress, can cancel (the file being read is rolled back), then shows the counts and the
+rejections, which can be saved as CSV.
+"""
+from __future__ import annotations
+
+import csv
+import threading
+
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QProgressBar,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+
+PROBLEM_COLUMNS = ("File", "Where", "Resource type", "Resource id", "Severity", "Reason")
+
+
+class ImportWorker(QThread):
+    """Runs :func:`import_paths` off the UI thread; never touches widgets."""
+
+    progressed = Signal(int, int, str, int)
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, database_url: str, paths: list[str], practice_code: str | None, dry_run: bool,
+                 actor: str, parent=None):
+        super().__init__(parent)
+        self.database_url, self.paths = database_url, paths
+        self.practice_code, self.dry_run, self.actor = practice_code, dry_run, actor
+        self.cancel_event = threading.Event()
+
+    def run(self) -> None:
+        from storage.db import open_database
+        from storage.importers.run import import_paths
+
+        engine = open_database(self.database_url, upgrade=False)  # this thread's own connection
+        try:
+            report = import_paths(engine, self.paths, practice_code=self.practice_code, dry_run=self.dry_run,
+                                  actor=self.actor, cancel=self.cancel_event,
+                                  progress=lambda p: self.progressed.emit(p.file_index, p.file_count,
+                                                                          p.file, p.resources))
+        except Exception as exc:  # reported to the user, not raised on a thread nobody joins
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(report)
+        finally:
+            engine.dispose()
+
+
+class ImportDialog(QDialog):
+    import_finished = Signal(object)  # the ImportReport
+
+    def __init__(self, engine, actor: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("ImportDialog")
+        self.setWindowTitle("Import patients and clinical data")
+        self.engine, self.actor = engine, actor
+        self.worker: ImportWorker | None = None
+        self.report = None
+
+        self.paths = QListWidget()
+        self.paths.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        add_files = QPushButton("Add &files…")
+        add_files.clicked.connect(self._choose_files)
+        add_folder = QPushButton("Add f&older…")
+        add_folder.clicked.connect(self._choose_folder)
+        remove = QPushButton("&Remove")
+        remove.clicked.connect(lambda: [self.paths.takeItem(self.paths.row(i)) for i in self.paths.selectedItems()])
+        path_buttons = QHBoxLayout()
+        for button in (add_files, add_folder, remove):
+            path_buttons.addWidget(button)
+        path_buttons.addStretch()
+
+        from storage.importers.history import practice_choices
+
+        self.practice = QComboBox()
+        self.practice.addItem("From the data (else the Imported practice)", None)
+        for code, name in practice_choices(engine):
+            self.practice.addItem(f"{name} ({code})", code)
+        self.dry_run = QCheckBox("&Dry run: check and count, save nothing")
+        form = QFormLayout()
+        form.addRow("Target practice:", self.practice)
+        form.addRow("", self.dry_run)
+
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel("Choose FHIR (.json, .ndjson) or CSV panel files, or a folder.")
+        self.status.setWordWrap(True)
+        self.counts = QTableWidget(0, 6)
+        self.counts.setHorizontalHeaderLabels(["Resource type", "Created", "Updated", "Unchanged", "Rejected", "Skipped"])
+        self.problems = QTableWidget(0, len(PROBLEM_COLUMNS))
+        self.problems.setHorizontalHeaderLabels(PROBLEM_COLUMNS)
+        self.problems.horizontalHeader().setSectionResizeMode(len(PROBLEM_COLUMNS) - 1, QHeaderView.Stretch)
+        for table in (self.counts, self.problems):
+            table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+            table.setSortingEnabled(True)
+
+        self.start = QPushButton("&Import")
+        self.start.setDefault(True)
+        self.start.clicked.connect(self.start_import)
+        self.cancel = QPushButton("&Cancel import")
+        self.cancel.setEnabled(False)
+        self.cancel.clicked.connect(self.cancel_import)
+        self.save = QPushButton("&Save problems as CSV…")
+        self.save.setEnabled(False)
+        self.save.clicked.connect(self._choose_csv)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button in (self.start, self.cancel, self.save):
+            buttons.addWidget(button)
+        buttons.addStretch()
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.paths)
+        layout.addLayout(path_buttons)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.problems)
+        layout.addLayout(buttons)
+        self.resize(900, 650)
+
+    # --- choosing ---------------------------------------------------------------
+    def add_paths(self, paths) -> None:
+        for path in paths:
+            if str(path) and not self.paths.findItems(str(path), Qt.MatchExactly):
+                self.paths.addItem(str(path))
+
+    def chosen_paths(self) -> list[str]:
+        return [self.paths.item(i).text() for i in range(self.paths.count())]
+
+    def _choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Files to import", "",
+                                                "FHIR and CSV (*.json *.ndjson *.jsonl *.csv);;All files (*)")
+        self.add_paths(files)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder to import")
+        if folder:
+            self.add_paths([folder])
+
+    # --- running -----------------------------------------------------------------
+    def start_import(self) -> None:
+        paths = self.chosen_paths()
+        if not paths:
+            self.status.setText("Add at least one file or folder first.")
+            return
+        self.report = None
+        self.counts.setRowCount(0)
+        self.problems.setRowCount(0)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.start.setEnabled(False)
+        self.save.setEnabled(False)
+        self.cancel.setEnabled(True)
+        self.status.setText("Importing…")
+        url = self.engine.url.render_as_string(hide_password=False)
+        self.worker = ImportWorker(url, paths, self.practice.currentData(), self.dry_run.isChecked(), self.actor, self)
+        self.worker.progressed.connect(self._on_progress)
+        self.worker.done.connect(self._on_done)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.start()
+
+    def cancel_import(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel_event.set()
+            self.cancel.setEnabled(False)
+            self.status.setText("Cancelling: the file being read will be rolled back…")
+
+    def _on_progress(self, index: int, count: int, file: str, resources: int) -> None:
+        self.progress.setRange(0, count)
+        self.progress.setValue(index)
+        self.status.setText(f"File {index + 1} of {count}: {file}" + (f" — {resources:,} read" if resources else ""))
+
+    def _finish_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.wait()
+            self.worker.deleteLater()
+            self.worker = None
+        self.progress.setVisible(False)
+        self.start.setEnabled(True)
+        self.cancel.setEnabled(False)
+
+    def _on_failed(self, message: str) -> None:
+        self._finish_worker()
+        self.status.setText(f"The import stopped: {message}. Nothing of the file being read was saved.")
+
+    def _on_done(self, report) -> None:
+        self._finish_worker()
+        self.report = report
+        self.show_report(report)
+        self.import_finished.emit(report)
+
+    def show_report(self, report) -> None:
+        from storage.importers.report import OUTCOMES
+
+        prefix = "Dry run — nothing was saved. " if report.dry_run else ""
+        cancelled = " Cancelled." if report.cancelled else ""
+        self.status.setText(f"{prefix}{len(report.files)} file(s): {report.files_imported} imported, "
+                            f"{report.files_rejected} rejected, {report.files_unreadable} unreadable; "
+                            f"{len(report.errors)} rejection(s), {len(report.warnings)} warning(s).{cancelled}")
+        self.counts.setSortingEnabled(False)
+        rows = report.counts_table()
+        self.counts.setRowCount(len(rows))
+        for r, (rtype, counts) in enumerate(rows):
+            self.counts.setItem(r, 0, QTableWidgetItem(rtype))
+            for c, outcome in enumerate(OUTCOMES, start=1):
+                item = QTableWidgetItem()
+                item.setData(Qt.DisplayRole, counts[outcome])
+                self.counts.setItem(r, c, item)
+        self.counts.setSortingEnabled(True)
+        self.problems.setSortingEnabled(False)
+        self.problems.setRowCount(len(report.problems))
+        for r, p in enumerate(report.problems):
+            for c, value in enumerate(problem_row(p)):
+                self.problems.setItem(r, c, QTableWidgetItem(value))
+        self.problems.setSortingEnabled(True)
+        self.save.setEnabled(bool(report.problems))
+
+    # --- saving ------------------------------------------------------------------
+    def _choose_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save problems", "import-problems.csv", "CSV (*.csv)")
+        if path:
+            try:
+                self.save_problems_csv(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror or exc}")
+
+    def save_problems_csv(self, path) -> None:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(PROBLEM_COLUMNS)
+            for p in self.report.problems if self.report else ():
+                writer.writerow(problem_row(p))
+
+    def done(self, result: int) -> None:  # closing while importing cancels and waits
+        if self.worker is not None:
+            self.worker.cancel_event.set()
+            self.worker.wait()
+        super().done(result)
+
+
+def problem_row(p) -> tuple[str, ...]:
+    return (p.file, p.location, p.resource_type, p.resource_id,
+            "rejected" if p.severity == "error" else "warning", p.reason)

@@ -1,0 +1,135 @@
+"""The Patients section: the search page first, then one closable tab per open chart.
+
+Charts stay open side by side as tabs, so a care manager can keep the few patients of
+the morning at hand and come back to the search with Ctrl+K or Esc.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.queries.chart import load_chart, record_chart_view
+from ui import dialogs, shortcuts
+from ui.chart_view import ChartView
+from ui.context import AppContext
+from ui.patient_search import PatientSearch
+
+log = logging.getLogger(__name__)
+MAX_OPEN_CHARTS = 12
+
+
+class PatientsSection(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("patientsSection")
+        self.search = PatientSearch(context)
+        self.search.chart_requested.connect(self.open_chart)
+        self.tabs = QTabWidget(objectName="patientTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(False)
+        self.tabs.addTab(self.search, "Find patient")
+        # the search page stays: no close button on it
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.RightSide, None)
+        self.tabs.tabBar().setTabButton(0, QTabBar.ButtonPosition.LeftSide, None)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        shortcuts.bind(shortcuts.NEXT_CHART, self, lambda: self._step_chart(1))
+        shortcuts.bind(shortcuts.PREVIOUS_CHART, self, lambda: self._step_chart(-1))
+        shortcuts.bind(shortcuts.PRACTICE_FILTER, self, self._focus_practice)
+
+    # -- search ----------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.focus_search()
+
+    def _focus_practice(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.practice_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.practice_combo.showPopup()
+
+    # -- charts ------------------------------------------------------------------------------
+    def open_charts(self) -> list[ChartView]:
+        return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
+
+    def current_chart(self) -> ChartView | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, ChartView) else None
+
+    def open_chart(self, patient_id: int) -> ChartView | None:
+        """Show the patient's chart (already open: bring it forward). Every opening is audited."""
+        try:
+            # the view is recorded first: a chart is never shown without its audit event
+            record_chart_view(self.context.engine, self.context.user, patient_id)
+            chart = load_chart(self.context.engine, patient_id)
+        except SQLAlchemyError as exc:
+            log.exception("cannot open chart %s", patient_id)
+            dialogs.show_error(self, "Cannot open the chart",
+                               f"The chart could not be read from the database: {exc.__class__.__name__}: "
+                               f"{getattr(exc, 'orig', exc)}")
+            return None
+        if chart is None:
+            dialogs.show_error(self, "Cannot open the chart", f"There is no patient with id {patient_id}.")
+            return None
+        self.context.settings.remember_opened(patient_id)
+        for index, view in enumerate(self.open_charts(), start=1):
+            if view.patient_id == patient_id:
+                # refresh in place so the chart shows what is in the database now
+                self._replace(index, chart)
+                return self.tabs.widget(index)
+        view = self._make_view(chart)
+        index = self.tabs.addTab(view, self._tab_title(chart))
+        self.tabs.setTabToolTip(index, f"{chart.patient.display_name} · MRN {chart.patient.mrn} · "
+                                       f"{chart.practice_name}")
+        if len(self.open_charts()) > MAX_OPEN_CHARTS:
+            self._close_tab(1)  # the oldest chart
+        self.tabs.setCurrentWidget(view)
+        view.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
+        return view
+
+    def _make_view(self, chart) -> ChartView:
+        view = ChartView(self.context, chart)
+        view.close_requested.connect(lambda v=view: self.close_chart(v))
+        return view
+
+    def _replace(self, index: int, chart) -> None:
+        old = self.tabs.widget(index)
+        tab = old.tabs.currentIndex()
+        view = self._make_view(chart)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, view, self._tab_title(chart))
+        view.tabs.setCurrentIndex(tab)
+        old.deleteLater()
+        self.tabs.setCurrentIndex(index)
+
+    @staticmethod
+    def _tab_title(chart) -> str:
+        p = chart.patient
+        return f"{p.family}, {p.given[:1]}." if p.given else p.family
+
+    def close_chart(self, view: ChartView) -> None:
+        index = self.tabs.indexOf(view)
+        if index > 0:
+            self._close_tab(index)
+
+    def _close_tab(self, index: int) -> None:
+        if index <= 0:
+            return
+        widget = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        widget.deleteLater()
+        if self.tabs.currentIndex() == 0 or not self.open_charts():
+            self.focus_search()
+
+    def _step_chart(self, step: int) -> None:
+        count = self.tabs.count()
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+
+    def save_settings(self, settings) -> None:
+        self.search.save_settings(settings)

@@ -1,0 +1,43 @@
+"""The sections of the main window's navigation, in the order they are listed.
+
+Adding a section is one line here: its name, ``"module:factory"`` (the factory
+takes the :class:`ui.context.AppContext` and returns the widget) and the key that
+shows it. A section whose module is not there yet is left out, never shown as a
+placeholder; an error inside a section's own module still fails loudly.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+from ui.context import AppContext
+
+
+@dataclasses.dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    factory: str  # "package.module:callable"
+    shortcut: str = ""
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("Patients", "ui.patients_section:PatientsSection", "Ctrl+1"),
+)
+
+
+def load_factory(path: str):
+    """The callable named by ``"module:callable"``, or None when that module does not exist yet."""
+    module_name, _, attribute = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        return None
+    return getattr(module, attribute)
+
+
+def build(spec: SectionSpec, context: AppContext):
+    """The section's widget, or None when its module does not exist (not built yet)."""
+    factory = load_factory(spec.factory)
+    return None if factory is None else factory(context)

@@ -1,0 +1,122 @@
+"""Everything the app remembers between runs, typed, with its defaults in one place.
+
+Stored with QSettings in an INI file: ``$CAREPOD_HOME/settings.ini`` when that is
+set (tests, portable installs), the platform's user config location otherwise.
+``VERSION`` and :func:`_upgrade` carry older stores forward (Picard's config_upgrade).
+"""
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+VERSION = 1
+RECENT_LIMIT = 15
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers) or no login name
+        return "unknown user"
+
+
+# key -> default. Every key the app reads is here; nothing else is read or written.
+DEFAULTS: dict[str, object] = {
+    "window/geometry": QByteArray(),
+    "window/state": QByteArray(),
+    "window/section": "Patients",
+    "user/name": "",  # empty: the operating-system user
+    "patients/practice_id": 0,  # 0: all practices
+    "patients/header": QByteArray(),
+    "patients/recent": "",  # comma-separated patient ids, most recent first
+    "chart/last_tab": 0,
+}
+
+
+def _store() -> QSettings:
+    home = os.environ.get("CAREPOD_HOME")
+    if home:
+        return QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Carepod", "Carepod")
+
+
+def _upgrade(store: QSettings) -> None:
+    """Bring a store written by an older version up to ``VERSION`` (nothing to move yet)."""
+    store.setValue("settings/version", VERSION)
+
+
+class Settings:
+    """Typed access to the remembered values; ``Settings(store)`` for an explicit store."""
+
+    def __init__(self, store: QSettings | None = None):
+        self.store = store if store is not None else _store()
+        version = self.store.value("settings/version")
+        if version is None or int(version) < VERSION:
+            _upgrade(self.store)
+
+    # -- raw access, typed by the default's type --------------------------------------
+    def _get(self, key: str):
+        default = DEFAULTS[key]
+        value = self.store.value(key, default)
+        if isinstance(default, QByteArray):
+            return value if isinstance(value, QByteArray) else QByteArray()
+        if isinstance(default, int):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return default
+        return "" if value is None else str(value)
+
+    def _set(self, key: str, value) -> None:
+        if key not in DEFAULTS:
+            raise KeyError(f"{key} is not a Carepod setting")
+        self.store.setValue(key, value)
+
+    def sync(self) -> None:
+        self.store.sync()
+
+    # -- the values -------------------------------------------------------------------
+    @property
+    def user_name(self) -> str:
+        """The staff member using the app: chosen in settings, else the OS user name."""
+        return self._get("user/name").strip() or _os_user()
+
+    @user_name.setter
+    def user_name(self, name: str) -> None:
+        self._set("user/name", name.strip())
+
+    window_geometry = property(lambda self: self._get("window/geometry"),
+                               lambda self, v: self._set("window/geometry", v))
+    window_state = property(lambda self: self._get("window/state"),
+                            lambda self, v: self._set("window/state", v))
+    section = property(lambda self: self._get("window/section"),
+                       lambda self, v: self._set("window/section", v))
+    results_header = property(lambda self: self._get("patients/header"),
+                              lambda self, v: self._set("patients/header", v))
+    chart_tab = property(lambda self: self._get("chart/last_tab"),
+                         lambda self, v: self._set("chart/last_tab", int(v)))
+
+    @property
+    def practice_filter(self) -> int | None:
+        """The practice the search is limited to; None for the whole pod."""
+        value = self._get("patients/practice_id")
+        return value or None
+
+    @practice_filter.setter
+    def practice_filter(self, practice_id: int | None) -> None:
+        self._set("patients/practice_id", practice_id or 0)
+
+    @property
+    def recent_patient_ids(self) -> list[int]:
+        ids = []
+        for part in self._get("patients/recent").split(","):
+            if part.strip().isdigit():
+                ids.append(int(part))
+        return ids[:RECENT_LIMIT]
+
+    def remember_opened(self, patient_id: int) -> None:
+        ids = [patient_id, *(i for i in self.recent_patient_ids if i != patient_id)][:RECENT_LIMIT]
+        self._set("patients/recent", ",".join(map(str, ids)))

@@ -1,0 +1,56 @@
+"""Every keyboard shortcut of the app, in one table that the widgets and the Help dialog both read."""
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QWidget
+
+
+@dataclasses.dataclass(frozen=True)
+class Shortcut:
+    keys: tuple[str, ...]
+    description: str
+
+
+FIND_PATIENT = Shortcut(("Ctrl+K", "Ctrl+F", "F3"), "Find a patient (from anywhere)")
+OPEN_CHART = Shortcut(("Return", "Enter"), "Open the chart of the selected patient")
+RESULTS = Shortcut(("Down",), "From the search box: move into the results")
+CLOSE_CHART = Shortcut(("Esc", "Ctrl+W"), "Close the chart")
+NEXT_TAB = Shortcut(("Ctrl+Tab", "Ctrl+PgDown"), "Next tab of the chart")
+PREVIOUS_TAB = Shortcut(("Ctrl+Shift+Tab", "Ctrl+PgUp"), "Previous tab of the chart")
+NEXT_CHART = Shortcut(("Alt+PgDown",), "Next open chart")
+PREVIOUS_CHART = Shortcut(("Alt+PgUp",), "Previous open chart")
+PRACTICE_FILTER = Shortcut(("Alt+P",), "Choose the practice to search in")
+OPEN_DATABASE = Shortcut(("Ctrl+O",), "Open another database")
+SWITCH_USER = Shortcut(("Ctrl+Shift+U",), "Change the current staff member")
+SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
+QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
+
+# the order the Help dialog lists them in; sections add their own "go to" keys
+ALL: tuple[Shortcut, ...] = (
+    FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, SHOW_SHORTCUTS, QUIT,
+)
+
+
+def key_sequences(shortcut: Shortcut) -> list[QKeySequence]:
+    return [QKeySequence(k) for k in shortcut.keys]
+
+
+def display_keys(keys: tuple[str, ...]) -> str:
+    """Keys as the platform writes them (Ctrl on Linux/Windows, ⌘ on macOS)."""
+    return "  or  ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+
+
+def bind(shortcut: Shortcut, parent: QWidget, slot, *,
+         context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetWithChildrenShortcut) -> list[QShortcut]:
+    """QShortcuts for every key of ``shortcut``, active while focus is inside ``parent``."""
+    made = []
+    for sequence in key_sequences(shortcut):
+        item = QShortcut(sequence, parent)
+        item.setContext(context)
+        item.activated.connect(slot)
+        made.append(item)
+    return made
