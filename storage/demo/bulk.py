@@ -61,10 +61,9 @@ class Rows:
                     f'VALUES ({", ".join("?" * len(self.columns))})')
 
     def add(self, row: tuple) -> None:
-        """A tuple already in column order with SQL-ready values (the fast path)."""
+        """A tuple already in column order with SQL-ready values (the fast path; the
+        loader flushes full buffers between patients, see :meth:`Loader.flush_full`)."""
         self.rows.append(row)
-        if len(self.rows) >= CHUNK_ROWS:
-            self.flush()
 
     def add_values(self, **values: Any) -> None:
         """A row by column name; unnamed columns take their schema default."""
@@ -99,6 +98,14 @@ class Loader:
     def flush(self) -> None:
         for rows in self.tables.values():
             rows.flush()
+
+    def flush_full(self) -> None:
+        for rows in self.tables.values():
+            if len(rows.rows) >= CHUNK_ROWS:
+                rows.flush()
+
+    def close(self) -> None:
+        self.cursor.close()
 
     def counts(self) -> dict[str, int]:
         return {name: rows.count + len(rows.rows) for name, rows in sorted(self.tables.items())}

@@ -73,6 +73,8 @@ def describe_existing(path: Path) -> tuple[int, int, bool]:
             return practices, patients, has_data
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        raise DemoError(f"{path} cannot be read ({exc}); close any program using it and try again.") from exc
     except sqlite3.DatabaseError as exc:
         raise DemoError(f"{path} is not a Carepod database ({exc}); choose another --db.") from exc
 
@@ -112,9 +114,10 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
     engine = open_database(path)  # the schema exactly as the migrations make it
     try:
         raw = engine.raw_connection()
+        dbapi = raw.dbapi_connection
+        raw.detach()  # ours alone: closed below, never handed back to the pool with its pragmas
+        cursor = dbapi.cursor()
         try:
-            dbapi = raw.driver_connection
-            cursor = dbapi.cursor()
             # A throw-away file until it is complete: no journal, no syncing, no FK checks per row
             # (ids are pre-assigned and consistent; the tests run foreign_key_check).
             for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=OFF", "cache_size=-262144",
@@ -125,18 +128,22 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
             for name, _sql in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             loader = Loader(dbapi)
-            pod = build_pod(seed, practices, patients, loader)
-            _load_patients(loader, pod, seed, progress)
-            loader.flush()
+            try:
+                pod = build_pod(seed, practices, patients, loader)
+                _load_patients(loader, pod, seed, progress)
+                loader.flush()
+            finally:
+                loader.close()
             progress.step(f"indexing {sum(loader.counts().values()):,} rows")
             for _name, sql in indexes:
                 cursor.execute(sql)
             cursor.execute("COMMIT")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
             return loader.counts(), pod.staff_count
         finally:
-            raw.close()
+            # a cursor left open would keep its statement, and so the file lock, alive after close()
+            cursor.close()
+            dbapi.close()
     finally:
         engine.dispose()
 
@@ -161,6 +168,7 @@ def _load_patients(loader: Loader, pod, seed: int, progress: Progress) -> None:
             panel.append(who)
             done += 1
             if done % 1000 == 0:
+                loader.flush_full()
                 progress.update(done, f"facts {sink.last_fact_id:,}")
         work.calls(practice, panel)
     progress.update(done, f"facts {sink.last_fact_id:,}")

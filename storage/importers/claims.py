@@ -2,7 +2,7 @@
 ExplanationOfBenefit (a ``claim`` fact when they carry diagnoses or services)."""
 from __future__ import annotations
 
-from storage.importers.codings import codings
+from storage.importers.codings import as_list, codings
 from storage.importers.dates import instant, set_span
 from storage.importers.facts import base
 from storage.importers.plans import FactPlan, SkipPlan
@@ -14,7 +14,7 @@ def coverage(resource: dict, ctx) -> FactPlan:
     period = resource.get("period")
     if isinstance(period, dict):
         set_span(plan.row, period.get("start"), period.get("end"), "Coverage.period")
-    payors = resource.get("payor") or []
+    payors = as_list(resource.get("payor"))
     payor_ref = payors[0] if payors and isinstance(payors[0], dict) else None
     name, code, system = "", "", ""
     if payor_ref is not None:
@@ -22,7 +22,7 @@ def coverage(resource: dict, ctx) -> FactPlan:
         ref_type = ctx.type_of(payor_ref)
         if target is not None and target.get("resourceType") == "Organization":
             name = str(target.get("name") or "")
-            for identifier in target.get("identifier") or ():
+            for identifier in as_list(target.get("identifier")):
                 if isinstance(identifier, dict) and identifier.get("value"):
                     code, system = str(identifier["value"]), str(identifier.get("system") or "")
                     break
@@ -33,7 +33,7 @@ def coverage(resource: dict, ctx) -> FactPlan:
         plan.codings.append(("payor", system or "urn:carepod:payer", code or name, name))
     member = str(resource.get("subscriberId") or "")
     if not member:
-        for identifier in resource.get("identifier") or ():
+        for identifier in as_list(resource.get("identifier")):
             if isinstance(identifier, dict) and identifier.get("value"):
                 member = str(identifier["value"])
                 break
@@ -44,15 +44,15 @@ def coverage(resource: dict, ctx) -> FactPlan:
 
 def claim(resource: dict, ctx) -> FactPlan | SkipPlan:
     services = []
-    for item in resource.get("item") or ():
+    for item in as_list(resource.get("item")):
         if isinstance(item, dict):
             services += codings(item.get("productOrService"), "code")
     diagnoses = []
-    for diagnosis in resource.get("diagnosis") or ():
+    for diagnosis in as_list(resource.get("diagnosis")):
         if isinstance(diagnosis, dict):
             diagnoses += codings(diagnosis.get("diagnosisCodeableConcept"), "diagnosis")
     procedures = []
-    for proc in resource.get("procedure") or ():
+    for proc in as_list(resource.get("procedure")):
         if isinstance(proc, dict):
             procedures += codings(proc.get("procedureCodeableConcept"), "procedure")
     if not (services or diagnoses or procedures):
@@ -63,7 +63,7 @@ def claim(resource: dict, ctx) -> FactPlan | SkipPlan:
         _role, plan.row["code_system"], plan.row["code"], plan.row["display"] = (diagnoses + procedures)[0]
     plan.codings += codings(resource.get("type"), "type")
     plan.row["intent"] = str(resource.get("use") or "")
-    for diagnosis in resource.get("diagnosis") or ():
+    for diagnosis in as_list(resource.get("diagnosis")):
         if isinstance(diagnosis, dict) and diagnosis.get("diagnosisReference"):
             plan.linked.append(("diagnosis", diagnosis["diagnosisReference"]))
     period = resource.get("billablePeriod")

@@ -26,12 +26,17 @@ def is_known_system(system: str) -> bool:
     return system in KNOWN_SYSTEMS or system.startswith(KNOWN_PREFIXES)
 
 
+def as_list(value) -> list:
+    """A repeating element as a list (senders put a lone value where a list belongs)."""
+    return value if isinstance(value, list) else []
+
+
 def codings(concept, role: str) -> list[tuple[str, str, str, str]]:
     """(role, system, code, display) of each coding of a CodeableConcept that has a code."""
     if not isinstance(concept, dict):
         return []
     out = []
-    for coding in concept.get("coding") or ():
+    for coding in as_list(concept.get("coding")):
         if isinstance(coding, dict) and coding.get("code") not in (None, ""):
             out.append((role, str(coding.get("system") or ""), str(coding["code"]),
                         str(coding.get("display") or "")))

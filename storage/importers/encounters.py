@@ -3,7 +3,7 @@ diagnoses and reasons (the referenced Conditions' codes are added as role ``diag
 ``reason`` codings when the writer resolves them)."""
 from __future__ import annotations
 
-from storage.importers.codings import coding_as_concept, codings, codings_of_list
+from storage.importers.codings import as_list, coding_as_concept, codings, codings_of_list
 from storage.importers.dates import set_span
 from storage.importers.facts import base, require_code
 from storage.importers.plans import FactPlan
@@ -31,7 +31,7 @@ def encounter(resource: dict, ctx) -> FactPlan:
         plan.codings += codings(hospitalization.get("admitSource"), "admit_source")
     plan.codings += codings(resource.get("serviceType"), "service_type")
     plan.codings += codings(resource.get("priority"), "priority")
-    for diagnosis in resource.get("diagnosis") or ():
+    for diagnosis in as_list(resource.get("diagnosis")):
         if isinstance(diagnosis, dict) and diagnosis.get("condition"):
             plan.linked.append(("diagnosis", diagnosis["condition"]))
             plan.codings += codings(diagnosis.get("use"), "diagnosis_use")

@@ -9,7 +9,7 @@ referenced Medication's code), DeviceRequest ``code[x]``, Coverage ``type``, Cla
 """
 from __future__ import annotations
 
-from storage.importers.codings import codings, codings_of_list, first_code
+from storage.importers.codings import as_list, codings, codings_of_list, first_code
 from storage.importers.dates import instant, set_choice
 from storage.importers.plans import FactPlan, Rejected
 
@@ -75,7 +75,7 @@ def base(resource: dict, kind: str, code_concept, *, subject_field: str = "subje
                     + codings_of_list(resource.get("reasonCode"), "reason"),
                     subject_ref=resource.get(subject_field),
                     encounter_ref=resource.get("encounter") or resource.get("context"))
-    for reason in resource.get("reasonReference") or ():
+    for reason in as_list(resource.get("reasonReference")):
         plan.linked.append(("reason", reason))
     for ext in _extensions(resource):
         if ext["url"].endswith(RECORDED_URL) and "valueDateTime" in ext:
@@ -162,7 +162,7 @@ def observation(resource: dict, ctx) -> FactPlan:
     plan.row["recorded_at"] = instant(resource.get("issued"), "issued") or plan.row["recorded_at"]
     set_value(plan.row, plan.codings, resource, "Observation")
     plan.codings += codings_of_list(resource.get("interpretation"), "interpretation")
-    for index, component in enumerate(resource.get("component") or ()):
+    for index, component in enumerate(as_list(resource.get("component"))):
         if not isinstance(component, dict):
             continue
         found = codings(component.get("code"), "component")
@@ -175,7 +175,7 @@ def observation(resource: dict, ctx) -> FactPlan:
         value_code = "" if values["value_num"] is not None else (values["value_code"] or values["value_text"])
         plan.components.append((found[0][1], found[0][2], found[0][3], values["value_num"],
                                 values["value_unit"], value_code))
-    for member in resource.get("hasMember") or ():
+    for member in as_list(resource.get("hasMember")):
         plan.linked.append(("member", member))
     return plan
 
@@ -202,7 +202,7 @@ def allergy(resource: dict, ctx) -> FactPlan:
     require_code(plan, "AllergyIntolerance.code")
     set_choice(plan.row, resource, "onset")
     plan.row["recorded_at"] = instant(resource.get("recordedDate"), "recordedDate") or plan.row["recorded_at"]
-    for reaction in resource.get("reaction") or ():
+    for reaction in as_list(resource.get("reaction")):
         if isinstance(reaction, dict):
             plan.codings += codings_of_list(reaction.get("manifestation"), "reaction")
     return plan

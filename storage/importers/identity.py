@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.importers.codings import as_list
 from storage.importers.organizations import npi_of
 from storage.importers.reader import is_ndjson
 
@@ -92,7 +93,7 @@ class PracticeFinder:
     def _practice_of(self, organization: dict) -> int | None:
         npi = npi_of(organization)
         name = str(organization.get("name") or "")
-        codes = [str(i.get("value")) for i in organization.get("identifier") or ()
+        codes = [str(i.get("value")) for i in as_list(organization.get("identifier"))
                  if isinstance(i, dict) and i.get("value")]
         cache_key = f"{npi}|{name}|{','.join(codes)}"
         if cache_key not in self._by_org:

@@ -13,25 +13,26 @@ import datetime as dt
 from domain.clock import today
 from domain.text import name_key, phone_digits
 from storage.importers.fhir_datetime import InvalidDate, parse_date
+from storage.importers.codings import as_list
 from storage.importers.plans import PatientPlan, Rejected
 
 SEXES = {"female", "male", "other", "unknown"}
 
 
 def _name(resource: dict) -> tuple[str, str]:
-    names = [n for n in resource.get("name") or () if isinstance(n, dict)]
+    names = [n for n in as_list(resource.get("name")) if isinstance(n, dict)]
     chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
     if not chosen:
         raise Rejected("Patient.name is missing (a patient needs a family name)")
     family = str(chosen.get("family") or "").strip()
     if not family:
         raise Rejected("Patient.name.family is missing (a patient needs a family name)")
-    given = " ".join(str(g) for g in chosen.get("given") or () if g)
+    given = " ".join(str(g) for g in as_list(chosen.get("given")) if g)
     return family, given
 
 
 def mrn_of(resource: dict) -> tuple[str, bool]:
-    identifiers = [i for i in resource.get("identifier") or () if isinstance(i, dict) and i.get("value")]
+    identifiers = [i for i in as_list(resource.get("identifier")) if isinstance(i, dict) and i.get("value")]
     for identifier in identifiers:
         coding = (identifier.get("type") or {}).get("coding") or []
         if any(isinstance(c, dict) and c.get("code") == "MR" for c in coding):
@@ -62,7 +63,7 @@ def patient(resource: dict, ctx) -> PatientPlan:
     sex = str(resource.get("gender") or "unknown")
     if sex not in SEXES:
         raise Rejected(f"Patient.gender {sex!r} is not one of {', '.join(sorted(SEXES))}")
-    phones = [str(t.get("value")) for t in resource.get("telecom") or ()
+    phones = [str(t.get("value")) for t in as_list(resource.get("telecom"))
               if isinstance(t, dict) and t.get("system") == "phone" and t.get("value")]
     row = {
         "family": family, "given": given, "birth_date": born, "sex": sex,
@@ -71,10 +72,10 @@ def patient(resource: dict, ctx) -> PatientPlan:
         "phone_key": phone_digits(phones[0] if phones else ""),
         "status": "active", "deceased_date": None,
     }
-    addresses = [a for a in resource.get("address") or () if isinstance(a, dict)]
+    addresses = [a for a in as_list(resource.get("address")) if isinstance(a, dict)]
     address = next((a for a in addresses if a.get("use") == "home"), addresses[0] if addresses else None)
     if address:
-        row.update(address_line=", ".join(str(x) for x in address.get("line") or () if x),
+        row.update(address_line=", ".join(str(x) for x in as_list(address.get("line")) if x),
                    city=str(address.get("city") or ""), state=str(address.get("state") or ""),
                    postal_code=str(address.get("postalCode") or ""))
     language = _language(resource)
@@ -92,18 +93,18 @@ def patient(resource: dict, ctx) -> PatientPlan:
         row["status"] = "deceased"
     mrn, typed = mrn_of(resource)
     return PatientPlan(row, mrn, typed, resource.get("managingOrganization"),
-                       [r for r in resource.get("generalPractitioner") or () if isinstance(r, dict)])
+                       [r for r in as_list(resource.get("generalPractitioner")) if isinstance(r, dict)])
 
 
 def _language(resource: dict) -> str:
-    communications = [c for c in resource.get("communication") or () if isinstance(c, dict)]
+    communications = [c for c in as_list(resource.get("communication")) if isinstance(c, dict)]
     chosen = next((c for c in communications if c.get("preferred")), communications[0] if communications else None)
     concept = (chosen or {}).get("language") or {}
     if not isinstance(concept, dict):
         return ""
     if concept.get("text"):
         return str(concept["text"])
-    for coding in concept.get("coding") or ():
+    for coding in as_list(concept.get("coding")):
         if isinstance(coding, dict):
             return str(coding.get("display") or coding.get("code") or "")
     return ""

@@ -1,7 +1,7 @@
 """DeviceRequest and ServiceRequest (which also opens a closed-loop referral)."""
 from __future__ import annotations
 
-from storage.importers.codings import codings, concept_text
+from storage.importers.codings import as_list, codings, concept_text
 from storage.importers.dates import instant, set_choice
 from storage.importers.facts import base, require_code
 from storage.importers.plans import FactPlan, Rejected
@@ -45,7 +45,7 @@ def service_request(resource: dict, ctx) -> FactPlan:
     status = plan.row["status"]
     if not plan.row["not_done"]:
         specialty = concept_text(resource.get("performerType")) or concept_text(resource.get("code"))
-        reasons = [concept_text(c) for c in resource.get("reasonCode") or () if concept_text(c)]
+        reasons = [concept_text(c) for c in as_list(resource.get("reasonCode")) if concept_text(c)]
         plan.referral = {
             "specialty": specialty or plan.row["code"],
             "specialist": "",

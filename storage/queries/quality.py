@@ -1,27 +1,25 @@
-"""Each practice's quality rates against its pod peers, and their monthly snapshots.
+"""The Quality screen's read model: one practice's measures against its pod peers.
 
-A gap's state already says where the patient stands after exclusions and
-exceptions (``domain.gaps.state_from_populations``): *open* and *closed* are
-exactly the denominator after exclusions/exceptions, and the numerator is
-*closed* (for an inverse measure such as CMS122, where being in the numerator
-is the bad outcome, *open*).  So the rates are one GROUP BY over the
-``(measure_id, period_end, state)`` index, touching only denominator rows.
+The numbers (numerator, denominator after exclusions and exceptions, rate, rank,
+pod median, best) and the monthly snapshots come from the measure engine's
+``storage.measures.peer_rates`` — one place for those rules. This module only
+puts them together for a screen: every measure (and population group) of a
+period, practice codes instead of ids, and the pod's practices that have nobody
+in a measure shown as "no rate" rather than left out.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import statistics
-from collections import defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from domain.clock import utcnow
 from storage import schema as t
+from storage.measures import peer_rates as engine_rates
 from storage.queries.gaps import gap_periods, practice_choices
 
-g, p, m, snap = t.gap, t.patient, t.measure, t.quality_snapshot
+g, m = t.gap, t.measure
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,11 +31,11 @@ class PracticeRate:
     numerator: int
     denominator: int
     rate: float | None  # None when the practice has nobody in the denominator
-    rank: int | None  # 1 = best; equal rates share a rank (1, 1, 3)
+    rank: int | None  # 1 = best
     practices_ranked: int
     pod_median: float | None
     pod_best: float | None
-    best_practices: tuple[str, ...]  # codes of the practice(s) with the best rate
+    best_practices: tuple[str, ...]  # code of the practice with the best rate
 
     @property
     def rank_label(self) -> str:
@@ -72,72 +70,62 @@ class TrendPoint:
     pod_best: float | None
 
 
-def rank_rates(counts: dict[int, tuple[int, int]], *, inverse: bool) -> dict[int, tuple]:
-    """practice id → (rate, rank, ranked, median, best, best practice ids).
-
-    ``counts`` maps practice id → (numerator, denominator). Practices with a zero
-    denominator have no rate and no rank and do not count towards median or best.
-    Lower is better for an inverse measure.
-    """
-    rates = {pid: num / den for pid, (num, den) in counts.items() if den > 0}
-    ordered = sorted(rates.values(), reverse=not inverse)
-    median = statistics.median(ordered) if ordered else None
-    best = ordered[0] if ordered else None
-    best_ids = tuple(sorted(pid for pid, r in rates.items() if r == best))
-    result = {}
-    for pid in counts:
-        rate = rates.get(pid)
-        # competition ranking: 1 + the number of practices strictly better
-        rank = None if rate is None else 1 + sum(
-            1 for other in ordered if (other < rate if inverse else other > rate))
-        result[pid] = (rate, rank, len(ordered), median, best, best_ids)
-    return result
+def _groups(definition) -> list[int]:
+    groups = definition.get("groups") if isinstance(definition, dict) else None
+    return list(range(len(groups))) if groups else [0]
 
 
-def _counts(conn, period_end: dt.date, measure_id: str | None):
-    query = (sa.select(p.c.practice_id, g.c.measure_id, g.c.group_index, g.c.state, sa.func.count())
-             .select_from(g.join(p, p.c.id == g.c.patient_id))
-             .where(g.c.period_end == period_end, g.c.state.in_(("open", "closed")),
-                    p.c.entered_in_error.is_(False))
-             .group_by(p.c.practice_id, g.c.measure_id, g.c.group_index, g.c.state))
-    if measure_id:
-        query = query.where(g.c.measure_id == measure_id)
-    by_measure: dict[tuple[str, int], dict[int, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(lambda: {"open": 0, "closed": 0}))
-    for practice_id, mid, group_index, state, n in conn.execute(query):
-        by_measure[(mid, group_index)][practice_id][state] += n
-    return by_measure
+def _period_start(conn, measure_id: str, period_end: dt.date) -> dt.date | None:
+    return conn.scalar(sa.select(g.c.period_start).where(
+        g.c.measure_id == measure_id, g.c.period_end == period_end).limit(1))
 
 
 def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = None
                ) -> dict[tuple[str, int], list[PracticeRate]]:
-    """(measure, group) → every active practice's rate, rank, pod median and best."""
+    """(measure, group) → every active practice's rate, rank, pod median and best, for the period."""
     practices = {pid: code for pid, code, _name in practice_choices(engine)}
     with engine.connect() as conn:
-        inverse = {mid: bool(inv) for mid, inv in conn.execute(sa.select(m.c.id, m.c.inverse))}
-        by_measure = _counts(conn, period_end, measure_id)
+        query = sa.select(m.c.id, m.c.definition).where(m.c.active.is_(True)).order_by(m.c.id)
+        if measure_id:
+            query = query.where(m.c.id == measure_id)
+        measures = [(mid, _groups(definition), _period_start(conn, mid, period_end))
+                    for mid, definition in conn.execute(query)]
     result = {}
-    for (mid, group_index), per_practice in sorted(by_measure.items()):
-        met_state = "open" if inverse.get(mid) else "closed"
-        counts = {pid: (per_practice[pid][met_state] if pid in per_practice else 0,
-                        sum(per_practice[pid].values()) if pid in per_practice else 0)
-                  for pid in practices}
-        ranked = rank_rates(counts, inverse=bool(inverse.get(mid)))
-        result[(mid, group_index)] = [
-            PracticeRate(pid, practices[pid], mid, group_index, counts[pid][0], counts[pid][1],
-                         rate, rank, n, median, best, tuple(practices[b] for b in best_ids))
-            for pid, (rate, rank, n, median, best, best_ids) in ranked.items()]
+    for mid, groups, period_start in measures:
+        if period_start is None:  # no gaps of this measure in the period
+            continue
+        for group_index in groups:
+            rows = {r.practice_id: r for r in engine_rates.practice_rates(
+                engine, mid, period_start, period_end, group_index)}
+            if not rows:
+                continue
+            any_row = next(iter(rows.values()))
+            best = (practices.get(any_row.best_practice_id, ""),) if any_row.best_practice_id else ()
+            result[(mid, group_index)] = [
+                PracticeRate(pid, code, mid, group_index,
+                             rows[pid].numerator if pid in rows else 0,
+                             rows[pid].denominator if pid in rows else 0,
+                             rows[pid].rate if pid in rows else None,
+                             rows[pid].rank if pid in rows else None,
+                             any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best)
+                for pid, code in practices.items()]
     return result
 
 
-def practice_scorecard(engine: Engine, practice_id: int, period_end: dt.date) -> list[MeasureScore]:
-    """The practice's row for every measure (group) of the period, with its peers."""
+def practice_scorecard(engine: Engine, practice_id: int, period_end: dt.date,
+                       rates: dict[tuple[str, int], list[PracticeRate]] | None = None) -> list[MeasureScore]:
+    """The practice's row for every measure (group) of the period, with its peers.
+
+    ``rates`` (from :func:`peer_rates` for the same period) saves recomputing them
+    when a screen shows one practice after another.
+    """
     with engine.connect() as conn:
         measures = {r.id: r for r in conn.execute(sa.select(m.c.id, m.c.title, m.c.inverse))}
-    rates = peer_rates(engine, period_end)
-    groups = defaultdict(int)
+    if rates is None:
+        rates = peer_rates(engine, period_end)
+    groups: dict[str, int] = {}
     for mid, _gi in rates:
-        groups[mid] += 1
+        groups[mid] = groups.get(mid, 0) + 1
     scores = []
     for (mid, group_index), peers in rates.items():
         mine = next((r for r in peers if r.practice_id == practice_id), None)
@@ -157,50 +145,31 @@ def _measure_order(measure_id: str):
 
 # --- monthly snapshots ---------------------------------------------------------------
 
-def _first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def take_snapshot(engine: Engine, month: dt.date, *, taken_at: dt.datetime | None = None) -> int:
-    """Keep this month's rates of every practice; taking it again replaces the month's rows.
-
-    The periods snapshotted are those containing the month (or, when none does,
-    the latest one). Returns the number of rows written.
-    """
-    month = _first_of_month(month)
+def take_snapshot(engine: Engine, month: dt.date) -> int:
+    """Keep this month's rates of every measure of the periods containing the month (or the latest
+    period); taking it again replaces that month's rows. Returns the rows written."""
     periods = gap_periods(engine)
-    chosen = [pe for ps, pe in periods if ps <= month <= pe] or [pe for _ps, pe in periods[:1]]
-    starts = dict((pe, ps) for ps, pe in periods)
-    taken_at = taken_at or utcnow()
-    rows = []
-    for period_end in chosen:
-        for (mid, group_index), peers in peer_rates(engine, period_end).items():
-            rows += [dict(practice_id=r.practice_id, measure_id=mid, period_start=starts[period_end],
-                          period_end=period_end, group_index=group_index, month=month,
-                          numerator=r.numerator, denominator=r.denominator, rate=r.rate, rank=r.rank,
-                          practices_ranked=r.practices_ranked, pod_median=r.pod_median,
-                          pod_best=r.pod_best, taken_at=taken_at) for r in peers]
-    with engine.begin() as conn:
-        if chosen:
-            conn.execute(sa.delete(snap).where(snap.c.month == month, snap.c.period_end.in_(chosen)))
-        if rows:
-            conn.execute(sa.insert(snap), rows)
-    return len(rows)
+    first = month.replace(day=1)
+    chosen = [p for p in periods if p[0] <= first <= p[1]] or periods[:1]
+    with engine.connect() as conn:
+        measure_ids = list(conn.scalars(sa.select(m.c.id).where(m.c.active.is_(True)).order_by(m.c.id)))
+    written = 0
+    for period_start, period_end in chosen:
+        for mid in measure_ids:
+            with engine.connect() as conn:
+                start = _period_start(conn, mid, period_end)
+            if start is not None:
+                written += engine_rates.take_snapshot(engine, mid, start, period_end, first)
+    return written
 
 
 def rate_history(engine: Engine, practice_id: int, measure_id: str, group_index: int = 0,
                  period_end: dt.date | None = None) -> list[TrendPoint]:
     """The practice's snapshotted rate month by month (oldest first), with pod median and best."""
-    query = (sa.select(snap.c.month, snap.c.numerator, snap.c.denominator, snap.c.rate,
-                       snap.c.pod_median, snap.c.pod_best)
-             .where(snap.c.practice_id == practice_id, snap.c.measure_id == measure_id,
-                    snap.c.group_index == group_index)
-             .order_by(snap.c.month, snap.c.period_end))
-    if period_end is not None:
-        query = query.where(snap.c.period_end == period_end)
-    with engine.connect() as conn:
-        points: dict[dt.date, TrendPoint] = {}
-        for r in conn.execute(query):
-            points[r.month] = TrendPoint(r.month, r.numerator, r.denominator, r.rate,
-                                         r.pod_median, r.pod_best)  # latest period wins a month
-    return list(points.values())
+    points: dict[dt.date, TrendPoint] = {}
+    for r in engine_rates.rate_history(engine, practice_id, measure_id):
+        if r.get("group_index", 0) != group_index or (period_end and r["period_end"] != period_end):
+            continue
+        points[r["month"]] = TrendPoint(r["month"], r["numerator"], r["denominator"], r["rate"],
+                                        r["pod_median"], r["pod_best"])  # latest period wins a month
+    return [points[month] for month in sorted(points)]

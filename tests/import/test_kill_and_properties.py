@@ -93,7 +93,7 @@ def test_any_ndjson_line_is_a_resource_or_a_clear_error(data):
         assert isinstance(entry.resource, dict)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                     max_leaves=20))

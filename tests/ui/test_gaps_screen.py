@@ -14,6 +14,9 @@ from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, PERIOD, build_pod
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.gaps_screen import GapsScreen
 
+# the offscreen platform plugin says this whenever a window is shown; it is not the app's warning
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
 
 @pytest.fixture
 def pod(engine):
@@ -145,6 +148,8 @@ def test_enter_and_double_click_open_the_patient(qtbot, screen, pod):
         qtbot.keyClick(screen.table, Qt.Key.Key_Return)
     assert blocker.args == [first]
     rect = screen.table.visualRect(screen.model.index(1, 0))
+    # an item view activates on a double click only after the press that selected the row
+    qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     with qtbot.waitSignal(screen.open_patient) as blocker:
         qtbot.mouseDClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert blocker.args == [screen.model.row_at(1).patient_id]
@@ -176,7 +181,7 @@ def test_export_writes_the_filtered_sorted_rows_and_an_audit_event(qtbot, screen
     assert "exported 12 rows" in screen.count_label.text()
 
 
-def test_cancelled_export_leaves_no_file_and_no_audit(engine, pod, tmp_path):
+def test_an_export_smaller_than_one_batch_reports_progress_once(engine, pod, tmp_path):
     target = tmp_path / "gaps.csv"
     assert q.export_csv(engine, ACTOR, q.GapFilter(state=None), target, cancel=lambda: True) == 19
     # 19 rows is under one progress batch: cancel is only asked between batches
@@ -192,7 +197,7 @@ def test_export_cancel_between_batches(engine, pod, tmp_path, monkeypatch):
                                                                          limit=100).rows * 200))
     before = _audit_count(engine)
     assert q.export_csv(engine, ACTOR, q.GapFilter(), tmp_path / "big.csv", cancel=lambda: True) is None
-    assert not list(tmp_path.iterdir()) and _audit_count(engine) == before
+    assert not list(tmp_path.glob("big.csv*")) and _audit_count(engine) == before
 
 
 def _audit_count(engine):

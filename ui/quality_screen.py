@@ -1,0 +1,195 @@
+"""Quality: one practice's measures against its pod peers, and their monthly trend.
+
+``QualityScreen(engine, actor)``. Double-clicking a measure emits
+``open_gaps(GapFilter)`` (that practice's open gaps of that measure) for the main
+window to show in the Gaps worklist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+from sqlalchemy.engine import Engine
+
+from domain.clock import today
+from storage.queries import gaps as gap_queries
+from storage.queries import quality
+from ui import format as fmt
+from ui.quality_chart import PeerStripChart, TrendChart, percent
+
+COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod median", "Best")
+NUMERIC = {2, 3, 4, 5, 6}
+
+
+class QualityScreen(QWidget):
+    open_gaps = Signal(object)  # a storage.queries.gaps.GapFilter
+
+    def __init__(self, engine: Engine, actor: str | Callable[[], str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("qualityScreen")
+        self.engine = engine
+        self._actor = actor if callable(actor) else (lambda: actor)
+        self.scores: list[quality.MeasureScore] = []
+        self._rates_cache: dict[dt.date, dict] = {}
+
+        title = QLabel("Quality against pod peers")
+        title.setProperty("role", "sectionTitle")
+        self.practice_combo = QComboBox(objectName="qualityPractice")
+        self.period_combo = QComboBox(objectName="qualityPeriod")
+        self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.snapshot_button = QPushButton("Take this month's snapshot", objectName="qualitySnapshot")
+        self.snapshot_button.setToolTip("Keep this month's rates of every practice for the trend "
+                                        "(taking it again replaces this month's)")
+        self.status_label = QLabel(objectName="qualityStatus")
+        self.status_label.setProperty("role", "hint")
+
+        self.table = QTableWidget(0, len(COLUMNS), objectName="qualityTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._measure_chosen)
+        self.table.cellDoubleClicked.connect(lambda row, _col: self._open_gaps(row))
+
+        self.strip = PeerStripChart()
+        strip_scroll = QScrollArea(objectName="qualityStripScroll")
+        strip_scroll.setWidget(self.strip)
+        strip_scroll.setWidgetResizable(True)
+        strip_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.trend = TrendChart()
+        strip_title = QLabel("Rates across the pod")
+        strip_title.setProperty("role", "sectionTitle")
+        strip_box = QWidget()
+        strip_layout = QVBoxLayout(strip_box)
+        strip_layout.setContentsMargins(0, 0, 0, 0)
+        strip_layout.addWidget(strip_title)
+        strip_layout.addWidget(strip_scroll, 1)
+        charts = QSplitter(Qt.Orientation.Horizontal, objectName="qualityCharts")
+        charts.addWidget(strip_box)
+        charts.addWidget(self.trend)
+        charts.setStretchFactor(0, 3)
+        charts.setStretchFactor(1, 2)
+        charts.setChildrenCollapsible(False)
+        body = QSplitter(Qt.Orientation.Vertical, objectName="qualitySplitter")
+        body.addWidget(self.table)
+        body.addWidget(charts)
+        body.setStretchFactor(0, 2)
+        body.setStretchFactor(1, 3)
+        body.setChildrenCollapsible(False)
+
+        controls = QHBoxLayout()
+        for caption, widget in (("Practice", self.practice_combo), ("Period", self.period_combo)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+            controls.addSpacing(8)
+        controls.addStretch(1)
+        controls.addWidget(self.snapshot_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 12)
+        layout.addWidget(title)
+        layout.addLayout(controls)
+        layout.addWidget(self.status_label)
+        layout.addWidget(body, 1)
+
+        for practice_id, code, name in gap_queries.practice_choices(engine):
+            self.practice_combo.addItem(f"{name} ({code})", practice_id)
+        for start, end in gap_queries.gap_periods(engine):
+            self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
+        self.practice_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh(recompute=True))
+        self.snapshot_button.clicked.connect(self.take_snapshot)
+        self.refresh()
+
+    # -- reading -------------------------------------------------------------------------------
+    def practice_id(self) -> int | None:
+        return self.practice_combo.currentData()
+
+    def period_end(self) -> dt.date | None:
+        return self.period_combo.currentData()
+
+    def refresh(self, recompute: bool = False) -> None:
+        """Show the chosen practice and period; ``recompute`` reads the rates again (after a recompute)."""
+        if recompute:
+            self._rates_cache.clear()
+        practice_id, period_end = self.practice_id(), self.period_end()
+        if practice_id is None or period_end is None:
+            self.scores = []
+            self.status_label.setText("No practices or no computed gaps yet: run the measure recompute first.")
+        else:
+            rates = self._rates_cache.get(period_end)
+            if rates is None:
+                rates = self._rates_cache[period_end] = quality.peer_rates(self.engine, period_end)
+            self.scores = quality.practice_scorecard(self.engine, practice_id, period_end, rates)
+            practices = len({r.practice_id for peers in rates.values() for r in peers})
+            self.status_label.setText(
+                f"{len(self.scores)} measures · compared with {practices} practices of the pod · "
+                "rates after exclusions and exceptions; double-click a measure to see its open gaps")
+        self._fill_table()
+        self._measure_chosen()
+
+    def _fill_table(self) -> None:
+        selected = self.selected_score()
+        self.table.setRowCount(len(self.scores))
+        for row, score in enumerate(self.scores):
+            mine = score.mine
+            best = percent(mine.pod_best) + (f" ({', '.join(mine.best_practices)})"
+                                              if mine.best_practices else "")
+            cells = (score.label, score.title + (" (lower is better)" if score.inverse else ""),
+                     f"{mine.numerator:,}", f"{mine.denominator:,}", percent(mine.rate), mine.rank_label,
+                     percent(mine.pod_median), best)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if column in NUMERIC:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        labels = [s.label for s in self.scores]
+        if self.scores:
+            self.table.selectRow(labels.index(selected.label) if selected and selected.label in labels else 0)
+
+    def selected_score(self) -> quality.MeasureScore | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.scores[rows[0].row()] if rows and rows[0].row() < len(self.scores) else None
+
+    def _measure_chosen(self) -> None:
+        score = self.selected_score()
+        self.strip.set_scores(self.scores, score.label if score else None)
+        if score is None:
+            self.trend.set_points([], "Monthly trend")
+            return
+        points = quality.rate_history(self.engine, score.mine.practice_id, score.measure_id,
+                                      score.group_index, self.period_end())
+        self.trend.set_points(points, f"{score.label} by month: {score.mine.practice_code} and the pod")
+
+    # -- actions -----------------------------------------------------------------------------------
+    def take_snapshot(self) -> int:
+        written = quality.take_snapshot(self.engine, today())
+        self._measure_chosen()
+        self.status_label.setText(f"Snapshot of {today():%B %Y} kept: {written:,} practice rates.")
+        return written
+
+    def _open_gaps(self, row: int) -> None:
+        if 0 <= row < len(self.scores):
+            score = self.scores[row]
+            self.open_gaps.emit(gap_queries.GapFilter(
+                measure_id=score.measure_id, practice_id=score.mine.practice_id, state="open",
+                period_end=self.period_end()))
+
+
+def quality_section(context) -> QualityScreen:
+    """The main window's section factory (``ui.sections``)."""
+    return QualityScreen(context.engine, lambda: context.user)
