@@ -4,8 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-    QSplitter, QStackedWidget, QWidget,
+    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+    QStackedWidget, QWidget,
 )
 
 from ui import dialogs, sections, shortcuts
@@ -31,11 +31,12 @@ class MainWindow(QMainWindow):
         self.navigation.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stack = QStackedWidget(objectName="sections")
         self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
-        body = QSplitter(objectName="mainSplitter")
-        body.addWidget(self.navigation)
-        body.addWidget(self.stack)
-        body.setStretchFactor(1, 1)
-        body.setChildrenCollapsible(False)
+        body = QWidget(objectName="mainBody")
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.navigation)
+        row.addWidget(self.stack, 1)
         self.setCentralWidget(body)
 
         self._build_menus()
@@ -63,6 +64,9 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(lambda: self.show_section(name))
         self.view_menu.insertAction(self._view_separator, action)
+        open_patient = getattr(widget, "open_patient", None)
+        if open_patient is not None and hasattr(open_patient, "connect"):
+            open_patient.connect(self.open_chart)
         if self.navigation.currentRow() < 0:
             self.navigation.setCurrentRow(0)
         self.find_action.setEnabled("Patients" in self._sections)
@@ -87,6 +91,11 @@ class MainWindow(QMainWindow):
         if "Patients" in self._sections:
             self.show_section("Patients").focus_search()
 
+    def open_chart(self, patient_id: int) -> None:
+        """Any section may ask for a patient's chart: it opens in Patients."""
+        if "Patients" in self._sections:
+            self.show_section("Patients").open_chart(patient_id)
+
     def section_shortcuts(self) -> list[tuple[str, str]]:
         return list(self._section_keys)
 
@@ -108,6 +117,12 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Change &user…", self.choose_user, shortcuts.SWITCH_USER)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, shortcuts.QUIT)
+        data_menu = bar.addMenu("&Data")
+        self._action(data_menu, "&Import data…", self.import_data, shortcuts.IMPORT)
+        self._action(data_menu, "Import &history…", self.show_import_history)
+        self._action(data_menu, "Possible &duplicates…", self.show_duplicates)
+        data_menu.addSeparator()
+        self._action(data_menu, "&Recompute gaps in care…", lambda: self.recompute_gaps(), shortcuts.RECOMPUTE)
         self.view_menu = bar.addMenu("&View")
         self._view_separator = self.view_menu.addSeparator()
         self.find_action = self._action(self.view_menu, "&Find patient", self.find_patient,
@@ -131,6 +146,44 @@ class MainWindow(QMainWindow):
     # -- actions -----------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         dialogs.ShortcutsDialog(self.section_shortcuts(), self).exec()
+
+    def import_data(self) -> None:
+        from ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.context.engine, self.context.user, self)
+        dialog.import_finished.connect(self._imported)
+        dialog.exec()
+
+    def _imported(self, report) -> None:
+        """Gaps follow the data: recompute for exactly the patients whose facts changed."""
+        changed = sorted(getattr(report, "changed_patient_ids", ()) or ())
+        if changed and not getattr(report, "dry_run", False):
+            self.recompute_gaps(patient_ids=changed, start=True)
+        self.refresh_sections()
+
+    def show_import_history(self) -> None:
+        from ui.import_history_dialog import ImportHistoryDialog
+
+        ImportHistoryDialog(self.context.engine, self).exec()
+
+    def show_duplicates(self) -> None:
+        from ui.duplicates_dialog import DuplicatesDialog
+
+        DuplicatesDialog(self.context.engine, self.context.user, self).exec()
+
+    def recompute_gaps(self, patient_ids: list[int] | None = None, start: bool = False) -> None:
+        from ui.recompute_dialog import RecomputeDialog
+
+        dialog = RecomputeDialog(self.context.engine, self, patient_ids=patient_ids, start=start)
+        dialog.recomputed.connect(lambda _summary: self.refresh_sections())
+        dialog.exec()
+
+    def refresh_sections(self) -> None:
+        """After data changed underneath: every section that can refresh itself does."""
+        for widget in self._sections.values():
+            refresh = getattr(widget, "refresh", None)
+            if callable(refresh):
+                refresh()
 
     def choose_database(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Carepod database", "",

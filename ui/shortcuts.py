@@ -27,11 +27,13 @@ OPEN_DATABASE = Shortcut(("Ctrl+O",), "Open another database")
 SWITCH_USER = Shortcut(("Ctrl+Shift+U",), "Change the current staff member")
 SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
+IMPORT = Shortcut(("Ctrl+I",), "Import FHIR bundles, NDJSON files or CSV panels")
+RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
 
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
-    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, SHOW_SHORTCUTS, QUIT,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, SHOW_SHORTCUTS, QUIT,
 )
 
 

@@ -58,3 +58,9 @@ def test_sqlite_runs_in_wal_with_foreign_keys(db_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_fast_start_check_names_the_real_head():
+    from storage.migrate import HEAD
+
+    assert HEAD == head_revision(), "update storage.migrate.HEAD when adding a migration"
