@@ -121,6 +121,8 @@ patient = sa.Table(
     # "last 4 digits" phone search: an expression index makes the suffix an indexed equality
     sa.Index("ix_patient_phone_last4", sa.func.substr(sa.text("phone_key"), -4)),
     sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
+    # the few patients marked entered-in-error (the Gaps worklist leaves them out of its counts)
+    sa.Index("ix_patient_in_error", "id", sqlite_where=sa.text("entered_in_error = 1")),
 )
 
 clinical_fact = sa.Table(
@@ -435,6 +437,8 @@ gap = sa.Table(
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
                         name="uq_gap_patient_measure_period"),
     sa.Index("ix_gap_measure_state", "measure_id", "period_end", "state"),
+    # the Gaps worklist: open gaps of a period by due date, read in order a page at a time
+    sa.Index("ix_gap_worklist", "period_end", "state", "due_date", "measure_id"),
 )
 
 gap_evidence = sa.Table(

@@ -41,6 +41,7 @@ def open_window(app, path: str | None):
     try:
         engine = open_carepod_database(path)
     except NotACarepodDatabase as exc:
+        print(f"carepod: {exc}", file=sys.stderr)
         dialogs.show_error(None, "Cannot open the database", str(exc))
         return None
     label = str(path) if path else engine.url.database

@@ -28,6 +28,7 @@ from ui.gaps_model import STATE_COLOURS
 
 COLUMNS = ("Measure", "State", "Why", "Due", "Last outreach")
 WHY = 2
+MEASURE_WIDTH = 250
 
 
 def _measure_label(gap: q.PatientGap) -> str:
@@ -65,7 +66,12 @@ class ChartGapsTab(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # long measure titles wrap in a fixed column; the explanation gets the rest of the width
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, MEASURE_WIDTH)
         header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
+        # wrapped text needs its row height again whenever a column's width changes
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
         self.exclusion_button = QPushButton("Document exclusion…", objectName="documentExclusion")

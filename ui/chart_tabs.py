@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -31,6 +32,7 @@ class ChartTabSpec:
 
 CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Summary", "ui.chart_tabs:summary_tab"),
+    ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab"),
     ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
     ChartTabSpec("Referrals", "ui.chart_tabs:referrals_tab"),
     ChartTabSpec("Calls", "ui.chart_tabs:calls_tab"),
@@ -47,14 +49,14 @@ def _page(*lists: QWidget) -> QWidget:
     layout.setSpacing(12)
     for widget in lists:
         layout.addWidget(widget, 1)
-    if all(isinstance(w, RecordList) and w.is_empty() for w in lists):
-        layout.addStretch(1)
+    layout.addStretch(0)  # takes what the lists, sized to their content, leave
     return page
 
 
-def record_list(title: str, columns: tuple[str, ...], empty: str, lines: list[Line]) -> RecordList:
+def record_list(title: str, columns: tuple[str, ...], empty: str, lines: list[Line], name: str = "") -> RecordList:
+    """A filled :class:`RecordList`, named (for tests and style) after its title unless ``name`` is given."""
     widget = RecordList(title, columns, empty)
-    widget.setObjectName(title.lower().replace(" ", "_").replace("&", "and"))
+    widget.setObjectName(name or re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_"))
     widget.set_lines(lines)
     return widget
 
@@ -78,8 +80,8 @@ def observation_lines(chart: Chart) -> list[Line]:
 
 
 def medication_lines(chart: Chart) -> list[Line]:
-    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw), fmt.label(f.status) or "Active",
-                  _code(f))) for f in chart.active_medications]
+    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw)), tooltip=_code(f))
+            for f in chart.active_medications]
 
 
 def allergy_lines(chart: Chart) -> list[Line]:
@@ -145,16 +147,17 @@ def summary_tab(context, chart: Chart):
     left.addSpacing(8)
     left.addWidget(record_list("Latest observations", ("Observation", "Value", "Date"),
                                "No observations on record", observation_lines(chart)), 1)
+    left.addStretch(0)
     right = QVBoxLayout()
     for widget in (
         record_list("Active conditions", ("Condition", "Since", "Code"), "No active conditions on record",
                     condition_lines(chart)),
-        record_list("Active medications", ("Medication", "Since", "Status", "Code"),
+        record_list("Active medications", ("Medication", "Since"),
                     "No active medications on record", medication_lines(chart)),
         record_list("Allergies", ("Allergy", "Status", "Recorded"), "No allergies on record",
                     allergy_lines(chart)),
     ):
-        right.addWidget(widget, 0 if widget.is_empty() else 1)
+        right.addWidget(widget, 1)
     right.addStretch(0)
     page = QWidget()
     columns = QHBoxLayout(page)
@@ -288,7 +291,8 @@ def care_plan_lines(chart: Chart) -> list[Line]:
 
 def task_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
     on = on or today()
-    return [Line((fmt.date(t.due_date), t.title, t.assignee, fmt.label(t.priority), fmt.label(t.status)),
+    return [Line((fmt.date(t.due_date), t.title, t.assignee, fmt.label(t.priority),
+                  fmt.label(t.status) + (" — overdue" if t.is_overdue(on) else "")),
                  alert=t.is_overdue(on)) for t in chart.tasks]
 
 
@@ -338,7 +342,7 @@ def activity_tab(context, chart: Chart):
         record_list("Time logged", ("Date", "Staff", "Minutes", "Activity", "Note"), "No time logged",
                     time_lines(chart)),
         record_list(f"Monthly care-management minutes (basic CCM needs {CCM_BASIC_MINUTES} and consent)",
-                    ("Month", "Minutes", "Basic CCM"), "No time logged", ccm_lines(chart)),
+                    ("Month", "Minutes", "Basic CCM"), "No time logged", ccm_lines(chart), name="ccm_months"),
         record_list("Audit trail", ("When", "Who", "Action", "Record", "Detail"), "No audit events",
                     audit_lines(chart)),
     ), None

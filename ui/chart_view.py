@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from storage.queries.chart import Chart
 from ui import format as fmt
@@ -56,27 +56,33 @@ class ChartHeader(QFrame):
             title.addWidget(reason, 0, Qt.AlignmentFlag.AlignVCenter)
         title.addStretch(1)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(22)
-        grid.setVerticalSpacing(1)
-        self.values: dict[str, QLabel] = {}
-        for column, (caption, value) in enumerate(header_fields(chart)):
-            caption_label = QLabel(caption)
-            caption_label.setProperty("role", "caption")
-            value_label = QLabel(value)
-            value_label.setProperty("role", "status-alert" if caption == "Status" and p.status != "active"
-                                    else "value")
-            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            grid.addWidget(caption_label, 0, column)
-            grid.addWidget(value_label, 1, column)
-            self.values[caption] = value_label
-        grid.setColumnStretch(len(self.values), 1)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(6)
         layout.addLayout(title)
-        layout.addLayout(grid)
+        self.values: dict[str, QLabel] = {}
+        fields = header_fields(chart)
+        per_line = (len(fields) + 1) // 2  # two lines, so a long payer name never widens the window
+        for start in (0, per_line):
+            line = QHBoxLayout()
+            line.setSpacing(26)
+            for caption, value in fields[start:start + per_line]:
+                line.addLayout(self._field(caption, value, alert=caption == "Status" and p.status != "active"))
+            line.addStretch(1)
+            layout.addLayout(line)
+
+    def _field(self, caption: str, value: str, *, alert: bool) -> QVBoxLayout:
+        caption_label = QLabel(caption)
+        caption_label.setProperty("role", "caption")
+        value_label = QLabel(value)
+        value_label.setProperty("role", "status-alert" if alert else "value")
+        value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.values[caption] = value_label
+        box = QVBoxLayout()
+        box.setSpacing(0)
+        box.addWidget(caption_label)
+        box.addWidget(value_label)
+        return box
 
 
 class ChartView(QWidget):
@@ -97,7 +103,8 @@ class ChartView(QWidget):
                 continue
             widget, count = factory(context, chart)
             self.tab_titles.append(spec.title)
-            self.tabs.addTab(widget, spec.title if count is None else f"{spec.title} ({count})")
+            title = spec.title.replace("&", "&&")  # a plain ampersand, not a mnemonic
+            self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)

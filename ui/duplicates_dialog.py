@@ -24,7 +24,9 @@ class DuplicatesDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.note = QLabel()
         self.confirm = QPushButton("&Same person")
         self.confirm.clicked.connect(lambda: self.decide_selected("confirmed"))
@@ -43,22 +45,28 @@ class DuplicatesDialog(QDialog):
         layout.addWidget(self.note)
         layout.addLayout(buttons)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.resize(1000, 500)
+        self.resize(1100, 420)
         self.refresh()
 
     def refresh(self) -> None:
         from storage.importers.duplicates import links
 
+        from ui.format import date
+
         self.rows = links(self.engine, "candidate")
         self.table.setRowCount(len(self.rows))
         for r, link in enumerate(self.rows):
             values = (f"{link.score:.2f}", link.reason, link.a_practice, link.a_name, link.a_mrn,
-                      link.b_practice, link.b_name, link.b_mrn,
-                      link.birth_date.isoformat() if link.birth_date else "")
+                      link.b_practice, link.b_name, link.b_mrn, date(link.birth_date))
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.UserRole, link.id)
+                item.setToolTip(value)
                 self.table.setItem(r, c, item)
+        # whole reasons, names and MRNs (imported MRNs can be long identifiers): scroll rather than cut
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setStretchLastSection(True)
         self.note.setText(f"{len(self.rows)} candidate(s) to decide." if self.rows else "No candidates to decide.")
         self._update_buttons()
 

@@ -26,7 +26,7 @@ PROGRESS_DELAY_MS = 600  # a short export finishes before any dialog flashes
 ALL = None
 STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"),
                  ("not_applicable", "Not applicable"), (ALL, "All states"))
-COLUMN_WIDTHS = (190, 90, 90, 70, 90, 100, 90, 130)  # the last column (Why) stretches
+COLUMN_WIDTHS = (190, 90, 90, 74, 96, 118, 90, 130)  # the last column (Why) stretches
 
 
 class ExportWorker(QThread):
@@ -74,6 +74,7 @@ class GapsScreen(QWidget):
         self.text_edit = QLineEdit(objectName="gapsText")
         self.text_edit.setPlaceholderText("Patient name or MRN")
         self.text_edit.setClearButtonEnabled(True)
+        self.text_edit.setMinimumWidth(180)
         self.export_button = QPushButton("Export CSV…", objectName="gapsExport")
         self.count_label = QLabel(objectName="gapsCount")
         self.message_label = QLabel(objectName="gapsMessage")
@@ -96,8 +97,9 @@ class GapsScreen(QWidget):
         header.setHighlightSections(False)
         for column, width in enumerate(COLUMN_WIDTHS):
             header.resizeSection(column, width)
-        self.table.setSortingEnabled(True)
+        # the indicator first: enabling sorting sorts by whatever column it shows
         header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.activated.connect(self._activated)
 
@@ -130,7 +132,13 @@ class GapsScreen(QWidget):
             combo.currentIndexChanged.connect(self._filter_changed)
         self.text_edit.textChanged.connect(lambda _text: self._text_timer.start())
         self.export_button.clicked.connect(self.export)
-        self.refresh()
+        self._shown_once = False  # the worklist is read when first shown, not at app start
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.refresh()
 
     # -- filters ---------------------------------------------------------------------------
     def _fill_choices(self) -> None:
@@ -146,7 +154,8 @@ class GapsScreen(QWidget):
         for start, end in q.gap_periods(self.engine):
             self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
         self.period_combo.addItem("All periods", ALL)
-        self.measure_combo.setMaximumWidth(320)
+        self.measure_combo.setMaximumWidth(260)
+        self.practice_combo.setMaximumWidth(240)
 
     def current_filter(self) -> q.GapFilter:
         return q.GapFilter(measure_id=self.measure_combo.currentData(),

@@ -6,7 +6,6 @@ rejections, which can be saved as CSV.
 """
 from __future__ import annotations
 
-import csv
 import threading
 
 from PySide6.QtCore import Qt, QThread, Signal
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-PROBLEM_COLUMNS = ("File", "Where", "Resource type", "Resource id", "Severity", "Reason")
+from ui.import_problems_view import ProblemsModel, problems_view
 
 
 class ImportWorker(QThread):
@@ -62,6 +61,8 @@ class ImportDialog(QDialog):
 
         self.paths = QListWidget()
         self.paths.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.paths.setMaximumHeight(6 * self.paths.fontMetrics().height() + 12)  # a few paths; results need the room
+        self.paths.setToolTip("Files and folders to import (folders are read with their sub-folders)")
         add_files = QPushButton("Add &files…")
         add_files.clicked.connect(self._choose_files)
         add_folder = QPushButton("Add f&older…")
@@ -89,13 +90,15 @@ class ImportDialog(QDialog):
         self.status = QLabel("Choose FHIR (.json, .ndjson) or CSV panel files, or a folder.")
         self.status.setWordWrap(True)
         self.counts = QTableWidget(0, 6)
+        self.counts.setObjectName("importCounts")
         self.counts.setHorizontalHeaderLabels(["Resource type", "Created", "Updated", "Unchanged", "Rejected", "Skipped"])
-        self.problems = QTableWidget(0, len(PROBLEM_COLUMNS))
-        self.problems.setHorizontalHeaderLabels(PROBLEM_COLUMNS)
-        self.problems.horizontalHeader().setSectionResizeMode(len(PROBLEM_COLUMNS) - 1, QHeaderView.Stretch)
-        for table in (self.counts, self.problems):
-            table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-            table.setSortingEnabled(True)
+        self.counts.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.counts.verticalHeader().setVisible(False)
+        self.counts.verticalHeader().setDefaultSectionSize(self.counts.fontMetrics().height() + 8)
+        self.counts.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.counts.setSortingEnabled(True)
+        self.problems_model = ProblemsModel(self)
+        self.problems = problems_view(self.problems_model, "importProblems")
 
         self.start = QPushButton("&Import")
         self.start.setDefault(True)
@@ -120,8 +123,8 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.counts)
-        layout.addWidget(self.problems)
+        layout.addWidget(self.counts, 2)
+        layout.addWidget(self.problems, 3)
         layout.addLayout(buttons)
         self.resize(900, 650)
 
@@ -152,7 +155,7 @@ class ImportDialog(QDialog):
             return
         self.report = None
         self.counts.setRowCount(0)
-        self.problems.setRowCount(0)
+        self.problems_model.set_problems([])
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.start.setEnabled(False)
@@ -201,9 +204,11 @@ class ImportDialog(QDialog):
 
         prefix = "Dry run — nothing was saved. " if report.dry_run else ""
         cancelled = " Cancelled." if report.cancelled else ""
+        totals = ", ".join(f"{report.total(o):,} {o}" for o in OUTCOMES if report.total(o))
         self.status.setText(f"{prefix}{len(report.files)} file(s): {report.files_imported} imported, "
-                            f"{report.files_rejected} rejected, {report.files_unreadable} unreadable; "
-                            f"{len(report.errors)} rejection(s), {len(report.warnings)} warning(s).{cancelled}")
+                            f"{report.files_rejected} rejected, {report.files_unreadable} unreadable"
+                            f"{'; resources: ' + totals if totals else ''}. "
+                            f"{len(report.errors)} rejection(s), {len(report.warnings)} warning(s) below.{cancelled}")
         self.counts.setSortingEnabled(False)
         rows = report.counts_table()
         self.counts.setRowCount(len(rows))
@@ -212,14 +217,11 @@ class ImportDialog(QDialog):
             for c, outcome in enumerate(OUTCOMES, start=1):
                 item = QTableWidgetItem()
                 item.setData(Qt.DisplayRole, counts[outcome])
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.counts.setItem(r, c, item)
         self.counts.setSortingEnabled(True)
-        self.problems.setSortingEnabled(False)
-        self.problems.setRowCount(len(report.problems))
-        for r, p in enumerate(report.problems):
-            for c, value in enumerate(problem_row(p)):
-                self.problems.setItem(r, c, QTableWidgetItem(value))
-        self.problems.setSortingEnabled(True)
+        self.counts.sortItems(0, Qt.AscendingOrder)
+        self.problems_model.set_problems(report.problems)
         self.save.setEnabled(bool(report.problems))
 
     # --- saving ------------------------------------------------------------------
@@ -232,11 +234,9 @@ class ImportDialog(QDialog):
                 QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror or exc}")
 
     def save_problems_csv(self, path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(PROBLEM_COLUMNS)
-            for p in self.report.problems if self.report else ():
-                writer.writerow(problem_row(p))
+        from storage.importers.history import write_problems_csv
+
+        write_problems_csv(path, self.report.problems if self.report else [])
 
     def done(self, result: int) -> None:  # closing while importing cancels and waits
         if self.worker is not None:
@@ -244,7 +244,3 @@ class ImportDialog(QDialog):
             self.worker.wait()
         super().done(result)
 
-
-def problem_row(p) -> tuple[str, ...]:
-    return (p.file, p.location, p.resource_type, p.resource_id,
-            "rejected" if p.severity == "error" else "warning", p.reason)

@@ -119,7 +119,7 @@ class PatientSearch(QWidget):
         """Columns as wide as their content, so nothing is cut off."""
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
-        for column in range(self.model.columnCount()):
+        for column in range(self.model.columnCount() - 1):  # the last one stretches
             header.resizeSection(column, header.sectionSize(column) + 16)
 
     # -- opening -------------------------------------------------------------------------------

@@ -11,9 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.queries.chart import load_chart, record_chart_view
+from domain.errors import NotFound
 from ui import dialogs, shortcuts
-from ui.chart_view import ChartView
 from ui.context import AppContext
 from ui.patient_search import PatientSearch
 
@@ -55,19 +54,24 @@ class PatientsSection(QWidget):
         self.search.practice_combo.showPopup()
 
     # -- charts ------------------------------------------------------------------------------
-    def open_charts(self) -> list[ChartView]:
+    def open_charts(self) -> list:
         return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
 
-    def current_chart(self) -> ChartView | None:
+    def current_chart(self):
         widget = self.tabs.currentWidget()
-        return widget if isinstance(widget, ChartView) else None
+        return None if widget is self.search else widget
 
-    def open_chart(self, patient_id: int) -> ChartView | None:
+    def open_chart(self, patient_id: int):
         """Show the patient's chart (already open: bring it forward). Every opening is audited."""
+        # imported on the first chart, not at start-up (the ORM and the tabs take a while to load)
+        from storage.queries.chart import load_chart, record_chart_view
+
         try:
             # the view is recorded first: a chart is never shown without its audit event
             record_chart_view(self.context.engine, self.context.user, patient_id)
             chart = load_chart(self.context.engine, patient_id)
+        except NotFound:
+            chart = None
         except SQLAlchemyError as exc:
             log.exception("cannot open chart %s", patient_id)
             dialogs.show_error(self, "Cannot open the chart",
@@ -93,7 +97,9 @@ class PatientsSection(QWidget):
         view.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
         return view
 
-    def _make_view(self, chart) -> ChartView:
+    def _make_view(self, chart):
+        from ui.chart_view import ChartView
+
         view = ChartView(self.context, chart)
         view.close_requested.connect(lambda v=view: self.close_chart(v))
         return view
@@ -113,7 +119,7 @@ class PatientsSection(QWidget):
         p = chart.patient
         return f"{p.family}, {p.given[:1]}." if p.given else p.family
 
-    def close_chart(self, view: ChartView) -> None:
+    def close_chart(self, view) -> None:
         index = self.tabs.indexOf(view)
         if index > 0:
             self._close_tab(index)

@@ -79,10 +79,6 @@ class PeerStripChart(QWidget):
             painter.setPen(QPen(QColor(BORDER), 6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             painter.drawLine(QPointF(left, mid), QPointF(left + width, mid))
             mine = score.mine
-            if mine.pod_median is not None:
-                x = self._x(mine.pod_median, left, width)
-                painter.setPen(QPen(QColor(TEXT), 2))
-                painter.drawLine(QPointF(x, mid - 11), QPointF(x, mid + 11))
             painter.setPen(Qt.PenStyle.NoPen)
             for peer in score.peers:
                 if peer.rate is None or peer.practice_id == mine.practice_id:
@@ -95,6 +91,12 @@ class PeerStripChart(QWidget):
                 painter.setBrush(QColor(ACCENT))
                 painter.setPen(QPen(QColor("white"), 2))
                 painter.drawEllipse(QPointF(x, mid), 7.5, 7.5)
+            if mine.pod_median is not None:
+                # drawn last, and longer than the dots are tall, so a practice at the median leaves it visible
+                x = self._x(mine.pod_median, left, width)
+                painter.setPen(QPen(QColor(TEXT), 2))
+                painter.drawLine(QPointF(x, mid - 14), QPointF(x, mid - 9))
+                painter.drawLine(QPointF(x, mid + 9), QPointF(x, mid + 14))
             painter.setPen(QColor(TEXT if mine.rate is not None else MUTED))
             painter.drawText(QRectF(left + width + 10, top, VALUE_WIDTH, ROW_HEIGHT),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, percent(mine.rate))
@@ -159,7 +161,7 @@ class TrendChart(QWidget):
         painter.setFont(bold)
         painter.setPen(QColor(TEXT))
         painter.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignLeft, self.title)
-        plot = QRectF(46, 32, max(self.width() - 62, 40), max(self.height() - 76, 40))
+        plot = QRectF(46, 32, max(self.width() - 80, 40), max(self.height() - 76, 40))
         painter.setFont(small)
         if not self.points:
             painter.setPen(QColor(MUTED))
@@ -181,7 +183,9 @@ class TrendChart(QWidget):
         step = max(1, count // 8)  # keep month labels from overlapping
         for i, point in enumerate(self.points):
             if i % step == 0 or i == count - 1:
-                painter.drawText(QRectF(x_of(i) - 30, plot.bottom() + 4, 60, 16), Qt.AlignmentFlag.AlignCenter,
+                # keep the first and last labels inside the widget
+                centre = min(max(x_of(i), 34.0), self.width() - 34.0)
+                painter.drawText(QRectF(centre - 34, plot.bottom() + 4, 68, 16), Qt.AlignmentFlag.AlignCenter,
                                  point.month.strftime("%b %Y"))
         series = ((lambda p: p.pod_best, BEST, Qt.PenStyle.DotLine, "pod best"),
                   (lambda p: p.pod_median, QColor(MUTED), Qt.PenStyle.DashLine, "pod median"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -26,8 +26,25 @@ COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod 
 NUMERIC = {2, 3, 4, 5, 6}
 
 
+class RatesWorker(QThread):
+    """Computes every practice's rates for one period off the UI thread (seconds on a large pod)."""
+
+    done = Signal(object, object, str)  # period_end, rates or None, error
+
+    def __init__(self, engine: Engine, period_end: dt.date, parent=None):
+        super().__init__(parent)
+        self.engine, self.period_end = engine, period_end
+
+    def run(self) -> None:
+        try:
+            self.done.emit(self.period_end, quality.peer_rates(self.engine, self.period_end), "")
+        except Exception as exc:  # shown on the screen, not as a traceback
+            self.done.emit(self.period_end, None, str(exc))
+
+
 class QualityScreen(QWidget):
     open_gaps = Signal(object)  # a storage.queries.gaps.GapFilter
+    loaded = Signal()  # the table and charts show the chosen practice and period
 
     def __init__(self, engine: Engine, actor: str | Callable[[], str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,6 +53,8 @@ class QualityScreen(QWidget):
         self._actor = actor if callable(actor) else (lambda: actor)
         self.scores: list[quality.MeasureScore] = []
         self._rates_cache: dict[dt.date, dict] = {}
+        self._worker: RatesWorker | None = None
+        self._shown_once = False
 
         title = QLabel("Quality against pod peers")
         title.setProperty("role", "sectionTitle")
@@ -112,7 +131,12 @@ class QualityScreen(QWidget):
         self.practice_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh(recompute=True))
         self.snapshot_button.clicked.connect(self.take_snapshot)
-        self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:  # nothing is computed at app start, only when first looked at
+            self._shown_once = True
+            self.refresh()
 
     # -- reading -------------------------------------------------------------------------------
     def practice_id(self) -> int | None:
@@ -127,19 +151,41 @@ class QualityScreen(QWidget):
             self._rates_cache.clear()
         practice_id, period_end = self.practice_id(), self.period_end()
         if practice_id is None or period_end is None:
-            self.scores = []
-            self.status_label.setText("No practices or no computed gaps yet: run the measure recompute first.")
-        else:
-            rates = self._rates_cache.get(period_end)
-            if rates is None:
-                rates = self._rates_cache[period_end] = quality.peer_rates(self.engine, period_end)
-            self.scores = quality.practice_scorecard(self.engine, practice_id, period_end, rates)
-            practices = len({r.practice_id for peers in rates.values() for r in peers})
-            self.status_label.setText(
-                f"{len(self.scores)} measures · compared with {practices} practices of the pod · "
-                "rates after exclusions and exceptions; double-click a measure to see its open gaps")
+            self._show([], "No practices or no computed gaps yet: run the measure recompute first.")
+            return
+        rates = self._rates_cache.get(period_end)
+        if rates is not None:
+            self._show_rates(practice_id, period_end, rates)
+            return
+        if self._worker is not None:
+            return  # its result refreshes the screen with whatever is chosen by then
+        self.status_label.setText("Computing the rates of every practice of the pod…")
+        self._worker = RatesWorker(self.engine, period_end, self)
+        self._worker.done.connect(self._rates_ready)
+        self._worker.start()
+
+    def _rates_ready(self, period_end, rates, error: str) -> None:
+        self._worker.wait()
+        self._worker.deleteLater()
+        self._worker = None
+        if error:
+            self._show([], f"Could not compute the rates: {error}")
+            return
+        self._rates_cache[period_end] = rates
+        self.refresh()
+
+    def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict) -> None:
+        scores = quality.practice_scorecard(self.engine, practice_id, period_end, rates)
+        practices = len({r.practice_id for peers in rates.values() for r in peers})
+        self._show(scores, f"{len(scores)} measures · compared with {practices} practices of the pod · "
+                           "rates after exclusions and exceptions; double-click a measure to see its open gaps")
+
+    def _show(self, scores: list[quality.MeasureScore], status: str) -> None:
+        self.scores = scores
+        self.status_label.setText(status)
         self._fill_table()
         self._measure_chosen()
+        self.loaded.emit()
 
     def _fill_table(self) -> None:
         selected = self.selected_score()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView, QLabel, QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
 
 COLUMN_PADDING = 18
+UNLIMITED = 16777215  # Qt's QWIDGETSIZE_MAX
 
 
 @dataclasses.dataclass
@@ -33,7 +36,7 @@ class RecordList(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setWordWrap(False)
         self.tree.setRootIsDecorated(False)
-        self.tree.header().setStretchLastSection(True)
+        self.tree.header().setStretchLastSection(False)
         self.tree.header().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.empty = QLabel(empty_text)
         self.empty.setProperty("role", "empty")
@@ -41,11 +44,11 @@ class RecordList(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.tree)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.stack, 1)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(4)
+        self.layout_.addWidget(self.title)
+        self.layout_.addWidget(self.stack, 1)
 
     def set_lines(self, lines: list[Line]) -> None:
         self.tree.clear()
@@ -58,21 +61,37 @@ class RecordList(QWidget):
                 item.addChild(self._item(child))
         if has_children:
             self.tree.expandAll()
+        header = self.tree.header()
         for column in range(len(self.columns)):
             self.tree.resizeColumnToContents(column)
             self.tree.setColumnWidth(column, self.tree.columnWidth(column) + COLUMN_PADDING)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        # the column with the most text (a name, a note) takes the room left; the others fit their content
+        widest = max(range(len(self.columns)), key=self.tree.columnWidth)
+        header.setSectionResizeMode(widest, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         self.stack.setCurrentWidget(self.tree if lines else self.empty)
-        if not lines:
-            # nothing to scroll: the plain sentence needs only its own height
-            self.stack.setMaximumHeight(self.empty.sizeHint().height())
-        else:
-            self.stack.setMaximumHeight(16777215)
+        # no taller than the content: short lists leave the room to the long ones
+        body = self._tree_height() if lines else self.empty.sizeHint().height()
+        self.stack.setMaximumHeight(body)
+        self.setMaximumHeight(min(UNLIMITED, self.title.sizeHint().height() + self.layout_.spacing() + body))
+
+    def _tree_height(self) -> int:
+        rows = 0
+        for i in range(self.tree.topLevelItemCount()):
+            rows += 1 + self.tree.topLevelItem(i).childCount()
+        row_height = max(self.tree.sizeHintForRow(0), self.fontMetrics().height() + 4)
+        chrome = (self.tree.header().sizeHint().height() + 2 * self.tree.frameWidth()
+                  + self.tree.horizontalScrollBar().sizeHint().height())
+        return min(UNLIMITED, chrome + rows * row_height)
 
     def _item(self, line: Line) -> QTreeWidgetItem:
         item = QTreeWidgetItem(list(line.cells))
-        if line.tooltip:
-            for column in range(len(line.cells)):
-                item.setToolTip(column, line.tooltip)
+        for column, text in enumerate(line.cells):
+            # the full text on hover, should a narrow window cut a cell
+            tip = "\n".join(x for x in (text, line.tooltip) if x)
+            if tip:
+                item.setToolTip(column, tip)
         if line.alert:
             font = item.font(0)
             font.setBold(True)

@@ -2,7 +2,7 @@
 
 Adding a section is one line here: its name, ``"module:factory"`` (the factory
 takes the :class:`ui.context.AppContext` and returns the widget) and the key that
-shows it. A section whose module is not there yet is left out, never shown as a
+shows it. A section with an ``open_patient(int)`` signal opens charts in Patients. A section whose module is not there yet is left out, never shown as a
 placeholder; an error inside a section's own module still fails loudly.
 """
 from __future__ import annotations
@@ -22,6 +22,8 @@ class SectionSpec:
 
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("Patients", "ui.patients_section:PatientsSection", "Ctrl+1"),
+    SectionSpec("Gaps", "ui.gaps_screen:gaps_section", "Ctrl+2"),
+    SectionSpec("Quality", "ui.quality_screen:quality_section", "Ctrl+3"),
 )
 
 

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, object] = {
     "patients/header": QByteArray(),
     "patients/recent": "",  # comma-separated patient ids, most recent first
     "chart/last_tab": 0,
+    "gaps/filters": "",  # JSON, written and read by the Gaps worklist
 }
 
 
@@ -96,6 +97,8 @@ class Settings:
                        lambda self, v: self._set("window/section", v))
     results_header = property(lambda self: self._get("patients/header"),
                               lambda self, v: self._set("patients/header", v))
+    gaps_filters = property(lambda self: self._get("gaps/filters"),
+                            lambda self, v: self._set("gaps/filters", v))
     chart_tab = property(lambda self: self._get("chart/last_tab"),
                          lambda self, v: self._set("chart/last_tab", int(v)))
 

@@ -46,6 +46,7 @@ QTableView, QTreeWidget {{
     border: 1px solid {BORDER}; gridline-color: #edf0f2; alternate-background-color: #f8fafb;
     selection-background-color: {ACCENT}; selection-color: white;
 }}
+QTreeWidget::item {{ padding: 2px 0; }}
 QHeaderView::section {{
     background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}; border-right: 1px solid #e6eaee;
     padding: 5px 6px; font-weight: bold; color: {TEXT};

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from domain.errors import DomainError
+from domain.measures import due
 from domain.measures.populations import POPULATIONS, names_in
 
 DEFINITIONS = Path(__file__).with_name("definitions")
@@ -94,6 +95,10 @@ def validate(definition: dict) -> None:
     for name, crit in definition["criteria"].items():
         if crit.get("kind") not in CRITERION_KINDS:
             raise DomainError(f"{definition['id']}: criterion {name!r} has unknown kind {crit.get('kind')!r}")
+        if "lapse" in crit:
+            due.check_spec(crit["lapse"], f"{definition['id']}: criterion {name!r} lapse")
+    if "due_open" in definition:
+        due.check_spec(definition["due_open"], f"{definition['id']}: due_open")
     known = set(definition["criteria"]) | set(definition["expressions"]) | set(POPULATIONS)
     for expr_name, expr in definition["expressions"].items():
         missing = names_in(expr) - known

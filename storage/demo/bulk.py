@@ -8,6 +8,8 @@ Core queries and string comparisons in SQL read them back the same way).
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +17,10 @@ import sqlalchemy as sa
 from storage import schema
 
 CHUNK_ROWS = 20_000
+
+
+class _Stopped(Exception):
+    """The loader was closed; later chunks are not written."""
 
 
 def sql_datetime(value: dt.datetime) -> str:
@@ -77,17 +83,48 @@ class Rows:
 
     def flush(self) -> None:
         if self.rows:
-            self.loader.cursor.executemany(self.sql, self.rows)
+            self.loader.submit(self.sql, self.rows)
             self.count += len(self.rows)
             self.rows = []
 
 
 class Loader:
-    """One table writer per table, over one DB-API connection inside one transaction."""
+    """One table writer per table, over one DB-API connection inside one transaction.
+
+    Chunks are inserted by one writer thread, in the order they were handed over:
+    sqlite3 releases the GIL while SQLite stores rows, so building the next rows in
+    Python overlaps with writing the last ones. Only the writer touches the
+    connection until :meth:`close`; a failure there is raised in the caller.
+    """
 
     def __init__(self, dbapi_connection):
         self.cursor = dbapi_connection.cursor()
         self.tables: dict[str, Rows] = {}
+        self._queue: queue.Queue = queue.Queue(maxsize=6)
+        self._error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write, name="demo-writer", daemon=True)
+        self._writer.start()
+
+    def _write(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._error is None:
+                    self.cursor.executemany(*item)
+            except BaseException as exc:  # handed to the generating thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def submit(self, sql: str, rows: list[tuple]) -> None:
+        self._raise_if_failed()
+        self._queue.put((sql, rows))
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def __getitem__(self, name: str) -> Rows:
         rows = self.tables.get(name)
@@ -96,8 +133,11 @@ class Loader:
         return rows
 
     def flush(self) -> None:
+        """Everything handed over and written."""
         for rows in self.tables.values():
             rows.flush()
+        self._queue.join()
+        self._raise_if_failed()
 
     def flush_full(self) -> None:
         for rows in self.tables.values():
@@ -105,6 +145,11 @@ class Loader:
                 rows.flush()
 
     def close(self) -> None:
+        """Stop the writer (dropping what was not written) and release the cursor."""
+        if self._writer.is_alive():
+            self._error = self._error or _Stopped()
+            self._queue.put(None)
+            self._writer.join()
         self.cursor.close()
 
     def counts(self) -> dict[str, int]:

@@ -12,16 +12,18 @@ MEASUREMENT_YEAR = 2025
 MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
 
 _OFFSETS = {h: f"{'-' if h < 0 else '+'}{abs(h):02d}:00" for h in range(-12, 13)}
+_HOURS = {h: dt.timedelta(hours=h) for h in range(-12, 13)}  # called millions of times: built once
+_MIDNIGHT = dt.time()
 
 
 def at_local(day: dt.date, minutes: int, utc_offset: int) -> dt.datetime:
     """Naive UTC instant of ``minutes`` after local midnight of ``day``."""
-    return dt.datetime(day.year, day.month, day.day) + dt.timedelta(minutes=minutes, hours=-utc_offset)
+    return dt.datetime.combine(day, _MIDNIGHT) + dt.timedelta(minutes=minutes) - _HOURS[utc_offset]
 
 
 def fhir_instant(utc: dt.datetime, utc_offset: int) -> str:
     """The FHIR dateTime text a practice's EHR would send for a UTC instant (local time and offset)."""
-    return (utc + dt.timedelta(hours=utc_offset)).isoformat() + _OFFSETS[utc_offset]
+    return (utc + _HOURS[utc_offset]).isoformat() + _OFFSETS[utc_offset]
 
 
 def shift_to_weekday(day: dt.date) -> dt.date:

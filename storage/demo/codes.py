@@ -46,6 +46,26 @@ def _valuesets() -> dict[str, dict[str, Code]]:
     return found
 
 
+# Practices' EHRs send CPT's short descriptors, not the AMA long text of the expansions
+# (which runs to 300+ characters and would double the size of a large demo database).
+SHORT_DISPLAYS = {
+    "99212": "Office visit, established patient, level 2", "99213": "Office visit, established patient, level 3",
+    "99214": "Office visit, established patient, level 4", "99215": "Office visit, established patient, level 5",
+    "99391": "Preventive visit, established, infant", "99392": "Preventive visit, established, age 1-4",
+    "99393": "Preventive visit, established, age 5-11", "99394": "Preventive visit, established, age 12-17",
+    "99395": "Preventive visit, established, age 18-39", "99396": "Preventive visit, established, age 40-64",
+    "99397": "Preventive visit, established, age 65+", "G0439": "Annual wellness visit, subsequent",
+    "98966": "Telephone assessment and management, 5-10 min", "99283": "Emergency department visit, level 3",
+    "99284": "Emergency department visit, level 4", "99285": "Emergency department visit, level 5",
+    "45378": "Colonoscopy, flexible, diagnostic", "99406": "Tobacco cessation counseling, 3-10 min",
+}
+
+
+def _as_sent(code: Code) -> Code:
+    short = SHORT_DISPLAYS.get(code.code) if code.system in (CPT, HCPCS) else None
+    return dataclasses.replace(code, display=short) if short else code
+
+
 def from_valueset(title: str, *codes: str) -> tuple[Code, ...]:
     """The named codes of a value set; fails loudly when the set or a code is missing,
     so a changed value set cannot silently make the demo miss its measure."""
@@ -55,13 +75,13 @@ def from_valueset(title: str, *codes: str) -> tuple[Code, ...]:
     missing = [c for c in codes if c not in members]
     if missing:
         raise KeyError(f"value set {title!r} has no code {', '.join(missing)}")
-    return tuple(members[c] for c in codes)
+    return tuple(_as_sent(members[c]) for c in codes)
 
 
 def first_of_system(title: str, system: str, count: int) -> tuple[Code, ...]:
     """The first ``count`` codes of one system in a value set, in code order."""
     members = sorted((c for c in _valuesets()[title].values() if c.system == system), key=lambda c: c.code)
-    return tuple(members[:count])
+    return tuple(_as_sent(c) for c in members[:count])
 
 
 @dataclasses.dataclass(frozen=True)

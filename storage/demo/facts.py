@@ -10,6 +10,20 @@ from storage import schema
 from storage.demo.clock import reference_moment
 
 _REFERENCE_SQL = sql_datetime(reference_moment())
+# FHIR has a recordedDate only on these; other resources leave recorded_at empty
+_RECORDED = frozenset(("condition", "allergy"))
+
+# The category concept of these kinds, written as a 'category' coding as the importer does
+# (the measure engine filters observations by it: laboratory, survey...).
+CATEGORY_SYSTEMS = {
+    "observation": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "condition": "http://terminology.hl7.org/CodeSystem/condition-category",
+    "diagnostic_report": "http://terminology.hl7.org/CodeSystem/v2-0074",
+}
+CATEGORY_DISPLAYS = {
+    "vital-signs": "Vital Signs", "laboratory": "Laboratory", "survey": "Survey", "imaging": "Imaging",
+    "social-history": "Social History", "problem-list-item": "Problem List Item", "LAB": "Laboratory",
+}
 
 FACT_COLUMNS = (
     "id", "patient_id", "kind", "code_system", "code", "display", "status", "clinical_status",
@@ -42,31 +56,34 @@ class FactSink:
         self.by_kind: dict[str, int] = {}
 
     def add(self, patient_id: int, kind: str, code: Code, start: dt.datetime | None, start_raw: str, *,
-            more_codes: tuple[Code, ...] = (), role: str = "code", end: dt.datetime | None = None,
+            more_codes: tuple[Code, ...] = (), end: dt.datetime | None = None,
             end_raw: str = "", status: str = "", clinical_status: str = "", verification: str = "",
             intent: str = "", category: str = "", value_num: float | None = None, unit: str = "",
             value: Code | None = None, value_text: str = "", encounter_class: Code | None = None,
             discharge: Code | None = None, encounter_id: int | None = None,
             components: tuple[tuple[Code, float, str], ...] = ()) -> int:
         """One fact; ``code`` and ``more_codes`` are the codings of its main element
-        (``role`` says which: 'code', or 'type' for an encounter)."""
+        (role 'code': for an encounter its type, as the importer and the measure engine have it)."""
         self.last_fact_id += 1
         fid = self.last_fact_id
         start_sql = sql_datetime(start) if start is not None else None
         self._facts.add((
             fid, patient_id, kind, code.system, code.code, code.display, status, clinical_status,
             verification, intent, category, start_sql, sql_datetime(end) if end is not None else None,
-            start_raw, end_raw, start_sql, value_num, unit,
+            start_raw, end_raw, start_sql if kind in _RECORDED else None, value_num, unit,
             value.system if value else "", value.code if value else "", value.display if value else value_text,
             0, encounter_class.code if encounter_class else "", discharge.code if discharge else "",
             encounter_id, None, None, 0, start_sql or _REFERENCE_SQL,
         ))
         coding = self._codings.add
         self._coding_id += 1
-        coding((self._coding_id, fid, role, code.system, code.code, code.display))
+        coding((self._coding_id, fid, "code", code.system, code.code, code.display))
         for extra in more_codes:
             self._coding_id += 1
-            coding((self._coding_id, fid, role, extra.system, extra.code, extra.display))
+            coding((self._coding_id, fid, "code", extra.system, extra.code, extra.display))
+        if category and kind in CATEGORY_SYSTEMS:
+            self._coding_id += 1
+            coding((self._coding_id, fid, "category", CATEGORY_SYSTEMS[kind], category, CATEGORY_DISPLAYS[category]))
         if value is not None:
             self._coding_id += 1
             coding((self._coding_id, fid, "value", value.system, value.code, value.display))

@@ -121,7 +121,7 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
             # A throw-away file until it is complete: no journal, no syncing, no FK checks per row
             # (ids are pre-assigned and consistent; the tests run foreign_key_check).
             for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=OFF", "cache_size=-262144",
-                           "locking_mode=EXCLUSIVE", "temp_store=MEMORY"):
+                           "locking_mode=EXCLUSIVE", "temp_store=MEMORY", "threads=2"):
                 cursor.execute(f"PRAGMA {pragma}")
             indexes = explicit_indexes(cursor)
             cursor.execute("BEGIN")
@@ -159,8 +159,8 @@ def _load_patients(loader: Loader, pod, seed: int, progress: Progress) -> None:
     for practice in pod.practices:
         mrn_counter = [panel_rng.randint(10_000, 900_000)]
         panel = []
-        for index in range(practice.patient_count):
-            who, fields = people.demographics(practice, index, mrn_counter)
+        for _ in range(practice.patient_count):
+            who, fields = people.demographics(practice, mrn_counter)
             chart = charts.build(who.person)
             row = people.row(practice, fields, chart)
             patient_rows.add(row)

@@ -80,7 +80,7 @@ class PanelBuilder:
         self.next_id = 0
         self.languages = tuple(names.LANGUAGES)
 
-    def demographics(self, practice: PracticePlan, index: int, mrn_counter: list[int]) -> tuple[Demographics, dict]:
+    def demographics(self, practice: PracticePlan, mrn_counter: list[int]) -> tuple[Demographics, dict]:
         """A patient's person-level facts; the row is finished by :meth:`row` once the chart is known."""
         rng = self.rng
         self.next_id += 1
@@ -151,7 +151,8 @@ class PanelBuilder:
         consent_date, consent_by = None, ""
         if fields["status"] == "active" and (len(chart.chronic) >= 2 or tier in ("high", "complex")) \
                 and rng.random() < 0.45:
-            consent_date = REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 700))
+            consent_date = max(REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 700)),
+                               dt.date.fromisoformat(fields["attributed_from"]))
             consent_by = rng.choice(practice.staff_for("care_manager"))
         fields.update(risk_tier=tier, risk_override=override, risk_override_reason=reason,
                       consent_date=sql_date(consent_date) if consent_date else None, consent_by=consent_by,

@@ -134,7 +134,7 @@ def build_pod(seed: int, practices: int, patients: int, loader: Loader) -> PodPl
         phone = f"({area}) 555-01{rng.randint(0, 99):02d}"
         nurse_line = f"({area}) 555-01{rng.randint(0, 99):02d}"
         factor = rng.random()
-        quality = {m: round(0.46 + 0.42 * min(1.0, max(0.0, factor + rng.uniform(-0.2, 0.2))), 3)
+        quality = {m: round(0.44 + 0.38 * min(1.0, max(0.0, factor + rng.uniform(-0.2, 0.2))), 3)
                    for m in MEASURES}
         plan = PracticePlan(pid, code, name, city, state, zip3, offset, area, rng.randrange(3), quality,
                             patient_count=sizes[index])

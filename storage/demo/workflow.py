@@ -18,6 +18,7 @@ from domain.outreach import CHANNELS, OUTCOMES
 from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral
 from domain.time_entry import ACTIVITIES
 from storage.demo import codes as C
+from storage.demo import names
 from storage.demo.bulk import Loader
 from storage.demo.clinical import ChartSummary
 from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment
@@ -141,7 +142,7 @@ class WorkflowBuilder:
         rng = self.rng
         chronic = len(chart.chronic)
         referral_ids = []
-        if rng.random() < 0.035 + 0.025 * chronic:
+        if rng.random() < 0.05 + 0.03 * chronic:
             referral_ids.append(self._referral(practice, who, chart))
         if rng.random() < 0.05 + 0.03 * chronic:
             self._outreach(practice, who, referral_ids)
@@ -164,7 +165,7 @@ class WorkflowBuilder:
         ordered = self.reference - dt.timedelta(days=rng.randint(1, 200), minutes=rng.randrange(600))
         referral = Referral.order(by=clinician.name, at=ordered, patient_id=who.person.id, specialty=specialty,
                                   reason=reason, urgency=urgency, clinician_id=clinician.id,
-                                  specialist=f"Dr. {rng.choice(SPECIALISTS)}, {rng.choice(_SPECIALIST_SITES)}")
+                                  specialist=f"Dr. {rng.choice(SPECIALISTS)}, {rng.choice(names.SPECIALIST_PRACTICES)}")
         path = _path_to(target, rng)
         staff = practice.staff_for("care_manager")
         budget = (self.reference - ordered).total_seconds() / 86400
@@ -359,10 +360,6 @@ class WorkflowBuilder:
                 acknowledged_at=at_local(evening + dt.timedelta(days=1), rng.randrange(8 * 60, 10 * 60),
                                          practice.utc_offset) if acknowledged else None,
             )
-
-
-_SPECIALIST_SITES = ("Regional Medical Center", "University Specialty Clinic", "Community Hospital Outpatient",
-                     "Valley Specialty Group", "Metro Health Specialists", "St. Luke's Clinic")
 
 
 def _path_to(target: str, rng: random.Random) -> list[str]:

@@ -1,6 +1,8 @@
 """CodeableConcepts: every coding kept with the element (role) it came from."""
 from __future__ import annotations
 
+import functools
+
 from domain.facts import SYSTEMS
 
 # Systems a measure or a screen may match on, plus FHIR's own vocabularies. Codes of
@@ -22,6 +24,7 @@ KNOWN_PREFIXES = ("http://terminology.hl7.org/", "http://hl7.org/fhir/", "urn:oi
                   "http://hl7.org/fhir/us/", "urn:iso:std:")
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per coding; files use a handful of systems
 def is_known_system(system: str) -> bool:
     return system in KNOWN_SYSTEMS or system.startswith(KNOWN_PREFIXES)
 
@@ -35,17 +38,23 @@ def codings(concept, role: str) -> list[tuple[str, str, str, str]]:
     """(role, system, code, display) of each coding of a CodeableConcept that has a code."""
     if not isinstance(concept, dict):
         return []
+    items = concept.get("coding")
+    if not isinstance(items, list):
+        return []
     out = []
-    for coding in as_list(concept.get("coding")):
-        if isinstance(coding, dict) and coding.get("code") not in (None, ""):
-            out.append((role, str(coding.get("system") or ""), str(coding["code"]),
-                        str(coding.get("display") or "")))
+    for coding in items:
+        if isinstance(coding, dict):
+            code = coding.get("code")
+            if code is not None and code != "":
+                out.append((role, str(coding.get("system") or ""), str(code), str(coding.get("display") or "")))
     return out
 
 
 def codings_of_list(concepts, role: str) -> list[tuple[str, str, str, str]]:
+    if not isinstance(concepts, list):
+        return []
     out = []
-    for concept in concepts if isinstance(concepts, list) else ():
+    for concept in concepts:
         out.extend(codings(concept, role))
     return out
 

@@ -2,6 +2,9 @@
 
 Prints counts per resource type (created / updated / unchanged / rejected / skipped) and
 every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read.
+
+The import log: ``import --history [--limit N]`` lists the latest imports (newest first);
+``import --show-run N`` prints one of them with every problem it logged.
 """
 from __future__ import annotations
 
@@ -9,8 +12,12 @@ import sys
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="FILE_OR_DIR",
+    parser.add_argument("paths", nargs="*", metavar="FILE_OR_DIR",
                         help="FHIR Bundle .json, bulk-data .ndjson, panel .csv files, or folders of them")
+    log = parser.add_mutually_exclusive_group()
+    log.add_argument("--history", action="store_true", help="list the latest imports instead of importing")
+    log.add_argument("--show-run", type=int, metavar="N", help="print import N of --history and its problems")
+    parser.add_argument("--limit", type=int, default=20, help="how many imports --history lists (default 20)")
     parser.add_argument("--practice", help="code of an existing practice that new patients join")
     parser.add_argument("--source", help="name of the sending system (default: from each file; see docs)")
     parser.add_argument("--dry-run", action="store_true", help="check and count, then save nothing")
@@ -22,6 +29,14 @@ def run(args) -> int:
     from storage.db import open_database
     from storage.importers.run import import_paths
 
+    if args.history or args.show_run is not None:
+        if args.paths:
+            print("carepod import: give files to import, or --history/--show-run, not both", file=sys.stderr)
+            return 2
+        return show_log(args)
+    if not args.paths:
+        print("carepod import: name at least one file or folder to import (or --history)", file=sys.stderr)
+        return 2
     engine = open_database(args.db)
     try:
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
@@ -49,6 +64,62 @@ def format_report(report, *, warnings: bool = False) -> str:
     hidden = len(report.warnings) if not warnings else 0
     if hidden:
         lines.append(f"({hidden} warning(s) not shown; --warnings lists them)")
+    return "\n".join(lines)
+
+
+def show_log(args) -> int:
+    from storage.db import open_database
+    from storage.importers.history import logged_run, recent_runs, run_problems
+
+    engine = open_database(args.db)
+    try:
+        if args.show_run is None:
+            print(format_runs(recent_runs(engine, max(1, args.limit))))
+            return 0
+        run = logged_run(engine, args.show_run)
+        if run is None:
+            print(f"carepod import: there is no import {args.show_run} in the log (see --history)", file=sys.stderr)
+            return 2
+        print(format_run(run, run_problems(engine, run.id)))
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def format_runs(runs) -> str:
+    """The --history table: one line per import, newest first (times in UTC)."""
+    if not runs:
+        return "No imports yet."
+    header = (f"{'run':>5}  {'started (UTC)':<16}  {'by':<14}  {'practice':<8}  {'dry':<3}  "
+              f"{'created':>8} {'updated':>8} {'unchanged':>9} {'rejected':>8}  {'problems':>8}  {'status':<13}  files")
+    lines = [header]
+    for r in runs:
+        lines.append(f"{r.id:>5}  {_when(r.started_at):<16}  {r.actor[:14]:<14}  {r.practice_code[:8] or '-':<8}  "
+                     f"{'yes' if r.dry_run else '':<3}  {r.total('created'):>8} {r.total('updated'):>8} "
+                     f"{r.total('unchanged'):>9} {r.total('rejected'):>8}  {r.errors:>8}  {r.status:<13}  "
+                     f"{r.files_text}")
+    return "\n".join(lines)
+
+
+def format_run(run, problems) -> str:
+    """--show-run: what one import read, did and refused."""
+    from storage.importers.report import OUTCOMES
+
+    lines = [f"Import {run.id}{' (dry run: nothing saved)' if run.dry_run else ''}: {run.status}",
+             f"started {_when(run.started_at)} UTC, finished {_when(run.finished_at) or '-'}, by {run.actor}",
+             f"practice: {run.practice_code or 'from the data'}", f"{len(run.files)} file(s):"]
+    lines += [f"  {name}" for name in run.files]
+    if run.counts:
+        width = max([len(k) for k in run.counts] + [13])
+        lines.append(f"{'resource type':<{width}}  " + "  ".join(f"{o:>9}" for o in OUTCOMES))
+        for rtype, counts in sorted(run.counts.items()):
+            lines.append(f"{rtype:<{width}}  " + "  ".join(f"{int(counts.get(o, 0)):>9}" for o in OUTCOMES))
+    lines.append(f"{run.errors} rejection(s), {run.warnings} warning(s)" + (":" if problems else "."))
+    lines += [p.as_text() for p in problems]
     return "\n".join(lines)
 
 

@@ -7,29 +7,36 @@ from storage.importers.fhir_datetime import InvalidDate, parse_instant
 from storage.importers.plans import Rejected
 
 
-def instant(value, field: str):
-    """The UTC instant of one date element, rejecting the resource when it is not a date."""
-    if value in (None, ""):
+def instant(value, field: str, part: str = ""):
+    """The UTC instant of one date element, rejecting the resource when it is not a date
+    (the message names ``field`` + ``part``, joined only then: this runs for every fact)."""
+    if value is None or value == "":
         return None
     try:
         return parse_instant(value)
     except InvalidDate as exc:
-        raise Rejected(f"{field}: {exc}") from None
+        raise Rejected(f"{field}{part}: {exc}") from None
 
 
 def set_span(row: dict, start, end, field: str) -> None:
     row["start_raw"] = start if isinstance(start, str) else ""
     row["end_raw"] = end if isinstance(end, str) else ""
-    row["start_at"] = instant(start, f"{field}.start" if end is not None else field)
-    row["end_at"] = instant(end, f"{field}.end")
+    row["start_at"] = instant(start, field, ".start" if end is not None else "")
+    row["end_at"] = instant(end, field, ".end")
+
+
+_CHOICE_NAMES: dict[str, tuple[str, ...]] = {}
 
 
 def set_choice(row: dict, resource: dict, prefix: str) -> bool:
     """Fill start/end from ``<prefix>DateTime|Date|Instant|Period|Timing``; False if none is there."""
-    for suffix in ("DateTime", "Date", "Instant"):
-        value = resource.get(prefix + suffix)
+    names = _CHOICE_NAMES.get(prefix)
+    if names is None:
+        names = _CHOICE_NAMES[prefix] = tuple(prefix + s for s in ("DateTime", "Date", "Instant"))
+    for name in names:
+        value = resource.get(name)
         if value is not None:
-            set_span(row, value, None, prefix + suffix)
+            set_span(row, value, None, name)
             return True
     period = resource.get(prefix + "Period")
     if isinstance(period, dict):

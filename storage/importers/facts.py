@@ -44,42 +44,48 @@ def extension_codings(resource: dict, endings: tuple[str, ...], role: str) -> li
 def base(resource: dict, kind: str, code_concept, *, subject_field: str = "subject") -> FactPlan:
     """The plan every fact starts from: code, status, category, not-done, reasons."""
     found = codings(code_concept, "code") if isinstance(code_concept, dict) else list(code_concept or [])
-    status = str(resource.get("status") or "")
+    get = resource.get
+    status = str(get("status") or "")
+    first = found[0] if found else ("", "", "", "")
     row = {
         "kind": kind, "status": status,
-        "clinical_status": first_code(resource.get("clinicalStatus")),
-        "verification_status": first_code(resource.get("verificationStatus")),
-        "intent": str(resource.get("intent") or ""),
+        "clinical_status": first_code(get("clinicalStatus")),
+        "verification_status": first_code(get("verificationStatus")),
+        "intent": str(get("intent") or ""),
         "category": "", "start_at": None, "end_at": None, "start_raw": "", "end_raw": "",
         "recorded_at": None, "value_num": None, "value_unit": "", "value_system": "",
         "value_code": "", "value_text": "", "encounter_class": "", "discharge_code": "",
-        "code_system": found[0][1] if found else "", "code": found[0][2] if found else "",
-        "display": found[0][3] if found else "",
+        "code_system": first[1], "code": first[2], "display": first[3],
     }
-    categories = resource.get("category")
-    if isinstance(categories, dict):  # AllergyIntolerance.category is a code list; some send one concept
-        categories = [categories]
-    category_codings = codings_of_list(categories, "category")
-    if isinstance(categories, list) and categories and all(isinstance(c, str) for c in categories):
-        row["category"] = ",".join(categories)
-    else:
-        row["category"] = ",".join(dict.fromkeys(c[2] for c in category_codings))
-    not_done_reasons = (codings(resource.get("statusReason"), "not_done_reason")
-                        + extension_codings(resource, NOT_DONE_REASON_URLS, "not_done_reason"))
-    do_not_perform = resource.get("doNotPerform") is True or has_extension_true(resource, DO_NOT_PERFORM_URLS)
-    row["not_done"] = bool(status == "not-done" or do_not_perform
-                           or extension_codings(resource, NOT_DONE_REASON_URLS, "x"))
+    categories = get("category")
+    category_codings = []
+    if categories is not None:
+        if isinstance(categories, dict):  # AllergyIntolerance.category is a code list; some send one concept
+            categories = [categories]
+        category_codings = codings_of_list(categories, "category")
+        if isinstance(categories, list) and categories and all(isinstance(c, str) for c in categories):
+            row["category"] = ",".join(categories)
+        else:
+            row["category"] = ",".join(dict.fromkeys(c[2] for c in category_codings))
+    # most resources carry no extension: skip the scans for them (this runs for every fact)
+    has_extensions = "extension" in resource or "modifierExtension" in resource
+    extension_reasons = extension_codings(resource, NOT_DONE_REASON_URLS, "not_done_reason") \
+        if has_extensions else []
+    do_not_perform = get("doNotPerform") is True or (
+        has_extensions and has_extension_true(resource, DO_NOT_PERFORM_URLS))
+    row["not_done"] = bool(status == "not-done" or do_not_perform or extension_reasons)
     row["entered_in_error"] = (status == "entered-in-error"
                                or row["verification_status"] == "entered-in-error")
-    plan = FactPlan(kind, row, found + category_codings + not_done_reasons
-                    + codings_of_list(resource.get("reasonCode"), "reason"),
-                    subject_ref=resource.get(subject_field),
-                    encounter_ref=resource.get("encounter") or resource.get("context"))
-    for reason in as_list(resource.get("reasonReference")):
+    plan = FactPlan(kind, row, found + category_codings + codings(get("statusReason"), "not_done_reason")
+                    + extension_reasons + codings_of_list(get("reasonCode"), "reason"),
+                    subject_ref=get(subject_field),
+                    encounter_ref=get("encounter") or get("context"))
+    for reason in as_list(get("reasonReference")):
         plan.linked.append(("reason", reason))
-    for ext in _extensions(resource):
-        if ext["url"].endswith(RECORDED_URL) and "valueDateTime" in ext:
-            row["recorded_at"] = instant(ext["valueDateTime"], "extension qicore-recorded")
+    if has_extensions:
+        for ext in _extensions(resource):
+            if ext["url"].endswith(RECORDED_URL) and "valueDateTime" in ext:
+                row["recorded_at"] = instant(ext["valueDateTime"], "extension qicore-recorded")
     return plan
 
 

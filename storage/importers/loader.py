@@ -26,17 +26,14 @@ MAPPING_VERSION = "1"  # in every content hash: a changed mapping re-maps resour
 _EMPTY_HASH_PREFIX = MAPPING_VERSION.encode() + b"\n"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Item:
     entry: Entry
     rtype: str
     rid: str
     content_hash: str
     text: str
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.rtype, self.rid
+    key: tuple[str, str]  # (rtype, rid)
 
 
 class FileLoader:
@@ -96,9 +93,12 @@ class FileLoader:
         self.sole_patient_key = patients[0] if whole_file and len(patients) == 1 else None
         found = self.store.find_sources(self.source, [i.key for i in items]) if items else {}
         landed = {key: (table, record_id) for key, (table, record_id, _h) in found.items()}
-        for phase in sorted({phase_of(i.rtype) for i in items}):
+        phases: dict[int, list[Item]] = {}
+        for item in items:
+            phases.setdefault(phase_of(item.rtype), []).append(item)
+        for phase in sorted(phases):
             plans = []
-            for item in (i for i in items if phase_of(i.rtype) == phase):
+            for item in phases[phase]:
                 existing = found.get(item.key)
                 if existing and existing[2] == item.content_hash:
                     self.counts[item.rtype]["unchanged"] += 1
@@ -128,7 +128,7 @@ class FileLoader:
             return None
         resource = entry.resource
         rtype = resource.get("resourceType")
-        if not isinstance(rtype, str) or not looks_like_type(rtype):
+        if rtype not in MAPPERS and (not isinstance(rtype, str) or not looks_like_type(rtype)):
             self.reject(entry.location, "", str(resource.get("id") or ""),
                         "resourceType is missing or not a FHIR resource type")
             return None
@@ -154,10 +154,14 @@ class FileLoader:
                                                     f"(also at {seen[key]})")
             return None
         seen[key] = entry.location
-        text = entry.text if entry.text is not None else json.dumps(
-            resource, ensure_ascii=False, separators=(",", ":"))
-        content_hash = hashlib.sha1(_EMPTY_HASH_PREFIX + text.encode("utf-8")).hexdigest()
-        return Item(entry, rtype, rid, content_hash, text)
+        if entry.text is not None:  # an NDJSON line: stored and hashed as read
+            text = entry.text
+            raw = entry.raw if entry.raw is not None else text.encode("utf-8")
+        else:
+            text = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+            raw = text.encode("utf-8")
+        content_hash = hashlib.sha1(_EMPTY_HASH_PREFIX + raw).hexdigest()
+        return Item(entry, rtype, rid, content_hash, text, key)
 
     def _resolve_in_bulk(self, plans, index: ReferenceIndex, landed: dict) -> None:
         wanted = set()
@@ -282,16 +286,16 @@ class FileLoader:
         if misfiled:
             self.warn(f"its patient {index.describe(plan.subject_ref)} is not in this import; attached to "
                       "the one patient of this Bundle", item.entry.location, item.rtype, item.rid)
-        row = dict(plan.row, patient_id=patient_id, encounter_fact_id=None,
-                   source_key=identity.source_key(self.source, item.rtype, item.rid),
-                   resource_json=item.text)
+        row = plan.row  # the plan is this resource's alone: completed in place
+        row.update(patient_id=patient_id, encounter_fact_id=None,
+                   source_key=identity.source_key(self.source, item.rtype, item.rid), resource_json=item.text)
         if plan.encounter_ref is not None:
             encounter = landed.get(index.key_of(plan.encounter_ref))
             if encounter and encounter[0] == "clinical_fact":
                 row["encounter_fact_id"] = encounter[1]
             else:
                 self.unresolved[index.type_of(plan.encounter_ref) or "?"] += 1
-        found = list(plan.codings) + self._linked_codings(plan, index, landed)
+        found = plan.codings + self._linked_codings(plan, index, landed) if plan.linked else plan.codings
         if existing and existing[0] == "clinical_fact":
             fact_id = existing[1]
             changed = self._update_fact(item, fact_id, row, found, plan.components)
@@ -299,10 +303,9 @@ class FileLoader:
             fact_id = self.store.new_id("clinical_fact")
             row.update(id=fact_id, created_at=self.store.now)
             self.store.insert("clinical_fact", row)
-            for coding in dict.fromkeys(found):
-                self.store.add("fact_coding", (self.store.new_id("fact_coding"), fact_id, *coding))
-            for component in plan.components:
-                self.store.add("fact_component", (self.store.new_id("fact_component"), fact_id, *component))
+            self.store.add_children("fact_coding", fact_id, list(dict.fromkeys(found)))
+            if plan.components:
+                self.store.add_children("fact_component", fact_id, plan.components)
             changed = True
         if plan.referral is not None:
             changed = self._write_referral(row, plan.referral, patient_id) or changed

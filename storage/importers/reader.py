@@ -32,13 +32,14 @@ class FileProblem(Exception):
         self.reason, self.location = reason, location
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Entry:
     """One resource of a file, or the reason it could not be read."""
 
     location: str                      # "entry 3" or "line 17"
     resource: dict | None = None
     text: str | None = None            # the source text of the resource, when it is one line
+    raw: bytes | None = None           # that text as read (hashed as is: no re-encoding)
     full_url: str = ""
     request: dict | None = None        # Bundle.entry.request of transactions and batches
     error: str | None = None
@@ -170,8 +171,9 @@ def _skip_rest_of_line(handle) -> int:
 
 
 def parse_line(line: bytes, location: str) -> Entry:
+    raw = line.strip()
     try:
-        text = line.decode("utf-8").strip()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return Entry(location, error=f"not UTF-8 text (bad byte at column {exc.start + 1})")
     try:
@@ -183,4 +185,4 @@ def parse_line(line: bytes, location: str) -> Entry:
         return Entry(location, error="the JSON is nested too deeply")
     if not isinstance(resource, dict):
         return Entry(location, error="the line is not a JSON object")
-    return Entry(location, resource, text=text)
+    return Entry(location, resource, text=text, raw=raw)

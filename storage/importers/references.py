@@ -8,6 +8,7 @@ JSON); only a missing patient stops a resource from being imported.
 """
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qs
 
 from storage.importers.resources import looks_like_type
@@ -21,6 +22,7 @@ def reference_text(reference) -> str:
     return reference if isinstance(reference, str) else ""
 
 
+@functools.lru_cache(maxsize=65536)  # a patient's reference repeats in each of its resources
 def parse_key(text: str) -> Key | None:
     """(type, id) of a relative or absolute literal reference."""
     if not text or text.startswith(("#", "urn:")) or "?" in text:
@@ -51,7 +53,9 @@ class ReferenceIndex:
                 self.by_identifier[(key[0], str(identifier.get("system") or ""), str(identifier["value"]))] = key
 
     def key_of(self, reference) -> Key | None:
-        text = reference_text(reference)
+        text = reference.get("reference") if reference.__class__ is dict else None
+        if not isinstance(text, str):
+            text = reference_text(reference)
         if not text:
             return None
         if text in self.by_url:

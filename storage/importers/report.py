@@ -5,6 +5,7 @@ import collections
 import dataclasses
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected", "skipped")
+PROBLEM_COLUMNS = ("File", "Where", "Resource type", "Resource id", "Severity", "Reason")
 
 
 @dataclasses.dataclass
@@ -23,8 +24,15 @@ class Problem:
     def as_text(self) -> str:
         where = ", ".join(x for x in (self.location, "/".join(
             x for x in (self.resource_type, self.resource_id) if x)) if x)
-        label = "warning" if self.severity == "warning" else "rejected"
-        return f"{self.file}{': ' + where if where else ''}: {label}: {self.reason}"
+        return f"{self.file}{': ' + where if where else ''}: {self.severity_text}: {self.reason}"
+
+    @property
+    def severity_text(self) -> str:
+        return "warning" if self.severity == "warning" else "rejected"
+
+    def as_row(self) -> tuple[str, ...]:
+        """The values of :data:`PROBLEM_COLUMNS`."""
+        return (self.file, self.location, self.resource_type, self.resource_id, self.severity_text, self.reason)
 
 
 @dataclasses.dataclass

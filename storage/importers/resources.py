@@ -41,11 +41,11 @@ PHASES = (
 )
 
 
+_PHASE_OF = {name: index for index, types in enumerate(PHASES) for name in types}
+
+
 def phase_of(resource_type: str) -> int:
-    for index, types in enumerate(PHASES):
-        if resource_type in types:
-            return index
-    return len(PHASES)
+    return _PHASE_OF.get(resource_type, len(PHASES))
 
 
 def map_resource(resource: dict, ctx):

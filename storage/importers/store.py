@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 
 from storage.importers.fhir_datetime import sql_datetime
 
@@ -61,19 +62,15 @@ def _defaults(table: str) -> dict:
 _DEFAULTS = {name: _defaults(name) for name in _TABLES}
 
 
-def _converters(table: str) -> list[tuple[int, object]]:
-    """(position, conversion) of the columns whose Python values SQLite cannot take as they are."""
+def _date_positions(table: str) -> tuple[int, ...]:
+    """Positions of the date and time columns, whose Python values SQLite cannot take as they are."""
     import sqlalchemy as sa
     from storage import schema
 
     columns = schema.metadata.tables[table].columns
-    out = []
-    for index, name in enumerate(_TABLES[table]):
-        kind = type(columns[name].type)
-        if issubclass(kind, (sa.DateTime, sa.Date, sa.Boolean)):
-            out.append((index, sql_value))
-    return out
-
+    # (booleans need nothing: sqlite3 binds True and False as the integers 1 and 0)
+    return tuple(index for index, name in enumerate(_TABLES[table])
+                 if issubclass(type(columns[name].type), (sa.DateTime, sa.Date)))
 
 
 def sql_value(value):
@@ -89,7 +86,8 @@ def sql_value(value):
     return value
 
 
-_CONVERTERS = {name: _converters(name) for name in _TABLES}
+_DATE_POSITIONS = {name: _date_positions(name) for name in _TABLES}
+_GETTERS = {name: operator.itemgetter(*columns) for name, columns in _TABLES.items()}
 
 
 class Store:
@@ -164,10 +162,15 @@ class Store:
     def insert(self, table: str, values: dict) -> int:
         record_id = values.get("id") or self.new_id(table)
         values["id"] = record_id
-        defaults = _DEFAULTS[table]
-        row = [values[c] if c in values else defaults.get(c) for c in _TABLES[table]]
-        for index, convert in _CONVERTERS[table]:
-            row[index] = convert(row[index])
+        try:
+            row = list(_GETTERS[table](values))  # a complete row (every fact): one C call
+        except KeyError:
+            defaults = _DEFAULTS[table]
+            row = [values[c] if c in values else defaults.get(c) for c in _TABLES[table]]
+        for index in _DATE_POSITIONS[table]:
+            value = row[index]
+            if value is not None and value.__class__ is not str:
+                row[index] = sql_value(value)
         self.pending[table].append(row)
         return record_id
 
@@ -212,10 +215,15 @@ class Store:
             f"SELECT {', '.join(columns)} FROM {table} WHERE fact_id = ?", (fact_id,)).fetchall(),
             key=repr)
 
+    def add_children(self, table: str, fact_id: int, rows) -> None:
+        """A fact's codings or components, their ids handed out as one block."""
+        first = self.next_id[table]
+        self.next_id[table] = first + len(rows)
+        self.pending[table].extend([(first + n, fact_id, *row) for n, row in enumerate(rows)])
+
     def replace_children(self, table: str, fact_id: int, rows: list[tuple]) -> None:
         self.db.execute(f"DELETE FROM {table} WHERE fact_id = ?", (fact_id,))
-        for row in rows:
-            self.add(table, (self.new_id(table), fact_id, *row))
+        self.add_children(table, fact_id, rows)
 
     def audit(self, action: str, record_type: str, record_id: int | None, detail: str) -> None:
         self.db.execute(

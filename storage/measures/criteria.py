@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import sqlite3
 
@@ -17,7 +18,7 @@ OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DO_NOT_PERFORM_URL = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-doNotPerform"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Evidence:
     fact_id: int | None
     system: str
@@ -38,6 +39,7 @@ class Context:
     def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool):
         self.con, self.period, self.scoped = con, period, scoped
         self.cache: dict[str, CriterionResult] = {}
+        self.rows_cache: dict[str, dict] = {}  # per measure: see ``_source_rows``
         self._code_keys: dict[str, str] = {}
         con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
         con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
@@ -222,20 +224,42 @@ def _gender(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
 
 def _facts(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """Patients with at least one (or ``min_count`` distinct) matching facts; evidence is the
-    latest one."""
+    latest one. Grouped in SQL, so one row per patient reaches Python rather than one per fact;
+    sources whose dates need the dosage (medication periods) are filtered in Python."""
+    min_count = int(crit.get("min_count", 1))
+    in_python = [s for s in crit["sources"] if s.get("timing", {}).get("of") == "medication_period"]
+    if min_count > 1 and in_python:
+        return _facts_counted_in_python(ctx, crit["sources"], statuses, min_count)
+    best: dict = {}
+    in_sql = [s for s in crit["sources"] if s not in in_python]
+    if in_sql:
+        union = " UNION ALL ".join(f"SELECT patient_id, fact_id, system, code, day FROM ({source_sql(ctx, s, statuses)})"
+                                   for s in in_sql)
+        # with a single max() aggregate SQLite takes the bare columns from the row holding the maximum
+        sql = (f"SELECT patient_id, fact_id, system, code, MAX(COALESCE(day, '')) FROM ({union}) "
+               f"GROUP BY patient_id HAVING COUNT(DISTINCT fact_id) >= {min_count}")
+        ctx.con.row_factory = None
+        best = {pid: Evidence(fact_id, system, code, day or None)
+                for pid, fact_id, system, code, day in ctx.con.execute(sql)}
+    for src in in_python:
+        for row in _rows(ctx, src, statuses):
+            current = best.get(row["patient_id"])
+            if current is None or (row["day"] or "") > (current.day or ""):
+                best[row["patient_id"]] = Evidence(row["fact_id"], row["system"], row["code"], row["day"])
+    return CriterionResult(set(best), best)
+
+
+def _facts_counted_in_python(ctx: Context, sources: list, statuses: dict, min_count: int) -> CriterionResult:
     best: dict = {}
     counts: dict = {}
-    min_count = int(crit.get("min_count", 1))
-    for src in crit["sources"]:
+    for src in sources:
         for row in _rows(ctx, src, statuses):
             pid = row["patient_id"]
-            if min_count > 1:
-                counts.setdefault(pid, set()).add(row["fact_id"])
+            counts.setdefault(pid, set()).add(row["fact_id"])
             current = best.get(pid)
             if current is None or (row["day"] or "") > (current.day or ""):
                 best[pid] = Evidence(row["fact_id"], row["system"], row["code"], row["day"])
-    if min_count > 1:
-        best = {pid: ev for pid, ev in best.items() if len(counts.get(pid, ())) >= min_count}
+    best = {pid: ev for pid, ev in best.items() if len(counts[pid]) >= min_count}
     return CriterionResult(set(best), best)
 
 
@@ -358,16 +382,22 @@ KINDS.update({"facts": _facts_or_days, "dose_schedule": _dose_schedule, "dates_a
 
 
 def _source_rows(ctx: Context, src: dict, statuses: dict, extra: str = "") -> dict:
-    """patient -> list of rows (one per fact) of a source."""
+    """patient -> list of rows (one per fact) of a source; kept for the measure being
+    evaluated, since several of its criteria read the same encounters or screenings."""
+    sql = source_sql(ctx, src, statuses, extra)
+    if sql in ctx.rows_cache:
+        return ctx.rows_cache[sql]
     out: dict = {}
     seen = set()
     for row in _rows(ctx, src, statuses, extra):
         if row["fact_id"] not in seen:
             seen.add(row["fact_id"])
             out.setdefault(row["patient_id"], []).append(row)
+    ctx.rows_cache[sql] = out
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _minus_days(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
 

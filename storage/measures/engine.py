@@ -70,6 +70,7 @@ def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: Measur
     results = []
     for d in defs:
         needed = _needed(d)
+        ctx.rows_cache.clear()  # source rows are shared within a measure only (memory)
         results_by_name: dict[str, CriterionResult] = {}
         for name in sorted(needed):
             if cancel is not None and cancel():

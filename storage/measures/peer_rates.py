@@ -49,22 +49,33 @@ def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: d
                          best[3] if best else None, best[0] if best else None) for pid, num, den, r in items]
 
 
+def _group_indexes(engine, measure_id: str, period_start: dt.date, period_end: dt.date) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(
+            "SELECT DISTINCT group_index FROM gap WHERE measure_id = :m AND period_start = :s AND period_end = :e "
+            "ORDER BY group_index"), {"m": measure_id, "s": period_start, "e": period_end}).scalars())
+
+
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                   month: dt.date | None = None) -> int:
-    """Store this month's rates (replacing an earlier snapshot of the same month)."""
+    """Store this month's rates of every population group (replacing an earlier snapshot of
+    the same month); returns the rows written."""
     month = (month or utcnow().date()).replace(day=1)
     now = utcnow()
-    rates = practice_rates(engine, measure_id, period_start, period_end)
+    rows = []
+    for group_index in _group_indexes(engine, measure_id, period_start, period_end):
+        rows.extend({
+            "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
+            "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
+            "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
+            "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
+            for r in practice_rates(engine, measure_id, period_start, period_end, group_index))
     t = schema.quality_snapshot
     with engine.begin() as conn:
         conn.execute(t.delete().where(t.c.measure_id == measure_id, t.c.period_end == period_end, t.c.month == month))
-        if rates:
-            conn.execute(t.insert(), [{
-                "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
-                "period_end": period_end, "month": month, "numerator": r.numerator, "denominator": r.denominator,
-                "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
-                "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now} for r in rates])
-    return len(rates)
+        if rows:
+            conn.execute(t.insert(), rows)
+    return len(rows)
 
 
 def rate_history(engine, practice_id: int, measure_id: str) -> list[dict]:

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 from domain.clock import utcnow
 from domain.gaps import state_from_populations
 from domain.measures import definition as definitions
+from domain.measures.due import due_date
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.measures.engine import evaluate, raw_connection
@@ -45,11 +46,16 @@ def _leaves(d: dict, expr) -> list[str]:
 def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = ALL_MEASURES, *,
               patient_ids: Iterable[int] | None = None, practice_id: int | None = None,
               progress: Callable[[int, int, str], None] | None = None,
-              cancel: Callable[[], bool] | None = None) -> dict[str, dict[str, int]]:
-    """Returns per measure the number of gaps per state. Cancelling writes nothing."""
+              cancel: Callable[[], bool] | None = None,
+              snapshot_month: dt.date | None = None) -> dict[str, dict[str, int]]:
+    """Returns per measure the number of gaps per state. Cancelling writes nothing.
+
+    A complete recompute (no patients, no practice) then keeps this month's pod-peer rates
+    (``snapshot_month``, default today) in ``quality_snapshot``, so trends accumulate."""
     ensure_valuesets(engine)
     measure_ids = list(measure_ids)
     patient_ids = None if patient_ids is None else {int(p) for p in patient_ids}
+    scoped = patient_ids is not None or practice_id is not None
     fairy, con = raw_connection(engine)
     con.row_factory = None
     try:
@@ -61,80 +67,150 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
         try:
             install_measures(con, measure_ids)
             for result in results:
-                summary[result.measure_id] = _write(con, result, period, now)
+                summary[result.measure_id] = _write(con, result, period, now, scoped)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        return summary
     finally:
         fairy.close()
+    if not scoped:
+        from storage.measures.peer_rates import take_snapshot
+
+        for mid in measure_ids:
+            take_snapshot(engine, mid, period.start, period.end, snapshot_month)
+    return summary
 
 
-def _write(con, result, period: MeasurementPeriod, now: str) -> dict[str, int]:
+def recompute_for_patients(engine, patient_ids: Iterable[int], period: MeasurementPeriod | None = None,
+                           progress: Callable[[int, int, str], None] | None = None,
+                           cancel: Callable[[], bool] | None = None,
+                           measure_ids: Iterable[str] = ALL_MEASURES) -> dict[str, dict[str, int]]:
+    """After an import: recompute only these patients' gaps (the import report's changed
+    patients) for the current calendar year unless a period is given; other gaps are untouched."""
+    ids = {int(p) for p in patient_ids}
+    if period is None:
+        today = utcnow().date()
+        period = MeasurementPeriod(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    if not ids:
+        return {}
+    return recompute(engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
+
+
+_UPSERT = ("INSERT INTO gap (patient_id, measure_id, period_start, period_end, group_index, initial_population, "
+           "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at) "
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(patient_id, measure_id, period_start, period_end, "
+           "group_index) DO UPDATE SET initial_population = excluded.initial_population, "
+           "denominator = excluded.denominator, denominator_exclusion = excluded.denominator_exclusion, "
+           "denominator_exception = excluded.denominator_exception, numerator = excluded.numerator, "
+           "state = excluded.state, due_date = excluded.due_date, computed_at = excluded.computed_at")
+
+
+def _birth_dates(con, pids) -> dict[int, dt.date]:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_birth (patient_id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM gap_birth")
+    con.executemany("INSERT INTO gap_birth VALUES (?)", ((p,) for p in pids))
+    out = {}
+    for pid, birth in con.execute("SELECT p.id, p.birth_date FROM patient p JOIN gap_birth b ON b.patient_id = p.id"):
+        try:
+            out[pid] = dt.date.fromisoformat(str(birth)[:10])
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> dict[str, int]:
+    """Write one measure's gaps: only rows whose populations, state or due date changed (so
+    ``computed_at`` is when a gap's result last changed), history for changed states, and
+    evidence only where it differs from what is stored."""
     d = result.definition
     inverse = bool(d.get("inverse"))
+    mid = result.measure_id
     ps, pe = period.start.isoformat(), period.end.isoformat()
     counts: dict[str, int] = {}
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_universe (patient_id INTEGER PRIMARY KEY)")
-    con.execute("DELETE FROM gap_universe")
-    con.executemany("INSERT INTO gap_universe VALUES (?)", ((p,) for p in result.universe))
-    old = {(pid, gi): (gid, state) for gid, pid, gi, state in con.execute(
-        "SELECT g.id, g.patient_id, g.group_index, g.state FROM gap g JOIN gap_universe u ON u.patient_id = g.patient_id "
-        "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (result.measure_id, ps, pe))}
+    universe_join = ""
+    if scoped:
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_universe (patient_id INTEGER PRIMARY KEY)")
+        con.execute("DELETE FROM gap_universe")
+        con.executemany("INSERT INTO gap_universe VALUES (?)", ((p,) for p in result.universe))
+        universe_join = "JOIN gap_universe u ON u.patient_id = g.patient_id "
+    old = {(pid, gi): (gid, state, tuple(flags), due) for gid, pid, gi, state, due, *flags in con.execute(
+        "SELECT g.id, g.patient_id, g.group_index, g.state, g.due_date, g.initial_population, g.denominator, "
+        "g.denominator_exclusion, g.denominator_exception, g.numerator FROM gap g " + universe_join +
+        "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (mid, ps, pe))}
+    old_evidence: dict[int, list] = {}
+    for gid, *row in con.execute(
+            "SELECT e.gap_id, e.population, e.rule, e.fact_id, e.code_system, e.code, e.fact_date, e.detail "
+            "FROM gap_evidence e JOIN gap g ON g.id = e.gap_id " + universe_join +
+            "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ? ORDER BY e.id", (mid, ps, pe)):
+        old_evidence.setdefault(gid, []).append(tuple(row))
+    births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
+        if d.get("due_open", {}).get("from") == "birth" else {}
     for gi, group in enumerate(result.groups):
         pops = group.populations
         members = pops["initial-population"]
-        rows, history = [], []
+        group_def = d["groups"][gi]
+        changed, history = [], []
         for pid in members:
-            flags = {c: int(pid in pops[c]) for c in COLUMNS}
-            state = state_from_populations(flags["initial-population"], flags["denominator"],
-                                           flags["denominator-exclusion"], flags["denominator-exception"],
-                                           flags["numerator"], inverse=inverse)
+            flags = tuple(int(pid in pops[c]) for c in COLUMNS)
+            state = state_from_populations(*flags, inverse=inverse)
             counts[state] = counts.get(state, 0) + 1
-            due = pe if state == "open" else None
-            rows.append((pid, result.measure_id, ps, pe, gi, *(flags[c] for c in COLUMNS), state, due, now))
+
+            def evidence_day(name, pid=pid):
+                crit = result.criteria.get(name)
+                ev = crit.evidence.get(pid) if crit is not None and pid in crit.patients else None
+                return ev.day if ev is not None else None
+            due = due_date(state, d, group_def, period, evidence_day, births.get(pid))
+            due_text = due.isoformat() if due else None
             before = old.get((pid, gi))
-            if before is None or before[1] != state:
-                history.append((pid, gi, before[1] if before else None, state))
-        con.executemany(
-            "INSERT INTO gap (patient_id, measure_id, period_start, period_end, group_index, initial_population, "
-            "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(patient_id, measure_id, period_start, period_end, "
-            "group_index) DO UPDATE SET initial_population = excluded.initial_population, "
-            "denominator = excluded.denominator, denominator_exclusion = excluded.denominator_exclusion, "
-            "denominator_exception = excluded.denominator_exception, numerator = excluded.numerator, "
-            "state = excluded.state, due_date = excluded.due_date, computed_at = excluded.computed_at", rows)
-        # patients no longer in the initial population: their gap is not applicable any more
-        gone = [(pid,) for (pid, g), (_gid, state) in old.items()
-                if g == gi and pid not in members and state != "not_applicable"]
-        for (pid,) in gone:
-            history.append((pid, gi, old[(pid, gi)][1], "not_applicable"))
-        con.executemany("UPDATE gap SET state = 'not_applicable', initial_population = 0, denominator = 0, "
-                        "denominator_exclusion = 0, denominator_exception = 0, numerator = 0, due_date = NULL, "
-                        f"computed_at = '{now}' WHERE patient_id = ? AND measure_id = ? AND period_start = ? "
-                        "AND period_end = ? AND group_index = ?",
-                        [(pid, result.measure_id, ps, pe, gi) for (pid,) in gone])
-        ids = {pid: gid for pid, gid in con.execute(
-            "SELECT g.patient_id, g.id FROM gap g JOIN gap_universe u ON u.patient_id = g.patient_id "
-            "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ? AND g.group_index = ?",
-            (result.measure_id, ps, pe, gi))}
-        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
-                        [(ids[pid], frm, to, now) for pid, g, frm, to in history if pid in ids])
-        con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in ids.values()))
-        evidence = []
-        for code, column in COLUMNS.items():
-            expr = d["groups"][gi]["populations"].get(code)
-            if expr is None:
+            if before is not None and before[1:] == (state, flags, due_text):
                 continue
-            leaves = _leaves(d, expr)
-            for pid in pops[code]:
-                for name in leaves:
-                    ev = result.criteria[name].evidence.get(pid) if name in result.criteria else None
-                    if ev is not None and ev.fact_id is not None:
-                        rule = d["criteria"][name].get("rule", name)
-                        evidence.append((ids[pid], code, rule, ev.fact_id, ev.system, ev.code,
-                                         f"{ev.day} 00:00:00.000000" if ev.day else None, ev.detail))
-        con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
-                        "detail) VALUES (?,?,?,?,?,?,?,?)", evidence)
+            changed.append((pid, mid, ps, pe, gi, *flags, state, due_text, now))
+            if before is None or before[1] != state:
+                history.append((pid, before[1] if before else None, state))
+        # patients no longer in the initial population: their gap is not applicable any more
+        gone = [pid for (pid, g), before in old.items()
+                if g == gi and pid not in members and before[1] != "not_applicable"]
+        history.extend((pid, old[(pid, gi)][1], "not_applicable") for pid in gone)
+        changed.extend((pid, mid, ps, pe, gi, 0, 0, 0, 0, 0, "not_applicable", None, now) for pid in gone)
+        con.executemany(_UPSERT, changed)
+        new_ids = [row[0] for row in changed if (row[0], gi) not in old]
+        ids = {pid: old[(pid, g)][0] for (pid, g) in old if g == gi}
+        if new_ids:
+            ids.update(_gap_ids(con, mid, ps, pe, gi, new_ids))
+        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
+                        [(ids[pid], frm, to, now) for pid, frm, to in history])
+        _write_evidence(con, d, result, gi, ids, old_evidence)
     return counts
+
+
+def _gap_ids(con, mid: str, ps: str, pe: str, gi: int, pids) -> dict[int, int]:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_new (patient_id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM gap_new")
+    con.executemany("INSERT INTO gap_new VALUES (?)", ((p,) for p in pids))
+    return dict(con.execute(
+        "SELECT g.patient_id, g.id FROM gap_new n JOIN gap g ON g.patient_id = n.patient_id AND g.measure_id = ? "
+        "AND g.period_start = ? AND g.period_end = ? AND g.group_index = ?", (mid, ps, pe, gi)))
+
+
+def _write_evidence(con, d: dict, result, gi: int, ids: dict[int, int], old_evidence: dict) -> None:
+    """Per gap, the deciding fact of each criterion behind each population it is in."""
+    pops = result.groups[gi].populations
+    new: dict[int, list] = {}
+    for code in COLUMNS:
+        expr = d["groups"][gi]["populations"].get(code)
+        if expr is None:
+            continue
+        leaves = [(name, d["criteria"][name].get("rule", name), result.criteria.get(name))
+                  for name in _leaves(d, expr)]
+        for pid in pops[code]:
+            for name, rule, crit in leaves:
+                ev = crit.evidence.get(pid) if crit is not None else None
+                if ev is not None and ev.fact_id is not None:
+                    new.setdefault(ids[pid], []).append(
+                        (code, rule, ev.fact_id, ev.system, ev.code,
+                         f"{ev.day} 00:00:00.000000" if ev.day else None, ev.detail))
+    stale = [gid for gid in ids.values() if new.get(gid, []) != old_evidence.get(gid, [])]
+    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in stale if gid in old_evidence))
+    con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
+                    "detail) VALUES (?,?,?,?,?,?,?,?)", [(gid, *row) for gid in stale for row in new.get(gid, [])])

@@ -27,6 +27,7 @@ from domain.medication_review import MedicationReview
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.referral import Referral
+from domain.services import open_chart
 from domain.time_entry import TimeEntry, ccm_month_status
 from storage import schema as t
 from storage.mapping import start_mappers
@@ -228,7 +229,8 @@ def _audit_trail(session: Session, patient_id: int) -> list[AuditEvent]:
 
 
 def record_chart_view(engine: Engine, actor: str, patient_id: int) -> None:
-    """Opening a chart is an audited 'view' (its own small transaction)."""
+    """Opening a chart is an audited 'view' (the domain's service, in its own transaction).
+
+    Raises :class:`domain.errors.NotFound` for an unknown patient."""
     with UnitOfWork(engine, actor) as uow:
-        uow.audit.record("view", "Patient", patient_id, patient_id)
-        uow.commit()
+        open_chart(uow, patient_id)

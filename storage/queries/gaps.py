@@ -27,16 +27,25 @@ PAGE_SIZE = 200
 STATE_ORDER = ("open", "excluded", "closed", "not_applicable")
 _state_rank = sa.case({s: i for i, s in enumerate(STATE_ORDER)}, value=g.c.state, else_=len(STATE_ORDER))
 
-# sort column -> the SQL expressions it orders by (gap.id always breaks ties last)
-SORT_KEYS: dict[str, tuple[sa.ColumnElement, ...]] = {
-    "patient": (p.c.family_key, p.c.given_key),
-    "dob": (p.c.birth_date,),
-    "mrn": (p.c.mrn,),
-    "practice": (pr.c.code,),
-    "measure": (g.c.measure_id, g.c.group_index),
-    "state": (_state_rank, g.c.due_date),
-    "due": (g.c.due_date,),
-    "last_outreach": (g.c.last_outreach_at,),
+# Within one patient, the gaps in the order of the gap's unique (patient, measure, period, group) index,
+# so an ordered walk over a patient index needs no sort.
+_PER_PATIENT = (g.c.measure_id, g.c.period_start, g.c.period_end, g.c.group_index)
+
+# sort column -> (what drives the read, the expressions it orders by, last one unique).
+# "patient": the read walks a patient index in order and looks each patient's gaps up;
+# "gap": it walks ix_gap_worklist (period, state, due date, measure) in order.
+# Either way a page is the next LIMIT rows of an index walk, never a sort of every match.
+SORT_KEYS: dict[str, tuple[str, tuple[sa.ColumnElement, ...]]] = {
+    "patient": ("patient", (p.c.family_key, p.c.given_key, p.c.id) + _PER_PATIENT),
+    "dob": ("patient", (p.c.birth_date, p.c.id) + _PER_PATIENT),
+    "mrn": ("patient", (p.c.mrn, p.c.id) + _PER_PATIENT),
+    "practice": ("patient", (pr.c.code, p.c.family_key, p.c.given_key, p.c.id) + _PER_PATIENT),
+    # ix_gap_measure_state holds these in order once period and state are fixed
+    "measure": ("measure", (g.c.measure_id, g.c.id)),
+    "state": ("gap", (_state_rank, g.c.due_date, g.c.measure_id, g.c.id)),
+    "due": ("gap", (g.c.due_date, g.c.measure_id, g.c.id)),
+    # no index orders by last outreach: SQLite keeps the best LIMIT rows while it reads the matches
+    "last_outreach": ("gap", (g.c.last_outreach_at, g.c.id)),
 }
 DEFAULT_SORT = "state"
 
@@ -165,14 +174,24 @@ def text_condition(text: str) -> sa.ColumnElement | None:
     )
 
 
-def _conditions(flt: GapFilter, *, with_state: bool = True) -> list[sa.ColumnElement]:
+def _no_index(column: sa.Column) -> sa.ColumnElement:
+    """``+gap.measure_id``: the same value, but SQLite will not pick an index for it.
+
+    Used to steer the planner to the index that already holds the rows in the order asked for.
+    """
+    return sa.literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+
+
+def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> list[sa.ColumnElement]:
+    gap_col = (lambda c: _no_index(c)) if steer == "patient" else (lambda c: c)
     conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
     if flt.measure_id:
-        conds.append(g.c.measure_id == flt.measure_id)
+        steered = steer in ("gap", "patient")
+        conds.append((_no_index(g.c.measure_id) if steered else g.c.measure_id) == flt.measure_id)
     if flt.period_end:
-        conds.append(g.c.period_end == flt.period_end)
+        conds.append(gap_col(g.c.period_end) == flt.period_end)
     if with_state and flt.state:
-        conds.append(g.c.state == flt.state)
+        conds.append(gap_col(g.c.state) == flt.state)
     if flt.practice_id is not None:
         conds.append(p.c.practice_id == flt.practice_id)
     text = text_condition(flt.text)
@@ -182,24 +201,51 @@ def _conditions(flt: GapFilter, *, with_state: bool = True) -> list[sa.ColumnEle
 
 
 def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
-    """Gaps per state under every filter but the state one ("12,345 open of 40,000")."""
-    query = (sa.select(g.c.state, sa.func.count())
-             .select_from(g.join(p, p.c.id == g.c.patient_id))
-             .where(*_conditions(flt, with_state=False)).group_by(g.c.state))
+    """Gaps per state under every filter but the state one ("12,345 open of 40,000").
+
+    Without a patient filter the count comes from the gap index alone, less the
+    gaps of the (few) patients marked entered-in-error, instead of joining every gap
+    to its patient.
+    """
+    by_patient = flt.practice_id is not None or text_condition(flt.text) is not None
+
+    def gap_filter(column=lambda c: c):
+        return [c for c in (column(g.c.measure_id) == flt.measure_id if flt.measure_id else None,
+                            column(g.c.period_end) == flt.period_end if flt.period_end else None)
+                if c is not None]
+
     with engine.connect() as conn:
-        return GapCounts({state: n for state, n in conn.execute(query)})
+        if by_patient:
+            query = (sa.select(g.c.state, sa.func.count()).select_from(g.join(p, p.c.id == g.c.patient_id))
+                     .where(*_conditions(flt, with_state=False)).group_by(g.c.state))
+            return GapCounts({state: n for state, n in conn.execute(query)})
+        counts = {state: n for state, n in conn.execute(
+            sa.select(g.c.state, sa.func.count()).where(*gap_filter()).group_by(g.c.state))}
+        in_error = conn.execute(
+            sa.select(g.c.state, sa.func.count()).select_from(p.join(g, g.c.patient_id == p.c.id))
+            # "= 1", not "IS 1", lets SQLite use the partial index; the gap filter must not
+            # tempt it into reading every gap of the period instead
+            .where(p.c.entered_in_error == sa.true(), *gap_filter(_no_index)).group_by(g.c.state))
+        for state, n in in_error:
+            counts[state] -= n
+    return GapCounts({state: n for state, n in counts.items() if n})
 
 
-def _sort_keys(sort: str, descending: bool) -> list[tuple[sa.ColumnElement, bool]]:
+def _sort_keys(flt: GapFilter, sort: str, descending: bool) -> tuple[str, list[tuple[sa.ColumnElement, bool]]]:
     if sort not in SORT_KEYS:
         raise ValueError(f"Unknown gap sort column {sort!r}")
-    return [(expr, descending) for expr in SORT_KEYS[sort]] + [(g.c.id, descending)]
+    driver, exprs = SORT_KEYS[sort]
+    if flt.state and exprs[0] is _state_rank:
+        exprs = exprs[1:]  # one state shown: its rank is the same on every row
+    return driver, [(expr, descending) for expr in exprs]
 
 
 def _after(keys: list[tuple[sa.ColumnElement, bool]], values: Sequence[Any]) -> sa.ColumnElement:
     """Rows strictly after ``values`` in the order of ``keys``, NULL-safe.
 
-    SQLite sorts NULL first ascending and last descending; the comparison follows that.
+    SQLite sorts NULL first ascending and last descending; the comparison follows
+    that. The first key is also given as a plain range (``k0 >= v0``) so the index
+    walk starts at the previous page's last row instead of at the beginning.
     """
     def equal(expr, value):
         return expr.is_(None) if value is None else expr == value
@@ -213,11 +259,17 @@ def _after(keys: list[tuple[sa.ColumnElement, bool]], values: Sequence[Any]) -> 
     for i, (expr, desc) in enumerate(keys):
         same = [equal(keys[j][0], values[j]) for j in range(i)]
         alternatives.append(sa.and_(*same, beyond(expr, desc, values[i])))
-    return sa.or_(*alternatives)
+    first, desc = keys[0]
+    start = values[0]
+    if start is None:
+        seek = first.is_(None) if desc else sa.true()
+    else:
+        seek = sa.or_(first <= start, first.is_(None)) if desc else first >= start
+    return sa.and_(seek, sa.or_(*alternatives))
 
 
 def _rows_query(flt: GapFilter, sort: str, descending: bool):
-    keys = _sort_keys(sort, descending)
+    driver, keys = _sort_keys(flt, sort, descending)
     columns = [
         g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
         g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
@@ -228,7 +280,7 @@ def _rows_query(flt: GapFilter, sort: str, descending: bool):
              .select_from(g.join(p, p.c.id == g.c.patient_id)
                           .join(pr, pr.c.id == p.c.practice_id)
                           .join(m, m.c.id == g.c.measure_id))
-             .where(*_conditions(flt))
+             .where(*_conditions(flt, steer=driver))
              .order_by(*[expr.desc() if desc else expr.asc() for expr, desc in keys]))
     return query, keys
 
@@ -242,6 +294,10 @@ def _row(r, why: str = "") -> GapRow:
 def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
              after: tuple | None = None, limit: int = PAGE_SIZE) -> Page:
     """One page of the worklist, ordered in SQL, starting after the row ``after`` describes."""
+    if sort == "state" and flt.state is None:
+        return _page_across_states(engine, flt, descending, after, limit)
+    if sort == "due" and flt.state is None:
+        return _page_merging_states(engine, flt, descending, after, limit)
     query, keys = _rows_query(flt, sort, descending)
     if after is not None:
         query = query.where(_after(keys, after))
@@ -256,6 +312,55 @@ def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descen
         last = fetched[-1]
         next_after = tuple(last._mapping[f"k{i}"] for i in range(len(keys)))
     return Page(rows, next_after)
+
+
+def _page_across_states(engine: Engine, flt: GapFilter, descending: bool, after: tuple | None,
+                        limit: int) -> Page:
+    """All states, open first: one state after the other, each read in due-date order from
+    ix_gap_worklist (a CASE over the state cannot be ordered by an index)."""
+    order = list(range(len(STATE_ORDER)))
+    if descending:
+        order.reverse()
+    if after is not None:
+        order = order[order.index(after[0]):]
+    rows: list[GapRow] = []
+    sub_after = after[1:] if after is not None else None
+    for position, rank in enumerate(order):
+        one_state = dataclasses.replace(flt, state=STATE_ORDER[rank])
+        page = gap_page(engine, one_state, sort="state", descending=descending, after=sub_after,
+                        limit=limit - len(rows))
+        rows += page.rows
+        sub_after = None
+        if len(rows) >= limit:
+            if page.next_after is not None:
+                return Page(rows, (rank,) + page.next_after)
+            later = any(gap_page(engine, dataclasses.replace(flt, state=STATE_ORDER[r]), limit=1).rows
+                        for r in order[position + 1:])
+            last = rows[-1]
+            return Page(rows, (rank, last.due_date, last.measure_id, last.gap_id) if later else None)
+    return Page(rows, None)
+
+
+def _page_merging_states(engine: Engine, flt: GapFilter, descending: bool, after: tuple | None,
+                         limit: int) -> Page:
+    """All states by due date: each state's rows come in order from ix_gap_worklist, and the
+    page is the first ``limit`` of their merge (instead of sorting every gap of the period)."""
+    def order(row: GapRow):
+        # SQLite's order: NULL first ascending (and so last descending)
+        return (row.due_date is not None, row.due_date or dt.date.min, row.measure_id, row.gap_id)
+
+    merged: list[GapRow] = []
+    more = False
+    for state in STATE_ORDER:
+        page = gap_page(engine, dataclasses.replace(flt, state=state), sort="due", descending=descending,
+                        after=after, limit=limit)
+        merged += page.rows
+        more = more or page.next_after is not None
+    merged.sort(key=order, reverse=descending)
+    rows = merged[:limit]
+    more = more or len(merged) > limit
+    last = rows[-1] if rows else None
+    return Page(rows, (last.due_date, last.measure_id, last.gap_id) if more and last else None)
 
 
 def iter_gaps(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
@@ -369,7 +474,7 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
                       g.c.period_end)
             .select_from(h.join(g, g.c.id == h.c.gap_id)).where(g.c.patient_id == patient_id))
         entries = [GapHistoryEntry(
-            r.at, r.measure_id,
+            r.at, r.measure_id if not r.group_index else f"{r.measure_id} · {r.group_index + 1}",
             f"{STATE_LABELS.get(r.from_state, 'New') if r.from_state else 'New'} → "
             f"{STATE_LABELS.get(r.to_state, r.to_state)} (period ending {r.period_end:%Y-%m-%d})")
             for r in changes]

@@ -71,7 +71,10 @@ def clinician_name(given: str | None, family: str | None, credentials: str | Non
 
 def _successor(value: str) -> str:
     """The smallest string greater than every string starting with ``value``."""
-    return value[:-1] + chr(ord(value[-1]) + 1)
+    last = ord(value[-1])
+    if last >= 0x10FFFF:  # no character after it: drop it and step the one before
+        return _successor(value[:-1]) if len(value) > 1 else chr(0x10FFFF)
+    return value[:-1] + chr(last + 1)
 
 
 def _prefix(column: sa.ColumnElement, value: str) -> sa.ColumnElement[bool]:

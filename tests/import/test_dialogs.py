@@ -32,7 +32,7 @@ def test_import_dialog_runs_in_background_and_saves_problems(qtbot, engine, tmp_
     report = blocker.args[0]
     assert report.files_imported == 1 and report.files_rejected == 1
     assert dialog.counts.rowCount() == 2
-    assert dialog.problems.rowCount() == len(report.problems) >= 2
+    assert dialog.problems_model.rowCount() == len(report.problems) >= 2
     assert "1 imported, 1 rejected" in dialog.status.text()
     out = tmp_path / "problems.csv"
     dialog.save_problems_csv(out)

@@ -124,7 +124,7 @@ def test_calls_last_night_wait_for_the_practice_and_pages_go_to_its_clinicians(p
 def test_facts_carry_their_codings_and_blood_pressure_components(pods):
     a, _, _ = pods
     missing = _query(a, "SELECT f.id FROM clinical_fact f WHERE NOT EXISTS (SELECT 1 FROM fact_coding c "
-                        "WHERE c.fact_id = f.id AND c.role IN ('code', 'type') AND c.system = f.code_system "
+                        "WHERE c.fact_id = f.id AND c.role = 'code' AND c.system = f.code_system "
                         "AND c.code = f.code)")
     assert missing == []
     assert _query(a, "SELECT count(*) FROM clinical_fact WHERE kind = 'encounter' AND NOT EXISTS (SELECT 1 FROM "
@@ -141,6 +141,14 @@ def test_facts_carry_their_codings_and_blood_pressure_components(pods):
     assert statuses == {"observation": "final", "procedure": "completed", "encounter": "finished"}
     assert _query(a, "SELECT DISTINCT clinical_status, verification_status FROM clinical_fact "
                      "WHERE kind = 'condition'") == [("active", "confirmed")]
+    # the measure engine finds lab results and surveys by their category coding
+    categories = dict(_query(a, "SELECT f.code, group_concat(DISTINCT c.code) FROM clinical_fact f "
+                                "JOIN fact_coding c ON c.fact_id = f.id AND c.role = 'category' "
+                                "WHERE f.code IN ('4548-4', '72166-2', '73832-8', '10524-7') GROUP BY f.code"))
+    assert categories == {"4548-4": "laboratory", "72166-2": "survey", "73832-8": "survey",
+                          "10524-7": "laboratory"}
+    assert _query(a, "SELECT count(*) FROM clinical_fact f WHERE kind IN ('observation', 'condition') AND NOT EXISTS "
+                     "(SELECT 1 FROM fact_coding c WHERE c.fact_id = f.id AND c.role = 'category')")[0][0] == 0
 
 
 def test_database_is_consistent_with_the_schema(pods, tmp_path):
@@ -198,6 +206,19 @@ def test_people_and_staff_look_like_a_pod(pods):
                   sql_datetime(dt.datetime.combine(REFERENCE_DATE, dt.time())))[0][0] > 0
     per_practice = _query(a, "SELECT practice_id, count(*) FROM clinician GROUP BY practice_id")
     assert all(1 <= n <= 4 for _, n in per_practice) and len(per_practice) == 3
+
+
+def test_workflow_has_overdue_tasks_and_ccm_months(pods):
+    a, _, _ = pods
+    today = sql_date(REFERENCE_DATE)
+    assert _query(a, "SELECT count(*) FROM task WHERE status IN ('open', 'in_progress') AND due_date < ?",
+                  today)[0][0] > 0
+    ccm_months = _query(a, "SELECT t.patient_id, substr(t.entry_date, 1, 7) FROM time_entry t "
+                           "JOIN patient p ON p.id = t.patient_id WHERE p.consent_date IS NOT NULL "
+                           "GROUP BY 1, 2 HAVING sum(t.minutes) >= 20")
+    assert ccm_months
+    assert _query(a, "SELECT count(*) FROM care_goal")[0][0] and _query(a, "SELECT count(*) FROM care_intervention")[0][0]
+    assert _query(a, "SELECT count(*) FROM reviewed_medication")[0][0]
 
 
 def test_cli_rejects_bad_arguments_with_a_message(tmp_path, capsys):

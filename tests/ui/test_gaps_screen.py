@@ -206,9 +206,42 @@ def _audit_count(engine):
                            .where(t.audit_event.c.action == "export"))
 
 
+def test_nothing_is_read_until_the_screen_is_shown(qtbot, engine, pod):
+    widget = GapsScreen(engine, ACTOR)
+    qtbot.addWidget(widget)
+    assert widget.model.rowCount() == 0 and widget.count_label.text() == ""
+    widget.show()
+    assert widget.model.rowCount() == 7
+
+
 def test_screen_on_an_empty_database(qtbot, engine):
     widget = GapsScreen(engine, ACTOR)
     qtbot.addWidget(widget)
+    widget.show()
     assert widget.model.rowCount() == 0
     assert widget.count_label.text() == "0 open of 0 gaps"
     assert widget.period_combo.count() == 1  # "All periods"
+
+
+def test_default_sort_is_by_state_then_due(screen):
+    header = screen.table.horizontalHeader()
+    assert header.sortIndicatorSection() == COLUMNS.index(("State", "state"))
+    assert screen.model.sort_key == "state" and not screen.model.descending
+
+
+def test_filters_are_remembered_across_screens(qtbot, engine, pod):
+    from ui.settings import Settings
+
+    first = GapsScreen(engine, ACTOR, Settings())
+    qtbot.addWidget(first)
+    first.show()
+    _select(first.measure_combo, "CMS125")
+    _select(first.practice_combo, pod.practices["BIR"])
+    _select(first.state_combo, None)
+    first.settings.sync()
+    second = GapsScreen(engine, ACTOR, Settings())
+    qtbot.addWidget(second)
+    second.show()
+    flt = second.current_filter()
+    assert (flt.measure_id, flt.practice_id, flt.state) == ("CMS125", pod.practices["BIR"], None)
+    assert sorted(_mrns(second)) == ["B200", "B201", "B202", "B203"]

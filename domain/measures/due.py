@@ -1,0 +1,93 @@
+"""When a gap is due: an open gap by the end of the period (or sooner when the measure says,
+e.g. a child's immunizations by the second birthday); a closed gap when the evidence that
+closed it lapses (a mammogram counts for 27 months, a colonoscopy for 10 years, an HbA1c
+for this period only, so the next one is due by the end of the next period).
+
+Both are data in the measure definitions:
+
+- ``"lapse"`` on a numerator criterion: how long the criterion's evidence keeps counting,
+  ``{"years": 10}`` after the evidence's date, or ``{"from": "period_end", "years": 1}``.
+- ``"due_open"`` on the measure: an earlier due date for open gaps, e.g.
+  ``{"from": "birth", "years": 2}``; the period end when absent or later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from domain.errors import DomainError
+from domain.measures.period import MeasurementPeriod, shift
+
+ORIGINS = ("evidence", "period_start", "period_end", "birth")
+UNITS = ("years", "months", "days")
+
+
+def check_spec(spec, where: str) -> None:
+    """A lapse or due rule is {"from": origin, "years"/"months"/"days": int}."""
+    if not isinstance(spec, dict):
+        raise DomainError(f"{where}: a lapse or due rule must be an object, not {spec!r}")
+    unknown = set(spec) - {"from", *UNITS}
+    if unknown:
+        raise DomainError(f"{where}: unknown key(s) {sorted(unknown)} in {spec!r}")
+    if spec.get("from", "evidence") not in ORIGINS:
+        raise DomainError(f"{where}: 'from' must be one of {', '.join(ORIGINS)}")
+    if not all(isinstance(spec.get(u, 0), int) for u in UNITS):
+        raise DomainError(f"{where}: years, months and days must be whole numbers")
+
+
+def apply(spec: dict, period: MeasurementPeriod, *, evidence: dt.date | None = None,
+          birth: dt.date | None = None) -> dt.date | None:
+    """The date a rule gives, or None when its origin is unknown (no evidence date, say)."""
+    origin = {"evidence": evidence, "period_start": period.start, "period_end": period.end,
+              "birth": birth}[spec.get("from", "evidence")]
+    if origin is None:
+        return None
+    try:
+        return shift(origin, {u: spec[u] for u in UNITS if u in spec})
+    except DomainError:  # beyond year 9999: it never lapses within any period we show
+        return None
+
+
+def _day(text) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
+
+
+def evidence_lapse(expr, definition: dict, period: MeasurementPeriod,
+                   evidence_day: Callable[[str], str | None]) -> dt.date | None:
+    """Until when the evidence meeting ``expr`` keeps meeting it: the latest lapse among
+    alternatives (``any``), the earliest among requirements (``all``). A criterion without
+    a lapse rule, or that the patient does not meet (``evidence_day`` gives None), sets no
+    limit. Under ``not`` the criterion's evidence still dates the state (CMS122: the HbA1c
+    that keeps a patient out of the "> 9 %" numerator lapses like any HbA1c)."""
+    if isinstance(expr, str):
+        if expr in definition["criteria"]:
+            spec = definition["criteria"][expr].get("lapse")
+            day = _day(evidence_day(expr)) if spec is not None else None
+            return apply(spec, period, evidence=day) if day is not None else None
+        if expr in definition.get("expressions", {}):
+            return evidence_lapse(definition["expressions"][expr], definition, period, evidence_day)
+        return None
+    (op, arg), = expr.items()
+    if op == "not":
+        return evidence_lapse(arg, definition, period, evidence_day)
+    found = [d for d in (evidence_lapse(e, definition, period, evidence_day) for e in arg) if d is not None]
+    if not found:
+        return None
+    return max(found) if op == "any" else min(found)
+
+
+def due_date(state: str, definition: dict, group: dict, period: MeasurementPeriod,
+             evidence_day: Callable[[str], str | None], birth: dt.date | None = None) -> dt.date | None:
+    """The due date of one gap in ``state`` (open, closed, excluded, not_applicable)."""
+    if state == "open":
+        spec = definition.get("due_open")
+        sooner = apply(spec, period, birth=birth) if spec else None
+        return min(period.end, sooner) if sooner else period.end
+    if state == "closed":
+        return evidence_lapse(group["populations"]["numerator"], definition, period, evidence_day)
+    return None
