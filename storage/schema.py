@@ -159,7 +159,8 @@ fact_coding = sa.Table(
     sa.Column("system", sa.String, nullable=False),
     sa.Column("code", sa.String, nullable=False),
     _text("display"),
-    sa.Index("ix_fact_coding_code", "system", "code", "fact_id"),
+    # role before fact_id: a measure criterion matches 'code' codings from this index alone
+    sa.Index("ix_fact_coding_code", "system", "code", "role", "fact_id"),
     sa.Index("ix_fact_coding_fact", "fact_id"),
 )
 

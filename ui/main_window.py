@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
         open_patient = getattr(widget, "open_patient", None)
         if open_patient is not None and hasattr(open_patient, "connect"):
             open_patient.connect(self.open_chart)
+        open_gaps = getattr(widget, "open_gaps", None)
+        if open_gaps is not None and hasattr(open_gaps, "connect"):
+            open_gaps.connect(self.open_gaps)
         if self.navigation.currentRow() < 0:
             self.navigation.setCurrentRow(0)
         self.find_action.setEnabled("Patients" in self._sections)
@@ -95,6 +98,11 @@ class MainWindow(QMainWindow):
         """Any section may ask for a patient's chart: it opens in Patients."""
         if "Patients" in self._sections:
             self.show_section("Patients").open_chart(patient_id)
+
+    def open_gaps(self, gap_filter) -> None:
+        """Any section may ask for the Gaps worklist with a filter (Quality: a measure's gaps)."""
+        if "Gaps" in self._sections:
+            self.show_section("Gaps").set_filter(gap_filter)
 
     def section_shortcuts(self) -> list[tuple[str, str]]:
         return list(self._section_keys)

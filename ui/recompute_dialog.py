@@ -72,7 +72,7 @@ class RecomputeDialog(QDialog):
         this_year = today().year
         for y in range(this_year, this_year - 4, -1):
             self.year_combo.addItem(str(y), y)
-        self.year_combo.setCurrentIndex(max(0, self.year_combo.findData(year or this_year - 1)))
+        self.year_combo.setCurrentIndex(max(0, self.year_combo.findData(year or this_year)))
         form = QFormLayout()
         form.addRow("Measurement year:", self.year_combo)
         self.progress = QProgressBar(objectName="recomputeProgress")

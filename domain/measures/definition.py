@@ -15,6 +15,7 @@ from domain.measures import due
 from domain.measures.populations import POPULATIONS, names_in
 
 DEFINITIONS = Path(__file__).with_name("definitions")
+VARIANTS = "variants"  # payer variants live in this subfolder of a definitions folder
 LIBRARIES = ("library",)
 CRITERION_KINDS = ("age", "gender", "facts", "latest", "lowest_on_latest_day", "dose_schedule",
                    "dates_after", "condition_before_encounter", "depression_screening",
@@ -30,9 +31,19 @@ def _read(path: Path) -> dict:
         raise DomainError(f"{path.name}: not valid JSON ({exc})") from None
 
 
-def available(folder: Path = DEFINITIONS) -> list[str]:
-    """Ids of the measures defined in ``folder`` (the library excluded)."""
-    return sorted(p.stem for p in folder.glob("*.json") if p.stem not in LIBRARIES)
+def available(folder: Path = DEFINITIONS, *, variants: bool = True) -> list[str]:
+    """Ids of the measures defined in ``folder`` (the library excluded), then its payer variants."""
+    found = sorted(p.stem for p in folder.glob("*.json") if p.stem not in LIBRARIES)
+    if variants:
+        found += sorted(p.stem for p in (folder / VARIANTS).glob("*.json"))
+    return found
+
+
+def _path_of(measure_id: str, folder: Path) -> Path | None:
+    for candidate in (folder / f"{measure_id}.json", folder / VARIANTS / f"{measure_id}.json"):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -66,12 +77,15 @@ def load(measure_id: str, folder: Path = DEFINITIONS) -> dict:
     safe = measure_id.strip()
     if not safe or "/" in safe or "\\" in safe or safe.startswith("."):
         raise DomainError(f"Unknown measure {measure_id!r}")
-    path = folder / f"{safe}.json"
-    if not path.exists():
+    path = _path_of(safe, folder)
+    if path is None:
         raise DomainError(f"Unknown measure {measure_id!r}; known: {', '.join(available(folder))}")
     raw = _read(path)
     if "extends" in raw:
-        parent = _read(folder / f"{raw['extends']}.json")
+        parent_path = _path_of(str(raw["extends"]), folder)
+        if parent_path is None or parent_path == path or raw["extends"] in LIBRARIES:
+            raise DomainError(f"{path.name}: extends unknown measure {raw['extends']!r}")
+        parent = _read(parent_path)
         raw = _merge(parent, {**raw.get("override", {}),
                               **{k: v for k, v in raw.items() if k not in ("extends", "override")}})
     resolved = {"criteria": {}, "expressions": {}, "statuses": {}, "sources": {}, "windows": {}}

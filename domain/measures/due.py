@@ -13,6 +13,7 @@ Both are data in the measure definitions:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Callable
 
 from domain.errors import DomainError
@@ -42,12 +43,18 @@ def apply(spec: dict, period: MeasurementPeriod, *, evidence: dt.date | None = N
               "birth": birth}[spec.get("from", "evidence")]
     if origin is None:
         return None
+    return _shifted(origin, spec.get("years", 0), spec.get("months", 0), spec.get("days", 0))
+
+
+@functools.lru_cache(maxsize=65536)  # a pod's evidence falls on a few thousand distinct days
+def _shifted(origin: dt.date, years: int, months: int, days: int) -> dt.date | None:
     try:
-        return shift(origin, {u: spec[u] for u in UNITS if u in spec})
+        return shift(origin, {"years": years, "months": months, "days": days})
     except DomainError:  # beyond year 9999: it never lapses within any period we show
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _day(text) -> dt.date | None:
     if not text:
         return None

@@ -65,6 +65,7 @@ class Context:
         return f"JOIN measure_scope s ON s.patient_id = {column}" if self.scoped else ""
 
 
+@functools.lru_cache(maxsize=262144)  # called per patient from SQL; birth dates repeat
 def _cql_add_date(day, years, months, days):
     from domain.measures.period import add_calendar
     if not day:

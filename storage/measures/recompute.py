@@ -17,6 +17,7 @@ from storage.measures.engine import evaluate, raw_connection
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+MMAP_BYTES = 2 ** 31
 COLUMNS = {"initial-population": "initial_population", "denominator": "denominator",
            "denominator-exclusion": "denominator_exclusion", "denominator-exception": "denominator_exception",
            "numerator": "numerator"}
@@ -58,6 +59,9 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     scoped = patient_ids is not None or practice_id is not None
     fairy, con = raw_connection(engine)
     con.row_factory = None
+    # Reading the facts through a memory map saves a system call per page (a third of the
+    # time on a large pod); the map is dropped afterwards so an open app does not keep it.
+    con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     try:
         results = evaluate(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                            progress=progress, cancel=cancel)
@@ -73,6 +77,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
             con.execute("ROLLBACK")
             raise
     finally:
+        con.execute("PRAGMA mmap_size = 0")
         fairy.close()
     if not scoped:
         from storage.measures.peer_rates import take_snapshot

@@ -76,3 +76,17 @@ def test_data_menu_offers_import_history_duplicates_and_recompute(qtbot, engine,
     assert set(actions) == {"Import data…", "Import history…", "Possible duplicates…", "Recompute gaps in care…"}
     assert actions["Import data…"].shortcut().toString() == "Ctrl+I"
     assert actions["Recompute gaps in care…"].shortcut().toString() == "Ctrl+R"
+
+
+def test_quality_asks_for_a_measures_gaps_and_the_window_shows_them(qtbot, engine, db_path):
+    from storage.queries.gaps import GapFilter
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section("Quality").open_gaps.emit(GapFilter(measure_id="CMS125", state="open"))
+    assert window.current_section_name() == "Gaps"
+    assert window.section("Gaps").current_filter().state == "open"

@@ -1,0 +1,223 @@
+"""Measure engine speed: recompute every gap of the eight measures on a demo pod, pod-peer
+rates, and the published eCQM cases through Carepod beside the reference CQL engine.
+
+    .venv/bin/python bench/bench_measures.py /tmp/m100k.db [--practices 20 --patients 100000 --seed 7]
+        [--cqlrun DIR] [--no-reference] [--repeat]
+
+The pod is built with ``main.py demo`` when the file does not exist. The reference engine is
+``node ../shared/ecqm/run_reference.js CMSxxx`` with cql-execution and cql-exec-fhir installed in
+``--cqlrun`` (default $CQLRUN_DIR or ~/.cache/carepod/cqlrun; ``npm install`` runs there once).
+Figures are wall-clock and, beside them, the CPU time this process used (fairer on a shared
+machine). Each is printed next to its baseline: the targets of PRODUCT.md §6 scaled to the pod,
+or the reference engine measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+ECQM = SHARED / "ecqm"
+MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+REFERENCE_PACKAGES = ("cql-execution@3.3.2", "cql-exec-fhir@2.2.0")
+TARGET_PATIENTS, TARGET_SECONDS = 1_000_000, 60.0  # PRODUCT.md §6: the whole pod in under 60 s
+WORKLIST_SECONDS = 0.2  # PRODUCT.md §6: any worklist opens in under 200 ms
+REFERENCE_MS = (110, 350)  # PRODUCT.md §6: the reference engine per patient per measure
+
+
+class Timer:
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def build_pod(db: Path, practices: int, patients: int, seed: int) -> None:
+    print(f"building demo pod {db} ({practices} practices, {patients:,} patients, seed {seed}) ...", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(db), "--practices", str(practices),
+                    "--patients", str(patients), "--seed", str(seed), "--quiet"], check=True)
+
+
+def recompute_pod(db: Path) -> dict:
+    import sqlalchemy as sa
+
+    from domain.measures.period import MeasurementPeriod
+    from storage.db import open_database
+    from storage.measures.peer_rates import practice_rates
+    from storage.measures.recompute import recompute
+
+    period = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+    engine = open_database(db)
+    try:
+        with engine.connect() as conn:
+            patients = conn.execute(sa.text("SELECT count(*) FROM patient WHERE entered_in_error = 0")).scalar()
+            facts = conn.execute(sa.text("SELECT max(id) FROM clinical_fact")).scalar() or 0
+            existing = conn.execute(sa.text("SELECT count(*) FROM gap")).scalar()
+        with Timer() as run:
+            summary = recompute(engine, period, MEASURES)
+        with Timer() as rates_timer:
+            groups = 0
+            rates = {}
+            for mid in MEASURES:
+                for gi in range(3 if mid == "CMS138" else 1):
+                    rates[(mid, gi)] = practice_rates(engine, mid, period.start, period.end, gi)
+                    groups += 1
+    finally:
+        engine.dispose()
+    return {"patients": patients, "facts": facts, "first": existing == 0, "run": run, "rates": rates_timer,
+            "groups": groups, "summary": summary, "peer": rates}
+
+
+def carepod_cases() -> dict:
+    """Every published case imported (one practice per Bundle), then all eight measures
+    evaluated over all of them; agreement with expected.json counted per case of its measure."""
+    from domain.measures.period import MeasurementPeriod
+    from storage.db import open_database
+    from storage.measures.engine import evaluate, raw_connection
+    from storage.measures.evaluate_service import _import_isolated, _subjects
+    from storage.measures.valuesets import load_valuesets
+
+    period = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+    with tempfile.TemporaryDirectory(prefix="carepod-bench-") as tmp:
+        engine = open_database(Path(tmp) / "cases.db")
+        try:
+            load_valuesets(engine)
+            files = sorted(ECQM.glob("CMS*/cases/*.json"))
+            with Timer() as imported:
+                _import_isolated(engine, files)
+            fairy, con = raw_connection(engine)
+            try:
+                subjects = {ref.split("/", 1)[1]: pid for pid, ref in _subjects(con).items()}
+                with Timer() as evaluated:
+                    results = {r.measure_id: r for r in evaluate(con, MEASURES, period)}
+            finally:
+                fairy.close()
+        finally:
+            engine.dispose()
+    agree = cases = 0
+    for mid in MEASURES:
+        expected = json.loads((ECQM / mid / "expected.json").read_text())["cases"]
+        for case, want in expected.items():
+            cases += 1
+            pid = subjects.get(case)
+            wanted = want.get("groups") or [want]
+            ok = pid is not None and all(
+                int(pid in results[mid].groups[i].populations.get(k, ())) == v
+                for i, g in enumerate(wanted) for k, v in g.items()
+                if k in ("initial-population", "denominator", "denominator-exclusion", "numerator",
+                         "denominator-exception"))
+            agree += ok
+    return {"cases": cases, "agree": agree, "patients": len(files), "imported": imported, "evaluated": evaluated,
+            "evaluations": len(files) * len(MEASURES)}
+
+
+def ensure_reference(cqlrun: Path) -> None:
+    if (cqlrun / "node_modules" / "cql-execution").exists() and (cqlrun / "node_modules" / "cql-exec-fhir").exists():
+        return
+    cqlrun.mkdir(parents=True, exist_ok=True)
+    if not (cqlrun / "package.json").exists():
+        (cqlrun / "package.json").write_text('{"name": "carepod-cqlrun", "private": true}\n')
+    print(f"installing {' '.join(REFERENCE_PACKAGES)} into {cqlrun} ...", flush=True)
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", *REFERENCE_PACKAGES], cwd=cqlrun, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def reference_cases(cqlrun: Path) -> dict:
+    ensure_reference(cqlrun)
+    env = {**os.environ, "CQLRUN_DIR": str(cqlrun)}
+    cases = agree = 0
+    engine_ms = 0
+    with Timer() as wall:
+        for mid in MEASURES:
+            out = subprocess.run(["node", str(ECQM / "run_reference.js"), mid], cwd=ECQM, env=env,
+                                 capture_output=True, text=True, check=True).stdout
+            summary = json.loads(out.strip().splitlines()[-1])
+            cases += summary["cases"]
+            agree += summary["agree"]
+            engine_ms += summary["totalMs"]
+    return {"cases": cases, "agree": agree, "engine_seconds": engine_ms / 1000, "wall": wall}
+
+
+def rate_spread(peer: dict) -> list[str]:
+    lines = []
+    for (mid, gi), rows in peer.items():
+        rates = [r.rate for r in rows if r.rate is not None]
+        if not rates:
+            lines.append(f"  {mid} group {gi + 1}: no practice has anyone in the denominator")
+            continue
+        num = sum(r.numerator for r in rows)
+        den = sum(r.denominator for r in rows)
+        lines.append(f"  {mid} group {gi + 1}: pod {num / den:6.1%} ({num:,}/{den:,}); practices "
+                     f"{min(rates):.1%} .. {max(rates):.1%} over {len(rates)}")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("db", type=Path, help="demo pod database (built when missing)")
+    parser.add_argument("--practices", type=int, default=20)
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cqlrun", type=Path,
+                        default=Path(os.environ.get("CQLRUN_DIR") or Path.home() / ".cache" / "carepod" / "cqlrun"))
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference CQL engine")
+    parser.add_argument("--repeat", action="store_true", help="recompute a second time (nothing changed)")
+    args = parser.parse_args(argv)
+
+    if not args.db.exists():
+        build_pod(args.db, args.practices, args.patients, args.seed)
+    pod = recompute_pod(args.db)
+    again = recompute_pod(args.db) if args.repeat else None
+    mine = carepod_cases()
+    ref = None if args.no_reference else reference_cases(args.cqlrun)
+
+    n = pod["patients"]
+    evaluations = n * len(MEASURES)
+    target_seconds = TARGET_SECONDS * n / TARGET_PATIENTS
+    target_rate = TARGET_PATIENTS * len(MEASURES) / TARGET_SECONDS
+    rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts", ""),
+            (f"recompute all 8 measures ({'first run' if pod['first'] else 'gaps already there'}), wall s",
+             f"{pod['run'].wall:.1f} (CPU {pod['run'].cpu:.1f})", f"{target_seconds:.1f} (60 s per 1M patients)"),
+            ("patient-measure evaluations per second (pod, wall / CPU)",
+             f"{evaluations / pod['run'].wall:,.0f} / {evaluations / max(pod['run'].cpu, 1e-9):,.0f}",
+             f"{target_rate:,.0f}")]
+    if again:
+        rows.append(("recompute again, nothing changed, wall s", f"{again['run'].wall:.1f} (CPU {again['run'].cpu:.1f})",
+                     f"{target_seconds:.1f}"))
+    rows.append((f"pod-peer rates, {pod['groups']} measure groups, wall s", f"{pod['rates'].wall:.3f}",
+                 f"{WORKLIST_SECONDS:.3f} (a screen opens)"))
+    mine_rate = mine["evaluations"] / mine["evaluated"].wall
+    rows.append((f"published cases, Carepod: {mine['patients']} patients x 8 measures, evaluations/s",
+                 f"{mine_rate:,.0f}", f"{ref['cases'] / ref['engine_seconds']:,.1f} (reference engine, this run)"
+                 if ref else "—"))
+    rows.append(("published cases agreeing with expected.json", f"{mine['agree']}/{mine['cases']}",
+                 f"{ref['agree']}/{ref['cases']} (reference engine)" if ref else "—"))
+    if ref:
+        rows.append(("reference engine ms per patient per measure", f"{1000 * ref['engine_seconds'] / ref['cases']:.0f}",
+                     f"{REFERENCE_MS[0]}–{REFERENCE_MS[1]} (PRODUCT.md)"))
+        rows.append(("Carepod speed-up over the reference engine (cases)",
+                     f"{mine_rate / (ref['cases'] / ref['engine_seconds']):,.0f}x", "thousands of times"))
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'figure':<{width}}  {'measured':>28}  baseline")
+    for label, value, base in rows:
+        print(f"{label:<{width}}  {value:>28}  {base}")
+    print("\ngaps per state:")
+    for mid, counts in pod["summary"].items():
+        print(f"  {mid}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+    print("rates (numerator / denominator after exclusions):")
+    print("\n".join(rate_spread(pod["peer"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
