@@ -87,7 +87,7 @@ class ImportDialog(QDialog):
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.status = QLabel("Choose FHIR (.json, .ndjson) or CSV panel files, or a folder.")
+        self.status = QLabel("Nothing imported yet.")
         self.status.setWordWrap(True)
         self.counts = QTableWidget(0, 6)
         self.counts.setObjectName("importCounts")
@@ -109,15 +109,22 @@ class ImportDialog(QDialog):
         self.save = QPushButton("&Save problems as CSV…")
         self.save.setEnabled(False)
         self.save.clicked.connect(self._choose_csv)
+        self.history = QPushButton("&History…")
+        self.history.setToolTip("Earlier imports and what each one refused")
+        self.history.clicked.connect(self.show_history)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        for button in (self.start, self.cancel, self.save):
+        for button in (self.start, self.cancel, self.save, self.history):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close)
 
         layout = QVBoxLayout(self)
+        hint = QLabel("Files and folders to import: FHIR Bundles (.json), bulk-data NDJSON (.ndjson) "
+                      "or CSV patient panels (.csv); folders are read with their sub-folders.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         layout.addWidget(self.paths)
         layout.addLayout(path_buttons)
         layout.addLayout(form)
@@ -126,7 +133,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.counts, 2)
         layout.addWidget(self.problems, 3)
         layout.addLayout(buttons)
-        self.resize(900, 650)
+        self.resize(1000, 680)
 
     # --- choosing ---------------------------------------------------------------
     def add_paths(self, paths) -> None:
@@ -223,6 +230,14 @@ class ImportDialog(QDialog):
         self.counts.sortItems(0, Qt.AscendingOrder)
         self.problems_model.set_problems(report.problems)
         self.save.setEnabled(bool(report.problems))
+
+    def show_history(self):
+        from ui.import_history_dialog import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.engine, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # --- saving ------------------------------------------------------------------
     def _choose_csv(self) -> None:

@@ -3,8 +3,8 @@ medications, allergies and the rarer kinds, at the rates of a US primary-care pa
 
 Measure-relevant facts follow each practice's ``quality`` (one probability per measure,
 0.40–0.85): a patient "meets" a measure with that probability, and the chart is then
-written so the eCQM logic would find (or miss) the evidence in measurement year 2025.
-The same is done, a little less thoroughly, for 2026 up to the reference date.
+written so the eCQM logic would find (or miss) the evidence in measurement year 2025,
+and again in 2026 (the current year, up to the reference date).
 """
 from __future__ import annotations
 
@@ -176,16 +176,14 @@ class ChartBuilder:
             return
         age = age_on(p.birth, first)
         chronic = len(self.summary.chronic)
-        # 2026 is written a little thinner: it keeps the chart current without doubling its size
-        thin = 1.0 if year == MEASUREMENT_YEAR else 0.8
         visits: list[tuple[dt.datetime, bool]] = []
-        if age >= 3 and rng.random() < (0.66 if age >= 65 or age < 18 else 0.56) * thin:
+        if age >= 3 and rng.random() < (0.66 if age >= 65 or age < 18 else 0.56):
             day = self._day_between(first, last)
             if day:
                 visits.append((self._office_time(day), True))
-        office = int(rng.random() < (0.25 + 0.12 * chronic) * thin) + int(rng.random() < 0.03 + 0.15 * chronic) \
+        office = int(rng.random() < 0.25 + 0.12 * chronic) + int(rng.random() < 0.03 + 0.15 * chronic) \
             + int(chronic >= 2 and rng.random() < 0.25)
-        if not visits and office == 0 and age >= 3 and rng.random() < 0.6 * thin:
+        if not visits and office == 0 and age >= 3 and rng.random() < 0.6:
             office = 1  # most of a panel is seen at least once a year
         for _ in range(office):
             day = self._day_between(first, last)
@@ -206,11 +204,10 @@ class ChartBuilder:
             if age >= 18 and code is not book.telephone_visit and (
                     preventive or "hypertension" in self.summary.conditions):
                 bp_visits.append((moment, enc))
-            if age >= 18 and preventive and rng.random() < 0.35:
+            if age >= 18 and preventive and rng.random() < 0.3:
                 self._observation(moment, enc, C.BMI, value_num=round(rng.gauss(28.5, 5.5), 1), unit="kg/m2",
                                   category="vital-signs")
-            if age >= 12 and not screened and (preventive or moment == visits[-1][0]) and (
-                    year == MEASUREMENT_YEAR or rng.random() < 0.6):
+            if age >= 12 and not screened and (preventive or moment == visits[-1][0]):
                 screened = True
                 self._tobacco(moment, enc, year)
                 self._depression_screen(moment, enc, year)
@@ -397,55 +394,51 @@ class ChartBuilder:
                           status="final", category=category, value=value, value_text=value_text)
 
     def _screenings(self) -> None:
-        """Breast (CMS125), colorectal (CMS130) and cervical (CMS124) screening history."""
+        """Breast (CMS125), colorectal (CMS130) and cervical (CMS124) screening history.
+
+        A screening that counts is dated so it counts for both measurement years, 2025 and
+        2026 (inside both look-back windows); FIT, valid one year only, is drawn each year.
+        """
         rng, book, p = self.rng, self.book, self.p
         end_age = age_on(p.birth, dt.date(MEASUREMENT_YEAR, 12, 31))
         female = p.sex == "female"
         span = self._day_between
+        y = MEASUREMENT_YEAR
         if female and 42 <= end_age <= 74:
-            if self._met("CMS125"):
-                day = span(dt.date(MEASUREMENT_YEAR - 2, 10, 1), dt.date(MEASUREMENT_YEAR, 12, 31))
+            if self._met("CMS125"):  # both windows: 1 Oct two years before the period to its end
+                day = span(dt.date(y - 1, 10, 1), dt.date(y, 12, 31))
             else:
-                day = span(dt.date(MEASUREMENT_YEAR - 5, 1, 1), dt.date(MEASUREMENT_YEAR - 2, 8, 31)) \
-                    if rng.random() < 0.35 else None
+                day = span(dt.date(y - 5, 1, 1), dt.date(y - 2, 8, 31)) if rng.random() < 0.35 else None
             self._procedure_or_test("observation", rng.choice(book.mammography), day, category="imaging",
                                     value_text=rng.choice(("BI-RADS 1: Negative", "BI-RADS 2: Benign")))
-            if day and rng.random() < 0.5:
-                self._procedure_or_test("observation", book.mammography[0],
-                                        span(dt.date(MEASUREMENT_YEAR + 1, 1, 1), p.last_day), category="imaging",
-                                        value_text="BI-RADS 1: Negative")
         if 45 <= end_age <= 75:
             if self._met("CMS130"):
                 choice = rng.random()
-                if choice < 0.62:
-                    self._procedure_or_test("procedure", book.colonoscopy[0],
-                                            span(dt.date(MEASUREMENT_YEAR - 9, 1, 1), dt.date(MEASUREMENT_YEAR, 12, 31)),
+                if choice < 0.62:  # colonoscopy: ten years back from either period
+                    self._procedure_or_test("procedure", book.colonoscopy[0], span(dt.date(y - 8, 1, 1), dt.date(y, 12, 31)),
                                             more=book.colonoscopy[1:])
-                elif choice < 0.88:
-                    self._procedure_or_test("observation", book.fit,
-                                            span(dt.date(MEASUREMENT_YEAR, 1, 1), dt.date(MEASUREMENT_YEAR, 12, 31)),
-                                            category="laboratory", value=C.NEGATIVE)
-                else:
-                    self._procedure_or_test("observation", book.sdna_fit,
-                                            span(dt.date(MEASUREMENT_YEAR - 2, 1, 1), dt.date(MEASUREMENT_YEAR, 12, 31)),
+                elif choice < 0.88:  # FIT: in the period itself, so once a year
+                    for year in (y, y + 1):
+                        if year == y or self._met("CMS130"):
+                            self._procedure_or_test("observation", book.fit,
+                                                    span(dt.date(year, 1, 1), min(dt.date(year, 12, 31), p.last_day)),
+                                                    category="laboratory", value=C.NEGATIVE)
+                else:  # sDNA-FIT: three years
+                    self._procedure_or_test("observation", book.sdna_fit, span(dt.date(y - 1, 1, 1), dt.date(y, 12, 31)),
                                             category="laboratory", value=C.NEGATIVE)
             elif rng.random() < 0.3:
-                self._procedure_or_test("observation", book.fit,
-                                        span(dt.date(MEASUREMENT_YEAR - 3, 1, 1), dt.date(MEASUREMENT_YEAR - 1, 6, 30)),
+                self._procedure_or_test("observation", book.fit, span(dt.date(y - 3, 1, 1), dt.date(y - 1, 6, 30)),
                                         category="laboratory", value=C.NEGATIVE)
         if female and 21 <= end_age <= 64:
             if self._met("CMS124"):
-                if end_age >= 30 and rng.random() < 0.35:
-                    self._procedure_or_test("observation", book.hpv,
-                                            span(dt.date(MEASUREMENT_YEAR - 4, 1, 1), dt.date(MEASUREMENT_YEAR, 12, 31)),
+                if end_age >= 30 and rng.random() < 0.35:  # HPV test: five years
+                    self._procedure_or_test("observation", book.hpv, span(dt.date(y - 3, 1, 1), dt.date(y, 12, 31)),
                                             category="laboratory", value=C.NEGATIVE)
-                else:
-                    self._procedure_or_test("observation", book.pap,
-                                            span(dt.date(MEASUREMENT_YEAR - 2, 1, 1), dt.date(MEASUREMENT_YEAR, 12, 31)),
+                else:  # cytology: three years
+                    self._procedure_or_test("observation", book.pap, span(dt.date(y - 1, 1, 1), dt.date(y, 12, 31)),
                                             category="laboratory", value=C.NEGATIVE)
             elif rng.random() < 0.35:
-                self._procedure_or_test("observation", book.pap,
-                                        span(dt.date(MEASUREMENT_YEAR - 6, 1, 1), dt.date(MEASUREMENT_YEAR - 3, 6, 30)),
+                self._procedure_or_test("observation", book.pap, span(dt.date(y - 6, 1, 1), dt.date(y - 3, 6, 30)),
                                         category="laboratory", value=C.NEGATIVE)
 
     def _infant_series(self) -> None:

@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import random
 import sqlite3
 import time
 from pathlib import Path
 
 from storage import schema
 from storage.demo.bulk import Loader, column_names, explicit_indexes
-from storage.demo.clinical import ChartBuilder
-from storage.demo.codes import codebook
-from storage.demo.facts import FactSink
-from storage.demo.people import PATIENT_COLUMNS, PanelBuilder
+from storage.demo.parts import (Discard, Part, attach_parts, detach_parts, merge_parts, plan_parts,
+                                table_definitions, write_parts)
+from storage.demo.people import PATIENT_COLUMNS
 from storage.demo.pod import build_pod
 from storage.demo.progress import Progress
-from storage.demo.workflow import WorkflowBuilder
 
 if column_names(schema.patient) != PATIENT_COLUMNS:
     raise RuntimeError("storage.demo.people is out of date with the patient table")
 
 MAX_PRACTICES = 999  # practice codes carry a three-digit number
 MAX_PATIENTS = 5_000_000
-_CONSENT = PATIENT_COLUMNS.index("consent_date")
 
 
 class DemoError(Exception):
@@ -80,7 +76,9 @@ def describe_existing(path: Path) -> tuple[int, int, bool]:
 
 
 def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int, seed: int,
-                    replace: bool = False, progress: Progress | None = None) -> DemoResult:
+                    replace: bool = False, progress: Progress | None = None,
+                    workers: int | None = None) -> DemoResult:
+    """Build the pod; ``workers`` (default: 2 for large pods) only changes the speed, never a row."""
     check_arguments(practices, patients)
     target = Path(db_path).expanduser().resolve()
     if not target.parent.is_dir():
@@ -97,7 +95,8 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     temporary = target.with_name(f".{target.name}.demo-{os.getpid()}.tmp")
     _remove_database(temporary)
     try:
-        rows, staff = _build(temporary, practices=practices, patients=patients, seed=seed, progress=progress)
+        rows, staff = _build(temporary, practices=practices, patients=patients, seed=seed, progress=progress,
+                             workers=workers)
         progress.step("moving the new pod into place")
         kept = _move_into_place(temporary, target, keep_old=has_data)
     except BaseException:
@@ -108,7 +107,8 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     return DemoResult(target, practices, patients, staff, rows, time.monotonic() - started, kept)
 
 
-def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Progress) -> tuple[dict[str, int], int]:
+def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Progress,
+           workers: int | None) -> tuple[dict[str, int], int]:
     from storage.db import open_database
 
     engine = open_database(path)  # the schema exactly as the migrations make it
@@ -117,6 +117,7 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
         dbapi = raw.dbapi_connection
         raw.detach()  # ours alone: closed below, never handed back to the pool with its pragmas
         cursor = dbapi.cursor()
+        parts: list[Part] = []
         try:
             # A throw-away file until it is complete: no journal, no syncing, no FK checks per row
             # (ids are pre-assigned and consistent; the tests run foreign_key_check).
@@ -124,54 +125,40 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
                            "locking_mode=EXCLUSIVE", "temp_store=MEMORY", "threads=2"):
                 cursor.execute(f"PRAGMA {pragma}")
             indexes = explicit_indexes(cursor)
+            # the parts write their own files first: the pod's plan says which practices each makes
+            sizes = [p.patient_count for p in build_pod(seed, practices, patients, Discard()).practices]
+            parts = plan_parts(path.parent, path.name, seed, practices, patients, sizes, workers)
+            rows: dict[str, int] = {}
+            for part_rows in write_parts(parts, table_definitions(cursor), progress.advance):
+                for table, count in part_rows.items():
+                    rows[table] = rows.get(table, 0) + count
+            attach_parts(cursor, parts)
             cursor.execute("BEGIN")
             for name, _sql in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             loader = Loader(dbapi)
             try:
                 pod = build_pod(seed, practices, patients, loader)
-                _load_patients(loader, pod, seed, progress)
                 loader.flush()
             finally:
                 loader.close()
-            progress.step(f"indexing {sum(loader.counts().values()):,} rows")
+            rows.update(loader.counts())
+            merge_parts(cursor, parts, progress.step)
+            progress.step(f"indexing {sum(rows.values()):,} rows")
             for _name, sql in indexes:
                 cursor.execute(sql)
             cursor.execute("COMMIT")
+            detach_parts(cursor, parts)
             cursor.execute("PRAGMA journal_mode=WAL")
-            return loader.counts(), pod.staff_count
+            return dict(sorted(rows.items())), pod.staff_count
         finally:
             # a cursor left open would keep its statement, and so the file lock, alive after close()
             cursor.close()
             dbapi.close()
+            for part in parts:
+                _remove_database(part.path)
     finally:
         engine.dispose()
-
-
-def _load_patients(loader: Loader, pod, seed: int, progress: Progress) -> None:
-    sink = FactSink(loader)
-    charts = ChartBuilder(random.Random(f"{seed}:charts"), sink, codebook())
-    panel_rng = random.Random(f"{seed}:patients")
-    people = PanelBuilder(panel_rng, pod)
-    work = WorkflowBuilder(random.Random(f"{seed}:workflow"), loader, sink)
-    patient_rows = loader["patient"]
-    done = 0
-    for practice in pod.practices:
-        mrn_counter = [panel_rng.randint(10_000, 900_000)]
-        panel = []
-        for _ in range(practice.patient_count):
-            who, fields = people.demographics(practice, mrn_counter)
-            chart = charts.build(who.person)
-            row = people.row(practice, fields, chart)
-            patient_rows.add(row)
-            work.patient(practice, who, chart, consent=row[_CONSENT] is not None)
-            panel.append(who)
-            done += 1
-            if done % 1000 == 0:
-                loader.flush_full()
-                progress.update(done, f"facts {sink.last_fact_id:,}")
-        work.calls(practice, panel)
-    progress.update(done, f"facts {sink.last_fact_id:,}")
 
 
 def _sidecars(path: Path) -> list[Path]:

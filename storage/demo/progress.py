@@ -22,6 +22,7 @@ class Progress:
         self.started = time.monotonic()
         self._last_draw = 0.0
         self._last_tenth = -1
+        self.done = 0
 
     def update(self, done: int, note: str = "") -> None:
         if not self.enabled:
@@ -46,6 +47,11 @@ class Progress:
             self._last_tenth = tenth
             self.stream.write(text + "\n")
         self.stream.flush()
+
+    def advance(self, count: int) -> None:
+        """``count`` more done (parts report in batches, possibly from other processes)."""
+        self.done += count
+        self.update(self.done)
 
     def step(self, message: str) -> None:
         """A phase after the main count (indexing, moving into place)."""

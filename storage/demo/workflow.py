@@ -3,8 +3,8 @@ reviews, outreach, care plans, tasks and time entries.
 
 Referral histories are made by the domain's own ``Referral.advance_to``, so every
 stored transition is one ``domain.referral.NEXT`` allows. The first records of each
-kind cycle through every state, disposition, category and response, so even a small
-pod shows them all.
+kind in each practice are spread over every state, disposition, category and response
+(see ``WorkflowBuilder._forced``), so even a small pod shows them all.
 """
 from __future__ import annotations
 
@@ -120,18 +120,35 @@ class WorkflowBuilder:
         self.rng, self.loader, self.sink = rng, loader, sink
         self.ids: dict[str, int] = {}
         self.cycle: dict[str, int] = {}
+        self.practice_index, self.practice_count = 0, 1
         self.reference = reference_moment(8)
+
+    def start_practice(self, rng: random.Random, practice_id: int, practice_count: int) -> None:
+        """A practice's own stream, and its share of the pod's 'every value once first'."""
+        self.rng, self.cycle = rng, {}
+        self.practice_index, self.practice_count = practice_id - 1, practice_count
 
     def _id(self, table: str) -> int:
         self.ids[table] = self.ids.get(table, 0) + 1
         return self.ids[table]
 
-    def _cycled(self, name: str, values, weights=None):
-        """Every value once first, then by weight: a small pod still shows each."""
+    def _forced(self, name: str, size: int) -> int | None:
+        """Which of ``size`` values the next record of ``name`` must take, or None when free.
+
+        The j-th record of practice p takes value (p + j·P) mod size, for the first
+        ⌈size/P⌉ records: together the P practices show every value, and each practice's
+        records depend on that practice alone (so parts can be made in any process).
+        """
         k = self.cycle.get(name, 0)
         self.cycle[name] = k + 1
-        if k < len(values):
-            return values[k]
+        if k >= -(-size // self.practice_count):
+            return None
+        return (self.practice_index + k * self.practice_count) % size
+
+    def _cycled(self, name: str, values, weights=None):
+        forced = self._forced(name, len(values))
+        if forced is not None:
+            return values[forced]
         return self.rng.choices(values, weights)[0] if weights else self.rng.choice(values)
 
     # --- per patient ----------------------------------------------------------------
@@ -241,11 +258,14 @@ class WorkflowBuilder:
                 dose=rng.choice(("1 tablet daily", "1 tablet twice daily", "2 puffs as needed", "as directed")),
                 action=rng.choices(MED_ACTIONS, (75, 12, 8, 5))[0],
             )
-        for _ in range(rng.choices((0, 1, 2, 3), (20, 45, 25, 10))[0] if self.cycle.get("dtp", 0) >= 16 else 2):
-            k = self.cycle.get("dtp", 0)
-            self.cycle["dtp"] = k + 1
-            category = PROBLEM_CATEGORIES[k % 4] if k < 16 else rng.choice(PROBLEM_CATEGORIES)
-            response = RESPONSES[k // 4] if k < 16 else rng.choices(RESPONSES, (25, 45, 15, 15))[0]
+        combinations = len(PROBLEM_CATEGORIES) * len(RESPONSES)
+        for _ in range(rng.choices((0, 1, 2, 3), (20, 45, 25, 10))[0]):
+            forced = self._forced("dtp", combinations)
+            if forced is None:
+                category = rng.choice(PROBLEM_CATEGORIES)
+                response = rng.choices(RESPONSES, (25, 45, 15, 15))[0]
+            else:
+                category, response = PROBLEM_CATEGORIES[forced % 4], RESPONSES[forced // 4]
             problem, advice = (PROBLEMS[category][0:2] if rng.random() < 0.5 else PROBLEMS[category][2:4])
             responded = None
             if response != "pending":

@@ -8,10 +8,8 @@ the same data changes nothing. Each call leaves an ``import_run`` record with it
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import logging
 from pathlib import Path
 from typing import Callable
@@ -95,8 +93,7 @@ def import_paths(engine, paths, *, practice_code: str | None = None, source: str
             files = []
     report.run_id = _start_run(engine, actor, practice_code, dry_run, report.files, now)
     if files:
-        with _fewer_collections():
-            _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
+        _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
     if report.patient_ids and not dry_run and not report.cancelled:
         from storage.importers.duplicates import find_candidates
 
@@ -105,34 +102,24 @@ def import_paths(engine, paths, *, practice_code: str | None = None, source: str
     return report
 
 
-@contextlib.contextmanager
-def _fewer_collections():
-    """An import makes millions of short-lived dicts (parsed JSON) that hold no reference cycles;
-    at CPython's default threshold the cycle collector keeps re-scanning them (about an eighth
-    of the import's time), so it runs less often while files load."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def _import_files(engine, report: ImportReport, files: list[Path], practice_id, now, actor, source,
                   dry_run, progress, cancel) -> None:
     raw = engine.raw_connection()
     try:
         from storage.importers.store import Store
 
-        store = Store(raw.driver_connection, actor, report.run_id, now)
+        store = Store(raw.driver_connection, actor, report.run_id, now, dry_run=dry_run)
         state = RunState(practice_id, now)
-        for number, path in enumerate(files):
-            if _is_cancelled(cancel):
-                report.cancelled = True
-                break
-            _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel)
-            if report.cancelled:
-                break
+        try:
+            for number, path in enumerate(files):
+                if _is_cancelled(cancel):
+                    report.cancelled = True
+                    break
+                _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel)
+                if report.cancelled:
+                    break
+        finally:
+            store.finish()
     finally:
         raw.close()
 
@@ -200,7 +187,7 @@ def _import_file(store, state: RunState, report: ImportReport, path: Path, numbe
             report.counts[rtype]["rejected"] += sum(counter.values())
         return
     if dry_run:
-        store.rollback()
+        store.commit()  # into the dry run's one transaction, undone when the run ends
     else:
         if any(c["created"] or c["updated"] for c in loader.counts.values()):  # a no-op re-import leaves no trace
             summary = ", ".join(f"{rtype} {dict(c)}" for rtype, c in sorted(loader.counts.items()))

@@ -62,15 +62,16 @@ def _defaults(table: str) -> dict:
 _DEFAULTS = {name: _defaults(name) for name in _TABLES}
 
 
-def _date_positions(table: str) -> tuple[int, ...]:
-    """Positions of the date and time columns, whose Python values SQLite cannot take as they are."""
+def _converted_positions(table: str) -> tuple[int, ...]:
+    """Positions of the date, time and flag columns, whose Python values are converted first:
+    dates to SQLAlchemy's text, and booleans to ints (sqlite3 takes a bool only after a failed
+    adapter look-up that costs more than the rest of the row's binding)."""
     import sqlalchemy as sa
     from storage import schema
 
     columns = schema.metadata.tables[table].columns
-    # (booleans need nothing: sqlite3 binds True and False as the integers 1 and 0)
     return tuple(index for index, name in enumerate(_TABLES[table])
-                 if issubclass(type(columns[name].type), (sa.DateTime, sa.Date)))
+                 if issubclass(type(columns[name].type), (sa.DateTime, sa.Date, sa.Boolean)))
 
 
 def sql_value(value):
@@ -86,30 +87,49 @@ def sql_value(value):
     return value
 
 
-_DATE_POSITIONS = {name: _date_positions(name) for name in _TABLES}
+_CONVERTED = {name: _converted_positions(name) for name in _TABLES}
 _GETTERS = {name: operator.itemgetter(*columns) for name, columns in _TABLES.items()}
 
 
 class Store:
-    def __init__(self, connection, actor: str, run_id: int, now: dt.datetime):
+    """``dry_run``: every file is a savepoint inside one transaction that :meth:`finish` rolls
+    back, so a dry run of a bulk export sees its Patient file when it checks the others."""
+
+    def __init__(self, connection, actor: str, run_id: int, now: dt.datetime, *, dry_run: bool = False):
         self.db = connection
         self.actor, self.run_id = actor, run_id
         self.now = sql_datetime(now)
+        self.dry_run = dry_run
         self.pending: dict[str, list[tuple]] = {}
         self.next_id: dict[str, int] = {}
 
     # --- transaction ---------------------------------------------------------
     def begin(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        if not self.dry_run:
+            self.db.execute("BEGIN IMMEDIATE")
+        else:
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("SAVEPOINT import_file")
         self.pending = {name: [] for name in _TABLES}
         for name in list(_TABLES) + ["record_revision"]:
             self.next_id[name] = (self.db.execute(f"SELECT max(id) FROM {name}").fetchone()[0] or 0) + 1
 
     def commit(self) -> None:
         self.flush()
-        self.db.execute("COMMIT")
+        self.db.execute("RELEASE import_file" if self.dry_run else "COMMIT")
 
     def rollback(self) -> None:
+        self.pending = {name: [] for name in _TABLES}
+        if self.db.in_transaction:
+            if self.dry_run:
+                self.db.execute("ROLLBACK TO import_file")
+                self.db.execute("RELEASE import_file")
+            else:
+                self.db.execute("ROLLBACK")
+
+    def finish(self) -> None:
+        """End of the run: a dry run's transaction is undone, whatever its files did."""
         self.pending = {name: [] for name in _TABLES}
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
@@ -167,9 +187,9 @@ class Store:
         except KeyError:
             defaults = _DEFAULTS[table]
             row = [values[c] if c in values else defaults.get(c) for c in _TABLES[table]]
-        for index in _DATE_POSITIONS[table]:
+        for index in _CONVERTED[table]:
             value = row[index]
-            if value is not None and value.__class__ is not str:
+            if value is not None and value.__class__ is not str and value.__class__ is not int:
                 row[index] = sql_value(value)
         self.pending[table].append(row)
         return record_id

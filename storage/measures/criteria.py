@@ -40,6 +40,7 @@ class Context:
         self.con, self.period, self.scoped = con, period, scoped
         self.cache: dict[str, CriterionResult] = {}
         self.rows_cache: dict[str, dict] = {}  # per measure: see ``_source_rows``
+        self._tables: dict[str, str] = {}  # see ``materialize``
         self._code_keys: dict[str, str] = {}
         con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
         con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
@@ -61,8 +62,24 @@ class Context:
                                  [(key, system, code) for system, code in codes or []])
         return self._code_keys[ident]
 
-    def scope_join(self, column: str) -> str:
-        return f"JOIN measure_scope s ON s.patient_id = {column}" if self.scoped else ""
+    def materialize(self, sql: str) -> str:
+        """A temp table holding the rows of ``sql``, made once per run (criteria that read the
+        same rows differently share it); dropped by :meth:`close`."""
+        if sql not in self._tables:
+            name = f"measure_rows_{len(self._tables)}"
+            self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+            self._tables[sql] = name
+        return self._tables[sql]
+
+    def close(self) -> None:
+        for name in self._tables.values():
+            self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self._tables.clear()
+
+    def patients(self) -> str:
+        """``patient p``, only those in scope (read from the scope's side) when scoped."""
+        return "measure_scope s CROSS JOIN patient p ON p.id = s.patient_id" if self.scoped else "patient p"
 
 
 @functools.lru_cache(maxsize=262144)  # called per patient from SQL; birth dates repeat
@@ -83,7 +100,9 @@ def _codes_exists(ctx: Context, role: str, spec) -> str:
     if isinstance(spec, list):
         spec = {"codes": spec}
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
-    return (f"EXISTS (SELECT 1 FROM fact_coding v JOIN measure_codes vc ON vc.key = '{key}' "
+    # CROSS JOIN keeps SQLite on this fact's few codings first, then the code list's index
+    # (the other order tries every code of a large value set against each fact)
+    return (f"EXISTS (SELECT 1 FROM fact_coding v CROSS JOIN measure_codes vc ON vc.key = '{key}' "
             f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = f.id AND v.role = '{role}')")
 
 
@@ -152,10 +171,22 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
     return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, fc.system AS system, fc.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
-            f"FROM measure_codes c JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
-            f"AND fc.role = 'code' JOIN clinical_fact f ON f.id = fc.fact_id "
-            f"{'JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
-            f"{ctx.scope_join('f.patient_id')} WHERE c.key = '{key}' AND " + " AND ".join(where))
+            f"FROM {_fact_join(ctx)} "
+            f"{'CROSS JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
+            f"WHERE c.key = '{key}' AND " + " AND ".join(where))
+
+
+def _fact_join(ctx: Context) -> str:
+    """The join order, fixed with CROSS JOIN (SQLite keeps it as written). The whole pod:
+    from the criterion's codes to their codings to the facts, so only matching facts are
+    read. Some patients (after an import): from those patients to their facts by kind, so
+    their recompute does not read every matching fact of the pod."""
+    if ctx.scoped:
+        return ("measure_scope s CROSS JOIN clinical_fact f ON f.patient_id = s.patient_id "
+                "CROSS JOIN fact_coding fc ON fc.fact_id = f.id AND fc.role = 'code' "
+                "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code")
+    return ("measure_codes c CROSS JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
+            "AND fc.role = 'code' CROSS JOIN clinical_fact f ON f.id = fc.fact_id")
 
 
 def _medication_filter(rows, src: dict, ctx: Context):
@@ -211,14 +242,14 @@ def _age(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
         cond.append(f"{age} <= {int(crit['max'])}")
     if "equals" in crit:
         cond.append(f"{age} = {int(crit['equals'])}")
-    sql = (f"SELECT p.id FROM patient p {ctx.scope_join('p.id')} WHERE p.entered_in_error = 0 AND "
+    sql = (f"SELECT p.id FROM {ctx.patients()} WHERE p.entered_in_error = 0 AND "
            + " AND ".join(cond or ["1"]))
     return CriterionResult({r[0] for r in ctx.con.execute(sql, {"on": on.isoformat()})}, {})
 
 
 def _gender(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     wanted = {"female": ("female", "F", "f"), "male": ("male", "M", "m")}.get(crit["value"], (crit["value"],))
-    sql = (f"SELECT p.id FROM patient p {ctx.scope_join('p.id')} WHERE p.entered_in_error = 0 AND "
+    sql = (f"SELECT p.id FROM {ctx.patients()} WHERE p.entered_in_error = 0 AND "
            f"{_in_list('p.sex', wanted)}")
     return CriterionResult({r[0] for r in ctx.con.execute(sql)}, {})
 
@@ -269,9 +300,10 @@ def _latest(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     later-recorded one), then its value tested."""
     order = "lo_at" if crit.get("sort", "start") == "start" else "hi_at"
     inner = source_sql(ctx, crit["source"], statuses)
-    sql = (f"SELECT * FROM (SELECT DISTINCT patient_id, fact_id, system, code, day, lo_at, hi_at, "
-           f"ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY {order} DESC, fact_id DESC) AS rn "
-           f"FROM ({inner}) GROUP BY fact_id) WHERE rn = 1")
+    sql = "SELECT * FROM " + ctx.materialize(
+        f"SELECT * FROM (SELECT DISTINCT patient_id, fact_id, system, code, day, lo_at, hi_at, "
+        f"ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY {order} DESC, fact_id DESC) AS rn "
+        f"FROM ({inner}) GROUP BY fact_id) WHERE rn = 1")
     then = crit.get("then", {})
     if "value" in then:
         sql = (f"SELECT l.* FROM ({sql}) l JOIN clinical_fact f ON f.id = l.fact_id WHERE "
@@ -288,18 +320,21 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
     (``null_result``), if it has another kind of value the test is false."""
     measure = crit.get("measure", "value")
     if measure == "value":
-        value = ", f.value_num AS reading"
+        reading = "f.value_num"
     else:
         system, code = measure["component"]
-        value = (f", (SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = f.id AND cp.system = "
-                 f"{_quote(system)} AND cp.code = {_quote(code)} LIMIT 1) AS reading")
-    value += (", (f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS "
-              "(SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value')) AS has_value")
-    inner = source_sql(ctx, crit["source"], statuses, value)
-    sql = (f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day, reading, has_value FROM ({inner})), "
-           f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
-           f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day "
-           f"ORDER BY r.patient_id, r.fact_id")
+        reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = f.id AND cp.system = "
+                   f"{_quote(system)} AND cp.code = {_quote(code)} LIMIT 1)")
+    # the facts of each patient's latest day are found once for every reading taken from them
+    # (systolic and diastolic read the same blood pressures)
+    latest_day = ctx.materialize(
+        f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day "
+        f"FROM ({source_sql(ctx, crit['source'], statuses)})), "
+        f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
+        f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day")
+    sql = (f"SELECT r.*, {reading} AS reading, (f.value_num IS NOT NULL OR f.value_code <> '' OR "
+           f"f.value_text <> '' OR EXISTS (SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value')) "
+           f"AS has_value FROM {latest_day} r JOIN clinical_fact f ON f.id = r.fact_id ORDER BY r.patient_id, r.fact_id")
     test = crit["test"]
     op, threshold = test["op"], float(test["threshold"])
     lowest: dict = {}
@@ -398,6 +433,19 @@ def _source_rows(ctx: Context, src: dict, statuses: dict, extra: str = "") -> di
     return out
 
 
+def _facts_with_codes(ctx: Context, role: str, codes) -> set:
+    """Ids of the facts with a ``role`` coding among ``codes`` (a short list, read from its
+    index side); kept for the measure like source rows."""
+    key = ctx.code_key(None, codes)
+    ident = f"facts_with:{role}:{key}"
+    if ident not in ctx.rows_cache:
+        ctx.con.row_factory = None
+        ctx.rows_cache[ident] = {r[0] for r in ctx.con.execute(
+            "SELECT v.fact_id FROM measure_codes c JOIN fact_coding v ON v.system = c.system AND v.code = c.code "
+            "AND v.role = ? WHERE c.key = ?", (role, key))}
+    return ctx.rows_cache[ident]
+
+
 @functools.lru_cache(maxsize=65536)
 def _minus_days(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
@@ -414,9 +462,9 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
     qualifying encounter) is negative, or is positive with a follow-up at or within 2 days
     after that encounter."""
     encounters = _source_rows(ctx, crit["encounters"], statuses)
-    flags = (", " + _codes_exists(ctx, "value", crit["negative"]) + " AS negative, "
-             + _codes_exists(ctx, "value", crit["positive"]) + " AS positive")
-    screens = _source_rows(ctx, crit["screening"], statuses, flags)
+    screens = _source_rows(ctx, crit["screening"], statuses)  # shared with "screened" criteria
+    negative = _facts_with_codes(ctx, "value", crit["negative"])
+    positive = _facts_with_codes(ctx, "value", crit["positive"])
     followups = {}
     if crit.get("want") == "positive_with_follow_up":
         for src in crit["follow_up"]:
@@ -432,8 +480,8 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
         last = max(near, key=lambda r: ((r["lo_at"] or ""), r["fact_id"]))
         ok = False
         if crit.get("want") == "negative":
-            ok = bool(last["negative"])
-        elif last["positive"]:
+            ok = last["fact_id"] in negative
+        elif last["fact_id"] in positive:
             for q in (e for e in encs if _screen_near(last["lo_day"], [e])):
                 for resource, f in followups.get(pid, []):
                     if resource == "procedure":

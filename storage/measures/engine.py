@@ -66,6 +66,14 @@ def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: Measur
     else:
         universe = {r[0] for r in con.execute("SELECT id FROM patient WHERE entered_in_error = 0")}
     total = sum(len(_needed(d)) for d in defs)
+    try:
+        return _evaluate_all(ctx, defs, period, universe, total, progress, cancel)
+    finally:
+        ctx.close()
+
+
+def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, universe: set, total: int,
+                  progress, cancel) -> list[MeasureResult]:
     done = 0
     results = []
     for d in defs:

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 from domain.clock import utcnow
 from domain.gaps import state_from_populations
 from domain.measures import definition as definitions
-from domain.measures.due import due_date
+from domain.measures.due import closing_evidence, due_date
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.measures.engine import evaluate, raw_connection
@@ -133,20 +133,22 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
     mid = result.measure_id
     ps, pe = period.start.isoformat(), period.end.isoformat()
     counts: dict[str, int] = {}
-    universe_join = ""
     if scoped:
         con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_universe (patient_id INTEGER PRIMARY KEY)")
         con.execute("DELETE FROM gap_universe")
         con.executemany("INSERT INTO gap_universe VALUES (?)", ((p,) for p in result.universe))
-        universe_join = "JOIN gap_universe u ON u.patient_id = g.patient_id "
+        # read from the patients' side (CROSS JOIN keeps that order), not the measure's gaps
+        gaps = "gap_universe u CROSS JOIN gap g ON g.patient_id = u.patient_id"
+    else:
+        gaps = "gap g"
     old = {(pid, gi): (gid, state, tuple(flags), due) for gid, pid, gi, state, due, *flags in con.execute(
         "SELECT g.id, g.patient_id, g.group_index, g.state, g.due_date, g.initial_population, g.denominator, "
-        "g.denominator_exclusion, g.denominator_exception, g.numerator FROM gap g " + universe_join +
+        f"g.denominator_exclusion, g.denominator_exception, g.numerator FROM {gaps} "
         "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (mid, ps, pe))}
     old_evidence: dict[int, list] = {}
     for gid, *row in con.execute(
             "SELECT e.gap_id, e.population, e.rule, e.fact_id, e.code_system, e.code, e.fact_date, e.detail "
-            "FROM gap_evidence e JOIN gap g ON g.id = e.gap_id " + universe_join +
+            f"FROM {gaps} CROSS JOIN gap_evidence e ON e.gap_id = g.id "
             "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ? ORDER BY e.id", (mid, ps, pe)):
         old_evidence.setdefault(gid, []).append(tuple(row))
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
@@ -154,18 +156,15 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
     for gi, group in enumerate(result.groups):
         pops = group.populations
         members = pops["initial-population"]
-        group_def = d["groups"][gi]
+        closing = closing_evidence(d["groups"][gi]["populations"]["numerator"], d)
         changed, history = [], []
+        sets = [pops[c] for c in COLUMNS]
         for pid in members:
-            flags = tuple(int(pid in pops[c]) for c in COLUMNS)
+            flags = tuple(int(pid in members_of) for members_of in sets)
             state = state_from_populations(*flags, inverse=inverse)
             counts[state] = counts.get(state, 0) + 1
-
-            def evidence_day(name, pid=pid):
-                crit = result.criteria.get(name)
-                ev = crit.evidence.get(pid) if crit is not None and pid in crit.patients else None
-                return ev.day if ev is not None else None
-            due = due_date(state, d, group_def, period, evidence_day, births.get(pid))
+            due = due_date(state, d, closing, period, _evidence_days(result.criteria, pid), births.get(pid)) \
+                if state in ("open", "closed") else None
             due_text = due.isoformat() if due else None
             before = old.get((pid, gi))
             if before is not None and before[1:] == (state, flags, due_text):
@@ -187,6 +186,15 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
                         [(ids[pid], frm, to, now) for pid, frm, to in history])
         _write_evidence(con, d, result, gi, ids, old_evidence)
     return counts
+
+
+def _evidence_days(criteria: dict, pid: int):
+    """The date of the fact that decided each criterion for one patient (None if not met)."""
+    def day(name: str) -> str | None:
+        crit = criteria.get(name)
+        ev = crit.evidence.get(pid) if crit is not None and pid in crit.patients else None
+        return ev.day if ev is not None else None
+    return day
 
 
 def _gap_ids(con, mid: str, ps: str, pe: str, gi: int, pids) -> dict[int, int]:

@@ -65,6 +65,16 @@ def test_same_arguments_give_identical_rows_in_every_table(pods):
         _query(b, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
 
 
+def test_two_worker_processes_make_the_same_pod(pods, tmp_path):
+    a, _, _ = pods
+    split = tmp_path / "split.db"
+    create_demo_pod(split, seed=7, workers=2, **SMALL)
+    for table in _tables(a):
+        assert _query(a, f'SELECT * FROM "{table}" ORDER BY rowid') == \
+            _query(split, f'SELECT * FROM "{table}" ORDER BY rowid'), table
+    assert [p.name for p in tmp_path.iterdir()] == ["split.db"]  # no part files left behind
+
+
 def test_another_seed_gives_another_pod(pods):
     a, _, c = pods
     assert _query(a, "SELECT family, given, birth_date FROM patient ORDER BY id") != \

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from domain.errors import DomainError
 from domain.measures import definition as definitions
-from domain.measures.due import check_spec, due_date, evidence_lapse
+from domain.measures.due import check_spec, closing_evidence, due_date, evidence_lapse
 from domain.measures.period import MeasurementPeriod
 from tests.measures.conftest import import_isolated
 from tests.measures.test_rule_edges import _bundle, _mammogram
@@ -45,26 +45,39 @@ def test_mammogram_and_cervical_lapses_and_calendar_edges():
 
 def test_period_bound_results_are_due_again_by_the_end_of_the_next_period():
     cms122 = definitions.load("CMS122")
-    group = cms122["groups"][0]
+    numerator = cms122["groups"][0]["populations"]["numerator"]
     # inverse measure: closed = an HbA1c of 9 % or below; it counts for this period only
-    got = due_date("closed", cms122, group, PERIOD, _days(glycemic_status_assessment="2025-04-02"))
+    got = due_date("closed", cms122, numerator, PERIOD, _days(glycemic_status_assessment="2025-04-02"))
     assert got == dt.date(2026, 12, 31)
     cms165 = definitions.load("CMS165")
     both = _days(systolic_below_140="2025-06-01", diastolic_below_90="2025-06-01")
-    assert due_date("closed", cms165, cms165["groups"][0], PERIOD, both) == dt.date(2026, 12, 31)
+    numerator = cms165["groups"][0]["populations"]["numerator"]
+    assert due_date("closed", cms165, numerator, PERIOD, both) == dt.date(2026, 12, 31)
+    # "all": the requirement that lapses first decides
+    assert evidence_lapse({"all": ["fobt", "colonoscopy"]}, definitions.load("CMS130"), PERIOD,
+                          _days(fobt="2025-02-28", colonoscopy="2017-03-10")) == dt.date(2026, 2, 28)
 
 
 def test_open_gaps_are_due_by_the_period_end_or_the_second_birthday():
     cms125, cms117 = definitions.load("CMS125"), definitions.load("CMS117")
-    assert due_date("open", cms125, cms125["groups"][0], PERIOD, _days()) == PERIOD.end
-    group = cms117["groups"][0]
+    assert due_date("open", cms125, "mammogram", PERIOD, _days()) == PERIOD.end
+    group = cms117["groups"][0]["populations"]["numerator"]
     assert due_date("open", cms117, group, PERIOD, _days(), birth=dt.date(2023, 8, 15)) == dt.date(2025, 8, 15)
     # turning two after the period: the period end comes first
     assert due_date("open", cms117, group, PERIOD, _days(), birth=dt.date(2024, 3, 1)) == PERIOD.end
     # completed immunizations do not lapse; excluded and not applicable gaps are never due
     assert due_date("closed", cms117, group, PERIOD, _days()) is None
-    assert due_date("excluded", cms125, cms125["groups"][0], PERIOD, _days()) is None
-    assert due_date("not_applicable", cms125, cms125["groups"][0], PERIOD, _days()) is None
+    assert due_date("excluded", cms125, "mammogram", PERIOD, _days(mammogram="2025-01-01")) is None
+    assert due_date("not_applicable", cms125, "mammogram", PERIOD, _days(mammogram="2025-01-01")) is None
+
+
+def test_closing_evidence_keeps_only_criteria_that_lapse():
+    cms2, cms117, cms122 = definitions.load("CMS2"), definitions.load("CMS117"), definitions.load("CMS122")
+    numerator = lambda d: d["groups"][0]["populations"]["numerator"]  # noqa: E731
+    assert closing_evidence(numerator(cms117), cms117) is None  # immunizations never lapse
+    assert closing_evidence(numerator(cms122), cms122) == "glycemic_status_assessment"  # under "not"
+    pruned = closing_evidence(numerator(cms2), cms2)
+    assert set(pruned) == {"any"} and all("age" not in str(part) for part in pruned["any"])
 
 
 @pytest.mark.parametrize("spec", [{"from": "tomorrow"}, {"weeks": 2}, {"years": 1.5}, "27 months"])

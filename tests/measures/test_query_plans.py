@@ -1,0 +1,62 @@
+"""Every criterion query reads through indexes in the intended order (no timing): the whole
+pod from the value-set codes to their codings to the facts; some patients (after an import)
+from those patients to their facts, so a one-patient recompute does not read the pod."""
+from __future__ import annotations
+
+import pytest
+
+from domain.measures import definition as definitions
+from domain.measures.period import MeasurementPeriod
+from storage.measures.recompute import ALL_MEASURES
+
+PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+SOURCE_LISTS = ("sources", "low", "high", "after", "follow_up")
+SOURCE_KEYS = ("source", "encounters", "screening", "not_done", "condition")
+
+
+def _sources(definition):
+    from storage.measures.engine import _needed
+
+    for name in sorted(_needed(definition)):
+        crit = definition["criteria"][name]
+        for key in SOURCE_LISTS:
+            for src in crit.get(key, []):
+                yield name, src
+        for key in SOURCE_KEYS:
+            if key in crit:
+                yield name, crit[key]
+
+
+def _plans(engine, scoped: bool):
+    from storage.measures.criteria import Context, source_sql
+    from storage.measures.engine import _scope, raw_connection
+
+    fairy, con = raw_connection(engine)
+    try:
+        _scope(con, None, [1] if scoped else None)
+        ctx = Context(con, PERIOD, scoped)
+        for mid in ALL_MEASURES:
+            d = definitions.load(mid)
+            for name, src in _sources(d):
+                sql = source_sql(ctx, src, d["statuses"])
+                yield mid, name, [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + sql)]
+    finally:
+        fairy.close()
+
+
+def test_whole_pod_queries_start_from_the_codes(measure_engine):
+    plans = list(_plans(measure_engine, scoped=False))
+    assert len(plans) > 100
+    for mid, name, plan in plans:
+        assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
+        assert "USING COVERING INDEX ix_fact_coding_code (system=? AND code=? AND role=?)" in plan[1], (mid, name)
+        assert not any(step.startswith("SCAN") and " m " not in f" {step} " for step in plan), (mid, name, plan)
+
+
+@pytest.mark.parametrize("measure", ALL_MEASURES)
+def test_some_patients_queries_start_from_those_patients(measure_engine, measure):
+    for mid, name, plan in _plans(measure_engine, scoped=True):
+        if mid != measure:
+            continue
+        assert plan[0] == "SCAN s", (mid, name, plan)
+        assert plan[1].startswith("SEARCH f USING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)"), plan
