@@ -118,14 +118,20 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--keep", help="folder to keep the generated files and databases in")
     args = parser.parse_args()
+    if args.keep:
+        return run(Path(args.keep), args.patients)
+    with tempfile.TemporaryDirectory(prefix="carepod-bench-") as folder:  # gigabytes at 100,000 patients
+        return run(Path(folder), args.patients)
+
+
+def run(work: Path, patients: int) -> int:
     from storage.db import open_database
     from storage.importers.run import import_paths
 
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="carepod-bench-"))
     export = work / "export"
     t0 = time.perf_counter()
-    resources = generate(export, args.patients)
-    print(f"generated {resources:,} resources for {args.patients:,} patients in {time.perf_counter() - t0:.1f} s")
+    resources = generate(export, patients)
+    print(f"generated {resources:,} resources for {patients:,} patients in {time.perf_counter() - t0:.1f} s")
     db = work / "import.db"
     engine = open_database(db)
     t0, c0 = time.perf_counter(), time.process_time()

@@ -7,5 +7,9 @@ DB="${CAREPOD_DEMO_DB:-$("$VENV/bin/python" -c 'from storage.db import default_d
 if [ ! -f "$DB" ]; then
   echo "carepod: creating the demo pod in $DB (first run only)"
   "$VENV/bin/python" "$ROOT/main.py" demo --db "$DB" --practices 6 --patients 3000 --seed 1
+  echo "carepod: computing gaps in care for $(($(date +%Y) - 1)) and $(date +%Y)"
+  for year in $(($(date +%Y) - 1)) "$(date +%Y)"; do
+    "$VENV/bin/python" "$ROOT/main.py" recompute --db "$DB" --period-start "$year-01-01" --period-end "$year-12-31"
+  done
 fi
 exec "$VENV/bin/python" "$ROOT/main.py" --db "$DB" "$@"

@@ -8,8 +8,10 @@ the same data changes nothing. Each call leaves an ``import_run`` record with it
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import logging
 from pathlib import Path
 from typing import Callable
@@ -93,13 +95,28 @@ def import_paths(engine, paths, *, practice_code: str | None = None, source: str
             files = []
     report.run_id = _start_run(engine, actor, practice_code, dry_run, report.files, now)
     if files:
-        _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
+        with _fewer_collections():
+            _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
     if report.patient_ids and not dry_run and not report.cancelled:
         from storage.importers.duplicates import find_candidates
 
         find_candidates(engine, report.patient_ids)
     _finish_run(engine, report)
     return report
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """An import makes millions of short-lived containers (parsed JSON, rows) that hold no
+    reference cycles; the cycle collector at its default threshold keeps scanning them (about
+    4 % of an NDJSON import's instructions, counted with callgrind), so it runs less often
+    while files load. The threshold is restored afterwards."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _import_files(engine, report: ImportReport, files: list[Path], practice_id, now, actor, source,
