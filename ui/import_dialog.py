@@ -10,10 +10,10 @@ import threading
 
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QMessageBox, QProgressBar,
+                               QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from ui.import_problems_view import ProblemsModel, problems_view
+from ui.import_problems_view import ProblemsModel, problems_view, save_problems_as
 
 
 class ImportWorker(QThread):
@@ -241,12 +241,7 @@ class ImportDialog(QDialog):
 
     # --- saving ------------------------------------------------------------------
     def _choose_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save problems", "import-problems.csv", "CSV (*.csv)")
-        if path:
-            try:
-                self.save_problems_csv(path)
-            except OSError as exc:
-                QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror or exc}")
+        save_problems_as(self, "import-problems.csv", self.report.problems if self.report else [])
 
     def save_problems_csv(self, path) -> None:
         from storage.importers.history import write_problems_csv

@@ -6,11 +6,11 @@ first-class and warnings (nothing refused) shown apart, and they can be saved as
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QDialog, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ui.import_problems_view import ProblemsModel, problems_view
+from ui.import_problems_view import ProblemsModel, problems_view, save_problems_as
 
 RUN_COLUMNS = ("Run", "Started", "By", "Files", "Practice", "Dry run", "Created", "Updated", "Unchanged",
                "Rejected", "Skipped", "Problems", "Warnings", "Status")
@@ -136,12 +136,7 @@ class ImportHistoryDialog(QDialog):
     def _choose_csv(self) -> None:
         run = self.selected_run()
         name = f"import-{run.id}-problems.csv" if run else "import-problems.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Save problems", name, "CSV (*.csv)")
-        if path:
-            try:
-                self.save_problems_csv(path)
-            except OSError as exc:
-                QMessageBox.warning(self, "Could not save", f"{path}: {exc.strerror or exc}")
+        save_problems_as(self, name, self.shown_problems())
 
     def save_problems_csv(self, path) -> None:
         """The problems shown (with or without warnings) as CSV."""

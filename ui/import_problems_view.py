@@ -67,5 +67,20 @@ def problems_view(model: ProblemsModel, object_name: str) -> QTableView:
     return view
 
 
+def save_problems_as(parent, default_name: str, problems) -> None:
+    """Ask where, then write ``problems`` as CSV; a disk error is a message, not a traceback."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from storage.importers.history import write_problems_csv
+
+    path, _ = QFileDialog.getSaveFileName(parent, "Save problems", default_name, "CSV (*.csv)")
+    if not path:
+        return
+    try:
+        write_problems_csv(path, problems)
+    except OSError as exc:
+        QMessageBox.warning(parent, "Could not save", f"{path}: {exc.strerror or exc}")
+
+
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path

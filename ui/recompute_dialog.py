@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar,
                                QVBoxLayout)
 

@@ -237,10 +237,10 @@ class ChartBuilder:
                 continue
             moment = at_local(day, rng.randrange(0, 24 * 60, 5), p.utc_offset)
             admitted = rng.random() < 0.12
-            enc = self._encounter(moment, rng.choice(book.ed_visit), "EMER", minutes=rng.randrange(120, 420, 5),
-                                  more_types=(book.ed_visit_snomed,),
-                                  discharge=None if admitted else book.discharges[
-                                      "aadvice" if rng.random() < 0.03 else "home"])
+            self._encounter(moment, rng.choice(book.ed_visit), "EMER", minutes=rng.randrange(120, 420, 5),
+                            more_types=(book.ed_visit_snomed,),
+                            discharge=None if admitted else book.discharges[
+                                "aadvice" if rng.random() < 0.03 else "home"])
             if day >= year_ago:
                 self.summary.ed_visits_12m += 1
             if admitted:

@@ -464,7 +464,7 @@ def patient_override_notes(engine: Engine, patient_id: int) -> list[GapOverrideN
 
 def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry]:
     """State changes of the patient's gaps and documented overrides, newest first."""
-    h, o = t.gap_history, t.gap_override
+    h = t.gap_history
     from domain.gaps import STATE_LABELS
     from domain.measures.explain import override_label
 
