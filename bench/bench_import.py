@@ -1,13 +1,14 @@
 """FHIR NDJSON import throughput, beside raw ``sqlite3.executemany`` of the same rows.
 
-    .venv/bin/python bench/bench_import.py [--patients 100000] [--keep DIR]
+    .venv/bin/python bench/bench_import.py [--patients 100000] [--keep DIR] [--general]
 
 Generates a bulk-data export (Patient.ndjson, Encounter.ndjson, Condition.ndjson,
 Observation.ndjson: per patient 1 encounter, 2 conditions, 3 observations, one of them a
 blood pressure with components), imports it into a fresh database, then inserts the very
 rows the import wrote into another fresh database with plain executemany (same indexes),
 and prints both rates in resources per second: by the clock, and by the CPU time the process
-used (the fairer comparison on a machine other work is also using).
+used (the fairer comparison on a machine other work is also using). ``--general`` also
+imports the export with the fast path off (storage.importers.fastpath), for before/after.
 """
 from __future__ import annotations
 
@@ -117,15 +118,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--keep", help="folder to keep the generated files and databases in")
+    parser.add_argument("--general", action="store_true",
+                        help="also import through the general path only (fast path off), for before/after")
     args = parser.parse_args()
     if args.keep:
-        return run(Path(args.keep), args.patients)
+        return run(Path(args.keep), args.patients, args.general)
     with tempfile.TemporaryDirectory(prefix="carepod-bench-") as folder:  # gigabytes at 100,000 patients
-        return run(Path(folder), args.patients)
+        return run(Path(folder), args.patients, args.general)
 
 
-def run(work: Path, patients: int) -> int:
+def run(work: Path, patients: int, general: bool = False) -> int:
     from storage.db import open_database
+    from storage.importers import loader
     from storage.importers.run import import_paths
 
     export = work / "export"
@@ -151,6 +155,17 @@ def run(work: Path, patients: int) -> int:
     print(f"import / raw:                 {raw_s / import_s:7.0%}                    {raw_cpu / import_cpu:7.0%}"
           "   (target >= 50%)")
     print(f"re-import, all unchanged:     {_rate(resources, reimport_s)}   ({again.total('unchanged'):,} unchanged)")
+    if general:
+        loader.FAST_PATH = False
+        engine = open_database(work / "general.db")
+        t0, c0 = time.perf_counter(), time.process_time()
+        import_paths(engine, [export], actor="bench")
+        general_s, general_cpu = time.perf_counter() - t0, time.process_time() - c0
+        engine.dispose()
+        loader.FAST_PATH = True
+        print(f"general path only (before):   {_rate(resources, general_s)}   {_rate(resources, general_cpu)}")
+        print(f"general path / raw:           {raw_s / general_s:7.0%}                    "
+              f"{raw_cpu / general_cpu:7.0%}")
     return 0
 
 

@@ -13,11 +13,7 @@ def encounter(resource: dict, ctx) -> FactPlan:
     type_codings = codings_of_list(resource.get("type"), "code")
     plan = base(resource, "encounter", type_codings)
     require_code(plan, "Encounter.type")
-    klass = resource.get("class")
-    class_codings = []
-    for item in klass if isinstance(klass, list) else [klass]:  # R5 sends a list of concepts
-        class_codings += coding_as_concept(item, "class") if isinstance(item, dict) and "code" in item \
-            else codings(item, "class")
+    class_codings = encounter_class_codings(resource)
     plan.codings += class_codings
     plan.row["encounter_class"] = class_codings[0][2] if class_codings else ""
     period = resource.get("period")
@@ -36,3 +32,12 @@ def encounter(resource: dict, ctx) -> FactPlan:
             plan.linked.append(("diagnosis", diagnosis["condition"]))
             plan.codings += codings(diagnosis.get("use"), "diagnosis_use")
     return plan
+
+
+def encounter_class_codings(resource: dict) -> list:
+    klass = resource.get("class")
+    out = []
+    for item in klass if isinstance(klass, list) else [klass]:  # R5 sends a list of concepts
+        out += coding_as_concept(item, "class") if isinstance(item, dict) and "code" in item \
+            else codings(item, "class")
+    return out

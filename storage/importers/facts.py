@@ -98,20 +98,25 @@ def condition(resource: dict, ctx) -> FactPlan:
     plan = base(resource, "condition", resource.get("code"))
     require_code(plan, "Condition.code")
     set_choice(plan.row, resource, "onset")
-    for suffix in ("DateTime", "Period", "Date"):  # abatement ends the condition
-        value = resource.get("abatement" + suffix)
-        if isinstance(value, dict):
-            plan.row["end_raw"] = value.get("end") or value.get("start") or ""
-            plan.row["end_at"] = instant(plan.row["end_raw"], "abatementPeriod")
-        elif value is not None:
-            plan.row["end_raw"] = value
-            plan.row["end_at"] = instant(value, "abatement" + suffix)
-    if not plan.row["end_raw"] and isinstance(resource.get("abatementString"), str):
-        plan.row["end_raw"] = resource["abatementString"]
+    set_abatement(plan.row, resource)
     plan.row["recorded_at"] = instant(resource.get("recordedDate"), "recordedDate") or plan.row["recorded_at"]
     plan.codings += codings_of_list(resource.get("bodySite"), "body_site")
     plan.codings += codings(resource.get("severity"), "severity")
     return plan
+
+
+def set_abatement(row: dict, resource: dict) -> None:
+    """Condition.abatement[x] ends the condition (row needs end_raw and end_at)."""
+    for suffix in ("DateTime", "Period", "Date"):
+        value = resource.get("abatement" + suffix)
+        if isinstance(value, dict):
+            row["end_raw"] = value.get("end") or value.get("start") or ""
+            row["end_at"] = instant(row["end_raw"], "abatementPeriod")
+        elif value is not None:
+            row["end_raw"] = value
+            row["end_at"] = instant(value, "abatement" + suffix)
+    if not row["end_raw"] and isinstance(resource.get("abatementString"), str):
+        row["end_raw"] = resource["abatementString"]
 
 
 def set_value(row: dict, plan_codings: list, holder: dict, field: str) -> None:
@@ -168,6 +173,15 @@ def observation(resource: dict, ctx) -> FactPlan:
     plan.row["recorded_at"] = instant(resource.get("issued"), "issued") or plan.row["recorded_at"]
     set_value(plan.row, plan.codings, resource, "Observation")
     plan.codings += codings_of_list(resource.get("interpretation"), "interpretation")
+    plan.components = observation_components(resource)
+    for member in as_list(resource.get("hasMember")):
+        plan.linked.append(("member", member))
+    return plan
+
+
+def observation_components(resource: dict) -> list:
+    """Observation.component (a blood pressure's systolic and diastolic) as component rows."""
+    out = []
     for index, component in enumerate(as_list(resource.get("component"))):
         if not isinstance(component, dict):
             continue
@@ -179,11 +193,8 @@ def observation(resource: dict, ctx) -> FactPlan:
         set_value(values, extra, component, f"Observation.component[{index}]")
         # a quantity's unit is in value_unit; a coded or text value goes to value_code
         value_code = "" if values["value_num"] is not None else (values["value_code"] or values["value_text"])
-        plan.components.append((found[0][1], found[0][2], found[0][3], values["value_num"],
-                                values["value_unit"], value_code))
-    for member in as_list(resource.get("hasMember")):
-        plan.linked.append(("member", member))
-    return plan
+        out.append((found[0][1], found[0][2], found[0][3], values["value_num"], values["value_unit"], value_code))
+    return out
 
 
 def procedure(resource: dict, ctx) -> FactPlan:

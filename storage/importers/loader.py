@@ -3,7 +3,9 @@
 Per chunk (a Bundle is one chunk; NDJSON comes in chunks of :data:`CHUNK`): index the
 resources, look up in bulk what this source sent before, skip what is unchanged (same
 content hash), map the rest, resolve references, and write phase by phase so that what
-others refer to (practitioners, patients, encounters) has its id first.
+others refer to (practitioners, patients, encounters) has its id first. A new resource of a
+common type and shape takes the fused fast path (:mod:`storage.importers.fastpath`), which
+writes the same rows as the general one.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import json
 
 from storage.importers import identity
 from storage.importers.codings import codings, is_known_system
+from storage.importers.fastpath import FAST_TYPES, FastFact, fast_fact
 from storage.importers.plans import ClinicianPlan, FactPlan, NotePlan, PatientPlan, Rejected, SkipPlan
 from storage.importers.reader import Entry
 from storage.importers.references import ReferenceIndex
@@ -22,6 +25,7 @@ from storage.importers.resources import MAPPERS, R4_TYPES, REFERENCE_ONLY, looks
 from storage.importers.store import Store, sql_value
 
 CHUNK = 2000
+FAST_PATH = True  # see storage.importers.fastpath
 MAPPING_VERSION = "1"  # in every content hash: a changed mapping re-maps resources on the next import
 _EMPTY_HASH_PREFIX = MAPPING_VERSION.encode() + b"\n"
 
@@ -49,9 +53,11 @@ class FileLoader:
         self.unresolved: collections.Counter = collections.Counter()
         self.unsupported: collections.Counter = collections.Counter()
         self.mrns: dict[tuple[int, str], str] = {}
+        self.fresh_practices: dict[int, bool] = {}  # see _had_no_patients
         self.practices = identity.PracticeFinder(store, run.practice_id)
         self.shared = run.shared.setdefault(source, {})
         self.sole_patient_key = None
+        self.fast = FAST_PATH  # False: every resource the general way (tests compare the two)
 
     # --- problems ----------------------------------------------------------------
     @property
@@ -105,8 +111,11 @@ class FileLoader:
                     if existing[0] == "patient":
                         self.patient_ids.add(existing[1])
                     continue
+                plan = fast_fact(item.entry.resource, item.rtype) \
+                    if self.fast and existing is None and item.rtype in FAST_TYPES else None
                 try:
-                    plan = map_resource(item.entry.resource, index)
+                    if plan is None:
+                        plan = map_resource(item.entry.resource, index)
                 except Rejected as exc:
                     self.reject(item.entry.location, item.rtype, item.rid, str(exc))
                     continue
@@ -166,6 +175,13 @@ class FileLoader:
     def _resolve_in_bulk(self, plans, index: ReferenceIndex, landed: dict) -> None:
         wanted = set()
         for _item, plan, _existing in plans:
+            if plan.__class__ is FastFact:  # its keys are kept for _write_fast
+                plan.subject_key = index.key_of(plan.subject_ref) if plan.subject_ref else None
+                plan.encounter_key = index.key_of(plan.encounter_ref) if plan.encounter_ref else None
+                for key in (plan.subject_key, plan.encounter_key):
+                    if key and key not in landed:
+                        wanted.add(key)
+                continue
             for reference in _references_of(plan):
                 key = index.key_of(reference)
                 if key and key not in landed:
@@ -176,6 +192,10 @@ class FileLoader:
 
     # --- writing ---------------------------------------------------------------------
     def _write(self, item: Item, plan, existing, index: ReferenceIndex, landed: dict) -> None:
+        if plan.__class__ is FastFact:
+            if self._write_fast(item, plan, index, landed):
+                return
+            plan = map_resource(item.entry.resource, index)  # the general path explains the problem
         if isinstance(plan, FactPlan):
             self._note_systems(plan.codings)
             self._write_fact(item, plan, existing, index, landed)
@@ -252,8 +272,9 @@ class FileLoader:
             raise Rejected(f"MRN {mrn} appears twice in this file (also {self.mrns[(practice_id, mrn.upper())]})")
         if mrn:
             self.mrns[(practice_id, mrn.upper())] = f"Patient/{item.rid}"
+        fresh = self._had_no_patients(practice_id)
         taken = self.store.one("SELECT id, family_key, birth_date FROM patient WHERE practice_id = ? AND mrn = ?",
-                               (practice_id, mrn)) if mrn else None
+                               (practice_id, mrn)) if mrn and not fresh else None
         if mrn and plan.mrn_is_typed and taken and not self.practices.is_catch_all(practice_id):
             if (taken[1], taken[2]) != (plan.row["family_key"], sql_value(plan.row["birth_date"])):
                 raise Rejected(f"MRN {mrn} already belongs to another patient of this practice (a different "
@@ -262,11 +283,21 @@ class FileLoader:
         if mrn and not taken:
             return mrn, None
         fallback = f"FHIR-{item.rid}"
-        if self.store.one("SELECT 1 FROM patient WHERE practice_id = ? AND mrn = ?", (practice_id, fallback)) \
-                or (practice_id, fallback.upper()) in self.mrns:
+        if (practice_id, fallback.upper()) in self.mrns or not fresh and self.store.one(
+                "SELECT 1 FROM patient WHERE practice_id = ? AND mrn = ?", (practice_id, fallback)):
             fallback = f"FHIR-{item.rid}@{self.source}"
         self.mrns[(practice_id, fallback.upper())] = f"Patient/{item.rid}"
         return fallback, None
+
+    def _had_no_patients(self, practice_id: int) -> bool:
+        """Whether the practice had no patient when this file first gave it one. Then every MRN
+        it holds came from this file and is in ``self.mrns`` (records keep their practice and
+        MRN when updated), so a first bulk load asks the database nothing per patient."""
+        fresh = self.fresh_practices.get(practice_id)
+        if fresh is None:
+            fresh = self.fresh_practices[practice_id] = self.store.one(
+                "SELECT 1 FROM patient WHERE practice_id = ? LIMIT 1", (practice_id,)) is None
+        return fresh
 
     def _write_fact(self, item: Item, plan: FactPlan, existing, index, landed) -> None:
         subject_key = index.key_of(plan.subject_ref)
@@ -317,6 +348,51 @@ class FileLoader:
         if changed:
             self.changed_patient_ids.add(patient_id)
         self._outcome(item, changed, existing)
+
+    def _write_fast(self, item: Item, plan: FastFact, index: ReferenceIndex, landed: dict) -> bool:
+        """:meth:`_write_fact` for a new fast-mapped resource whose patient is known; False
+        (nothing written) otherwise, for the general path to reject it or attach it. The store's
+        bookkeeping (ids, buffers, source records) is done inline: this runs for most resources."""
+        subject_key = plan.subject_key  # set by _resolve_in_bulk
+        target = landed.get(subject_key) if subject_key else None
+        if not target or target[0] != "patient":
+            return False
+        found = plan.codings
+        for coding in found:
+            if not is_known_system(coding[1]):
+                self.unknown_systems[coding[1]] += 1
+        patient_id = target[1]
+        encounter_fact_id = None
+        if plan.encounter_ref is not None:
+            encounter = landed.get(plan.encounter_key)
+            if encounter and encounter[0] == "clinical_fact":
+                encounter_fact_id = encounter[1]
+            else:
+                self.unresolved[index.type_of(plan.encounter_ref) or "?"] += 1
+        store = self.store
+        pending, next_id = store.pending, store.next_id
+        fact_id = next_id["clinical_fact"]
+        next_id["clinical_fact"] = fact_id + 1
+        rtype, rid = item.key
+        pending["clinical_fact"].append((
+            fact_id, patient_id, *plan.middle, encounter_fact_id,
+            f"{self.source}|{rtype}|{rid}", item.text, plan.entered_in_error, store.now))  # identity.source_key
+        if len(found) > 1:
+            found = list(dict.fromkeys(found))
+        first = next_id["fact_coding"]
+        next_id["fact_coding"] = first + len(found)
+        pending["fact_coding"].extend([(first + n, fact_id, *coding) for n, coding in enumerate(found)])
+        if plan.components:
+            store.add_children("fact_component", fact_id, plan.components)
+        source_id = next_id["source_record"]
+        next_id["source_record"] = source_id + 1
+        pending["source_record"].append((source_id, self.source, rtype, rid, "clinical_fact", fact_id,
+                                         item.content_hash, store.run_id))
+        landed[item.key] = ("clinical_fact", fact_id)
+        self.patient_ids.add(patient_id)
+        self.changed_patient_ids.add(patient_id)
+        self.counts[rtype]["created"] += 1
+        return True
 
     def _linked_codings(self, plan: FactPlan, index, landed) -> list[tuple]:
         """Codes of the Conditions (or other facts) an encounter or claim names as diagnoses/reasons."""
