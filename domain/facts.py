@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from domain.clock import utcnow
 from domain.errors import DomainError
@@ -31,6 +32,20 @@ SYSTEMS = {
     "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
     "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
 }
+
+
+def unit_label(unit: str) -> str:
+    """A UCUM unit as clinicians write it: mm[Hg] → mmHg, kg/m2 → kg/m²; annotations such as
+    {score} are dropped (19 {score} reads 19)."""
+    text = re.sub(r"\{[^}]*\}", "", unit or "").strip()
+    return {"mm[Hg]": "mmHg", "kg/m2": "kg/m²", "[in_i]": "in", "[lb_av]": "lb"}.get(text, text)
+
+
+def components_display(components: list["Component"]) -> str:
+    """Component values joined as they are read aloud: 132/84 mmHg."""
+    parts = [f"{c.value_num:g}" for c in components if c.value_num is not None]
+    unit = unit_label(next((c.value_unit for c in components if c.value_unit), ""))
+    return "/".join(parts) + (f" {unit}" if unit else "")
 
 
 def system_label(system: str) -> str:
@@ -117,11 +132,7 @@ class ClinicalFact:
 
     def value_text_for_display(self) -> str:
         if self.components:
-            parts = [
-                f"{c.value_num:g}" for c in self.components if c.value_num is not None
-            ]
-            unit = next((c.value_unit for c in self.components if c.value_unit), "")
-            return "/".join(parts) + (f" {unit}" if unit else "")
+            return components_display(self.components)
         if self.value_num is not None:
-            return f"{self.value_num:g} {self.value_unit}".strip()
+            return f"{self.value_num:g} {unit_label(self.value_unit)}".strip()
         return self.value_text or self.value_code

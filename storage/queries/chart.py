@@ -22,7 +22,7 @@ from domain.audit import AuditEvent
 from domain.calls import AfterHoursCall
 from domain.care_plan import CarePlan, Task
 from domain.clock import today, utcnow
-from domain.facts import ClinicalFact
+from domain.facts import ClinicalFact, components_display
 from domain.medication_review import MedicationReview
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
@@ -163,12 +163,12 @@ def _has_code(fact: ClinicalFact, wanted: frozenset[tuple[str, str]]) -> bool:
 
 
 def value_display(fact: ClinicalFact) -> str:
-    """A fact's value as a clinician reads it: 132/84 mm[Hg], 7.2 %, "Never smoker"."""
+    """A fact's value as a clinician reads it: 132/84 mmHg, 7.2 %, "Never smoker"."""
     systolic = next((c for c in fact.components if c.code == SYSTOLIC), None)
     diastolic = next((c for c in fact.components if c.code == DIASTOLIC), None)
     if systolic is not None and diastolic is not None and None not in (systolic.value_num, diastolic.value_num):
-        unit = systolic.value_unit or diastolic.value_unit
-        return f"{systolic.value_num:g}/{diastolic.value_num:g}" + (f" {unit}" if unit else "")
+        # systolic first whatever order the components came in
+        return components_display([systolic, diastolic])
     coded = next((c for c in fact.codings if c.role == "value"), None)
     if fact.value_num is None and coded is not None:
         return coded.display or coded.code

@@ -73,7 +73,7 @@ def test_every_record_round_trips(engine, pod):
     with UnitOfWork(engine, "Dana Reyes") as uow:
         fact = uow.facts.get(fact_id)
         assert [c.code for c in fact.components] == ["8480-6", "8462-4"]
-        assert fact.value_text_for_display() == "128/79 mm[Hg]"
+        assert fact.value_text_for_display() == "128/79 mmHg"
         assert [e.to_state for e in uow.referrals.for_patient(pid)[0].events] == ["ordered", "sent"]
         assert uow.calls.for_patient(pid)[0].escalated_to_id == cid
         review = uow.reviews.for_patient(pid)[0]

@@ -147,8 +147,8 @@ def test_summary_shows_the_latest_values(window, qtbot, sample_pod):
     chart = patients(window).open_chart(sample_pod.grace)
     summary = chart.show_tab("Summary")
     observations = summary.findChild(QWidget, "latest_observations").rows()
-    assert observations == [("HbA1c", "8.1 %", "02/10/2026"), ("Blood pressure", "142/88 mm[Hg]", "02/10/2026"),
-                            ("BMI", "31.4 kg/m2", "02/10/2026"), ("Tobacco", "Ex-smoker", "02/10/2026"),
+    assert observations == [("HbA1c", "8.1 %", "02/10/2026"), ("Blood pressure", "142/88 mmHg", "02/10/2026"),
+                            ("BMI", "31.4 kg/m²", "02/10/2026"), ("Tobacco", "Ex-smoker", "02/10/2026"),
                             ("PHQ-9", "Not on record", "")]
     conditions = summary.findChild(QWidget, "active_conditions").rows()
     assert [c[0] for c in conditions] == ["Type 2 diabetes mellitus"]  # the resolved asthma is not active

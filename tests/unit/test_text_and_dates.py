@@ -43,3 +43,12 @@ def test_name_and_phone_normalisation():
     assert name_key("  de la Cruz ") == "DE LA CRUZ"
     assert phone_digits("1-555-010-9999") == "5550109999"
     assert phone_digits("555.0109") == "5550109"
+
+
+@pytest.mark.parametrize("unit,label", [
+    ("mm[Hg]", "mmHg"), ("kg/m2", "kg/m²"), ("{score}", ""), ("%", "%"), ("", ""), ("mg/dL", "mg/dL"),
+])
+def test_units_read_as_clinicians_write_them(unit, label):
+    from domain.facts import unit_label
+
+    assert unit_label(unit) == label
