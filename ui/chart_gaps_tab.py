@@ -20,6 +20,8 @@ from domain import services
 from domain.errors import DomainError
 from domain.gaps import STATE_LABELS
 from domain.measures.explain import override_label
+from domain.measures.period import MeasurementPeriod
+from storage.measures.recompute import recompute_for_patients
 from storage.queries import gaps as q
 from storage.uow import UnitOfWork
 from ui import format as fmt
@@ -40,10 +42,14 @@ class ChartGapsTab(QWidget):
     changed = Signal()  # an override was documented or marked entered-in-error
 
     def __init__(self, engine: Engine, actor: str | Callable[[], str], patient_id: int,
-                 patient_name: str = "", parent: QWidget | None = None):
+                 patient_name: str = "", parent: QWidget | None = None,
+                 recompute: Callable[..., object] | None = None):
         super().__init__(parent)
         self.setObjectName("chartGapsTab")
         self.engine, self.patient_id = engine, patient_id
+        # recompute_for_patients in the app: a documented override changes the gap's state
+        # at once (about 0.3 s for one patient); None keeps the stored states (screens of fixtures)
+        self.recompute = recompute
         self.patient_name = patient_name or "the patient"
         self._actor = actor if callable(actor) else (lambda: actor)
         # a dialog factory tests can replace; the real one is modal
@@ -209,6 +215,9 @@ class ChartGapsTab(QWidget):
         dialog = self.make_dialog(kind, prefix + _measure_label(gap), self.patient_name, submit, self)
         if not dialog.exec():
             return False
+        if self.recompute is not None:
+            self.recompute(self.engine, [self.patient_id], MeasurementPeriod(gap.period_start, gap.period_end),
+                           measure_ids=[gap.measure_id])
         self.refresh()
         self.changed.emit()
         return True
@@ -217,5 +226,6 @@ class ChartGapsTab(QWidget):
 def chart_gaps_tab(context, chart):
     """The chart's tab factory (``ui.chart_tabs.CHART_TABS``): (widget, number of open gaps)."""
     patient = chart.patient
-    tab = ChartGapsTab(context.engine, lambda: context.user, patient.id, patient.display_name)
+    tab = ChartGapsTab(context.engine, lambda: context.user, patient.id, patient.display_name,
+                       recompute=recompute_for_patients)
     return tab, sum(1 for g in tab.gaps if g.state == "open")

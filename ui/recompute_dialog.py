@@ -1,8 +1,9 @@
 """Recompute gaps in care, on a worker thread with progress and cancel.
 
-Used for a complete recompute on demand (Tools ▸ Recompute gaps) and, after an
-import, for only the patients whose facts changed. Cancelling writes nothing: the
-engine evaluates first and writes every gap in one transaction at the end.
+Used for a complete recompute on demand (Data ▸ Recompute gaps) and, after an
+import, for only the patients whose facts changed. The
+engine writes each measure whole in its own transaction once it is evaluated,
+so a cancel keeps the measures already finished and writes nothing of the others.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class RecomputeWorker(QThread):
                                 progress=lambda i, n, label: self.progressed.emit((i, n, label)),
                                 cancel=self.cancel_event.is_set)
         except Cancelled:
-            self.failed.emit("Cancelled: no gaps were changed.")
+            self.failed.emit("Cancelled: measures finished before the cancel were updated; the others are unchanged.")
         except Exception as exc:  # shown to the user; a thread nobody joins must not raise
             self.failed.emit(f"The recompute failed: {exc}")
         else:

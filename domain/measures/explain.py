@@ -35,6 +35,8 @@ NUMERATOR_CARE = {
 }
 
 OVERRIDE_LABELS = {"exclusion": "Documented exclusion", "declined": "Patient declined"}
+# The evidence rule of a gap the care team excluded by documentation (no fact behind it).
+OVERRIDE_RULES = {"exclusion": "documented exclusion", "declined": "patient declined"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +149,11 @@ def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse
     evidence = list(evidence)
     care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
     numerator = _pick(evidence, "numerator")
-    if state == "excluded":
+    documented = next((e for e in evidence if e.rule in OVERRIDE_RULES.values() and not e.code), None)
+    if state == "excluded" and documented is not None:
+        # the documentation is the reason; repeating the override note after it would say it twice
+        text, overrides = f"Excluded: {documented.rule} — {documented.detail}", ()
+    elif state == "excluded":
         items = _pick(evidence, "denominator-exclusion", "denominator-exception")
         text = ("Excluded: " + "; ".join(describe_evidence(e) for e in items[:2]) if items
                 else "Excluded from the measure")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from domain.errors import DomainError
 from domain.measures import definition as definitions
@@ -56,6 +56,16 @@ def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: Measur
              progress: Callable[[int, int, str], None] | None = None,
              cancel: Callable[[], bool] | None = None) -> list[MeasureResult]:
     """Evaluate measures on a raw sqlite3 connection (read-only use; temp tables only)."""
+    return list(evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
+                              progress=progress, cancel=cancel))
+
+
+def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: MeasurementPeriod, *,
+                  practice_id: int | None = None, patient_ids: Iterable[int] | None = None,
+                  progress: Callable[[int, int, str], None] | None = None,
+                  cancel: Callable[[], bool] | None = None) -> Iterator[MeasureResult]:
+    """Like :func:`evaluate`, one measure at a time, so a caller that writes each result and
+    drops it holds one measure's criteria in memory, not all of them (gigabytes at 1M)."""
     measure_ids = list(measure_ids)
     defs = [definitions.load(m) for m in measure_ids]
     scoped = _scope(con, practice_id, patient_ids)
@@ -67,18 +77,18 @@ def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: Measur
         universe = {r[0] for r in con.execute("SELECT id FROM patient WHERE entered_in_error = 0")}
     total = sum(len(_needed(d)) for d in defs)
     try:
-        return _evaluate_all(ctx, defs, period, universe, total, progress, cancel)
+        yield from _evaluate_all(ctx, defs, period, universe, total, progress, cancel)
     finally:
         ctx.close()
 
 
 def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, universe: set, total: int,
-                  progress, cancel) -> list[MeasureResult]:
+                  progress, cancel) -> Iterator[MeasureResult]:
     done = 0
-    results = []
     for d in defs:
         needed = _needed(d)
         ctx.rows_cache.clear()  # source rows are shared within a measure only (memory)
+        ctx.cache.clear()  # likewise criterion results: the caller holds one measure at a time
         results_by_name: dict[str, CriterionResult] = {}
         for name in sorted(needed):
             if cancel is not None and cancel():
@@ -87,8 +97,7 @@ def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, uni
             done += 1
             if progress is not None:
                 progress(done, total, f"{d['id']}: {name}")
-        results.append(_populations(d, period, universe, results_by_name))
-    return results
+        yield _populations(d, period, universe, results_by_name)
 
 
 def _needed(d: dict) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from fractions import Fraction
 
 import sqlalchemy as sa
 
@@ -22,7 +23,8 @@ class PracticeRate:
     practices_ranked: int
     pod_median: float | None
     pod_best: float | None
-    best_practice_id: int | None
+    best_practice_id: int | None  # the first of ``best_practice_ids``
+    best_practice_ids: tuple[int, ...] = ()  # every practice sharing the best rate
 
 
 def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
@@ -41,12 +43,15 @@ def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: d
         inverse = bool(inv)
         eligible = (den or 0) - (excl or 0) - (exc or 0)
         items.append([practice_id, num or 0, max(eligible, 0), rate(num or 0, den or 0, excl or 0, exc or 0)])
-    ranked = sorted((i for i in items if i[3] is not None), key=lambda i: (i[3] if inverse else -i[3], i[0]))
-    rank_of = {i[0]: n + 1 for n, i in enumerate(ranked)}
-    pod_median = median(i[3] for i in ranked)
-    best = ranked[0] if ranked else None
-    return [PracticeRate(pid, num, den, r, rank_of.get(pid), len(ranked), pod_median,
-                         best[3] if best else None, best[0] if best else None) for pid, num, den, r in items]
+    # Equal rates share a rank (1, 1, 3): rank = 1 + practices strictly better. Rates are
+    # compared as exact fractions so 2/3 and 4/6 tie whatever the float rounding.
+    exact = {i[0]: Fraction(i[1], i[2]) * (-1 if inverse else 1) for i in items if i[3] is not None}
+    rank_of = {pid: 1 + sum(other > value for other in exact.values()) for pid, value in exact.items()}
+    pod_median = median(i[3] for i in items if i[3] is not None)
+    best_ids = tuple(sorted(pid for pid, r in rank_of.items() if r == 1))
+    best_rate = next((i[3] for i in items if best_ids and i[0] == best_ids[0]), None)
+    return [PracticeRate(pid, num, den, r, rank_of.get(pid), len(exact), pod_median, best_rate,
+                         best_ids[0] if best_ids else None, best_ids) for pid, num, den, r in items]
 
 
 def _group_indexes(engine, measure_id: str, period_start: dt.date, period_end: dt.date) -> list[int]:

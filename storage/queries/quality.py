@@ -35,7 +35,7 @@ class PracticeRate:
     practices_ranked: int
     pod_median: float | None
     pod_best: float | None
-    best_practices: tuple[str, ...]  # code of the practice with the best rate
+    best_practices: tuple[str, ...]  # codes of the practice(s) sharing the best rate
 
     @property
     def rank_label(self) -> str:
@@ -100,7 +100,7 @@ def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = Non
             if not rows:
                 continue
             any_row = next(iter(rows.values()))
-            best = (practices.get(any_row.best_practice_id, ""),) if any_row.best_practice_id else ()
+            best = tuple(practices.get(pid, "") for pid in any_row.best_practice_ids)
             result[(mid, group_index)] = [
                 PracticeRate(pid, code, mid, group_index,
                              rows[pid].numerator if pid in rows else 0,

@@ -155,8 +155,6 @@ def test_peer_rates_from_gaps(engine, pod):
     assert cms122["ALD"].pod_best == 0.0 and cms122["ALD"].best_practices == ("BIR",)
 
 
-@pytest.mark.xfail(strict=True, reason="storage.measures.peer_rates breaks ties by practice id; "
-                                       "equal rates should share a rank (1, 1, 3)")
 def test_tied_practices_share_a_rank(engine, pod):
     cms125 = {r.practice_code: r for r in quality.peer_rates(engine, PERIOD[1])[("CMS125", 0)]}
     assert [cms125[c].rank for c in ("ALD", "BIR", "CED")] == [1, 1, 3]

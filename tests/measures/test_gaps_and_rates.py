@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from domain.measures.period import MeasurementPeriod
@@ -17,7 +18,7 @@ def test_recompute_writes_gaps_evidence_history_and_rates(measure_engine):
     from storage.measures.recompute import recompute
 
     files = sorted((SHARED / "ecqm" / "CMS130" / "cases").glob("*.json"))[:12]
-    ids = import_isolated(measure_engine, files)
+    import_isolated(measure_engine, files)
     summary = recompute(measure_engine, PERIOD, ["CMS130"], snapshot_month=dt.date(2025, 5, 10))
     with measure_engine.connect() as conn:
         gaps = conn.execute(sa.text("SELECT id, patient_id, state FROM gap WHERE measure_id = 'CMS130'")).all()
@@ -50,3 +51,27 @@ def test_recompute_writes_gaps_evidence_history_and_rates(measure_engine):
     history_rows = rate_history(measure_engine, rates[0].practice_id, "CMS130")
     # May: taken by the complete recompute; June: taken twice, kept once
     assert [r["month"] for r in history_rows] == [dt.date(2025, 5, 1), dt.date(2025, 6, 1)]
+
+
+def test_cancel_keeps_finished_measures_and_writes_nothing_of_the_rest(measure_engine):
+    from storage.measures.engine import Cancelled
+    from storage.measures.recompute import recompute
+
+    files = sorted((SHARED / "ecqm" / "CMS130" / "cases").glob("*.json"))[:6]
+    import_isolated(measure_engine, files)
+    seen = []
+
+    def cancel():  # asked before each criterion: stop once the second measure has begun
+        return len(seen) > 0 and seen[-1].startswith("CMS125")
+
+    with pytest.raises(Cancelled):
+        recompute(measure_engine, PERIOD, ["CMS130", "CMS125"], cancel=cancel,
+                  progress=lambda done, total, text: seen.append(text))
+    assert any(s.startswith("CMS130") for s in seen)  # the first measure was evaluated and written
+    with measure_engine.connect() as conn:
+        measures = conn.execute(sa.text("SELECT DISTINCT measure_id FROM gap")).scalars().all()
+        assert measures == ["CMS130"]  # whole; nothing of the measure being evaluated
+        assert conn.execute(sa.text("SELECT count(*) FROM gap_history h JOIN gap g ON g.id = h.gap_id "
+                                    "WHERE g.measure_id <> 'CMS130'")).scalar() == 0
+    # the connection is usable again and a full run writes both measures
+    assert set(recompute(measure_engine, PERIOD, ["CMS130", "CMS125"])) == {"CMS130", "CMS125"}

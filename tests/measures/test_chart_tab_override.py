@@ -1,0 +1,40 @@
+"""The chart's Gaps tab recomputes the patient after an override, so the state changes at once."""
+from __future__ import annotations
+
+from storage.measures.recompute import recompute_for_patients
+from tests.measures.test_documented_overrides import PERIOD, _open_patients
+from ui.chart_gaps_tab import ChartGapsTab
+from ui.gap_override_dialog import GapOverrideDialog
+
+
+def _answering(reason: str):
+    def make(kind, measure, patient, submit, parent):
+        class Scripted(GapOverrideDialog):
+            def exec(self):
+                self.reason_edit.setPlainText(reason)
+                self.save()
+                return int(self.result() == GapOverrideDialog.DialogCode.Accepted)
+        return Scripted(kind, measure, patient, submit, parent)
+    return make
+
+
+def _row(tab):
+    row = next(i for i, g in enumerate(tab.gaps) if g.measure_id == "CMS130")
+    tab.table.selectRow(row)
+    return tab.gaps[row]
+
+
+def test_declined_shows_excluded_at_once_and_error_reopens(qtbot, measure_engine):
+    pid = _open_patients(measure_engine)[0]
+    tab = ChartGapsTab(measure_engine, "nurse.kim", pid, "Doe, Jo", recompute=recompute_for_patients)
+    qtbot.addWidget(tab)
+    assert _row(tab).state == "open" and _row(tab).period_end == PERIOD.end
+    tab.make_dialog = _answering("Does not want a colonoscopy")
+    assert tab.document("declined")
+    gap = _row(tab)
+    assert gap.state == "excluded"
+    assert gap.why.startswith("Excluded: patient declined — Does not want a colonoscopy — documented by nurse.kim")
+    tab.make_dialog = _answering("Wrong patient")
+    assert tab.mark_error()
+    gap = _row(tab)
+    assert gap.state == "open" and gap.why.startswith("Open: no colorectal cancer screening on record")
