@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
@@ -121,6 +121,12 @@ class ChartGapsTab(QWidget):
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addWidget(splitter)
         self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # rows built while the tab was hidden were measured against a too-narrow column;
+        # measure them again once the table has its real width
+        super().showEvent(event)
+        QTimer.singleShot(0, self.table.resizeRowsToContents)
 
     # -- reading ---------------------------------------------------------------------------
     def refresh(self) -> None:
