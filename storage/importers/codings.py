@@ -36,17 +36,22 @@ def as_list(value) -> list:
 
 def codings(concept, role: str) -> list[tuple[str, str, str, str]]:
     """(role, system, code, display) of each coding of a CodeableConcept that has a code."""
-    if not isinstance(concept, dict):
+    # called for nearly every element of every resource: the exact-class tests skip isinstance
+    # and str() for what JSON gives (plain dicts, lists and strings)
+    if concept.__class__ is not dict and not isinstance(concept, dict):
         return []
     items = concept.get("coding")
-    if not isinstance(items, list):
+    if items.__class__ is not list and not isinstance(items, list):
         return []
     out = []
     for coding in items:
-        if isinstance(coding, dict):
+        if coding.__class__ is dict or isinstance(coding, dict):
             code = coding.get("code")
             if code is not None and code != "":
-                out.append((role, str(coding.get("system") or ""), str(code), str(coding.get("display") or "")))
+                system, display = coding.get("system"), coding.get("display")
+                out.append((role, system if system.__class__ is str else str(system or ""),
+                            code if code.__class__ is str else str(code),
+                            display if display.__class__ is str else str(display or "")))
     return out
 
 

@@ -25,6 +25,8 @@ from storage.importers.resources import MAPPERS, R4_TYPES, REFERENCE_ONLY, looks
 from storage.importers.store import Store, sql_value
 
 CHUNK = 2000
+# what other resources refer to: where these landed is kept for the rest of the file and run
+REFERRED_TYPES = frozenset({"Patient", "Encounter"})
 FAST_PATH = True  # see storage.importers.fastpath
 MAPPING_VERSION = "1"  # in every content hash: a changed mapping re-maps resources on the next import
 _EMPTY_HASH_PREFIX = MAPPING_VERSION.encode() + b"\n"
@@ -57,7 +59,15 @@ class FileLoader:
         self.practices = identity.PracticeFinder(store, run.practice_id)
         self.shared = run.shared.setdefault(source, {})
         self.sole_patient_key = None
+        # (type, id) → (table, id) of referred-to resources this file wrote or found (its own
+        # transaction sees them) and that the run's earlier committed files did: a chunk of
+        # Conditions then asks the database nothing about its patients (see RunState.remember_landed)
+        self.landed_here: dict[tuple[str, str], tuple[str, int]] = {}
+        self.landed_before = run.landed.get(source, {})
         self.fast = FAST_PATH  # False: every resource the general way (tests compare the two)
+        # (type, id) → where it stood: a resource twice in one file is refused, however many
+        # chunks apart the two copies are
+        self.seen: dict[tuple[str, str], str] = {}
 
     # --- problems ----------------------------------------------------------------
     @property
@@ -87,9 +97,8 @@ class FileLoader:
         """Load entries; ``whole_file`` when they are all of the file (a Bundle)."""
         index = ReferenceIndex(self.shared)
         items: list[Item] = []
-        seen: dict[tuple[str, str], str] = {}
         for entry in entries:
-            item = self._item(entry, seen)
+            item = self._item(entry, self.seen)
             if item is not None:
                 index.add(item.key, item.entry.resource, entry.full_url)
                 if item.rtype in REFERENCE_ONLY:
@@ -130,6 +139,10 @@ class FileLoader:
                 except Rejected as exc:
                     self.reject(item.entry.location, item.rtype, item.rid, str(exc))
             self.store.flush()
+        landed_here = self.landed_here
+        for item in items:
+            if item.rtype in REFERRED_TYPES and item.key in landed:
+                landed_here[item.key] = landed[item.key]
 
     def _item(self, entry: Entry, seen: dict) -> Item | None:
         if entry.error:
@@ -173,19 +186,19 @@ class FileLoader:
         return Item(entry, rtype, rid, content_hash, text, key)
 
     def _resolve_in_bulk(self, plans, index: ReferenceIndex, landed: dict) -> None:
-        wanted = set()
+        wanted = _Wanted(landed, self.landed_here, self.landed_before)
         for _item, plan, _existing in plans:
             if plan.__class__ is FastFact:  # its keys are kept for _write_fast
                 plan.subject_key = index.key_of(plan.subject_ref) if plan.subject_ref else None
                 plan.encounter_key = index.key_of(plan.encounter_ref) if plan.encounter_ref else None
                 for key in (plan.subject_key, plan.encounter_key):
                     if key and key not in landed:
-                        wanted.add(key)
+                        wanted.want(key)
                 continue
             for reference in _references_of(plan):
                 key = index.key_of(reference)
                 if key and key not in landed:
-                    wanted.add(key)
+                    wanted.want(key)
         if wanted:
             for key, (table, record_id, _h) in self.store.find_sources(self.source, wanted).items():
                 landed[key] = (table, record_id)
@@ -450,6 +463,23 @@ class FileLoader:
                                               referral["state"], *_sql_at(self.run.now), self.store.actor,
                                               f"status changed at {self.source}"))
         return self.store.update("referral", referral_id, values, reason="import: changed at source")
+
+
+class _Wanted(set):
+    """Keys to look up in source_record, less those already known to have landed (copied into
+    ``landed`` instead)."""
+
+    def __init__(self, landed: dict, *known: dict):
+        super().__init__()
+        self.landed, self.known = landed, known
+
+    def want(self, key) -> None:
+        for known in self.known:
+            target = known.get(key)
+            if target is not None:
+                self.landed[key] = target
+                return
+        self.add(key)
 
 
 def _sql_at(value) -> tuple:

@@ -9,6 +9,7 @@ practice, since different senders reuse the same untyped values (the eCQM cases 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from domain.clock import today
 from domain.text import name_key, phone_digits
@@ -17,6 +18,10 @@ from storage.importers.codings import as_list
 from storage.importers.plans import PatientPlan, Rejected
 
 SEXES = {"female", "male", "other", "unknown"}
+
+# names repeat across a panel (a few thousand families cover most patients) and name_key's
+# Unicode normalising is most of a Patient's mapping time; bounded, so a big file stays small
+_name_key = functools.lru_cache(maxsize=65536)(name_key)
 
 
 def _name(resource: dict) -> tuple[str, str]:
@@ -68,7 +73,7 @@ def patient(resource: dict, ctx) -> PatientPlan:
     row = {
         "family": family, "given": given, "birth_date": born, "sex": sex,
         "phone": phones[0] if phones else "", "phone_alt": phones[1] if len(phones) > 1 else "",
-        "family_key": name_key(family), "given_key": name_key(given),
+        "family_key": _name_key(family), "given_key": _name_key(given),
         "phone_key": phone_digits(phones[0] if phones else ""),
         "status": "active", "deceased_date": None,
     }

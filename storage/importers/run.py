@@ -26,6 +26,7 @@ from storage.importers.loader import CHUNK, FileLoader
 from storage.importers.reader import FileProblem, is_csv, is_ndjson, list_files, read_json_file, read_ndjson
 from storage.importers.report import ImportReport, Problem
 
+LANDED_LIMIT = 400_000  # entries of RunState.landed: about 100 MB at most
 log = logging.getLogger(__name__)
 
 
@@ -47,6 +48,14 @@ class RunState:
     def __init__(self, practice_id: int | None, now: dt.datetime):
         self.practice_id, self.now = practice_id, now
         self.shared: dict[str, dict] = {}  # source → reference-only resources (Organization, Medication…)
+        self.landed: dict[str, dict] = {}  # source → (type, id) → (table, id) of committed files' patients…
+
+    def remember_landed(self, source: str, landed: dict) -> None:
+        """Keep where a committed file's patients and encounters landed, for the next files to
+        refer to; bounded (a reference not kept is looked up in source_record as before)."""
+        kept = self.landed.setdefault(source, {})
+        if sum(map(len, self.landed.values())) + len(landed) <= LANDED_LIMIT:
+            kept.update(landed)
 
     def apply_coverage(self, store, patient_id: int, payer: dict, reason: str) -> None:
         """An active Coverage sets the patient's payer and member id."""
@@ -113,9 +122,11 @@ def _fewer_collections():
     while files load. The threshold is restored afterwards."""
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], 50_000), *before[1:])
+    gc.freeze()  # what was alive before the import (modules, the ORM) is not scanned again while it runs
     try:
         yield
     finally:
+        gc.unfreeze()
         gc.set_threshold(*before)
 
 
@@ -212,6 +223,8 @@ def _import_file(store, state: RunState, report: ImportReport, path: Path, numbe
         store.commit()
         report.patient_ids |= loader.patient_ids
         report.changed_patient_ids |= loader.changed_patient_ids
+    if isinstance(loader, FileLoader):  # a CSV panel's rows are referred to by nothing
+        state.remember_landed(loader.source, loader.landed_here)
     report.files_imported += 1
     for rtype, counter in loader.counts.items():
         report.counts[rtype].update(counter)

@@ -182,11 +182,16 @@ class Store:
     def insert(self, table: str, values: dict) -> int:
         record_id = values.get("id") or self.new_id(table)
         values["id"] = record_id
-        try:
-            row = list(_GETTERS[table](values))  # a complete row (every fact): one C call
-        except KeyError:
+        columns = _TABLES[table]
+        row = None
+        if len(values) >= len(columns):
+            try:
+                row = list(_GETTERS[table](values))  # a complete row (every fact): one C call
+            except KeyError:
+                pass
+        if row is None:  # a new patient leaves columns out; an exception per row costs more than this test
             defaults = _DEFAULTS[table]
-            row = [values[c] if c in values else defaults.get(c) for c in _TABLES[table]]
+            row = [values[c] if c in values else defaults.get(c) for c in columns]
         for index in _CONVERTED[table]:
             value = row[index]
             if value is not None and value.__class__ is not str and value.__class__ is not int:

@@ -158,3 +158,16 @@ def test_missing_path_and_unknown_practice_exit_2(engine, tmp_path):
     good.write_text(bundle(PATIENT))
     report = import_paths(engine, [good], practice_code="ELM")
     assert report.exit_status == 2 and "No practice has the code 'ELM'" in report.errors[0].reason
+
+
+def test_a_resource_twice_in_one_ndjson_file_is_refused_even_chunks_apart(seeded, tmp_path):
+    from storage.importers.loader import CHUNK
+
+    filler = [condition(id=f"f{i}") for i in range(CHUNK + 5)]
+    path = tmp_path / "Condition.ndjson"
+    path.write_text(ndjson(condition(id="twice"), *filler, condition(id="twice", onsetDateTime="2024-05-06")))
+    before = snapshot(seeded)
+    report = import_paths(seeded, [path], source="clinic")
+    messages = [p.as_text() for p in report.errors]
+    assert any("Condition/twice appears twice in this file (also at line 1)" in m for m in messages), messages
+    assert snapshot(seeded) == before

@@ -188,3 +188,55 @@ def test_fast_rows_follow_the_fact_columns():
     assert FACT_COLUMNS[2:24] == fastpath.MIDDLE_COLUMNS
     assert FACT_COLUMNS[24:] == ("encounter_fact_id", "source_key", "resource_json", "entered_in_error",
                                  "created_at")
+
+
+def test_where_patients_and_encounters_landed_is_reused_only_once_committed(tmp_path, monkeypatch):
+    """The run keeps where a committed file's patients and encounters landed, and a file where its
+    earlier chunks' did; a rejected file's patients are not kept, so what refers to them is
+    rejected as when every reference is looked up in source_record."""
+    from storage.db import open_database
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    patient = dict(resourceType="Patient", gender="female", birthDate="1960-01-02", name=[{"family": "Kept"}])
+    (folder / "Patient.ndjson").write_text(_line(id="p1", **patient) + _line(id="p2", **patient))
+    (folder / "Patient2.ndjson").write_text(_line(id="p3", **patient) + _line(id="bad", **dict(patient, birthDate="")))
+    code = {"coding": [{"system": "http://snomed.info/sct", "code": "44054006"}]}
+    encounter_type = [{"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99213"}]}]
+    (folder / "Facts1.ndjson").write_text("".join(
+        _line(resourceType="Encounter", id=f"e{n}", subject={"reference": f"Patient/p{n % 2 + 1}"},
+              type=encounter_type, period={"start": "2025-03-04"}) +
+        _line(resourceType="Condition", id=f"c{n}", subject={"reference": f"Patient/p{n % 2 + 1}"}, code=code,
+              encounter={"reference": f"Encounter/e{max(n - 1, 0)}"})
+        for n in range(5)))
+    (folder / "Facts2.ndjson").write_text(_line(resourceType="Condition", id="x1", code=code,
+                                                subject={"reference": "Patient/p3"}))
+    monkeypatch.setattr(run, "utcnow", lambda: NOW)
+    referred, limit = loader.REFERRED_TYPES, run.LANDED_LIMIT
+    for chunk in (2000, 2, 3):  # small chunks: references to earlier chunks of the file
+        out = []
+        for kept in (False, True):  # False: every reference looked up in source_record
+            monkeypatch.setattr(run, "CHUNK", chunk)
+            monkeypatch.setattr(loader, "REFERRED_TYPES", referred if kept else frozenset())
+            monkeypatch.setattr(run, "LANDED_LIMIT", limit if kept else 0)
+            engine = open_database(tmp_path / f"{chunk}-{kept}.db")
+            report = import_paths(engine, [folder], actor="Test Import")
+            again = import_paths(engine, [folder], actor="Test Import")
+            out.append((snapshot(engine), report, again))
+            engine.dispose()
+        rows, report = out[1][0], out[1][1]
+        assert report.files_rejected == 2  # Patient2 (a bad patient), Facts2 (its patient p3 never landed)
+        assert any("Patient/p3" in p.as_text() for p in report.errors)
+        assert len(rows["clinical_fact"]) == 10
+        encounter_ids = {r[0] for r in rows["clinical_fact"] if r[2] == "encounter"}
+        linked = {r[24] for r in rows["clinical_fact"] if r[2] == "condition"}
+        assert len(linked) == 4 and linked <= encounter_ids  # c0 and c1 name e0
+        _assert_same(*out)
+
+
+def test_landed_keeps_within_its_bound():
+    state = run.RunState(None, NOW)
+    state.remember_landed("s", {("Patient", str(n)): ("patient", n) for n in range(3)})
+    assert len(state.landed["s"]) == 3
+    state.remember_landed("s", {("Patient", str(n)): ("patient", n) for n in range(3, run.LANDED_LIMIT + 1)})
+    assert len(state.landed["s"]) == 3  # over the bound: later files look theirs up in source_record
