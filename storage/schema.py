@@ -7,6 +7,8 @@ Datetimes are naive UTC. Dates are calendar dates.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 NAMING = {
@@ -504,3 +506,23 @@ AUDIT_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
     "BEGIN SELECT RAISE(ABORT, 'audit events cannot be deleted'); END",
 )
+
+
+# --- how values are stored, for the bulk writers (demo generator, importers) ------------
+
+def column_names(table: sa.Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
+def sql_datetime(value: dt.datetime | None) -> str | None:
+    """The text SQLAlchemy's SQLite DateTime type stores ('YYYY-MM-DD HH:MM:SS.ffffff')."""
+    return None if value is None else value.isoformat(" ", "microseconds")
+
+
+def sql_date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+FACT_COLUMNS = column_names(clinical_fact)
+CODING_COLUMNS = column_names(fact_coding)
+COMPONENT_COLUMNS = column_names(fact_component)

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from storage import schema
+from storage.schema import column_names, sql_date, sql_datetime
 
 CHUNK_ROWS = 20_000
 
@@ -23,13 +24,6 @@ class _Stopped(Exception):
     """The loader was closed; later chunks are not written."""
 
 
-def sql_datetime(value: dt.datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
-    return value.isoformat(" ", "microseconds")
-
-
-def sql_date(value: dt.date) -> str:
-    return value.isoformat()
 
 
 def to_sql(value: Any) -> Any:
@@ -40,10 +34,6 @@ def to_sql(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
-
-
-def column_names(table: sa.Table) -> tuple[str, ...]:
-    return tuple(c.name for c in table.columns)
 
 
 def _default(column: sa.Column) -> Any:

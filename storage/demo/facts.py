@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage.demo.bulk import Loader, column_names, sql_datetime
+from storage.demo.bulk import Loader
+from storage.schema import sql_datetime
 from storage.demo.codes import Code
-from storage import schema
 from storage.demo.clock import reference_moment
 
 _REFERENCE_SQL = sql_datetime(reference_moment())
@@ -25,21 +25,6 @@ CATEGORY_DISPLAYS = {
     "social-history": "Social History", "problem-list-item": "Problem List Item", "LAB": "Laboratory",
 }
 
-FACT_COLUMNS = (
-    "id", "patient_id", "kind", "code_system", "code", "display", "status", "clinical_status",
-    "verification_status", "intent", "category", "start_at", "end_at", "start_raw", "end_raw",
-    "recorded_at", "value_num", "value_unit", "value_system", "value_code", "value_text", "not_done",
-    "encounter_class", "discharge_code", "encounter_fact_id", "source_key", "resource_json",
-    "entered_in_error", "created_at",
-)
-CODING_COLUMNS = ("id", "fact_id", "role", "system", "code", "display")
-COMPONENT_COLUMNS = ("id", "fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
-
-# The fast path builds tuples positionally: fail at import if the schema moved on.
-for _table, _columns in ((schema.clinical_fact, FACT_COLUMNS), (schema.fact_coding, CODING_COLUMNS),
-                         (schema.fact_component, COMPONENT_COLUMNS)):
-    if column_names(_table) != _columns:
-        raise RuntimeError(f"storage.demo.facts is out of date with the {_table.name} table")
 
 
 class FactSink:

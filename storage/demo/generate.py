@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 from storage import schema
-from storage.demo.bulk import Loader, column_names, explicit_indexes
+from storage.demo.bulk import Loader, explicit_indexes
+from storage.schema import column_names
 from storage.demo.parts import (Discard, Part, attach_parts, detach_parts, merge_parts, plan_parts,
                                 table_definitions, write_parts)
 from storage.demo.people import PATIENT_COLUMNS

@@ -8,7 +8,7 @@ import random
 from domain.patient import compute_risk_tier
 from domain.text import name_key, phone_digits
 from storage.demo import names
-from storage.demo.bulk import sql_date, sql_datetime
+from storage.schema import sql_date, sql_datetime
 from storage.demo.clinical import ChartSummary, Person
 from storage.demo.clock import REFERENCE_DATE
 from storage.demo.pod import PodPlan, PracticePlan, weighted

@@ -8,7 +8,8 @@ import random
 from domain.practice import ROLES
 from domain.text import name_key
 from storage.demo import names
-from storage.demo.bulk import Loader, sql_datetime
+from storage.demo.bulk import Loader
+from storage.schema import sql_datetime
 from storage.demo.clock import MEASURES, REFERENCE_DATE, at_local
 
 # (code, name, kind): kinds as domain.practice.Payer documents them

@@ -16,7 +16,8 @@ from storage.importers.codings import codings, codings_of_list, first_code
 from storage.importers.dates import set_choice
 from storage.importers.encounters import encounter_class_codings
 from storage.importers.facts import observation_components, set_abatement, set_value
-from storage.importers.fhir_datetime import InvalidDate, parse_instant, sql_datetime
+from storage.importers.fhir_datetime import InvalidDate, parse_instant
+from storage.schema import sql_datetime
 from storage.importers.plans import Rejected
 
 # elements only the general path reads (for every type), and per type on top of these

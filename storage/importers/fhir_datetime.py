@@ -70,10 +70,3 @@ def _local_date(text: str) -> dt.date:
     return dt.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
 
 
-def sql_datetime(value: dt.datetime | None) -> str | None:
-    """The text SQLAlchemy's SQLite DateTime type stores (so Core/ORM reads it back)."""
-    return None if value is None else value.isoformat(" ", "microseconds")
-
-
-def sql_date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()

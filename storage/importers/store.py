@@ -12,23 +12,14 @@ import datetime as dt
 import json
 import operator
 
-from storage.importers.fhir_datetime import sql_datetime
+from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
-FACT_COLUMNS = (
-    "id", "patient_id", "kind", "code_system", "code", "display", "status", "clinical_status",
-    "verification_status", "intent", "category", "start_at", "end_at", "start_raw", "end_raw",
-    "recorded_at", "value_num", "value_unit", "value_system", "value_code", "value_text", "not_done",
-    "encounter_class", "discharge_code", "encounter_fact_id", "source_key", "resource_json",
-    "entered_in_error", "created_at",
-)
 PATIENT_COLUMNS = (
     "id", "practice_id", "mrn", "family", "given", "birth_date", "sex", "phone", "phone_alt",
     "address_line", "city", "state", "postal_code", "language", "payer_id", "member_id", "pcp_id",
     "status", "deceased_date", "attributed_from", "attributed_to", "family_key", "given_key",
     "phone_key", "created_at", "updated_at",
 )
-CODING_COLUMNS = ("id", "fact_id", "role", "system", "code", "display")
-COMPONENT_COLUMNS = ("id", "fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
 SOURCE_COLUMNS = ("id", "source", "resource_type", "resource_id", "record_table", "record_id",
                   "content_hash", "import_run_id")
 REFERRAL_COLUMNS = ("id", "patient_id", "clinician_id", "specialty", "specialist", "reason", "urgency",

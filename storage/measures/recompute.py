@@ -76,12 +76,11 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
         # staff's own saves), then written in one short transaction of its own and dropped,
         # so memory holds one measure at a time. A cancel stops before the next measure:
         # measures already written stay written, the one being evaluated is not written.
-        _in_write_transaction(con, lambda: install_measures(con, measure_ids))
+        _in_write_transaction(con, install_measures, con, measure_ids)
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id,
                                     patient_ids=patient_ids, progress=progress, cancel=cancel):
-            summary[result.measure_id] = _in_write_transaction(
-                con, lambda: _write(con, result, period, now, scoped))
-            del result
+            summary[result.measure_id] = _in_write_transaction(con, _write, con, result, period, now, scoped)
+            del result  # before the next measure is evaluated
     finally:
         con.execute("PRAGMA mmap_size = 0")
         con.execute("PRAGMA temp_store = MEMORY")  # as storage.db sets every connection
@@ -94,10 +93,10 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     return summary
 
 
-def _in_write_transaction(con, work):
+def _in_write_transaction(con, work, *args):
     con.execute("BEGIN IMMEDIATE")
     try:
-        outcome = work()
+        outcome = work(*args)
         con.execute("COMMIT")
         return outcome
     except BaseException:

@@ -1,7 +1,6 @@
 """Alembic environment: uses the engine Carepod hands over (or the URL in the config)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import context
 
 from storage.schema import metadata

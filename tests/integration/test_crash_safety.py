@@ -1,7 +1,6 @@
 """A process killed in the middle of a transaction leaves the last committed state."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -18,7 +18,7 @@ from domain.medication_review import PROBLEM_CATEGORIES, RESPONSES, REVIEW_TYPES
 from domain.outreach import CHANNELS, OUTCOMES
 from domain.patient import RISK_TIERS
 from domain.referral import NEXT, STATES
-from storage.demo.bulk import sql_date, sql_datetime
+from storage.schema import sql_date, sql_datetime
 from storage.demo.clock import REFERENCE_DATE
 from storage.demo.generate import DemoError, create_demo_pod
 from storage.demo.progress import Progress
