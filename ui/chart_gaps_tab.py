@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
     QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 from sqlalchemy.engine import Engine
@@ -27,6 +27,7 @@ from storage.uow import UnitOfWork
 from ui import format as fmt
 from ui.gap_override_dialog import GapOverrideDialog
 from ui.gaps_model import STATE_COLOURS
+from ui.tables import make_read_only_list
 
 COLUMNS = ("Measure", "State", "Why", "Due", "Last outreach")
 WHY = 2
@@ -62,14 +63,9 @@ class ChartGapsTab(QWidget):
         self.empty_label.setProperty("role", "empty")
         self.table = QTableWidget(0, len(COLUMNS), objectName="chartGapsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        make_read_only_list(self.table)
         self.table.setWordWrap(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         # long measure titles wrap in a fixed column; the explanation gets the rest of the width

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QThread, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
     QMessageBox, QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 from sqlalchemy.engine import Engine
@@ -20,6 +20,7 @@ from domain.gaps import STATE_LABELS
 from storage.queries import gaps as q
 from ui import format as fmt
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
+from ui.tables import make_read_only_list
 
 TEXT_DELAY_MS = 250
 PROGRESS_DELAY_MS = 600  # a short export finishes before any dialog flashes
@@ -84,12 +85,8 @@ class GapsScreen(QWidget):
         self.model = GapTableModel(engine, self)
         self.table = QTableView(objectName="gapsTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        make_read_only_list(self.table)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
 )
 
 from storage.queries.patients import patients_by_ids, practice_choices, search_patients
 from ui import shortcuts
 from ui.context import AppContext
 from ui.patient_table_model import PatientIdRole, PatientTableModel
+from ui.tables import make_read_only_list
 
 DEBOUNCE_MS = 150
 PLACEHOLDER = "Name, MRN, birth date or phone — e.g. smith jo · M1042 · 3/4/1957 · 1234"
@@ -37,17 +38,12 @@ class PatientSearch(QWidget):
         self.model = PatientTableModel(self._fetch_page, parent=self)
         self.table = QTableView(objectName="patientResults")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        make_read_only_list(self.table)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setHighlightSections(False)
-        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         shortcuts.bind(shortcuts.OPEN_CHART, self.table, self.open_current,
                        context=Qt.ShortcutContext.WidgetShortcut)

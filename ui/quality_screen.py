@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 from sqlalchemy.engine import Engine
@@ -21,6 +21,7 @@ from storage.queries import gaps as gap_queries
 from storage.queries import quality
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
+from ui.tables import make_read_only_list
 
 COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod median", "Best")
 NUMERIC = {2, 3, 4, 5, 6}
@@ -69,13 +70,8 @@ class QualityScreen(QWidget):
 
         self.table = QTableWidget(0, len(COLUMNS), objectName="qualityTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
+        make_read_only_list(self.table)
         header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column in range(len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
