@@ -216,8 +216,7 @@ class _PatientRecords(Repository[R]):
     order_column: sa.Column
 
     def for_patient(self, patient_id: int, include_errors: bool = False) -> list[R]:
-        table = self.record_class.__table__ if hasattr(self.record_class, "__table__") else None
-        mapped = sa.inspect(self.record_class).local_table if table is None else table
+        mapped = sa.inspect(self.record_class).local_table
         query = sa.select(self.record_class).where(mapped.c.patient_id == patient_id)
         if not include_errors:
             query = query.where(mapped.c.entered_in_error.is_(False))

@@ -164,8 +164,8 @@ class MainWindow(QMainWindow):
 
     def _imported(self, report) -> None:
         """Gaps follow the data: recompute for exactly the patients whose facts changed."""
-        changed = sorted(getattr(report, "changed_patient_ids", ()) or ())
-        if changed and not getattr(report, "dry_run", False):
+        changed = sorted(report.changed_patient_ids)
+        if changed and not report.dry_run:
             self.recompute_gaps(patient_ids=changed, start=True)
         self.refresh_sections()
 

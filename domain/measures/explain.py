@@ -10,17 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-CODE_SYSTEM_LABELS = {
-    "http://loinc.org": "LOINC",
-    "http://snomed.info/sct": "SNOMED CT",
-    "http://www.ama-assn.org/go/cpt": "CPT",
-    "http://hl7.org/fhir/sid/icd-10-cm": "ICD-10-CM",
-    "http://www.cms.gov/Medicare/Coding/ICD10": "ICD-10-PCS",
-    "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
-    "http://hl7.org/fhir/sid/cvx": "CVX",
-    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets": "HCPCS",
-    "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
-}
+from domain.facts import system_label
+from domain.gaps import GapOverride
 
 # What closes each measure's gap, as missing care is said aloud ("no ... on record").
 NUMERATOR_CARE = {
@@ -55,21 +46,6 @@ class EvidenceItem:
     unit: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
-class GapOverrideNote:
-    """A documented exclusion or "patient declined" as the screens show it."""
-
-    id: int
-    measure_id: str
-    period_start: dt.date
-    period_end: dt.date
-    kind: str
-    reason: str
-    by: str
-    at: dt.datetime
-    entered_in_error: bool = False
-
-
 def override_label(kind: str) -> str:
     return OVERRIDE_LABELS.get(kind, kind.capitalize())
 
@@ -82,7 +58,7 @@ def population_key(population: str) -> str:
 def code_label(code_system: str, code: str) -> str:
     if not code:
         return ""
-    system = CODE_SYSTEM_LABELS.get(code_system, code_system.rsplit("/", 1)[-1] if code_system else "")
+    system = system_label(code_system)
     return f"{system} {code}".strip()
 
 
@@ -144,7 +120,7 @@ def _sentence(text: str) -> str:
 
 def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,
                 period_end: dt.date | None = None, due_date: dt.date | None = None,
-                evidence: list[EvidenceItem] = (), overrides: list[GapOverrideNote] = ()) -> str:
+                evidence: list[EvidenceItem] = (), overrides: list[GapOverride] = ()) -> str:
     """One plain sentence (or two) saying why the gap is in the state it is."""
     evidence = list(evidence)
     care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())

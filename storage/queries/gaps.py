@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from domain.measures.explain import EvidenceItem, GapOverrideNote, explain_gap
+from domain.gaps import GapOverride
+from domain.measures.explain import EvidenceItem, explain_gap
 from domain.text import name_key
 from storage import schema as t
 
@@ -415,7 +416,7 @@ class PatientGap:
     due_date: dt.date | None
     last_outreach_at: dt.datetime | None
     why: str
-    overrides: list[GapOverrideNote]
+    overrides: list[GapOverride]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -449,14 +450,15 @@ def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
     return result
 
 
-def _override_notes(conn, patient_id: int) -> list[GapOverrideNote]:
+def _override_notes(conn, patient_id: int) -> list[GapOverride]:
     o = t.gap_override
     query = sa.select(o).where(o.c.patient_id == patient_id).order_by(o.c.at.desc(), o.c.id.desc())
-    return [GapOverrideNote(r.id, r.measure_id, r.period_start, r.period_end, r.kind, r.reason, r.by,
-                            r.at, bool(r.entered_in_error)) for r in conn.execute(query)]
+    return [GapOverride(patient_id=r.patient_id, measure_id=r.measure_id, period_start=r.period_start,
+                        period_end=r.period_end, kind=r.kind, reason=r.reason, by=r.by, at=r.at,
+                        entered_in_error=bool(r.entered_in_error), id=r.id) for r in conn.execute(query)]
 
 
-def patient_override_notes(engine: Engine, patient_id: int) -> list[GapOverrideNote]:
+def patient_override_notes(engine: Engine, patient_id: int) -> list[GapOverride]:
     """Every documented exclusion or refusal of the patient, newest first, errors included."""
     with engine.connect() as conn:
         return _override_notes(conn, patient_id)
