@@ -43,7 +43,10 @@ def extension_codings(resource: dict, endings: tuple[str, ...], role: str) -> li
 
 def base(resource: dict, kind: str, code_concept, *, subject_field: str = "subject") -> FactPlan:
     """The plan every fact starts from: code, status, category, not-done, reasons."""
-    found = codings(code_concept, "code") if isinstance(code_concept, dict) else list(code_concept or [])
+    # a concept from the resource, or codings a mapper built (tuples): whatever else the resource
+    # put there (a list, a number…) holds no code
+    found = codings(code_concept, "code") if isinstance(code_concept, dict) else \
+        [c for c in code_concept if isinstance(c, tuple)] if isinstance(code_concept, list) else []
     get = resource.get
     status = str(get("status") or "")
     first = found[0] if found else ("", "", "", "")

@@ -34,7 +34,7 @@ _GENERAL_ONLY_BY_TYPE = {
 FAST_TYPES = frozenset(_GENERAL_ONLY_BY_TYPE)
 
 
-# the clinical_fact columns of FastFact.middle, in order (store.FACT_COLUMNS[2:24])
+# the clinical_fact columns of a fast fact's middle, in order (store.FACT_COLUMNS[2:24])
 MIDDLE_COLUMNS = (
     "kind", "code_system", "code", "display", "status", "clinical_status", "verification_status", "intent",
     "category", "start_at", "end_at", "start_raw", "end_raw", "recorded_at", "value_num", "value_unit",
@@ -42,20 +42,12 @@ MIDDLE_COLUMNS = (
 )
 
 
-class FastFact:
-    """What the writer needs of one fast-mapped resource. ``middle`` holds the values of
-    :data:`MIDDLE_COLUMNS` as stored (dates as SQL text, flags as 0/1)."""
-    __slots__ = ("middle", "entered_in_error", "codings", "components", "subject_ref", "encounter_ref",
-                 "subject_key", "encounter_key")
-
-    def __init__(self, middle, entered_in_error, found, components, subject_ref, encounter_ref):
-        self.middle, self.entered_in_error = middle, entered_in_error
-        self.codings, self.components = found, components
-        self.subject_ref, self.encounter_ref = subject_ref, encounter_ref
-        self.subject_key = self.encounter_key = None  # (type, id) of the references, once resolved
+# what fast_fact gives the writer: (middle, entered_in_error, codings, components, subject_ref,
+# encounter_ref); middle holds the values of MIDDLE_COLUMNS as stored (dates as SQL text, flags
+# as 0/1). A plain tuple: this is made for most resources of an import.
 
 
-def fast_fact(resource: dict, rtype: str) -> FastFact | None:
+def fast_fact(resource: dict, rtype: str) -> tuple | None:
     """The resource's fact, or None when it needs the general path (which also gives the
     reason when the resource is to be rejected: a bad value here means None too). The common
     shapes (a dateTime, a quantity, an absent element) are read inline; the rest through the
@@ -160,9 +152,10 @@ def fast_fact(resource: dict, rtype: str) -> FastFact | None:
     except (Rejected, InvalidDate):  # the general path rejects it, with its own message
         return None
     status = get("status")
-    status = str(status) if status else ""
+    if status.__class__ is not str:
+        status = str(status) if status else ""
     verification = get("verificationStatus")
-    verification = first_code(verification) if verification is not None else ""
+    verification = _first_code(verification) if verification is not None else ""
     clinical = get("clinicalStatus")
     intent = get("intent")
     first = found[0]
@@ -171,12 +164,12 @@ def fast_fact(resource: dict, rtype: str) -> FastFact | None:
     if "reasonCode" in resource:
         found = found + codings_of_list(resource["reasonCode"], "reason")
     middle = (
-        kind, first[1], first[2], first[3], status, first_code(clinical) if clinical is not None else "",
+        kind, first[1], first[2], first[3], status, _first_code(clinical) if clinical is not None else "",
         verification, str(intent) if intent else "", category, start_at, end_at, start_raw, end_raw, recorded_at,
         *value, int(status == "not-done"), encounter_class, "",
     )
-    return FastFact(middle, int(status == "entered-in-error" or verification == "entered-in-error"),
-                    found + extra if extra else found, components, subject_ref, get("encounter") or None)
+    return (middle, int(status == "entered-in-error" or verification == "entered-in-error"),
+            found + extra if extra else found, components, subject_ref, get("encounter") or None)
 
 
 _VALUE_FIELDS = {"value_num": None, "value_unit": "", "value_system": "", "value_code": "", "value_text": ""}
@@ -186,9 +179,37 @@ _ABATEMENT = frozenset({"abatementDateTime", "abatementPeriod", "abatementDate",
 
 def _sql_at(text):
     """dates.instant as stored (sql_datetime); InvalidDate where that raises Rejected."""
+    stored = _SQL_AT.get(text) if text.__class__ is str else None
+    if stored is not None:
+        return stored
     if text is None or text == "":
         return None
-    return parse_instant(text).isoformat(" ", "microseconds")
+    stored = parse_instant(text).isoformat(" ", "microseconds")
+    if len(_SQL_AT) >= _SQL_AT_LIMIT:
+        _SQL_AT.clear()
+    _SQL_AT[text] = stored
+    return stored
+
+
+# date texts repeat across a file (a day's visits, a panel's birth dates): each is read once
+_SQL_AT: dict[str, str] = {}
+_SQL_AT_LIMIT = 100_000
+
+
+def _first_code(concept) -> str:
+    """codings.first_code, inline for a concept of plain dicts and lists (clinicalStatus…)."""
+    if concept.__class__ is dict:
+        items = concept.get("coding")
+        if items.__class__ is list:
+            for coding in items:
+                if coding.__class__ is dict:
+                    code = coding.get("code")
+                    if code is not None and code != "":
+                        return code if code.__class__ is str else str(code)
+                elif isinstance(coding, dict):
+                    return first_code(concept)
+            return ""
+    return first_code(concept)
 
 
 def _choice(resource: dict, common: str, prefix: str) -> tuple:

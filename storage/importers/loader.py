@@ -16,10 +16,10 @@ import json
 
 from storage.importers import identity
 from storage.importers.codings import codings, is_known_system
-from storage.importers.fastpath import FAST_TYPES, FastFact, fast_fact
+from storage.importers.fastpath import FAST_TYPES, fast_fact
 from storage.importers.plans import ClinicianPlan, FactPlan, NotePlan, PatientPlan, Rejected, SkipPlan
 from storage.importers.reader import Entry
-from storage.importers.references import ReferenceIndex
+from storage.importers.references import ReferenceIndex, parse_key
 from storage.importers.report import Problem
 from storage.importers.resources import MAPPERS, R4_TYPES, REFERENCE_ONLY, looks_like_type, map_resource, phase_of
 from storage.importers.store import Store, sql_value
@@ -30,6 +30,9 @@ REFERRED_TYPES = frozenset({"Patient", "Encounter"})
 FAST_PATH = True  # see storage.importers.fastpath
 MAPPING_VERSION = "1"  # in every content hash: a changed mapping re-maps resources on the next import
 _EMPTY_HASH_PREFIX = MAPPING_VERSION.encode() + b"\n"
+# types load_chunk indexes without _item's checks: mapped, FHIR R4, not a Bundle
+_PLAIN_TYPES = frozenset(t for t in MAPPERS if t in R4_TYPES and t != "Bundle")
+_PHASE_OF: dict[str, int] = {}  # phase_of, remembered
 
 
 @dataclasses.dataclass(slots=True)
@@ -68,6 +71,8 @@ class FileLoader:
         # (type, id) → where it stood: a resource twice in one file is refused, however many
         # chunks apart the two copies are
         self.seen: dict[tuple[str, str], str] = {}
+        self.fresh_types: dict[str, bool] = {}  # see _find_sources
+        self.known_systems: set[str] = set()  # code systems is_known_system said yes to
 
     # --- problems ----------------------------------------------------------------
     @property
@@ -94,55 +99,220 @@ class FileLoader:
 
     # --- a chunk -----------------------------------------------------------------
     def load_chunk(self, entries: list[Entry], *, whole_file: bool = False) -> None:
-        """Load entries; ``whole_file`` when they are all of the file (a Bundle)."""
+        """Load entries; ``whole_file`` when they are all of the file (a Bundle).
+
+        This runs for every resource of an import, so the common case is written out inline:
+        a resource of a mapped type with an id is indexed, hashed and kept as a plain tuple
+        (the fields of :class:`Item`), and a new one of a fast type is written straight from its
+        :func:`fast_fact` values (:meth:`_write_plans`); anything else goes through :meth:`_item`
+        and :meth:`_write`."""
         index = ReferenceIndex(self.shared)
-        items: list[Item] = []
+        by_key = index.by_key
+        seen, shared, sha1 = self.seen, self.shared, hashlib.sha1
+        items: list[tuple] = []  # (entry, rtype, rid, content_hash, text, key)
         for entry in entries:
-            item = self._item(entry, self.seen)
+            resource = entry.resource
+            if entry.error is None:
+                rtype = resource.get("resourceType")
+                rid = resource.get("id")
+                rid = rid.strip() if rid.__class__ is str else ""  # else identity.resource_id looks further
+                if rtype in _PLAIN_TYPES and rid:
+                    key = (rtype, rid)
+                    if key in seen:
+                        self._item(entry, seen)  # rejects it as a duplicate
+                        continue
+                    seen[key] = entry.location
+                    text = entry.text
+                    if text is not None:  # an NDJSON line: stored and hashed as read
+                        raw = entry.raw if entry.raw is not None else text.encode("utf-8")
+                    else:
+                        text = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+                        raw = text.encode("utf-8")
+                    items.append((entry, rtype, rid, sha1(_EMPTY_HASH_PREFIX + raw).hexdigest(), text, key))
+                    if entry.full_url or "identifier" in resource:
+                        index.add(key, resource, entry.full_url)
+                    else:
+                        by_key[key] = resource
+                    if rtype in REFERENCE_ONLY:
+                        shared[key] = resource
+                    continue
+            item = self._item(entry, seen)
             if item is not None:
-                index.add(item.key, item.entry.resource, entry.full_url)
+                index.add(item.key, resource, entry.full_url)
                 if item.rtype in REFERENCE_ONLY:
-                    self.shared[item.key] = item.entry.resource
-                items.append(item)
-        patients = [i.key for i in items if i.rtype == "Patient"]
+                    shared[item.key] = resource
+                items.append((entry, item.rtype, item.rid, item.content_hash, item.text, item.key))
+        if not items:
+            self.sole_patient_key = None
+            return
+        patients = [i[5] for i in items if i[1] == "Patient"]
         self.sole_patient_key = patients[0] if whole_file and len(patients) == 1 else None
-        found = self.store.find_sources(self.source, [i.key for i in items]) if items else {}
-        landed = {key: (table, record_id) for key, (table, record_id, _h) in found.items()}
-        phases: dict[int, list[Item]] = {}
+        found = self._find_sources(items)
+        landed = {key: (table, record_id) for key, (table, record_id, _h) in found.items()} if found else {}
+        phases: dict[int, list[tuple]] = {}
         for item in items:
-            phases.setdefault(phase_of(item.rtype), []).append(item)
+            phase = _PHASE_OF.get(item[1])
+            if phase is None:
+                phase = _PHASE_OF[item[1]] = phase_of(item[1])
+            if phase in phases:
+                phases[phase].append(item)
+            else:
+                phases[phase] = [item]
         for phase in sorted(phases):
-            plans = []
-            for item in phases[phase]:
-                existing = found.get(item.key)
-                if existing and existing[2] == item.content_hash:
-                    self.counts[item.rtype]["unchanged"] += 1
-                    if existing[0] == "patient":
-                        self.patient_ids.add(existing[1])
-                    continue
-                plan = fast_fact(item.entry.resource, item.rtype) \
-                    if self.fast and existing is None and item.rtype in FAST_TYPES else None
-                try:
-                    if plan is None:
-                        plan = map_resource(item.entry.resource, index)
-                except Rejected as exc:
-                    self.reject(item.entry.location, item.rtype, item.rid, str(exc))
-                    continue
-                if isinstance(plan, SkipPlan):
-                    self.counts[item.rtype]["skipped"] += 1
-                    continue
-                plans.append((item, plan, existing))
-            self._resolve_in_bulk(plans, index, landed)
-            for item, plan, existing in plans:
-                try:
-                    self._write(item, plan, existing, index, landed)
-                except Rejected as exc:
-                    self.reject(item.entry.location, item.rtype, item.rid, str(exc))
+            self._load_phase(phases[phase], found, index, landed)
             self.store.flush()
         landed_here = self.landed_here
         for item in items:
-            if item.rtype in REFERRED_TYPES and item.key in landed:
-                landed_here[item.key] = landed[item.key]
+            if item[1] in REFERRED_TYPES and item[5] in landed:
+                landed_here[item[5]] = landed[item[5]]
+
+    def _find_sources(self, items: list[tuple]) -> dict:
+        """What this source sent before of the chunk's resources. A type this source had no
+        record of when the file began needs no look-up: the only records of it since are this
+        file's own, and a resource twice in one file is refused before it gets here."""
+        fresh = self.fresh_types
+        keys = []
+        for item in items:
+            rtype = item[1]
+            known = fresh.get(rtype)
+            if known is None:
+                known = fresh[rtype] = self.store.one(
+                    "SELECT 1 FROM source_record WHERE source = ? AND resource_type = ? LIMIT 1",
+                    (self.source, rtype)) is None
+            if not known:
+                keys.append(item[5])
+        return self.store.find_sources(self.source, keys) if keys else {}
+
+    def _load_phase(self, items: list[tuple], found: dict, index: ReferenceIndex, landed: dict) -> None:
+        """Map a phase's resources, look up in one go the references none of them resolves from
+        memory, then write them in order (ids are handed out in that order, whichever way a
+        resource is written)."""
+        counts = self.counts
+        fast = self.fast
+        wanted = _Wanted(landed, self.landed_here, self.landed_before)
+        landed_here, landed_before = self.landed_here, self.landed_before
+        by_url = index.by_url
+        plans = []
+        for item in items:
+            rtype = item[1]
+            existing = found.get(item[5]) if found else None
+            if existing is not None and existing[2] == item[3]:
+                counts[rtype]["unchanged"] += 1
+                if existing[0] == "patient":
+                    self.patient_ids.add(existing[1])
+                continue
+            resource = item[0].resource
+            if fast and existing is None and rtype in FAST_TYPES:
+                plan = fast_fact(resource, rtype)
+                if plan is not None:
+                    # (type, id) of its patient, for _write_fast; where it landed when known
+                    subject_key = None
+                    reference = plan[4]
+                    if reference is not None:
+                        text = reference.get("reference") if reference.__class__ is dict else None
+                        subject_key = parse_key(text) if text.__class__ is str and text and not by_url \
+                            and "?" not in text else index.key_of(reference)
+                        if subject_key and subject_key not in landed:
+                            target = landed_here.get(subject_key) or landed_before.get(subject_key)
+                            if target is not None:  # _Wanted.want, inline
+                                landed[subject_key] = target
+                            else:
+                                wanted.add(subject_key)
+                    reference = plan[5]
+                    if reference is not None:
+                        encounter_key = index.key_of(reference)
+                        if encounter_key and encounter_key not in landed:
+                            wanted.want(encounter_key)
+                    plans.append((item, plan, subject_key))
+                    continue
+            try:
+                plan = map_resource(resource, index)
+            except Rejected as exc:
+                self.reject(item[0].location, rtype, item[2], str(exc))
+                continue
+            if isinstance(plan, SkipPlan):
+                counts[rtype]["skipped"] += 1
+                continue
+            for reference in _references_of(plan):
+                key = index.key_of(reference)
+                if key and key not in landed:
+                    wanted.want(key)
+            plans.append((item, plan, existing))
+        if wanted:
+            for key, (table, record_id, _h) in self.store.find_sources(self.source, wanted).items():
+                landed[key] = (table, record_id)
+        self._write_plans(plans, index, landed)
+
+    def _write_plans(self, plans: list[tuple], index: ReferenceIndex, landed: dict) -> None:
+        """Write the plans of a phase in order: a fast fact (see :func:`fast_fact`) whose patient
+        is known straight into the store's buffers, the rest through :meth:`_write`. This is
+        :meth:`_write_fact` for a new fact, with the store's bookkeeping (ids, buffers, source
+        records) done inline: it runs for most resources of an import."""
+        store = self.store
+        pending, next_id = store.pending, store.next_id
+        source, run_id, now = self.source, store.run_id, store.now
+        known, unknown = self.known_systems, self.unknown_systems
+        patient_ids, changed_patient_ids = self.patient_ids, self.changed_patient_ids
+        counts = self.counts
+        facts, coding_rows = pending["clinical_fact"], pending["fact_coding"]
+        components_rows, sources = pending["fact_component"], pending["source_record"]
+        fact_id, coding_id = next_id["clinical_fact"], next_id["fact_coding"]
+        component_id, source_id = next_id["fact_component"], next_id["source_record"]
+        for item, plan, subject_key in plans:  # a general plan's third part is what this source sent before
+            if plan.__class__ is tuple:
+                target = landed.get(subject_key) if subject_key else None
+                if target is not None and target[0] == "patient":
+                    middle, entered_in_error, found, components, _subject, encounter_ref = plan
+                    for coding in found:
+                        if coding[1] not in known:
+                            if is_known_system(coding[1]):
+                                known.add(coding[1])
+                            else:
+                                unknown[coding[1]] += 1
+                    patient_id = target[1]
+                    encounter_fact_id = None
+                    if encounter_ref is not None:
+                        encounter = landed.get(index.key_of(encounter_ref))
+                        if encounter and encounter[0] == "clinical_fact":
+                            encounter_fact_id = encounter[1]
+                        else:
+                            self.unresolved[index.type_of(encounter_ref) or "?"] += 1
+                    rtype, rid = key = item[5]
+                    facts.append((fact_id, patient_id, *middle, encounter_fact_id,
+                                  f"{source}|{rtype}|{rid}", item[4], entered_in_error, now))  # identity.source_key
+                    if len(found) == 1:
+                        coding_rows.append((coding_id, fact_id, *found[0]))
+                        coding_id += 1
+                    else:
+                        for coding in dict.fromkeys(found):
+                            coding_rows.append((coding_id, fact_id, *coding))
+                            coding_id += 1
+                    for component in components:
+                        components_rows.append((component_id, fact_id, *component))
+                        component_id += 1
+                    sources.append((source_id, source, rtype, rid, "clinical_fact", fact_id, item[3], run_id))
+                    source_id += 1
+                    landed[key] = ("clinical_fact", fact_id)
+                    fact_id += 1
+                    patient_ids.add(patient_id)
+                    changed_patient_ids.add(patient_id)
+                    counts[rtype]["created"] += 1
+                    continue
+            # the general way: the store's own counters and buffers, taken back afterwards
+            next_id.update(clinical_fact=fact_id, fact_coding=coding_id, fact_component=component_id,
+                           source_record=source_id)
+            try:
+                if plan.__class__ is tuple:  # a fast fact without its patient: the general path
+                    plan, subject_key = map_resource(item[0].resource, index), None  # explains the problem
+                self._write(Item(*item), plan, subject_key, index, landed)
+            except Rejected as exc:
+                self.reject(item[0].location, item[1], item[2], str(exc))
+            facts, coding_rows = pending["clinical_fact"], pending["fact_coding"]
+            components_rows, sources = pending["fact_component"], pending["source_record"]
+            fact_id, coding_id = next_id["clinical_fact"], next_id["fact_coding"]
+            component_id, source_id = next_id["fact_component"], next_id["source_record"]
+        next_id.update(clinical_fact=fact_id, fact_coding=coding_id, fact_component=component_id,
+                       source_record=source_id)
 
     def _item(self, entry: Entry, seen: dict) -> Item | None:
         if entry.error:
@@ -185,30 +355,8 @@ class FileLoader:
         content_hash = hashlib.sha1(_EMPTY_HASH_PREFIX + raw).hexdigest()
         return Item(entry, rtype, rid, content_hash, text, key)
 
-    def _resolve_in_bulk(self, plans, index: ReferenceIndex, landed: dict) -> None:
-        wanted = _Wanted(landed, self.landed_here, self.landed_before)
-        for _item, plan, _existing in plans:
-            if plan.__class__ is FastFact:  # its keys are kept for _write_fast
-                plan.subject_key = index.key_of(plan.subject_ref) if plan.subject_ref else None
-                plan.encounter_key = index.key_of(plan.encounter_ref) if plan.encounter_ref else None
-                for key in (plan.subject_key, plan.encounter_key):
-                    if key and key not in landed:
-                        wanted.want(key)
-                continue
-            for reference in _references_of(plan):
-                key = index.key_of(reference)
-                if key and key not in landed:
-                    wanted.want(key)
-        if wanted:
-            for key, (table, record_id, _h) in self.store.find_sources(self.source, wanted).items():
-                landed[key] = (table, record_id)
-
     # --- writing ---------------------------------------------------------------------
     def _write(self, item: Item, plan, existing, index: ReferenceIndex, landed: dict) -> None:
-        if plan.__class__ is FastFact:
-            if self._write_fast(item, plan, index, landed):
-                return
-            plan = map_resource(item.entry.resource, index)  # the general path explains the problem
         if isinstance(plan, FactPlan):
             self._note_systems(plan.codings)
             self._write_fact(item, plan, existing, index, landed)
@@ -361,51 +509,6 @@ class FileLoader:
         if changed:
             self.changed_patient_ids.add(patient_id)
         self._outcome(item, changed, existing)
-
-    def _write_fast(self, item: Item, plan: FastFact, index: ReferenceIndex, landed: dict) -> bool:
-        """:meth:`_write_fact` for a new fast-mapped resource whose patient is known; False
-        (nothing written) otherwise, for the general path to reject it or attach it. The store's
-        bookkeeping (ids, buffers, source records) is done inline: this runs for most resources."""
-        subject_key = plan.subject_key  # set by _resolve_in_bulk
-        target = landed.get(subject_key) if subject_key else None
-        if not target or target[0] != "patient":
-            return False
-        found = plan.codings
-        for coding in found:
-            if not is_known_system(coding[1]):
-                self.unknown_systems[coding[1]] += 1
-        patient_id = target[1]
-        encounter_fact_id = None
-        if plan.encounter_ref is not None:
-            encounter = landed.get(plan.encounter_key)
-            if encounter and encounter[0] == "clinical_fact":
-                encounter_fact_id = encounter[1]
-            else:
-                self.unresolved[index.type_of(plan.encounter_ref) or "?"] += 1
-        store = self.store
-        pending, next_id = store.pending, store.next_id
-        fact_id = next_id["clinical_fact"]
-        next_id["clinical_fact"] = fact_id + 1
-        rtype, rid = item.key
-        pending["clinical_fact"].append((
-            fact_id, patient_id, *plan.middle, encounter_fact_id,
-            f"{self.source}|{rtype}|{rid}", item.text, plan.entered_in_error, store.now))  # identity.source_key
-        if len(found) > 1:
-            found = list(dict.fromkeys(found))
-        first = next_id["fact_coding"]
-        next_id["fact_coding"] = first + len(found)
-        pending["fact_coding"].extend([(first + n, fact_id, *coding) for n, coding in enumerate(found)])
-        if plan.components:
-            store.add_children("fact_component", fact_id, plan.components)
-        source_id = next_id["source_record"]
-        next_id["source_record"] = source_id + 1
-        pending["source_record"].append((source_id, self.source, rtype, rid, "clinical_fact", fact_id,
-                                         item.content_hash, store.run_id))
-        landed[item.key] = ("clinical_fact", fact_id)
-        self.patient_ids.add(patient_id)
-        self.changed_patient_ids.add(patient_id)
-        self.counts[rtype]["created"] += 1
-        return True
 
     def _linked_codings(self, plan: FactPlan, index, landed) -> list[tuple]:
         """Codes of the Conditions (or other facts) an encounter or claim names as diagnoses/reasons."""

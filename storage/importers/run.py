@@ -26,6 +26,7 @@ from storage.importers.loader import CHUNK, FileLoader
 from storage.importers.reader import FileProblem, is_csv, is_ndjson, list_files, read_json_file, read_ndjson
 from storage.importers.report import ImportReport, Problem
 
+GC_THRESHOLD = 1_000_000  # see _fewer_collections
 LANDED_LIMIT = 400_000  # entries of RunState.landed: about 100 MB at most
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,13 @@ def _fewer_collections():
     """An import makes millions of short-lived containers (parsed JSON, rows) that hold no
     reference cycles; the cycle collector at its default threshold keeps scanning them (about
     4 % of an NDJSON import's instructions, counted with callgrind), so it runs less often
-    while files load. The threshold is restored afterwards."""
+    while files load. The first generation's count is of containers allocated and not yet
+    freed, so a chunk's parsed resources, freed with the chunk, hardly add to it: what does is
+    what an import keeps (the keys of a file's resources, where they landed), about two
+    containers a resource, and at 50,000 a collection still ran every few chunks, each one
+    scanning the chunk in hand. The threshold is restored afterwards."""
     before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
     gc.freeze()  # what was alive before the import (modules, the ORM) is not scanned again while it runs
     try:
         yield

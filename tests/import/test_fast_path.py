@@ -240,3 +240,31 @@ def test_landed_keeps_within_its_bound():
     assert len(state.landed["s"]) == 3
     state.remember_landed("s", {("Patient", str(n)): ("patient", n) for n in range(3, run.LANDED_LIMIT + 1)})
     assert len(state.landed["s"]) == 3  # over the bound: later files look theirs up in source_record
+
+
+def test_a_type_new_to_the_source_is_looked_up_again_in_its_next_file(tmp_path, monkeypatch):
+    """A file whose resource type the source had no record of skips the look-up of what the
+    source sent before; a later file of that type from the same source (in the same run, and
+    in the next) must still find the first file's resources: updated or unchanged, never doubled."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    subject = {"reference": "Patient/p1"}
+    (folder / "Patient.ndjson").write_text(_line(resourceType="Patient", id="p1", gender="female",
+                                                 birthDate="1960-01-02", name=[{"family": "Twice"}]))
+    code = {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]}
+
+    def observation(rid, value):
+        return _line(resourceType="Observation", id=rid, status="final", subject=subject, code=code,
+                     effectiveDateTime="2025-01-01", valueQuantity={"value": value, "unit": "%"})
+
+    (folder / "Observation-a.ndjson").write_text(observation("o1", 7.0) + observation("o2", 8.0))
+    (folder / "Observation-b.ndjson").write_text(observation("o1", 7.5) + observation("o2", 8.0)
+                                                 + observation("o3", 9.0))
+    general, fast = _both_ways(tmp_path, monkeypatch, [folder], "twice")
+    report, again = fast[1], fast[2]
+    assert report.errors == [] and report.counts["Observation"] == {"created": 3, "updated": 1, "unchanged": 1}
+    # again: o1 differs between the two files, so each sets it back; the rest is unchanged
+    assert again.counts["Observation"] == {"updated": 2, "unchanged": 3} and again.total("unchanged") == 4
+    assert len(fast[0]["clinical_fact"]) == 3 and len(fast[0]["source_record"]) == 4
+    assert len(fast[0]["record_revision"]) >= 1
+    _assert_same(general, fast)
