@@ -54,3 +54,15 @@ def state_from_populations(ip: int, denominator: int, exclusion: int, exception:
         return "excluded"
     met = bool(numerator) != inverse
     return "closed" if met else "open"
+
+
+def states_from_population_sets(ip: set, denominator: set, exclusion: set, exception: set,
+                                numerator: set, *, inverse: bool = False) -> dict[str, set]:
+    """:func:`state_from_populations` for every patient of a measure group at once (sets of
+    patient ids in, the ids in each state out), so a pod is sorted without a per-patient call."""
+    counted = ip & denominator
+    excluded = counted & (exclusion | exception)
+    counted -= excluded
+    met = counted - numerator if inverse else counted & numerator
+    return {"not_applicable": ip - counted - excluded, "excluded": excluded, "closed": met,
+            "open": counted - met}

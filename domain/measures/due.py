@@ -71,21 +71,52 @@ def evidence_lapse(expr, definition: dict, period: MeasurementPeriod,
     a lapse rule, or that the patient does not meet (``evidence_day`` gives None), sets no
     limit. Under ``not`` the criterion's evidence still dates the state (CMS122: the HbA1c
     that keeps a patient out of the "> 9 %" numerator lapses like any HbA1c)."""
+    return lapse_rule(expr, definition, period)(evidence_day)
+
+
+def _no_limit(evidence_day) -> None:
+    return None
+
+
+def lapse_rule(expr, definition: dict, period: MeasurementPeriod) -> Callable:
+    """:func:`evidence_lapse` for one expression, worked out once (per measure group) into a
+    function of ``evidence_day``, so the per-patient call walks no definition."""
     if isinstance(expr, str):
         if expr in definition["criteria"]:
             spec = definition["criteria"][expr].get("lapse")
-            day = _day(evidence_day(expr)) if spec is not None else None
-            return apply(spec, period, evidence=day) if day is not None else None
+            if spec is None:
+                return _no_limit
+            origin = spec.get("from", "evidence")
+            if origin == "birth":
+                return _no_limit  # no birth date is known here
+            years, months, days = spec.get("years", 0), spec.get("months", 0), spec.get("days", 0)
+            if origin == "evidence":
+                def after_evidence(evidence_day, name=expr):
+                    day = _day(evidence_day(name))
+                    return _shifted(day, years, months, days) if day is not None else None
+                return after_evidence
+            fixed = apply(spec, period)
+
+            def fixed_once_met(evidence_day, name=expr):
+                return fixed if _day(evidence_day(name)) is not None else None
+            return fixed_once_met
         if expr in definition.get("expressions", {}):
-            return evidence_lapse(definition["expressions"][expr], definition, period, evidence_day)
-        return None
+            return lapse_rule(definition["expressions"][expr], definition, period)
+        return _no_limit
     (op, arg), = expr.items()
     if op == "not":
-        return evidence_lapse(arg, definition, period, evidence_day)
-    found = [d for d in (evidence_lapse(e, definition, period, evidence_day) for e in arg) if d is not None]
-    if not found:
-        return None
-    return max(found) if op == "any" else min(found)
+        return lapse_rule(arg, definition, period)
+    parts = [rule for rule in (lapse_rule(e, definition, period) for e in arg) if rule is not _no_limit]
+    if not parts:
+        return _no_limit
+    if len(parts) == 1:
+        return parts[0]
+    pick = max if op == "any" else min
+
+    def combined(evidence_day):
+        found = [d for d in (rule(evidence_day) for rule in parts) if d is not None]
+        return pick(found) if found else None
+    return combined
 
 
 def closing_evidence(expr, definition: dict):

@@ -218,16 +218,22 @@ def _rows(ctx: Context, src: dict, statuses: dict, extra: str = ""):
     return rows
 
 
+def ident(crit: dict, statuses: dict) -> str:
+    """The same criterion in two measures (hospice, frailty...) has the same ident; the status
+    lists it names are part of it."""
+    return json.dumps([crit, statuses], sort_keys=True)
+
+
 def evaluate(ctx: Context, name: str, crit: dict, statuses: dict) -> CriterionResult:
-    ident = json.dumps(crit, sort_keys=True)
-    if ident in ctx.cache:
-        return ctx.cache[ident]
+    ident_ = ident(crit, statuses)
+    if ident_ in ctx.cache:
+        return ctx.cache[ident_]
     kind = crit["kind"]
     handler = KINDS.get(kind)
     if handler is None:
         raise DomainError(f"Criterion {name!r}: kind {kind!r} is not supported by the engine")
     result = handler(ctx, crit, statuses)
-    ctx.cache[ident] = result
+    ctx.cache[ident_] = result
     return result
 
 

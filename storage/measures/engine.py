@@ -85,10 +85,15 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
 def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, universe: set, total: int,
                   progress, cancel) -> Iterator[MeasureResult]:
     done = 0
-    for d in defs:
+    idents = [{crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)} for d in defs]
+    for index, d in enumerate(defs):
         needed = _needed(d)
         ctx.rows_cache.clear()  # source rows are shared within a measure only (memory)
-        ctx.cache.clear()  # likewise criterion results: the caller holds one measure at a time
+        # criterion results are kept only while a later measure asks for the same criterion
+        # (hospice, frailty, outpatient visits...): the caller holds one measure at a time
+        later = set().union(*idents[index:])
+        for key in [k for k in ctx.cache if k not in later]:
+            del ctx.cache[key]
         results_by_name: dict[str, CriterionResult] = {}
         for name in sorted(needed):
             if cancel is not None and cancel():

@@ -9,13 +9,14 @@ import json
 from typing import Callable, Iterable
 
 from domain.clock import utcnow
-from domain.gaps import state_from_populations
+from domain.gaps import states_from_population_sets
 from domain.measures import definition as definitions
-from domain.measures.due import closing_evidence, due_date
+from domain.measures.due import due_date, lapse_rule
 from domain.measures.explain import OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.measures.engine import evaluate_each, raw_connection
+from storage.db import BUSY_TIMEOUT_MS
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
@@ -50,18 +51,50 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
               patient_ids: Iterable[int] | None = None, practice_id: int | None = None,
               progress: Callable[[int, int, str], None] | None = None,
               cancel: Callable[[], bool] | None = None,
-              snapshot_month: dt.date | None = None) -> dict[str, dict[str, int]]:
+              snapshot_month: dt.date | None = None,
+              workers: int | None = None) -> dict[str, dict[str, int]]:
     """Returns per measure the number of gaps per state. Each measure is written whole in its
     own transaction; cancelling keeps the measures finished before it and writes no other.
 
+    The whole pod or a practice is shared out between ``workers`` processes (default: one per
+    core, at most :data:`storage.measures.parallel.MAX_WORKERS`; ``CAREPOD_RECOMPUTE_WORKERS``
+    overrides); some patients (after an import) are done here.
+
     A complete recompute (no patients, no practice) then keeps this month's pod-peer rates
     (``snapshot_month``, default today) in ``quality_snapshot``, so trends accumulate."""
+    from storage.measures import parallel
+
     ensure_valuesets(engine)
     measure_ids = list(measure_ids)
     patient_ids = None if patient_ids is None else {int(p) for p in patient_ids}
     scoped = patient_ids is not None or practice_id is not None
+    workers = parallel.worker_count(engine, measure_ids, patient_ids, workers)
+    if workers > 1:
+        summary = parallel.recompute_in_processes(engine, period, measure_ids, workers, practice_id=practice_id,
+                                                  progress=progress, cancel=cancel)
+    else:
+        summary = recompute_here(engine, period, measure_ids, patient_ids=patient_ids, practice_id=practice_id,
+                                 progress=progress, cancel=cancel)
+    if not scoped:
+        from storage.measures.peer_rates import take_snapshot
+
+        for mid in measure_ids:
+            take_snapshot(engine, mid, period.start, period.end, snapshot_month)
+    return summary
+
+
+def recompute_here(engine, period: MeasurementPeriod, measure_ids: list[str], *,
+                   patient_ids: set[int] | None = None, practice_id: int | None = None,
+                   progress: Callable[[int, int, str], None] | None = None,
+                   cancel: Callable[[], bool] | None = None,
+                   write_lock_wait_ms: int | None = None, now: str | None = None) -> dict[str, dict[str, int]]:
+    """Evaluate and write the measures in this process (see :func:`recompute`); ``now`` is the
+    run's time written as the gaps' ``computed_at``."""
+    scoped = patient_ids is not None or practice_id is not None
     fairy, con = raw_connection(engine)
     con.row_factory = None
+    if write_lock_wait_ms is not None:  # a worker waits for its sibling's write, however long
+        con.execute(f"PRAGMA busy_timeout = {int(write_lock_wait_ms)}")
     # Reading the facts through a memory map saves a system call per page; the mapped pages
     # count in the worker's memory, so the map is capped (256 MB: 5 % more CPU than 2 GB at
     # 100k patients, 0.5 GB less memory) and dropped afterwards so an open app does not keep it.
@@ -70,7 +103,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     # no memory beyond the page cache.
     con.execute("PRAGMA temp_store = FILE")
     try:
-        now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+        now = now or run_time()
         summary: dict[str, dict[str, int]] = {}
         # Each measure is evaluated outside any write transaction (reads never block the
         # staff's own saves), then written in one short transaction of its own and dropped,
@@ -84,13 +117,15 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     finally:
         con.execute("PRAGMA mmap_size = 0")
         con.execute("PRAGMA temp_store = MEMORY")  # as storage.db sets every connection
+        if write_lock_wait_ms is not None:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         fairy.close()
-    if not scoped:
-        from storage.measures.peer_rates import take_snapshot
-
-        for mid in measure_ids:
-            take_snapshot(engine, mid, period.start, period.end, snapshot_month)
     return summary
+
+
+def run_time() -> str:
+    """A recompute's time as stored in ``computed_at`` and gap history."""
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _in_write_transaction(con, work, *args):
@@ -173,31 +208,39 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
     overrides = _documented_overrides(con, scoped, mid, ps, pe)
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
         if d.get("due_open", {}).get("from") == "birth" else {}
+    open_due = due_date("open", d, None, period, None).isoformat()  # unless it comes from the birth date
     for gi, group in enumerate(result.groups):
         pops = group.populations
-        members = pops["initial-population"]
-        closing = closing_evidence(d["groups"][gi]["populations"]["numerator"], d)
-        changed, history, overridden = [], [], set()
-        sets = [pops[c] for c in COLUMNS]
-        for pid in members:
-            flags = tuple(int(pid in members_of) for members_of in sets)
-            state = state_from_populations(*flags, inverse=inverse)
-            if state == "open" and pid in overrides:
-                state = "excluded"  # a care-management decision; the populations stay the measure's
-                overridden.add(pid)
-            counts[state] = counts.get(state, 0) + 1
-            due = due_date(state, d, closing, period, _evidence_days(result.criteria, pid), births.get(pid)) \
-                if state in ("open", "closed") else None
-            due_text = due.isoformat() if due else None
-            before = old.get((pid, gi))
-            if before is not None and before[1:] == (state, flags, due_text):
-                continue
-            changed.append((pid, mid, ps, pe, gi, *flags, state, due_text, now))
-            if before is None or before[1] != state:
-                history.append((pid, before[1] if before else None, state))
+        ip, den, exc, exn, num = (pops[c] for c in COLUMNS)
+        states = states_from_population_sets(ip, den, exc, exn, num, inverse=inverse)
+        overridden = states["open"] & overrides.keys()  # a care-management decision; the
+        states["open"] -= overridden                     # populations stay the measure's
+        states["excluded"] |= overridden
+        closed_due = lapse_rule(d["groups"][gi]["populations"]["numerator"], d, period)
+        changed, history = [], []
+        old_get = old.get
+        for state, pids in states.items():
+            if pids:
+                counts[state] = counts.get(state, 0) + len(pids)
+            for pid in pids:
+                flags = (1, int(pid in den), int(pid in exc), int(pid in exn), int(pid in num))
+                if state == "closed":
+                    due = closed_due(_evidence_days(result.criteria, pid))
+                    due_text = due.isoformat() if due else None
+                elif state == "open":
+                    due_text = due_date("open", d, None, period, None, births.get(pid)).isoformat() \
+                        if births else open_due
+                else:
+                    due_text = None
+                before = old_get((pid, gi))
+                if before is not None and before[1] == state and before[2] == flags and before[3] == due_text:
+                    continue
+                changed.append((pid, mid, ps, pe, gi, *flags, state, due_text, now))
+                if before is None or before[1] != state:
+                    history.append((pid, before[1] if before else None, state))
         # patients no longer in the initial population: their gap is not applicable any more
         gone = [pid for (pid, g), before in old.items()
-                if g == gi and pid not in members and before[1] != "not_applicable"]
+                if g == gi and pid not in ip and before[1] != "not_applicable"]
         history.extend((pid, old[(pid, gi)][1], "not_applicable") for pid in gone)
         changed.extend((pid, mid, ps, pe, gi, 0, 0, 0, 0, 0, "not_applicable", None, now) for pid in gone)
         con.executemany(_UPSERT, changed)
@@ -258,21 +301,30 @@ def _write_evidence(con, d: dict, result, gi: int, ids: dict[int, int], old_evid
     new: dict[int, list] = {}
     for pid, row in overrides.items():
         new.setdefault(ids[pid], []).append(row)
+    stamps: dict[str, str] = {}
     for code in COLUMNS:
         expr = d["groups"][gi]["populations"].get(code)
         if expr is None:
             continue
-        leaves = [(name, d["criteria"][name].get("rule", name), result.criteria.get(name))
-                  for name in _leaves(d, expr)]
-        for pid in pops[code]:
-            for name, rule, crit in leaves:
-                ev = crit.evidence.get(pid) if crit is not None else None
-                if ev is not None and ev.fact_id is not None:
-                    new.setdefault(ids[pid], []).append(
-                        (code, rule, ev.fact_id, ev.system, ev.code,
-                         f"{ev.day} 00:00:00.000000" if ev.day else None, ev.detail))
-    stale = [gid for gid in ids.values()
-             if functools.reduce(_fingerprint, new.get(gid, ()), None) != old_evidence.get(gid)]
+        for name in _leaves(d, expr):
+            crit = result.criteria.get(name)
+            if crit is None or not crit.evidence:
+                continue
+            rule = d["criteria"][name].get("rule", name)
+            evidence = crit.evidence
+            for pid in evidence.keys() & pops[code]:
+                ev = evidence[pid]
+                if ev.fact_id is None:
+                    continue
+                day = ev.day
+                if day and day not in stamps:
+                    stamps[day] = f"{day} 00:00:00.000000"
+                new.setdefault(ids[pid], []).append(
+                    (code, rule, ev.fact_id, ev.system, ev.code, stamps[day] if day else None, ev.detail))
+    stale = [gid for gid, rows in new.items()
+             if gid not in old_evidence or functools.reduce(_fingerprint, rows, None) != old_evidence[gid]]
+    stale.extend((old_evidence.keys() - new.keys()) & set(ids.values()))  # evidence no longer there
+    stale.sort()
     con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in stale if gid in old_evidence))
     con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
                     "detail) VALUES (?,?,?,?,?,?,?,?)", [(gid, *row) for gid in stale for row in new.get(gid, [])])

@@ -65,7 +65,7 @@ def test_cancel_keeps_finished_measures_and_writes_nothing_of_the_rest(measure_e
         return len(seen) > 0 and seen[-1].startswith("CMS125")
 
     with pytest.raises(Cancelled):
-        recompute(measure_engine, PERIOD, ["CMS130", "CMS125"], cancel=cancel,
+        recompute(measure_engine, PERIOD, ["CMS130", "CMS125"], cancel=cancel, workers=1,
                   progress=lambda done, total, text: seen.append(text))
     assert any(s.startswith("CMS130") for s in seen)  # the first measure was evaluated and written
     with measure_engine.connect() as conn:

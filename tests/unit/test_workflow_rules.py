@@ -193,3 +193,20 @@ def test_correction_keeps_earlier_values_and_rejected_correction_changes_nothing
     with pytest.raises(DomainError):
         correct(task, {"status": "lost"}, by="Lee")
     assert task.status == "open"
+
+
+def test_gap_states_of_whole_sets_agree_with_one_patient_at_a_time():
+    import itertools
+
+    from domain.gaps import states_from_population_sets
+
+    combos = list(itertools.product((0, 1), repeat=5))  # every combination of the five flags
+    sets = [{n for n, flags in enumerate(combos) if flags[i]} for i in range(5)]
+    for inverse in (False, True):
+        states = states_from_population_sets(*sets, inverse=inverse)
+        for n, flags in enumerate(combos):
+            if not flags[0]:
+                assert all(n not in members for members in states.values())
+                continue
+            [state] = [s for s, members in states.items() if n in members]
+            assert state == state_from_populations(*flags, inverse=inverse), (flags, inverse)

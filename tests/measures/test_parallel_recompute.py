@@ -1,0 +1,143 @@
+"""A complete recompute shared out between worker processes writes exactly what one process
+writes; a cancel or a failing worker keeps what was written and says so."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from domain.measures.period import MeasurementPeriod
+from storage.db import open_database
+from storage.demo.generate import create_demo_pod
+from storage.measures.engine import Cancelled
+from storage.measures.parallel import COST, share_out, worker_count
+from storage.measures.recompute import ALL_MEASURES, recompute
+
+PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+GAPS = ("SELECT g.patient_id, g.measure_id, g.group_index, g.initial_population, g.denominator, "
+        "g.denominator_exclusion, g.denominator_exception, g.numerator, g.state, g.due_date FROM gap g")
+EVIDENCE = ("SELECT g.patient_id, g.measure_id, g.group_index, e.population, e.rule, e.fact_id, e.code_system, e.code, "
+            "e.fact_date, e.detail FROM gap_evidence e JOIN gap g ON g.id = e.gap_id")
+HISTORY = ("SELECT g.patient_id, g.measure_id, g.group_index, h.from_state, h.to_state FROM gap_history h "
+           "JOIN gap g ON g.id = h.gap_id")
+
+
+@pytest.fixture(scope="module")
+def pod(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("parallel") / "pod.db"
+    create_demo_pod(path, seed=11, practices=3, patients=400)
+    return path
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as con:
+        return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+def _recompute(path: Path, workers: int, **kwargs):
+    engine = open_database(path)
+    try:
+        return recompute(engine, PERIOD, workers=workers, **kwargs)
+    finally:
+        engine.dispose()
+
+
+def test_two_processes_write_what_one_process_writes(pod, tmp_path):
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    shutil.copy(pod, one)
+    shutil.copy(pod, two)
+    seen = []
+    summary_one = _recompute(one, 1)
+    summary_two = _recompute(two, 2, progress=lambda done, total, label: seen.append((done, total)))
+    assert summary_two == summary_one and list(summary_two) == list(ALL_MEASURES)
+    for sql in (GAPS, EVIDENCE, HISTORY):
+        assert _rows(two, sql) == _rows(one, sql)
+    assert len(_rows(two, EVIDENCE)) > 1000
+    # progress counts every criterion of every measure once, up to the total
+    assert seen[-1][0] == seen[-1][1] and all(t == seen[-1][1] for _, t in seen)
+    # the monthly pod-peer snapshot is taken once, after both workers
+    assert _rows(two, "SELECT measure_id, group_index, practice_id, numerator, denominator FROM quality_snapshot") \
+        == _rows(one, "SELECT measure_id, group_index, practice_id, numerator, denominator FROM quality_snapshot")
+
+
+def test_a_second_parallel_run_changes_no_gap(pod, tmp_path):
+    path = tmp_path / "again.db"
+    shutil.copy(pod, path)
+    _recompute(path, 2)
+    before = {sql: _rows(path, sql + suffix) for sql, suffix in ((GAPS, ""), (EVIDENCE, ""), (HISTORY, ""))}
+    stamps = _rows(path, "SELECT id, computed_at FROM gap")
+    _recompute(path, 2)
+    assert {sql: _rows(path, sql) for sql in before} == before
+    assert _rows(path, "SELECT id, computed_at FROM gap") == stamps  # nothing changed, nothing rewritten
+
+
+@pytest.fixture(scope="module")
+def serial(pod, tmp_path_factory) -> Path:
+    """The pod recomputed in one process: what every measure's gaps should be."""
+    path = tmp_path_factory.mktemp("serial") / "serial.db"
+    shutil.copy(pod, path)
+    _recompute(path, 1)
+    return path
+
+
+def _measure_rows(path: Path, measures) -> list[tuple]:
+    return [row for row in _rows(path, GAPS) if row[1] in measures]
+
+
+def test_cancel_stops_both_workers_and_keeps_finished_measures(pod, serial, tmp_path):
+    path = tmp_path / "cancel.db"
+    shutil.copy(pod, path)
+    progress = []
+    with pytest.raises(Cancelled):
+        _recompute(path, 2, progress=lambda done, total, label: progress.append(done),
+                   cancel=lambda: len(progress) >= 40)
+    written = {m for (m,) in _rows(path, "SELECT DISTINCT measure_id FROM gap")}
+    assert written < set(ALL_MEASURES)  # not all: the run stopped
+    assert _measure_rows(path, written) == _measure_rows(serial, written)  # each one whole
+    assert not _rows(path, "SELECT * FROM quality_snapshot")  # no snapshot of a partial run
+
+
+def test_a_worker_killed_midway_is_reported_and_leaves_whole_measures(pod, serial, tmp_path):
+    path = tmp_path / "killed.db"
+    shutil.copy(pod, path)
+    killed = []
+
+    def kill_one(done, total, label):
+        if not killed and done >= 30:
+            victim = multiprocessing.active_children()[0]
+            os.kill(victim.pid, signal.SIGKILL)
+            killed.append(victim.name)
+
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        _recompute(path, 2, progress=kill_one)
+    assert killed
+    written = {m for (m,) in _rows(path, "SELECT DISTINCT measure_id FROM gap")}
+    assert _measure_rows(path, written) == _measure_rows(serial, written)
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_work_is_shared_out_evenly_and_keeps_the_callers_order():
+    groups = share_out(list(ALL_MEASURES), 2)
+    assert sorted(m for g in groups for m in g) == sorted(ALL_MEASURES)
+    loads = [sum(COST[m] for m in g) for g in groups]
+    assert max(loads) - min(loads) <= 2
+    for group in groups:
+        assert group == [m for m in ALL_MEASURES if m in group]
+    assert share_out(["CMS125"], 4) == [["CMS125"]]
+
+
+def test_some_patients_or_a_memory_database_are_done_in_one_process(engine, tmp_path):
+    assert worker_count(engine, list(ALL_MEASURES), {1, 2}, 4) == 1
+    assert worker_count(engine, ["CMS125"], None, 4) == 1
+    assert worker_count(engine, list(ALL_MEASURES), None, 3) == 3
+    memory = open_database("sqlite://")
+    try:
+        assert worker_count(memory, list(ALL_MEASURES), None, 4) == 1
+    finally:
+        memory.dispose()
