@@ -39,7 +39,6 @@ class Context:
     def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool):
         self.con, self.period, self.scoped = con, period, scoped
         self.cache: dict[str, CriterionResult] = {}
-        self.rows_cache: dict[str, dict] = {}  # per measure: see ``_source_rows``
         self._tables: dict[str, str] = {}  # see ``materialize``
         self._code_keys: dict[str, str] = {}
         con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
@@ -423,123 +422,96 @@ def _facts_or_days(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
 KINDS.update({"facts": _facts_or_days, "dose_schedule": _dose_schedule, "dates_after": _dates_after})
 
 
-def _source_rows(ctx: Context, src: dict, statuses: dict, extra: str = "") -> dict:
-    """patient -> list of rows (one per fact) of a source; kept for the measure being
-    evaluated, since several of its criteria read the same encounters or screenings."""
-    sql = source_sql(ctx, src, statuses, extra)
-    if sql in ctx.rows_cache:
-        return ctx.rows_cache[sql]
-    out: dict = {}
-    seen = set()
-    for row in _rows(ctx, src, statuses, extra):
-        if row["fact_id"] not in seen:
-            seen.add(row["fact_id"])
-            out.setdefault(row["patient_id"], []).append(row)
-    ctx.rows_cache[sql] = out
-    return out
+def _by_patient(ctx: Context, src: dict, statuses: dict, extra: str = "") -> str:
+    """A temp table of a source's rows, indexed by patient (made once per run: several
+    criteria read the same encounters or screenings)."""
+    name = ctx.materialize(source_sql(ctx, src, statuses, extra))
+    ctx.con.execute(f"CREATE INDEX IF NOT EXISTS temp.ix_{name} ON {name} (patient_id)")
+    return name
 
 
-def _facts_with_codes(ctx: Context, role: str, codes) -> set:
-    """Ids of the facts with a ``role`` coding among ``codes`` (a short list, read from its
-    index side); kept for the measure like source rows."""
+def _near_encounter(encounters: str, alias: str, column: str, days: int = 14) -> str:
+    """CQL "``days`` days or less on or before day of start of" one of the patient's
+    encounters, as SQL on the row ``alias`` whose day is in ``column``."""
+    day = f"{alias}.{column}"
+    return (f"EXISTS (SELECT 1 FROM {encounters} e WHERE e.patient_id = {alias}.patient_id "
+            f"AND e.lo_day <> '' AND {day} IS NOT NULL AND date(e.lo_day, '-{int(days)} days') <= {day} "
+            f"AND {day} <= e.lo_day)")
+
+
+def _with_value_code(ctx: Context, fact: str, codes) -> str:
     key = ctx.code_key(None, codes)
-    ident = f"facts_with:{role}:{key}"
-    if ident not in ctx.rows_cache:
-        ctx.con.row_factory = None
-        ctx.rows_cache[ident] = {r[0] for r in ctx.con.execute(
-            "SELECT v.fact_id FROM measure_codes c JOIN fact_coding v ON v.system = c.system AND v.code = c.code "
-            "AND v.role = ? WHERE c.key = ?", (role, key))}
-    return ctx.rows_cache[ident]
+    return (f"EXISTS (SELECT 1 FROM fact_coding v CROSS JOIN measure_codes c ON c.key = '{key}' "
+            f"AND c.system = v.system AND c.code = v.code WHERE v.fact_id = {fact} AND v.role = 'value')")
 
 
-@functools.lru_cache(maxsize=65536)
-def _minus_days(day: str, days: int) -> str:
-    return (dt.date.fromisoformat(day) - dt.timedelta(days=days)).isoformat()
-
-
-def _screen_near(screen_day, encounters, days: int = 14):
-    """CQL "14 days or less on or before day of start of" an encounter."""
-    return screen_day is not None and any(
-        e["lo_day"] and _minus_days(e["lo_day"], days) <= screen_day <= e["lo_day"] for e in encounters)
+def _latest_per_patient(ctx: Context, sql: str, evidence_day: str = "day", detail: str = "") -> CriterionResult:
+    """Evidence from ``sql`` (patient_id, fact_id, system, code and ``evidence_day``): per
+    patient the row of the highest fact id (the same fact's codings: the first code)."""
+    ctx.con.row_factory = None
+    rows = ctx.con.execute(
+        f"SELECT patient_id, fact_id, system, code, {evidence_day} FROM (SELECT *, ROW_NUMBER() OVER "
+        f"(PARTITION BY patient_id ORDER BY fact_id DESC, system, code) AS rn FROM ({sql})) WHERE rn = 1")
+    evidence = {pid: Evidence(fact_id, system, code, day, detail) for pid, fact_id, system, code, day in rows}
+    return CriterionResult(set(evidence), evidence)
 
 
 def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """CMS2: the most recent screening (final, with a value, ending within 14 days before a
     qualifying encounter) is negative, or is positive with a follow-up at or within 2 days
-    after that encounter."""
-    encounters = _source_rows(ctx, crit["encounters"], statuses)
-    screens = _source_rows(ctx, crit["screening"], statuses)  # shared with "screened" criteria
-    negative = _facts_with_codes(ctx, "value", crit["negative"])
-    positive = _facts_with_codes(ctx, "value", crit["positive"])
-    followups = {}
-    if crit.get("want") == "positive_with_follow_up":
-        for src in crit["follow_up"]:
-            for pid, rows in _source_rows(ctx, src, statuses).items():
-                followups.setdefault(pid, []).extend((src["resource"], r) for r in rows)
-    lo_mp, hi_mp = ctx.period.start.isoformat(), ctx.period.end.isoformat()
-    evidence = {}
-    for pid, rows in screens.items():
-        encs = encounters.get(pid, [])
-        near = [r for r in rows if _screen_near(r["hi_day"], encs)]
-        if not near:
-            continue
-        last = max(near, key=lambda r: ((r["lo_at"] or ""), r["fact_id"]))
-        ok = False
-        if crit.get("want") == "negative":
-            ok = last["fact_id"] in negative
-        elif last["fact_id"] in positive:
-            for q in (e for e in encs if _screen_near(last["lo_day"], [e])):
-                for resource, f in followups.get(pid, []):
-                    if resource == "procedure":
-                        done = f["lo_at"] is not None and q["lo_at"] <= f["lo_at"] <= (q["hi_at"] or "")
-                        when = f["lo_day"]
-                    else:
-                        end_day = q["hi_day"] if q["hi_day"] and q["hi_day"] != sql_time.MAX_DAY else None
-                        done = end_day is not None and f["lo_day"] is not None and \
-                            end_day <= f["lo_day"] <= (dt.date.fromisoformat(end_day) + dt.timedelta(days=2)).isoformat()
-                        when = f["lo_day"]
-                    if done and when is not None and lo_mp <= when <= hi_mp:
-                        ok = True
-                        break
-                if ok:
-                    break
-        if ok:
-            evidence[pid] = Evidence(last["fact_id"], last["system"], last["code"], last["hi_day"])
-    return CriterionResult(set(evidence), evidence)
+    after that encounter. One query per criterion over every patient."""
+    encounters = _by_patient(ctx, crit["encounters"], statuses)
+    screens = _by_patient(ctx, crit["screening"], statuses)
+    # the latest screening near an encounter: by its start instant, then the later record
+    last = (f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
+            f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn FROM {screens} s "
+            f"WHERE {_near_encounter(encounters, 's', 'hi_day')}) WHERE rn = 1")
+    if crit.get("want") == "negative":
+        test = _with_value_code(ctx, "l.fact_id", crit["negative"])
+    else:
+        lo_mp, hi_mp = ctx.period.start.isoformat(), ctx.period.end.isoformat()
+        done = []
+        for src in crit["follow_up"] if crit.get("want") == "positive_with_follow_up" else []:
+            follow = _by_patient(ctx, src, statuses)
+            if src["resource"] == "procedure":  # performed during the encounter
+                when = "f.lo_at IS NOT NULL AND q.lo_at <= f.lo_at AND f.lo_at <= COALESCE(q.hi_at, '')"
+            else:  # ordered on the day the encounter ends or within 2 days after
+                when = (f"q.hi_day IS NOT NULL AND q.hi_day <> '' AND q.hi_day <> '{sql_time.MAX_DAY}' "
+                        f"AND q.hi_day <= f.lo_day AND f.lo_day <= date(q.hi_day, '+2 days')")
+            done.append(f"EXISTS (SELECT 1 FROM {follow} f WHERE f.patient_id = q.patient_id "
+                        f"AND f.lo_day IS NOT NULL AND f.lo_day >= '{lo_mp}' AND f.lo_day <= '{hi_mp}' AND {when})")
+        # the encounter the screening was near (by the screening's start day), then its follow-up
+        test = (f"{_with_value_code(ctx, 'l.fact_id', crit['positive'])} AND EXISTS (SELECT 1 FROM {encounters} q "
+                f"WHERE q.patient_id = l.patient_id AND q.lo_day <> '' AND l.lo_day IS NOT NULL "
+                f"AND date(q.lo_day, '-14 days') <= l.lo_day AND l.lo_day <= q.lo_day "
+                f"AND ({' OR '.join(done) or '0'}))")
+    return _latest_per_patient(ctx, f"SELECT l.* FROM ({last}) l WHERE {test}", "hi_day")
 
 
 def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
-    encounters = _source_rows(ctx, crit["encounters"], statuses)
-    evidence = {}
-    for pid, rows in _source_rows(ctx, crit["screening"], statuses).items():
-        for r in rows:
-            if _screen_near(r["hi_day"], encounters.get(pid, [])):
-                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], r["hi_day"])
-    return CriterionResult(set(evidence), evidence)
+    encounters = _by_patient(ctx, crit["encounters"], statuses)
+    screens = _by_patient(ctx, crit["screening"], statuses)
+    return _latest_per_patient(ctx, f"SELECT s.* FROM {screens} s WHERE {_near_encounter(encounters, 's', 'hi_day')}",
+                               "hi_day")
 
 
 def _not_done_during_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """A documented reason for not doing something, issued during a qualifying encounter."""
-    encounters = _source_rows(ctx, crit["encounters"], statuses)
-    evidence = {}
-    for pid, rows in _source_rows(ctx, crit["not_done"], statuses, ", f.recorded_at AS issued").items():
-        for r in rows:
-            issued = r["issued"]
-            if issued and any(e["lo_at"] and e["lo_at"] <= issued <= (e["hi_at"] or "")
-                              for e in encounters.get(pid, [])):
-                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], issued[:10], "not done, with a reason")
-    return CriterionResult(set(evidence), evidence)
+    encounters = _by_patient(ctx, crit["encounters"], statuses)
+    not_done = _by_patient(ctx, crit["not_done"], statuses, ", f.recorded_at AS issued")
+    return _latest_per_patient(
+        ctx, f"SELECT r.* FROM {not_done} r WHERE r.issued IS NOT NULL AND r.issued <> '' AND EXISTS (SELECT 1 "
+             f"FROM {encounters} e WHERE e.patient_id = r.patient_id AND e.lo_at <> '' AND e.lo_at <= r.issued "
+             f"AND r.issued <= COALESCE(e.hi_at, ''))", "substr(issued, 1, 10)", "not done, with a reason")
 
 
 def _condition_before_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """A condition whose prevalence starts before the start of a qualifying encounter."""
-    encounters = _source_rows(ctx, crit["encounters"], statuses)
-    evidence = {}
-    for pid, rows in _source_rows(ctx, crit["condition"], statuses).items():
-        for r in rows:
-            if any(e["lo_at"] and (r["lo_at"] or "") < e["lo_at"] for e in encounters.get(pid, [])):
-                evidence[pid] = Evidence(r["fact_id"], r["system"], r["code"], r["lo_day"])
-    return CriterionResult(set(evidence), evidence)
+    encounters = _by_patient(ctx, crit["encounters"], statuses)
+    conditions = _by_patient(ctx, crit["condition"], statuses)
+    return _latest_per_patient(
+        ctx, f"SELECT r.* FROM {conditions} r WHERE EXISTS (SELECT 1 FROM {encounters} e WHERE "
+             f"e.patient_id = r.patient_id AND e.lo_at <> '' AND COALESCE(r.lo_at, '') < e.lo_at)", "lo_day")
 
 
 KINDS.update({"depression_screening": _depression_screening, "screened_near_encounter": _screened_near_encounter,

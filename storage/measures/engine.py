@@ -88,7 +88,6 @@ def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, uni
     idents = [{crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)} for d in defs]
     for index, d in enumerate(defs):
         needed = _needed(d)
-        ctx.rows_cache.clear()  # source rows are shared within a measure only (memory)
         # criterion results are kept only while a later measure asks for the same criterion
         # (hospice, frailty, outpatient visits...): the caller holds one measure at a time
         later = set().union(*idents[index:])
