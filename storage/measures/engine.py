@@ -63,11 +63,19 @@ def evaluate(con: sqlite3.Connection, measure_ids: Iterable[str], period: Measur
 def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: MeasurementPeriod, *,
                   practice_id: int | None = None, patient_ids: Iterable[int] | None = None,
                   progress: Callable[[int, int, str], None] | None = None,
-                  cancel: Callable[[], bool] | None = None) -> Iterator[MeasureResult]:
+                  cancel: Callable[[], bool] | None = None,
+                  still_to_come: Callable[[], Iterable[str]] | None = None) -> Iterator[MeasureResult]:
     """Like :func:`evaluate`, one measure at a time, so a caller that writes each result and
-    drops it holds one measure's criteria in memory, not all of them (gigabytes at 1M)."""
-    measure_ids = list(measure_ids)
-    defs = [definitions.load(m) for m in measure_ids]
+    drops it holds one measure's criteria in memory, not all of them (gigabytes at 1M).
+
+    ``measure_ids`` may be handed out one by one (a worker process asks for its next measure);
+    ``still_to_come`` then names the measures not handed out yet, whose criteria are kept."""
+    if still_to_come is None:
+        measure_ids = list(measure_ids)
+        total = sum(len(_needed(definitions.load(m))) for m in measure_ids)
+        still_to_come = _rest_of(measure_ids)
+    else:
+        total = 0  # not known in advance
     scoped = _scope(con, practice_id, patient_ids)
     ctx = Context(con, period, scoped)
     if scoped:
@@ -75,23 +83,36 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
             "SELECT p.id FROM patient p JOIN measure_scope s ON s.patient_id = p.id WHERE p.entered_in_error = 0")}
     else:
         universe = {r[0] for r in con.execute("SELECT id FROM patient WHERE entered_in_error = 0")}
-    total = sum(len(_needed(d)) for d in defs)
     try:
-        yield from _evaluate_all(ctx, defs, period, universe, total, progress, cancel)
+        yield from _evaluate_all(ctx, measure_ids, period, universe, total, progress, cancel, still_to_come)
     finally:
         ctx.close()
 
 
-def _evaluate_all(ctx: Context, defs: list[dict], period: MeasurementPeriod, universe: set, total: int,
-                  progress, cancel) -> Iterator[MeasureResult]:
+def _rest_of(measure_ids: list[str]) -> Callable[[], list[str]]:
+    """For a list evaluated in order: the measures after the one being evaluated."""
+    position = {"next": 0}
+
+    def rest() -> list[str]:
+        position["next"] += 1
+        return measure_ids[position["next"]:]
+    return rest
+
+
+def _idents(d: dict) -> set[str]:
+    return {crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)}
+
+
+def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementPeriod, universe: set, total: int,
+                  progress, cancel, still_to_come) -> Iterator[MeasureResult]:
     done = 0
-    idents = [{crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)} for d in defs]
-    for index, d in enumerate(defs):
+    for mid in measure_ids:
+        d = definitions.load(mid)
         needed = _needed(d)
-        # criterion results are kept only while a later measure asks for the same criterion
-        # (hospice, frailty, outpatient visits...): the caller holds one measure at a time
-        later = set().union(*idents[index:])
-        for key in [k for k in ctx.cache if k not in later]:
+        # criterion results are kept only while a measure still to come asks for the same
+        # criterion (hospice, frailty, outpatient visits...): memory holds one measure at a time
+        keep = _idents(d).union(*(_idents(definitions.load(m)) for m in still_to_come()))
+        for key in [k for k in ctx.cache if k not in keep]:
             del ctx.cache[key]
         results_by_name: dict[str, CriterionResult] = {}
         for name in sorted(needed):

@@ -1,15 +1,17 @@
-"""A recompute of the whole pod (or one practice) on every core: the measures are shared out
-between worker processes, each evaluating its measures and writing each in its own short
-transaction (SQLite has one writer at a time: a worker waits for the other's write). The
-caller's progress and cancel work as in one process; measures already written stay written
-when the run is cancelled or a worker fails."""
+"""A recompute of the whole pod (or one practice) on every core: worker processes take the
+measures one at a time, longest first, each evaluating its measure and writing it in its own
+short transaction (SQLite has one writer at a time: a worker waits for the other's write).
+Each worker talks to this process over its own pipe — it asks for its next measure and
+reports progress — so a worker that dies cannot block the others. The caller's progress and
+cancel work as in one process; measures already written stay written when the run is
+cancelled or a worker fails."""
 from __future__ import annotations
 
 import multiprocessing
 import os
-from multiprocessing import connection
 import traceback
-from typing import Callable
+from multiprocessing import connection
+from typing import Callable, Iterator
 
 from domain.measures import definition as definitions
 from domain.measures.period import MeasurementPeriod
@@ -17,8 +19,9 @@ from domain.measures.period import MeasurementPeriod
 MAX_WORKERS = 4
 WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, however long
 # Relative cost of each measure on the demo pod (evaluate + write, measured with
-# bench/bench_measures.py), to share the work out evenly; a measure not listed counts 2.
-COST = {"CMS2": 6, "CMS138": 6, "CMS165": 4, "CMS130": 2, "CMS117": 2, "CMS122": 2, "CMS124": 2,
+# bench/bench_measures.py): the longest are handed out first, so no worker is left with a
+# long one at the end; a measure not listed counts 2.
+COST = {"CMS138": 7, "CMS2": 6, "CMS165": 4, "CMS130": 3, "CMS124": 2, "CMS117": 2, "CMS122": 1.5,
         "CMS125": 1.5}
 POLL_SECONDS = 0.1
 
@@ -41,17 +44,9 @@ def _database_file(engine) -> str | None:
     return url.database
 
 
-def share_out(measure_ids: list[str], workers: int) -> list[list[str]]:
-    """Longest first, each to the least loaded worker (ties: the first); each worker's list
-    keeps the caller's order, so measures sharing criteria (hospice, frailty) still share them."""
-    loads = [0.0] * workers
-    lists: list[list[str]] = [[] for _ in range(workers)]
-    for mid in sorted(measure_ids, key=lambda m: -COST.get(m, 2)):
-        worker = loads.index(min(loads))
-        loads[worker] += COST.get(mid, 2)
-        lists[worker].append(mid)
-    order = {mid: i for i, mid in enumerate(measure_ids)}
-    return [sorted(group, key=order.__getitem__) for group in lists if group]
+def hand_out_order(measure_ids: list[str]) -> list[str]:
+    """Longest first (ties keep the caller's order)."""
+    return sorted(measure_ids, key=lambda m: -COST.get(m, 2))
 
 
 def _steps(measure_ids: list[str]) -> int:
@@ -64,31 +59,37 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                            practice_id: int | None = None,
                            progress: Callable[[int, int, str], None] | None = None,
                            cancel: Callable[[], bool] | None = None) -> dict[str, dict[str, int]]:
-    from storage.measures.engine import Cancelled
-    from storage.measures.recompute import run_time
+    from storage.measures.engine import Cancelled, raw_connection
+    from storage.measures.recompute import _in_write_transaction, install_measures, run_time
 
-    groups = share_out(measure_ids, workers)
-    steps = [_steps(g) for g in groups]
+    fairy, con = raw_connection(engine)
+    try:
+        _in_write_transaction(con, install_measures, con, measure_ids)
+    finally:
+        fairy.close()
+    queue = hand_out_order(measure_ids)
+    total = _steps(measure_ids)
     context = multiprocessing.get_context("spawn")  # safe beside Qt and other threads
     stop = context.Event()
     now = run_time()
     processes, channels = [], {}
-    for n, group in enumerate(groups):
-        # one pipe per worker: a worker that dies cannot block the others' reports
-        receiver, sender = context.Pipe(duplex=False)
+    for n in range(workers):
+        mine, theirs = context.Pipe()
         process = context.Process(target=_work, name=f"carepod-recompute-{n}", daemon=True,
-                                  args=(n, _database_file(engine), period, group, practice_id, now, sender, stop))
+                                  args=(_database_file(engine), period, practice_id, now, theirs, stop))
         process.start()
-        sender.close()
+        theirs.close()
         processes.append(process)
-        channels[receiver] = n
-    done = [0] * len(groups)
+        channels[mine] = n
+    done: dict[str, int] = {}  # criteria evaluated per measure
     outcome: dict[int, str] = {}
     summary: dict[str, dict[str, int]] = {}
     failure: str | None = None
+    cancelled = False
     try:
         while channels:
-            if cancel is not None and cancel():
+            if cancel is not None and not cancelled and cancel():
+                cancelled = True
                 stop.set()
             for channel in connection.wait(list(channels), timeout=POLL_SECONDS):
                 n = channels[channel]
@@ -102,15 +103,20 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                         failure = failure or f"a recompute worker stopped unexpectedly (exit code {processes[n].exitcode})"
                         stop.set()
                     continue
-                if kind == "progress":
-                    done[n] = rest[0]
+                if kind == "next":
+                    mid = queue.pop(0) if queue and not stop.is_set() else None
+                    channel.send((mid, list(queue)))
+                elif kind == "progress":
+                    mid, count, label = rest
+                    done[mid] = count
                     if progress is not None:
-                        progress(sum(done), sum(steps), rest[1])
+                        progress(sum(done.values()), total, label)
                 elif kind == "measure":
                     summary[rest[0]] = rest[1]
                 elif kind in ("finished", "cancelled"):
                     outcome[n] = kind
                     if kind == "cancelled":
+                        cancelled = True
                         stop.set()
                 elif kind == "error":
                     outcome[n] = kind
@@ -127,25 +133,42 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
             channel.close()
     if failure is not None:
         raise RuntimeError(f"Recompute failed: {failure}")
-    if "cancelled" in outcome.values():
+    if cancelled:
         raise Cancelled()
     return {mid: summary[mid] for mid in measure_ids if mid in summary}
 
 
-def _work(n: int, database: str, period: MeasurementPeriod, measure_ids: list[str], practice_id, now: str,
-          channel, stop) -> None:
-    """One worker process: its measures, evaluated and written one by one, each reported."""
+def _work(database: str, period: MeasurementPeriod, practice_id, now: str, channel, stop) -> None:
+    """One worker process: asks for a measure, evaluates and writes it, asks for the next."""
     try:
         from storage.db import open_database
         from storage.measures.engine import Cancelled
         from storage.measures.recompute import recompute_here
 
+        still_to_come: list[str] = []
+        current = {"measure": "", "base": 0}
+
+        def measures() -> Iterator[str]:
+            while True:
+                channel.send(("next",))
+                mid, rest = channel.recv()
+                if mid is None:
+                    return
+                still_to_come[:] = rest
+                current["measure"] = mid
+                yield mid
+
+        def report(done: int, total: int, label: str) -> None:
+            if current.get("seen") != current["measure"]:  # a new measure: count from zero
+                current.update(seen=current["measure"], base=done - 1)
+            channel.send(("progress", current["measure"], done - current["base"], label))
+
         engine = open_database(database, upgrade=False)
         try:
             try:
-                written = recompute_here(engine, period, measure_ids, practice_id=practice_id,
-                                         progress=lambda done, total, label: channel.send(("progress", done, label)),
-                                         cancel=stop.is_set, write_lock_wait_ms=WRITE_LOCK_WAIT_MS, now=now)
+                written = recompute_here(engine, period, measures(), practice_id=practice_id, progress=report,
+                                         cancel=stop.is_set, write_lock_wait_ms=WRITE_LOCK_WAIT_MS, now=now,
+                                         still_to_come=lambda: still_to_come)
             except Cancelled:
                 channel.send(("cancelled",))
                 return

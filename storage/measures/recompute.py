@@ -83,13 +83,16 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     return summary
 
 
-def recompute_here(engine, period: MeasurementPeriod, measure_ids: list[str], *,
+def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str], *,
                    patient_ids: set[int] | None = None, practice_id: int | None = None,
                    progress: Callable[[int, int, str], None] | None = None,
                    cancel: Callable[[], bool] | None = None,
-                   write_lock_wait_ms: int | None = None, now: str | None = None) -> dict[str, dict[str, int]]:
+                   write_lock_wait_ms: int | None = None, now: str | None = None,
+                   still_to_come: Callable[[], Iterable[str]] | None = None) -> dict[str, dict[str, int]]:
     """Evaluate and write the measures in this process (see :func:`recompute`); ``now`` is the
-    run's time written as the gaps' ``computed_at``."""
+    run's time written as the gaps' ``computed_at``. A worker process passes its measures one
+    by one with ``still_to_come`` (see :func:`storage.measures.engine.evaluate_each`); the
+    ``measure`` rows are then already installed."""
     scoped = patient_ids is not None or practice_id is not None
     fairy, con = raw_connection(engine)
     con.row_factory = None
@@ -109,9 +112,11 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: list[str], *,
         # staff's own saves), then written in one short transaction of its own and dropped,
         # so memory holds one measure at a time. A cancel stops before the next measure:
         # measures already written stay written, the one being evaluated is not written.
-        _in_write_transaction(con, install_measures, con, measure_ids)
-        for result in evaluate_each(con, measure_ids, period, practice_id=practice_id,
-                                    patient_ids=patient_ids, progress=progress, cancel=cancel):
+        if still_to_come is None:
+            measure_ids = list(measure_ids)
+            _in_write_transaction(con, install_measures, con, measure_ids)
+        for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
+                                    progress=progress, cancel=cancel, still_to_come=still_to_come):
             summary[result.measure_id] = _in_write_transaction(con, _write, con, result, period, now, scoped)
             del result  # before the next measure is evaluated
     finally:
@@ -154,13 +159,11 @@ def recompute_for_patients(engine, patient_ids: Iterable[int], period: Measureme
     return recompute(engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
 
 
-_UPSERT = ("INSERT INTO gap (patient_id, measure_id, period_start, period_end, group_index, initial_population, "
+_INSERT = ("INSERT INTO gap (id, patient_id, measure_id, period_start, period_end, group_index, initial_population, "
            "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(patient_id, measure_id, period_start, period_end, "
-           "group_index) DO UPDATE SET initial_population = excluded.initial_population, "
-           "denominator = excluded.denominator, denominator_exclusion = excluded.denominator_exclusion, "
-           "denominator_exception = excluded.denominator_exception, numerator = excluded.numerator, "
-           "state = excluded.state, due_date = excluded.due_date, computed_at = excluded.computed_at")
+           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+_UPDATE = ("UPDATE gap SET initial_population = ?, denominator = ?, denominator_exclusion = ?, "
+           "denominator_exception = ?, numerator = ?, state = ?, due_date = ?, computed_at = ? WHERE id = ?")
 
 
 def _birth_dates(con, pids) -> dict[int, dt.date]:
@@ -209,6 +212,7 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
         if d.get("due_open", {}).get("from") == "birth" else {}
     open_due = due_date("open", d, None, period, None).isoformat()  # unless it comes from the birth date
+    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
     for gi, group in enumerate(result.groups):
         pops = group.populations
         ip, den, exc, exn, num = (pops[c] for c in COLUMNS)
@@ -217,12 +221,15 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
         states["open"] -= overridden                     # populations stay the measure's
         states["excluded"] |= overridden
         closed_due = lapse_rule(d["groups"][gi]["populations"]["numerator"], d, period)
-        changed, history = [], []
+        # a new gap gets the next id here (the write lock is held: nobody else adds gaps), so
+        # its evidence and history are written without reading the ids back
+        ids = {pid: before[0] for (pid, g), before in old.items() if g == gi}
+        inserts, updates, history = [], [], []
         old_get = old.get
         for state, pids in states.items():
             if pids:
                 counts[state] = counts.get(state, 0) + len(pids)
-            for pid in pids:
+            for pid in sorted(pids):
                 flags = (1, int(pid in den), int(pid in exc), int(pid in exn), int(pid in num))
                 if state == "closed":
                     due = closed_due(_evidence_days(result.criteria, pid))
@@ -233,23 +240,23 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
                 else:
                     due_text = None
                 before = old_get((pid, gi))
-                if before is not None and before[1] == state and before[2] == flags and before[3] == due_text:
-                    continue
-                changed.append((pid, mid, ps, pe, gi, *flags, state, due_text, now))
-                if before is None or before[1] != state:
-                    history.append((pid, before[1] if before else None, state))
+                if before is None:
+                    ids[pid] = next_id
+                    inserts.append((next_id, pid, mid, ps, pe, gi, *flags, state, due_text, now))
+                    history.append((next_id, None, state, now))
+                    next_id += 1
+                elif before[1] != state or before[2] != flags or before[3] != due_text:
+                    updates.append((*flags, state, due_text, now, before[0]))
+                    if before[1] != state:
+                        history.append((before[0], before[1], state, now))
         # patients no longer in the initial population: their gap is not applicable any more
-        gone = [pid for (pid, g), before in old.items()
-                if g == gi and pid not in ip and before[1] != "not_applicable"]
-        history.extend((pid, old[(pid, gi)][1], "not_applicable") for pid in gone)
-        changed.extend((pid, mid, ps, pe, gi, 0, 0, 0, 0, 0, "not_applicable", None, now) for pid in gone)
-        con.executemany(_UPSERT, changed)
-        new_ids = [row[0] for row in changed if (row[0], gi) not in old]
-        ids = {pid: old[(pid, g)][0] for (pid, g) in old if g == gi}
-        if new_ids:
-            ids.update(_gap_ids(con, mid, ps, pe, gi, new_ids))
-        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
-                        [(ids[pid], frm, to, now) for pid, frm, to in history])
+        for (pid, g), before in old.items():
+            if g == gi and pid not in ip and before[1] != "not_applicable":
+                updates.append((0, 0, 0, 0, 0, "not_applicable", None, now, before[0]))
+                history.append((before[0], before[1], "not_applicable", now))
+        con.executemany(_INSERT, inserts)
+        con.executemany(_UPDATE, updates)
+        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
         _write_evidence(con, d, result, gi, ids, old_evidence, {p: overrides[p] for p in overridden})
     return counts
 
@@ -261,15 +268,6 @@ def _evidence_days(criteria: dict, pid: int):
         ev = crit.evidence.get(pid) if crit is not None and pid in crit.patients else None
         return ev.day if ev is not None else None
     return day
-
-
-def _gap_ids(con, mid: str, ps: str, pe: str, gi: int, pids) -> dict[int, int]:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_new (patient_id INTEGER PRIMARY KEY)")
-    con.execute("DELETE FROM gap_new")
-    con.executemany("INSERT INTO gap_new VALUES (?)", ((p,) for p in pids))
-    return dict(con.execute(
-        "SELECT g.patient_id, g.id FROM gap_new n JOIN gap g ON g.patient_id = n.patient_id AND g.measure_id = ? "
-        "AND g.period_start = ? AND g.period_end = ? AND g.group_index = ?", (mid, ps, pe, gi)))
 
 
 def _documented_overrides(con, scoped: bool, mid: str, ps: str, pe: str) -> dict[int, tuple]:

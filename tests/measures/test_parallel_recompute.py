@@ -15,7 +15,7 @@ from domain.measures.period import MeasurementPeriod
 from storage.db import open_database
 from storage.demo.generate import create_demo_pod
 from storage.measures.engine import Cancelled
-from storage.measures.parallel import COST, share_out, worker_count
+from storage.measures.parallel import COST, hand_out_order, worker_count
 from storage.measures.recompute import ALL_MEASURES, recompute
 
 PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
@@ -122,14 +122,11 @@ def test_a_worker_killed_midway_is_reported_and_leaves_whole_measures(pod, seria
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_work_is_shared_out_evenly_and_keeps_the_callers_order():
-    groups = share_out(list(ALL_MEASURES), 2)
-    assert sorted(m for g in groups for m in g) == sorted(ALL_MEASURES)
-    loads = [sum(COST[m] for m in g) for g in groups]
-    assert max(loads) - min(loads) <= 2
-    for group in groups:
-        assert group == [m for m in ALL_MEASURES if m in group]
-    assert share_out(["CMS125"], 4) == [["CMS125"]]
+def test_longest_measures_are_handed_out_first():
+    order = hand_out_order(list(ALL_MEASURES))
+    assert sorted(order) == sorted(ALL_MEASURES)
+    assert [COST[m] for m in order] == sorted((COST[m] for m in ALL_MEASURES), reverse=True)
+    assert hand_out_order(["CMS125", "PAYER-X"]) == ["PAYER-X", "CMS125"]  # unknown: counts 2
 
 
 def test_some_patients_or_a_memory_database_are_done_in_one_process(engine, tmp_path):
