@@ -58,6 +58,8 @@ def test_two_processes_write_what_one_process_writes(pod, tmp_path):
     for sql in (GAPS, EVIDENCE, HISTORY):
         assert _rows(two, sql) == _rows(one, sql)
     assert len(_rows(two, EVIDENCE)) > 1000
+    with sqlite3.connect(two) as con:  # the bulk write skips per-row look-ups; nothing dangles
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     # progress counts every criterion of every measure once, up to the total
     assert seen[-1][0] == seen[-1][1] and all(t == seen[-1][1] for _, t in seen)
     # the monthly pod-peer snapshot is taken once, after both workers
@@ -138,3 +140,15 @@ def test_some_patients_or_a_memory_database_are_done_in_one_process(engine, tmp_
         assert worker_count(memory, list(ALL_MEASURES), None, 4) == 1
     finally:
         memory.dispose()
+
+
+def test_foreign_keys_are_enforced_again_after_a_recompute(pod, tmp_path):
+    path = tmp_path / "fk.db"
+    shutil.copy(pod, path)
+    engine = open_database(path)
+    try:
+        recompute(engine, PERIOD, ["CMS125"], workers=1)  # in this process, on a pooled connection
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
