@@ -337,18 +337,17 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
         f"FROM ({source_sql(ctx, crit['source'], statuses)})), "
         f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
         f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day")
-    sql = (f"SELECT r.*, {reading} AS reading, (f.value_num IS NOT NULL OR f.value_code <> '' OR "
-           f"f.value_text <> '' OR EXISTS (SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value')) "
-           f"AS has_value FROM {latest_day} r JOIN clinical_fact f ON f.id = r.fact_id ORDER BY r.patient_id, r.fact_id")
+    # per patient the lowest reading of that day, a missing one first (CQL sorts nulls first),
+    # ties to the earlier fact: one row per patient reaches Python
+    sql = (f"SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id ORDER BY x.reading IS NOT NULL, "
+           f"x.reading, x.fact_id, x.system, x.code) AS rn FROM (SELECT r.*, {reading} AS reading, "
+           f"(f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS (SELECT 1 FROM fact_coding v "
+           f"WHERE v.fact_id = f.id AND v.role = 'value')) AS has_value FROM {latest_day} r "
+           f"JOIN clinical_fact f ON f.id = r.fact_id) x) WHERE rn = 1")
     test = crit["test"]
     op, threshold = test["op"], float(test["threshold"])
-    lowest: dict = {}
     ctx.con.row_factory = sqlite3.Row
-    for r in ctx.con.execute(sql):
-        current = lowest.get(r["patient_id"])
-        if current is None or (current["reading"] is not None
-                                and (r["reading"] is None or r["reading"] < current["reading"])):
-            lowest[r["patient_id"]] = r
+    lowest = {r["patient_id"]: r for r in ctx.con.execute(sql)}
     evidence = {}
     for pid, r in lowest.items():
         if r["reading"] is None:
