@@ -121,7 +121,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
             results_by_name[name] = crit_mod.evaluate(ctx, name, d["criteria"][name], d["statuses"])
             done += 1
             if progress is not None:
-                progress(done, total, f"{d['id']}: {name}")
+                progress(done, total, f"{d['id']}: {_step_label(name, d['criteria'][name])}")
         yield _populations(d, period, universe, results_by_name)
 
 
@@ -176,3 +176,8 @@ def raw_connection(engine):
     """The sqlite3 connection under a SQLAlchemy engine (the engine's pool keeps it)."""
     fairy = engine.raw_connection()
     return fairy, fairy.driver_connection
+
+
+def _step_label(name: str, crit: dict) -> str:
+    """What a progress bar says while a criterion is evaluated: its rule in words."""
+    return crit.get("rule") or name.replace("_", " ")
