@@ -81,7 +81,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
         theirs.close()
         processes.append(process)
         channels[mine] = n
-    done: dict[str, int] = {}  # criteria evaluated per measure
+    done = [0] * workers  # criteria evaluated by each worker
     outcome: dict[int, str] = {}
     summary: dict[str, dict[str, int]] = {}
     failure: str | None = None
@@ -107,10 +107,9 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                     mid = queue.pop(0) if queue and not stop.is_set() else None
                     channel.send((mid, list(queue)))
                 elif kind == "progress":
-                    mid, count, label = rest
-                    done[mid] = count
+                    done[n], label = rest
                     if progress is not None:
-                        progress(sum(done.values()), total, label)
+                        progress(sum(done), total, label)
                 elif kind == "measure":
                     summary[rest[0]] = rest[1]
                 elif kind in ("finished", "cancelled"):
@@ -146,7 +145,6 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
         from storage.measures.recompute import recompute_here
 
         still_to_come: list[str] = []
-        current = {"measure": "", "base": 0}
 
         def measures() -> Iterator[str]:
             while True:
@@ -155,13 +153,10 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
                 if mid is None:
                     return
                 still_to_come[:] = rest
-                current["measure"] = mid
                 yield mid
 
-        def report(done: int, total: int, label: str) -> None:
-            if current.get("seen") != current["measure"]:  # a new measure: count from zero
-                current.update(seen=current["measure"], base=done - 1)
-            channel.send(("progress", current["measure"], done - current["base"], label))
+        def report(done: int, total: int, label: str) -> None:  # done: this worker's criteria so far
+            channel.send(("progress", done, label))
 
         engine = open_database(database, upgrade=False)
         try:

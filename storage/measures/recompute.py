@@ -1,6 +1,7 @@
 """Recompute gaps in care: evaluate measures (set-based), then write gap rows, their evidence
-and, when a state changes, gap history — in one transaction. Incremental when given patient
-ids (only those are touched), complete otherwise."""
+and, when a state changes, gap history — each measure in one transaction of its own.
+Incremental when given patient ids (only those are touched), complete otherwise; a complete
+run is shared out between worker processes (:mod:`storage.measures.parallel`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,8 @@ from domain.measures.due import due_date, lapse_rule
 from domain.measures.explain import OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
-from storage.measures.engine import evaluate_each, raw_connection
 from storage.db import BUSY_TIMEOUT_MS
+from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
