@@ -95,7 +95,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                 n = channels[channel]
                 try:
                     kind, *rest = channel.recv()
-                except EOFError:  # the worker is gone: it said why first, or it was killed
+                except (EOFError, OSError):  # the worker is gone (said why first, or was killed mid-message)
                     del channels[channel]
                     if n not in outcome:
                         processes[n].join()
