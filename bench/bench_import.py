@@ -1,19 +1,23 @@
 """FHIR NDJSON import throughput, beside raw ``sqlite3.executemany`` of the same rows.
 
-    .venv/bin/python bench/bench_import.py [--patients 100000] [--keep DIR] [--general]
+    .venv/bin/python bench/bench_import.py [--patients 100000] [--keep DIR] [--no-reader] [--general]
 
 Generates a bulk-data export (Patient.ndjson, Encounter.ndjson, Condition.ndjson,
 Observation.ndjson: per patient 1 encounter, 2 conditions, 3 observations, one of them a
 blood pressure with components), imports it into a fresh database, then inserts the very
 rows the import wrote into another fresh database with plain executemany (same indexes),
-and prints both rates in resources per second: by the clock, and by the CPU time the process
-used (the fairer comparison on a machine other work is also using). ``--general`` also
-imports the export with the fast path off (storage.importers.fastpath), for before/after.
+and prints both rates in resources per second: by the clock (what a user waits for: a big
+import reads its NDJSON in a second process, storage.importers.pipeline), and by CPU time,
+of the importing process alone and with the reader process's (the fairer comparison on a
+machine other work is also using). ``--no-reader`` reads the NDJSON in the importing process;
+``--general`` also imports the export with the fast path off (storage.importers.fastpath),
+for before/after.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -118,9 +122,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--keep", help="folder to keep the generated files and databases in")
+    parser.add_argument("--no-reader", action="store_true",
+                        help="read the NDJSON in the importing process (storage.importers.pipeline off)")
     parser.add_argument("--general", action="store_true",
                         help="also import through the general path only (fast path off), for before/after")
     args = parser.parse_args()
+    if args.no_reader:
+        from storage.importers import pipeline
+
+        pipeline.PIPELINE = False
     if args.keep:
         return run(Path(args.keep), args.patients, args.general)
     with tempfile.TemporaryDirectory(prefix="carepod-bench-") as folder:  # gigabytes at 100,000 patients
@@ -138,9 +148,11 @@ def run(work: Path, patients: int, general: bool = False) -> int:
     print(f"generated {resources:,} resources for {patients:,} patients in {time.perf_counter() - t0:.1f} s")
     db = work / "import.db"
     engine = open_database(db)
-    t0, c0 = time.perf_counter(), time.process_time()
+    load = os.getloadavg()[0]
+    t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
     report = import_paths(engine, [export], actor="bench")
     import_s, import_cpu = time.perf_counter() - t0, time.process_time() - c0
+    reader_cpu = _children_cpu() - k0  # the NDJSON reader process (storage.importers.pipeline), once it ended
     engine.dispose()
     assert not report.errors, report.errors[:5]
     t0 = time.perf_counter()
@@ -149,11 +161,15 @@ def run(work: Path, patients: int, general: bool = False) -> int:
     reimport_s = time.perf_counter() - t0
     engine.dispose()
     raw_s, raw_cpu = raw_insert_seconds(db, work / "raw.db")
-    print("                              wall clock                 CPU time")
-    print(f"import (parse, map, write):   {_rate(resources, import_s)}   {_rate(resources, import_cpu)}")
+    total_cpu = import_cpu + reader_cpu
+    print(f"load average before the import {load:.2f} (other work shares the cores); "
+          f"NDJSON reader process: {'yes' if reader_cpu else 'no'}")
+    print("                              wall clock                 CPU time (importing process)   CPU time (+ reader)")
+    print(f"import (parse, map, write):   {_rate(resources, import_s)}   {_rate(resources, import_cpu)}"
+          f"          {_rate(resources, total_cpu)}")
     print(f"raw executemany, same rows:   {_rate(resources, raw_s)}   {_rate(resources, raw_cpu)}")
     print(f"import / raw:                 {raw_s / import_s:7.0%}                    {raw_cpu / import_cpu:7.0%}"
-          "   (target >= 50%)")
+          f"                        {raw_cpu / total_cpu:7.0%}   (target >= 50%, by the clock)")
     print(f"re-import, all unchanged:     {_rate(resources, reimport_s)}   ({again.total('unchanged'):,} unchanged)")
     if general:
         loader.FAST_PATH = False
@@ -167,6 +183,11 @@ def run(work: Path, patients: int, general: bool = False) -> int:
         print(f"general path / raw:           {raw_s / general_s:7.0%}                    "
               f"{raw_cpu / general_cpu:7.0%}")
     return 0
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def _rate(resources: int, seconds: float) -> str:

@@ -206,3 +206,31 @@ def _parse_slowly(text: str, location: str, raw: bytes) -> Entry:
     if not isinstance(resource, dict):
         return Entry(location, error="the line is not a JSON object")
     return Entry(location, resource, text=text, raw=raw)
+
+
+class Prepared:
+    """An NDJSON line of a mapped type with an id, read by the reader process
+    (:mod:`storage.importers.pipeline`): what :class:`Entry` holds, less the parsed resource
+    (parsed again here only when something asks for it: the general path, a look-up), plus
+    what the reader worked out from it alone: type, id, content hash, the fast path's fact
+    (``fast``: :func:`storage.importers.fastpath.fast_fact`, or a Patient's ``PatientPlan``
+    fields from :func:`storage.importers.patients.patient`; None for the general path; False
+    when the reader left it to the importing process) and the
+    (type, system, value) identifiers :class:`ReferenceIndex` files it under."""
+
+    __slots__ = ("location", "text", "rtype", "rid", "content_hash", "fast", "identifiers", "_resource")
+    raw = None  # text.encode("utf-8") is the line as read
+    full_url = ""
+    request = None
+    error = None
+
+    def __init__(self, location, text, rtype, rid, content_hash, fast, identifiers):
+        self.location, self.text, self.rtype, self.rid = location, text, rtype, rid
+        self.content_hash, self.fast, self.identifiers = content_hash, fast, identifiers
+        self._resource = None
+
+    @property
+    def resource(self) -> dict:
+        if self._resource is None:
+            self._resource = json.loads(self.text)
+        return self._resource

@@ -35,6 +35,16 @@ def parse_key(text: str) -> Key | None:
     return None
 
 
+def identifier_keys(rtype: str, resource: dict) -> list[tuple[str, str, str]]:
+    """(type, system, value) of each identifier with a value: how a conditional reference
+    (``Type?identifier=system|value``) finds the resource."""
+    identifiers = resource.get("identifier")
+    if not isinstance(identifiers, list):
+        return []
+    return [(rtype, str(identifier.get("system") or ""), str(identifier["value"])) for identifier in identifiers
+            if isinstance(identifier, dict) and identifier.get("value")]
+
+
 class ReferenceIndex:
     """The resources of a file (or an NDJSON chunk), findable by key, fullUrl and identifier."""
 
@@ -43,14 +53,25 @@ class ReferenceIndex:
         self.by_url: dict[str, Key] = {}
         self.by_identifier: dict[tuple[str, str, str], Key] = {}
         self.shared = shared if shared is not None else {}  # run-wide: reference-only resources
+        self.unparsed: dict[Key, object] = {}  # see add_prepared
 
     def add(self, key: Key, resource: dict, full_url: str = "") -> None:
         self.by_key[key] = resource
         if full_url:
             self.by_url[full_url] = key
-        for identifier in resource.get("identifier") or () if isinstance(resource.get("identifier"), list) else ():
-            if isinstance(identifier, dict) and identifier.get("value"):
-                self.by_identifier[(key[0], str(identifier.get("system") or ""), str(identifier["value"]))] = key
+        for identifier in identifier_keys(key[0], resource):
+            self.by_identifier[identifier] = key
+
+    def add_prepared(self, key: Key, entry) -> None:
+        """A line the reader process read (:class:`storage.importers.reader.Prepared`): filed
+        as :meth:`add` files it, its resource parsed only when looked up."""
+        self.unparsed[key] = entry
+        if entry.identifiers:
+            for identifier in entry.identifiers:
+                self.by_identifier[identifier] = key
+
+    def holds(self, key: Key) -> bool:
+        return key in self.by_key or key in self.unparsed
 
     def key_of(self, reference) -> Key | None:
         text = reference.get("reference") if reference.__class__ is dict else None
@@ -93,7 +114,10 @@ class ReferenceIndex:
         key = self.key_of(reference)
         if key is None:
             return None
-        return self.by_key.get(key) or self.shared.get(key)
+        found = self.by_key.get(key)
+        if found is None and key in self.unparsed:
+            found = self.by_key[key] = self.unparsed.pop(key).resource
+        return found or self.shared.get(key)
 
     @staticmethod
     def describe(reference) -> str:

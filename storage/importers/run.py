@@ -4,7 +4,9 @@
 under ``paths``; a file with any rejected resource or row lands nothing and is reported
 (file, line or entry, resource type and id, reason); the other files land. Re-importing
 the same data changes nothing. Each call leaves an ``import_run`` record with its
-``import_problem`` rows (dry runs too: they are the log, not data).
+``import_problem`` rows (dry runs too: they are the log, not data). An import with enough
+NDJSON reads and maps its lines in a second process while this one writes
+(:mod:`storage.importers.pipeline`); what lands is the same.
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from domain.clock import utcnow
 from domain.text import name_key
 from storage import schema as t
 from storage.importers import identity
+from storage.importers import loader as loader_module
 from storage.importers.loader import CHUNK, FileLoader
-from storage.importers.reader import FileProblem, is_csv, is_ndjson, list_files, read_json_file, read_ndjson
+from storage.importers.pipeline import NdjsonChunks
+from storage.importers.reader import FileProblem, is_csv, is_ndjson, list_files, read_json_file
 from storage.importers.report import ImportReport, Problem
 
 GC_THRESHOLD = 1_000_000  # see _fewer_collections
@@ -144,13 +148,18 @@ def _import_files(engine, report: ImportReport, files: list[Path], practice_id, 
         store = Store(raw.driver_connection, actor, report.run_id, now, dry_run=dry_run)
         state = RunState(practice_id, now)
         try:
-            for number, path in enumerate(files):
-                if _is_cancelled(cancel):
-                    report.cancelled = True
-                    break
-                _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel)
-                if report.cancelled:
-                    break
+            sources = {str(f): identity.source_for(f, given=source) for f in files if is_ndjson(f)}
+            database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+            with NdjsonChunks(files, CHUNK, fast=loader_module.FAST_PATH, sources=sources,
+                              database=database if database and database != ":memory:" else None) as ndjson:
+                for number, path in enumerate(files):
+                    if _is_cancelled(cancel):
+                        report.cancelled = True
+                        break
+                    _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel,
+                                 ndjson)
+                    if report.cancelled:
+                        break
         finally:
             store.finish()
     finally:
@@ -158,7 +167,7 @@ def _import_files(engine, report: ImportReport, files: list[Path], practice_id, 
 
 
 def _import_file(store, state: RunState, report: ImportReport, path: Path, number: int, total: int,
-                 source: str | None, dry_run: bool, progress, cancel) -> None:
+                 source: str | None, dry_run: bool, progress, cancel, ndjson: NdjsonChunks) -> None:
     label = str(path)
     if progress:
         progress(ImportProgress(number, total, label, 0))
@@ -171,19 +180,16 @@ def _import_file(store, state: RunState, report: ImportReport, path: Path, numbe
             loader = load_csv(store, state, path, label, source)
         elif is_ndjson(path):
             loader = FileLoader(store, state, label, identity.source_for(path, given=source))
-            chunk, done = [], 0
-            for entry in read_ndjson(path):
-                chunk.append(entry)
-                if len(chunk) >= CHUNK:
+            done = 0
+            with contextlib.closing(ndjson.chunks(path)) as chunks:
+                for chunk in chunks:
                     loader.load_chunk(chunk)
-                    done += len(chunk)
-                    chunk = []
-                    if progress:
-                        progress(ImportProgress(number, total, label, done))
-                    if _is_cancelled(cancel):
-                        raise Cancelled()
-            if chunk:
-                loader.load_chunk(chunk)
+                    if len(chunk) >= CHUNK:  # the last, shorter chunk is followed by the checks below
+                        done += len(chunk)
+                        if progress:
+                            progress(ImportProgress(number, total, label, done))
+                        if _is_cancelled(cancel):
+                            raise Cancelled()
         else:
             bundle = read_json_file(path)
             loader = FileLoader(store, state, label,

@@ -29,3 +29,17 @@ def add_practice(engine, code="OAK", name="Oak Family Practice", npi=""):
         practice = uow.practices.add(Practice(code=code, name=name, npi=npi))
         uow.commit()
         return practice.id
+
+
+def assert_same_import(one, other) -> None:
+    """Two ways of importing the same files (each: table rows, first report, re-import
+    report) stored the same rows and reported the same counts, problems and file outcomes."""
+    (rows_a, report_a, again_a), (rows_b, report_b, again_b) = one, other
+    assert set(rows_a) == set(rows_b)
+    for table in rows_a:
+        assert rows_b[table] == rows_a[table], f"table {table} differs"
+    for a, b in ((report_a, report_b), (again_a, again_b)):
+        assert a.plain_counts() == b.plain_counts()
+        assert [p.as_text() for p in a.problems] == [p.as_text() for p in b.problems]
+        assert (a.files_imported, a.files_rejected, a.files_unreadable) == \
+            (b.files_imported, b.files_rejected, b.files_unreadable)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import snapshot
+from helpers import assert_same_import, snapshot
 from storage.importers import fastpath, loader, run
 from storage.importers.run import import_paths
 
@@ -41,22 +41,12 @@ def _both_ways(tmp_path, monkeypatch, paths, name, then=None):
     return out[False], out[True]
 
 
-def _assert_same(general, fast):
-    (rows_g, report_g, again_g), (rows_f, report_f, again_f) = general, fast
-    assert set(rows_g) == set(rows_f)
-    for table in rows_g:
-        assert rows_f[table] == rows_g[table], f"table {table} differs"
-    for a, b in ((report_g, report_f), (again_g, again_f)):
-        assert a.plain_counts() == b.plain_counts()
-        assert [p.as_text() for p in a.problems] == [p.as_text() for p in b.problems]
-
-
 def test_bench_export_lands_identically(tmp_path, monkeypatch):
     _bench_generate()(tmp_path / "export", 300)
     general, fast = _both_ways(tmp_path, monkeypatch, [tmp_path / "export"], "bench")
     assert len(fast[0]["clinical_fact"]) == 300 * 6
     assert fast[2].total("unchanged") == 300 * 7
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
 
 
 def test_changed_and_new_resources_of_a_second_export_land_identically(tmp_path, monkeypatch):
@@ -66,7 +56,7 @@ def test_changed_and_new_resources_of_a_second_export_land_identically(tmp_path,
     general, fast = _both_ways(tmp_path, monkeypatch, [tmp_path / "first" / "export"], "second",
                                then=[tmp_path / "second" / "export"])
     assert fast[2].total("created") == 20 * 7 and fast[2].total("updated") > 0
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
 
 
 def test_ecqm_cases_and_synthea_land_identically(tmp_path, monkeypatch):
@@ -74,7 +64,7 @@ def test_ecqm_cases_and_synthea_land_identically(tmp_path, monkeypatch):
     paths = sorted(shared.glob("ecqm/*/cases")) + [shared / "synthea"]
     general, fast = _both_ways(tmp_path, monkeypatch, paths, "ecqm")
     assert general[1].errors == []
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
 
 
 def _line(**resource) -> str:
@@ -146,7 +136,7 @@ def test_unusual_and_bad_resources_land_or_fail_identically(tmp_path, monkeypatc
     (folder / "Facts.ndjson").write_text(facts)
     general, fast = _both_ways(tmp_path, monkeypatch, [folder], "odd")
     assert general[1].errors == [], [p.as_text() for p in general[1].errors]
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
 
     # a file with bad resources is rejected the same way, with the same reasons and line numbers
     bad = tmp_path / "bad"
@@ -165,7 +155,7 @@ def test_unusual_and_bad_resources_land_or_fail_identically(tmp_path, monkeypatc
     ]))
     general, fast = _both_ways(tmp_path, monkeypatch, [bad], "bad")
     assert len(general[1].errors) == 8  # seven resources, and the file
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
 
 
 @pytest.mark.parametrize("rtype", sorted(fastpath.FAST_TYPES))
@@ -231,7 +221,7 @@ def test_where_patients_and_encounters_landed_is_reused_only_once_committed(tmp_
         encounter_ids = {r[0] for r in rows["clinical_fact"] if r[2] == "encounter"}
         linked = {r[24] for r in rows["clinical_fact"] if r[2] == "condition"}
         assert len(linked) == 4 and linked <= encounter_ids  # c0 and c1 name e0
-        _assert_same(*out)
+        assert_same_import(*out)
 
 
 def test_landed_keeps_within_its_bound():
@@ -267,4 +257,4 @@ def test_a_type_new_to_the_source_is_looked_up_again_in_its_next_file(tmp_path, 
     assert again.counts["Observation"] == {"updated": 2, "unchanged": 3} and again.total("unchanged") == 4
     assert len(fast[0]["clinical_fact"]) == 3 and len(fast[0]["source_record"]) == 4
     assert len(fast[0]["record_revision"]) >= 1
-    _assert_same(general, fast)
+    assert_same_import(general, fast)
