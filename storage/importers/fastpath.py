@@ -44,7 +44,8 @@ MIDDLE_COLUMNS = (
 
 # what fast_fact gives the writer: (middle, entered_in_error, codings, components, subject_ref,
 # encounter_ref); middle holds the values of MIDDLE_COLUMNS as stored (dates as SQL text, flags
-# as 0/1). A plain tuple: this is made for most resources of an import.
+# as 0/1). A plain tuple: this is made for most resources of an import. From the reader process
+# (storage.importers.pipeline) a literal subject or encounter reference comes as its (type, id).
 
 
 def fast_fact(resource: dict, rtype: str) -> tuple | None:

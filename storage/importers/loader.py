@@ -222,7 +222,15 @@ class FileLoader:
                     # (type, id) of its patient, for _write_fast; where it landed when known
                     subject_key = None
                     reference = plan[4]
-                    if reference is not None:
+                    if reference.__class__ is tuple:  # its key, worked out by the reader process
+                        subject_key = reference
+                        if subject_key not in landed:
+                            target = landed_here.get(subject_key) or landed_before.get(subject_key)
+                            if target is not None:  # _Wanted.want, inline
+                                landed[subject_key] = target
+                            else:
+                                wanted.add(subject_key)
+                    elif reference is not None:
                         text = reference.get("reference") if reference.__class__ is dict else None
                         subject_key = parse_key(text) if text.__class__ is str and text and not by_url \
                             and "?" not in text else index.key_of(reference)
@@ -234,7 +242,7 @@ class FileLoader:
                                 wanted.add(subject_key)
                     reference = plan[5]
                     if reference is not None:
-                        encounter_key = index.key_of(reference)
+                        encounter_key = reference if reference.__class__ is tuple else index.key_of(reference)
                         if encounter_key and encounter_key not in landed:
                             wanted.want(encounter_key)
                     plans.append((item, plan, subject_key))
@@ -267,7 +275,10 @@ class FileLoader:
         """Write the plans of a phase in order: a fast fact (see :func:`fast_fact`) whose patient
         is known straight into the store's buffers, the rest through :meth:`_write`. This is
         :meth:`_write_fact` for a new fact, with the store's bookkeeping (ids, buffers, source
-        records) done inline: it runs for most resources of an import."""
+        records) done inline: it runs for most resources of an import. A new patient naming no
+        clinician, of a practice that had none before the file (a first bulk load), is likewise
+        :meth:`_write_patient` inline (the fast path only: the general one is what tests compare
+        it with)."""
         store = self.store
         pending, next_id = store.pending, store.next_id
         source, run_id, now = self.source, store.run_id, store.now
@@ -292,11 +303,13 @@ class FileLoader:
                     patient_id = target[1]
                     encounter_fact_id = None
                     if encounter_ref is not None:
-                        encounter = landed.get(index.key_of(encounter_ref))
+                        keyed = encounter_ref.__class__ is tuple  # its key, from the reader process
+                        encounter = landed.get(encounter_ref if keyed else index.key_of(encounter_ref))
                         if encounter and encounter[0] == "clinical_fact":
                             encounter_fact_id = encounter[1]
                         else:
-                            self.unresolved[index.type_of(encounter_ref) or "?"] += 1
+                            self.unresolved[(encounter_ref[0] if keyed else index.type_of(encounter_ref))
+                                            or "?"] += 1
                     rtype, rid = key = item[5]
                     facts.append((fact_id, patient_id, *middle, encounter_fact_id,
                                   f"{source}|{rtype}|{rid}", item[4], entered_in_error, now))  # identity.source_key
@@ -316,6 +329,28 @@ class FileLoader:
                     fact_id += 1
                     patient_ids.add(patient_id)
                     changed_patient_ids.add(patient_id)
+                    counts[rtype]["created"] += 1
+                    continue
+            if plan.__class__ is PatientPlan and subject_key is None and not plan.practitioner_refs and self.fast:
+                # a new patient naming no clinician, of a practice that had none before this file
+                # (so no record to match: _choose_mrn gives a new MRN): _write_patient, its
+                # bookkeeping inline
+                practice_id = self.practices.for_patient(plan, index, landed)
+                if self._had_no_patients(practice_id):
+                    try:
+                        mrn, _none = self._choose_mrn(item[2], plan, practice_id)
+                    except Rejected as exc:
+                        self.reject(item[0].location, item[1], item[2], str(exc))
+                        continue
+                    row = plan.row
+                    patient_id = store.insert("patient", {
+                        **row, "practice_id": practice_id, "mrn": mrn, "language": row.get("language", ""),
+                        "created_at": now, "updated_at": now})
+                    rtype, rid = key = item[5]
+                    sources.append((source_id, source, rtype, rid, "patient", patient_id, item[3], run_id))
+                    source_id += 1
+                    landed[key] = ("patient", patient_id)
+                    patient_ids.add(patient_id)
                     counts[rtype]["created"] += 1
                     continue
             # the general way: the store's own counters and buffers, taken back afterwards
@@ -432,7 +467,7 @@ class FileLoader:
             changed = self.store.update("patient", patient_id, row, reason=self._reason(item))
         else:
             practice_id = self.practices.for_patient(plan, index, landed)
-            mrn, match_id = self._choose_mrn(item, plan, practice_id)
+            mrn, match_id = self._choose_mrn(item.rid, plan, practice_id)
             if match_id:
                 patient_id = match_id
                 changed = self.store.update("patient", patient_id, row, reason=self._reason(item))
@@ -446,13 +481,13 @@ class FileLoader:
         self.patient_ids.add(patient_id)
         self._outcome(item, changed, existing)
 
-    def _choose_mrn(self, item: Item, plan: PatientPlan, practice_id: int) -> tuple[str, int | None]:
+    def _choose_mrn(self, rid: str, plan: PatientPlan, practice_id: int) -> tuple[str, int | None]:
         """The MRN for a new patient record, or the id of the record it is (see identity)."""
         mrn = plan.mrn
         if mrn and (practice_id, mrn.upper()) in self.mrns:
             raise Rejected(f"MRN {mrn} appears twice in this file (also {self.mrns[(practice_id, mrn.upper())]})")
         if mrn:
-            self.mrns[(practice_id, mrn.upper())] = f"Patient/{item.rid}"
+            self.mrns[(practice_id, mrn.upper())] = f"Patient/{rid}"
         fresh = self._had_no_patients(practice_id)
         taken = self.store.one("SELECT id, family_key, birth_date FROM patient WHERE practice_id = ? AND mrn = ?",
                                (practice_id, mrn)) if mrn and not fresh else None
@@ -463,11 +498,11 @@ class FileLoader:
             return mrn, taken[0]
         if mrn and not taken:
             return mrn, None
-        fallback = f"FHIR-{item.rid}"
+        fallback = f"FHIR-{rid}"
         if (practice_id, fallback.upper()) in self.mrns or not fresh and self.store.one(
                 "SELECT 1 FROM patient WHERE practice_id = ? AND mrn = ?", (practice_id, fallback)):
-            fallback = f"FHIR-{item.rid}@{self.source}"
-        self.mrns[(practice_id, fallback.upper())] = f"Patient/{item.rid}"
+            fallback = f"FHIR-{rid}@{self.source}"
+        self.mrns[(practice_id, fallback.upper())] = f"Patient/{rid}"
         return fallback, None
 
     def _had_no_patients(self, practice_id: int) -> bool:

@@ -8,7 +8,11 @@ import in turn, in the order the files are imported, and sends each chunk of
 :data:`storage.importers.loader.CHUNK` lines as one pickled list: a line of a mapped type
 with an id as the fields of a :class:`~storage.importers.reader.Prepared`, anything else
 (errors, odd types, no id) as the :class:`~storage.importers.reader.Entry` the local reader
-makes. The importing process does everything that needs the database or the rest of the
+makes. A fast fact is sent compacted: each repeated text (codes, systems, statuses) and coding
+as one object, so pickle sends it once per chunk, and its subject and encounter references as the
+(type, id) keys :meth:`~storage.importers.references.ReferenceIndex.key_of` would give them in
+an NDJSON chunk (which has no fullUrls); a reference without such a key is sent as it is. The
+importing process does everything that needs the database or the rest of the
 file — duplicates, identities, references, writing — within the file's own transaction, as
 before, and gets the very same chunks, so both ways write the same rows
 (``tests/import/test_pipeline.py`` compares them table by table).
@@ -183,7 +187,7 @@ def _read_files(conn, paths: list[tuple[str, str]], chunk: int, fast: bool, data
     from storage.importers.loader import _EMPTY_HASH_PREFIX, _PLAIN_TYPES
     from storage.importers.patients import patient
     from storage.importers.plans import Rejected
-    from storage.importers.references import identifier_keys
+    from storage.importers.references import identifier_keys, parse_key
 
     sha1 = hashlib.sha1
     fast_types = FAST_TYPES if fast else frozenset()
@@ -221,6 +225,8 @@ def _read_files(conn, paths: list[tuple[str, str]], chunk: int, fast: bool, data
             plan = False
         elif rtype in fast_types:
             plan = fast_fact(resource, rtype)
+            if plan is not None:
+                plan = compact(plan)
         elif rtype == "Patient" and fast:
             try:
                 found = patient(resource, None)
@@ -232,6 +238,32 @@ def _read_files(conn, paths: list[tuple[str, str]], chunk: int, fast: bool, data
             plan = None
         return (entry.location, entry.text, rtype, rid, sha1(_EMPTY_HASH_PREFIX + entry.raw).hexdigest(), plan,
                 identifier_keys(rtype, resource) if "identifier" in resource else None)
+
+    same: dict = {}  # a value → the one object sent for it (pickle then sends it once per chunk)
+    one = same.setdefault
+
+    def key(reference):
+        """A literal reference's (type, id), as ReferenceIndex.key_of gives it for an NDJSON
+        chunk (which has no fullUrls); else the reference itself."""
+        text = reference.get("reference") if reference.__class__ is dict else None
+        if text.__class__ is str and text and "?" not in text:
+            found = parse_key(text)
+            if found is not None:
+                return found
+        return reference
+
+    def compact(plan: tuple) -> tuple:
+        """A fast fact with its repeated values (codes, systems, statuses, its patient's key) as
+        one object each, and its subject and encounter as keys: less to unpickle and look up."""
+        middle, entered_in_error, found, components, subject, encounter = plan
+        if len(same) >= 100_000:  # numbers and dates that seldom repeat: start again
+            same.clear()
+        # texts only: 1 == 1.0 == True and 0.0 == -0.0, so a number is sent as it is
+        return (tuple([one(v, v) if v.__class__ is str else v for v in middle]), entered_in_error,
+                [one(c, c) for c in found],  # codings are texts alone (codings.codings)
+                [tuple([one(v, v) if v.__class__ is str else v for v in c]) for c in components]
+                if components else components,
+                None if subject is None else key(subject), None if encounter is None else key(encounter))
 
     def send(message) -> None:
         conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))

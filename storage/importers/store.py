@@ -78,6 +78,7 @@ def sql_value(value):
     return value
 
 
+_ALL_DEFAULTS = {name: {c: _DEFAULTS[name].get(c) for c in columns} for name, columns in _TABLES.items()}
 _CONVERTED = {name: _converted_positions(name) for name in _TABLES}
 _GETTERS = {name: operator.itemgetter(*columns) for name, columns in _TABLES.items()}
 
@@ -181,8 +182,7 @@ class Store:
             except KeyError:
                 pass
         if row is None:  # a new patient leaves columns out; an exception per row costs more than this test
-            defaults = _DEFAULTS[table]
-            row = [values[c] if c in values else defaults.get(c) for c in columns]
+            row = list(_GETTERS[table]({**_ALL_DEFAULTS[table], **values}))  # a column left out: its default
         for index in _CONVERTED[table]:
             value = row[index]
             if value is not None and value.__class__ is not str and value.__class__ is not int:

@@ -258,3 +258,40 @@ def test_a_type_new_to_the_source_is_looked_up_again_in_its_next_file(tmp_path, 
     assert len(fast[0]["clinical_fact"]) == 3 and len(fast[0]["source_record"]) == 4
     assert len(fast[0]["record_revision"]) >= 1
     assert_same_import(general, fast)
+
+
+def test_new_patients_of_every_kind_land_identically(tmp_path, monkeypatch):
+    """New patients go the short way (loader._write_plans) only into a practice that had none
+    before the file; MRN clashes, matches, clinicians and organizations land the same both ways."""
+    folder = tmp_path / "patients"
+    folder.mkdir()
+    person = dict(resourceType="Patient", gender="female", birthDate="1960-01-02", name=[{"family": "Same"}])
+    typed = lambda value: [{"type": {"coding": [{"code": "MR"}]}, "system": "urn:x", "value": value}]  # noqa: E731
+    (folder / "a.ndjson").write_text("".join([
+        _line(resourceType="Practitioner", id="dr1", name=[{"family": "Doc"}],
+              identifier=[{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}]),
+        _line(resourceType="Organization", id="org1", name="Somewhere"),
+        _line(id="p1", identifier=typed("M1"), **person),
+        _line(id="p2", identifier=[{"system": "urn:y", "value": "U2"}], **person),
+        _line(id="p3", **person),
+        _line(id="p4", generalPractitioner=[{"reference": "Practitioner/dr1"}], **person),
+        _line(id="p5", managingOrganization={"reference": "Organization/org1"}, **person),
+        _line(id="p6", identifier=typed("FHIR-p3"), **person),
+        _line(id="p7", identifier=typed("M7"), **dict(person, birthDate="2999-01-01")),
+    ]))
+    (folder / "b.ndjson").write_text("".join([  # the practice has patients now: matched or refused
+        _line(id="q1", identifier=typed("M1"), **person),
+        _line(id="q2", identifier=typed("M2"), **person),
+        _line(id="q3", **person),
+    ]))
+    (folder / "c.ndjson").write_text(_line(id="q4", identifier=typed("M1"), **dict(person, name=[{"family": "Other"}])))
+    (folder / "d.ndjson").write_text(_line(id="r1", identifier=typed("M9"), **person)
+                                     + _line(id="r2", identifier=typed("M9"), **person))
+    general, fast = _both_ways(tmp_path, monkeypatch, [folder], "patients")
+    assert general[1].files_rejected == 2 and general[1].files_imported == 2  # a (p6's MRN, p7 born later), d
+    assert_same_import(general, fast)
+    (folder / "a.ndjson").write_text((folder / "a.ndjson").read_text().replace("2999-01-01", "1999-01-01")
+                                     .replace("FHIR-p3", "M6"))
+    general, fast = _both_ways(tmp_path, monkeypatch, [folder], "patients2")
+    assert general[1].files_imported == 3 and general[1].counts["Patient"]["created"] >= 7
+    assert_same_import(general, fast)

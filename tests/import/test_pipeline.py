@@ -72,6 +72,10 @@ def _odd_export(folder):
         _line(resourceType="Observation", id="o1", status="final", subject={"reference": "Patient/p2"}, code=CODE,
               effectiveDateTime="2025-01-01", valueQuantity={"value": 7.25, "unit": "%"},
               component=[{"code": {"coding": [{"code": "8480-6"}]}, "valueQuantity": {"value": 120}}]),
+        _line(resourceType="Observation", id="o2", status="final", subject=SUBJECT, code=CODE,
+              effectiveDateTime="2025-01-02", encounter={"reference": "Encounter/nowhere"}),  # unresolved
+        _line(resourceType="Observation", id="o3", status="final", subject=SUBJECT, code=CODE,
+              effectiveDateTime="2025-01-03", encounter={"reference": "urn:uuid:9d4a"}),  # no key to send
         _line(resourceType="Goal", id="g1", subject=SUBJECT),
         _line(resourceType="MedicationRequest", id="m1", status="active", intent="order", subject=SUBJECT,
               medicationReference={"reference": "Medication/med1"}, authoredOn="2025-04-05"),
