@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from ui.import_problems_view import ProblemsModel, problems_view, save_problems_as
+from ui.tables import CountItem
 
 
 class ImportWorker(QThread):
@@ -125,12 +126,12 @@ class ImportDialog(QDialog):
                       "or CSV patient panels (.csv); folders are read with their sub-folders.")
         hint.setWordWrap(True)
         layout.addWidget(hint)
-        layout.addWidget(self.paths)
+        layout.addWidget(self.paths, 1)
         layout.addLayout(path_buttons)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.counts, 2)
+        layout.addWidget(self.counts, 3)
         layout.addWidget(self.problems, 3)
         layout.addLayout(buttons)
         self.resize(1000, 680)
@@ -222,10 +223,7 @@ class ImportDialog(QDialog):
         for r, (rtype, counts) in enumerate(rows):
             self.counts.setItem(r, 0, QTableWidgetItem(rtype))
             for c, outcome in enumerate(OUTCOMES, start=1):
-                item = QTableWidgetItem()
-                item.setData(Qt.DisplayRole, counts[outcome])
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.counts.setItem(r, c, item)
+                self.counts.setItem(r, c, CountItem(counts[outcome]))
         self.counts.setSortingEnabled(True)
         self.counts.sortItems(0, Qt.AscendingOrder)
         self.problems_model.set_problems(report.problems)

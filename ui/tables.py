@@ -3,7 +3,7 @@ alternating rows, no row numbers, headings aligned with the text below them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QTableWidgetItem
 
 
 def make_read_only_list(table: QTableView) -> QTableView:
@@ -14,3 +14,20 @@ def make_read_only_list(table: QTableView) -> QTableView:
     table.verticalHeader().hide()
     table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     return table
+
+
+class CountItem(QTableWidgetItem):
+    """A count in a table widget: written with thousands separators, right-aligned, and
+    sorted as a number."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count:,}")
+        self.setData(Qt.ItemDataRole.UserRole, count)
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        if mine is None or theirs is None:
+            return super().__lt__(other)
+        return mine < theirs
+

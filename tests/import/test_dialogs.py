@@ -93,3 +93,17 @@ def test_duplicates_dialog_confirms_without_merging(qtbot, engine, tmp_path):
     assert len(ids) == 2  # never merged
     linked = linked_records(engine, ids[0])
     assert [(r.patient_id, r.practice_code) for r in linked] == [(ids[1], "ELM")]
+
+
+def test_counts_show_separators_and_sort_as_numbers(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableWidget
+
+    from ui.tables import CountItem
+
+    table = QTableWidget(3, 1)
+    qtbot.addWidget(table)
+    for row, count in enumerate((200, 140000, 9)):
+        table.setItem(row, 0, CountItem(count))
+    table.sortItems(0, Qt.SortOrder.AscendingOrder)
+    assert [table.item(r, 0).text() for r in range(3)] == ["9", "200", "140,000"]
