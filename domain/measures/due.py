@@ -119,28 +119,10 @@ def lapse_rule(expr, definition: dict, period: MeasurementPeriod) -> Callable:
     return combined
 
 
-def closing_evidence(expr, definition: dict):
-    """``expr`` reduced to the parts that hold a criterion with a lapse rule (named expressions
-    inlined), or None: computed once per measure group, it keeps the per-patient walk short."""
-    if isinstance(expr, str):
-        if expr in definition["criteria"]:
-            return expr if "lapse" in definition["criteria"][expr] else None
-        if expr in definition.get("expressions", {}):
-            return closing_evidence(definition["expressions"][expr], definition)
-        return None
-    (op, arg), = expr.items()
-    if op == "not":
-        return closing_evidence(arg, definition)
-    kept = [k for k in (closing_evidence(e, definition) for e in arg) if k is not None]
-    if not kept:
-        return None
-    return kept[0] if len(kept) == 1 else {op: kept}
-
-
 def due_date(state: str, definition: dict, numerator, period: MeasurementPeriod,
              evidence_day: Callable[[str], str | None], birth: dt.date | None = None) -> dt.date | None:
     """The due date of one gap in ``state`` (open, closed, excluded, not_applicable);
-    ``numerator`` is the group's numerator expression (or its :func:`closing_evidence`)."""
+    ``numerator`` is the group's numerator expression."""
     if state == "open":
         spec = definition.get("due_open")
         sooner = apply(spec, period, birth=birth) if spec else None

@@ -106,12 +106,19 @@ def _idents(d: dict) -> set[str]:
 def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementPeriod, universe: set, total: int,
                   progress, cancel, still_to_come) -> Iterator[MeasureResult]:
     done = 0
+    idents: dict[str, set[str]] = {}  # per measure, read once per run
+
+    def idents_of(mid: str) -> set[str]:
+        if mid not in idents:
+            idents[mid] = _idents(definitions.load(mid))
+        return idents[mid]
+
     for mid in measure_ids:
         d = definitions.load(mid)
         needed = _needed(d)
         # criterion results are kept only while a measure still to come asks for the same
         # criterion (hospice, frailty, outpatient visits...): memory holds one measure at a time
-        keep = _idents(d).union(*(_idents(definitions.load(m)) for m in still_to_come()))
+        keep = idents_of(mid).union(*(idents_of(m) for m in still_to_come()))
         for key in [k for k in ctx.cache if k not in keep]:
             del ctx.cache[key]
         results_by_name: dict[str, CriterionResult] = {}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from domain.errors import DomainError
 from domain.measures import definition as definitions
-from domain.measures.due import check_spec, closing_evidence, due_date, evidence_lapse
+from domain.measures.due import check_spec, due_date, evidence_lapse, lapse_rule
 from domain.measures.period import MeasurementPeriod
 from tests.measures.conftest import import_isolated
 from tests.measures.test_rule_edges import _bundle, _mammogram
@@ -71,13 +71,17 @@ def test_open_gaps_are_due_by_the_period_end_or_the_second_birthday():
     assert due_date("not_applicable", cms125, "mammogram", PERIOD, _days(mammogram="2025-01-01")) is None
 
 
-def test_closing_evidence_keeps_only_criteria_that_lapse():
+def test_lapse_rules_keep_only_criteria_that_lapse():
     cms2, cms117, cms122 = definitions.load("CMS2"), definitions.load("CMS117"), definitions.load("CMS122")
     numerator = lambda d: d["groups"][0]["populations"]["numerator"]  # noqa: E731
-    assert closing_evidence(numerator(cms117), cms117) is None  # immunizations never lapse
-    assert closing_evidence(numerator(cms122), cms122) == "glycemic_status_assessment"  # under "not"
-    pruned = closing_evidence(numerator(cms2), cms2)
-    assert set(pruned) == {"any"} and all("age" not in str(part) for part in pruned["any"])
+    every_criterion_met = lambda name: "2025-03-01"  # noqa: E731
+    only_ages_met = lambda name: "2025-03-01" if name.startswith("age") else None  # noqa: E731
+    assert lapse_rule(numerator(cms117), cms117, PERIOD)(every_criterion_met) is None  # immunizations never lapse
+    # under "not": the HbA1c that keeps CMS122's gap closed lapses like any HbA1c
+    assert lapse_rule(numerator(cms122), cms122, PERIOD)(every_criterion_met) == dt.date(2026, 12, 31)
+    # CMS2: the screenings lapse; the ages beside them set no limit
+    assert lapse_rule(numerator(cms2), cms2, PERIOD)(every_criterion_met) == dt.date(2026, 12, 31)
+    assert lapse_rule(numerator(cms2), cms2, PERIOD)(only_ages_met) is None
 
 
 @pytest.mark.parametrize("spec", [{"from": "tomorrow"}, {"weeks": 2}, {"years": 1.5}, "27 months"])

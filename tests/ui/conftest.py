@@ -136,3 +136,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def sample_pod(engine) -> SamplePod:
     return build_sample_pod(engine)
+
+
+@pytest.fixture
+def pod(engine):
+    """The gaps pod of ``tests.ui.test_gaps_data`` (measured gaps in two practices)."""
+    from tests.ui.test_gaps_data import build_pod
+
+    return build_pod(engine)
+

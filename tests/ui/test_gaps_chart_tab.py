@@ -3,18 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sqlalchemy as sa
 
 from storage import schema as t
-from tests.ui.test_gaps_data import ACTOR, PERIOD, build_pod
+from tests.ui.test_gaps_data import ACTOR, PERIOD
 from ui.chart_gaps_tab import ChartGapsTab
 from ui.gap_override_dialog import GapOverrideDialog
-
-
-@pytest.fixture
-def pod(engine):
-    return build_pod(engine)
 
 
 def _tab(qtbot, engine, patient_id, name="Abbott, Ann"):

@@ -10,17 +10,9 @@ from pytestqt.modeltest import ModelTester
 
 from storage import schema as t
 from storage.queries import gaps as q
-from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, PERIOD, build_pod
+from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, PERIOD
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.gaps_screen import GapsScreen
-
-# the offscreen platform plugin says this whenever a window is shown; it is not the app's warning
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-
-@pytest.fixture
-def pod(engine):
-    return build_pod(engine)
 
 
 @pytest.fixture

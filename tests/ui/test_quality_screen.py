@@ -9,17 +9,9 @@ from PySide6.QtGui import QImage
 
 from storage import schema as t
 from storage.queries import quality
-from tests.ui.test_gaps_data import ACTOR, PERIOD, build_pod
+from tests.ui.test_gaps_data import ACTOR, PERIOD
 from ui.quality_chart import PeerStripChart, TrendChart
 from ui.quality_screen import QualityScreen
-
-# the offscreen platform plugin says this whenever a window is shown; it is not the app's warning
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-
-@pytest.fixture
-def pod(engine):
-    return build_pod(engine)
 
 
 @pytest.fixture
