@@ -175,6 +175,33 @@ fact_component = sa.Table(
     sa.Index("ix_fact_component_fact", "fact_id"),
 )
 
+coded_fact = sa.Table(
+    # Derived (storage.coded_facts): one row per 'code' coding of a fact, carrying the fact
+    # columns the measure criteria filter on, so a criterion reads the facts of its value set
+    # from one index range instead of looking up millions of wide fact rows.
+    "coded_fact", metadata,
+    sa.Column("system", sa.String, primary_key=True),
+    sa.Column("code", sa.String, primary_key=True),
+    sa.Column("id", Id, primary_key=True),  # the fact's id
+    sa.Column("patient_id", Id, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("entered_in_error", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("clinical_status", sa.String, nullable=False),
+    sa.Column("intent", sa.String, nullable=False),
+    sa.Column("start_raw", sa.String, nullable=False),
+    sa.Column("end_raw", sa.String, nullable=False),
+    sa.Column("start_at", sa.DateTime, nullable=True),
+    sa.Column("end_at", sa.DateTime, nullable=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=True),
+    # the resource's date is a Period (observation effectivePeriod, procedure performedPeriod)
+    sa.Column("open_period", sa.Boolean, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# codings whose coded_fact row is still to be added (storage.coded_facts.catch_up)
+coded_fact_pending = sa.Table("coded_fact_pending", metadata, sa.Column("coding_id", Id, primary_key=True))
+
 # --- workflow records ---------------------------------------------------------
 
 referral = sa.Table(

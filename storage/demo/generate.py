@@ -13,7 +13,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from storage import schema
+from storage import coded_facts, schema
 from storage.demo.bulk import Loader, explicit_indexes
 from storage.schema import column_names
 from storage.demo.parts import (Discard, Part, attach_parts, detach_parts, merge_parts, plan_parts,
@@ -148,6 +148,7 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
             progress.step(f"indexing {sum(rows.values()):,} rows")
             for _name, sql in indexes:
                 cursor.execute(sql)
+            coded_facts.rebuild(cursor)  # in index order, rather than the queue's
             cursor.execute("COMMIT")
             detach_parts(cursor, parts)
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import operator
 
+from storage import coded_facts
 from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -109,6 +110,7 @@ class Store:
 
     def commit(self) -> None:
         self.flush()
+        coded_facts.catch_up(self.db)  # the measure criteria's rows of the facts just written
         self.db.execute("RELEASE import_file" if self.dry_run else "COMMIT")
 
     def rollback(self) -> None:

@@ -93,9 +93,10 @@ def _cql_add_date(day, years, months, days):
 
 
 def _codes_exists(ctx: Context, role: str, spec) -> str:
-    if spec == "present":
-        return ("(f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS "
-                "(SELECT 1 FROM fact_coding v WHERE v.fact_id = f.id AND v.role = 'value'))")
+    if spec == "present":  # read from the fact's row, which coded_fact does not carry
+        return ("EXISTS (SELECT 1 FROM clinical_fact x WHERE x.id = f.id AND (x.value_num IS NOT NULL "
+                "OR x.value_code <> '' OR x.value_text <> '' OR EXISTS "
+                "(SELECT 1 FROM fact_coding v WHERE v.fact_id = x.id AND v.role = 'value')))")
     if isinstance(spec, list):
         spec = {"codes": spec}
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
@@ -152,27 +153,41 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
     if src.get("encounter_class_not_in"):
         where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
                      f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
+    coded = not ctx.scoped and not _needs_fact_row(src)
     win = sql_time.window(timing.get("window"), ctx.period)
     needs_patient = not win.constant or src.get("age_at_point_min") is not None
     if of != "medication_period" and timing and timing.get("rel") != "any":
-        where.append(sql_time.relation(resource, of, timing.get("rel", "during_day"), win))
+        where.append(sql_time.relation(resource, of, timing.get("rel", "during_day"), win, coded))
     if of in ("latest", "earliest", "start", "issued"):
-        point = sql_time.point_of(resource, of) if of != "issued" else sql_time.fact_interval(resource, of)[0]
+        point = sql_time.point_of(resource, of, coded) if of != "issued" else sql_time.fact_interval(resource, of)[0]
     else:
-        low, high = sql_time.fact_interval(resource, "interval" if of == "medication_period" else of)
+        low, high = sql_time.fact_interval(resource, "interval" if of == "medication_period" else of, coded)
         point = sql_time._when(f"{high.day} IS NOT NULL AND {high.day} <> '{sql_time.MAX_DAY}'", high, low)
     if src.get("age_at_point_min") is not None:
         where.append(f"((CAST(substr({point.day},1,4) AS INT) - CAST(substr(p.birth_date,1,4) AS INT)) "
                      f"- (substr({point.day},6,5) < substr(p.birth_date,6,5))) >= {int(src['age_at_point_min'])}")
     low, high = sql_time.fact_interval(resource, "interval" if of in ("medication_period", "latest", "earliest",
-                                                                         "start") else of)
+                                                                         "start") else of, coded)
     json_col = ", f.resource_json AS resource_json" if of == "medication_period" else ", NULL AS resource_json"
-    return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, fc.system AS system, fc.code AS code, "
+    coding = "f" if coded else "fc"
+    return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, {coding}.system AS system, {coding}.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
-            f"FROM {_fact_join(ctx)} "
+            f"FROM {_CODED_JOIN if coded else _fact_join(ctx)} "
             f"{'CROSS JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
             f"WHERE c.key = '{key}' AND " + " AND ".join(where))
+
+
+# The whole pod, for sources that need only the columns coded_fact carries: from the
+# criterion's codes to their facts in one index range (see storage.schema.coded_fact).
+_CODED_JOIN = "measure_codes c CROSS JOIN coded_fact f ON f.system = c.system AND f.code = c.code"
+
+
+def _needs_fact_row(src: dict) -> bool:
+    """Whether a source reads fact columns coded_fact does not carry (the resource's JSON,
+    its encounter)."""
+    return bool(src["resource"] == "medication_request" or src.get("timing", {}).get("of") == "medication_period"
+                or src.get("do_not_perform_not_true") or src.get("encounter_class_not_in"))
 
 
 def _fact_join(ctx: Context) -> str:

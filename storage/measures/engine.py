@@ -10,6 +10,7 @@ from domain.errors import DomainError
 from domain.measures import definition as definitions
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
+from storage import coded_facts
 from storage.measures import criteria as crit_mod
 from storage.measures.criteria import Context, CriterionResult
 
@@ -76,6 +77,8 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
         still_to_come = _rest_of(measure_ids)
     else:
         total = 0  # not known in advance
+    if practice_id is None and patient_ids is None:
+        coded_facts.catch_up(con)  # whole-pod criteria read coded_fact: facts written any way count
     scoped = _scope(con, practice_id, patient_ids)
     ctx = Context(con, period, scoped)
     if scoped:

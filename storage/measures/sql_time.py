@@ -55,8 +55,9 @@ END = _raw_bound("f.end_raw", "f.end_at")
 NO_BOUND = Bound("NULL", "NULL", "0")
 
 
-def fact_interval(resource: str, of: str, alias: str = "f") -> tuple[Bound, Bound]:
-    """(low, high) of a fact's interval: its Period / dateTime, or a condition's prevalence."""
+def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, Bound]:
+    """(low, high) of a fact's interval: its Period / dateTime, or a condition's prevalence.
+    ``coded``: ``f`` is a ``coded_fact`` row, which says whether the date is a Period."""
     start, end = START, END
     if of == "prevalence":
         # QICoreCommon.prevalenceInterval: [onset, abatement]; an active condition without
@@ -71,15 +72,15 @@ def fact_interval(resource: str, of: str, alias: str = "f") -> tuple[Bound, Boun
     if resource == "encounter":
         return start, _when("f.end_raw = ''", _const(MAX_DAY, MAX_AT), end)
     if resource in PERIOD_PATHS:
-        open_period = f"json_type(f.resource_json, '{PERIOD_PATHS[resource]}') IS NOT NULL"
+        open_period = "f.open_period" if coded else f"json_type(f.resource_json, '{PERIOD_PATHS[resource]}') IS NOT NULL"
         high = _when("f.end_raw <> ''", end, _when(open_period, _const(MAX_DAY, MAX_AT), start))
         return start, high
     return start, _when("f.end_raw <> ''", end, start)
 
 
-def point_of(resource: str, of: str) -> Bound:
+def point_of(resource: str, of: str, coded: bool = False) -> Bound:
     """The single instant a rule looks at: latest(), earliest() or the start."""
-    low, high = fact_interval(resource, "interval" if of in ("latest", "earliest", "start") else of)
+    low, high = fact_interval(resource, "interval" if of in ("latest", "earliest", "start") else of, coded)
     if of == "latest":  # the end if the interval has one, else its start
         return _when(f"{high.day} IS NOT NULL AND {high.day} <> '{MAX_DAY}'", high, low)
     if of == "earliest":
@@ -151,10 +152,10 @@ def _unquote(text: str) -> str:
     return text.strip("'")
 
 
-def relation(resource: str, of: str, rel: str, win: Window) -> str:
+def relation(resource: str, of: str, rel: str, win: Window, coded: bool = False) -> str:
     """The SQL predicate of one timing rule."""
     if of in ("latest", "earliest", "start", "issued") or rel in ("in_day", "in"):
-        p = point_of(resource, of) if of != "issued" else fact_interval(resource, "issued")[0]
+        p = point_of(resource, of, coded) if of != "issued" else fact_interval(resource, "issued")[0]
         if rel in ("in_day", "during_day"):
             upper = "<" if win.hi_open else "<="
             return f"({p.day} >= {win.lo_day} AND {p.day} {upper} {win.hi_day})"
@@ -162,7 +163,7 @@ def relation(resource: str, of: str, rel: str, win: Window) -> str:
             return (f"({compare(p, '>=', _unquote(win.lo_at), _unquote(win.lo_day))} AND "
                     f"{compare(p, '<' if win.hi_open else '<=', _unquote(win.hi_at), _unquote(win.hi_day))})")
         raise DomainError(f"Relation {rel!r} does not apply to a single date ({of}).")
-    low, high = fact_interval(resource, of)
+    low, high = fact_interval(resource, of, coded)
     if rel == "during_day":
         return f"({low.day} >= {win.lo_day} AND {high.day} <= {win.hi_day})"
     if rel == "overlaps_day":
