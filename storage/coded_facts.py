@@ -12,22 +12,29 @@ a whole-pod evaluation, so a fact written any other way is never missed.
 """
 from __future__ import annotations
 
-# The fact's columns as coded_fact holds them (alias f = clinical_fact). open_period: the
-# resource's date is a Period, which may be open-ended (see storage.measures.sql_time).
-FACT_VALUES = (
-    "f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
-    "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
-    "(CASE WHEN f.resource_json IS NULL OR f.kind NOT IN ('observation', 'procedure') "
-    "OR NOT json_valid(f.resource_json) THEN 0 "
-    "WHEN f.kind = 'observation' THEN json_type(f.resource_json, '$.effectivePeriod') IS NOT NULL "
-    "ELSE json_type(f.resource_json, '$.performedPeriod') IS NOT NULL END)")
+from storage.measures.sql_time import PERIOD_PATHS
 
-# every row, in the index's order (appending is faster than inserting at random places)
-ALL_ROWS = (f"SELECT c.system, c.code, {FACT_VALUES} FROM fact_coding c CROSS JOIN clinical_fact f "
-            "ON f.id = c.fact_id WHERE c.role = 'code' ORDER BY c.system, c.code, c.fact_id")
-_QUEUED_ROWS = (f"SELECT c.system, c.code, {FACT_VALUES} FROM coded_fact_pending p "
-                "CROSS JOIN fact_coding c ON c.id = p.coding_id CROSS JOIN clinical_fact f ON f.id = c.fact_id "
-                "WHERE c.role = 'code' ORDER BY c.system, c.code, c.fact_id")
+# open_period: the resource's date is a Period, which may be open-ended (the paths sql_time reads)
+_OPEN_PERIOD = ("(CASE " + " ".join(
+    f"WHEN f.kind = '{kind}' THEN json_type(f.resource_json, '{path}') IS NOT NULL" for kind, path in PERIOD_PATHS.items())
+    + " ELSE 0 END)")
+# The fact's columns as coded_fact holds them (alias f = clinical_fact); only the kinds whose
+# date may be a Period have their JSON read.
+FACT_VALUES = ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
+               "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
+               f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
+               f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END)")
+
+
+def rows_of(codings: str, where: str = "") -> str:
+    """SELECT the coded_fact rows of the 'code' codings ``c`` read from ``codings`` (SQL that
+    ends with the alias c), in the index's order (appending is faster than inserting at random)."""
+    return (f"SELECT c.system, c.code, {FACT_VALUES} FROM {codings} CROSS JOIN clinical_fact f ON f.id = c.fact_id "
+            f"WHERE c.role = 'code'{' AND ' + where if where else ''} ORDER BY c.system, c.code, c.fact_id")
+
+
+ALL_ROWS = rows_of("fact_coding c")
+_QUEUED_ROWS = rows_of("coded_fact_pending p CROSS JOIN fact_coding c ON c.id = p.coding_id")
 
 
 def catch_up(con) -> int:

@@ -19,9 +19,6 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-FACT_VALUES = coded_facts.FACT_VALUES  # the runtime catch-up reads the same columns
-
-
 def _same_coding_left(row: str) -> str:
     """No other 'code' coding of the fact carries the same system and code."""
     return (f"NOT EXISTS (SELECT 1 FROM fact_coding c WHERE c.fact_id = {row}.fact_id AND c.role = 'code' "
@@ -34,8 +31,7 @@ def _of_fact(fact: str) -> str:
             f"WHERE c.fact_id = {fact} AND c.role = 'code')")
 
 
-_REFILL_FACT = ("INSERT OR IGNORE INTO coded_fact SELECT c.system, c.code, {columns} FROM fact_coding c "
-                "CROSS JOIN clinical_fact f ON f.id = c.fact_id WHERE c.fact_id = {fact} AND c.role = 'code';")
+_REFILL_FACT = f"INSERT OR IGNORE INTO coded_fact {coded_facts.rows_of('fact_coding c', 'c.fact_id = NEW.id')};"
 
 TRIGGERS = {
     # a new coding is queued; storage.coded_facts.catch_up adds its row, set-based
@@ -50,13 +46,12 @@ TRIGGERS = {
         "AFTER UPDATE OF fact_id, role, system, code ON fact_coding BEGIN "
         "DELETE FROM coded_fact WHERE OLD.role = 'code' AND system = OLD.system AND code = OLD.code "
         f"AND id = OLD.fact_id AND {_same_coding_left('OLD')}; "
-        f"INSERT OR IGNORE INTO coded_fact SELECT NEW.system, NEW.code, {FACT_VALUES} "
-        "FROM clinical_fact f WHERE f.id = NEW.fact_id AND NEW.role = 'code'; END",
+        f"INSERT OR IGNORE INTO coded_fact {coded_facts.rows_of('fact_coding c', 'c.id = NEW.id')}; END",
     "coded_fact_fact_update":
         "AFTER UPDATE OF id, patient_id, kind, entered_in_error, status, clinical_status, intent, start_raw, "
         "end_raw, start_at, end_at, recorded_at, resource_json ON clinical_fact BEGIN "
         f"DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; "
-        + _REFILL_FACT.format(columns=FACT_VALUES, fact="NEW.id") + " END",
+        f"{_REFILL_FACT} END",
     "coded_fact_fact_delete":
         f"AFTER DELETE ON clinical_fact BEGIN DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; END",
 }
