@@ -74,48 +74,72 @@ def evidence_lapse(expr, definition: dict, period: MeasurementPeriod,
     return lapse_rule(expr, definition, period)(evidence_day)
 
 
-def _no_limit(evidence_day) -> None:
-    return None
-
-
 def lapse_rule(expr, definition: dict, period: MeasurementPeriod) -> Callable:
-    """:func:`evidence_lapse` for one expression, worked out once (per measure group) into a
-    function of ``evidence_day``, so the per-patient call walks no definition."""
+    """:func:`evidence_lapse` for one expression, worked out once into a function of
+    ``evidence_day`` (one patient)."""
+    plan = _plan(expr, definition, period)
+
+    def rule(evidence_day) -> dt.date | None:
+        if plan is None:
+            return None
+        return plan(lambda name: {0: day} if (day := evidence_day(name)) else {}, (0,)).get(0)
+    return rule
+
+
+def lapse_dates(expr, definition: dict, period: MeasurementPeriod, days_of: Callable[[str], dict],
+                patients) -> dict:
+    """:func:`evidence_lapse` for many patients at once: ``days_of(name)`` maps each patient
+    meeting criterion ``name`` to its evidence day (text); the result maps each of
+    ``patients`` whose evidence lapses to the date it does."""
+    plan = _plan(expr, definition, period)
+    return plan(days_of, patients) if plan is not None else {}
+
+
+def _plan(expr, definition: dict, period: MeasurementPeriod) -> Callable | None:
+    """``expr`` as a function (days_of, patients) -> {patient: lapse date}; None: no limit."""
     if isinstance(expr, str):
         if expr in definition["criteria"]:
             spec = definition["criteria"][expr].get("lapse")
-            if spec is None:
-                return _no_limit
-            origin = spec.get("from", "evidence")
-            if origin == "birth":
-                return _no_limit  # no birth date is known here
-            years, months, days = spec.get("years", 0), spec.get("months", 0), spec.get("days", 0)
+            origin = spec.get("from", "evidence") if spec is not None else None
+            if origin is None or origin == "birth":  # no rule; no birth date is known here
+                return None
             if origin == "evidence":
-                def after_evidence(evidence_day, name=expr):
-                    day = _day(evidence_day(name))
-                    return _shifted(day, years, months, days) if day is not None else None
+                years, months, days = spec.get("years", 0), spec.get("months", 0), spec.get("days", 0)
+
+                def after_evidence(days_of, patients, name=expr) -> dict:
+                    met = days_of(name)
+                    out = {}
+                    for pid in met.keys() & patients:
+                        day = _day(met[pid])
+                        lapse = _shifted(day, years, months, days) if day is not None else None
+                        if lapse is not None:
+                            out[pid] = lapse
+                    return out
                 return after_evidence
             fixed = apply(spec, period)
 
-            def fixed_once_met(evidence_day, name=expr):
-                return fixed if _day(evidence_day(name)) is not None else None
+            def fixed_once_met(days_of, patients, name=expr) -> dict:
+                met = days_of(name)
+                return {pid: fixed for pid in met.keys() & patients if _day(met[pid]) is not None}
             return fixed_once_met
         if expr in definition.get("expressions", {}):
-            return lapse_rule(definition["expressions"][expr], definition, period)
-        return _no_limit
+            return _plan(definition["expressions"][expr], definition, period)
+        return None
     (op, arg), = expr.items()
     if op == "not":
-        return lapse_rule(arg, definition, period)
-    parts = [rule for rule in (lapse_rule(e, definition, period) for e in arg) if rule is not _no_limit]
-    if not parts:
-        return _no_limit
-    if len(parts) == 1:
-        return parts[0]
+        return _plan(arg, definition, period)
+    parts = [plan for plan in (_plan(e, definition, period) for e in arg) if plan is not None]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
     pick = max if op == "any" else min
 
-    def combined(evidence_day):
-        found = [d for d in (rule(evidence_day) for rule in parts) if d is not None]
-        return pick(found) if found else None
+    def combined(days_of, patients) -> dict:
+        out: dict = {}
+        for found in (part(days_of, patients) for part in parts):
+            for pid, lapse in found.items():
+                before = out.get(pid)
+                out[pid] = lapse if before is None else pick(before, lapse)
+        return out
     return combined
 
 

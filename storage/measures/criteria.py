@@ -3,6 +3,7 @@
 the patients that meet it and, per patient, the deciding fact (the evidence)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -12,7 +13,7 @@ import sqlite3
 from domain.errors import DomainError
 from domain.measures.medication import medication_request_period
 from domain.measures.period import MeasurementPeriod
-from storage.measures import sql_time
+from storage.measures import id_sets, sql_time
 
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 DO_NOT_PERFORM_URL = "http://hl7.org/fhir/us/qicore/StructureDefinition/qicore-doNotPerform"
@@ -38,8 +39,10 @@ class Context:
 
     def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool):
         self.con, self.period, self.scoped = con, period, scoped
-        self.cache: dict[str, CriterionResult] = {}
+        self.cache: dict[tuple[str, str], CriterionResult] = {}  # (criterion ident, domain key)
         self._tables: dict[str, str] = {}  # see ``materialize``
+        self.domain: Domain | None = None  # see ``restrict``
+        self._domains: dict[str, Domain] = {}
         self._code_keys: dict[str, str] = {}
         con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
         con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
@@ -72,13 +75,57 @@ class Context:
         return self._tables[sql]
 
     def close(self) -> None:
-        for name in self._tables.values():
+        for name in [*self._tables.values(), *(d.table for d in self._domains.values())]:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self._tables.clear()
+        self._domains.clear()
+
+    def restrict(self, key: str | None, patients: set | None = None, universe: int = 0) -> None:
+        """Evaluate the following criteria only for ``patients`` (None: everyone in scope).
+
+        A measure's populations all lie within its initial population, so a criterion only
+        needs answering for the patients who meet the initial population's other
+        requirements (CMS165: adults with hypertension and a visit). ``key`` names the set
+        (the same key is the same set within a run); results are cached per key. A set
+        nearly as large as the ``universe`` is not worth a filter and is not applied."""
+        if key is None or patients is None or len(patients) >= DOMAIN_WORTHWHILE * universe:
+            self.domain = None
+            return
+        if key not in self._domains:
+            table = f"measure_domain_{len(self._domains)}"
+            self.con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            self.con.execute(f"CREATE TEMP TABLE {table} (patient_id INTEGER PRIMARY KEY)")
+            id_sets.fill(self.con, f"temp.{table}", patients)
+            self._domains[key] = Domain(key, table)
+        self.domain = self._domains[key]
+
+    @contextlib.contextmanager
+    def everyone(self):
+        """Within this block criteria are evaluated for everyone in scope (no domain)."""
+        domain, self.domain = self.domain, None
+        try:
+            yield
+        finally:
+            self.domain = domain
+
+    def in_domain(self, column: str) -> str:
+        """An SQL condition: the patient in ``column`` is in the domain (or no domain is set)."""
+        return f"{column} IN (SELECT patient_id FROM temp.{self.domain.table})" if self.domain else "1"
 
     def patients(self) -> str:
         """``patient p``, only those in scope (read from the scope's side) when scoped."""
         return "measure_scope s CROSS JOIN patient p ON p.id = s.patient_id" if self.scoped else "patient p"
+
+
+# A domain holding at least this share of the patients in scope is not applied: the filter
+# would cost more than it saves.
+DOMAIN_WORTHWHILE = 0.9
+
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    key: str
+    table: str
 
 
 @functools.lru_cache(maxsize=262144)  # called per patient from SQL; birth dates repeat
@@ -154,6 +201,8 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
         where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
                      f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
     coded = not ctx.scoped and not _needs_fact_row(src)
+    if ctx.domain is not None:
+        where.append(ctx.in_domain("f.patient_id"))
     win = sql_time.window(timing.get("window"), ctx.period)
     needs_patient = not win.constant or src.get("age_at_point_min") is not None
     if of != "medication_period" and timing and timing.get("rel") != "any":
@@ -239,7 +288,7 @@ def ident(crit: dict, statuses: dict) -> str:
 
 
 def evaluate(ctx: Context, name: str, crit: dict, statuses: dict) -> CriterionResult:
-    ident_ = ident(crit, statuses)
+    ident_ = (ident(crit, statuses), ctx.domain.key if ctx.domain is not None else "")
     if ident_ in ctx.cache:
         return ctx.cache[ident_]
     kind = crit["kind"]

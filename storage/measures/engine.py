@@ -2,7 +2,9 @@
 criterion is one set-based query; populations are set algebra (no per-patient loop)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import sqlite3
 from typing import Callable, Iterable, Iterator
 
@@ -11,7 +13,7 @@ from domain.measures import definition as definitions
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
 from storage import coded_facts
-from storage.measures import criteria as crit_mod
+from storage.measures import criteria as crit_mod, id_sets
 from storage.measures.criteria import Context, CriterionResult
 
 
@@ -41,7 +43,7 @@ def _scope(con: sqlite3.Connection, practice_id: int | None, patient_ids: Iterab
     con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_scope (patient_id INTEGER PRIMARY KEY)")
     con.execute("DELETE FROM measure_scope")
     if patient_ids is not None:
-        con.executemany("INSERT OR IGNORE INTO measure_scope VALUES (?)", ((int(p),) for p in patient_ids))
+        id_sets.fill(con, "measure_scope", patient_ids)
         if practice_id is not None:
             con.execute("DELETE FROM measure_scope WHERE patient_id NOT IN "
                         "(SELECT id FROM patient WHERE practice_id = ?)", (practice_id,))
@@ -121,18 +123,67 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
         needed = _needed(d)
         # criterion results are kept only while a measure still to come asks for the same
         # criterion (hospice, frailty, outpatient visits...): memory holds one measure at a time
-        keep = idents_of(mid).union(*(idents_of(m) for m in still_to_come()))
-        for key in [k for k in ctx.cache if k not in keep]:
+        later = set().union(*(idents_of(m) for m in still_to_come()))
+        keep = idents_of(mid) | later
+        for key in [k for k in ctx.cache if k[0] not in keep]:
             del ctx.cache[key]
         results_by_name: dict[str, CriterionResult] = {}
-        for name in sorted(needed):
+
+        def run(name: str) -> CriterionResult:
+            nonlocal done
             if cancel is not None and cancel():
                 raise Cancelled()
-            results_by_name[name] = crit_mod.evaluate(ctx, name, d["criteria"][name], d["statuses"])
+            crit = d["criteria"][name]
+            ident = crit_mod.ident(crit, d["statuses"])
+            # a criterion another measure asks for too (outpatient visits, hospice...) is
+            # answered once for everyone rather than once per measure's domain
+            shared = ident in later or (ident, "") in ctx.cache
+            with ctx.everyone() if shared else contextlib.nullcontext():
+                results_by_name[name] = crit_mod.evaluate(ctx, name, crit, d["statuses"])
             done += 1
             if progress is not None:
                 progress(done, total, f"{d['id']}: {_step_label(name, d['criteria'][name])}")
+            return results_by_name[name]
+
+        # the initial population's requirements first; then every other criterion only for
+        # those who met them all (see Context.restrict)
+        domain, domain_key = set(universe), []
+        for names in _domain_steps(d):
+            domain.intersection_update(set().union(*(run(name).patients for name in names)))
+            domain_key.append(sorted(crit_mod.ident(d["criteria"][n], d["statuses"]) for n in names))
+        ctx.restrict(json.dumps(domain_key), domain, len(universe))
+        try:
+            for name in sorted(needed - results_by_name.keys()):
+                run(name)
+        finally:
+            ctx.restrict(None)
         yield _populations(d, period, universe, results_by_name)
+
+
+def _domain_steps(d: dict) -> list[list[str]]:
+    """The requirements every group's initial population makes (``all`` of them, through
+    named expressions): each a criterion, or ``any`` of criteria (met by any one of them).
+    Age and sex first: they read no facts."""
+    def conjuncts(expr) -> list:
+        if isinstance(expr, str) and expr in d["expressions"]:
+            return conjuncts(d["expressions"][expr])
+        if isinstance(expr, dict) and "all" in expr:
+            return [part for item in expr["all"] for part in conjuncts(item)]
+        return [expr]
+
+    def criteria_of(part) -> list[str] | None:
+        if isinstance(part, str) and part in d["criteria"]:
+            return [part]
+        if isinstance(part, dict) and "any" in part and all(
+                isinstance(n, str) and n in d["criteria"] for n in part["any"]):
+            return sorted(part["any"])
+        return None
+
+    per_group = [[names for names in map(criteria_of, conjuncts(g["populations"].get("initial-population")))
+                  if names] for g in d["groups"]]
+    common = [names for names in per_group[0] if all(names in other for other in per_group[1:])] if per_group else []
+    demographic = [n for n in common if all(d["criteria"][c]["kind"] in ("age", "gender") for c in n)]
+    return demographic + [n for n in common if n not in demographic]
 
 
 def _needed(d: dict) -> set[str]:

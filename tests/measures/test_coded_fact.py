@@ -140,7 +140,8 @@ def test_a_fact_written_another_way_is_caught_up_before_a_whole_pod_evaluation(m
     from domain.measures.period import MeasurementPeriod
     from storage.measures.engine import evaluate, raw_connection
 
-    import_isolated(measure_engine, CASES[:1])
+    # a patient in CMS130's denominator and not its numerator (a colectomy after the period)
+    import_isolated(measure_engine, [_case("CMS130", "394fbf45-d81c-49d1-be1f-3907227d8940")])
     with measure_engine.begin() as conn:
         patient = conn.execute(sa.text("SELECT MIN(id) FROM patient")).scalar()
         fact = conn.execute(sa.text(
@@ -156,5 +157,6 @@ def test_a_fact_written_another_way_is_caught_up_before_a_whole_pod_evaluation(m
         results = evaluate(con, ["CMS130"], MeasurementPeriod.parse("2025-01-01", "2025-12-31"))
     finally:
         fairy.close()
-    assert fact in {ev.fact_id for ev in results[0].criteria["colonoscopy"].evidence.values()}
+    assert results[0].criteria["colonoscopy"].evidence[patient].fact_id == fact
+    assert results[0].groups[0].populations["numerator"] == {patient}
     assert_in_step(measure_engine)

@@ -101,3 +101,21 @@ def test_recompute_writes_due_dates(measure_engine, tmp_path):
         rows = dict(conn.execute(sa.text(
             "SELECT g.state, g.due_date FROM gap g WHERE g.measure_id = 'CMS125'")).all())
     assert rows == {"closed": "2027-02-28", "open": "2025-12-31"}
+
+
+def test_many_patients_at_once_get_what_each_gets_alone():
+    from domain.measures.due import lapse_dates
+
+    cms130 = definitions.load("CMS130")
+    numerator = cms130["groups"][0]["populations"]["numerator"]
+    patients = {1: {"colonoscopy": "2017-03-10"}, 2: {"fobt": "2025-02-28", "colonoscopy": "2016-01-01"},
+                3: {}, 4: {"fobt": "2024-02-29"}, 5: {"sdna_fit": "2024-05-01", "fobt": ""}}
+    by_criterion: dict = {}
+    for pid, days in patients.items():
+        for name, day in days.items():
+            if day:
+                by_criterion.setdefault(name, {})[pid] = day
+    bulk = lapse_dates(numerator, cms130, PERIOD, lambda name: by_criterion.get(name, {}), {1, 2, 3, 4})
+    alone = {pid: evidence_lapse(numerator, cms130, PERIOD, _days(**patients[pid])) for pid in (1, 2, 3, 4)}
+    assert bulk == {pid: day for pid, day in alone.items() if day is not None}
+    assert bulk == {1: dt.date(2027, 3, 10), 2: dt.date(2026, 2, 28), 4: dt.date(2025, 2, 28)}
