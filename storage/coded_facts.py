@@ -4,7 +4,7 @@ reads the facts of its value set from one index range instead of looking up mill
 ``clinical_fact`` rows one by one (most of a complete recompute at 1M patients).
 
 It is derived data, equal at all times a criterion reads it to ``fact_coding`` (role 'code')
-joined with ``clinical_fact``. Triggers (migration 0003) keep it in step when a fact or coding
+joined with ``clinical_fact``. Triggers (:func:`triggers`) keep it in step when a fact or coding
 is changed or deleted. A new coding is only queued by its trigger (in ``coded_fact_pending``,
 a few microseconds) and its row added by :func:`catch_up`, set-based, which every writer of
 many facts calls before committing (the importer per file, the demo) and the engine calls before
@@ -12,7 +12,9 @@ a whole-pod evaluation, so a fact written any other way is never missed.
 """
 from __future__ import annotations
 
-from storage.measures.sql_time import PERIOD_PATHS
+from typing import Callable
+
+from storage.measures.sql_time import END, PERIOD_PATHS, START
 
 # open_period: the resource's date is a Period, which may be open-ended (the paths sql_time reads)
 _OPEN_PERIOD = ("(CASE " + " ".join(
@@ -20,10 +22,13 @@ _OPEN_PERIOD = ("(CASE " + " ".join(
     + " ELSE 0 END)")
 # The fact's columns as coded_fact holds them (alias f = clinical_fact); only the kinds whose
 # date may be a Period have their JSON read.
+# Each bound's calendar day is worked out here once (as sql_time reads it from the raw text),
+# not by every criterion that reads the row.
 FACT_VALUES = ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
                "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
                f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
-               f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END)")
+               f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END), "
+               f"{START.day}, {END.day}")
 
 
 def rows_of(codings: str, where: str = "") -> str:
@@ -34,6 +39,46 @@ def rows_of(codings: str, where: str = "") -> str:
 
 
 ALL_ROWS = rows_of("fact_coding c")
+
+
+def _same_coding_left(row: str) -> str:
+    """No other 'code' coding of the fact carries the same system and code."""
+    return (f"NOT EXISTS (SELECT 1 FROM fact_coding c WHERE c.fact_id = {row}.fact_id AND c.role = 'code' "
+            f"AND c.system = {row}.system AND c.code = {row}.code)")
+
+
+def _of_fact(fact: str) -> str:
+    """Every coded_fact row of one fact (through the fact's codings)."""
+    return (f"(system, code, id) IN (SELECT c.system, c.code, c.fact_id FROM fact_coding c "
+            f"WHERE c.fact_id = {fact} AND c.role = 'code')")
+
+
+def triggers(rows: Callable[[str, str], str] = rows_of) -> dict[str, str]:
+    """The triggers that keep coded_fact in step (name -> body), adding rows with ``rows``
+    (a migration passes the row SQL of its own time)."""
+    refill_fact = f"INSERT OR IGNORE INTO coded_fact {rows('fact_coding c', 'c.fact_id = NEW.id')};"
+    return {
+        # a new coding is queued; catch_up adds its row, set-based
+        "coded_fact_coding_insert":
+            "AFTER INSERT ON fact_coding WHEN NEW.role = 'code' BEGIN "
+            "INSERT OR IGNORE INTO coded_fact_pending (coding_id) VALUES (NEW.id); END",
+        "coded_fact_coding_delete":
+            "AFTER DELETE ON fact_coding WHEN OLD.role = 'code' BEGIN "
+            "DELETE FROM coded_fact WHERE system = OLD.system AND code = OLD.code AND id = OLD.fact_id "
+            f"AND {_same_coding_left('OLD')}; END",
+        "coded_fact_coding_update":
+            "AFTER UPDATE OF fact_id, role, system, code ON fact_coding BEGIN "
+            "DELETE FROM coded_fact WHERE OLD.role = 'code' AND system = OLD.system AND code = OLD.code "
+            f"AND id = OLD.fact_id AND {_same_coding_left('OLD')}; "
+            f"INSERT OR IGNORE INTO coded_fact {rows('fact_coding c', 'c.id = NEW.id')}; END",
+        "coded_fact_fact_update":
+            "AFTER UPDATE OF id, patient_id, kind, entered_in_error, status, clinical_status, intent, start_raw, "
+            "end_raw, start_at, end_at, recorded_at, resource_json ON clinical_fact BEGIN "
+            f"DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; "
+            f"{refill_fact} END",
+        "coded_fact_fact_delete":
+            f"AFTER DELETE ON clinical_fact BEGIN DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; END",
+    }
 _QUEUED_ROWS = rows_of("coded_fact_pending p CROSS JOIN fact_coding c ON c.id = p.coding_id")
 
 

@@ -196,6 +196,9 @@ coded_fact = sa.Table(
     sa.Column("recorded_at", sa.DateTime, nullable=True),
     # the resource's date is a Period (observation effectivePeriod, procedure performedPeriod)
     sa.Column("open_period", sa.Boolean, nullable=False),
+    # each bound's calendar day as written (sql_time.START / END), worked out once per row
+    sa.Column("start_day", sa.String, nullable=True),
+    sa.Column("end_day", sa.String, nullable=True),
     sqlite_with_rowid=False,
 )
 

@@ -52,13 +52,16 @@ def _when(cond: str, yes: Bound, no: Bound) -> Bound:
 
 START = _raw_bound("f.start_raw", "f.start_at")
 END = _raw_bound("f.end_raw", "f.end_at")
+# coded_fact keeps each bound's day worked out (as START and END say) once per row
+CODED_START = Bound("f.start_day", "f.start_at", START.is_date)
+CODED_END = Bound("f.end_day", "f.end_at", END.is_date)
 NO_BOUND = Bound("NULL", "NULL", "0")
 
 
 def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, Bound]:
     """(low, high) of a fact's interval: its Period / dateTime, or a condition's prevalence.
     ``coded``: ``f`` is a ``coded_fact`` row, which says whether the date is a Period."""
-    start, end = START, END
+    start, end = (CODED_START, CODED_END) if coded else (START, END)
     if of == "prevalence":
         # QICoreCommon.prevalenceInterval: [onset, abatement]; an active condition without
         # abatement never ends; an inactive one without abatement ends at an unknown time.

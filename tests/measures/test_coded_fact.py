@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import SHARED
@@ -14,8 +15,11 @@ from tests.measures.conftest import import_isolated
 DERIVED = ("SELECT c.system, c.code, f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, "
            "f.intent, f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
            "(CASE WHEN f.kind = 'observation' THEN json_type(f.resource_json, '$.effectivePeriod') IS NOT NULL "
-           "WHEN f.kind = 'procedure' THEN json_type(f.resource_json, '$.performedPeriod') IS NOT NULL ELSE 0 END) "
-           "FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'")
+           "WHEN f.kind = 'procedure' THEN json_type(f.resource_json, '$.performedPeriod') IS NOT NULL ELSE 0 END), "
+           # each bound's day: the date as written (a partial date has none), else the UTC instant's
+           + ", ".join(f"(CASE WHEN length(f.{b}_raw) >= 10 THEN substr(f.{b}_raw, 1, 10) WHEN f.{b}_raw = '' "
+                       f"THEN date(f.{b}_at) END)" for b in ("start", "end")) +
+           " FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'")
 
 
 def _rows(conn, sql: str) -> set[tuple]:
@@ -110,12 +114,13 @@ def test_the_demo_pod_has_it(tmp_path):
     engine.dispose()
 
 
-def test_an_older_database_is_filled_when_upgraded(db_path):
+@pytest.mark.parametrize("revision", ["0002", "0003"])  # before coded_fact; before its day columns
+def test_an_older_database_is_filled_when_upgraded(db_path, revision):
     from storage.db import create_engine, open_database
     from storage.migrate import upgrade_to
 
     engine = create_engine(db_path)
-    upgrade_to(engine, "0002")
+    upgrade_to(engine, revision)
     engine.dispose()
     con = sqlite3.connect(db_path)
     con.executescript(
@@ -132,7 +137,10 @@ def test_an_older_database_is_filled_when_upgraded(db_path):
     con.close()
     engine = open_database(db_path)
     rows = assert_in_step(engine)
-    assert {(row[2], row[1], row[14]) for row in rows} == {(1, "4548-4", 1), (2, "185463005", 0)}
+    assert {(row[2], row[1], row[14], row[15]) for row in rows} == {(1, "4548-4", 1, "2025-02-01"),
+                                                                   (2, "185463005", 0, "2025-03-01")}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM coded_fact_pending")).scalar() == 0
     engine.dispose()
 
 
