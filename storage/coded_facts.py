@@ -22,13 +22,23 @@ _OPEN_PERIOD = ("(CASE " + " ".join(
     + " ELSE 0 END)")
 # The fact's columns as coded_fact holds them (alias f = clinical_fact); only the kinds whose
 # date may be a Period have their JSON read.
+def has_value(fact_id: str, fact: str | None = None) -> str:
+    """SQL: the fact has a result of any kind (a number, a code, text or a coded value); with
+    ``fact`` the alias of its clinical_fact row, else that row is looked up."""
+    coded = f"EXISTS (SELECT 1 FROM fact_coding v WHERE v.fact_id = {fact_id} AND v.role = 'value')"
+    if fact is None:
+        return (f"(EXISTS (SELECT 1 FROM clinical_fact x WHERE x.id = {fact_id} AND (x.value_num IS NOT NULL "
+                f"OR x.value_code <> '' OR x.value_text <> '')) OR {coded})")
+    return f"({fact}.value_num IS NOT NULL OR {fact}.value_code <> '' OR {fact}.value_text <> '' OR {coded})"
+
+
 # Each bound's calendar day is worked out here once (as sql_time reads it from the raw text),
 # not by every criterion that reads the row.
 FACT_VALUES = ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
                "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
                f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
                f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END), "
-               f"{START.day}, {END.day}")
+               f"{START.day}, {END.day}, {has_value('f.id', 'f')}")
 
 
 def rows_of(codings: str, where: str = "") -> str:
@@ -53,6 +63,11 @@ def _of_fact(fact: str) -> str:
             f"WHERE c.fact_id = {fact} AND c.role = 'code')")
 
 
+def _value_again(fact: str) -> str:
+    """Work out again whether a fact has a result, in its coded_fact rows."""
+    return f"UPDATE coded_fact SET has_value = {has_value(fact)} WHERE {_of_fact(fact)};"
+
+
 def triggers(rows: Callable[[str, str], str] = rows_of) -> dict[str, str]:
     """The triggers that keep coded_fact in step (name -> body), adding rows with ``rows``
     (a migration passes the row SQL of its own time)."""
@@ -70,10 +85,17 @@ def triggers(rows: Callable[[str, str], str] = rows_of) -> dict[str, str]:
             "AFTER UPDATE OF fact_id, role, system, code ON fact_coding BEGIN "
             "DELETE FROM coded_fact WHERE OLD.role = 'code' AND system = OLD.system AND code = OLD.code "
             f"AND id = OLD.fact_id AND {_same_coding_left('OLD')}; "
-            f"INSERT OR IGNORE INTO coded_fact {rows('fact_coding c', 'c.id = NEW.id')}; END",
+            f"INSERT OR IGNORE INTO coded_fact {rows('fact_coding c', 'c.id = NEW.id')}; "
+            f"{_value_again('OLD.fact_id')} {_value_again('NEW.fact_id')} END",
+        # a coded result added to or taken from a fact
+        "coded_fact_value_insert":
+            f"AFTER INSERT ON fact_coding WHEN NEW.role = 'value' BEGIN {_value_again('NEW.fact_id')} END",
+        "coded_fact_value_delete":
+            f"AFTER DELETE ON fact_coding WHEN OLD.role = 'value' BEGIN {_value_again('OLD.fact_id')} END",
         "coded_fact_fact_update":
             "AFTER UPDATE OF id, patient_id, kind, entered_in_error, status, clinical_status, intent, start_raw, "
-            "end_raw, start_at, end_at, recorded_at, resource_json ON clinical_fact BEGIN "
+            "end_raw, start_at, end_at, recorded_at, resource_json, value_num, value_code, value_text "
+            "ON clinical_fact BEGIN "
             f"DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; "
             f"{refill_fact} END",
         "coded_fact_fact_delete":

@@ -199,6 +199,8 @@ coded_fact = sa.Table(
     # each bound's calendar day as written (sql_time.START / END), worked out once per row
     sa.Column("start_day", sa.String, nullable=True),
     sa.Column("end_day", sa.String, nullable=True),
+    # the fact has a result of any kind (criteria asking only that one is there)
+    sa.Column("has_value", sa.Boolean, nullable=False),
     sqlite_with_rowid=False,
 )
 

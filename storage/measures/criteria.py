@@ -13,6 +13,7 @@ import sqlite3
 from domain.errors import DomainError
 from domain.measures.medication import medication_request_period
 from domain.measures.period import MeasurementPeriod
+from storage import coded_facts
 from storage.measures import id_sets, sql_time
 
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -139,11 +140,9 @@ def _cql_add_date(day, years, months, days):
         return None
 
 
-def _codes_exists(ctx: Context, role: str, spec) -> str:
-    if spec == "present":  # read from the fact's row, which coded_fact does not carry
-        return ("EXISTS (SELECT 1 FROM clinical_fact x WHERE x.id = f.id AND (x.value_num IS NOT NULL "
-                "OR x.value_code <> '' OR x.value_text <> '' OR EXISTS "
-                "(SELECT 1 FROM fact_coding v WHERE v.fact_id = x.id AND v.role = 'value')))")
+def _codes_exists(ctx: Context, role: str, spec, coded: bool = False) -> str:
+    if spec == "present":  # any result: coded_fact says so, a fact row tells
+        return "f.has_value" if coded else coded_facts.has_value("f.id", "f")
     if isinstance(spec, list):
         spec = {"codes": spec}
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
@@ -181,8 +180,9 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
                      f"AND k.system = '{OBS_CATEGORY}' AND k.code = {_quote(src['category'])})")
     if src.get("condition_category_any"):
         where.append(_codes_exists(ctx, "category", src["condition_category_any"]))
+    coded = not ctx.scoped and not _needs_fact_row(src)
     if "value" in src:
-        where.append(_codes_exists(ctx, "value", src["value"]))
+        where.append(_codes_exists(ctx, "value", src["value"], coded))
     if src.get("not_done_reason"):
         where.append(_codes_exists(ctx, "not_done_reason", src["not_done_reason"]))
     if src.get("discharge"):
@@ -200,7 +200,6 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
     if src.get("encounter_class_not_in"):
         where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
                      f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
-    coded = not ctx.scoped and not _needs_fact_row(src)
     if ctx.domain is not None:
         where.append(ctx.in_domain("f.patient_id"))
     win = sql_time.window(timing.get("window"), ctx.period)
@@ -405,8 +404,7 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
     # ties to the earlier fact: one row per patient reaches Python
     sql = (f"SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id ORDER BY x.reading IS NOT NULL, "
            f"x.reading, x.fact_id, x.system, x.code) AS rn FROM (SELECT r.*, {reading} AS reading, "
-           f"(f.value_num IS NOT NULL OR f.value_code <> '' OR f.value_text <> '' OR EXISTS (SELECT 1 FROM fact_coding v "
-           f"WHERE v.fact_id = f.id AND v.role = 'value')) AS has_value FROM {latest_day} r "
+           f"{coded_facts.has_value('f.id', 'f')} AS has_value FROM {latest_day} r "
            f"JOIN clinical_fact f ON f.id = r.fact_id) x) WHERE rn = 1")
     test = crit["test"]
     op, threshold = test["op"], float(test["threshold"])

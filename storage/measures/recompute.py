@@ -235,7 +235,12 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
         if d.get("due_open", {}).get("from") == "birth" else {}
     open_due = due_date("open", d, None, period, None).isoformat()  # unless it comes from the birth date
-    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+    # New gaps are given ids in patient order (then group), after every group is decided, and
+    # all the measure's rows are written in that order: each table and index is then appended
+    # to rather than split page by page (at 1M patients a third of the writing time).
+    ids: list[dict[int, int]] = []  # per group: patient -> gap id
+    new_gaps, updates, history = [], [], []
+    overridden_of: list[set] = []
     for gi, group in enumerate(result.groups):
         pops = group.populations
         ip, den, exc, exn, num = (pops[c] for c in COLUMNS)
@@ -243,17 +248,15 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
         overridden = states["open"] & overrides.keys()  # a care-management decision; the
         states["open"] -= overridden                     # populations stay the measure's
         states["excluded"] |= overridden
+        overridden_of.append(overridden)
         closed_due = lapse_dates(d["groups"][gi]["populations"]["numerator"], d, period,
                                  functools.partial(_evidence_days, result.criteria), states["closed"])
-        # a new gap gets the next id here (the write lock is held: nobody else adds gaps), so
-        # its evidence and history are written without reading the ids back
-        ids = {pid: before[0] for (pid, g), before in old.items() if g == gi}
-        inserts, updates, history = [], [], []
+        ids.append({pid: before[0] for (pid, g), before in old.items() if g == gi})
         old_get = old.get
         for state, pids in states.items():
             if pids:
                 counts[state] = counts.get(state, 0) + len(pids)
-            for pid in sorted(pids):
+            for pid in pids:
                 flags = (1, int(pid in den), int(pid in exc), int(pid in exn), int(pid in num))
                 if state == "closed":
                     due = closed_due.get(pid)
@@ -265,10 +268,7 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
                     due_text = None
                 before = old_get((pid, gi))
                 if before is None:
-                    ids[pid] = next_id
-                    inserts.append((next_id, pid, mid, ps, pe, gi, *flags, state, due_text, now))
-                    history.append((next_id, None, state, now))
-                    next_id += 1
+                    new_gaps.append((pid, gi, *flags, state, due_text))
                 elif before[1] != state or before[2] != flags or before[3] != due_text:
                     updates.append((*flags, state, due_text, now, before[0]))
                     if before[1] != state:
@@ -278,10 +278,28 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
             if g == gi and pid not in ip and before[1] != "not_applicable":
                 updates.append((0, 0, 0, 0, 0, "not_applicable", None, now, before[0]))
                 history.append((before[0], before[1], "not_applicable", now))
-        con.executemany(_INSERT, inserts)
-        con.executemany(_UPDATE, updates)
-        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
-        _write_evidence(con, d, result, gi, ids, old_evidence, {p: overrides[p] for p in overridden})
+    # a new gap gets the next id here (the write lock is held: nobody else adds gaps), so its
+    # evidence and history are written without reading the ids back
+    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+    new_gaps.sort()
+    inserts = []
+    for gid, (pid, gi, *flags, state, due_text) in enumerate(new_gaps, next_id):
+        ids[gi][pid] = gid
+        inserts.append((gid, pid, mid, ps, pe, gi, *flags, state, due_text, now))
+        history.append((gid, None, state, now))
+    history.sort(key=lambda row: row[0])
+    updates.sort(key=lambda row: row[-1])
+    con.executemany(_INSERT, inserts)
+    con.executemany(_UPDATE, updates)
+    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
+    stale, rows = set(), []
+    for gi in range(len(result.groups)):
+        _evidence_changes(d, result, gi, ids[gi], old_evidence, {p: overrides[p] for p in overridden_of[gi]},
+                          stale, rows)
+    rows.sort(key=lambda row: row[0])  # by gap; a gap's rows keep their order (a stable sort)
+    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in sorted(stale & old_evidence.keys())))
+    con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
+                    "detail) VALUES (?,?,?,?,?,?,?,?)", rows)
     return counts
 
 
@@ -314,10 +332,12 @@ def _fingerprint(before: int | None, row: tuple) -> int:
     return hash((before, row))
 
 
-def _write_evidence(con, d: dict, result, gi: int, ids: dict[int, int], old_evidence: dict,
-                    overrides: dict[int, tuple]) -> None:
+def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_evidence: dict,
+                      overrides: dict[int, tuple], stale: set, rows: list) -> None:
     """Per gap, the deciding fact of each criterion behind each population it is in, and the
-    documented exclusion or refusal that made an open gap excluded."""
+    documented exclusion or refusal that made an open gap excluded: the gaps whose evidence
+    differs from what is stored go into ``stale`` (their old rows are deleted) and their new
+    rows into ``rows``."""
     pops = result.groups[gi].populations
     new: dict[int, list] = {}
     for pid, row in overrides.items():
@@ -342,10 +362,8 @@ def _write_evidence(con, d: dict, result, gi: int, ids: dict[int, int], old_evid
                     stamps[day] = f"{day} 00:00:00.000000"
                 new.setdefault(ids[pid], []).append(
                     (code, rule, ev.fact_id, ev.system, ev.code, stamps[day] if day else None, ev.detail))
-    stale = [gid for gid, rows in new.items()
-             if gid not in old_evidence or functools.reduce(_fingerprint, rows, None) != old_evidence[gid]]
-    stale.extend((old_evidence.keys() - new.keys()) & set(ids.values()))  # evidence no longer there
-    stale.sort()
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in stale if gid in old_evidence))
-    con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
-                    "detail) VALUES (?,?,?,?,?,?,?,?)", [(gid, *row) for gid in stale for row in new.get(gid, [])])
+    changed = [gid for gid, gap_rows in new.items()
+               if gid not in old_evidence or functools.reduce(_fingerprint, gap_rows, None) != old_evidence[gid]]
+    changed.extend((old_evidence.keys() - new.keys()) & set(ids.values()))  # evidence no longer there
+    stale.update(changed)
+    rows.extend((gid, *row) for gid in changed for row in new.get(gid, []))

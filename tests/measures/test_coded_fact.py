@@ -19,6 +19,9 @@ DERIVED = ("SELECT c.system, c.code, f.id, f.patient_id, f.kind, f.entered_in_er
            # each bound's day: the date as written (a partial date has none), else the UTC instant's
            + ", ".join(f"(CASE WHEN length(f.{b}_raw) >= 10 THEN substr(f.{b}_raw, 1, 10) WHEN f.{b}_raw = '' "
                        f"THEN date(f.{b}_at) END)" for b in ("start", "end")) +
+           # a result of any kind
+           ", (f.value_num IS NOT NULL OR length(f.value_code) + length(f.value_text) > 0 OR f.id IN "
+           "(SELECT fact_id FROM fact_coding WHERE role = 'value'))"
            " FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'")
 
 
@@ -29,7 +32,7 @@ def _rows(conn, sql: str) -> set[tuple]:
 def assert_in_step(engine) -> set[tuple]:
     with engine.connect() as conn:
         stored, derived = _rows(conn, "SELECT * FROM coded_fact"), _rows(conn, DERIVED)
-    assert stored == derived, (sorted(stored - derived)[:3], sorted(derived - stored)[:3])
+    assert stored == derived, (repr(sorted(stored - derived)[:3]), repr(sorted(derived - stored)[:3]))
     return stored
 
 
@@ -93,6 +96,17 @@ def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
                      {"f": fact_id, "s": system, "c": code})
         conn.execute(sa.text("DELETE FROM fact_coding WHERE id = (SELECT MAX(id) FROM fact_coding)"))
     assert any(row[2] == fact_id for row in assert_in_step(engine))
+    with engine.begin() as conn:  # a coded result added to a fact without one, then taken away
+        bare = conn.execute(sa.text("SELECT MIN(id) FROM coded_fact WHERE NOT has_value AND id <> :f"),
+                            {"f": fact_id}).scalar()
+        conn.execute(sa.text("INSERT INTO fact_coding (fact_id, role, system, code) VALUES (:f, 'value', 's', 'v')"),
+                     {"f": bare})
+    assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {1}
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM fact_coding WHERE fact_id = :f AND role = 'value'"), {"f": bare})
+        conn.execute(sa.text("UPDATE clinical_fact SET value_text = 'seen' WHERE id = :f"), {"f": fact_id})
+    assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {0}
+    assert {row[17] for row in assert_in_step(engine) if row[2] == fact_id} == {1}
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE fact_coding SET code = 'other' WHERE fact_id = :f AND role = 'code'"),
                      {"f": fact_id})

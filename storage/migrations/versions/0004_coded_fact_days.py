@@ -1,4 +1,4 @@
-"""coded_fact carries each bound's calendar day, worked out once per row instead of by every criterion
+"""coded_fact carries each bound's calendar day and whether the fact has a result, worked out once per row
 
 Revision ID: 0004
 Revises: 0003
@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('open_period', sa.Boolean(), nullable=False),
     sa.Column('start_day', sa.String(), nullable=True),
     sa.Column('end_day', sa.String(), nullable=True),
+    sa.Column('has_value', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'code', 'id', name=op.f('pk_coded_fact')),
     sqlite_with_rowid=False
     )
