@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import gc
 import json
+import sqlite3
 from typing import Callable, Iterable
 
 from domain.clock import utcnow
@@ -117,15 +118,30 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         summary: dict[str, dict[str, int]] = {}
         # Each measure is evaluated outside any write transaction (reads never block the
         # staff's own saves), then written in one short transaction of its own and dropped,
-        # so memory holds one measure at a time. A cancel stops before the next measure:
-        # measures already written stay written, the one being evaluated is not written.
+        # so memory holds one measure (two in a worker, below) at a time. A cancel stops
+        # before the next measure: measures already written stay written, the one being
+        # evaluated (and one waiting to be written) is not written.
         if still_to_come is None:
             measure_ids = list(measure_ids)
             _in_write_transaction(con, install_measures, con, measure_ids)
+        # A worker whose sibling is writing (SQLite has one writer) does not wait idle: it
+        # evaluates its next measure first and writes both after (at 1M patients a sibling's
+        # write lasts up to 25 s).
+        overlap = write_lock_wait_ms is not None
+        waiting = None
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                                     progress=progress, cancel=cancel, still_to_come=still_to_come):
-            summary[result.measure_id] = _write_derived_rows(con, result, period, now, scoped)
+            if waiting is not None:
+                summary[waiting.measure_id] = _write_derived_rows(con, waiting, period, now, scoped)
+                waiting = None
+            written = _write_derived_rows(con, result, period, now, scoped, wait=not overlap)
+            if written is None:
+                waiting = result
+            else:
+                summary[result.measure_id] = written
             del result  # before the next measure is evaluated
+        if waiting is not None:
+            summary[waiting.measure_id] = _write_derived_rows(con, waiting, period, now, scoped)
     finally:
         if collecting:
             gc.enable()
@@ -142,8 +158,10 @@ def run_time() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _write_derived_rows(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> dict[str, int]:
-    """Write one measure's gaps in one transaction, without SQLite looking up the parent row of
+def _write_derived_rows(con, result, period: MeasurementPeriod, now: str, scoped: bool,
+                        wait: bool = True) -> dict[str, int] | None:
+    """Write one measure's gaps in one transaction (or, unless ``wait``, return None at once
+    when another connection is writing), without SQLite looking up the parent row of
     every foreign key: at 1M patients those look-ups (each evidence row's fact among millions)
     cost more than the writing itself. Every id written comes from rows read in this run that
     are never deleted — patients and facts are marked entered-in-error instead, the measure row
@@ -151,13 +169,31 @@ def _write_derived_rows(con, result, period: MeasurementPeriod, now: str, scoped
     ``PRAGMA foreign_key_check`` after a recompute."""
     con.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction does this take effect
     try:
-        return _in_write_transaction(con, _write, con, result, period, now, scoped)
+        if not wait and not _begin_now(con):
+            return None
+        return _in_write_transaction(con, _write, con, result, period, now, scoped, begun=not wait)
     finally:
         con.execute("PRAGMA foreign_keys = ON")
 
 
-def _in_write_transaction(con, work, *args):
-    con.execute("BEGIN IMMEDIATE")
+def _begin_now(con) -> bool:
+    """Begin a write transaction if no other connection is writing; False if one is."""
+    timeout = con.execute("PRAGMA busy_timeout").fetchone()[0]
+    con.execute("PRAGMA busy_timeout = 0")
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return False
+    finally:
+        con.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+
+
+def _in_write_transaction(con, work, *args, begun: bool = False):
+    if not begun:
+        con.execute("BEGIN IMMEDIATE")
     try:
         outcome = work(*args)
         con.execute("COMMIT")

@@ -17,6 +17,7 @@ from storage.demo.generate import create_demo_pod
 from storage.measures.engine import Cancelled
 from storage.measures.parallel import COST, hand_out_order, worker_count
 from storage.measures.recompute import ALL_MEASURES, recompute
+from storage.measures.valuesets import ensure_valuesets
 
 PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
 GAPS = ("SELECT g.patient_id, g.measure_id, g.group_index, g.initial_population, g.denominator, "
@@ -152,3 +153,43 @@ def test_foreign_keys_are_enforced_again_after_a_recompute(pod, tmp_path):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_path, monkeypatch):
+    import threading
+
+    from storage.measures import recompute as recompute_module
+
+    path = tmp_path / "overlap.db"
+    shutil.copy(pod, path)
+    engine = open_database(path)
+    ensure_valuesets(engine)
+    fairy, con = recompute_module.raw_connection(engine)
+    recompute_module._in_write_transaction(con, recompute_module.install_measures, con, ["CMS125", "CMS130"])
+    fairy.close()
+    sibling = sqlite3.connect(path, check_same_thread=False)
+    sibling.execute("BEGIN IMMEDIATE")  # the other worker is writing
+    attempts, begin_now = [], recompute_module._begin_now
+
+    def attempt(con):
+        began = begin_now(con)
+        attempts.append(began)
+        if not began and len(attempts) == 1:  # the sibling finishes a moment later
+            threading.Timer(0.3, sibling.rollback).start()
+        return began
+    monkeypatch.setattr(recompute_module, "_begin_now", attempt)
+    try:
+        measures = iter(["CMS125", "CMS130"])
+        written = recompute_module.recompute_here(engine, PERIOD, measures, write_lock_wait_ms=60_000,
+                                                  still_to_come=lambda: [])
+    finally:
+        engine.dispose()
+        sibling.close()
+    # CMS125 found the lock taken: CMS130 was evaluated, then both were written
+    assert attempts == [False, True]
+    assert set(written) == {"CMS125", "CMS130"} and all(written.values())
+    one = tmp_path / "one.db"
+    shutil.copy(pod, one)
+    _recompute(one, 1, measure_ids=["CMS125", "CMS130"])
+    assert _rows(path, GAPS) == _rows(one, GAPS) and _rows(path, EVIDENCE) == _rows(one, EVIDENCE)
+    assert {row[1] for row in _rows(path, GAPS)} == {"CMS125", "CMS130"}
