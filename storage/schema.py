@@ -201,6 +201,7 @@ coded_fact = sa.Table(
     sa.Column("end_day", sa.String, nullable=True),
     # the fact has a result of any kind (criteria asking only that one is there)
     sa.Column("has_value", sa.Boolean, nullable=False),
+    sa.Column("encounter_fact_id", Id, nullable=True),  # the encounter the fact was recorded in
     sqlite_with_rowid=False,
 )
 

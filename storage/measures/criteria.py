@@ -232,10 +232,9 @@ _CODED_JOIN = "measure_codes c CROSS JOIN coded_fact f ON f.system = c.system AN
 
 
 def _needs_fact_row(src: dict) -> bool:
-    """Whether a source reads fact columns coded_fact does not carry (the resource's JSON,
-    its encounter)."""
+    """Whether a source reads fact columns coded_fact does not carry (the resource's JSON)."""
     return bool(src["resource"] == "medication_request" or src.get("timing", {}).get("of") == "medication_period"
-                or src.get("do_not_perform_not_true") or src.get("encounter_class_not_in"))
+                or src.get("do_not_perform_not_true"))
 
 
 def _fact_join(ctx: Context) -> str:
@@ -399,7 +398,7 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
         f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day "
         f"FROM ({source_sql(ctx, crit['source'], statuses)})), "
         f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
-        f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day")
+        f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day ORDER BY r.fact_id")
     # per patient the lowest reading of that day, a missing one first (CQL sorts nulls first),
     # ties to the earlier fact: one row per patient reaches Python
     sql = (f"SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id ORDER BY x.reading IS NOT NULL, "

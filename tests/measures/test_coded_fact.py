@@ -21,7 +21,7 @@ DERIVED = ("SELECT c.system, c.code, f.id, f.patient_id, f.kind, f.entered_in_er
                        f"THEN date(f.{b}_at) END)" for b in ("start", "end")) +
            # a result of any kind
            ", (f.value_num IS NOT NULL OR length(f.value_code) + length(f.value_text) > 0 OR f.id IN "
-           "(SELECT fact_id FROM fact_coding WHERE role = 'value'))"
+           "(SELECT fact_id FROM fact_coding WHERE role = 'value')), f.encounter_fact_id"
            " FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'")
 
 

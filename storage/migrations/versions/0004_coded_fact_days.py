@@ -1,4 +1,4 @@
-"""coded_fact carries each bound's calendar day and whether the fact has a result, worked out once per row
+"""coded_fact carries each bound's calendar day, whether the fact has a result and its encounter
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('start_day', sa.String(), nullable=True),
     sa.Column('end_day', sa.String(), nullable=True),
     sa.Column('has_value', sa.Boolean(), nullable=False),
+    sa.Column('encounter_fact_id', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('system', 'code', 'id', name=op.f('pk_coded_fact')),
     sqlite_with_rowid=False
     )
