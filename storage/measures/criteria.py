@@ -140,7 +140,9 @@ def _cql_add_date(day, years, months, days):
         return None
 
 
-def _codes_exists(ctx: Context, role: str, spec, coded: bool = False) -> str:
+def _codes_exists(ctx: Context, role: str, spec, coded: bool = False, fact: str = "f.id") -> str:
+    """SQL: the fact (``f``, or the id in ``fact``) has a coding of ``role`` in ``spec`` (codes
+    or value sets); ``spec`` "present": any result (``f`` then a fact or coded_fact row)."""
     if spec == "present":  # any result: coded_fact says so, a fact row tells
         return "f.has_value" if coded else coded_facts.has_value("f.id", "f")
     if isinstance(spec, list):
@@ -149,7 +151,7 @@ def _codes_exists(ctx: Context, role: str, spec, coded: bool = False) -> str:
     # CROSS JOIN keeps SQLite on this fact's few codings first, then the code list's index
     # (the other order tries every code of a large value set against each fact)
     return (f"EXISTS (SELECT 1 FROM fact_coding v CROSS JOIN measure_codes vc ON vc.key = '{key}' "
-            f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = f.id AND v.role = '{role}')")
+            f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = {fact} AND v.role = '{role}')")
 
 
 def _in_list(column: str, values) -> str:
@@ -370,11 +372,13 @@ def _latest(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     sql = "SELECT * FROM " + ctx.materialize(
         f"SELECT * FROM (SELECT DISTINCT patient_id, fact_id, system, code, day, lo_at, hi_at, "
         f"ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY {order} DESC, fact_id DESC) AS rn "
-        f"FROM ({inner}) GROUP BY fact_id) WHERE rn = 1")
+        f"FROM ({inner}) GROUP BY fact_id) WHERE rn = 1 ORDER BY fact_id")  # codings then read in order
     then = crit.get("then", {})
-    if "value" in then:
+    if then.get("value") == "present":
         sql = (f"SELECT l.* FROM ({sql}) l JOIN clinical_fact f ON f.id = l.fact_id WHERE "
-               + _codes_exists(ctx, "value", then["value"]))
+               + _codes_exists(ctx, "value", "present"))
+    elif "value" in then:
+        sql = f"SELECT l.* FROM ({sql}) l WHERE " + _codes_exists(ctx, "value", then["value"], fact="l.fact_id")
     ctx.con.row_factory = sqlite3.Row
     evidence = {r["patient_id"]: Evidence(r["fact_id"], r["system"], r["code"], r["day"])
                 for r in ctx.con.execute(sql)}
@@ -499,12 +503,6 @@ def _near_encounter(encounters: str, alias: str, column: str, days: int = 14) ->
             f"AND {day} <= e.lo_day)")
 
 
-def _with_value_code(ctx: Context, fact: str, codes) -> str:
-    key = ctx.code_key(None, codes)
-    return (f"EXISTS (SELECT 1 FROM fact_coding v CROSS JOIN measure_codes c ON c.key = '{key}' "
-            f"AND c.system = v.system AND c.code = v.code WHERE v.fact_id = {fact} AND v.role = 'value')")
-
-
 def _latest_per_patient(ctx: Context, sql: str, evidence_day: str = "day", detail: str = "") -> CriterionResult:
     """Evidence from ``sql`` (patient_id, fact_id, system, code and ``evidence_day``): per
     patient the row of the highest fact id (the same fact's codings: the first code)."""
@@ -527,7 +525,7 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
             f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn FROM {screens} s "
             f"WHERE {_near_encounter(encounters, 's', 'hi_day')}) WHERE rn = 1")
     if crit.get("want") == "negative":
-        test = _with_value_code(ctx, "l.fact_id", crit["negative"])
+        test = _codes_exists(ctx, "value", crit["negative"], fact="l.fact_id")
     else:
         lo_mp, hi_mp = ctx.period.start.isoformat(), ctx.period.end.isoformat()
         done = []
@@ -541,7 +539,7 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
             done.append(f"EXISTS (SELECT 1 FROM {follow} f WHERE f.patient_id = q.patient_id "
                         f"AND f.lo_day IS NOT NULL AND f.lo_day >= '{lo_mp}' AND f.lo_day <= '{hi_mp}' AND {when})")
         # the encounter the screening was near (by the screening's start day), then its follow-up
-        test = (f"{_with_value_code(ctx, 'l.fact_id', crit['positive'])} AND EXISTS (SELECT 1 FROM {encounters} q "
+        test = (f"{_codes_exists(ctx, 'value', crit['positive'], fact='l.fact_id')} AND EXISTS (SELECT 1 FROM {encounters} q "
                 f"WHERE q.patient_id = l.patient_id AND q.lo_day <> '' AND l.lo_day IS NOT NULL "
                 f"AND date(q.lo_day, '-14 days') <= l.lo_day AND l.lo_day <= q.lo_day "
                 f"AND ({' OR '.join(done) or '0'}))")
