@@ -58,7 +58,8 @@ def _steps(measure_ids: list[str]) -> int:
 def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[str], workers: int, *,
                            practice_id: int | None = None,
                            progress: Callable[[int, int, str], None] | None = None,
-                           cancel: Callable[[], bool] | None = None) -> dict[str, dict[str, int]]:
+                           cancel: Callable[[], bool] | None = None,
+                           snapshot_month=None) -> dict[str, dict[str, int]]:
     from storage.measures.engine import Cancelled, raw_connection
     from storage.measures.recompute import _in_write_transaction, install_measures, run_time
 
@@ -76,7 +77,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
     for n in range(workers):
         mine, theirs = context.Pipe()
         process = context.Process(target=_work, name=f"carepod-recompute-{n}", daemon=True,
-                                  args=(_database_file(engine), period, practice_id, now, theirs, stop))
+                                  args=(_database_file(engine), period, practice_id, now, theirs, stop, snapshot_month))
         process.start()
         theirs.close()
         processes.append(process)
@@ -137,9 +138,12 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
     return {mid: summary[mid] for mid in measure_ids if mid in summary}
 
 
-def _work(database: str, period: MeasurementPeriod, practice_id, now: str, channel, stop) -> None:
-    """One worker process: asks for a measure, evaluates and writes it, asks for the next."""
+def _work(database: str, period: MeasurementPeriod, practice_id, now: str, channel, stop, snapshot_month) -> None:
+    """One worker process: asks for a measure, evaluates and writes it (and its pod-peer
+    snapshot), asks for the next."""
     try:
+        from sqlalchemy import event
+
         from storage.db import open_database
         from storage.measures.engine import Cancelled
         from storage.measures.recompute import recompute_here
@@ -159,11 +163,14 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
             channel.send(("progress", done, label))
 
         engine = open_database(database, upgrade=False)
+        # its snapshots wait for the sibling's write, however long, like its gaps
+        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(
+            f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}"))
         try:
             try:
                 written = recompute_here(engine, period, measures(), practice_id=practice_id, progress=report,
                                          cancel=stop.is_set, write_lock_wait_ms=WRITE_LOCK_WAIT_MS, now=now,
-                                         still_to_come=lambda: still_to_come)
+                                         still_to_come=lambda: still_to_come, snapshot_month=snapshot_month)
             except Cancelled:
                 channel.send(("cancelled",))
                 return

@@ -21,6 +21,7 @@ from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
 from storage.measures import id_sets
 from storage.measures.engine import evaluate_each, raw_connection
+from storage.measures.peer_rates import take_snapshot
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
@@ -64,8 +65,9 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     core, at most :data:`storage.measures.parallel.MAX_WORKERS`; ``CAREPOD_RECOMPUTE_WORKERS``
     overrides); some patients (after an import) are done here.
 
-    A complete recompute (no patients, no practice) then keeps this month's pod-peer rates
-    (``snapshot_month``, default today) in ``quality_snapshot``, so trends accumulate."""
+    A complete recompute (no patients, no practice) also keeps this month's pod-peer rates
+    (``snapshot_month``, default today) in ``quality_snapshot``, so trends accumulate: each
+    measure's as soon as it is written."""
     from storage.measures import parallel
 
     ensure_valuesets(engine)
@@ -73,18 +75,13 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     patient_ids = None if patient_ids is None else {int(p) for p in patient_ids}
     scoped = patient_ids is not None or practice_id is not None
     workers = parallel.worker_count(engine, measure_ids, patient_ids, workers)
+    # each measure's snapshot is taken as soon as it is written (by the worker that wrote it)
+    month = None if scoped else (snapshot_month or utcnow().date())
     if workers > 1:
-        summary = parallel.recompute_in_processes(engine, period, measure_ids, workers, practice_id=practice_id,
-                                                  progress=progress, cancel=cancel)
-    else:
-        summary = recompute_here(engine, period, measure_ids, patient_ids=patient_ids, practice_id=practice_id,
-                                 progress=progress, cancel=cancel)
-    if not scoped:
-        from storage.measures.peer_rates import take_snapshot
-
-        for mid in measure_ids:
-            take_snapshot(engine, mid, period.start, period.end, snapshot_month)
-    return summary
+        return parallel.recompute_in_processes(engine, period, measure_ids, workers, practice_id=practice_id,
+                                               progress=progress, cancel=cancel, snapshot_month=month)
+    return recompute_here(engine, period, measure_ids, patient_ids=patient_ids, practice_id=practice_id,
+                          progress=progress, cancel=cancel, snapshot_month=month)
 
 
 def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str], *,
@@ -92,11 +89,13 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
                    progress: Callable[[int, int, str], None] | None = None,
                    cancel: Callable[[], bool] | None = None,
                    write_lock_wait_ms: int | None = None, now: str | None = None,
-                   still_to_come: Callable[[], Iterable[str]] | None = None) -> dict[str, dict[str, int]]:
+                   still_to_come: Callable[[], Iterable[str]] | None = None,
+                   snapshot_month: dt.date | None = None) -> dict[str, dict[str, int]]:
     """Evaluate and write the measures in this process (see :func:`recompute`); ``now`` is the
     run's time written as the gaps' ``computed_at``. A worker process passes its measures one
     by one with ``still_to_come`` (see :func:`storage.measures.engine.evaluate_each`); the
-    ``measure`` rows are then already installed."""
+    ``measure`` rows are then already installed. With ``snapshot_month`` each measure's
+    pod-peer rates are kept for that month once it is written."""
     scoped = patient_ids is not None or practice_id is not None
     fairy, con = raw_connection(engine)
     con.row_factory = None
@@ -128,19 +127,25 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         # write lasts up to 25 s).
         overlap = write_lock_wait_ms is not None
         waiting = None
+
+        def written(result, counts) -> None:
+            summary[result.measure_id] = counts
+            if snapshot_month is not None:
+                take_snapshot(engine, result.measure_id, period.start, period.end, snapshot_month)
+
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                                     progress=progress, cancel=cancel, still_to_come=still_to_come):
             if waiting is not None:
-                summary[waiting.measure_id] = _write_derived_rows(con, waiting, period, now, scoped)
+                written(waiting, _write_derived_rows(con, waiting, period, now, scoped))
                 waiting = None
-            written = _write_derived_rows(con, result, period, now, scoped, wait=not overlap)
-            if written is None:
+            counts = _write_derived_rows(con, result, period, now, scoped, wait=not overlap)
+            if counts is None:
                 waiting = result
             else:
-                summary[result.measure_id] = written
+                written(result, counts)
             del result  # before the next measure is evaluated
         if waiting is not None:
-            summary[waiting.measure_id] = _write_derived_rows(con, waiting, period, now, scoped)
+            written(waiting, _write_derived_rows(con, waiting, period, now, scoped))
     finally:
         if collecting:
             gc.enable()
