@@ -521,9 +521,11 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
     encounters = _by_patient(ctx, crit["encounters"], statuses)
     screens = _by_patient(ctx, crit["screening"], statuses)
     # the latest screening near an encounter: by its start instant, then the later record
-    last = (f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
-            f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn FROM {screens} s "
-            f"WHERE {_near_encounter(encounters, 's', 'hi_day')}) WHERE rn = 1")
+    # (made once: the negative and the positive criterion read the same latest screenings)
+    last = ctx.materialize(
+        f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
+        f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn FROM {screens} s "
+        f"WHERE {_near_encounter(encounters, 's', 'hi_day')}) WHERE rn = 1 ORDER BY fact_id")
     if crit.get("want") == "negative":
         test = _codes_exists(ctx, "value", crit["negative"], fact="l.fact_id")
     else:
@@ -543,7 +545,7 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
                 f"WHERE q.patient_id = l.patient_id AND q.lo_day <> '' AND l.lo_day IS NOT NULL "
                 f"AND date(q.lo_day, '-14 days') <= l.lo_day AND l.lo_day <= q.lo_day "
                 f"AND ({' OR '.join(done) or '0'}))")
-    return _latest_per_patient(ctx, f"SELECT l.* FROM ({last}) l WHERE {test}", "hi_day")
+    return _latest_per_patient(ctx, f"SELECT l.* FROM {last} l WHERE {test}", "hi_day")
 
 
 def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
