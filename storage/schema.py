@@ -511,6 +511,17 @@ gap_override = sa.Table(
     sa.Index("ix_gap_override_patient", "patient_id", "measure_id"),
 )
 
+# How many times each measure's gaps of a period were written: a recompute prepares its
+# writes before it takes the write lock and checks, once it holds it, that nobody wrote the
+# same measure in between (storage.measures.recompute).
+gap_write = sa.Table(
+    "gap_write", metadata,
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 quality_snapshot = sa.Table(
     "quality_snapshot", metadata, _pk(),
     _fk("practice_id", "practice.id"),

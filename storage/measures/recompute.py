@@ -4,6 +4,7 @@ Incremental when given patient ids (only those are touched), complete otherwise;
 run is shared out between worker processes (:mod:`storage.measures.parallel`)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -128,24 +129,29 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         overlap = write_lock_wait_ms is not None
         waiting = None
 
-        def written(result, counts) -> None:
-            summary[result.measure_id] = counts
+        def written(plan: Plan, counts) -> None:
+            mid = plan.result.measure_id
+            summary[mid] = counts
             if snapshot_month is not None:
-                take_snapshot(engine, result.measure_id, period.start, period.end, snapshot_month)
+                take_snapshot(engine, mid, period.start, period.end, snapshot_month)
 
+        # what to write is worked out before the write lock is taken: the lock (one writer at
+        # a time) is held only while rows are written
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                                     progress=progress, cancel=cancel, still_to_come=still_to_come):
+            plan = _plan_writes(con, result, period, now, scoped)
+            del result  # the plan keeps it, to work the plan out again if need be
             if waiting is not None:
-                written(waiting, _write_derived_rows(con, waiting, period, now, scoped))
+                written(waiting, _write_plan(con, waiting))
                 waiting = None
-            counts = _write_derived_rows(con, result, period, now, scoped, wait=not overlap)
+            counts = _write_plan(con, plan, wait=not overlap)
             if counts is None:
-                waiting = result
+                waiting = plan
             else:
-                written(result, counts)
-            del result  # before the next measure is evaluated
+                written(plan, counts)
+            del plan  # before the next measure is evaluated
         if waiting is not None:
-            written(waiting, _write_derived_rows(con, waiting, period, now, scoped))
+            written(waiting, _write_plan(con, waiting))
     finally:
         if collecting:
             gc.enable()
@@ -161,8 +167,17 @@ def run_time() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _write_derived_rows(con, result, period: MeasurementPeriod, now: str, scoped: bool,
-                        wait: bool = True) -> dict[str, int] | None:
+def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
+    """A measure's writes, worked out from one consistent read of what is stored, without
+    holding the write lock (a sibling worker writes meanwhile)."""
+    con.execute("BEGIN")
+    try:
+        return _plan(con, result, period, now, scoped)
+    finally:
+        con.execute("COMMIT")
+
+
+def _write_plan(con, plan: Plan, wait: bool = True) -> dict[str, int] | None:
     """Write one measure's gaps in one transaction (or, unless ``wait``, return None at once
     when another connection is writing), without SQLite looking up the parent row of
     every foreign key: at 1M patients those look-ups (each evidence row's fact among millions)
@@ -174,7 +189,7 @@ def _write_derived_rows(con, result, period: MeasurementPeriod, now: str, scoped
     try:
         if not wait and not _begin_now(con):
             return None
-        return _in_write_transaction(con, _write, con, result, period, now, scoped, begun=not wait)
+        return _in_write_transaction(con, _apply, con, plan, begun=not wait)
     finally:
         con.execute("PRAGMA foreign_keys = ON")
 
@@ -241,15 +256,17 @@ def _birth_dates(con, pids) -> dict[int, dt.date]:
     return out
 
 
-def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> dict[str, int]:
-    """Write one measure's gaps: only rows whose populations, state or due date changed (so
+def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
+    """One measure's writes: only rows whose populations, state or due date changed (so
     ``computed_at`` is when a gap's result last changed), history for changed states, and
-    evidence only where it differs from what is stored."""
+    evidence only where it differs from what is stored. Reads only (within one read
+    transaction of the caller's)."""
     d = result.definition
     inverse = bool(d.get("inverse"))
     mid = result.measure_id
     ps, pe = period.start.isoformat(), period.end.isoformat()
     counts: dict[str, int] = {}
+    version = _version(con, mid, ps, pe)
     if scoped:
         con.execute("CREATE TEMP TABLE IF NOT EXISTS gap_universe (patient_id INTEGER PRIMARY KEY)")
         con.execute("DELETE FROM gap_universe")
@@ -321,27 +338,75 @@ def _write(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> di
                 history.append((before[0], before[1], "not_applicable", now))
     # a new gap gets the next id here (the write lock is held: nobody else adds gaps), so its
     # evidence and history are written without reading the ids back
-    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+    # new gaps get their ids when written, in patient order (then group): here each has a
+    # stand-in, -1 for the first, -2 for the next...
     new_gaps.sort()
-    inserts = []
-    for gid, (pid, gi, *flags, state, due_text) in enumerate(new_gaps, next_id):
-        ids[gi][pid] = gid
-        inserts.append((gid, pid, mid, ps, pe, gi, *flags, state, due_text, now))
-        history.append((gid, None, state, now))
-    history.sort(key=lambda row: row[0])
-    updates.sort(key=lambda row: row[-1])
-    con.executemany(_INSERT, inserts)
-    con.executemany(_UPDATE, updates)
-    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
+    for index, (pid, gi, *_) in enumerate(new_gaps, 1):
+        ids[gi][pid] = -index
+        history.append((-index, None, new_gaps[index - 1][-2], now))
     stale, rows = set(), []
     for gi in range(len(result.groups)):
         _evidence_changes(d, result, gi, ids[gi], old_evidence, {p: overrides[p] for p in overridden_of[gi]},
                           stale, rows)
-    rows.sort(key=lambda row: row[0])  # by gap; a gap's rows keep their order (a stable sort)
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in sorted(stale & old_evidence.keys())))
+    in_order = _gap_order
+    history.sort(key=lambda row: in_order(row[0]))
+    rows.sort(key=lambda row: in_order(row[0]))  # by gap; a gap's rows keep their order (a stable sort)
+    updates.sort(key=lambda row: row[-1])
+    return Plan(result, period, now, scoped, version, counts, new_gaps, updates, history,
+                sorted(stale & old_evidence.keys()), rows)
+
+
+def _gap_order(gid: int) -> tuple[bool, int]:
+    """Gaps stored first (by id), then the new ones (in the order they will get their ids)."""
+    return gid < 0, abs(gid)
+
+
+@dataclasses.dataclass
+class Plan:
+    """One measure's writes, worked out before taking the write lock; new gaps by stand-in
+    ids (see :func:`_plan`)."""
+    result: object
+    period: MeasurementPeriod
+    now: str
+    scoped: bool
+    version: int | None  # gap_write's when the plan was made
+    counts: dict[str, int]
+    new_gaps: list[tuple]  # (patient, group, flags..., state, due date), in id order
+    updates: list[tuple]
+    history: list[tuple]
+    stale: list[int]  # stored gaps whose evidence is replaced
+    evidence: list[tuple]
+
+
+def _apply(con, plan: Plan) -> dict[str, int]:
+    """Write a plan, in the caller's write transaction. A plan made before another
+    connection wrote the same measure's gaps is made again first, in the transaction."""
+    mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
+    if _version(con, mid, ps, pe) != plan.version:
+        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped)
+    now = plan.now
+    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+
+    def real(gid: int) -> int:
+        return gid if gid > 0 else next_id - gid - 1
+
+    con.executemany(_INSERT, [(next_id + index, pid, mid, ps, pe, gi, *rest, now)
+                              for index, (pid, gi, *rest) in enumerate(plan.new_gaps)])
+    con.executemany(_UPDATE, plan.updates)
+    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
+                    [(real(gid), *rest) for gid, *rest in plan.history])
+    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in plan.stale))
     con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
-                    "detail) VALUES (?,?,?,?,?,?,?,?)", rows)
-    return counts
+                    "detail) VALUES (?,?,?,?,?,?,?,?)", [(real(gid), *rest) for gid, *rest in plan.evidence])
+    con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
+    return plan.counts
+
+
+def _version(con, mid: str, ps: str, pe: str) -> int | None:
+    row = con.execute("SELECT version FROM gap_write WHERE measure_id = ? AND period_start = ? AND period_end = ?",
+                      (mid, ps, pe)).fetchone()
+    return row[0] if row else None
 
 
 def _evidence_days(criteria: dict, name: str) -> dict:

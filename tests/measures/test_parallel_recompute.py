@@ -196,3 +196,30 @@ def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_p
     _recompute(one, 1, measure_ids=["CMS125", "CMS130"])
     assert _rows(path, GAPS) == _rows(one, GAPS) and _rows(path, EVIDENCE) == _rows(one, EVIDENCE)
     assert {row[1] for row in _rows(path, GAPS)} == {"CMS125", "CMS130"}
+
+
+def test_a_write_worked_out_before_another_write_of_the_measure_is_worked_out_again(pod, tmp_path):
+    from storage.measures import recompute as recompute_module
+    from storage.measures.engine import evaluate_each
+
+    path = tmp_path / "stale.db"
+    shutil.copy(pod, path)
+    engine = open_database(path)
+    ensure_valuesets(engine)
+    fairy, con = recompute_module.raw_connection(engine)
+    try:
+        recompute_module._in_write_transaction(con, recompute_module.install_measures, con, ["CMS125"])
+        result = next(evaluate_each(con, ["CMS125"], PERIOD))
+        plan = recompute_module._plan_writes(con, result, PERIOD, recompute_module.run_time(), False)
+        # meanwhile one patient's CMS125 gap is written by another recompute (after an import)
+        patient = min(result.groups[0].populations["initial-population"])
+        recompute(engine, PERIOD, ["CMS125"], patient_ids=[patient])
+        recompute_module._write_plan(con, plan)  # would add that patient's gap a second time
+    finally:
+        fairy.close()
+        engine.dispose()
+    one = tmp_path / "one.db"
+    shutil.copy(pod, one)
+    _recompute(one, 1, measure_ids=["CMS125"])
+    assert _rows(path, GAPS) == _rows(one, GAPS) and _rows(path, EVIDENCE) == _rows(one, EVIDENCE)
+    assert len(_rows(path, GAPS)) > 20
