@@ -127,7 +127,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         # evaluates its next measure first and writes both after (at 1M patients a sibling's
         # write lasts up to 25 s).
         overlap = write_lock_wait_ms is not None
-        waiting = None
+        waiting: list[Plan] = []  # at most one
 
         def written(plan: Plan, counts) -> None:
             mid = plan.result.measure_id
@@ -135,23 +135,33 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
             if snapshot_month is not None:
                 take_snapshot(engine, mid, period.start, period.end, snapshot_month)
 
+        def write(plan: Plan, wait: bool) -> None:
+            counts = _write_plan(con, plan, wait)
+            if counts is None:
+                waiting.append(plan)
+            else:
+                written(plan, counts)
+
+        def write_waiting_if_free() -> bool:
+            """Between two criteria of the next measure: the waiting measure is written as
+            soon as the sibling's write ends. Then the caller's cancel is asked."""
+            if waiting:
+                write(waiting.pop(), wait=False)
+            return cancel is not None and cancel()
+
         # what to write is worked out before the write lock is taken: the lock (one writer at
         # a time) is held only while rows are written
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
-                                    progress=progress, cancel=cancel, still_to_come=still_to_come):
+                                    progress=progress, cancel=write_waiting_if_free if overlap else cancel,
+                                    still_to_come=still_to_come):
             plan = _plan_writes(con, result, period, now, scoped)
             del result  # the plan keeps it, to work the plan out again if need be
-            if waiting is not None:
-                written(waiting, _write_plan(con, waiting))
-                waiting = None
-            counts = _write_plan(con, plan, wait=not overlap)
-            if counts is None:
-                waiting = plan
-            else:
-                written(plan, counts)
+            if waiting:
+                write(waiting.pop(), wait=True)
+            write(plan, wait=not overlap)
             del plan  # before the next measure is evaluated
-        if waiting is not None:
-            written(waiting, _write_plan(con, waiting))
+        if waiting:
+            write(waiting.pop(), wait=True)
     finally:
         if collecting:
             gc.enable()
@@ -294,8 +304,8 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
         if d.get("due_open", {}).get("from") == "birth" else {}
     open_due = due_date("open", d, None, period, None).isoformat()  # unless it comes from the birth date
     # New gaps are given ids in patient order (then group), after every group is decided, and
-    # all the measure's rows are written in that order: each table and index is then appended
-    # to rather than split page by page (at 1M patients a third of the writing time).
+    # all the measure's rows are written in that order: each table and index is then mostly
+    # appended to rather than split page by page.
     ids: list[dict[int, int]] = []  # per group: patient -> gap id
     new_gaps, updates, history = [], [], []
     overridden_of: list[set] = []
@@ -336,10 +346,9 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
             if g == gi and pid not in ip and before[1] != "not_applicable":
                 updates.append((0, 0, 0, 0, 0, "not_applicable", None, now, before[0]))
                 history.append((before[0], before[1], "not_applicable", now))
-    # a new gap gets the next id here (the write lock is held: nobody else adds gaps), so its
-    # evidence and history are written without reading the ids back
-    # new gaps get their ids when written, in patient order (then group): here each has a
-    # stand-in, -1 for the first, -2 for the next...
+    # new gaps get their ids when written (under the write lock: nobody else adds gaps then),
+    # in patient order (then group); here each has a stand-in, -1 for the first, -2 for the
+    # next..., so evidence and history need no ids read back
     new_gaps.sort()
     for index, (pid, gi, *_) in enumerate(new_gaps, 1):
         ids[gi][pid] = -index

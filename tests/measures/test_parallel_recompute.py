@@ -188,8 +188,9 @@ def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_p
     finally:
         engine.dispose()
         sibling.close()
-    # CMS125 found the lock taken: CMS130 was evaluated, then both were written
-    assert attempts == [False, True]
+    # CMS125 found the lock taken: the worker went on with CMS130, trying again between its
+    # criteria until the sibling was done, and then wrote both
+    assert attempts[0] is False and attempts[-1] is True and len(attempts) > 2
     assert set(written) == {"CMS125", "CMS130"} and all(written.values())
     one = tmp_path / "one.db"
     shutil.copy(pod, one)
