@@ -12,7 +12,8 @@ a whole-pod evaluation, so a fact written any other way is never missed.
 """
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+from typing import Callable, Iterator
 
 from storage.measures.sql_time import END, PERIOD_PATHS, START
 
@@ -135,3 +136,16 @@ def rebuild(con) -> None:
     con.execute("DELETE FROM coded_fact")
     con.execute(f"INSERT INTO coded_fact {ALL_ROWS}")
     con.execute("DELETE FROM coded_fact_pending")
+
+
+@contextlib.contextmanager
+def suspended(con) -> Iterator[None]:
+    """A bulk load with the triggers off (they would look up each coding's fact, and a load
+    that drops indexes first makes each look-up a scan); coded_fact is then filled anew, once
+    the indexes are back, and the triggers made again."""
+    for name in triggers():
+        con.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    rebuild(con)
+    for name, body in triggers().items():
+        con.execute(f"CREATE TRIGGER {name} {body}")

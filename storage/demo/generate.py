@@ -135,20 +135,20 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
                     rows[table] = rows.get(table, 0) + count
             attach_parts(cursor, parts)
             cursor.execute("BEGIN")
-            for name, _sql in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-            loader = Loader(dbapi)
-            try:
-                pod = build_pod(seed, practices, patients, loader)
-                loader.flush()
-            finally:
-                loader.close()
-            rows.update(loader.counts())
-            merge_parts(cursor, parts, progress.step)
-            progress.step(f"indexing {sum(rows.values()):,} rows")
-            for _name, sql in indexes:
-                cursor.execute(sql)
-            coded_facts.rebuild(cursor)  # in index order, rather than the queue's
+            with coded_facts.suspended(cursor):  # filled in index order once the indexes are back
+                for name, _sql in indexes:
+                    cursor.execute(f'DROP INDEX "{name}"')
+                loader = Loader(dbapi)
+                try:
+                    pod = build_pod(seed, practices, patients, loader)
+                    loader.flush()
+                finally:
+                    loader.close()
+                rows.update(loader.counts())
+                merge_parts(cursor, parts, progress.step)
+                progress.step(f"indexing {sum(rows.values()):,} rows")
+                for _name, sql in indexes:
+                    cursor.execute(sql)
             cursor.execute("COMMIT")
             detach_parts(cursor, parts)
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -122,9 +122,14 @@ def test_the_demo_pod_has_it(tmp_path):
     from storage.demo.generate import create_demo_pod
 
     path = tmp_path / "demo.db"
+    from storage.coded_facts import triggers
+
     create_demo_pod(path, practices=2, patients=120, seed=3)
     engine = open_database(path)
     assert len(assert_in_step(engine)) > 500
+    with engine.connect() as conn:  # put back after the bulk load
+        assert set(triggers()) <= set(conn.execute(sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     engine.dispose()
 
 
