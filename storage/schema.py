@@ -163,7 +163,8 @@ fact_coding = sa.Table(
     _text("display"),
     # role before fact_id: a measure criterion matches 'code' codings from this index alone
     sa.Index("ix_fact_coding_code", "system", "code", "role", "fact_id"),
-    sa.Index("ix_fact_coding_fact", "fact_id"),
+    # with the role: "has this fact a coded value?" is answered from the index alone
+    sa.Index("ix_fact_coding_fact", "fact_id", "role"),
 )
 
 fact_component = sa.Table(

@@ -1,4 +1,4 @@
-"""gap_write: how many times each measure's gaps of a period were written
+"""gap_write: how many times each measure's gaps of a period were written; a fact's codings indexed with their role
 
 Revision ID: 0005
 Revises: 0004
@@ -27,7 +27,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], name=op.f('fk_gap_write_measure_id_measure')),
     sa.PrimaryKeyConstraint('measure_id', 'period_start', 'period_end', name=op.f('pk_gap_write'))
     )
+    # a fact's codings by role from the index alone (coded_fact's has_value, value tests)
+    op.drop_index('ix_fact_coding_fact', table_name='fact_coding')
+    op.create_index('ix_fact_coding_fact', 'fact_coding', ['fact_id', 'role'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_fact_coding_fact', table_name='fact_coding')
+    op.create_index('ix_fact_coding_fact', 'fact_coding', ['fact_id'], unique=False)
     op.drop_table('gap_write')
