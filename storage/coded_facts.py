@@ -21,8 +21,8 @@ from storage.measures.sql_time import END, PERIOD_PATHS, START
 _OPEN_PERIOD = ("(CASE " + " ".join(
     f"WHEN f.kind = '{kind}' THEN json_type(f.resource_json, '{path}') IS NOT NULL" for kind, path in PERIOD_PATHS.items())
     + " ELSE 0 END)")
-# The fact's columns as coded_fact holds them (alias f = clinical_fact); only the kinds whose
-# date may be a Period have their JSON read.
+
+
 def has_value(fact_id: str, fact: str | None = None, every: bool = False) -> str:
     """SQL: the fact has a result of any kind (a number, a code, text or a coded value); with
     ``fact`` the alias of its clinical_fact row, else that row is looked up. ``every``: for
@@ -36,22 +36,24 @@ def has_value(fact_id: str, fact: str | None = None, every: bool = False) -> str
     return f"({fact}.value_num IS NOT NULL OR {fact}.value_code <> '' OR {fact}.value_text <> '' OR {coded})"
 
 
-# Each bound's calendar day is worked out here once (as sql_time reads it from the raw text),
-# not by every criterion that reads the row.
-FACT_VALUES = ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
-               "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
-               f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
-               f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END), "
-               f"{START.day}, {END.day}, {{has_value}}, f.encounter_fact_id")
+def _fact_values(every: bool) -> str:
+    """The fact's columns as coded_fact holds them (alias f = clinical_fact). Only the kinds
+    whose date may be a Period have their JSON read; each bound's calendar day is worked out
+    here once (as sql_time reads it from the raw text), not by every criterion reading the row."""
+    return ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
+            "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
+            f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
+            f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END), "
+            f"{START.day}, {END.day}, {has_value('f.id', 'f', every)}, f.encounter_fact_id")
 
 
 def rows_of(codings: str, where: str = "", every: bool = False) -> str:
     """SELECT the coded_fact rows of the 'code' codings ``c`` read from ``codings`` (SQL that
     ends with the alias c; ``every``: all of them), in the index's order (appending is faster
     than inserting at random)."""
-    values = FACT_VALUES.format(has_value=has_value("f.id", "f", every))
-    return (f"SELECT c.system, c.code, {values} FROM {codings} CROSS JOIN clinical_fact f ON f.id = c.fact_id "
-            f"WHERE c.role = 'code'{' AND ' + where if where else ''} ORDER BY c.system, c.code, c.fact_id")
+    return (f"SELECT c.system, c.code, {_fact_values(every)} FROM {codings} CROSS JOIN clinical_fact f "
+            f"ON f.id = c.fact_id WHERE c.role = 'code'{' AND ' + where if where else ''} "
+            "ORDER BY c.system, c.code, c.fact_id")
 
 
 ALL_ROWS = rows_of("fact_coding c", every=True)
@@ -108,6 +110,8 @@ def triggers(rows: Callable[[str, str], str] = rows_of) -> dict[str, str]:
         "coded_fact_fact_delete":
             f"AFTER DELETE ON clinical_fact BEGIN DELETE FROM coded_fact WHERE {_of_fact('OLD.id')}; END",
     }
+
+
 _QUEUED_ROWS = rows_of("coded_fact_pending p CROSS JOIN fact_coding c ON c.id = p.coding_id")
 
 

@@ -109,10 +109,6 @@ class Context:
         finally:
             self.domain = domain
 
-    def in_domain(self, column: str) -> str:
-        """An SQL condition: the patient in ``column`` is in the domain (or no domain is set)."""
-        return f"{column} IN (SELECT patient_id FROM temp.{self.domain.table})" if self.domain else "1"
-
     def patients(self) -> str:
         """``patient p``, only those in scope (read from the scope's side) when scoped."""
         return "measure_scope s CROSS JOIN patient p ON p.id = s.patient_id" if self.scoped else "patient p"
@@ -203,7 +199,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
         where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
                      f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
     if ctx.domain is not None:
-        where.append(ctx.in_domain("f.patient_id"))
+        where.append(f"f.patient_id IN (SELECT patient_id FROM temp.{ctx.domain.table})")
     win = sql_time.window(timing.get("window"), ctx.period)
     needs_patient = not win.constant or src.get("age_at_point_min") is not None
     if of != "medication_period" and timing and timing.get("rel") != "any":

@@ -123,9 +123,9 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         if still_to_come is None:
             measure_ids = list(measure_ids)
             _in_write_transaction(con, install_measures, con, measure_ids)
-        # A worker whose sibling is writing (SQLite has one writer) does not wait idle: it
-        # evaluates its next measure first and writes both after (at 1M patients a sibling's
-        # write lasts up to 25 s).
+        # A worker whose sibling is writing (SQLite has one writer) does not wait idle: it goes
+        # on with its next measure and writes the waiting one as soon as the sibling is done
+        # (at 1M patients a sibling's write lasts up to 25 s).
         overlap = write_lock_wait_ms is not None
         waiting: list[Plan] = []  # at most one
 
@@ -291,7 +291,8 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
         "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (mid, ps, pe))}
     # Each gap's stored evidence as one fingerprint, not its rows: at 1M patients the rows
     # of a measure take gigabytes, and they are only compared with the new ones. The
-    # fingerprint does not depend on the rows' order, so they are read unsorted.
+    # fingerprint (as _fingerprint, summed row by row) does not depend on the rows' order, so
+    # they are read unsorted.
     old_evidence: dict[int, int] = {}
     get = old_evidence.get
     for gid, *row in con.execute(

@@ -52,7 +52,7 @@ def test_whole_pod_queries_start_from_the_codes(measure_engine):
     for mid, name, plan in plans:
         assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
         # the facts' own columns come with the codes (coded_fact), unless the source reads the
-        # resource's JSON or its encounter: then through the codings to the fact rows
+        # resource's JSON: then through the codings to the fact rows
         assert (plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)"
                 or "USING COVERING INDEX ix_fact_coding_code (system=? AND code=? AND role=?)" in plan[1]), (mid, name)
         assert not any(step.startswith("SCAN") and " m " not in f" {step} " for step in plan), (mid, name, plan)
