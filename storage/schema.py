@@ -471,6 +471,9 @@ gap = sa.Table(
     sa.Column("due_date", sa.Date, nullable=True),
     sa.Column("last_outreach_at", sa.DateTime, nullable=True),
     sa.Column("computed_at", sa.DateTime, nullable=False),
+    # the gap's evidence rows as one number (storage.measures.recompute.evidence_key): a
+    # recompute compares it instead of reading the rows; NULL: not known, written anew
+    sa.Column("evidence_key", sa.Integer, nullable=True),
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
                         name="uq_gap_patient_measure_period"),
     sa.Index("ix_gap_measure_state", "measure_id", "period_end", "state"),

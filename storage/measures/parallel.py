@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
+import threading
 import traceback
 from multiprocessing import connection
 from typing import Callable, Iterator
@@ -24,6 +26,7 @@ WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, h
 COST = {"CMS138": 7, "CMS2": 6, "CMS165": 4, "CMS130": 3, "CMS124": 2, "CMS117": 2, "CMS122": 1.5,
         "CMS125": 1.5}
 POLL_SECONDS = 0.1
+CHECKPOINT_SECONDS = 0.5
 
 
 def worker_count(engine, measure_ids: list[str], patient_ids, wanted: int | None) -> int:
@@ -35,6 +38,13 @@ def worker_count(engine, measure_ids: list[str], patient_ids, wanted: int | None
         env = os.environ.get("CAREPOD_RECOMPUTE_WORKERS", "").strip()
         wanted = int(env) if env.isdigit() else (os.cpu_count() or 1)
     return max(1, min(wanted, MAX_WORKERS, len(measure_ids)))
+
+
+def _worker_pragmas(dbapi, _record) -> None:
+    # its snapshots wait for the sibling's write, however long, like its gaps; the parent
+    # copies the log into the database (_Checkpointer)
+    dbapi.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}")
+    dbapi.execute("PRAGMA wal_autocheckpoint = 0")
 
 
 def _database_file(engine) -> str | None:
@@ -82,6 +92,8 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
         theirs.close()
         processes.append(process)
         channels[mine] = n
+    checkpoints = _Checkpointer(_database_file(engine))
+    checkpoints.start()
     done = [0] * workers  # criteria evaluated by each worker
     outcome: dict[int, str] = {}
     summary: dict[str, dict[str, int]] = {}
@@ -131,11 +143,44 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                 process.join()
         for channel in channels:
             channel.close()
+        checkpoints.finish()
     if failure is not None:
         raise RuntimeError(f"Recompute failed: {failure}")
     if cancelled:
         raise Cancelled()
     return {mid: summary[mid] for mid in measure_ids if mid in summary}
+
+
+class _Checkpointer(threading.Thread):
+    """Copies what the workers commit from the write-ahead log into the database file while
+    they go on. SQLite would otherwise have the worker that commits do it, holding up its
+    next measure (at 1M patients a measure's write is gigabytes). The workers' own automatic
+    checkpoints are off; a passive checkpoint never waits for, nor blocks, a reader or writer."""
+
+    def __init__(self, database: str):
+        super().__init__(name="carepod-recompute-checkpoint", daemon=True)
+        self.database = database
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        con = sqlite3.connect(self.database, isolation_level=None, check_same_thread=False)
+        try:
+            while not self.stop.wait(CHECKPOINT_SECONDS):
+                self.checkpoint(con)
+            self.checkpoint(con)  # what the last write left
+        finally:
+            con.close()
+
+    @staticmethod
+    def checkpoint(con) -> None:
+        try:
+            con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.OperationalError:  # busy: the next round copies it
+            pass
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.join()
 
 
 def _work(database: str, period: MeasurementPeriod, practice_id, now: str, channel, stop, snapshot_month) -> None:
@@ -163,9 +208,7 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
             channel.send(("progress", done, label))
 
         engine = open_database(database, upgrade=False)
-        # its snapshots wait for the sibling's write, however long, like its gaps
-        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(
-            f"PRAGMA busy_timeout = {WRITE_LOCK_WAIT_MS}"))
+        event.listen(engine, "connect", _worker_pragmas)
         try:
             try:
                 written = recompute_here(engine, period, measures(), practice_id=practice_id, progress=report,

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import functools
 import gc
+import hashlib
 import json
 import sqlite3
 from typing import Callable, Iterable
@@ -247,8 +248,8 @@ def recompute_for_patients(engine, patient_ids: Iterable[int], period: Measureme
 
 
 _INSERT = ("INSERT INTO gap (id, patient_id, measure_id, period_start, period_end, group_index, initial_population, "
-           "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at) "
-           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at, "
+           "evidence_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _UPDATE = ("UPDATE gap SET initial_population = ?, denominator = ?, denominator_exclusion = ?, "
            "denominator_exception = ?, numerator = ?, state = ?, due_date = ?, computed_at = ? WHERE id = ?")
 
@@ -266,11 +267,19 @@ def _birth_dates(con, pids) -> dict[int, dt.date]:
     return out
 
 
+# a gap's five population flags as one number (bit 0: initial population ... bit 4: numerator)
+# (SQLite gives | and << the same precedence: each shift is in parentheses)
+_BITS = ("(g.initial_population | (g.denominator << 1) | (g.denominator_exclusion << 2) "
+         "| (g.denominator_exception << 3) | (g.numerator << 4))")
+_FLAGS = [tuple((bits >> n) & 1 for n in range(5)) for bits in range(32)]
+
+
 def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
     """One measure's writes: only rows whose populations, state or due date changed (so
     ``computed_at`` is when a gap's result last changed), history for changed states, and
     evidence only where it differs from what is stored. Reads only (within one read
-    transaction of the caller's)."""
+    transaction of the caller's). At 1M patients this runs for millions of gaps: the work
+    per gap is kept to a few lookups."""
     d = result.definition
     inverse = bool(d.get("inverse"))
     mid = result.measure_id
@@ -285,21 +294,15 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
         gaps = "gap_universe u CROSS JOIN gap g ON g.patient_id = u.patient_id"
     else:
         gaps = "gap g"
-    old = {(pid, gi): (gid, state, tuple(flags), due) for gid, pid, gi, state, due, *flags in con.execute(
-        "SELECT g.id, g.patient_id, g.group_index, g.state, g.due_date, g.initial_population, g.denominator, "
-        f"g.denominator_exclusion, g.denominator_exception, g.numerator FROM {gaps} "
-        "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (mid, ps, pe))}
-    # Each gap's stored evidence as one fingerprint, not its rows: at 1M patients the rows
-    # of a measure take gigabytes, and they are only compared with the new ones. The
-    # fingerprint (as _fingerprint, summed row by row) does not depend on the rows' order, so
-    # they are read unsorted.
-    old_evidence: dict[int, int] = {}
-    get = old_evidence.get
-    for gid, *row in con.execute(
-            "SELECT e.gap_id, e.population, e.rule, e.fact_id, e.code_system, e.code, e.fact_date, e.detail "
-            f"FROM {gaps} CROSS JOIN gap_evidence e ON e.gap_id = g.id "
-            "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ?", (mid, ps, pe)):
-        old_evidence[gid] = get(gid, 0) + hash(tuple(row))
+    # The stored gaps, per group: patient -> (gap id, state, flags as bits, due date,
+    # evidence key). The evidence is compared by its key, not its rows: at 1M patients the
+    # rows of a measure take gigabytes, and reading them cost more than working out new ones.
+    old: list[dict[int, tuple]] = [{} for _ in result.groups]
+    for gid, pid, gi, state, bits, due, key in con.execute(
+            f"SELECT g.id, g.patient_id, g.group_index, g.state, {_BITS}, g.due_date, g.evidence_key FROM {gaps} "
+            "WHERE g.measure_id = ? AND g.period_start = ? AND g.period_end = ? AND g.group_index < ?",
+            (mid, ps, pe, len(old))):
+        old[gi][pid] = (gid, state, bits, due, key)
     overrides = _documented_overrides(con, scoped, mid, ps, pe)
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
         if d.get("due_open", {}).get("from") == "birth" else {}
@@ -320,31 +323,33 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
         overridden_of.append(overridden)
         closed_due = lapse_dates(d["groups"][gi]["populations"]["numerator"], d, period,
                                  functools.partial(_evidence_days, result.criteria), states["closed"])
-        ids.append({pid: before[0] for (pid, g), before in old.items() if g == gi})
-        old_get = old.get
+        closed_due = {pid: day.isoformat() for pid, day in closed_due.items() if day}
+        stored = old[gi]
+        ids.append({pid: before[0] for pid, before in stored.items()})
+        stored_get = stored.get
         for state, pids in states.items():
-            if pids:
-                counts[state] = counts.get(state, 0) + len(pids)
+            if not pids:
+                continue
+            counts[state] = counts.get(state, 0) + len(pids)
+            if state == "closed":
+                due_of = closed_due.get
+            elif state == "open" and births:
+                due_of = functools.partial(_open_due_from_birth, d, period, births)
+            else:
+                due_of = {}.get if state != "open" else (lambda _pid, due=open_due: due)
             for pid in pids:
-                flags = (1, int(pid in den), int(pid in exc), int(pid in exn), int(pid in num))
-                if state == "closed":
-                    due = closed_due.get(pid)
-                    due_text = due.isoformat() if due else None
-                elif state == "open":
-                    due_text = due_date("open", d, None, period, None, births.get(pid)).isoformat() \
-                        if births else open_due
-                else:
-                    due_text = None
-                before = old_get((pid, gi))
+                bits = 1 | (pid in den) << 1 | (pid in exc) << 2 | (pid in exn) << 3 | (pid in num) << 4
+                due_text = due_of(pid)
+                before = stored_get(pid)
                 if before is None:
-                    new_gaps.append((pid, gi, *flags, state, due_text))
-                elif before[1] != state or before[2] != flags or before[3] != due_text:
-                    updates.append((*flags, state, due_text, now, before[0]))
+                    new_gaps.append((pid, gi, *_FLAGS[bits], state, due_text))
+                elif before[1] != state or before[2] != bits or before[3] != due_text:
+                    updates.append((*_FLAGS[bits], state, due_text, now, before[0]))
                     if before[1] != state:
                         history.append((before[0], before[1], state, now))
         # patients no longer in the initial population: their gap is not applicable any more
-        for (pid, g), before in old.items():
-            if g == gi and pid not in ip and before[1] != "not_applicable":
+        for pid, before in stored.items():
+            if pid not in ip and before[1] != "not_applicable":
                 updates.append((0, 0, 0, 0, 0, "not_applicable", None, now, before[0]))
                 history.append((before[0], before[1], "not_applicable", now))
     # new gaps get their ids when written (under the write lock: nobody else adds gaps then),
@@ -354,16 +359,23 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
     for index, (pid, gi, *_) in enumerate(new_gaps, 1):
         ids[gi][pid] = -index
         history.append((-index, None, new_gaps[index - 1][-2], now))
-    stale, rows = set(), []
+    keys, rows = {}, []
+    strings = _StringKeys()
     for gi in range(len(result.groups)):
-        _evidence_changes(d, result, gi, ids[gi], old_evidence, {p: overrides[p] for p in overridden_of[gi]},
-                          stale, rows)
+        old_keys = {before[0]: before[4] for before in old[gi].values()}
+        _evidence_changes(d, result, gi, ids[gi], old_keys, {p: overrides[p] for p in overridden_of[gi]},
+                          strings, keys, rows)
     in_order = _gap_order
     history.sort(key=lambda row: in_order(row[0]))
     rows.sort(key=lambda row: in_order(row[0]))  # by gap; a gap's rows keep their order (a stable sort)
     updates.sort(key=lambda row: row[-1])
-    return Plan(result, period, now, scoped, version, counts, new_gaps, updates, history,
-                sorted(stale & old_evidence.keys()), rows)
+    new_keys = [keys.get(-index, 0) for index in range(1, len(new_gaps) + 1)]
+    rekeyed = sorted((gid, key) for gid, key in keys.items() if gid > 0)
+    return Plan(result, period, now, scoped, version, counts, new_gaps, new_keys, updates, history, rekeyed, rows)
+
+
+def _open_due_from_birth(d: dict, period: MeasurementPeriod, births: dict, pid: int) -> str:
+    return due_date("open", d, None, period, None, births.get(pid)).isoformat()
 
 
 def _gap_order(gid: int) -> tuple[bool, int]:
@@ -382,9 +394,10 @@ class Plan:
     version: int | None  # gap_write's when the plan was made
     counts: dict[str, int]
     new_gaps: list[tuple]  # (patient, group, flags..., state, due date), in id order
+    new_keys: list[int]  # their evidence keys, in the same order
     updates: list[tuple]
     history: list[tuple]
-    stale: list[int]  # stored gaps whose evidence is replaced
+    rekeyed: list[tuple[int, int]]  # stored gaps whose evidence is replaced, with its new key
     evidence: list[tuple]
 
 
@@ -400,12 +413,14 @@ def _apply(con, plan: Plan) -> dict[str, int]:
     def real(gid: int) -> int:
         return gid if gid > 0 else next_id - gid - 1
 
-    con.executemany(_INSERT, [(next_id + index, pid, mid, ps, pe, gi, *rest, now)
+    keys = plan.new_keys
+    con.executemany(_INSERT, [(next_id + index, pid, mid, ps, pe, gi, *rest, now, keys[index])
                               for index, (pid, gi, *rest) in enumerate(plan.new_gaps)])
     con.executemany(_UPDATE, plan.updates)
     con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
                     [(real(gid), *rest) for gid, *rest in plan.history])
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid in plan.stale))
+    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid, _key in plan.rekeyed))
+    con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", ((key, gid) for gid, key in plan.rekeyed))
     con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
                     "detail) VALUES (?,?,?,?,?,?,?,?)", [(real(gid), *rest) for gid, *rest in plan.evidence])
     con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
@@ -443,23 +458,50 @@ def _documented_overrides(con, scoped: bool, mid: str, ps: str, pe: str) -> dict
     return out
 
 
-def _fingerprint(rows: list[tuple]) -> int:
-    """A gap's evidence rows as one number, whatever their order (the same rows, the same
-    number; within one process, as Python's hash)."""
-    return sum(map(hash, rows))
+class _StringKeys(dict):
+    """A string's number for evidence keys: the same in every process and run (Python's own
+    string hash is not), worked out once per distinct string; None is 0."""
+
+    def __missing__(self, text):
+        number = 0 if text is None else int.from_bytes(
+            hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        self[text] = number
+        return number
 
 
-def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_evidence: dict,
-                      overrides: dict[int, tuple], stale: set, rows: list) -> None:
+class _Stamps(dict):
+    """A fact's day as written in evidence (``fact_date``); None stays None."""
+
+    def __missing__(self, day):
+        stamp = None if not day else f"{day} 00:00:00.000000"
+        self[day] = stamp
+        return stamp
+
+
+def _signed64(total: int) -> int:
+    return (total + 2 ** 63) % 2 ** 64 - 2 ** 63
+
+
+def evidence_key(rows, strings: _StringKeys | None = None) -> int:
+    """A gap's evidence rows (population, rule, fact, system, code, date, detail) as one
+    signed 64-bit number, the same for the same rows in any order, in any process (a tuple
+    of numbers hashes the same everywhere); 0 for none."""
+    n = strings if strings is not None else _StringKeys()
+    return _signed64(sum(hash((n[pop], n[rule], fact or 0, n[system], n[code], n[day], n[detail]))
+                         for pop, rule, fact, system, code, day, detail in rows))
+
+
+def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_keys: dict,
+                      overrides: dict[int, tuple], strings: _StringKeys, keys: dict, rows: list) -> None:
     """Per gap, the deciding fact of each criterion behind each population it is in, and the
     documented exclusion or refusal that made an open gap excluded: the gaps whose evidence
-    differs from what is stored go into ``stale`` (their old rows are deleted) and their new
-    rows into ``rows``."""
+    key differs from the stored one (every new gap) go into ``keys`` with their new key (their
+    old rows are deleted) and their new rows into ``rows``.
+
+    Each gap's key is summed criterion by criterion (as :func:`evidence_key`, without making
+    the rows); rows are made only for the gaps whose key changed."""
     pops = result.groups[gi].populations
-    new: dict[int, list] = {}
-    for pid, row in overrides.items():
-        new.setdefault(ids[pid], []).append(row)
-    stamps: dict[str, str] = {}
+    parts = []  # (population, rule, evidence, patients): the order of a gap's rows
     for code in COLUMNS:
         expr = d["groups"][gi]["populations"].get(code)
         if expr is None:
@@ -468,19 +510,36 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_evidenc
             crit = result.criteria.get(name)
             if crit is None or not crit.evidence:
                 continue
-            rule = d["criteria"][name].get("rule", name)
-            evidence = crit.evidence
-            for pid in evidence.keys() & pops[code]:
+            members = crit.evidence.keys() & pops[code]
+            if members:
+                parts.append((code, d["criteria"][name].get("rule", name), crit.evidence, members))
+    stamps = _Stamps()
+    n = strings
+    total = dict.fromkeys(ids.values(), 0)
+    for pid, row in overrides.items():
+        total[ids[pid]] += evidence_key([row], n)
+    for code, rule, evidence, members in parts:
+        c, r = n[code], n[rule]
+        for pid in members:
+            ev = evidence[pid]
+            if ev.fact_id is not None:
+                total[ids[pid]] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[stamps[ev.day]], n[ev.detail]))
+    old_get = old_keys.get
+    changed = {}
+    for gid, summed in total.items():
+        key = _signed64(summed) if summed else 0
+        if old_get(gid) != key:
+            changed[gid] = key
+    if not changed:
+        return
+    keys.update(changed)
+    for pid, gid in ids.items():
+        if gid not in changed:
+            continue
+        if pid in overrides:
+            rows.append((gid, *overrides[pid]))
+        for code, rule, evidence, members in parts:
+            if pid in members:
                 ev = evidence[pid]
-                if ev.fact_id is None:
-                    continue
-                day = ev.day
-                if day and day not in stamps:
-                    stamps[day] = f"{day} 00:00:00.000000"
-                new.setdefault(ids[pid], []).append(
-                    (code, rule, ev.fact_id, ev.system, ev.code, stamps[day] if day else None, ev.detail))
-    changed = [gid for gid, gap_rows in new.items()
-               if gid not in old_evidence or _fingerprint(gap_rows) != old_evidence[gid]]
-    changed.extend((old_evidence.keys() - new.keys()) & set(ids.values()))  # evidence no longer there
-    stale.update(changed)
-    rows.extend((gid, *row) for gid in changed for row in new.get(gid, []))
+                if ev.fact_id is not None:
+                    rows.append((gid, code, rule, ev.fact_id, ev.system, ev.code, stamps[ev.day], ev.detail))

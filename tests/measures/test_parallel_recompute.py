@@ -73,10 +73,14 @@ def test_a_second_parallel_run_changes_no_gap(pod, tmp_path):
     shutil.copy(pod, path)
     _recompute(path, 2)
     before = {sql: _rows(path, sql + suffix) for sql, suffix in ((GAPS, ""), (EVIDENCE, ""), (HISTORY, ""))}
-    stamps = _rows(path, "SELECT id, computed_at FROM gap")
+    stamps = _rows(path, "SELECT id, computed_at, evidence_key FROM gap")
+    evidence_ids = _rows(path, "SELECT id FROM gap_evidence")
     _recompute(path, 2)
     assert {sql: _rows(path, sql) for sql in before} == before
-    assert _rows(path, "SELECT id, computed_at FROM gap") == stamps  # nothing changed, nothing rewritten
+    # nothing changed, nothing rewritten: the evidence keys worked out by the new worker
+    # processes match those of the first run's
+    assert _rows(path, "SELECT id, computed_at, evidence_key FROM gap") == stamps
+    assert _rows(path, "SELECT id FROM gap_evidence") == evidence_ids
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,94 @@
+"""A recompute tells changed evidence by each gap's evidence key, not by reading the stored
+rows: evidence that changes while the populations stay is written anew, unchanged evidence
+is not touched, and a gap without a key (written before the key existed) gets its evidence
+written once more."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain.measures.period import MeasurementPeriod
+from storage.db import open_database
+from storage.demo.generate import create_demo_pod
+from storage.measures.recompute import evidence_key, recompute
+
+PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = [("numerator", "Mammography", 12, "http://loinc.org", "24606-6", "2025-02-01 00:00:00.000000", ""),
+        ("initial-population", "Visit", 7, "http://www.ama-assn.org/go/cpt", "99215", None, "")]
+
+
+@pytest.fixture()
+def pod(tmp_path) -> Path:
+    path = tmp_path / "pod.db"
+    create_demo_pod(path, seed=5, practices=2, patients=300)
+    return path
+
+
+def _recompute(path: Path) -> None:
+    engine = open_database(path)
+    try:
+        recompute(engine, PERIOD, ["CMS125"], workers=1)
+    finally:
+        engine.dispose()
+
+
+def test_the_key_is_the_same_in_any_order_and_any_process():
+    assert evidence_key(ROWS) == evidence_key(list(reversed(ROWS))) != evidence_key(ROWS[:1])
+    assert evidence_key([]) == 0
+    assert evidence_key([ROWS[0][:4] + ("24606-7",) + ROWS[0][5:]]) != evidence_key(ROWS[:1])
+    # Python's own string hash differs between processes; the key must not
+    code = f"from storage.measures.recompute import evidence_key; print(evidence_key({ROWS!r}))"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert int(out.stdout) == evidence_key(ROWS)
+    assert -2 ** 63 <= evidence_key(ROWS * 1000) < 2 ** 63  # fits SQLite's integer
+
+
+def test_changed_evidence_is_rewritten_and_the_rest_left_alone(pod):
+    _recompute(pod)
+    with sqlite3.connect(pod) as con:
+        gap_id, fact_id, code = con.execute(
+            "SELECT e.gap_id, e.fact_id, e.code FROM gap_evidence e JOIN gap g ON g.id = e.gap_id "
+            "WHERE g.measure_id = 'CMS125' AND g.state = 'closed' AND e.population = 'numerator' "
+            "ORDER BY e.id LIMIT 1").fetchone()
+        other = con.execute("SELECT v.code FROM valueset_code v JOIN valueset s ON s.oid = v.valueset_oid "
+                            "JOIN fact_coding c ON c.system = v.system WHERE s.name = 'Mammography' "
+                            "AND c.fact_id = ? AND c.role = 'code' AND v.code <> ? LIMIT 1",
+                            (fact_id, code)).fetchone()[0]
+        before = dict(con.execute("SELECT id, computed_at FROM gap"))
+        untouched = con.execute("SELECT id FROM gap_evidence WHERE gap_id <> ? ORDER BY id", (gap_id,)).fetchall()
+        # the same test, coded differently: the gap stays closed, its evidence names the new code
+        con.execute("UPDATE fact_coding SET code = ? WHERE fact_id = ? AND role = 'code' AND code = ?",
+                    (other, fact_id, code))
+    _recompute(pod)
+    with sqlite3.connect(pod) as con:
+        assert con.execute("SELECT code FROM gap_evidence WHERE gap_id = ? AND fact_id = ?",
+                           (gap_id, fact_id)).fetchone()[0] == other
+        assert con.execute("SELECT state FROM gap WHERE id = ?", (gap_id,)).fetchone()[0] == "closed"
+        assert dict(con.execute("SELECT id, computed_at FROM gap")) == before  # no result changed
+        assert con.execute("SELECT id FROM gap_evidence WHERE gap_id <> ? ORDER BY id",
+                           (gap_id,)).fetchall() == untouched
+
+
+def test_a_gap_without_a_key_has_its_evidence_written_once_more(pod):
+    _recompute(pod)
+    with sqlite3.connect(pod) as con:
+        gap_id = con.execute("SELECT gap_id FROM gap_evidence ORDER BY id LIMIT 1").fetchone()[0]
+        rows = con.execute("SELECT population, rule, fact_id, code_system, code, fact_date, detail "
+                           "FROM gap_evidence WHERE gap_id = ? ORDER BY id", (gap_id,)).fetchall()
+        key = con.execute("SELECT evidence_key FROM gap WHERE id = ?", (gap_id,)).fetchone()[0]
+        assert key == evidence_key(rows) != 0
+        # as a gap written before migration 0006 (and a stray row the key does not cover)
+        con.execute("UPDATE gap SET evidence_key = NULL WHERE id = ?", (gap_id,))
+        con.execute("INSERT INTO gap_evidence (gap_id, population, rule) VALUES (?, 'numerator', 'stray')", (gap_id,))
+    _recompute(pod)
+    with sqlite3.connect(pod) as con:
+        assert con.execute("SELECT population, rule, fact_id, code_system, code, fact_date, detail "
+                           "FROM gap_evidence WHERE gap_id = ? ORDER BY id", (gap_id,)).fetchall() == rows
+        assert con.execute("SELECT evidence_key FROM gap WHERE id = ?", (gap_id,)).fetchone()[0] == key
