@@ -297,19 +297,30 @@ def evaluate(ctx: Context, name: str, crit: dict, statuses: dict) -> CriterionRe
 
 
 def _age(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    """Age in whole years on the period's first or last day, as a range of birth dates read
+    from the birth-date index: aged at least n on day D is born on or before D n years
+    earlier. That day is compared as text, so 29 February of a common year (not a date)
+    still sorts between the 28th and 1 March, as CQL's age-in-years has it."""
     on = ctx.period.end if crit.get("at", "period_end") == "period_end" else ctx.period.start
-    age = ("((CAST(substr(:on,1,4) AS INT) - CAST(substr(p.birth_date,1,4) AS INT)) "
-           "- (substr(:on,6,5) < substr(p.birth_date,6,5)))")
-    cond = []
-    if "min" in crit:
-        cond.append(f"{age} >= {int(crit['min'])}")
-    if "max" in crit:
-        cond.append(f"{age} <= {int(crit['max'])}")
+    low = high = None  # born after ``low``, on or before ``high``
     if "equals" in crit:
-        cond.append(f"{age} = {int(crit['equals'])}")
-    sql = (f"SELECT p.id FROM {ctx.patients()} WHERE p.entered_in_error = 0 AND "
-           + " AND ".join(cond or ["1"]))
-    return CriterionResult({r[0] for r in ctx.con.execute(sql, {"on": on.isoformat()})}, {})
+        crit = {"min": crit["equals"], "max": crit["equals"]}
+    if "min" in crit:
+        high = _born_by(on, int(crit["min"]))
+    if "max" in crit:
+        low = _born_by(on, int(crit["max"]) + 1)
+    cond = ["p.birth_date <= :high" if high else "p.birth_date IS NOT NULL"]
+    if low:
+        cond.append("p.birth_date > :low")
+    # the few patients entered in error come from their own (partial) index
+    sql = (f"SELECT p.id FROM {ctx.patients()} WHERE {' AND '.join(cond)} "
+           "AND p.id NOT IN (SELECT id FROM patient WHERE entered_in_error = 1)")
+    return CriterionResult({r[0] for r in ctx.con.execute(sql, {"high": high, "low": low})}, {})
+
+
+def _born_by(day: dt.date, years: int) -> str:
+    """The latest birth date (as text) of someone aged ``years`` or more on ``day``."""
+    return f"{day.year - years:04d}-{day:%m-%d}"
 
 
 def _gender(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:

@@ -337,8 +337,11 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
                 due_of = functools.partial(_open_due_from_birth, d, period, births)
             else:
                 due_of = {}.get if state != "open" else (lambda _pid, due=open_due: due)
+            # an open or closed gap is counted, neither excluded nor an exception, and in the
+            # numerator exactly when met (inverse: when not): only the others are looked up
+            fixed = 0b00011 | (((state == "closed") != inverse) << 4) if state in ("open", "closed") else 0
             for pid in pids:
-                bits = 1 | (pid in den) << 1 | (pid in exc) << 2 | (pid in exn) << 3 | (pid in num) << 4
+                bits = fixed or 1 | (pid in den) << 1 | (pid in exc) << 2 | (pid in exn) << 3 | (pid in num) << 4
                 due_text = due_of(pid)
                 before = stored_get(pid)
                 if before is None:
@@ -362,8 +365,7 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
     keys, rows = {}, []
     strings = _StringKeys()
     for gi in range(len(result.groups)):
-        old_keys = {before[0]: before[4] for before in old[gi].values()}
-        _evidence_changes(d, result, gi, ids[gi], old_keys, {p: overrides[p] for p in overridden_of[gi]},
+        _evidence_changes(d, result, gi, ids[gi], old[gi], {p: overrides[p] for p in overridden_of[gi]},
                           strings, keys, rows)
     in_order = _gap_order
     history.sort(key=lambda row: in_order(row[0]))
@@ -491,15 +493,16 @@ def evidence_key(rows, strings: _StringKeys | None = None) -> int:
                          for pop, rule, fact, system, code, day, detail in rows))
 
 
-def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_keys: dict,
+def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dict[int, tuple],
                       overrides: dict[int, tuple], strings: _StringKeys, keys: dict, rows: list) -> None:
     """Per gap, the deciding fact of each criterion behind each population it is in, and the
     documented exclusion or refusal that made an open gap excluded: the gaps whose evidence
-    key differs from the stored one (every new gap) go into ``keys`` with their new key (their
-    old rows are deleted) and their new rows into ``rows``.
+    key differs from the stored one (``stored``: patient -> gap as read by :func:`_plan`;
+    every new gap) go into ``keys`` with their new key (their old rows are deleted) and
+    their new rows into ``rows``.
 
-    Each gap's key is summed criterion by criterion (as :func:`evidence_key`, without making
-    the rows); rows are made only for the gaps whose key changed."""
+    Each patient's key is summed criterion by criterion (as :func:`evidence_key`, without
+    making the rows); rows are made only for the gaps whose key changed."""
     pops = result.groups[gi].populations
     parts = []  # (population, rule, evidence, patients): the order of a gap's rows
     for code in COLUMNS:
@@ -515,27 +518,25 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], old_keys: d
                 parts.append((code, d["criteria"][name].get("rule", name), crit.evidence, members))
     stamps = _Stamps()
     n = strings
-    total = dict.fromkeys(ids.values(), 0)
+    total = dict.fromkeys(ids, 0)  # patient -> the sum of their rows' numbers
     for pid, row in overrides.items():
-        total[ids[pid]] += evidence_key([row], n)
+        total[pid] += evidence_key([row], n)
     for code, rule, evidence, members in parts:
         c, r = n[code], n[rule]
         for pid in members:
             ev = evidence[pid]
             if ev.fact_id is not None:
-                total[ids[pid]] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[stamps[ev.day]], n[ev.detail]))
-    old_get = old_keys.get
-    changed = {}
-    for gid, summed in total.items():
+                total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[stamps[ev.day]], n[ev.detail]))
+    stored_get = stored.get
+    changed = []
+    for pid, summed in total.items():
         key = _signed64(summed) if summed else 0
-        if old_get(gid) != key:
-            changed[gid] = key
-    if not changed:
-        return
-    keys.update(changed)
-    for pid, gid in ids.items():
-        if gid not in changed:
-            continue
+        before = stored_get(pid)
+        if before is None or before[4] != key:
+            keys[ids[pid]] = key
+            changed.append(pid)
+    for pid in changed:
+        gid = ids[pid]
         if pid in overrides:
             rows.append((gid, *overrides[pid]))
         for code, rule, evidence, members in parts:

@@ -67,6 +67,51 @@ def test_leap_day_birthday():
     assert add_calendar(dt.date(2024, 2, 29), years=4) == dt.date(2028, 2, 29)
 
 
+@pytest.mark.parametrize("start, end", [("2025-01-01", "2025-12-31"), ("2024-01-01", "2024-12-31"),
+                                        ("2023-03-01", "2024-02-29"), ("2024-03-01", "2025-02-28")])
+def test_age_criteria_agree_with_cql_age_in_years_for_every_edge_birthday(engine, start, end):
+    """The engine reads ages as a range of birth dates; each patient's age as CQL computes it
+    (AgeInYearsAt) must decide the same, on either day of the period, around each band's edges."""
+    import sqlalchemy as sa
+
+    from storage.measures import criteria
+    from storage.measures.engine import raw_connection
+
+    period = MeasurementPeriod.parse(start, end)
+    births = {}
+    for on in (period.start, period.end):
+        for years in (0, 1, 2, 12, 17, 18, 51, 52, 74, 75, 85, 86):
+            for delta in (-1, 0, 1):
+                year = on.year - years
+                for month, day in ((on.month, min(on.day, 28)), (2, 28), (3, 1), (12, 31), (1, 1)):
+                    births[dt.date(year, month, day) + dt.timedelta(days=delta)] = None
+                if year % 4 == 0:
+                    births[dt.date(year, 2, 29)] = None
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO practice (id, code, name) VALUES (1, 'P1', 'Test practice')"))
+        for n, birth in enumerate(sorted(births), 1):
+            conn.execute(sa.text("INSERT INTO patient (id, practice_id, mrn, family, birth_date, entered_in_error) "
+                                 "VALUES (:id, 1, :mrn, 'Test', :birth, :error)"),
+                         {"id": n, "mrn": f"M{n}", "birth": birth.isoformat(), "error": int(n % 97 == 0)})
+            births[birth] = n
+    fairy, con = raw_connection(engine)
+    try:
+        ctx = criteria.Context(con, period, scoped=False)
+        bands = [{"min": 18}, {"max": 17}, {"min": 52, "max": 74}, {"min": 18, "max": 85}, {"equals": 17},
+                 {"equals": 2}, {"min": 12, "at": "period_start"}, {"min": 12, "max": 16, "at": "period_start"}]
+        for band in bands:
+            got = criteria.evaluate(ctx, "age", {"kind": "age", **band}, {}).patients
+            on = period.start if band.get("at") == "period_start" else period.end
+            expected = set()
+            for birth, pid in births.items():
+                age = age_in_years_at(birth, on)
+                if pid % 97 and band.get("min", band.get("equals", -1)) <= age <= band.get("max", band.get("equals", 999)):
+                    expected.add(pid)
+            assert got == expected, band
+    finally:
+        fairy.close()
+
+
 def test_leap_day_birth_window_cms117(measure_engine, tmp_path):
     # born 2023-02-29 does not exist; born 2022-12-31 is 2 at the end of 2025? no: 3. Use 2023-01-01 → 2.
     paths = [_bundle(tmp_path, "two", "2023-06-15", "male"), _bundle(tmp_path, "three", "2022-12-31", "male")]
