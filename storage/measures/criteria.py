@@ -526,13 +526,12 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
     qualifying encounter) is negative, or is positive with a follow-up at or within 2 days
     after that encounter. One query per criterion over every patient."""
     encounters = _by_patient(ctx, crit["encounters"], statuses)
-    screens = _by_patient(ctx, crit["screening"], statuses)
     # the latest screening near an encounter: by its start instant, then the later record
     # (made once: the negative and the positive criterion read the same latest screenings)
     last = ctx.materialize(
         f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
-        f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn FROM {screens} s "
-        f"WHERE {_near_encounter(encounters, 's', 'hi_day')}) WHERE rn = 1 ORDER BY fact_id")
+        f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn "
+        f"FROM {_screened_near(ctx, crit, statuses)} s) WHERE rn = 1 ORDER BY fact_id")
     if crit.get("want") == "negative":
         test = _codes_exists(ctx, "value", crit["negative"], fact="l.fact_id")
     else:
@@ -555,11 +554,16 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
     return _latest_per_patient(ctx, f"SELECT l.* FROM {last} l WHERE {test}", "hi_day")
 
 
-def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+def _screened_near(ctx: Context, crit: dict, statuses: dict) -> str:
+    """A temp table of the screenings ending within 14 days before a qualifying encounter
+    (made once: "screened" and the latest screening's result read the same rows)."""
     encounters = _by_patient(ctx, crit["encounters"], statuses)
     screens = _by_patient(ctx, crit["screening"], statuses)
-    return _latest_per_patient(ctx, f"SELECT s.* FROM {screens} s WHERE {_near_encounter(encounters, 's', 'hi_day')}",
-                               "hi_day")
+    return ctx.materialize(f"SELECT s.* FROM {screens} s WHERE {_near_encounter(encounters, 's', 'hi_day')}")
+
+
+def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
+    return _latest_per_patient(ctx, f"SELECT * FROM {_screened_near(ctx, crit, statuses)}", "hi_day")
 
 
 def _not_done_during_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
