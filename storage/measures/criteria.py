@@ -178,7 +178,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
                      f"AND k.system = '{OBS_CATEGORY}' AND k.code = {_quote(src['category'])})")
     if src.get("condition_category_any"):
         where.append(_codes_exists(ctx, "category", src["condition_category_any"]))
-    coded = not ctx.scoped and not _needs_fact_row(src)
+    coded = _reads_coded_fact(ctx, src)
     if "value" in src:
         where.append(_codes_exists(ctx, "value", src["value"], coded))
     if src.get("not_done_reason"):
@@ -227,6 +227,11 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
 # The whole pod, for sources that need only the columns coded_fact carries: from the
 # criterion's codes to their facts in one index range (see storage.schema.coded_fact).
 _CODED_JOIN = "measure_codes c CROSS JOIN coded_fact f ON f.system = c.system AND f.code = c.code"
+
+
+def _reads_coded_fact(ctx: Context, src: dict) -> bool:
+    """Whether a source's rows come from coded_fact (``f``) rather than the fact rows."""
+    return not ctx.scoped and not _needs_fact_row(src)
 
 
 def _needs_fact_row(src: dict) -> bool:
@@ -401,21 +406,25 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
         reading = "f.value_num"
     else:
         system, code = measure["component"]
-        reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = f.id AND cp.system = "
+        reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = r.fact_id AND cp.system = "
                    f"{_quote(system)} AND cp.code = {_quote(code)} LIMIT 1)")
     # the facts of each patient's latest day are found once for every reading taken from them
-    # (systolic and diastolic read the same blood pressures)
+    # (systolic and diastolic read the same blood pressures), with whether each has a result
+    # (coded_fact says so; a fact row tells)
+    src = crit["source"]
+    has_value = "f.has_value" if _reads_coded_fact(ctx, src) else coded_facts.has_value("f.id", "f")
     latest_day = ctx.materialize(
-        f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day "
-        f"FROM ({source_sql(ctx, crit['source'], statuses)})), "
+        f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day, has_value "
+        f"FROM ({source_sql(ctx, src, statuses, f', {has_value} AS has_value')})), "
         f"d AS (SELECT patient_id, MAX(day) AS day FROM r GROUP BY patient_id) "
         f"SELECT r.* FROM r JOIN d ON d.patient_id = r.patient_id AND d.day = r.day ORDER BY r.fact_id")
     # per patient the lowest reading of that day, a missing one first (CQL sorts nulls first),
-    # ties to the earlier fact: one row per patient reaches Python
+    # ties to the earlier fact: one row per patient reaches Python. A component is read by
+    # the fact's id alone; a value needs the fact row.
+    rows = f"{latest_day} r JOIN clinical_fact f ON f.id = r.fact_id" if measure == "value" else f"{latest_day} r"
     sql = (f"SELECT * FROM (SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.patient_id ORDER BY x.reading IS NOT NULL, "
-           f"x.reading, x.fact_id, x.system, x.code) AS rn FROM (SELECT r.*, {reading} AS reading, "
-           f"{coded_facts.has_value('f.id', 'f')} AS has_value FROM {latest_day} r "
-           f"JOIN clinical_fact f ON f.id = r.fact_id) x) WHERE rn = 1")
+           f"x.reading, x.fact_id, x.system, x.code) AS rn FROM (SELECT r.*, {reading} AS reading "
+           f"FROM {rows}) x) WHERE rn = 1")
     test = crit["test"]
     op, threshold = test["op"], float(test["threshold"])
     ctx.con.row_factory = sqlite3.Row
