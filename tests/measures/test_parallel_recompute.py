@@ -150,6 +150,24 @@ def test_some_patients_or_a_memory_database_are_done_in_one_process(engine, tmp_
         memory.dispose()
 
 
+def test_what_the_workers_write_is_copied_into_the_database_file(pod, tmp_path):
+    """The workers leave checkpoints to the parent (a thread copies the log as they go):
+    once the run is over, the database file alone holds every gap, even while another
+    connection keeps the log open."""
+    path = tmp_path / "log.db"
+    shutil.copy(pod, path)
+    engine = open_database(path)
+    try:
+        recompute(engine, PERIOD, workers=2)
+        with engine.connect() as conn:  # an open connection: closing the last one would checkpoint
+            gaps = conn.exec_driver_sql("SELECT count(*) FROM gap").scalar()
+            shutil.copy(path, tmp_path / "file-only.db")  # without its -wal
+        with sqlite3.connect(tmp_path / "file-only.db") as con:
+            assert con.execute("SELECT count(*) FROM gap").fetchone()[0] == gaps > 1000
+    finally:
+        engine.dispose()
+
+
 def test_foreign_keys_are_enforced_again_after_a_recompute(pod, tmp_path):
     path = tmp_path / "fk.db"
     shutil.copy(pod, path)
