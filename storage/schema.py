@@ -165,6 +165,9 @@ fact_coding = sa.Table(
     sa.Index("ix_fact_coding_code", "system", "code", "role", "fact_id"),
     # with the role: "has this fact a coded value?" is answered from the index alone
     sa.Index("ix_fact_coding_fact", "fact_id", "role"),
+    # a fact's coded results (one coding in ten): a measure's value test ("the latest
+    # screening's result is negative") reads the codes from this index alone
+    sa.Index("ix_fact_coding_value", "fact_id", "system", "code", sqlite_where=sa.text("role = 'value'")),
 )
 
 fact_component = sa.Table(

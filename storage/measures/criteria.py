@@ -146,7 +146,10 @@ def _codes_exists(ctx: Context, role: str, spec, coded: bool = False, fact: str 
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
     # CROSS JOIN keeps SQLite on this fact's few codings first, then the code list's index
     # (the other order tries every code of a large value set against each fact)
-    return (f"EXISTS (SELECT 1 FROM fact_coding v CROSS JOIN measure_codes vc ON vc.key = '{key}' "
+    # a result's codes come from their own small index (the planner, without statistics,
+    # would take the index of every coding and read each coding's row)
+    codings = "fact_coding v INDEXED BY ix_fact_coding_value" if role == "value" else "fact_coding v"
+    return (f"EXISTS (SELECT 1 FROM {codings} CROSS JOIN measure_codes vc ON vc.key = '{key}' "
             f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = {fact} AND v.role = '{role}')")
 
 

@@ -30,13 +30,28 @@ class PracticeRate:
 def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                    group_index: int = 0) -> list[PracticeRate]:
     """One row per practice with patients in the measure; rank 1 = best (lowest for an inverse measure)."""
+    return _rates_by_group(engine, measure_id, period_start, period_end, group_index).get(group_index, [])
+
+
+def _rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
+                    group_index: int | None = None) -> dict[int, list[PracticeRate]]:
+    """Per population group (one, or every group in one read of the measure's gaps), the
+    practices' rates."""
     sql = sa.text(
-        "SELECT p.practice_id, SUM(g.numerator), SUM(g.denominator), SUM(g.denominator_exclusion), "
+        "SELECT g.group_index, p.practice_id, SUM(g.numerator), SUM(g.denominator), SUM(g.denominator_exclusion), "
         "SUM(g.denominator_exception), m.inverse FROM gap g JOIN patient p ON p.id = g.patient_id "
         "JOIN measure m ON m.id = g.measure_id WHERE g.measure_id = :m AND g.period_start = :s "
-        "AND g.period_end = :e AND g.group_index = :g GROUP BY p.practice_id")
+        f"AND g.period_end = :e {'' if group_index is None else 'AND g.group_index = :g '}"
+        "GROUP BY g.group_index, p.practice_id")
     with engine.connect() as conn:
         rows = conn.execute(sql, {"m": measure_id, "s": period_start, "e": period_end, "g": group_index}).all()
+    groups: dict[int, list] = {}
+    for gi, *row in rows:
+        groups.setdefault(gi, []).append(row)
+    return {gi: _ranked(group_rows) for gi, group_rows in sorted(groups.items())}
+
+
+def _ranked(rows) -> list[PracticeRate]:
     items = []
     inverse = False
     for practice_id, num, den, excl, exc, inv in rows:
@@ -54,27 +69,20 @@ def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: d
                          best_ids[0] if best_ids else None, best_ids) for pid, num, den, r in items]
 
 
-def _group_indexes(engine, measure_id: str, period_start: dt.date, period_end: dt.date) -> list[int]:
-    with engine.connect() as conn:
-        return list(conn.execute(sa.text(
-            "SELECT DISTINCT group_index FROM gap WHERE measure_id = :m AND period_start = :s AND period_end = :e "
-            "ORDER BY group_index"), {"m": measure_id, "s": period_start, "e": period_end}).scalars())
-
-
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                   month: dt.date | None = None) -> int:
-    """Store this month's rates of every population group (replacing an earlier snapshot of
-    the same month); returns the rows written."""
+    """Store this month's rates of every population group, read from the gaps at once
+    (replacing an earlier snapshot of the same month); returns the rows written."""
     month = (month or utcnow().date()).replace(day=1)
     now = utcnow()
     rows = []
-    for group_index in _group_indexes(engine, measure_id, period_start, period_end):
+    for group_index, rates in _rates_by_group(engine, measure_id, period_start, period_end).items():
         rows.extend({
             "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
             "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
             "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
             "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
-            for r in practice_rates(engine, measure_id, period_start, period_end, group_index))
+            for r in rates)
     t = schema.quality_snapshot
     with engine.begin() as conn:
         conn.execute(t.delete().where(t.c.measure_id == measure_id, t.c.period_end == period_end, t.c.month == month))
