@@ -2,9 +2,11 @@
 rates, and the published eCQM cases through Carepod beside the reference CQL engine.
 
     .venv/bin/python bench/bench_measures.py /tmp/m100k.db [--practices 20 --patients 100000 --seed 7]
-        [--cqlrun DIR] [--no-reference] [--repeat]
+        [--cqlrun DIR] [--no-reference] [--repeat] [--clear]
 
-The pod is built with ``main.py demo`` when the file does not exist. The reference engine is
+The pod is built with ``main.py demo`` when the file does not exist; the demo computes its
+gaps, so a recompute finds them there. ``--clear`` first deletes the 2025 gaps (untimed), so
+the first recompute writes every gap, as for a new measurement period. The reference engine is
 ``node ../shared/ecqm/run_reference.js CMSxxx`` with cql-execution and cql-exec-fhir installed in
 ``--cqlrun`` (default $CQLRUN_DIR or ~/.cache/carepod/cqlrun; ``npm install`` runs there once).
 Figures are wall-clock and, beside them, the CPU time this process used (fairer on a shared
@@ -28,6 +30,7 @@ SHARED = ROOT.parent / "shared"
 ECQM = SHARED / "ecqm"
 MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
 REFERENCE_PACKAGES = ("cql-execution@3.3.2", "cql-exec-fhir@2.2.0")
+PERIOD = ("2025-01-01", "2025-12-31")
 TARGET_PATIENTS, TARGET_SECONDS = 1_000_000, 60.0  # PRODUCT.md §6: the whole pod in under 60 s
 WORKLIST_SECONDS = 0.2  # PRODUCT.md §6: any worklist opens in under 200 ms
 REFERENCE_MS = (110, 350)  # PRODUCT.md §6: the reference engine per patient per measure
@@ -54,6 +57,29 @@ def build_pod(db: Path, practices: int, patients: int, seed: int) -> None:
                     "--patients", str(patients), "--seed", str(seed), "--quiet"], check=True)
 
 
+def clear_period(db: Path) -> None:
+    """Delete the bench period's gaps with their evidence and history (not timed)."""
+    import sqlite3
+
+    from storage.db import open_database
+
+    open_database(db).dispose()  # an older pod is upgraded first
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("CREATE TEMP TABLE cleared AS SELECT id FROM gap WHERE period_start = ? AND period_end = ?",
+                    PERIOD)
+        for table in ("gap_evidence", "gap_history"):
+            con.execute(f"DELETE FROM {table} WHERE gap_id IN (SELECT id FROM cleared)")
+        con.execute("UPDATE outreach_attempt SET gap_id = NULL WHERE gap_id IN (SELECT id FROM cleared)")
+        for table in ("gap", "gap_write", "quality_snapshot"):
+            con.execute(f"DELETE FROM {table} WHERE period_start = ? AND period_end = ?", PERIOD)
+        con.execute("COMMIT")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
 def recompute_pod(db: Path) -> dict:
     import sqlalchemy as sa
 
@@ -62,7 +88,7 @@ def recompute_pod(db: Path) -> dict:
     from storage.measures.peer_rates import practice_rates
     from storage.measures.recompute import recompute
 
-    period = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
+    period = MeasurementPeriod.parse(*PERIOD)
     engine = open_database(db)
     try:
         with engine.connect() as conn:
@@ -182,10 +208,14 @@ def main(argv=None) -> int:
                         default=Path(os.environ.get("CQLRUN_DIR") or Path.home() / ".cache" / "carepod" / "cqlrun"))
     parser.add_argument("--no-reference", action="store_true", help="skip the reference CQL engine")
     parser.add_argument("--repeat", action="store_true", help="recompute a second time (nothing changed)")
+    parser.add_argument("--clear", action="store_true",
+                        help="delete the period's gaps first: the first recompute writes every gap")
     args = parser.parse_args(argv)
 
     if not args.db.exists():
         build_pod(args.db, args.practices, args.patients, args.seed)
+    if args.clear:
+        clear_period(args.db)
     pod = recompute_pod(args.db)
     again = recompute_pod(args.db) if args.repeat else None
     mine = carepod_cases()
