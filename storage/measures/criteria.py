@@ -352,8 +352,11 @@ def _facts(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
         union = " UNION ALL ".join(f"SELECT patient_id, fact_id, system, code, day FROM ({source_sql(ctx, s, statuses)})"
                                    for s in in_sql)
         # with a single max() aggregate SQLite takes the bare columns from the row holding the maximum
+        # (any row is one fact: counting distinct facts, which costs a set per patient, is
+        # needed only for two or more)
+        having = f" HAVING COUNT(DISTINCT fact_id) >= {min_count}" if min_count > 1 else ""
         sql = (f"SELECT patient_id, fact_id, system, code, MAX(COALESCE(day, '')) FROM ({union}) "
-               f"GROUP BY patient_id HAVING COUNT(DISTINCT fact_id) >= {min_count}")
+               f"GROUP BY patient_id{having}")
         ctx.con.row_factory = None
         best = {pid: Evidence(fact_id, system, code, day or None)
                 for pid, fact_id, system, code, day in ctx.con.execute(sql)}
