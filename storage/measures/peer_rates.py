@@ -30,10 +30,10 @@ class PracticeRate:
 def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                    group_index: int = 0) -> list[PracticeRate]:
     """One row per practice with patients in the measure; rank 1 = best (lowest for an inverse measure)."""
-    return _rates_by_group(engine, measure_id, period_start, period_end, group_index).get(group_index, [])
+    return rates_by_group(engine, measure_id, period_start, period_end, group_index).get(group_index, [])
 
 
-def _rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
+def rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                     group_index: int | None = None) -> dict[int, list[PracticeRate]]:
     """Per population group (one, or every group in one read of the measure's gaps), the
     practices' rates."""
@@ -76,7 +76,7 @@ def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt
     month = (month or utcnow().date()).replace(day=1)
     now = utcnow()
     rows = []
-    for group_index, rates in _rates_by_group(engine, measure_id, period_start, period_end).items():
+    for group_index, rates in rates_by_group(engine, measure_id, period_start, period_end).items():
         rows.extend({
             "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
             "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,

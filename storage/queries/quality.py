@@ -94,9 +94,9 @@ def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = Non
     for mid, groups, period_start in measures:
         if period_start is None:  # no gaps of this measure in the period
             continue
+        by_group = engine_rates.rates_by_group(engine, mid, period_start, period_end)  # one read of the gaps
         for group_index in groups:
-            rows = {r.practice_id: r for r in engine_rates.practice_rates(
-                engine, mid, period_start, period_end, group_index)}
+            rows = {r.practice_id: r for r in by_group.get(group_index, [])}
             if not rows:
                 continue
             any_row = next(iter(rows.values()))
