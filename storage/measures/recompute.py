@@ -487,7 +487,8 @@ def _signed64(total: int) -> int:
 def evidence_key(rows, strings: _StringKeys | None = None) -> int:
     """A gap's evidence rows (population, rule, fact, system, code, date, detail) as one
     signed 64-bit number, the same for the same rows in any order, in any process (a tuple
-    of numbers hashes the same everywhere); 0 for none."""
+    of numbers hashes the same everywhere); 0 for none. Should another Python hash tuples
+    differently, every gap's evidence would be written once more, nothing worse."""
     n = strings if strings is not None else _StringKeys()
     return _signed64(sum(hash((n[pop], n[rule], fact or 0, n[system], n[code], n[day], n[detail]))
                          for pop, rule, fact, system, code, day, detail in rows))
