@@ -307,6 +307,7 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
     births = _birth_dates(con, set().union(*(g.populations["initial-population"] for g in result.groups))) \
         if d.get("due_open", {}).get("from") == "birth" else {}
     open_due = due_date("open", d, None, period, None).isoformat()  # unless it comes from the birth date
+    open_due_of = functools.partial(_open_due_from_birth, d, period, births) if births else (lambda _pid: open_due)
     # New gaps are given ids in patient order (then group), after every group is decided, and
     # all the measure's rows are written in that order: each table and index is then mostly
     # appended to rather than split page by page.
@@ -331,12 +332,7 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
             if not pids:
                 continue
             counts[state] = counts.get(state, 0) + len(pids)
-            if state == "closed":
-                due_of = closed_due.get
-            elif state == "open" and births:
-                due_of = functools.partial(_open_due_from_birth, d, period, births)
-            else:
-                due_of = {}.get if state != "open" else (lambda _pid, due=open_due: due)
+            due_of = closed_due.get if state == "closed" else open_due_of if state == "open" else _no_due
             # an open or closed gap is counted, neither excluded nor an exception, and in the
             # numerator exactly when met (inverse: when not): only the others are looked up
             fixed = 0b00011 | (((state == "closed") != inverse) << 4) if state in ("open", "closed") else 0
@@ -374,6 +370,10 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
     new_keys = [keys.get(-index, 0) for index in range(1, len(new_gaps) + 1)]
     rekeyed = sorted((gid, key) for gid, key in keys.items() if gid > 0)
     return Plan(result, period, now, scoped, version, counts, new_gaps, new_keys, updates, history, rekeyed, rows)
+
+
+def _no_due(_pid: int) -> None:
+    return None
 
 
 def _open_due_from_birth(d: dict, period: MeasurementPeriod, births: dict, pid: int) -> str:
