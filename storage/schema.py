@@ -474,7 +474,10 @@ gap = sa.Table(
     sa.Column("due_date", sa.Date, nullable=True),
     sa.Column("last_outreach_at", sa.DateTime, nullable=True),
     sa.Column("computed_at", sa.DateTime, nullable=False),
-    # the gap's evidence rows as one number (storage.measures.recompute.evidence_key): a
+    # when the gap was first computed; its state then is the first change's from_state in
+    # gap_history, or its state if it never changed
+    sa.Column("created_at", sa.DateTime, nullable=True),
+    # the gap's evidence items as one number (storage.measures.recompute.evidence_key): a
     # recompute compares it instead of reading the rows; NULL: not known, written anew
     sa.Column("evidence_key", sa.Integer, nullable=True),
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
@@ -484,17 +487,15 @@ gap = sa.Table(
     sa.Index("ix_gap_worklist", "period_end", "state", "due_date", "measure_id"),
 )
 
+# the facts behind a gap's populations, one JSON array per gap
+# (storage.measures.evidence_items); the gap id is the row id
 gap_evidence = sa.Table(
-    "gap_evidence", metadata, _pk(),
-    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("population", sa.String, nullable=False),
-    sa.Column("rule", sa.String, nullable=False),
-    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id"), nullable=True),
-    _text("code_system"), _text("code"),
-    sa.Column("fact_date", sa.DateTime, nullable=True), _text("detail"),
-    sa.Index("ix_gap_evidence_gap", "gap_id"),
+    "gap_evidence", metadata,
+    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("items", sa.Text, nullable=False),
 )
 
+# a gap's state changes after it was first computed (gap.created_at)
 gap_history = sa.Table(
     "gap_history", metadata, _pk(),
     sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="CASCADE"), nullable=False),

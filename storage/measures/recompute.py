@@ -21,7 +21,7 @@ from domain.measures.explain import OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
-from storage.measures import id_sets
+from storage.measures import evidence_items, id_sets
 from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.peer_rates import take_snapshot
 from storage.measures.valuesets import ensure_valuesets
@@ -249,7 +249,7 @@ def recompute_for_patients(engine, patient_ids: Iterable[int], period: Measureme
 
 _INSERT = ("INSERT INTO gap (id, patient_id, measure_id, period_start, period_end, group_index, initial_population, "
            "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at, "
-           "evidence_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+           "created_at, evidence_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _UPDATE = ("UPDATE gap SET initial_population = ?, denominator = ?, denominator_exclusion = ?, "
            "denominator_exception = ?, numerator = ?, state = ?, due_date = ?, computed_at = ? WHERE id = ?")
 
@@ -276,8 +276,9 @@ _FLAGS = [tuple((bits >> n) & 1 for n in range(5)) for bits in range(32)]
 
 def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
     """One measure's writes: only rows whose populations, state or due date changed (so
-    ``computed_at`` is when a gap's result last changed), history for changed states, and
-    evidence only where it differs from what is stored. Reads only (within one read
+    ``computed_at`` is when a gap's result last changed), history for changed states (a new
+    gap's first state is its own, from ``created_at``), and evidence only where it differs
+    from what is stored. Reads only (within one read
     transaction of the caller's). At 1M patients this runs for millions of gaps: the work
     per gap is kept to a few lookups."""
     d = result.definition
@@ -353,23 +354,21 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
                 history.append((before[0], before[1], "not_applicable", now))
     # new gaps get their ids when written (under the write lock: nobody else adds gaps then),
     # in patient order (then group); here each has a stand-in, -1 for the first, -2 for the
-    # next..., so evidence and history need no ids read back
+    # next..., so their evidence needs no ids read back
     new_gaps.sort()
     for index, (pid, gi, *_) in enumerate(new_gaps, 1):
         ids[gi][pid] = -index
-        history.append((-index, None, new_gaps[index - 1][-2], now))
-    keys, rows = {}, []
-    strings = _StringKeys()
+    keys: dict[int, tuple[int, str | None]] = {}
+    strings, texts = _StringKeys(), evidence_items.JsonText()
     for gi in range(len(result.groups)):
         _evidence_changes(d, result, gi, ids[gi], old[gi], {p: overrides[p] for p in overridden_of[gi]},
-                          strings, keys, rows)
-    in_order = _gap_order
-    history.sort(key=lambda row: in_order(row[0]))
-    rows.sort(key=lambda row: in_order(row[0]))  # by gap; a gap's rows keep their order (a stable sort)
+                          strings, texts, keys)
+    history.sort()
     updates.sort(key=lambda row: row[-1])
-    new_keys = [keys.get(-index, 0) for index in range(1, len(new_gaps) + 1)]
-    rekeyed = sorted((gid, key) for gid, key in keys.items() if gid > 0)
-    return Plan(result, period, now, scoped, version, counts, new_gaps, new_keys, updates, history, rekeyed, rows)
+    no_evidence = (0, None)
+    new_evidence = [keys.get(-index, no_evidence) for index in range(1, len(new_gaps) + 1)]
+    rekeyed = sorted((gid, *key_text) for gid, key_text in keys.items() if gid > 0)
+    return Plan(result, period, now, scoped, version, counts, new_gaps, new_evidence, updates, history, rekeyed)
 
 
 def _no_due(_pid: int) -> None:
@@ -378,11 +377,6 @@ def _no_due(_pid: int) -> None:
 
 def _open_due_from_birth(d: dict, period: MeasurementPeriod, births: dict, pid: int) -> str:
     return due_date("open", d, None, period, None, births.get(pid)).isoformat()
-
-
-def _gap_order(gid: int) -> tuple[bool, int]:
-    """Gaps stored first (by id), then the new ones (in the order they will get their ids)."""
-    return gid < 0, abs(gid)
 
 
 @dataclasses.dataclass
@@ -396,11 +390,10 @@ class Plan:
     version: int | None  # gap_write's when the plan was made
     counts: dict[str, int]
     new_gaps: list[tuple]  # (patient, group, flags..., state, due date), in id order
-    new_keys: list[int]  # their evidence keys, in the same order
+    new_evidence: list[tuple[int, str | None]]  # their evidence (key, items), in the same order
     updates: list[tuple]
-    history: list[tuple]
-    rekeyed: list[tuple[int, int]]  # stored gaps whose evidence is replaced, with its new key
-    evidence: list[tuple]
+    history: list[tuple]  # state changes of stored gaps
+    rekeyed: list[tuple[int, int, str | None]]  # stored gaps whose evidence is replaced: (id, key, items)
 
 
 def _apply(con, plan: Plan) -> dict[str, int]:
@@ -411,20 +404,17 @@ def _apply(con, plan: Plan) -> dict[str, int]:
         plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped)
     now = plan.now
     next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
-
-    def real(gid: int) -> int:
-        return gid if gid > 0 else next_id - gid - 1
-
-    keys = plan.new_keys
-    con.executemany(_INSERT, [(next_id + index, pid, mid, ps, pe, gi, *rest, now, keys[index])
+    evidence = plan.new_evidence
+    con.executemany(_INSERT, [(next_id + index, pid, mid, ps, pe, gi, *rest, now, now, evidence[index][0])
                               for index, (pid, gi, *rest) in enumerate(plan.new_gaps)])
     con.executemany(_UPDATE, plan.updates)
-    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)",
-                    [(real(gid), *rest) for gid, *rest in plan.history])
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", ((gid,) for gid, _key in plan.rekeyed))
-    con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", ((key, gid) for gid, key in plan.rekeyed))
-    con.executemany("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, "
-                    "detail) VALUES (?,?,?,?,?,?,?,?)", [(real(gid), *rest) for gid, *rest in plan.evidence])
+    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", plan.history)
+    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", [(gid,) for gid, _key, _items in plan.rekeyed])
+    con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", [(key, gid) for gid, key, _items in plan.rekeyed])
+    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
+                    [(gid, items) for gid, _key, items in plan.rekeyed if items])
+    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
+                    [(next_id + index, items) for index, (_key, items) in enumerate(evidence) if items])
     con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
     return plan.counts
@@ -455,8 +445,8 @@ def _documented_overrides(con, scoped: bool, mid: str, ps: str, pe: str) -> dict
             "AND o.period_start = ? AND o.period_end = ? AND NOT o.entered_in_error ORDER BY o.at, o.id",
             (mid, ps, pe)):
         day = str(at)[:10]
-        out[pid] = ("denominator-exclusion", OVERRIDE_RULES.get(kind, kind), None, "", "",
-                    f"{day} 00:00:00.000000", f"{reason} — documented by {by} on {day}")
+        out[pid] = ("denominator-exclusion", OVERRIDE_RULES.get(kind, kind), None, "", "", day,
+                    f"{reason} — documented by {by} on {day}")
     return out
 
 
@@ -471,21 +461,12 @@ class _StringKeys(dict):
         return number
 
 
-class _Stamps(dict):
-    """A fact's day as written in evidence (``fact_date``); None stays None."""
-
-    def __missing__(self, day):
-        stamp = None if not day else f"{day} 00:00:00.000000"
-        self[day] = stamp
-        return stamp
-
-
 def _signed64(total: int) -> int:
     return (total + 2 ** 63) % 2 ** 64 - 2 ** 63
 
 
 def evidence_key(rows, strings: _StringKeys | None = None) -> int:
-    """A gap's evidence rows (population, rule, fact, system, code, date, detail) as one
+    """A gap's evidence items (:data:`storage.measures.evidence_items.FIELDS`) as one
     signed 64-bit number, the same for the same rows in any order, in any process (a tuple
     of numbers hashes the same everywhere); 0 for none. Should another Python hash tuples
     differently, every gap's evidence would be written once more, nothing worse."""
@@ -495,17 +476,17 @@ def evidence_key(rows, strings: _StringKeys | None = None) -> int:
 
 
 def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dict[int, tuple],
-                      overrides: dict[int, tuple], strings: _StringKeys, keys: dict, rows: list) -> None:
+                      overrides: dict[int, tuple], strings: _StringKeys, texts: evidence_items.JsonText,
+                      keys: dict) -> None:
     """Per gap, the deciding fact of each criterion behind each population it is in, and the
     documented exclusion or refusal that made an open gap excluded: the gaps whose evidence
     key differs from the stored one (``stored``: patient -> gap as read by :func:`_plan`;
-    every new gap) go into ``keys`` with their new key (their old rows are deleted) and
-    their new rows into ``rows``.
+    every new gap) go into ``keys`` as gap id -> (new key, new items as stored).
 
     Each patient's key is summed criterion by criterion (as :func:`evidence_key`, without
-    making the rows); rows are made only for the gaps whose key changed."""
+    making the items); items are made only for the gaps whose key changed."""
     pops = result.groups[gi].populations
-    parts = []  # (population, rule, evidence, patients): the order of a gap's rows
+    parts = []  # (population, rule, evidence, patients): the order of a gap's items
     for code in COLUMNS:
         expr = d["groups"][gi]["populations"].get(code)
         if expr is None:
@@ -517,9 +498,8 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
             members = crit.evidence.keys() & pops[code]
             if members:
                 parts.append((code, d["criteria"][name].get("rule", name), crit.evidence, members))
-    stamps = _Stamps()
     n = strings
-    total = dict.fromkeys(ids, 0)  # patient -> the sum of their rows' numbers
+    total = dict.fromkeys(ids, 0)  # patient -> the sum of their items' numbers
     for pid, row in overrides.items():
         total[pid] += evidence_key([row], n)
     for code, rule, evidence, members in parts:
@@ -527,21 +507,26 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
         for pid in members:
             ev = evidence[pid]
             if ev.fact_id is not None:
-                total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[stamps[ev.day]], n[ev.detail]))
+                total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[ev.day], n[ev.detail]))
     stored_get = stored.get
     changed = []
     for pid, summed in total.items():
-        key = _signed64(summed) if summed else 0
         before = stored_get(pid)
-        if before is None or before[4] != key:
-            keys[ids[pid]] = key
+        if before is None or before[4] != (_signed64(summed) if summed else 0):
             changed.append(pid)
-    for pid in changed:
-        gid = ids[pid]
-        if pid in overrides:
-            rows.append((gid, *overrides[pid]))
-        for code, rule, evidence, members in parts:
-            if pid in members:
-                ev = evidence[pid]
-                if ev.fact_id is not None:
-                    rows.append((gid, code, rule, ev.fact_id, ev.system, ev.code, stamps[ev.day], ev.detail))
+    if not changed:
+        return
+    items: dict[int, list[str]] = {pid: [] for pid in changed}
+    for pid in overrides.keys() & items.keys():
+        items[pid].append(evidence_items.item_json(overrides[pid]))
+    j, item_text = texts, evidence_items.item_text
+    for code, rule, evidence, members in parts:
+        prefix = evidence_items.item_prefix(code, rule, j)
+        for pid in members & items.keys():
+            ev = evidence[pid]
+            if ev.fact_id is not None:
+                items[pid].append(item_text(prefix, ev.fact_id, ev.system, ev.code, ev.day, ev.detail, j))
+    join = evidence_items.join
+    for pid, texts_of in items.items():
+        summed = total[pid]
+        keys[ids[pid]] = (_signed64(summed) if summed else 0, join(texts_of))

@@ -19,6 +19,7 @@ from domain.gaps import GapOverride
 from domain.measures.explain import EvidenceItem, explain_gap
 from domain.text import name_key
 from storage import schema as t
+from storage.measures import evidence_items
 
 g, p, pr, m = t.gap, t.patient, t.practice, t.measure
 
@@ -383,15 +384,19 @@ def _evidence_for(conn, gap_ids: Sequence[int]) -> dict[int, list[EvidenceItem]]
     found: dict[int, list[EvidenceItem]] = {gid: [] for gid in gap_ids}
     if not gap_ids:
         return found
-    query = (sa.select(e.c.gap_id, e.c.population, e.c.rule, e.c.fact_id, e.c.code_system, e.c.code,
-                       e.c.fact_date, e.c.detail, f.c.display, f.c.kind, f.c.value_num, f.c.value_unit)
-             .select_from(e.outerjoin(f, f.c.id == e.c.fact_id))
-             .where(e.c.gap_id.in_(list(gap_ids))).order_by(e.c.gap_id, e.c.id))
-    for r in conn.execute(query):
-        found[r.gap_id].append(EvidenceItem(
-            population=r.population, rule=r.rule, code_system=r.code_system or "", code=r.code or "",
-            fact_date=r.fact_date, detail=r.detail or "", display=r.display or "", kind=r.kind or "",
-            value=r.value_num, unit=r.value_unit or ""))
+    items = {gid: evidence_items.decode(text) for gid, text in conn.execute(
+        sa.select(e.c.gap_id, e.c["items"]).where(e.c.gap_id.in_(list(gap_ids))))}
+    fact_ids = {item[2] for gap_items in items.values() for item in gap_items if item[2] is not None}
+    facts = {r.id: r for r in conn.execute(
+        sa.select(f.c.id, f.c.display, f.c.kind, f.c.value_num, f.c.value_unit).where(f.c.id.in_(fact_ids)))}
+    for gid, gap_items in items.items():
+        for population, rule, fact_id, system, code, day, detail in gap_items:
+            fact = facts.get(fact_id)
+            found[gid].append(EvidenceItem(
+                population=population, rule=rule, code_system=system or "", code=code or "",
+                fact_date=dt.date.fromisoformat(day) if day else None, detail=detail or "",
+                display=fact.display or "" if fact else "", kind=fact.kind or "" if fact else "",
+                value=fact.value_num if fact else None, unit=fact.value_unit or "" if fact else ""))
     return found
 
 
@@ -470,16 +475,27 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
     from domain.gaps import STATE_LABELS
     from domain.measures.explain import override_label
 
+    def entry(at, gap, from_state: str | None, to_state: str) -> GapHistoryEntry:
+        return GapHistoryEntry(
+            at, gap.measure_id if not gap.group_index else f"{gap.measure_id} · {gap.group_index + 1}",
+            f"{STATE_LABELS.get(from_state, from_state) if from_state else 'New'} → "
+            f"{STATE_LABELS.get(to_state, to_state)} (period ending {gap.period_end:%Y-%m-%d})")
+
     with engine.connect() as conn:
-        changes = conn.execute(
-            sa.select(h.c.at, h.c.from_state, h.c.to_state, g.c.measure_id, g.c.group_index,
-                      g.c.period_end)
-            .select_from(h.join(g, g.c.id == h.c.gap_id)).where(g.c.patient_id == patient_id))
-        entries = [GapHistoryEntry(
-            r.at, r.measure_id if not r.group_index else f"{r.measure_id} · {r.group_index + 1}",
-            f"{STATE_LABELS.get(r.from_state, 'New') if r.from_state else 'New'} → "
-            f"{STATE_LABELS.get(r.to_state, r.to_state)} (period ending {r.period_end:%Y-%m-%d})")
-            for r in changes]
+        gaps = {r.id: r for r in conn.execute(
+            sa.select(g.c.id, g.c.measure_id, g.c.group_index, g.c.period_end, g.c.state, g.c.created_at)
+            .where(g.c.patient_id == patient_id))}
+        changes = list(conn.execute(
+            sa.select(h.c.gap_id, h.c.at, h.c.from_state, h.c.to_state).where(h.c.gap_id.in_(list(gaps)))
+            .order_by(h.c.gap_id, h.c.at, h.c.id)))
+        entries = [entry(r.at, gaps[r.gap_id], r.from_state, r.to_state) for r in changes]
+        # each gap's first computation: the state it then took is the one its first change left
+        first_change = {}
+        for r in changes:
+            first_change.setdefault(r.gap_id, r)
+        entries += [entry(gap.created_at, gap, None,
+                          first_change[gid].from_state if gid in first_change else gap.state)
+                    for gid, gap in gaps.items() if gap.created_at is not None]
         overrides = _override_notes(conn, patient_id)
         revisions = {r.record_id: r for r in conn.execute(
             sa.select(t.record_revision).where(

@@ -28,3 +28,20 @@ def measure_engine(engine):
 
     load_valuesets(engine)
     return engine
+
+
+# Each gap's evidence items as rows (storage.measures.evidence_items.FIELDS), with their
+# place in the gap's list (seq): "FROM (EVIDENCE_ROWS) e" reads them as a table.
+EVIDENCE_ROWS = ("SELECT e.gap_id, i.key AS seq, " + ", ".join(
+    f"json_extract(i.value, '$[{n}]') AS {name}"
+    for n, name in enumerate(("population", "rule", "fact_id", "code_system", "code", "day", "detail")))
+    + " FROM gap_evidence e, json_each(e.items) i")
+
+
+def count_evidence_writes(con) -> None:
+    """From now on, count every evidence row written or deleted (in ``evidence_writes``)."""
+    con.executescript(
+        "CREATE TABLE evidence_writes (n INTEGER NOT NULL); INSERT INTO evidence_writes VALUES (0);"
+        "CREATE TRIGGER evidence_inserted AFTER INSERT ON gap_evidence BEGIN UPDATE evidence_writes SET n = n + 1; END;"
+        "CREATE TRIGGER evidence_deleted AFTER DELETE ON gap_evidence BEGIN UPDATE evidence_writes SET n = n + 1; END;"
+        "CREATE TRIGGER evidence_updated AFTER UPDATE ON gap_evidence BEGIN UPDATE evidence_writes SET n = n + 1; END;")

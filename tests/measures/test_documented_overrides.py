@@ -9,7 +9,7 @@ from domain.measures.period import MeasurementPeriod
 from storage.queries.gaps import patient_gaps
 from storage.uow import UnitOfWork
 from tests.conftest import SHARED
-from tests.measures.conftest import import_isolated
+from tests.measures.conftest import EVIDENCE_ROWS, import_isolated
 
 PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
 
@@ -54,8 +54,8 @@ def test_declined_excludes_the_open_gap_with_wording_and_history(measure_engine)
     assert after[2:] == before[2:]
     assert _gap(measure_engine, other).state == "open"
     with measure_engine.connect() as conn:
-        evidence = conn.execute(sa.text("SELECT population, rule, fact_id, detail FROM gap_evidence "
-                                        "WHERE gap_id = :g ORDER BY id"), {"g": after.id}).all()
+        evidence = conn.execute(sa.text(f"SELECT population, rule, fact_id, detail FROM ({EVIDENCE_ROWS}) "
+                                        "WHERE gap_id = :g ORDER BY seq"), {"g": after.id}).all()
         history = conn.execute(sa.text("SELECT from_state, to_state FROM gap_history WHERE gap_id = :g "
                                        "ORDER BY id"), {"g": after.id}).all()
     # the documentation comes first; the facts that put the patient in the measure stay
@@ -90,7 +90,7 @@ def test_entered_in_error_reopens_the_gap(measure_engine):
     recompute_for_patients(measure_engine, [pid], PERIOD, measure_ids=["CMS130"])
     assert _gap(measure_engine, pid).state == "open"
     with measure_engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM gap_evidence WHERE gap_id = :g AND rule IN "
+        assert conn.execute(sa.text(f"SELECT count(*) FROM ({EVIDENCE_ROWS}) WHERE gap_id = :g AND rule IN "
                                     "('documented exclusion', 'patient declined')"), {"g": gap.id}).scalar() == 0
         assert conn.execute(sa.text("SELECT to_state FROM gap_history WHERE gap_id = :g ORDER BY id DESC"),
                             {"g": gap.id}).scalar() == "open"

@@ -18,14 +18,15 @@ from storage.measures.engine import Cancelled
 from storage.measures.parallel import COST, hand_out_order, worker_count
 from storage.measures.recompute import ALL_MEASURES, recompute
 from storage.measures.valuesets import ensure_valuesets
+from tests.measures.conftest import count_evidence_writes
 
 PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
 GAPS = ("SELECT g.patient_id, g.measure_id, g.group_index, g.initial_population, g.denominator, "
         "g.denominator_exclusion, g.denominator_exception, g.numerator, g.state, g.due_date FROM gap g")
-EVIDENCE = ("SELECT g.patient_id, g.measure_id, g.group_index, e.population, e.rule, e.fact_id, e.code_system, e.code, "
-            "e.fact_date, e.detail FROM gap_evidence e JOIN gap g ON g.id = e.gap_id")
+EVIDENCE = ("SELECT g.patient_id, g.measure_id, g.group_index, e.items FROM gap_evidence e JOIN gap g ON g.id = e.gap_id")
 HISTORY = ("SELECT g.patient_id, g.measure_id, g.group_index, h.from_state, h.to_state FROM gap_history h "
            "JOIN gap g ON g.id = h.gap_id")
+CREATED = "SELECT patient_id, measure_id, group_index, created_at = computed_at FROM gap"
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_two_processes_write_what_one_process_writes(pod, tmp_path):
     summary_one = _recompute(one, 1)
     summary_two = _recompute(two, 2, progress=lambda done, total, label: seen.append((done, total)))
     assert summary_two == summary_one and list(summary_two) == list(ALL_MEASURES)
-    for sql in (GAPS, EVIDENCE, HISTORY):
+    for sql in (GAPS, EVIDENCE, HISTORY, CREATED):
         assert _rows(two, sql) == _rows(one, sql)
     assert len(_rows(two, EVIDENCE)) > 1000
     with sqlite3.connect(two) as con:  # the bulk write skips per-row look-ups; nothing dangles
@@ -73,14 +74,15 @@ def test_a_second_parallel_run_changes_no_gap(pod, tmp_path):
     shutil.copy(pod, path)
     _recompute(path, 2)
     before = {sql: _rows(path, sql + suffix) for sql, suffix in ((GAPS, ""), (EVIDENCE, ""), (HISTORY, ""))}
-    stamps = _rows(path, "SELECT id, computed_at, evidence_key FROM gap")
-    evidence_ids = _rows(path, "SELECT id FROM gap_evidence")
+    stamps = _rows(path, "SELECT id, computed_at, created_at, evidence_key FROM gap")
+    with sqlite3.connect(path) as con:
+        count_evidence_writes(con)
     _recompute(path, 2)
     assert {sql: _rows(path, sql) for sql in before} == before
     # nothing changed, nothing rewritten: the evidence keys worked out by the new worker
     # processes match those of the first run's
-    assert _rows(path, "SELECT id, computed_at, evidence_key FROM gap") == stamps
-    assert _rows(path, "SELECT id FROM gap_evidence") == evidence_ids
+    assert _rows(path, "SELECT id, computed_at, created_at, evidence_key FROM gap") == stamps
+    assert _rows(path, "SELECT n FROM evidence_writes") == [(0,)]
 
 
 @pytest.fixture(scope="module")

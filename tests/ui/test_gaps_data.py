@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from domain.practice import Practice
 from domain.services import register_patient
 from storage import schema as t
+from storage.measures import evidence_items
 from storage.uow import UnitOfWork
 
 PERIOD = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -96,21 +97,17 @@ def build_pod(engine) -> Pod:
             gid = conn.execute(sa.insert(t.gap).values(
                 patient_id=patients[mrn], measure_id="CMS125", period_start=PERIOD[0],
                 period_end=PERIOD[1], state=state, due_date=due, last_outreach_at=outreach,
-                computed_at=computed, **_populations(state))).inserted_primary_key[0]
+                computed_at=computed, created_at=dt.datetime(2025, 2, 1, 8, 0),
+                **_populations(state))).inserted_primary_key[0]
             gaps[(mrn, "CMS125")] = gid
             if state == "closed":
-                conn.execute(sa.insert(t.gap_evidence).values(
-                    gap_id=gid, population="numerator",
-                    rule="Mammography since 1 October two years before the period",
-                    fact_id=fact_ids[mrn], code_system=LOINC, code="24606-6",
-                    fact_date=dt.datetime(2024, 11, 3, 10, 0)))
+                conn.execute(sa.insert(t.gap_evidence).values(gap_id=gid, items=evidence_items.encode([(
+                    "numerator", "Mammography since 1 October two years before the period",
+                    fact_ids[mrn], LOINC, "24606-6", "2024-11-03", "")])))
             if state == "excluded":
-                conn.execute(sa.insert(t.gap_evidence).values(
-                    gap_id=gid, population="denominator-exclusion", rule="Has Hospice Services",
-                    code_system=SNOMED, code="385763009", fact_date=dt.datetime(2025, 6, 10),
-                    detail="Hospice care encounter"))
-            conn.execute(sa.insert(t.gap_history).values(
-                gap_id=gid, from_state=None, to_state="open", at=dt.datetime(2025, 2, 1, 8, 0)))
+                conn.execute(sa.insert(t.gap_evidence).values(gap_id=gid, items=evidence_items.encode([(
+                    "denominator-exclusion", "Has Hospice Services", None, SNOMED, "385763009", "2025-06-10",
+                    "Hospice care encounter")])))
             if state != "open":
                 conn.execute(sa.insert(t.gap_history).values(
                     gap_id=gid, from_state="open", to_state=state, at=computed))
