@@ -23,7 +23,7 @@ from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
 from storage.measures import evidence_items, id_sets
 from storage.measures.engine import evaluate_each, raw_connection
-from storage.measures.peer_rates import take_snapshot
+from storage.measures.peer_rates import practice_sums, take_snapshot
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
@@ -130,18 +130,19 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         overlap = write_lock_wait_ms is not None
         waiting: list[Plan] = []  # at most one
 
-        def written(plan: Plan, counts) -> None:
+        def written(plan: Plan) -> None:
             mid = plan.result.measure_id
-            summary[mid] = counts
+            summary[mid] = plan.counts
             if snapshot_month is not None:
-                take_snapshot(engine, mid, period.start, period.end, snapshot_month)
+                take_snapshot(engine, mid, period.start, period.end, snapshot_month,
+                              sums=(plan.sums, bool(plan.result.definition.get("inverse"))))
 
         def write(plan: Plan, wait: bool) -> None:
-            counts = _write_plan(con, plan, wait)
-            if counts is None:
+            done = _write_plan(con, plan, wait)
+            if done is None:
                 waiting.append(plan)
             else:
-                written(plan, counts)
+                written(done)
 
         def write_waiting_if_free() -> bool:
             """Between two criteria of the next measure: the waiting measure is written as
@@ -155,7 +156,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                                     progress=progress, cancel=write_waiting_if_free if overlap else cancel,
                                     still_to_come=still_to_come):
-            plan = _plan_writes(con, result, period, now, scoped)
+            plan = _plan_writes(con, result, period, now, scoped, with_sums=snapshot_month is not None)
             del result  # the plan keeps it, to work the plan out again if need be
             if waiting:
                 write(waiting.pop(), wait=True)
@@ -178,19 +179,20 @@ def run_time() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
+def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool, with_sums: bool = False) -> Plan:
     """A measure's writes, worked out from one consistent read of what is stored, without
     holding the write lock (a sibling worker writes meanwhile)."""
     con.execute("BEGIN")
     try:
-        return _plan(con, result, period, now, scoped)
+        return _plan(con, result, period, now, scoped, with_sums)
     finally:
         con.execute("COMMIT")
 
 
-def _write_plan(con, plan: Plan, wait: bool = True) -> dict[str, int] | None:
-    """Write one measure's gaps in one transaction (or, unless ``wait``, return None at once
-    when another connection is writing), without SQLite looking up the parent row of
+def _write_plan(con, plan: Plan, wait: bool = True) -> Plan | None:
+    """Write one measure's gaps in one transaction and return the plan written (worked out
+    again if need be: :func:`_apply`), or, unless ``wait``, None at once when another
+    connection is writing; without SQLite looking up the parent row of
     every foreign key: at 1M patients those look-ups (each evidence row's fact among millions)
     cost more than the writing itself. Every id written comes from rows read in this run that
     are never deleted — patients and facts are marked entered-in-error instead, the measure row
@@ -274,7 +276,7 @@ _BITS = ("(g.initial_population | (g.denominator << 1) | (g.denominator_exclusio
 _FLAGS = [tuple((bits >> n) & 1 for n in range(5)) for bits in range(32)]
 
 
-def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Plan:
+def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool, with_sums: bool = False) -> Plan:
     """One measure's writes: only rows whose populations, state or due date changed (so
     ``computed_at`` is when a gap's result last changed), history for changed states (a new
     gap's first state is its own, from ``created_at``), and evidence only where it differs
@@ -368,7 +370,10 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool) -> Pla
     no_evidence = (0, None)
     new_evidence = [keys.get(-index, no_evidence) for index in range(1, len(new_gaps) + 1)]
     rekeyed = sorted((gid, *key_text) for gid, key_text in keys.items() if gid > 0)
-    return Plan(result, period, now, scoped, version, counts, new_gaps, new_evidence, updates, history, rekeyed)
+    # the pod-peer rates these gaps will give, for a complete recompute's snapshot
+    sums = practice_sums([g.populations for g in result.groups], old, _practices(con)) if with_sums else None
+    return Plan(result, period, now, scoped, version, counts, new_gaps, new_evidence, updates, history, rekeyed,
+                sums)
 
 
 def _no_due(_pid: int) -> None:
@@ -394,14 +399,15 @@ class Plan:
     updates: list[tuple]
     history: list[tuple]  # state changes of stored gaps
     rekeyed: list[tuple[int, int, str | None]]  # stored gaps whose evidence is replaced: (id, key, items)
+    sums: dict[int, list[tuple]] | None = None  # see storage.measures.peer_rates.practice_sums
 
 
-def _apply(con, plan: Plan) -> dict[str, int]:
-    """Write a plan, in the caller's write transaction. A plan made before another
-    connection wrote the same measure's gaps is made again first, in the transaction."""
+def _apply(con, plan: Plan) -> Plan:
+    """Write a plan, in the caller's write transaction, and return it. A plan made before
+    another connection wrote the same measure's gaps is made again first, in the transaction."""
     mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
     if _version(con, mid, ps, pe) != plan.version:
-        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped)
+        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped, plan.sums is not None)
     now = plan.now
     next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
     evidence = plan.new_evidence
@@ -417,7 +423,16 @@ def _apply(con, plan: Plan) -> dict[str, int]:
                     [(next_id + index, items) for index, (_key, items) in enumerate(evidence) if items])
     con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
-    return plan.counts
+    return plan
+
+
+def _practices(con) -> list[int]:
+    """Every patient's practice, as a list indexed by patient id (a tenth of a dict's memory)."""
+    top = con.execute("SELECT COALESCE(MAX(id), 0) FROM patient").fetchone()[0]
+    practice_of = [0] * (top + 1)
+    for pid, practice in con.execute("SELECT id, practice_id FROM patient"):
+        practice_of[pid] = practice
+    return practice_of
 
 
 def _version(con, mid: str, ps: str, pe: str) -> int | None:

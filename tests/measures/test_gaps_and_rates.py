@@ -77,3 +77,45 @@ def test_cancel_keeps_finished_measures_and_writes_nothing_of_the_rest(measure_e
                                     "(SELECT id FROM gap)")).scalar() == 0
     # the connection is usable again and a full run writes both measures
     assert set(recompute(measure_engine, PERIOD, ["CMS130", "CMS125"])) == {"CMS130", "CMS125"}
+
+
+def _snapshot(engine, month: dt.date) -> list[tuple]:
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(sa.text(
+            "SELECT measure_id, group_index, practice_id, numerator, denominator, rate, rank, practices_ranked, "
+            "pod_median, pod_best FROM quality_snapshot WHERE month = :m"), {"m": month}))
+
+
+def test_a_recompute_snapshots_the_rates_its_gaps_give(tmp_path):
+    """A complete recompute takes its snapshot from the populations it writes, not by reading
+    the gaps back: the rates must be exactly those the gaps give, also after a practice's
+    only patient in a measure has left it."""
+    from storage.db import open_database
+    from storage.demo.generate import create_demo_pod
+    from storage.measures.peer_rates import take_snapshot
+    from storage.measures.recompute import ALL_MEASURES, recompute
+
+    path = tmp_path / "pod.db"
+    create_demo_pod(path, seed=3, practices=4, patients=300)
+    engine = open_database(path)
+    try:
+        for month in (dt.date(2025, 3, 1), dt.date(2025, 4, 1)):
+            if month.month == 4:  # the one CMS117 patient of a practice is entered in error
+                with engine.begin() as conn:
+                    pid = conn.execute(sa.text(
+                        "SELECT g.patient_id FROM gap g JOIN patient p ON p.id = g.patient_id "
+                        "WHERE g.measure_id = 'CMS117' AND g.period_end = '2025-12-31' "
+                        "AND g.initial_population = 1 GROUP BY p.practice_id ORDER BY count(*), p.practice_id "
+                        "LIMIT 1")).scalar()
+                    conn.execute(sa.text("UPDATE patient SET entered_in_error = 1 WHERE id = :p"), {"p": pid})
+            recompute(engine, PERIOD, snapshot_month=month, workers=1)
+            from_plan = _snapshot(engine, month)
+            for mid in ALL_MEASURES:  # the same, read from the gaps
+                take_snapshot(engine, mid, PERIOD.start, PERIOD.end, month)
+            assert _snapshot(engine, month) == from_plan
+            assert len({row[0] for row in from_plan}) == len(ALL_MEASURES)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT state FROM gap WHERE patient_id = :p AND measure_id = 'CMS117'"),
+                                {"p": pid}).scalar() == "not_applicable"
+    finally:
+        engine.dispose()
