@@ -156,6 +156,8 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         for result in evaluate_each(con, measure_ids, period, practice_id=practice_id, patient_ids=patient_ids,
                                     progress=progress, cancel=write_waiting_if_free if overlap else cancel,
                                     still_to_come=still_to_come):
+            if waiting:  # the sibling may be done by now: write before working out the next plan
+                write(waiting.pop(), wait=False)
             plan = _plan_writes(con, result, period, now, scoped, with_sums=snapshot_month is not None)
             del result  # the plan keeps it, to work the plan out again if need be
             if waiting:
