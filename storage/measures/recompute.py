@@ -129,6 +129,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         # (at 1M patients a sibling's write lasts up to 25 s).
         overlap = write_lock_wait_ms is not None
         waiting: list[Plan] = []  # at most one
+        practices = _Practices() if snapshot_month is not None else None  # for the snapshots
 
         def written(plan: Plan) -> None:
             mid = plan.result.measure_id
@@ -158,7 +159,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
                                     still_to_come=still_to_come):
             if waiting:  # the sibling may be done by now: write before working out the next plan
                 write(waiting.pop(), wait=False)
-            plan = _plan_writes(con, result, period, now, scoped, with_sums=snapshot_month is not None)
+            plan = _plan_writes(con, result, period, now, scoped, practices)
             del result  # the plan keeps it, to work the plan out again if need be
             if waiting:
                 write(waiting.pop(), wait=True)
@@ -181,12 +182,13 @@ def run_time() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool, with_sums: bool = False) -> Plan:
+def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool,
+                 practices: _Practices | None = None) -> Plan:
     """A measure's writes, worked out from one consistent read of what is stored, without
     holding the write lock (a sibling worker writes meanwhile)."""
     con.execute("BEGIN")
     try:
-        return _plan(con, result, period, now, scoped, with_sums)
+        return _plan(con, result, period, now, scoped, practices)
     finally:
         con.execute("COMMIT")
 
@@ -278,7 +280,8 @@ _BITS = ("(g.initial_population | (g.denominator << 1) | (g.denominator_exclusio
 _FLAGS = [tuple((bits >> n) & 1 for n in range(5)) for bits in range(32)]
 
 
-def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool, with_sums: bool = False) -> Plan:
+def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool,
+          practices: _Practices | None = None) -> Plan:
     """One measure's writes: only rows whose populations, state or due date changed (so
     ``computed_at`` is when a gap's result last changed), history for changed states (a new
     gap's first state is its own, from ``created_at``), and evidence only where it differs
@@ -373,9 +376,10 @@ def _plan(con, result, period: MeasurementPeriod, now: str, scoped: bool, with_s
     new_evidence = [keys.get(-index, no_evidence) for index in range(1, len(new_gaps) + 1)]
     rekeyed = sorted((gid, *key_text) for gid, key_text in keys.items() if gid > 0)
     # the pod-peer rates these gaps will give, for a complete recompute's snapshot
-    sums = practice_sums([g.populations for g in result.groups], old, _practices(con)) if with_sums else None
+    sums = None if practices is None else practice_sums([g.populations for g in result.groups], old,
+                                                        practices.read(con))
     return Plan(result, period, now, scoped, version, counts, new_gaps, new_evidence, updates, history, rekeyed,
-                sums)
+                practices, sums)
 
 
 def _no_due(_pid: int) -> None:
@@ -401,7 +405,8 @@ class Plan:
     updates: list[tuple]
     history: list[tuple]  # state changes of stored gaps
     rekeyed: list[tuple[int, int, str | None]]  # stored gaps whose evidence is replaced: (id, key, items)
-    sums: dict[int, list[tuple]] | None = None  # see storage.measures.peer_rates.practice_sums
+    practices: _Practices | None = None
+    sums: dict[int, list[tuple]] | None = None  # with practices: see storage.measures.peer_rates.practice_sums
 
 
 def _apply(con, plan: Plan) -> Plan:
@@ -409,7 +414,7 @@ def _apply(con, plan: Plan) -> Plan:
     another connection wrote the same measure's gaps is made again first, in the transaction."""
     mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
     if _version(con, mid, ps, pe) != plan.version:
-        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped, plan.sums is not None)
+        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped, plan.practices)
     now = plan.now
     next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
     evidence = plan.new_evidence
@@ -428,13 +433,22 @@ def _apply(con, plan: Plan) -> Plan:
     return plan
 
 
-def _practices(con) -> list[int]:
-    """Every patient's practice, as a list indexed by patient id (a tenth of a dict's memory)."""
-    top = con.execute("SELECT COALESCE(MAX(id), 0) FROM patient").fetchone()[0]
-    practice_of = [0] * (top + 1)
-    for pid, practice in con.execute("SELECT id, practice_id FROM patient"):
-        practice_of[pid] = practice
-    return practice_of
+class _Practices:
+    """Every patient's practice, as a list indexed by patient id (a tenth of a dict's memory),
+    read once per run (a patient moving practice meanwhile counts where they were) and again
+    only when patients were added since."""
+
+    def __init__(self) -> None:
+        self.of: list[int] = []
+
+    def read(self, con) -> list[int]:
+        top = con.execute("SELECT COALESCE(MAX(id), 0) FROM patient").fetchone()[0]
+        if top >= len(self.of):
+            practice_of = [0] * (top + 1)
+            for pid, practice in con.execute("SELECT id, practice_id FROM patient"):
+                practice_of[pid] = practice
+            self.of = practice_of
+        return self.of
 
 
 def _version(con, mid: str, ps: str, pe: str) -> int | None:
