@@ -6,8 +6,10 @@ Top-level imports stay light: Qt and the database are imported in :func:`run`.
 """
 from __future__ import annotations
 
+import html
 import os
 import sys
+import threading
 import time
 
 _IMPORTED_AT = time.monotonic()
@@ -39,7 +41,7 @@ def open_window(app, path: str | None):
     from ui.settings import Settings
 
     try:
-        engine = open_carepod_database(path)
+        engine = open_showing_progress(open_carepod_database, path)
     except NotACarepodDatabase as exc:
         print(f"carepod: {exc}", file=sys.stderr)
         dialogs.show_error(None, "Cannot open the database", str(exc))
@@ -56,6 +58,53 @@ def open_window(app, path: str | None):
     app.setProperty("carepod_windows", [*(app.property("carepod_windows") or []), window])
     window.show()
     return window
+
+
+OPENING_NOTICE_AFTER_S = 0.4
+
+
+def open_showing_progress(open_engine, path: str | None):
+    """``open_engine(path)`` in a thread of its own; should it take a while (an older database
+    is upgraded first: a minute at a million patients), a busy dialog says so meanwhile
+    instead of a window that seems hung. Its error, if any, is raised here."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QLabel, QProgressDialog
+
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["engine"] = open_engine(path)
+        except BaseException as exc:  # raised again below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="carepod-open-database", daemon=True)
+    thread.start()
+    thread.join(OPENING_NOTICE_AFTER_S)
+    if thread.is_alive():
+        name = os.path.basename(str(path)) if path else "the database"
+        dialog = QProgressDialog("", "", 0, 0)
+        label = QLabel(f"<b>Opening {html.escape(name)}…</b><br><br>A database from an earlier version of "
+                       "Carepod is brought up to date first. On a large pod this can take a minute or two; "
+                       "if it is interrupted, the database stays as it was.")
+        label.setWordWrap(True)
+        label.setFixedWidth(420)
+        dialog.setLabel(label)
+        dialog.setWindowTitle("Carepod")
+        dialog.setCancelButton(None)  # the upgrade is one transaction: it finishes or is undone
+        dialog.setMinimumDuration(0)
+        dialog.show()
+        loop = QEventLoop()
+        timer = QTimer(interval=100)
+        timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+        timer.start()
+        loop.exec()
+        timer.stop()
+        dialog.close()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["engine"]
 
 
 def run(args) -> int:

@@ -300,3 +300,61 @@ def test_a_failing_search_is_a_message_not_a_crash(qtmodeltester):
     assert model.rowCount() == 0 and not model.canFetchMore()
     assert "database is locked" in model.error
     qtmodeltester.check(model)
+
+
+def test_a_slow_open_shows_a_busy_notice_and_hands_back_the_engine(qtbot):
+    """An older database is upgraded before the window opens (a minute at a million
+    patients): meanwhile a dialog says so instead of a window that seems hung."""
+    import threading
+
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from ui.app import OPENING_NOTICE_AFTER_S, open_showing_progress
+
+    seen, release = [], threading.Event()
+
+    def look() -> None:
+        seen.extend(w.labelText() for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QProgressDialog) and w.isVisible())
+        release.set()
+
+    def slow_open(path):
+        assert release.wait(10)  # until the dialog has been looked at
+        return f"engine of {path}"
+
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(int(OPENING_NOTICE_AFTER_S * 1000) + 300, look)
+    assert open_showing_progress(slow_open, "/tmp/old-pod.db") == "engine of /tmp/old-pod.db"
+    assert len(seen) == 1 and "Opening old-pod.db…" in seen[0]
+    assert "brought up to date" in seen[0]
+    assert not any(isinstance(w, QProgressDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
+
+
+def test_an_open_that_fails_raises_its_error_with_no_dialog_left(qtbot):
+    import pytest
+
+    from storage.queries.database import NotACarepodDatabase
+    from ui.app import open_showing_progress
+
+    def refuse(path):
+        raise NotACarepodDatabase(f"{path} is not a Carepod database")
+
+    with pytest.raises(NotACarepodDatabase, match="x.db is not"):
+        open_showing_progress(refuse, "x.db")
+
+
+def test_the_window_opens_on_a_database_of_an_earlier_version(qtbot, db_path):
+    from storage.db import create_engine
+    from storage.migrate import HEAD, current_revision, upgrade_to
+    from ui.app import open_window
+
+    old = create_engine(db_path)
+    upgrade_to(old, "0007")
+    old.dispose()
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window(QApplication.instance(), str(db_path))
+    qtbot.addWidget(window)
+    assert window is not None and window.isVisible()
+    assert current_revision(window.context.engine) == HEAD
