@@ -66,11 +66,11 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_gap_evidence')),
     )
     op.create_index('ix_gap_evidence_gap', 'gap_evidence', ['gap_id'], unique=False)
+    item = [f"json_extract(i.value, '$[{n}]')" for n in range(7)]  # population, rule, fact, system, code, day, detail
     op.execute("INSERT INTO gap_evidence (gap_id, population, rule, fact_id, code_system, code, fact_date, detail) "
-               "SELECT e.gap_id, json_extract(i.value, '$[0]'), json_extract(i.value, '$[1]'), json_extract(i.value, '$[2]'), COALESCE(json_extract(i.value, '$[3]'), ''), "
-               "COALESCE(json_extract(i.value, '$[4]'), ''), CASE WHEN json_extract(i.value, '$[5]') IS NULL THEN NULL "
-               "ELSE (json_extract(i.value, '$[5]')) || ' 00:00:00.000000' END, COALESCE(json_extract(i.value, '$[6]'), '') "
-               "FROM gap_evidence_items e, json_each(e.items) i ORDER BY e.gap_id, i.key")
+               f"SELECT e.gap_id, {item[0]}, {item[1]}, {item[2]}, COALESCE({item[3]}, ''), COALESCE({item[4]}, ''), "
+               f"CASE WHEN {item[5]} IS NULL THEN NULL ELSE {item[5]} || ' 00:00:00.000000' END, "
+               f"COALESCE({item[6]}, '') FROM gap_evidence_items e, json_each(e.items) i ORDER BY e.gap_id, i.key")
     op.drop_table('gap_evidence_items')
     op.execute("UPDATE gap SET evidence_key = NULL")
     op.execute("INSERT INTO gap_history (gap_id, from_state, to_state, at) "
