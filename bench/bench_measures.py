@@ -2,11 +2,13 @@
 rates, and the published eCQM cases through Carepod beside the reference CQL engine.
 
     .venv/bin/python bench/bench_measures.py /tmp/m100k.db [--practices 20 --patients 100000 --seed 7]
-        [--cqlrun DIR] [--no-reference] [--repeat] [--clear]
+        [--cqlrun DIR] [--no-reference] [--repeat] [--clear] [--new-period]
 
 The pod is built with ``main.py demo`` when the file does not exist; the demo computes its
 gaps, so a recompute finds them there. ``--clear`` first deletes the 2025 gaps (untimed), so
-the first recompute writes every gap, as for a new measurement period. The reference engine is
+the first recompute writes every gap, as for a new measurement period, but into the pages the
+deletion freed, all over the file. ``--new-period`` times the first computation of 2026, which
+the bench pod has never computed, then deletes it again (untimed). The reference engine is
 ``node ../shared/ecqm/run_reference.js CMSxxx`` with cql-execution and cql-exec-fhir installed in
 ``--cqlrun`` (default $CQLRUN_DIR or ~/.cache/carepod/cqlrun; ``npm install`` runs there once).
 Figures are wall-clock and, beside them, the CPU time this process used (fairer on a shared
@@ -31,6 +33,7 @@ ECQM = SHARED / "ecqm"
 MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
 REFERENCE_PACKAGES = ("cql-execution@3.3.2", "cql-exec-fhir@2.2.0")
 PERIOD = ("2025-01-01", "2025-12-31")
+NEW_PERIOD = ("2026-01-01", "2026-12-31")  # --new-period: one the bench pod has never computed
 TARGET_PATIENTS, TARGET_SECONDS = 1_000_000, 60.0  # PRODUCT.md §6: the whole pod in under 60 s
 WORKLIST_SECONDS = 0.2  # PRODUCT.md §6: any worklist opens in under 200 ms
 REFERENCE_MS = (110, 350)  # PRODUCT.md §6: the reference engine per patient per measure
@@ -57,8 +60,8 @@ def build_pod(db: Path, practices: int, patients: int, seed: int) -> None:
                     "--patients", str(patients), "--seed", str(seed), "--quiet"], check=True)
 
 
-def clear_period(db: Path) -> None:
-    """Delete the bench period's gaps with their evidence and history (not timed)."""
+def clear_period(db: Path, period: tuple[str, str] = PERIOD) -> None:
+    """Delete a period's gaps with their evidence and history (not timed)."""
     import sqlite3
 
     from storage.db import open_database
@@ -68,12 +71,12 @@ def clear_period(db: Path) -> None:
     try:
         con.execute("BEGIN IMMEDIATE")
         con.execute("CREATE TEMP TABLE cleared AS SELECT id FROM gap WHERE period_start = ? AND period_end = ?",
-                    PERIOD)
+                    period)
         for table in ("gap_evidence", "gap_history"):
             con.execute(f"DELETE FROM {table} WHERE gap_id IN (SELECT id FROM cleared)")
         con.execute("UPDATE outreach_attempt SET gap_id = NULL WHERE gap_id IN (SELECT id FROM cleared)")
         for table in ("gap", "gap_write", "quality_snapshot"):
-            con.execute(f"DELETE FROM {table} WHERE period_start = ? AND period_end = ?", PERIOD)
+            con.execute(f"DELETE FROM {table} WHERE period_start = ? AND period_end = ?", period)
         con.execute("COMMIT")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -109,6 +112,31 @@ def recompute_pod(db: Path) -> dict:
     return {"patients": patients, "facts": facts, "first": existing == 0, "run": run, "rates": rates_timer,
             "groups": groups, "summary": summary, "peer": rates,
             "workers": workers}
+
+
+def new_period(db: Path) -> dict:
+    """The first computation of a period the pod has never computed (a new measurement year:
+    every gap is new and written in free space at the end of the file), then its gaps deleted
+    again (not timed), leaving the pod as it was."""
+    import sqlalchemy as sa
+
+    from domain.measures.period import MeasurementPeriod
+    from storage.db import open_database
+    from storage.measures.recompute import recompute
+
+    period = MeasurementPeriod.parse(*NEW_PERIOD)
+    engine = open_database(db)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(sa.text("SELECT 1 FROM gap WHERE period_end = :e LIMIT 1"), {"e": NEW_PERIOD[1]}).first():
+                raise SystemExit(f"{db} already has gaps for {NEW_PERIOD[0]} – {NEW_PERIOD[1]}: --new-period "
+                                 "times a period never computed")
+        with Timer() as run:
+            summary = recompute(engine, period, MEASURES)
+    finally:
+        engine.dispose()
+    clear_period(db, NEW_PERIOD)
+    return {"run": run, "gaps": sum(sum(counts.values()) for counts in summary.values())}
 
 
 def carepod_cases() -> dict:
@@ -207,6 +235,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", action="store_true", help="recompute a second time (nothing changed)")
     parser.add_argument("--clear", action="store_true",
                         help="delete the period's gaps first: the first recompute writes every gap")
+    parser.add_argument("--new-period", action="store_true",
+                        help=f"also compute {NEW_PERIOD[0][:4]}, never computed before, then delete it (untimed)")
     args = parser.parse_args(argv)
 
     if not args.db.exists():
@@ -215,6 +245,7 @@ def main(argv=None) -> int:
         clear_period(args.db)
     pod = recompute_pod(args.db)
     again = recompute_pod(args.db) if args.repeat else None
+    fresh = new_period(args.db) if args.new_period else None
     mine = carepod_cases()
     ref = None if args.no_reference else reference_cases(args.cqlrun)
 
@@ -232,6 +263,9 @@ def main(argv=None) -> int:
     if again:
         rows.append(("recompute again, nothing changed, wall s", f"{again['run'].wall:.1f} (CPU {again['run'].cpu:.1f})",
                      f"{target_seconds:.1f}"))
+    if fresh:
+        rows.append((f"recompute all 8 measures, a new period ({NEW_PERIOD[0][:4]}, {fresh['gaps']:,} gaps written), wall s",
+                     f"{fresh['run'].wall:.1f} (CPU {fresh['run'].cpu:.1f})", f"{target_seconds:.1f}"))
     rows.append((f"pod-peer rates, 8 measures ({pod['groups']} groups, as the Quality screen reads them), wall s", f"{pod['rates'].wall:.3f}",
                  f"{WORKLIST_SECONDS:.3f} (a screen opens)"))
     mine_rate = mine["evaluations"] / mine["evaluated"].wall
