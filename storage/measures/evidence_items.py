@@ -9,16 +9,17 @@ gap, so they are one row (one B-tree insert per gap instead of one per item and 
 at a million patients a new period's six million items cost the writer 14 s as rows)."""
 from __future__ import annotations
 
+import functools
 import json
 from typing import Iterable, Sequence
 
 FIELDS = ("population", "rule", "fact_id", "code_system", "code", "day", "detail")
+_dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def encode(items: Iterable[Sequence]) -> str | None:
     """The stored text of these items (tuples in :data:`FIELDS` order); None for none."""
-    items = [list(item) for item in items]
-    return json.dumps(items, ensure_ascii=False, separators=(",", ":")) if items else None
+    return join([item_json(item) for item in items])
 
 
 def decode(text: str | None) -> list[tuple]:
@@ -31,14 +32,14 @@ class JsonText(dict):
     of items from a few thousand distinct codes, systems and days."""
 
     def __missing__(self, value):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = _dumps(value)
         self[value] = text
         return text
 
 
 def item_json(item: Sequence) -> str:
     """One item's JSON text (see :func:`join`)."""
-    return json.dumps(list(item), ensure_ascii=False, separators=(",", ":"))
+    return _dumps(list(item))
 
 
 def item_text(prefix: str, fact_id: int, system: str, code: str, day: str | None, detail: str,

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from storage.measures import evidence_items
+
 
 def import_isolated(engine, files) -> dict[str, int]:
     """Import each Bundle under its own practice; returns source patient id -> Carepod id."""
@@ -33,8 +35,7 @@ def measure_engine(engine):
 # Each gap's evidence items as rows (storage.measures.evidence_items.FIELDS), with their
 # place in the gap's list (seq): "FROM (EVIDENCE_ROWS) e" reads them as a table.
 EVIDENCE_ROWS = ("SELECT e.gap_id, i.key AS seq, " + ", ".join(
-    f"json_extract(i.value, '$[{n}]') AS {name}"
-    for n, name in enumerate(("population", "rule", "fact_id", "code_system", "code", "day", "detail")))
+    f"json_extract(i.value, '$[{n}]') AS {name}" for n, name in enumerate(evidence_items.FIELDS))
     + " FROM gap_evidence e, json_each(e.items) i")
 
 
