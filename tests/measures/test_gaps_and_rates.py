@@ -119,3 +119,57 @@ def test_a_recompute_snapshots_the_rates_its_gaps_give(tmp_path):
                                 {"p": pid}).scalar() == "not_applicable"
     finally:
         engine.dispose()
+
+
+def test_every_gap_holds_the_populations_the_engine_finds(tmp_path):
+    """What a recompute writes (a new gap's flags, then a changed gap's) is what the engine
+    evaluates, population by population, for every patient and measure of a pod."""
+    from storage.db import open_database
+    from storage.demo.generate import create_demo_pod
+    from storage.measures.engine import evaluate, raw_connection
+    from storage.measures.recompute import ALL_MEASURES, COLUMNS, recompute
+
+    path = tmp_path / "pod.db"
+    create_demo_pod(path, seed=5, practices=2, patients=300)
+    engine = open_database(path)
+
+    def check() -> int:
+        fairy, con = raw_connection(engine)
+        try:
+            results = evaluate(con, ALL_MEASURES, PERIOD)
+            rows = con.execute(f"SELECT patient_id, measure_id, group_index, state, {', '.join(COLUMNS.values())} "
+                               "FROM gap WHERE period_end = ?", (PERIOD.end.isoformat(),)).fetchall()
+        finally:
+            fairy.close()
+        expected = {}
+        for result in results:
+            for gi, group in enumerate(result.groups):
+                pops = group.populations
+                for pid in pops["initial-population"]:
+                    expected[(pid, result.measure_id, gi)] = [int(pid in pops[code]) for code in COLUMNS]
+        stored = {(pid, mid, gi): flags for pid, mid, gi, _state, *flags in rows if flags[0]}
+        assert stored == expected
+        # the patients who left a measure: no population, not applicable
+        assert all(state == "not_applicable" and not any(flags) for _p, _m, _g, state, *flags in rows if not flags[0])
+        return len(stored)
+
+    recompute(engine, PERIOD, workers=1)
+    assert check() > 300
+    # one patient's encounters entered in error (they leave the measures), another's other
+    # facts (their screenings no longer close their gaps): their gaps change
+    with engine.begin() as conn:
+        first, second = conn.execute(sa.text(
+            "SELECT patient_id FROM gap WHERE measure_id = 'CMS130' AND state = 'closed' ORDER BY patient_id LIMIT 2"
+        )).scalars().all()
+        conn.execute(sa.text("UPDATE clinical_fact SET entered_in_error = 1 WHERE patient_id = :p AND kind = 'encounter'"),
+                     {"p": first})
+        conn.execute(sa.text("UPDATE clinical_fact SET entered_in_error = 1 WHERE patient_id = :p AND kind <> 'encounter'"),
+                     {"p": second})
+    recompute(engine, PERIOD, patient_ids=[first, second])
+    check()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT state FROM gap WHERE patient_id = :p AND measure_id = 'CMS130'"),
+                            {"p": second}).scalar() == "open"
+        assert conn.execute(sa.text("SELECT count(*) FROM gap_history h JOIN gap g ON g.id = h.gap_id "
+                                    "WHERE g.patient_id IN (:a, :b)"), {"a": first, "b": second}).scalar() > 2
+    engine.dispose()
