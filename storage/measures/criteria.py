@@ -3,6 +3,8 @@
 the patients that meet it and, per patient, the deciding fact (the evidence)."""
 from __future__ import annotations
 
+import array
+import bisect
 import contextlib
 import dataclasses
 import datetime as dt
@@ -45,6 +47,7 @@ class Context:
         self.domain: Domain | None = None  # see ``restrict``
         self._domains: dict[str, Domain] = {}
         self._code_keys: dict[str, str] = {}
+        self._births: tuple[array.array, array.array] | None = None  # see ``birth_dates``
         con.create_function("cql_add_date", 4, _cql_add_date, deterministic=True)
         con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
                     "(key TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL)")
@@ -64,6 +67,21 @@ class Context:
             self.con.executemany("INSERT INTO measure_codes VALUES (?, ?, ?)",
                                  [(key, system, code) for system, code in codes or []])
         return self._code_keys[ident]
+
+    def birth_dates(self) -> tuple[array.array, array.array]:
+        """The patients in scope (not entered in error) by birth date: their birth dates as
+        numbers (YYYYMMDD) and their ids, in the same order. Read once per run from the
+        birth-date index: every age criterion is a slice of it."""
+        if self._births is None:
+            births, ids = array.array("q"), array.array("q")
+            for birth, pid in self.con.execute(
+                    f"SELECT CAST(replace(p.birth_date, '-', '') AS INTEGER), p.id FROM {self.patients()} "
+                    "WHERE p.birth_date IS NOT NULL AND p.id NOT IN (SELECT id FROM patient WHERE entered_in_error = 1) "
+                    "ORDER BY p.birth_date"):
+                births.append(birth)
+                ids.append(pid)
+            self._births = births, ids
+        return self._births
 
     def materialize(self, sql: str) -> str:
         """A temp table holding the rows of ``sql``, made once per run (criteria that read the
@@ -307,8 +325,8 @@ def evaluate(ctx: Context, name: str, crit: dict, statuses: dict) -> CriterionRe
 def _age(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """Age in whole years on the period's first or last day, as a range of birth dates read
     from the birth-date index: aged at least n on day D is born on or before D n years
-    earlier. That day is compared as text, so 29 February of a common year (not a date)
-    still sorts between the 28th and 1 March, as CQL's age-in-years has it."""
+    earlier. That day is compared as a number (YYYYMMDD), so 29 February of a common year
+    (not a date) still sorts between the 28th and 1 March, as CQL's age-in-years has it."""
     on = ctx.period.end if crit.get("at", "period_end") == "period_end" else ctx.period.start
     low = high = None  # born after ``low``, on or before ``high``
     if "equals" in crit:
@@ -317,18 +335,15 @@ def _age(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
         high = _born_by(on, int(crit["min"]))
     if "max" in crit:
         low = _born_by(on, int(crit["max"]) + 1)
-    cond = ["p.birth_date <= :high" if high else "p.birth_date IS NOT NULL"]
-    if low:
-        cond.append("p.birth_date > :low")
-    # the few patients entered in error come from their own (partial) index
-    sql = (f"SELECT p.id FROM {ctx.patients()} WHERE {' AND '.join(cond)} "
-           "AND p.id NOT IN (SELECT id FROM patient WHERE entered_in_error = 1)")
-    return CriterionResult({r[0] for r in ctx.con.execute(sql, {"high": high, "low": low})}, {})
+    births, ids = ctx.birth_dates()
+    first = bisect.bisect_right(births, low) if low else 0
+    end = bisect.bisect_right(births, high) if high else len(births)
+    return CriterionResult(set(ids[first:end]), {})
 
 
-def _born_by(day: dt.date, years: int) -> str:
-    """The latest birth date (as text) of someone aged ``years`` or more on ``day``."""
-    return f"{day.year - years:04d}-{day:%m-%d}"
+def _born_by(day: dt.date, years: int) -> int:
+    """The latest birth date (YYYYMMDD) of someone aged ``years`` or more on ``day``."""
+    return (day.year - years) * 10000 + day.month * 100 + day.day
 
 
 def _gender(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
@@ -541,12 +556,7 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
     qualifying encounter) is negative, or is positive with a follow-up at or within 2 days
     after that encounter. One query per criterion over every patient."""
     encounters = _by_patient(ctx, crit["encounters"], statuses)
-    # the latest screening near an encounter: by its start instant, then the later record
-    # (made once: the negative and the positive criterion read the same latest screenings)
-    last = ctx.materialize(
-        f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
-        f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn "
-        f"FROM {_screened_near(ctx, crit, statuses)} s) WHERE rn = 1 ORDER BY fact_id")
+    last = _latest_screening_near(ctx, crit, statuses)
     if crit.get("want") == "negative":
         test = _codes_exists(ctx, "value", crit["negative"], fact="l.fact_id")
     else:
@@ -577,8 +587,22 @@ def _screened_near(ctx: Context, crit: dict, statuses: dict) -> str:
     return ctx.materialize(f"SELECT s.* FROM {screens} s WHERE {_near_encounter(encounters, 's', 'hi_day')}")
 
 
+def _latest_screening_near(ctx: Context, crit: dict, statuses: dict) -> str:
+    """A temp table of each patient's latest screening near an encounter: by its start
+    instant, then the later record (made once: "screened" and the negative and positive
+    criteria read the same latest screenings)."""
+    return ctx.materialize(
+        f"SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY "
+        f"COALESCE(s.lo_at, '') DESC, s.fact_id DESC, s.system, s.code) AS rn "
+        f"FROM {_screened_near(ctx, crit, statuses)} s) WHERE rn = 1 ORDER BY fact_id")
+
+
 def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
-    return _latest_per_patient(ctx, f"SELECT * FROM {_screened_near(ctx, crit, statuses)}", "hi_day")
+    """Screened near a qualifying encounter; the evidence is the latest such screening."""
+    ctx.con.row_factory = None
+    evidence = {pid: Evidence(fact_id, system, code, day) for pid, fact_id, system, code, day in ctx.con.execute(
+        f"SELECT patient_id, fact_id, system, code, hi_day FROM {_latest_screening_near(ctx, crit, statuses)}")}
+    return CriterionResult(set(evidence), evidence)
 
 
 def _not_done_during_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:

@@ -83,11 +83,7 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
         coded_facts.catch_up(con)  # whole-pod criteria read coded_fact: facts written any way count
     scoped = _scope(con, practice_id, patient_ids)
     ctx = Context(con, period, scoped)
-    if scoped:
-        universe = {r[0] for r in con.execute(
-            "SELECT p.id FROM patient p JOIN measure_scope s ON s.patient_id = p.id WHERE p.entered_in_error = 0")}
-    else:
-        universe = {r[0] for r in con.execute("SELECT id FROM patient WHERE entered_in_error = 0")}
+    universe = set(ctx.birth_dates()[1])  # everyone in scope not entered in error
     try:
         yield from _evaluate_all(ctx, measure_ids, period, universe, total, progress, cancel, still_to_come)
     finally:
