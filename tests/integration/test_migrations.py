@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from storage.db import create_engine, open_database
+from storage.db import PAGE_SIZE, create_engine, open_database
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade_to
 from storage.schema import metadata
 
@@ -58,6 +58,25 @@ def test_sqlite_runs_in_wal_with_foreign_keys(db_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
+    engine.dispose()
+
+
+def test_an_older_database_keeps_its_page_size(db_path):
+    import sqlite3
+
+    con = sqlite3.connect(db_path)  # made by an older Carepod (or anything else): 4 KB pages
+    con.execute("PRAGMA page_size = 4096")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("CREATE TABLE kept (x)")
+    con.execute("INSERT INTO kept VALUES (1)")
+    con.commit()
+    con.close()
+    engine = create_engine(db_path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert conn.exec_driver_sql("SELECT x FROM kept").scalar() == 1
+    engine.dispose()
 
 
 def test_the_fast_start_check_names_the_real_head():
