@@ -172,10 +172,11 @@ def _codes_exists(ctx: Context, role: str, spec, coded: bool = False, fact: str 
 
 
 def _in_list(column: str, values) -> str:
-    return f"{column} IN ({','.join(_quote(v) for v in values)})"
+    return f"{column} IN ({','.join(quote(v) for v in values)})"
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """A string as an SQL literal."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
@@ -186,7 +187,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
     key = ctx.code_key(src.get("valuesets"), src.get("codes"))
     timing = src.get("timing", {})
     of = timing.get("of", "interval")
-    where = [f"f.kind = {_quote(resource)}", "f.entered_in_error = 0"]
+    where = [f"f.kind = {quote(resource)}", "f.entered_in_error = 0"]
     status = src.get("status")
     if isinstance(status, str):
         status = statuses[status]
@@ -196,7 +197,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
         where.append(_in_list("f.intent", src["intent"]))
     if src.get("category"):
         where.append("EXISTS (SELECT 1 FROM fact_coding k WHERE k.fact_id = f.id AND k.role = 'category' "
-                     f"AND k.system = '{OBS_CATEGORY}' AND k.code = {_quote(src['category'])})")
+                     f"AND k.system = '{OBS_CATEGORY}' AND k.code = {quote(src['category'])})")
     if src.get("condition_category_any"):
         where.append(_codes_exists(ctx, "category", src["condition_category_any"]))
     coded = _reads_coded_fact(ctx, src)
@@ -218,7 +219,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
         where.append("(f.resource_json IS NULL OR json_type(f.resource_json, '$.medicationReference') IS NULL)")
     if src.get("encounter_class_not_in"):
         where.append(f"COALESCE((SELECT e.encounter_class FROM clinical_fact e WHERE e.id = f.encounter_fact_id), '') "
-                     f"NOT IN ({','.join(_quote(c) for c in src['encounter_class_not_in'])})")
+                     f"NOT IN ({','.join(quote(c) for c in src['encounter_class_not_in'])})")
     if ctx.domain is not None:
         where.append(f"f.patient_id IN (SELECT patient_id FROM temp.{ctx.domain.table})")
     win = sql_time.window(timing.get("window"), ctx.period)
@@ -428,7 +429,7 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
     else:
         system, code = measure["component"]
         reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = r.fact_id AND cp.system = "
-                   f"{_quote(system)} AND cp.code = {_quote(code)} LIMIT 1)")
+                   f"{quote(system)} AND cp.code = {quote(code)} LIMIT 1)")
     # the facts of each patient's latest day are found once for every reading taken from them
     # (systolic and diastolic read the same blood pressures), with whether each has a result
     # (coded_fact says so; a fact row tells)

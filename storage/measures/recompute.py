@@ -22,6 +22,7 @@ from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
 from storage.measures import evidence_items, id_sets
+from storage.measures.criteria import quote
 from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.peer_rates import practice_sums, take_snapshot
 from storage.measures.valuesets import ensure_valuesets
@@ -261,13 +262,8 @@ def _insert_sql(mid: str, ps: str, pe: str, now: str) -> str:
     flags = ", ".join(f"(?4 >> {n}) & 1" for n in range(5))
     return ("INSERT INTO gap (id, patient_id, measure_id, period_start, period_end, group_index, initial_population, "
             "denominator, denominator_exclusion, denominator_exception, numerator, state, due_date, computed_at, "
-            f"created_at, evidence_key) VALUES (?1, ?2, {_text(mid)}, {_text(ps)}, {_text(pe)}, ?3, {flags}, ?5, ?6, "
-            f"{_text(now)}, {_text(now)}, ?7)")
-
-
-def _text(value: str) -> str:
-    """A string as an SQL literal."""
-    return "'" + str(value).replace("'", "''") + "'"
+            f"created_at, evidence_key) VALUES (?1, ?2, {quote(mid)}, {quote(ps)}, {quote(pe)}, ?3, {flags}, ?5, ?6, "
+            f"{quote(now)}, {quote(now)}, ?7)")
 
 
 _UPDATE = ("UPDATE gap SET initial_population = ?, denominator = ?, denominator_exclusion = ?, "
@@ -548,21 +544,18 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
     for pid, row in overrides.items():
         total[pid] += evidence_key([row], n)
     # every new gap's items are made (a new period: every gap's), in the same pass as its key
-    fresh = {pid for pid, gid in ids.items() if gid < 0}
-    items = _override_items(fresh, overrides)
+    items = _override_items((pid for pid, gid in ids.items() if gid < 0), overrides)
+    making = items.get
     for code, rule, evidence, members in parts:
         c, r = n[code], n[rule]
         prefix = evidence_items.item_prefix(code, rule, j)
-        new = members & fresh
-        for pid in new:
+        for pid in members:
             ev = evidence[pid]
             if ev.fact_id is not None:
                 total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[ev.day], n[ev.detail]))
-                items[pid].append(item_text(prefix, ev.fact_id, ev.system, ev.code, ev.day, ev.detail, j))
-        for pid in members - new if new else members:
-            ev = evidence[pid]
-            if ev.fact_id is not None:
-                total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[ev.day], n[ev.detail]))
+                made = making(pid)
+                if made is not None:
+                    made.append(item_text(prefix, ev.fact_id, ev.system, ev.code, ev.day, ev.detail, j))
     # a stored gap's items only when its key changed
     changed = _override_items((pid for pid, before in stored.items() if before[4] != _key(total[pid])), overrides)
     if changed:
