@@ -4,17 +4,19 @@ rates, and the published eCQM cases through Carepod beside the reference CQL eng
     .venv/bin/python bench/bench_measures.py /tmp/m100k.db [--practices 20 --patients 100000 --seed 7]
         [--cqlrun DIR] [--no-reference] [--repeat] [--clear] [--new-period]
 
-The pod is built with ``main.py demo`` when the file does not exist; the demo computes its
-gaps, so a recompute finds them there. ``--clear`` first deletes the 2025 gaps (untimed), so
-the first recompute writes every gap, as for a new measurement period, but into the pages the
-deletion freed, all over the file. ``--new-period`` times the first computation of 2026, which
+The pod is built with ``main.py demo`` when the file does not exist, without gaps: its first
+recompute writes them all ("first run"); on a pod that holds its gaps it finds them there.
+``--clear`` first deletes the 2025 gaps (untimed), so the first recompute writes every gap, as
+for a new measurement period, but into the pages the deletion freed, all over the file.
+``--new-period`` times the first computation of 2026, which
 the bench pod has never computed, then deletes it again (untimed). The reference engine is
 ``node ../shared/ecqm/run_reference.js CMSxxx`` with cql-execution and cql-exec-fhir installed in
 ``--cqlrun`` (default $CQLRUN_DIR or ~/.cache/carepod/cqlrun; ``npm install`` runs there once).
 Figures are wall-clock and, beside them, the CPU time this process used (fairer on a shared
 machine) and, for a recompute, what the machine read from disk meanwhile (a 1M-patient pod is
-about as large as the page cache: a run that has to read it again waits for the disk). Each is printed next to its baseline: the targets of PRODUCT.md §6 scaled to the pod,
-or the reference engine measured in the same run.
+about as large as the page cache: a run that has to read it again waits for the disk). Each is
+printed next to its baseline: the targets of PRODUCT.md §6 scaled to the pod, or the reference
+engine measured in the same run.
 """
 from __future__ import annotations
 
