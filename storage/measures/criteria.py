@@ -421,8 +421,11 @@ def _latest(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
 
 def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """The lowest reading on the most recent day. CQL sorts nulls first, so a reading without a
-    quantity that day is "the lowest": if it has no value at all it counts as "no result"
-    (``null_result``), if it has another kind of value the test is false."""
+    quantity that day is "the lowest". With ``null_result`` it counts as "without a result",
+    whether it has no value at all or a value of another kind (a coded "Yes" where a percentage
+    belongs): the published CMS122 expectations count both, though the ELM's ``value is null``
+    alone would not, and for an inverse measure a glycemic test without a number is no evidence
+    of control."""
     measure = crit.get("measure", "value")
     if measure == "value":
         reading = "f.value_num"
@@ -454,8 +457,9 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
     evidence = {}
     for pid, r in lowest.items():
         if r["reading"] is None:
-            ok = bool(test.get("null_result", False)) and measure == "value" and not r["has_value"]
-            detail = "no result on the most recent day"
+            ok = bool(test.get("null_result", False)) and measure == "value"
+            detail = ("no numeric result on the most recent day" if r["has_value"]
+                      else "no result on the most recent day")
         else:
             ok = r["reading"] < threshold if op == "<" else r["reading"] > threshold
             detail = f"lowest {r['reading']:g} on {r['day']}"

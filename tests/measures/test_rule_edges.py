@@ -168,3 +168,41 @@ def test_bad_period_is_a_clear_error():
         MeasurementPeriod.parse("2025-12-31", "2025-01-01")
     with pytest.raises(DomainError, match="not a date"):
         MeasurementPeriod.parse("2025-02-30", "2025-12-31")
+
+
+def _diabetes():
+    return {"resourceType": "Condition",
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": "active"}]},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "102781000119107"}]},
+            "onsetDateTime": "2020-05-01"}
+
+
+def _hba1c(day, value=None):
+    obs = {"resourceType": "Observation", "status": "final",
+           "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                     "code": "laboratory"}]}],
+           "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+           "effectiveDateTime": f"{day}T09:00:00Z"}
+    if isinstance(value, (int, float)):
+        obs["valueQuantity"] = {"value": value, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}
+    elif value is not None:
+        obs["valueCodeableConcept"] = {"coding": [{"system": "http://snomed.info/sct", "code": value}]}
+    return obs
+
+
+def test_cms122_most_recent_glycemic_result(measure_engine, tmp_path):
+    """Inverse measure: the lowest reading of the most recent day decides; above 9 %, or a
+    reading without a number (no value, or a coded one where a percentage belongs), or no
+    reading at all is poor control."""
+    cases = {"above9": [_hba1c("2025-06-01", 9.1)], "at9": [_hba1c("2025-06-01", 9)],
+             "older_high_newer_low": [_hba1c("2025-03-01", 11), _hba1c("2025-09-01", 7.2)],
+             "lowest_of_the_day": [_hba1c("2025-09-01", 10.4), _hba1c("2025-09-01", 8.1)],
+             "no_value": [_hba1c("2025-06-01")], "coded_yes": [_hba1c("2025-06-01", "373066001")],
+             "none": [], "last_year_only": [_hba1c("2024-12-31", 6)]}
+    paths = [_bundle(tmp_path, name, "1970-04-04", extra=[_diabetes(), *obs]) for name, obs in cases.items()]
+    got = _evaluate(measure_engine, "CMS122", paths)
+    assert {name: got[name]["denominator"] for name in cases} == dict.fromkeys(cases, 1)
+    assert {name: got[name]["numerator"] for name in cases} == {
+        "above9": 1, "at9": 0, "older_high_newer_low": 0, "lowest_of_the_day": 0,
+        "no_value": 1, "coded_yes": 1, "none": 1, "last_year_only": 1}
