@@ -7,6 +7,7 @@ cancel work as in one process; measures already written stay written when the ru
 cancelled or a worker fails."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import sqlite3
@@ -183,10 +184,33 @@ class _Checkpointer(threading.Thread):
         self.join()
 
 
+# glibc's mallopt parameters
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+
+
+def _keep_freed_memory() -> None:
+    """Let this worker reuse the memory it frees instead of handing it back to the system.
+
+    A worker builds and drops sets, dicts and lists of millions of entries, measure after
+    measure. By default glibc maps large allocations afresh and unmaps them when freed, and
+    gives the top of its heap back when enough of it is free; the kernel must then fault in
+    and zero every page again for the next one. Without that, a new period's recompute at 1M
+    patients took 112–114 CPU seconds instead of 125–129 (a quarter fewer page faults, 3.3 GB
+    peak per worker either way). The worker exits at the end of the run, and its memory with it."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        return
+    mallopt(M_MMAP_MAX, 0)
+    mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1)
+
+
 def _work(database: str, period: MeasurementPeriod, practice_id, now: str, channel, stop, snapshot_month) -> None:
     """One worker process: asks for a measure, evaluates and writes it (and its pod-peer
     snapshot), asks for the next."""
     try:
+        _keep_freed_memory()
         from sqlalchemy import event
 
         from storage.db import open_database
