@@ -423,9 +423,10 @@ def _lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> Criterion
     """The lowest reading on the most recent day. CQL sorts nulls first, so a reading without a
     quantity that day is "the lowest". With ``null_result`` it counts as "without a result",
     whether it has no value at all or a value of another kind (a coded "Yes" where a percentage
-    belongs): the published CMS122 expectations count both, though the ELM's ``value is null``
-    alone would not, and for an inverse measure a glycemic test without a number is no evidence
-    of control."""
+    belongs). The ELM's ``value is null`` alone would not count the coded one, but two of the
+    three published CMS122 cases with such a value expect it (8956ebb5, 6630d394; 5ed37c9e has
+    the same data and expects the opposite), and for an inverse measure a glycemic test
+    without a number is no evidence of control."""
     measure = crit.get("measure", "value")
     if measure == "value":
         reading = "f.value_num"
