@@ -549,10 +549,15 @@ def _near_encounter(encounters: str, alias: str, column: str, days: int = 14) ->
 def _latest_per_patient(ctx: Context, sql: str, evidence_day: str = "day", detail: str = "") -> CriterionResult:
     """Evidence from ``sql`` (patient_id, fact_id, system, code and ``evidence_day``): per
     patient the row of the highest fact id (the same fact's codings: the first code)."""
+    return _one_per_patient(ctx, f"SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY patient_id "
+                                 f"ORDER BY fact_id DESC, system, code) AS rn FROM ({sql})) WHERE rn = 1",
+                            evidence_day, detail)
+
+
+def _one_per_patient(ctx: Context, sql: str, evidence_day: str, detail: str = "") -> CriterionResult:
+    """Evidence from ``sql``, which gives at most one row per patient."""
     ctx.con.row_factory = None
-    rows = ctx.con.execute(
-        f"SELECT patient_id, fact_id, system, code, {evidence_day} FROM (SELECT *, ROW_NUMBER() OVER "
-        f"(PARTITION BY patient_id ORDER BY fact_id DESC, system, code) AS rn FROM ({sql})) WHERE rn = 1")
+    rows = ctx.con.execute(f"SELECT patient_id, fact_id, system, code, {evidence_day} FROM ({sql})")
     evidence = {pid: Evidence(fact_id, system, code, day, detail) for pid, fact_id, system, code, day in rows}
     return CriterionResult(set(evidence), evidence)
 
@@ -582,7 +587,8 @@ def _depression_screening(ctx: Context, crit: dict, statuses: dict) -> Criterion
                 f"WHERE q.patient_id = l.patient_id AND q.lo_day <> '' AND l.lo_day IS NOT NULL "
                 f"AND date(q.lo_day, '-14 days') <= l.lo_day AND l.lo_day <= q.lo_day "
                 f"AND ({' OR '.join(done) or '0'}))")
-    return _latest_per_patient(ctx, f"SELECT l.* FROM {last} l WHERE {test}", "hi_day")
+    # ``last`` holds one screening per patient: its rows are the evidence as they are
+    return _one_per_patient(ctx, f"SELECT l.* FROM {last} l WHERE {test}", "hi_day")
 
 
 def _screened_near(ctx: Context, crit: dict, statuses: dict) -> str:
@@ -605,10 +611,7 @@ def _latest_screening_near(ctx: Context, crit: dict, statuses: dict) -> str:
 
 def _screened_near_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     """Screened near a qualifying encounter; the evidence is the latest such screening."""
-    ctx.con.row_factory = None
-    evidence = {pid: Evidence(fact_id, system, code, day) for pid, fact_id, system, code, day in ctx.con.execute(
-        f"SELECT patient_id, fact_id, system, code, hi_day FROM {_latest_screening_near(ctx, crit, statuses)}")}
-    return CriterionResult(set(evidence), evidence)
+    return _one_per_patient(ctx, f"SELECT * FROM {_latest_screening_near(ctx, crit, statuses)}", "hi_day")
 
 
 def _not_done_during_encounter(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
