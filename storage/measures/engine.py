@@ -160,13 +160,6 @@ def _domain_steps(d: dict) -> list[list[str]]:
     """The requirements every group's initial population makes (``all`` of them, through
     named expressions): each a criterion, or ``any`` of criteria (met by any one of them).
     Age and sex first: they read no facts."""
-    def conjuncts(expr) -> list:
-        if isinstance(expr, str) and expr in d["expressions"]:
-            return conjuncts(d["expressions"][expr])
-        if isinstance(expr, dict) and "all" in expr:
-            return [part for item in expr["all"] for part in conjuncts(item)]
-        return [expr]
-
     def criteria_of(part) -> list[str] | None:
         if isinstance(part, str) and part in d["criteria"]:
             return [part]
@@ -175,11 +168,21 @@ def _domain_steps(d: dict) -> list[list[str]]:
             return sorted(part["any"])
         return None
 
-    per_group = [[names for names in map(criteria_of, conjuncts(g["populations"].get("initial-population")))
+    per_group = [[names for names in map(criteria_of, _conjuncts(d, g["populations"].get("initial-population")))
                   if names] for g in d["groups"]]
     common = [names for names in per_group[0] if all(names in other for other in per_group[1:])] if per_group else []
     demographic = [n for n in common if all(d["criteria"][c]["kind"] in ("age", "gender") for c in n)]
     return demographic + [n for n in common if n not in demographic]
+
+
+def _conjuncts(d: dict, expr) -> list:
+    """The parts an expression requires all of (through named expressions). A function of
+    its own: a nested one that calls itself would be a reference cycle (see _Resolver)."""
+    if isinstance(expr, str) and expr in d["expressions"]:
+        return _conjuncts(d, d["expressions"][expr])
+    if isinstance(expr, dict) and "all" in expr:
+        return [part for item in expr["all"] for part in _conjuncts(d, item)]
+    return [expr]
 
 
 def _needed(d: dict) -> set[str]:
@@ -200,29 +203,40 @@ def _needed(d: dict) -> set[str]:
     return out
 
 
+class _Resolver:
+    """A name in a measure's population expressions as its set of patients: a population of
+    the group already worked out, a criterion, or a named expression (worked out once).
+
+    A class rather than a closure: a closure that names itself (the expressions nest) is a
+    reference cycle, which would keep each measure's criterion results (millions of objects at
+    1M patients) alive until the cyclic collector runs, and a recompute runs with it off."""
+
+    def __init__(self, d: dict, universe: set, crits: dict[str, CriterionResult], named: dict[str, set],
+                 pops: dict[str, set]):
+        self.d, self.universe, self.crits, self.named, self.pops = d, universe, crits, named, pops
+
+    def __call__(self, name: str) -> set:
+        if name in self.pops:
+            return self.pops[name]
+        if name in self.crits:
+            return self.crits[name].patients & self.universe
+        if name in self.d["expressions"]:
+            if name not in self.named:
+                self.named[name] = evaluate_expr(self.d["expressions"][name], self, self.universe)
+            return self.named[name]
+        raise DomainError(f"{self.d['id']}: unknown name {name!r}")
+
+
 def _populations(d: dict, period: MeasurementPeriod, universe: set,
                  crits: dict[str, CriterionResult]) -> MeasureResult:
     named: dict[str, set] = {}
-
-    def resolve_factory(pops: dict[str, set]):
-        def resolve(name: str) -> set:
-            if name in pops:
-                return pops[name]
-            if name in crits:
-                return crits[name].patients & universe
-            if name in d["expressions"]:
-                if name not in named:
-                    named[name] = evaluate_expr(d["expressions"][name], resolve, universe)
-                return named[name]
-            raise DomainError(f"{d['id']}: unknown name {name!r}")
-        return resolve
-
     groups = []
     for index, group in enumerate(d["groups"]):
         pops: dict[str, set] = {}
         for pop in POPULATIONS:
             if pop in group["populations"]:
-                pops[pop] = evaluate_expr(group["populations"][pop], resolve_factory(pops), universe)
+                pops[pop] = evaluate_expr(group["populations"][pop], _Resolver(d, universe, crits, named, pops),
+                                          universe)
         groups.append(GroupResult(group.get("id", str(index)), proportion(pops),
                                   tuple(p for p in POPULATIONS if p in group["populations"])))
     return MeasureResult(d["id"], d, period, universe, groups, crits,

@@ -173,3 +173,31 @@ def test_every_gap_holds_the_populations_the_engine_finds(tmp_path):
         assert conn.execute(sa.text("SELECT count(*) FROM gap_history h JOIN gap g ON g.id = h.gap_id "
                                     "WHERE g.patient_id IN (:a, :b)"), {"a": first, "b": second}).scalar() > 2
     engine.dispose()
+
+
+def test_a_recompute_leaves_no_reference_cycles(measure_engine):
+    """A recompute runs with the cyclic collector off, so what it builds must be freed as soon
+    as it is dropped. A reference cycle (a nested function that names itself) would keep every
+    criterion result of every measure in memory, millions of objects at 1M patients, until
+    the collector ran at the end for seconds."""
+    import gc
+
+    from storage.measures.criteria import CriterionResult, Evidence
+    from storage.measures.recompute import ALL_MEASURES, recompute_here
+
+    files = [f for m in ALL_MEASURES for f in sorted((SHARED / "ecqm" / m / "cases").glob("*.json"))[:4]]
+    import_isolated(measure_engine, files)
+    gc.collect()
+    gc.disable()
+    try:
+        recompute_here(measure_engine, PERIOD, ALL_MEASURES)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        ours = [o for o in gc.garbage if isinstance(o, (Evidence, CriterionResult))
+                or getattr(o, "__module__", None) in ("storage.measures.engine", "storage.measures.criteria",
+                                                      "storage.measures.recompute")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not ours, sorted({type(o).__name__ + ":" + getattr(o, "__qualname__", "") for o in ours})
