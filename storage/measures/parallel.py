@@ -11,6 +11,7 @@ import ctypes
 import multiprocessing
 import os
 import sqlite3
+import sys
 import threading
 import traceback
 from multiprocessing import connection
@@ -197,10 +198,11 @@ def _keep_freed_memory() -> None:
     and zero every page again for the next one. Without that, a new period's recompute at 1M
     patients took 112–114 CPU seconds instead of 125–129 (a quarter fewer page faults, 3.3 GB
     peak per worker either way). The worker exits at the end of the run, and its memory with it."""
+    if not sys.platform.startswith("linux"):  # glibc's parameters; Windows cannot even load "no library"
+        return
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc: nothing to tune
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # a C library without mallopt: nothing to tune
         return
     mallopt(M_MMAP_MAX, 0)
     mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1)

@@ -248,3 +248,18 @@ def test_a_write_worked_out_before_another_write_of_the_measure_is_worked_out_ag
     _recompute(one, 1, measure_ids=["CMS125"])
     assert _rows(path, GAPS) == _rows(one, GAPS) and _rows(path, EVIDENCE) == _rows(one, EVIDENCE)
     assert len(_rows(path, GAPS)) > 20
+
+
+def test_memory_tuning_is_skipped_where_it_does_not_apply(monkeypatch):
+    """Workers tune glibc's allocator on Linux; elsewhere (Windows cannot load "no library")
+    the worker starts as it is."""
+    import ctypes
+
+    from storage.measures import parallel
+
+    def no_library(_name):
+        raise AssertionError("no C library is loaded off Linux")
+
+    monkeypatch.setattr(parallel.sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    parallel._keep_freed_memory()
