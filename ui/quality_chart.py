@@ -15,6 +15,7 @@ from ui.style import ACCENT, BORDER, MUTED, TEXT
 
 PEER = QColor("#9aa6b0")
 BEST = QColor("#4f7d5c")
+LONE_MARK = 16.0  # half the width of a median or best mark for a month with no neighbour
 ROW_HEIGHT = 46
 LABEL_WIDTH = 230
 VALUE_WIDTH = 64
@@ -191,19 +192,22 @@ class TrendChart(QWidget):
                   (lambda p: p.pod_median, QColor(MUTED), Qt.PenStyle.DashLine, "pod median"),
                   (lambda p: p.rate, QColor(ACCENT), Qt.PenStyle.SolidLine, "this practice"))
         for value_of, colour, style, _name in series:
-            path, started = QPainterPath(), False
-            for i, point in enumerate(self.points):
-                value = value_of(point)
+            values = [value_of(point) for point in self.points]
+            path = QPainterPath()
+            for i, value in enumerate(values):
                 if value is None:
-                    started = False
                     continue
                 at = QPointF(x_of(i), plot.bottom() - value * plot.height())
-                path.lineTo(at) if started else path.moveTo(at)
-                started = True
+                joined = i > 0 and values[i - 1] is not None
+                path.lineTo(at) if joined else path.moveTo(at)
                 if style == Qt.PenStyle.SolidLine:
                     painter.setPen(Qt.PenStyle.NoPen)
                     painter.setBrush(colour)
                     painter.drawEllipse(at, 3.5, 3.5)
+                elif not joined and (i + 1 == count or values[i + 1] is None):
+                    # a month on its own (the first snapshot): a short level mark, not an invisible point
+                    path.moveTo(at.x() - LONE_MARK, at.y())
+                    path.lineTo(at.x() + LONE_MARK, at.y())
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(colour, 2.5 if style == Qt.PenStyle.SolidLine else 1.5, style))
             painter.drawPath(path)

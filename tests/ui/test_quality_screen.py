@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from storage import schema as t
 from storage.queries import quality
@@ -122,6 +122,31 @@ def test_charts_paint_with_data_and_empty_without_warnings(qtbot, engine, pod):
     _paint(trend, 500, 260)
     trend.set_points([], "Nothing")
     _paint(trend, 500, 260)
+
+
+def test_a_first_snapshot_shows_the_pod_median_and_best_beside_the_practice(qtbot):
+    """With one month there is no line to draw: the median and best are level marks across the
+    practice's dot, at their own heights."""
+    trend = TrendChart()
+    qtbot.addWidget(trend)
+    trend.set_points([quality.TrendPoint(dt.date(2026, 11, 1), 8, 10, 0.8, 0.5, 0.9)], "CMS125")
+    image = _paint(trend, 500, 260)
+    plot_top, plot_height = 32, 260 - 76
+    centre = 46 + (500 - 80) / 2
+
+    def tinted(pixel, colour):  # antialiased: the colour laid at least 40 % over the white ground
+        shares = [(255 - p) / (255 - c) for p, c in zip(pixel.getRgb()[:3], QColor(colour).getRgb()[:3])]
+        return min(shares) > 0.4 and max(shares) - min(shares) < 0.15
+
+    def drawn_at(rate, colour):  # on the row of the rate or next to it
+        y = round(plot_top + plot_height - rate * plot_height)
+        return any(tinted(image.pixelColor(round(centre + dx), y + dy), colour)
+                   for dx in range(-12, 13) for dy in (-1, 0, 1))
+
+    assert drawn_at(0.5, "#5d6b76")  # the pod median, dashed
+    assert drawn_at(0.9, "#4f7d5c")  # the pod best, dotted
+    assert drawn_at(0.8, "#2c6e8f")  # the practice's dot
+    assert not drawn_at(0.7, "#5d6b76") and not drawn_at(0.7, "#4f7d5c")  # and nothing where there is no rate
 
 
 def test_a_failed_computation_is_a_message(qtbot, engine, pod, monkeypatch):
