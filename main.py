@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -57,5 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     return int(module.run(args) or 0)
 
 
+def run_from_shell() -> int:
+    """:func:`main`, for a shell: output piped to a reader that stops early (``| head``) ends
+    the command quietly instead of with a traceback."""
+    try:
+        return main()
+    except BrokenPipeError:
+        # Python flushes stdout again on the way out, which would raise once more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_from_shell())
