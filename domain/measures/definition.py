@@ -39,6 +39,17 @@ def available(folder: Path = DEFINITIONS, *, variants: bool = True) -> list[str]
     return found
 
 
+def canonical_id(text: str, folder: Path = DEFINITIONS) -> str:
+    """The measure id a person typed, as defined (``cms125`` is CMS125); DomainError naming
+    the known ids when there is none."""
+    known = available(folder)
+    by_case = {m.casefold(): m for m in known}
+    found = by_case.get(text.strip().casefold())
+    if found is None:
+        raise DomainError(f"Unknown measure {text!r}; known: {', '.join(known)}")
+    return found
+
+
 def _path_of(measure_id: str, folder: Path) -> Path | None:
     for candidate in (folder / f"{measure_id}.json", folder / VARIANTS / f"{measure_id}.json"):
         if candidate.exists():

@@ -23,6 +23,7 @@ def run(args) -> int:
 
     try:
         period = MeasurementPeriod.parse(args.period_start, args.period_end)
+        args.measure = definition.canonical_id(args.measure)
         definition.load(args.measure)
     except DomainError as exc:
         print(f"evaluate-measure: {exc}", file=sys.stderr)

@@ -21,7 +21,8 @@ def run(args) -> int:
 
     try:
         period = MeasurementPeriod.parse(args.period_start, args.period_end)
-        measures = args.measure or ["CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117"]
+        measures = [definition.canonical_id(m) for m in args.measure] if args.measure else \
+            ["CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117"]
         for m in measures:
             definition.load(m)
     except DomainError as exc:
@@ -35,6 +36,14 @@ def run(args) -> int:
 
     engine = open_database(Path(args.db))
     try:
+        if args.patient:
+            from storage.queries.patients import patients_by_ids
+
+            unknown = sorted(set(args.patient) - {row.id for row in patients_by_ids(engine, args.patient)})
+            if unknown:
+                print(f"recompute: no patient with id {', '.join(map(str, unknown))} in {args.db}"
+                      " (or it was entered in error)", file=sys.stderr)
+                return 2
         summary = recompute(engine, period, measures, patient_ids=args.patient)
     finally:
         engine.dispose()

@@ -19,3 +19,29 @@ def test_output_piped_to_a_reader_that_stops_early_ends_without_a_traceback():
     error = command.stderr.read().decode()
     assert command.wait(timeout=600) == 1
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
+
+
+def _carepod(*args, timeout=600):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def test_a_measure_id_may_be_typed_in_lower_case():
+    case = SHARED / "ecqm" / "CMS125" / "cases"
+    typed = _carepod("evaluate-measure", "--measure", "cms125", "--period-start", "2025-01-01",
+                     "--period-end", "2025-12-31", "--report-type", "summary", "--additional-data", str(case))
+    assert typed.returncode == 0, typed.stderr
+    assert '"measure": "https://madie.cms.gov/Measure/BreastCancerScreeningFHIR"' in typed.stdout
+    unknown = _carepod("evaluate-measure", "--measure", "cms12", "--period-start", "2025-01-01",
+                       "--period-end", "2025-12-31", "--additional-data", str(case))
+    assert unknown.returncode == 2 and "Unknown measure 'cms12'; known: CMS117" in unknown.stderr
+
+
+def test_recompute_names_the_patient_ids_it_does_not_know(tmp_path):
+    from storage.db import open_database
+
+    db = tmp_path / "pod.db"
+    open_database(db).dispose()  # an empty pod at the current schema
+    done = _carepod("recompute", "--db", str(db), "--measure", "cms122", "--patient", "41", "--patient", "7")
+    assert done.returncode == 2
+    assert "recompute: no patient with id 7, 41 in" in done.stderr and "Traceback" not in done.stderr
