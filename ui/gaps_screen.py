@@ -166,7 +166,7 @@ class GapsScreen(QWidget):
         for combo, value in ((self.measure_combo, flt.measure_id), (self.practice_combo, flt.practice_id),
                              (self.state_combo, flt.state), (self.period_combo, flt.period_end)):
             combo.blockSignals(True)
-            index = combo.findData(value)
+            index = index_of_data(combo, value)
             combo.setCurrentIndex(index if index >= 0 else 0)
             combo.blockSignals(False)
         self.text_edit.blockSignals(True)
@@ -293,6 +293,12 @@ class GapsScreen(QWidget):
             self.count_label.setText(self.count_label.text().split("  ·  ")[0] +
                                      f"  ·  exported {rows:,} rows")
         self.export_finished.emit(rows)
+
+
+def index_of_data(combo, value) -> int:
+    """The row whose item data equals ``value``, or -1. ``QComboBox.findData`` cannot find a
+    Python date (it compares Qt variants), so a period would never be found by it."""
+    return next((i for i in range(combo.count()) if combo.itemData(i) == value), -1)
 
 
 def gaps_section(context) -> GapsScreen:

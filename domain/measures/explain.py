@@ -13,14 +13,17 @@ import datetime as dt
 from domain.facts import system_label
 from domain.gaps import GapOverride
 
-# What closes each measure's gap, as missing care is said aloud ("no ... on record").
+# What closes each measure's gap, as missing care is said aloud ("no ... on record"); a measure
+# with several population groups names what closes each group's gap, in Measure.group order.
 NUMERATOR_CARE = {
     "CMS125": "mammography",
     "CMS130": "colorectal cancer screening",
     "CMS124": "cervical cancer screening",
     "CMS122": "HbA1c or GMI result of 9 % or below this period",
     "CMS165": "blood pressure below 140/90 on the latest reading day",
-    "CMS138": "tobacco screening",
+    "CMS138": ("tobacco screening",
+               "cessation intervention for this tobacco user",
+               "tobacco screening with a cessation intervention for a tobacco user"),
     "CMS2": "depression screening with follow-up",
     "CMS117": "complete set of childhood immunizations",
 }
@@ -118,12 +121,21 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def numerator_care(measure_id: str, group_index: int = 0, measure_title: str = "") -> str:
+    """What closes the gap of this measure's population group, in plain words."""
+    care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
+    if isinstance(care, tuple):
+        return care[group_index] if 0 <= group_index < len(care) else care[0]
+    return care
+
+
 def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,
                 period_end: dt.date | None = None, due_date: dt.date | None = None,
-                evidence: list[EvidenceItem] = (), overrides: list[GapOverride] = ()) -> str:
+                evidence: list[EvidenceItem] = (), overrides: list[GapOverride] = (),
+                group_index: int = 0) -> str:
     """One plain sentence (or two) saying why the gap is in the state it is."""
     evidence = list(evidence)
-    care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
+    care = numerator_care(measure_id, group_index, measure_title)
     numerator = _pick(evidence, "numerator")
     documented = next((e for e in evidence if e.rule in OVERRIDE_RULES.values() and not e.code), None)
     if state == "excluded" and documented is not None:

@@ -404,7 +404,7 @@ def _short_reasons(conn, rows) -> dict[int, str]:
     evidence = _evidence_for(conn, [r.id for r in rows])
     return {r.id: explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
                               inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
-                              evidence=evidence[r.id]) for r in rows}
+                              evidence=evidence[r.id], group_index=r.group_index) for r in rows}
 
 
 # --- one patient's gaps (chart tab) -----------------------------------------------------
@@ -449,7 +449,7 @@ def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
         mine = [n for n in notes if n.measure_id == r.measure_id and n.period_end == r.period_end]
         why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
                           inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
-                          evidence=evidence[r.id], overrides=mine)
+                          evidence=evidence[r.id], overrides=mine, group_index=r.group_index)
         result.append(PatientGap(r.id, r.measure_id, r.title, r.group_index, r.state, r.period_start,
                                  r.period_end, r.due_date, r.last_outreach_at, why, mine))
     return result

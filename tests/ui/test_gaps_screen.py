@@ -10,7 +10,7 @@ from pytestqt.modeltest import ModelTester
 
 from storage import schema as t
 from storage.queries import gaps as q
-from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, PERIOD
+from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, OLD_PERIOD, PERIOD
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.gaps_screen import GapsScreen
 
@@ -42,6 +42,15 @@ def test_opens_on_open_gaps_of_the_newest_period(screen):
     assert {r.mrn for r in rows if r.measure_id == "CMS125"} == {
         m for m, s in CMS125_STATES.items() if s == "open"}
     assert screen.count_label.text() == "7 open of 18 gaps"
+
+
+def test_another_screen_can_ask_for_an_older_period(screen, pod):
+    """Quality's double-click on a measure of 2024 opens the gaps of 2024, not the newest period."""
+    screen.set_filter(q.GapFilter(measure_id="CMS125", practice_id=None, state="closed", period_end=OLD_PERIOD[1]))
+    assert screen.period_combo.currentData() == OLD_PERIOD[1]
+    assert _mrns(screen) == ["A102"]
+    screen.set_filter(q.GapFilter(measure_id="CMS125", state="open", period_end=PERIOD[1]))
+    assert screen.period_combo.currentData() == PERIOD[1]
 
 
 def test_measure_practice_and_state_filters(screen, pod):
