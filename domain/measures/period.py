@@ -28,6 +28,15 @@ def add_calendar(day: dt.date, years: int = 0, months: int = 0, days: int = 0) -
     return dt.date(year, month, min(day.day, last)) + dt.timedelta(days=days)
 
 
+def _same_day_years_on(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` on; 29 February, where that year has none, is 1 March (so a year
+    from 29 February 2024 ends on 28 February 2025, and one ending then starts the day after)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
 def shift(day: dt.date, offset: dict | None) -> dt.date:
     """``day`` moved by an offset such as {"years": -2} or {"months": 6, "days": -1}."""
     offset = offset or {}
@@ -61,6 +70,20 @@ class MeasurementPeriod:
         except (TypeError, ValueError):
             raise DomainError(f"Period end {end!r} is not a date (YYYY-MM-DD).") from None
         return cls(start_day, end_day, tz_offset_hours)
+
+    @classmethod
+    def from_bounds(cls, start: str | None, end: str | None, today: dt.date) -> "MeasurementPeriod":
+        """A period as typed on a command line: both days; one of them (the year that starts
+        or ends there); or neither (the calendar year of ``today``)."""
+        if start is None and end is None:
+            return cls(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        if end is None:
+            first = cls.parse(start, start).start
+            return cls(first, _same_day_years_on(first, 1) - dt.timedelta(days=1))
+        if start is None:
+            last = cls.parse(end, end).end
+            return cls(_same_day_years_on(last + dt.timedelta(days=1), -1), last)
+        return cls.parse(start, end)
 
     @property
     def start_instant(self) -> dt.datetime:

@@ -41,9 +41,12 @@ def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: 
                 return _evaluate(engine, measure_id, period, report_type, subject)
             finally:
                 engine.dispose()
-    if not Path(db).exists():
-        raise EvaluationError(f"{db}: no such database")
-    engine = open_database(Path(db))
+    from storage.queries.database import NotACarepodDatabase, open_carepod_database
+
+    try:
+        engine = open_carepod_database(db)
+    except NotACarepodDatabase as exc:
+        raise EvaluationError(str(exc)) from None
     try:
         ensure_valuesets(engine)
         return _evaluate(engine, measure_id, period, report_type, subject)
