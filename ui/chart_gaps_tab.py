@@ -125,6 +125,10 @@ class ChartGapsTab(QWidget):
         QTimer.singleShot(0, self.table.resizeRowsToContents)
 
     # -- reading ---------------------------------------------------------------------------
+    def open_count(self) -> int:
+        """The number the chart shows in this tab's title."""
+        return sum(1 for g in self.gaps if g.state == "open")
+
     def refresh(self) -> None:
         selected = self.selected_gap()
         self.gaps = q.patient_gaps(self.engine, self.patient_id)
@@ -173,9 +177,13 @@ class ChartGapsTab(QWidget):
 
     def _selection_changed(self) -> None:
         gap = self.selected_gap()
-        applicable = gap is not None and gap.state != "not_applicable"
-        self.exclusion_button.setEnabled(applicable)
-        self.declined_button.setEnabled(applicable)
+        # only an open gap is closed out by documentation: a met, excluded or not-applicable one
+        # has nothing to exclude (and a second note on an excluded one would say it twice)
+        documentable = gap is not None and gap.state == "open"
+        for button in (self.exclusion_button, self.declined_button):
+            button.setEnabled(documentable)
+            button.setToolTip("" if documentable or gap is None else "Only an open gap can be documented; "
+                              f"this one is {STATE_LABELS.get(gap.state, gap.state).lower()}.")
         self.error_button.setEnabled(self._active_override(gap) is not None)
 
     # -- documenting -------------------------------------------------------------------------
@@ -191,7 +199,7 @@ class ChartGapsTab(QWidget):
     def document(self, kind: str) -> bool:
         """Ask for the reason and keep a documented exclusion or refusal of the selected gap."""
         gap = self.selected_gap()
-        if gap is None:
+        if gap is None or gap.state != "open":
             return False
 
         def submit(reason: str) -> str | None:
@@ -230,4 +238,4 @@ def chart_gaps_tab(context, chart):
     patient = chart.patient
     tab = ChartGapsTab(context.engine, lambda: context.user, patient.id, patient.display_name,
                        recompute=recompute_for_patients)
-    return tab, sum(1 for g in tab.gaps if g.state == "open")
+    return tab, tab.open_count()

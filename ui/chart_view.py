@@ -87,6 +87,7 @@ class ChartHeader(QFrame):
 
 class ChartView(QWidget):
     close_requested = Signal()
+    data_changed = Signal()  # a tab changed records other screens show (a documented gap override)
 
     def __init__(self, context: AppContext, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,7 +105,10 @@ class ChartView(QWidget):
             widget, count = factory(context, chart)
             self.tab_titles.append(spec.title)
             title = spec.title.replace("&", "&&")  # a plain ampersand, not a mnemonic
-            self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
+            index = self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
+            changed = getattr(widget, "changed", None)
+            if changed is not None and hasattr(changed, "connect"):
+                changed.connect(lambda w=widget, i=index, t=title: self._tab_changed(w, i, t))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
@@ -114,6 +118,12 @@ class ChartView(QWidget):
         shortcuts.bind(shortcuts.NEXT_TAB, self, lambda: self.step_tab(1))
         shortcuts.bind(shortcuts.PREVIOUS_TAB, self, lambda: self.step_tab(-1))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _tab_changed(self, widget: QWidget, index: int, title: str) -> None:
+        count = getattr(widget, "open_count", None)
+        if callable(count):
+            self.tabs.setTabText(index, f"{title} ({count()})")
+        self.data_changed.emit()
 
     def step_tab(self, step: int) -> None:
         count = self.tabs.count()

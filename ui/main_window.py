@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
         open_patient = getattr(widget, "open_patient", None)
         if open_patient is not None and hasattr(open_patient, "connect"):
             open_patient.connect(self.open_chart)
+        data_changed = getattr(widget, "data_changed", None)
+        if data_changed is not None and hasattr(data_changed, "connect"):
+            data_changed.connect(self.refresh_sections)
         open_gaps = getattr(widget, "open_gaps", None)
         if open_gaps is not None and hasattr(open_gaps, "connect"):
             open_gaps.connect(self.open_gaps)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,6 +21,7 @@ MAX_OPEN_CHARTS = 12
 
 
 class PatientsSection(QWidget):
+    data_changed = Signal()  # something in an open chart changed what other sections show
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -102,6 +103,7 @@ class PatientsSection(QWidget):
 
         view = ChartView(self.context, chart)
         view.close_requested.connect(lambda v=view: self.close_chart(v))
+        view.data_changed.connect(self.data_changed)
         return view
 
     def _replace(self, index: int, chart) -> None:

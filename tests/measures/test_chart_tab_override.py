@@ -1,6 +1,8 @@
 """The chart's Gaps tab recomputes the patient after an override, so the state changes at once."""
 from __future__ import annotations
 
+import pytest
+
 from storage.measures.recompute import recompute_for_patients
 from tests.measures.test_documented_overrides import PERIOD, _open_patients
 from ui.chart_gaps_tab import ChartGapsTab
@@ -38,3 +40,32 @@ def test_declined_shows_excluded_at_once_and_error_reopens(qtbot, measure_engine
     assert tab.mark_error()
     gap = _row(tab)
     assert gap.state == "open" and gap.why.startswith("Open: no colorectal cancer screening on record")
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")  # offscreen, a shown window
+def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_engine, db_path):
+    """Declining in a chart opened from the window: the tab's count and the Gaps worklist's
+    counts change at once, without a filter change or a recompute from the menu."""
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    pid = _open_patients(measure_engine)[0]
+    window = MainWindow(AppContext(engine=measure_engine, database=str(db_path), settings=Settings()))
+    qtbot.addWidget(window)
+    window.show()
+    gaps = window.show_section("Gaps")
+    open_before = gaps.count_label.text()
+    window.open_chart(pid)
+    view = window.section("Patients").open_charts()[-1]
+    tab = view.show_tab("Gaps")
+    index = view.tab_titles.index("Gaps")
+    count = tab.open_count()
+    assert view.tabs.tabText(index) == f"Gaps ({count})"
+    tab.make_dialog = _answering("Does not want a colonoscopy")
+    _row(tab)
+    assert tab.document("declined")
+    assert view.tabs.tabText(index) == f"Gaps ({count - 1})"
+    assert gaps.count_label.text() != open_before
+    assert int(gaps.count_label.text().split()[0].replace(",", "")) == \
+        int(open_before.split()[0].replace(",", "")) - 1

@@ -72,6 +72,23 @@ def test_excluded_and_not_applicable_wording(qtbot, engine, pod):
     assert not na.exclusion_button.isEnabled() and not na.declined_button.isEnabled()
 
 
+def test_only_an_open_gap_can_be_documented(qtbot, engine, pod):
+    """A met or excluded gap has nothing to exclude: the buttons say why they are off."""
+    tab = _tab(qtbot, engine, pod.patients["A100"])
+    _select_measure(tab, "CMS125")  # closed
+    assert not tab.exclusion_button.isEnabled() and not tab.declined_button.isEnabled()
+    assert tab.declined_button.toolTip() == "Only an open gap can be documented; this one is closed."
+    assert not tab.document("declined")
+    _select_measure(tab, "CMS122")  # open
+    assert tab.exclusion_button.isEnabled() and tab.declined_button.isEnabled()
+    assert tab.declined_button.toolTip() == ""
+    excluded = _tab(qtbot, engine, pod.patients["A103"])
+    _select_measure(excluded, "CMS125")
+    assert not excluded.exclusion_button.isEnabled()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.gap_override)).scalar() == 0
+
+
 def test_only_the_current_period_is_shown(qtbot, engine, pod):
     tab = _tab(qtbot, engine, pod.patients["A102"])
     assert [(g.measure_id, g.period_end, g.state) for g in tab.gaps] == [("CMS125", PERIOD[1], "open")]
