@@ -5,10 +5,11 @@ filter drops the loaded rows and asks for the first page again.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from sqlalchemy.engine import Engine
 
 from domain.gaps import STATE_LABELS
@@ -26,6 +27,12 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
 WHY_COLUMN = len(COLUMNS) - 1
 STATE_COLOURS = {"open": "#a8323e", "closed": "#4f7d5c", "excluded": "#5d6b76", "not_applicable": "#8a959e"}
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+DUE_COLUMN = 6
+
+
+def overdue(row: q.GapRow, today: dt.date) -> bool:
+    """An open gap whose due date has passed."""
+    return row.state == "open" and row.due_date is not None and row.due_date < today
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -144,9 +151,18 @@ class GapTableModel(QAbstractTableModel):
                     return row.why
                 if column == 4:
                     return row.measure_title
+                if column == DUE_COLUMN and overdue(row, dt.date.today()):
+                    return f"Overdue: due {fmt.date(row.due_date)}"
                 return None
             if role == Qt.ItemDataRole.ForegroundRole and column == 5:
                 return QBrush(QColor(STATE_COLOURS.get(row.state, "#1f2a33")))
+            if column == DUE_COLUMN and overdue(row, dt.date.today()):
+                if role == Qt.ItemDataRole.ForegroundRole:
+                    return QBrush(QColor(STATE_COLOURS["open"]))
+                if role == Qt.ItemDataRole.FontRole:
+                    bold = QFont()
+                    bold.setBold(True)
+                    return bold
             if role == PATIENT_ID_ROLE:
                 return row.patient_id
         except Exception:  # data() is called while painting: it must never raise

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QThread, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QMessageBox, QProgressDialog, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
 )
 from sqlalchemy.engine import Engine
 
@@ -71,11 +71,15 @@ class GapsScreen(QWidget):
         self.state_combo = QComboBox(objectName="gapsState")
         self.period_combo = QComboBox(objectName="gapsPeriod")
         for combo in (self.measure_combo, self.practice_combo):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # wide enough for the whole name when there is room; narrower (the names elided) on
+            # a small screen, so the window still fits a 1366-pixel laptop
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.text_edit = QLineEdit(objectName="gapsText")
         self.text_edit.setPlaceholderText("Patient name or MRN")
         self.text_edit.setClearButtonEnabled(True)
-        self.text_edit.setMinimumWidth(180)
+        self.text_edit.setMinimumWidth(120)
         self.export_button = QPushButton("Export CSV…", objectName="gapsExport")
         self.count_label = QLabel(objectName="gapsCount")
         self.message_label = QLabel(objectName="gapsMessage")
@@ -106,7 +110,8 @@ class GapsScreen(QWidget):
             label = QLabel(caption)
             label.setBuddy(widget)
             filters.addWidget(label)
-            filters.addWidget(widget)
+            # the measure and practice names share the room left with the search box
+            filters.addWidget(widget, 1 if widget in (self.measure_combo, self.practice_combo) else 0)
             filters.addSpacing(8)
         filters.addWidget(self.text_edit, 1)
         filters.addWidget(self.export_button)
@@ -123,6 +128,7 @@ class GapsScreen(QWidget):
 
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
         self._text_timer.timeout.connect(self.refresh)
+        self._practice_codes: dict[int, str] = {}
         self._fill_choices()
         self._restore_filters()
         for combo in (self.measure_combo, self.practice_combo, self.state_combo, self.period_combo):
@@ -146,13 +152,14 @@ class GapsScreen(QWidget):
         self.practice_combo.addItem("All practices", ALL)
         for practice_id, code, name in q.practice_choices(self.engine):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
+            self._practice_codes[practice_id] = code
         for value, text in STATE_CHOICES:
             self.state_combo.addItem(text, value)
         for start, end in q.gap_periods(self.engine):
             self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
         self.period_combo.addItem("All periods", ALL)
         self.measure_combo.setMaximumWidth(260)
-        self.practice_combo.setMaximumWidth(240)
+        self.practice_combo.setMaximumWidth(320)
 
     def current_filter(self) -> q.GapFilter:
         return q.GapFilter(measure_id=self.measure_combo.currentData(),
@@ -250,7 +257,8 @@ class GapsScreen(QWidget):
     # -- export --------------------------------------------------------------------------------
     def default_export_name(self) -> str:
         flt = self.current_filter()
-        parts = ["gaps", flt.measure_id or "all-measures", flt.state or "all-states"]
+        parts = ["gaps", flt.measure_id or "all-measures", self._practice_codes.get(flt.practice_id, "all-practices"),
+                 flt.state or "all-states"]
         if flt.period_end:
             parts.append(flt.period_end.isoformat())
         return "-".join(parts) + ".csv"

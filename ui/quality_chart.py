@@ -108,11 +108,16 @@ class PeerStripChart(QWidget):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(TEXT))
-        painter.drawText(QRectF(rect.left(), rect.top() + 5, rect.width(), rect.height() / 2 - 3),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, score.label)
+        top = QRectF(rect.left(), rect.top() + 5, rect.width(), rect.height() / 2 - 3)
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, score.label)
         painter.setFont(small)
+        if score.inverse:  # beside the id, where it is never elided: a low rate is the good one
+            after = QFontMetrics(bold).horizontalAdvance(score.label + "  ")
+            painter.setPen(QColor(ACCENT))
+            painter.drawText(top.adjusted(after, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             "▼ lower is better")
         painter.setPen(QColor(MUTED))
-        title = score.title + (" (lower is better)" if score.inverse else "")
+        title = score.title
         elided = QFontMetrics(small).elidedText(title, Qt.TextElideMode.ElideRight, int(rect.width()))
         painter.drawText(QRectF(rect.left(), rect.top() + rect.height() / 2, rect.width(),
                                 rect.height() / 2 - 4),

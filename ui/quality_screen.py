@@ -100,8 +100,8 @@ class QualityScreen(QWidget):
         body = QSplitter(Qt.Orientation.Vertical, objectName="qualitySplitter")
         body.addWidget(self.table)
         body.addWidget(charts)
-        body.setStretchFactor(0, 2)
-        body.setStretchFactor(1, 3)
+        body.setStretchFactor(0, 1)  # the table shows all ten measure rows in a full-height window
+        body.setStretchFactor(1, 1)
         body.setChildrenCollapsible(False)
 
         controls = QHBoxLayout()

@@ -527,6 +527,12 @@ def _describe(flt: GapFilter) -> str:
     return ", ".join(parts)
 
 
+def _csv_text(text: str) -> str:
+    """Typed-in text as a spreadsheet shows it, never as a formula it would run: a leading
+    =, +, -, @, tab or carriage return gets an apostrophe in front (OWASP's CSV injection advice)."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
+
+
 def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = DEFAULT_SORT,
                descending: bool = False, progress=None, cancel=None) -> int | None:
     """Write the worklist as it is filtered and sorted to ``path``; the export is audited.
@@ -551,11 +557,12 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
             writer.writerow(CSV_HEADER)
             for row in iter_gaps(engine, flt, sort=sort, descending=descending):
                 writer.writerow((
-                    row.patient_name, row.birth_date.isoformat(), row.mrn, row.practice_code,
-                    row.measure_id, row.group_index + 1, row.measure_title, row.period_start.isoformat(),
-                    row.period_end.isoformat(), row.state, row.due_date.isoformat() if row.due_date else "",
+                    _csv_text(row.patient_name), row.birth_date.isoformat(), _csv_text(row.mrn),
+                    _csv_text(row.practice_code), row.measure_id, row.group_index + 1, _csv_text(row.measure_title),
+                    row.period_start.isoformat(), row.period_end.isoformat(), row.state,
+                    row.due_date.isoformat() if row.due_date else "",
                     row.last_outreach_at.isoformat(sep=" ", timespec="minutes") if row.last_outreach_at else "",
-                    row.why))
+                    _csv_text(row.why)))
                 written += 1
                 if written % 2000 == 0:
                     if progress:
@@ -566,6 +573,9 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     except _Cancelled:
         partial.unlink(missing_ok=True)
         return None
+    except OSError as exc:  # a full disk, a folder without write access: name the file asked for
+        partial.unlink(missing_ok=True)
+        raise ExportFailed(f"{target} could not be written: {exc.strerror or exc}.") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -580,3 +590,7 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
 
 class _Cancelled(Exception):
     pass
+
+
+class ExportFailed(Exception):
+    """The CSV could not be written; the message names the file and the reason."""

@@ -129,6 +129,32 @@ def test_model_data_never_raises_and_shows_text(engine, pod):
     assert model.data(model.index(999, 0)) is None
 
 
+def test_an_open_gap_past_its_due_date_is_marked_overdue(engine, pod, monkeypatch):
+    import datetime as dt
+
+    from ui import gaps_model
+
+    class Today(dt.date):
+        @classmethod
+        def today(cls):
+            return dt.date(2025, 12, 1)
+
+    monkeypatch.setattr(gaps_model.dt, "date", Today)
+    model = GapTableModel(engine)
+    model.set_filter(q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]))
+    marked = {}
+    for i, row in enumerate(model.loaded_rows()):
+        due = model.index(i, gaps_model.DUE_COLUMN)
+        marked[row.mrn] = (model.data(due, Qt.ItemDataRole.ToolTipRole),
+                           model.data(due, Qt.ItemDataRole.FontRole) is not None)
+    late = {mrn for mrn, (tip, bold) in marked.items() if bold}
+    expected = {r.mrn for r in model.loaded_rows() if r.state == "open" and r.due_date < dt.date(2025, 12, 1)}
+    assert late == expected and late  # some open gaps of the pod are due before 1 December, some after
+    assert {r.mrn for r in model.loaded_rows() if r.state == "open"} - late
+    assert all(tip.startswith("Overdue: due ") for mrn, (tip, _bold) in marked.items() if mrn in late)
+    assert all(tip is None for mrn, (tip, _bold) in marked.items() if mrn not in late)
+
+
 def test_a_failed_read_is_a_message_not_a_traceback(qtbot, screen, engine, monkeypatch):
     def broken(*_args, **_kwargs):
         raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
@@ -191,6 +217,29 @@ def test_an_export_smaller_than_one_batch_reports_progress_once(engine, pod, tmp
     calls = []
     result = q.export_csv(engine, ACTOR, many, target, progress=calls.append, cancel=lambda: False)
     assert result == 19 and calls == [19]
+
+
+def test_export_never_writes_a_formula_a_spreadsheet_would_run(engine, pod, tmp_path):
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.id == pod.patients["A102"])
+                     .values(family="=HYPERLINK(\"http://x\",\"y\")", mrn="+A102"))
+    target = tmp_path / "gaps.csv"
+    q.export_csv(engine, ACTOR, q.GapFilter(state=None), target)
+    with target.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    (row,) = [r for r in rows if r["MRN"].endswith("A102") and r["Measure"] == "CMS125"
+              and r["Period end"] == PERIOD[1].isoformat()]
+    assert row["MRN"] == "'+A102" and row["Patient"].startswith("'=HYPERLINK")
+    assert all(not r[c].startswith(("=", "+", "-", "@")) for r in rows for c in r)
+
+
+def test_export_names_its_file_by_the_filter_and_says_which_file_failed(screen, engine, pod, tmp_path):
+    _select(screen.measure_combo, "CMS125")
+    _select(screen.practice_combo, pod.practices["CED"])
+    assert screen.default_export_name() == f"gaps-CMS125-CED-open-{PERIOD[1].isoformat()}.csv"
+    target = tmp_path / "no-such-folder" / "gaps.csv"
+    with pytest.raises(q.ExportFailed, match=f"^{target} could not be written: No such file or directory"):
+        q.export_csv(engine, ACTOR, screen.current_filter(), target)
 
 
 def test_export_cancel_between_batches(engine, pod, tmp_path, monkeypatch):

@@ -90,3 +90,21 @@ def test_quality_asks_for_a_measures_gaps_and_the_window_shows_them(qtbot, engin
     window.show_section("Quality").open_gaps.emit(GapFilter(measure_id="CMS125", state="open"))
     assert window.current_section_name() == "Gaps"
     assert window.section("Gaps").current_filter().state == "open"
+
+
+def test_the_window_fits_a_1366_pixel_laptop_screen(qtbot, engine, db_path, pod):
+    """Every section, the Gaps filter row the widest, fits beside the navigation on a common
+    small screen; long practice and measure names are elided in their choosers instead."""
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE practice SET name = 'The Very Long Named Community Family Medicine "
+                             "and Internal Medicine Associates of the Valley'"))
+    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    qtbot.addWidget(window)
+    window.show()
+    for name in window.section_names():
+        window.show_section(name)
+        assert window.minimumSizeHint().width() <= 1366, name
