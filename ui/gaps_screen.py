@@ -203,11 +203,15 @@ class GapsScreen(QWidget):
 
     @staticmethod
     def count_text(counts: q.GapCounts, state: str | None) -> str:
-        total = counts.total
-        if state is None:
-            return f"{counts.of('open'):,} open of {total:,} gaps"
-        label = STATE_LABELS.get(state, state).lower()
-        return f"{counts.of(state):,} {label} of {total:,} gaps"
+        """"4,009 open of 8,735 gaps · 1,428 not applicable": a patient outside a measure's
+        population has a row but no gap, so is not counted among the gaps."""
+        outside = counts.of("not_applicable")
+        total = counts.total - outside
+        aside = f" · {outside:,} not applicable" if outside else ""
+        if state == "not_applicable":
+            return f"{outside:,} not applicable (outside the measures' populations) · {total:,} gaps"
+        label = STATE_LABELS.get(state or "open", state).lower()
+        return f"{counts.of(state or 'open'):,} {label} of {total:,} gaps{aside}"
 
     def _show_message(self, text: str) -> None:
         self.message_label.setText(text)

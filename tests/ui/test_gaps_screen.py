@@ -41,7 +41,7 @@ def test_opens_on_open_gaps_of_the_newest_period(screen):
     assert rows and all(r.state == "open" for r in rows)
     assert {r.mrn for r in rows if r.measure_id == "CMS125"} == {
         m for m, s in CMS125_STATES.items() if s == "open"}
-    assert screen.count_label.text() == "7 open of 18 gaps"
+    assert screen.count_label.text() == "7 open of 17 gaps · 1 not applicable"
 
 
 def test_another_screen_can_ask_for_an_older_period(screen, pod):
@@ -55,7 +55,7 @@ def test_another_screen_can_ask_for_an_older_period(screen, pod):
 
 def test_measure_practice_and_state_filters(screen, pod):
     _select(screen.measure_combo, "CMS125")
-    assert screen.count_label.text() == "4 open of 12 gaps"
+    assert screen.count_label.text() == "4 open of 11 gaps · 1 not applicable"
     _select(screen.practice_combo, pod.practices["CED"])
     assert sorted(_mrns(screen)) == ["C300", "C302"]
     _select(screen.state_combo, "excluded")
@@ -64,6 +64,10 @@ def test_measure_practice_and_state_filters(screen, pod):
     _select(screen.state_combo, None)
     assert sorted(_mrns(screen)) == ["C300", "C301", "C302", "C303"]
     assert screen.count_label.text() == "2 open of 4 gaps"
+    _select(screen.practice_combo, None)
+    _select(screen.state_combo, "not_applicable")
+    assert screen.count_label.text() == "1 not applicable (outside the measures' populations) · 11 gaps"
+    _select(screen.state_combo, None)
     _select(screen.practice_combo, pod.practices["DEN"])
     assert screen.model.rowCount() == 0 and screen.count_label.text() == "0 open of 0 gaps"
 
