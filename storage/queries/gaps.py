@@ -29,6 +29,18 @@ PAGE_SIZE = 200
 STATE_ORDER = ("open", "excluded", "closed", "not_applicable")
 _state_rank = sa.case({s: i for i, s in enumerate(STATE_ORDER)}, value=g.c.state, else_=len(STATE_ORDER))
 
+
+
+def _last_outreach(patient_id) -> sa.ScalarSelect:
+    """The patient's latest outreach attempt (a call, letter or message about any of their care),
+    not entered in error: what "Last outreach" shows beside each of their gaps."""
+    o = t.outreach_attempt
+    return (sa.select(sa.func.max(o.c.at))
+            .where(o.c.patient_id == patient_id, o.c.entered_in_error.is_(False)).scalar_subquery())
+
+
+_LAST_OUTREACH = _last_outreach(g.c.patient_id)
+
 # Within one patient, the gaps in the order of the gap's unique (patient, measure, period, group) index,
 # so an ordered walk over a patient index needs no sort.
 _PER_PATIENT = (g.c.measure_id, g.c.period_start, g.c.period_end, g.c.group_index)
@@ -47,7 +59,7 @@ SORT_KEYS: dict[str, tuple[str, tuple[sa.ColumnElement, ...]]] = {
     "state": ("gap", (_state_rank, g.c.due_date, g.c.measure_id, g.c.id)),
     "due": ("gap", (g.c.due_date, g.c.measure_id, g.c.id)),
     # no index orders by last outreach: SQLite keeps the best LIMIT rows while it reads the matches
-    "last_outreach": ("gap", (g.c.last_outreach_at, g.c.id)),
+    "last_outreach": ("gap", (_LAST_OUTREACH, g.c.id)),
 }
 DEFAULT_SORT = "state"
 
@@ -184,9 +196,19 @@ def _no_index(column: sa.Column) -> sa.ColumnElement:
     return sa.literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
+def _patient_conditions(flt: GapFilter) -> list[sa.ColumnElement]:
+    conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
+    if flt.practice_id is not None:
+        conds.append(p.c.practice_id == flt.practice_id)
+    text = text_condition(flt.text)
+    if text is not None:
+        conds.append(text)
+    return conds
+
+
 def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> list[sa.ColumnElement]:
     gap_col = (lambda c: _no_index(c)) if steer == "patient" else (lambda c: c)
-    conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
+    conds: list[sa.ColumnElement] = _patient_conditions(flt)
     if flt.measure_id:
         steered = steer in ("gap", "patient")
         conds.append((_no_index(g.c.measure_id) if steered else g.c.measure_id) == flt.measure_id)
@@ -194,11 +216,6 @@ def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> 
         conds.append(gap_col(g.c.period_end) == flt.period_end)
     if with_state and flt.state:
         conds.append(gap_col(g.c.state) == flt.state)
-    if flt.practice_id is not None:
-        conds.append(p.c.practice_id == flt.practice_id)
-    text = text_condition(flt.text)
-    if text is not None:
-        conds.append(text)
     return conds
 
 
@@ -218,16 +235,20 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
 
     with engine.connect() as conn:
         if by_patient:
-            query = (sa.select(g.c.state, sa.func.count()).select_from(g.join(p, p.c.id == g.c.patient_id))
-                     .where(*_conditions(flt, with_state=False)).group_by(g.c.state))
+            # from the practice's (or the matching) patients to their gaps: as a join SQLite
+            # walked every gap of the period instead (5 s at 1M patients, 25 ms this way)
+            patients = sa.select(p.c.id).where(*_patient_conditions(flt))
+            query = (sa.select(g.c.state, sa.func.count())
+                     .where(g.c.patient_id.in_(patients), *gap_filter(_no_index)).group_by(g.c.state))
             return GapCounts({state: n for state, n in conn.execute(query)})
         counts = {state: n for state, n in conn.execute(
             sa.select(g.c.state, sa.func.count()).where(*gap_filter()).group_by(g.c.state))}
+        # "= 1", not "IS 1", lets SQLite use the partial index, and "IN (those patients)" makes
+        # it start from them: as a join it walked every gap of the period (5 s at 1M patients)
+        in_error_patients = sa.select(p.c.id).where(p.c.entered_in_error == sa.true())
         in_error = conn.execute(
-            sa.select(g.c.state, sa.func.count()).select_from(p.join(g, g.c.patient_id == p.c.id))
-            # "= 1", not "IS 1", lets SQLite use the partial index; the gap filter must not
-            # tempt it into reading every gap of the period instead
-            .where(p.c.entered_in_error == sa.true(), *gap_filter(_no_index)).group_by(g.c.state))
+            sa.select(g.c.state, sa.func.count())
+            .where(g.c.patient_id.in_(in_error_patients), *gap_filter(_no_index)).group_by(g.c.state))
         for state, n in in_error:
             counts[state] -= n
     return GapCounts({state: n for state, n in counts.items() if n})
@@ -275,7 +296,7 @@ def _rows_query(flt: GapFilter, sort: str, descending: bool):
     columns = [
         g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
         g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
-        g.c.period_end, g.c.due_date, g.c.last_outreach_at,
+        g.c.period_end, g.c.due_date, _LAST_OUTREACH.label("last_outreach_at"),
     ]
     key_columns = [expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
     query = (sa.select(*columns, *key_columns)
@@ -435,7 +456,7 @@ def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
     """One row per measure (and population group) for the patient's latest period of that measure."""
     latest = (sa.select(g.c.measure_id, sa.func.max(g.c.period_end).label("period_end"))
               .where(g.c.patient_id == patient_id).group_by(g.c.measure_id).subquery())
-    query = (sa.select(g, m.c.title, m.c.inverse)
+    query = (sa.select(g, m.c.title, m.c.inverse, _LAST_OUTREACH.label("patient_last_outreach"))
              .select_from(g.join(latest, sa.and_(latest.c.measure_id == g.c.measure_id,
                                                  latest.c.period_end == g.c.period_end))
                           .join(m, m.c.id == g.c.measure_id))
@@ -451,7 +472,7 @@ def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
                           inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
                           evidence=evidence[r.id], overrides=mine, group_index=r.group_index)
         result.append(PatientGap(r.id, r.measure_id, r.title, r.group_index, r.state, r.period_start,
-                                 r.period_end, r.due_date, r.last_outreach_at, why, mine))
+                                 r.period_end, r.due_date, r.patient_last_outreach, why, mine))
     return result
 
 

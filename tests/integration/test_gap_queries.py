@@ -62,6 +62,14 @@ def test_entered_in_error_patients_are_not_listed(engine, pod):
         conn.execute(sa.update(t.patient).where(t.patient.c.mrn == "A102").values(entered_in_error=True))
     rows = _all(engine, q.GapFilter(measure_id="CMS125", period_end=PERIOD[1]))
     assert "A102" not in {r.mrn for r in rows}
+    # nor counted, whichever way the count is read (from the gaps, or from the patients)
+    practice = engine.connect().execute(sa.select(t.patient.c.practice_id).where(t.patient.c.mrn == "A102")).scalar()
+    for flt in (q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]),
+                q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1], practice_id=practice),
+                q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1], text="A10")):
+        listed = _all(engine, flt)
+        counts = q.count_gaps(engine, flt)
+        assert counts.total == len(listed) and counts.of("open") == sum(r.state == "open" for r in listed), flt
 
 
 def test_default_order_puts_open_gaps_first_then_due_date(engine, pod):
@@ -112,6 +120,22 @@ def test_worklist_why_column_explains_each_state(engine, pod):
     assert rows["A103"].why.startswith("Excluded: Hospice care encounter (SNOMED CT 385763009) on 2025-06-10")
     assert rows["A102"].why == f"Open: no mammography on record; due by {rows['A102'].due_date}."
     assert rows["B203"].why.startswith("Not applicable:")
+
+
+def test_last_outreach_is_the_patients_latest_attempt_not_entered_in_error(engine, pod):
+    """Every gap of a patient shows the same latest outreach (any reason); one entered in
+    error does not count; the column sorts by it, patients never reached first."""
+    rows = _all(engine, q.GapFilter(state=None, period_end=PERIOD[1]))
+    expected = {mrn: dt.datetime(2025, 5, 1 + i, 9, 0)
+                for i, mrn in enumerate(sorted(CMS125_STATES)) if i % 2}
+    assert expected and {r.mrn: r.last_outreach_at for r in rows if r.last_outreach_at} == expected
+    assert len({r.measure_id for r in rows if r.mrn == "A101"}) == 2  # CMS122 and CMS125 alike
+    ordered = [r.last_outreach_at for r in _all(engine, q.GapFilter(state=None, period_end=PERIOD[1]),
+                                                sort="last_outreach")]
+    reached = [at for at in ordered if at is not None]
+    assert reached == sorted(reached) and ordered[len(ordered) - len(reached):] == reached
+    chart = {g.measure_id: g.last_outreach_at for g in q.patient_gaps(engine, pod.patients["A101"])}
+    assert set(chart.values()) == {expected["A101"]}
 
 
 def test_patient_gaps_show_only_the_latest_period_per_measure(engine, pod):
@@ -216,3 +240,29 @@ def test_snapshot_is_idempotent_per_month_and_feeds_rate_history(engine, pod):
 
 def test_snapshot_of_an_empty_pod_writes_nothing(engine):
     assert quality.take_snapshot(engine, dt.date(2025, 6, 1)) == 0
+
+
+def test_counts_start_from_the_few_patients_they_concern(engine, pod):
+    """The counts for one practice (or a name) and the entered-in-error correction read those
+    patients' gaps, not every gap of the period (at 1M patients, 5 s each the other way)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, params, context, many):
+        statements.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1]))
+        q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1], practice_id=pod.practices["CED"]))
+        q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1], text="smith"))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
+                 for sql, params in statements if "patient" in sql]
+    assert len(plans) == 3
+    for plan in plans:
+        assert plan[0].startswith("SEARCH gap USING INDEX sqlite_autoindex_gap_1 (patient_id=?)"), plan

@@ -96,10 +96,16 @@ def build_pod(engine) -> Pod:
             outreach = dt.datetime(2025, 5, 1 + i, 9, 0) if i % 2 else None
             gid = conn.execute(sa.insert(t.gap).values(
                 patient_id=patients[mrn], measure_id="CMS125", period_start=PERIOD[0],
-                period_end=PERIOD[1], state=state, due_date=due, last_outreach_at=outreach,
+                period_end=PERIOD[1], state=state, due_date=due,
                 computed_at=computed, created_at=dt.datetime(2025, 2, 1, 8, 0),
                 **_populations(state))).inserted_primary_key[0]
             gaps[(mrn, "CMS125")] = gid
+            if outreach is not None:  # the patient's latest outreach, shown beside each of their gaps
+                for at, error in ((outreach - dt.timedelta(days=40), False), (outreach, False),
+                                  (outreach + dt.timedelta(days=3), True)):
+                    conn.execute(sa.insert(t.outreach_attempt).values(
+                        patient_id=patients[mrn], at=at, channel="phone", outcome="left_message",
+                        by="nurse.kim", gap_id=gid, entered_in_error=error))
             if state == "closed":
                 conn.execute(sa.insert(t.gap_evidence).values(gap_id=gid, items=evidence_items.encode([(
                     "numerator", "Mammography since 1 October two years before the period",
