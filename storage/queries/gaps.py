@@ -185,6 +185,10 @@ def text_condition(text: str) -> sa.ColumnElement | None:
     return sa.or_(
         sa.and_(_prefix(p.c.family_key, first), _prefix(p.c.given_key, rest)),
         sa.and_(_prefix(p.c.family_key, last), _prefix(p.c.given_key, before)),
+        # a family name of several words ("de la cruz"), or a hyphenated one typed with a space
+        # ("reyes cruz" is Reyes-Cruz, kept as REYESCRUZ)
+        _prefix(p.c.family_key, " ".join(words)),
+        _prefix(p.c.family_key, "".join(words)),
     )
 
 

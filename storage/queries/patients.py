@@ -96,11 +96,15 @@ def _name_readings(text: str) -> list[sa.ColumnElement[bool]]:
     if not tokens:
         return []
     readings = [_prefix(p.c.family_key, " ".join(tokens))]
+    if len(tokens) > 1:  # a hyphenated family name typed with a space: Reyes-Cruz is kept as REYESCRUZ
+        readings.append(_prefix(p.c.family_key, "".join(tokens)))
     # without a comma either part may come first, and either may hold several words
     for split in range(1, len(tokens)):
         first, second = " ".join(tokens[:split]), " ".join(tokens[split:])
         readings.append(sa.and_(_prefix(p.c.family_key, first), _prefix(p.c.given_key, second)))
         readings.append(sa.and_(_prefix(p.c.family_key, second), _prefix(p.c.given_key, first)))
+        if split < len(tokens) - 1:  # "bobby reyes cruz": the family name hyphenated
+            readings.append(sa.and_(_prefix(p.c.family_key, "".join(tokens[split:])), _prefix(p.c.given_key, first)))
     return readings
 
 

@@ -47,6 +47,7 @@ def test_state_and_period_filters(engine, pod):
     ("Smith, Jo", {"B203", "C302"}),
     ("smith joa", {"B203"}),
     ("joan smith", {"B203"}),
+    ("smith jo", {"B203", "C302"}),
     ("C30", {"C300", "C301", "C302", "C303"}),
     ("c300", {"C300"}),
     ("zz", set()),

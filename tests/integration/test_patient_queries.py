@@ -28,6 +28,7 @@ PEOPLE = [
     ("ELM", "E2001", "O'Brien", "Siobhan", dt.date(2001, 1, 2), ""),
     ("ELM", "E2002", "Müller", "Jörg", dt.date(1970, 8, 15), "9785550199"),
     ("OAK", "X%_1", "Percent", "Pat", dt.date(1980, 1, 1), ""),
+    ("ELM", "E2003", "Reyes-Cruz", "Bobby", dt.date(1999, 9, 9), ""),
 ]
 
 
@@ -60,6 +61,9 @@ def names(rows):
     ("smith, john", ["Smith, John"]),
     ("de la cruz", ["De la Cruz, María"]),
     ("cruz", []),  # a prefix search: the middle of a family name does not match
+    ("reyes cruz", ["Reyes-Cruz, Bobby"]),  # a hyphenated family name typed with a space
+    ("reyes-cruz bob", ["Reyes-Cruz, Bobby"]),
+    ("bobby reyes cruz", ["Reyes-Cruz, Bobby"]),
     ("maria de la", ["De la Cruz, María"]),
     ("muller", ["Müller, Jörg"]),
     ("Müller jörg", ["Müller, Jörg"]),
