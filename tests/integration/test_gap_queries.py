@@ -108,6 +108,31 @@ def test_pages_join_up_to_the_whole_ordered_list(engine, pod, sort, descending):
     assert [r.gap_id for r in q.iter_gaps(engine, flt, sort=sort, descending=descending, batch=4)] == whole
 
 
+@pytest.mark.parametrize("sort", sorted(q.SORT_KEYS))
+def test_a_typed_name_reads_the_same_rows_from_its_patients_as_from_the_index_walk(engine, pod, sort,
+                                                                                   monkeypatch):
+    """A name that matches few patients is read from them; the rows and their order are the
+    ones the index walk gives (which a name matching many patients still uses)."""
+    flt = q.GapFilter(state=None, text="C30")  # an MRN prefix: four patients
+
+    def paged():
+        rows, after = [], None
+        while True:
+            page = q.gap_page(engine, flt, sort=sort, after=after, limit=1)
+            rows += [r.gap_id for r in page.rows]
+            if page.next_after is None:
+                return rows
+            after = page.next_after
+
+    with engine.connect() as conn:
+        assert q._from_patients(conn, flt, sort)
+    from_patients = paged()
+    monkeypatch.setattr(q, "FEW_PATIENTS", 1)
+    with engine.connect() as conn:
+        assert q._from_patients(conn, flt, sort) == (sort in ("measure", "last_outreach"))
+    assert from_patients == paged() and len(from_patients) == len(set(from_patients)) >= 5
+
+
 def test_unknown_sort_column_is_a_programming_error(engine, pod):
     with pytest.raises(ValueError):
         q.gap_page(engine, q.GapFilter(), sort="bogus")
