@@ -146,9 +146,15 @@ class GapsScreen(QWidget):
     # -- filters ---------------------------------------------------------------------------
     def _fill_choices(self) -> None:
         self.measure_combo.addItem("All measures", ALL)
+        groups = q.measure_groups(self.engine)
         for measure_id, title in q.measure_choices(self.engine):
             self.measure_combo.addItem(f"{measure_id} — {title}", measure_id)
             self.measure_combo.setItemData(self.measure_combo.count() - 1, title, Qt.ItemDataRole.ToolTipRole)
+            for index, group_title in enumerate(groups.get(measure_id, [])):
+                self.measure_combo.addItem(f"    {measure_id} · {index + 1} — {group_title}",
+                                           measure_key(measure_id, index))
+                self.measure_combo.setItemData(self.measure_combo.count() - 1, group_title,
+                                               Qt.ItemDataRole.ToolTipRole)
         self.practice_combo.addItem("All practices", ALL)
         for practice_id, code, name in q.practice_choices(self.engine):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
@@ -162,7 +168,8 @@ class GapsScreen(QWidget):
         self.practice_combo.setMaximumWidth(320)
 
     def current_filter(self) -> q.GapFilter:
-        return q.GapFilter(measure_id=self.measure_combo.currentData(),
+        measure_id, group_index = split_measure_key(self.measure_combo.currentData())
+        return q.GapFilter(measure_id=measure_id, group_index=group_index,
                            practice_id=self.practice_combo.currentData(),
                            state=self.state_combo.currentData(),
                            period_end=self.period_combo.currentData(),
@@ -170,7 +177,8 @@ class GapsScreen(QWidget):
 
     def set_filter(self, flt: q.GapFilter) -> None:
         """Show exactly this filter (e.g. from another screen: a practice's open CMS125 gaps)."""
-        for combo, value in ((self.measure_combo, flt.measure_id), (self.practice_combo, flt.practice_id),
+        measure = measure_key(flt.measure_id, flt.group_index) if flt.measure_id else ALL
+        for combo, value in ((self.measure_combo, measure), (self.practice_combo, flt.practice_id),
                              (self.state_combo, flt.state), (self.period_combo, flt.period_end)):
             combo.blockSignals(True)
             index = index_of_data(combo, value)
@@ -223,7 +231,7 @@ class GapsScreen(QWidget):
             return
         flt = self.current_filter()
         self.settings.gaps_filters = json.dumps({
-            "measure_id": flt.measure_id, "practice_id": flt.practice_id,
+            "measure_id": self.measure_combo.currentData(), "practice_id": flt.practice_id,
             "state": flt.state if flt.state else "all"})
 
     def _restore_filters(self) -> None:
@@ -261,7 +269,9 @@ class GapsScreen(QWidget):
     # -- export --------------------------------------------------------------------------------
     def default_export_name(self) -> str:
         flt = self.current_filter()
-        parts = ["gaps", flt.measure_id or "all-measures", self._practice_codes.get(flt.practice_id, "all-practices"),
+        measure = (flt.measure_id or "all-measures") + (f"-group{flt.group_index + 1}" if flt.group_index is not None
+                                                        else "")
+        parts = ["gaps", measure, self._practice_codes.get(flt.practice_id, "all-practices"),
                  flt.state or "all-states"]
         if flt.period_end:
             parts.append(flt.period_end.isoformat())
@@ -305,6 +315,18 @@ class GapsScreen(QWidget):
             self.count_label.setText(self.count_label.text().split("  ·  ")[0] +
                                      f"  ·  exported {rows:,} rows")
         self.export_finished.emit(rows)
+
+
+def measure_key(measure_id: str, group_index: int | None) -> str:
+    """The measure chooser's value: "CMS138" (every group) or "CMS138|1" (its second group)."""
+    return measure_id if group_index is None else f"{measure_id}|{group_index}"
+
+
+def split_measure_key(key: str | None) -> tuple[str | None, int | None]:
+    if not key or "|" not in key:
+        return key, None
+    measure_id, _, group = key.partition("|")
+    return measure_id, int(group)
 
 
 def index_of_data(combo, value) -> int:

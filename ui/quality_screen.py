@@ -229,7 +229,7 @@ class QualityScreen(QWidget):
             score = self.scores[row]
             self.open_gaps.emit(gap_queries.GapFilter(
                 measure_id=score.measure_id, practice_id=score.mine.practice_id, state="open",
-                period_end=self.period_end()))
+                period_end=self.period_end(), group_index=score.group_index if score.multi_group else None))
 
 
 def quality_section(context) -> QualityScreen:

@@ -73,6 +73,7 @@ class GapFilter:
     state: str | None = "open"
     period_end: dt.date | None = None
     text: str = ""
+    group_index: int | None = None  # one population group of a measure that has several (CMS138)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +121,16 @@ def measure_choices(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
             sa.select(m.c.id, m.c.title).where(m.c.active.is_(True)).order_by(m.c.id))]
+
+
+def measure_groups(engine: Engine) -> dict[str, list[str]]:
+    """The titles of each active measure's population groups, for the measures that have
+    several (CMS138: "Screened for tobacco use", ...)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(m.c.id, m.c.definition).where(m.c.active.is_(True)))
+        groups = {mid: (d.get("groups") or []) if isinstance(d, dict) else [] for mid, d in rows}
+    return {mid: [str(x.get("title") or f"Group {i + 1}") for i, x in enumerate(gs)]
+            for mid, gs in groups.items() if len(gs) > 1}
 
 
 def practice_choices(engine: Engine) -> list[tuple[int, str, str]]:
@@ -216,6 +227,8 @@ def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> 
     if flt.measure_id:
         steered = steer in ("gap", "patient")
         conds.append((_no_index(g.c.measure_id) if steered else g.c.measure_id) == flt.measure_id)
+    if flt.group_index is not None:
+        conds.append(_no_index(g.c.group_index) == flt.group_index)
     if flt.period_end:
         conds.append(gap_col(g.c.period_end) == flt.period_end)
     if with_state and flt.state:
@@ -234,7 +247,9 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
 
     def gap_filter(column=lambda c: c):
         return [c for c in (column(g.c.measure_id) == flt.measure_id if flt.measure_id else None,
-                            column(g.c.period_end) == flt.period_end if flt.period_end else None)
+                            column(g.c.period_end) == flt.period_end if flt.period_end else None,
+                            _no_index(g.c.group_index) == flt.group_index if flt.group_index is not None
+                            else None)
                 if c is not None]
 
     with engine.connect() as conn:
@@ -564,7 +579,8 @@ CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Measure", "Group", "M
 
 
 def _describe(flt: GapFilter) -> str:
-    parts = [f"measure={flt.measure_id or 'all'}", f"practice_id={flt.practice_id or 'all'}",
+    group = f" group {flt.group_index + 1}" if flt.group_index is not None else ""
+    parts = [f"measure={flt.measure_id or 'all'}{group}", f"practice_id={flt.practice_id or 'all'}",
              f"state={flt.state or 'all'}", f"period_end={flt.period_end or 'all'}"]
     if flt.text.strip():
         parts.append(f"text={flt.text.strip()!r}")

@@ -2,6 +2,10 @@
 that group: screening (1), a cessation intervention for a tobacco user (2), both (3)."""
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from domain.measures.explain import explain_gap, numerator_care
 from domain.measures.period import MeasurementPeriod
 from storage.queries.gaps import patient_gaps
@@ -35,3 +39,39 @@ def test_a_screened_tobacco_user_without_cessation_is_told_apart_in_the_chart(me
             assert groups[1].why.startswith("Open: no cessation intervention for this tobacco user on record")
             checked += 1
     assert checked  # the published cases have such a patient
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")  # offscreen, a shown window
+def test_the_worklist_shows_one_group_and_quality_asks_for_it(qtbot, measure_engine):
+    """'CMS138 · 2' in Quality opens the open gaps of that group only; the measure chooser
+    offers each group of a measure that has several."""
+    from storage.measures.recompute import recompute
+    from storage.queries import gaps as q
+    from ui.gaps_screen import GapsScreen
+    from ui.quality_screen import QualityScreen
+
+    import_isolated(measure_engine, sorted((SHARED / "ecqm" / "CMS138" / "cases").glob("*.json")))
+    recompute(measure_engine, PERIOD, ["CMS138"])
+    screen = GapsScreen(measure_engine, "nurse.kim")
+    qtbot.addWidget(screen)
+    screen.show()
+    choices = [screen.measure_combo.itemText(i).strip() for i in range(screen.measure_combo.count())]
+    assert "CMS138 · 2 — Tobacco users given cessation intervention" in choices
+    everything = q.GapFilter(measure_id="CMS138", state=None, period_end=PERIOD.end)
+    screen.set_filter(everything)
+    assert {r.group_index for r in screen.model.loaded_rows()} == {0, 1, 2}
+    screen.set_filter(dataclasses.replace(everything, group_index=1))
+    assert screen.measure_combo.currentData() == "CMS138|1"
+    rows = screen.model.loaded_rows()
+    assert rows and {r.group_index for r in rows} == {1}
+    counts = q.count_gaps(measure_engine, screen.current_filter())
+    assert counts.total == len(rows) and screen.current_filter().group_index == 1
+
+    quality = QualityScreen(measure_engine, "nurse.kim")
+    qtbot.addWidget(quality)
+    with qtbot.waitSignal(quality.loaded, timeout=30_000):
+        quality.show()
+    row = next(i for i, s in enumerate(quality.scores) if s.label == "CMS138 · 2")
+    with qtbot.waitSignal(quality.open_gaps) as asked:
+        quality.table.cellDoubleClicked.emit(row, 0)
+    assert (asked.args[0].measure_id, asked.args[0].group_index) == ("CMS138", 1)
