@@ -34,6 +34,7 @@ def overdue(row: q.GapRow, today: dt.date) -> bool:
     """An open gap whose due date has passed."""
     return row.state == "open" and row.due_date is not None and row.due_date < today
 
+
 _Index = QModelIndex | QPersistentModelIndex
 
 

@@ -22,6 +22,7 @@ MAX_OPEN_CHARTS = 12
 
 class PatientsSection(QWidget):
     data_changed = Signal()  # something in an open chart changed what other sections show
+
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context

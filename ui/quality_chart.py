@@ -117,8 +117,7 @@ class PeerStripChart(QWidget):
             painter.drawText(top.adjusted(after, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
                              "▼ lower is better")
         painter.setPen(QColor(MUTED))
-        title = score.title
-        elided = QFontMetrics(small).elidedText(title, Qt.TextElideMode.ElideRight, int(rect.width()))
+        elided = QFontMetrics(small).elidedText(score.title, Qt.TextElideMode.ElideRight, int(rect.width()))
         painter.drawText(QRectF(rect.left(), rect.top() + rect.height() / 2, rect.width(),
                                 rect.height() / 2 - 4),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, elided)

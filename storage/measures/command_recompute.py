@@ -20,18 +20,17 @@ def run(args) -> int:
     from domain.errors import DomainError
     from domain.measures import definition
     from domain.measures.period import MeasurementPeriod
+    from storage.measures.recompute import ALL_MEASURES, recompute
 
     try:
         period = MeasurementPeriod.from_bounds(args.period_start, args.period_end, dt.date.today())
-        measures = [definition.canonical_id(m) for m in args.measure] if args.measure else \
-            ["CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117"]
+        measures = [definition.canonical_id(m) for m in args.measure] if args.measure else list(ALL_MEASURES)
         for m in measures:
             definition.load(m)
     except DomainError as exc:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
     from storage.db import default_db_path
-    from storage.measures.recompute import recompute
     from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
     if args.db is None and not default_db_path().exists():
