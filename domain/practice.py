@@ -33,6 +33,7 @@ class Practice:
     active: bool = True
     id: int | None = None
     created_at: dt.datetime = dataclasses.field(default_factory=utcnow)
+    time_zone: str = "America/New_York"  # IANA zone of its hours; instants are kept in UTC
 
     def validate(self) -> None:
         if not _CODE.match(self.code or ""):

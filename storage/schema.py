@@ -53,6 +53,28 @@ practice = sa.Table(
     _text("address"), _text("phone"), _text("tin"), _text("npi"),
     _text("after_hours_instructions"),
     _flag("active", True), _created(),
+    # the IANA zone its hours are kept in; instants are stored in UTC and shown in this zone
+    sa.Column("time_zone", sa.String, nullable=False, default="America/New_York", server_default="America/New_York"),
+)
+
+# a practice's opening hours: one row per weekday it opens (0 Monday … 6 Sunday), local times
+# 'HH:MM' in the practice's zone; a weekday without a row is closed all day
+practice_hours = sa.Table(
+    "practice_hours", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("opens", sa.String(5), nullable=False),
+    sa.Column("closes", sa.String(5), nullable=False),
+    sa.UniqueConstraint("practice_id", "weekday", name="uq_practice_hours_day"),
+)
+
+# days a practice is closed besides weekends and federal holidays (domain.business_days)
+practice_closed_day = sa.Table(
+    "practice_closed_day", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("day", sa.Date, nullable=False),
+    _text("reason"),
+    sa.UniqueConstraint("practice_id", "day", name="uq_practice_closed_day"),
 )
 
 clinician = sa.Table(
