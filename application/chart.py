@@ -5,6 +5,7 @@ import dataclasses
 
 from domain import services
 from domain.errors import NotFound
+from storage.importers.duplicates import linked_records
 from storage.queries import gaps as gap_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
@@ -19,10 +20,15 @@ def open_chart(pod, patient_id: int) -> Chart:
     return read_chart(pod, patient_id)
 
 
-def read_chart(pod, patient_id: int) -> Chart:
-    """The chart read again for an open tab after a change (the view was recorded on opening)."""
+def read_chart(pod, patient_id: int, *, gap_period_end=None) -> Chart:
+    """The chart read again for an open tab after a change (the view was recorded on opening);
+    the Gaps tab shows the period ending ``gap_period_end`` (None: the current one)."""
     chart = load_chart(pod.engine, patient_id)
     if chart is None:
         raise NotFound(f"There is no patient with id {patient_id}.")
-    return dataclasses.replace(chart, gaps=gap_queries.patient_gaps(pod.engine, patient_id),
-                               gap_history=gap_queries.patient_gap_history(pod.engine, patient_id))
+    patient = chart.patient
+    view = gap_queries.patient_gap_view(pod.engine, patient_id, gap_period_end,
+                                        patient_name=f"{patient.given} {patient.family}".strip())
+    return dataclasses.replace(chart, gaps=view.gaps, gap_view=view,
+                               gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
+                               linked_records=linked_records(pod.engine, patient_id))

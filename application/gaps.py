@@ -12,12 +12,13 @@ from storage.measures.recompute import recompute_for_patients
 from storage.queries import gaps as q
 from storage.queries.gaps import (
     DEFAULT_SORT, PAGE_SIZE, ExportFailed, GapCounts, GapFilter, GapHistoryEntry, GapRow, Page, PatientGap,
+    PatientGapsView,
 )
 
 __all__ = ["DEFAULT_SORT", "PAGE_SIZE", "ExportFailed", "GapCounts", "GapFilter", "GapHistoryEntry", "GapRow",
-           "Page", "PatientGap", "count_gaps", "document_override", "export_worklist", "gap_page", "gap_periods",
+           "Page", "PatientGap", "PatientGapsView", "count_gaps", "document_override", "export_worklist", "gap_page", "gap_periods",
            "mark_override_entered_in_error", "measure_choices", "measure_groups", "patient_gap_history",
-           "patient_gaps", "practice_choices"]
+           "patient_gap_view", "patient_gaps", "practice_choices"]
 
 
 # --- read models ------------------------------------------------------------------------
@@ -47,8 +48,14 @@ def gap_page(pod, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool 
     return q.gap_page(pod.engine, flt, sort=sort, descending=descending, after=after, limit=limit)
 
 
-def patient_gaps(pod, patient_id: int) -> list[PatientGap]:
-    return q.patient_gaps(pod.engine, patient_id)
+def patient_gaps(pod, patient_id: int, period_end: dt.date | None = None) -> list[PatientGap]:
+    return q.patient_gaps(pod.engine, patient_id, period_end)
+
+
+def patient_gap_view(pod, patient_id: int, period_end: dt.date | None = None, *,
+                     patient_name: str = "The patient") -> PatientGapsView:
+    """The chart's Gaps tab: one period (the current one unless ``period_end`` is given)."""
+    return q.patient_gap_view(pod.engine, patient_id, period_end, patient_name=patient_name)
 
 
 def patient_gap_history(pod, patient_id: int) -> list[GapHistoryEntry]:
@@ -63,12 +70,16 @@ def _recompute_gap(pod, patient_id: int, measure_id: str, period: MeasurementPer
 
 
 def document_override(pod, *, patient_id: int, measure_id: str, period_start: dt.date, period_end: dt.date,
-                      kind: str, reason: str) -> ChangeSet:
-    """Keep a documented exclusion or "patient declined" (reason, who, when) and recompute
-    that gap of the patient."""
+                      kind: str, reason_code: str, reason: str = "", applies_from: dt.date | None,
+                      source: str, confirm_past_period: bool = False) -> ChangeSet:
+    """Keep a documented exclusion or "patient declined" (a reason from the measure's list, a
+    note, the day it applies from, its source, who and when) and recompute that gap of the
+    patient. A period that has ended changes only with ``confirm_past_period``."""
     with pod.unit_of_work() as uow:
         services.document_gap_override(uow, patient_id=patient_id, measure_id=measure_id,
-                                       period_start=period_start, period_end=period_end, kind=kind, reason=reason)
+                                       period_start=period_start, period_end=period_end, kind=kind,
+                                       reason_code=reason_code, reason=reason, applies_from=applies_from,
+                                       source=source, confirm_past_period=confirm_past_period)
     _recompute_gap(pod, patient_id, measure_id, MeasurementPeriod(period_start, period_end))
     return ChangeSet.of("gaps", "quality", patients=[patient_id], measures=[measure_id])
 

@@ -5,12 +5,16 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from application.changes import ChangeSet
+from application.changes import NOTHING, ChangeSet
+from domain.clock import today, utcnow
 from domain.measures.period import MeasurementPeriod
 from storage.measures.engine import Cancelled as RecomputeCancelled
 from storage.measures.recompute import ALL_MEASURES, recompute
+from storage.queries.evaluations import record_evaluation
+from storage.queries.gaps import gap_periods
 
-__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "recompute_gaps", "year_period"]
+__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "RecomputedPeriods", "periods_with_gaps",
+           "recompute_gaps", "recompute_periods", "year_period"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,5 +38,52 @@ def recompute_gaps(pod, period: MeasurementPeriod, *, patient_ids: Iterable[int]
     a cancel keeps the measures finished before it). Raises :class:`RecomputeCancelled`."""
     ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
     measure_ids = list(measure_ids)
+    started = utcnow()
     summary = recompute(pod.engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
+    if set(ALL_MEASURES) <= set(measure_ids):
+        # every measure evaluated: a patient without a gap now is in no measure's population
+        record_evaluation(pod.engine, period.start, period.end, ids, started)
     return Recomputed(summary, period, ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids))
+
+
+@dataclasses.dataclass(frozen=True)
+class RecomputedPeriods:
+    results: list[Recomputed]  # oldest period first
+
+    @property
+    def changes(self) -> ChangeSet:
+        changes = NOTHING
+        for result in self.results:
+            changes = changes | result.changes
+        return changes
+
+    @property
+    def periods(self) -> list[MeasurementPeriod]:
+        return [r.period for r in self.results]
+
+
+def periods_with_gaps(pod, on: dt.date | None = None) -> list[MeasurementPeriod]:
+    """Every measurement period the pod has gaps of (oldest first); none yet: this calendar year."""
+    periods = [MeasurementPeriod(start, end) for start, end in sorted(gap_periods(pod.engine))]
+    return periods or [year_period((on or today()).year)]
+
+
+def recompute_periods(pod, periods: list[MeasurementPeriod], *, patient_ids: Iterable[int] | None = None,
+                      progress=None, cancel=None) -> RecomputedPeriods:
+    """:func:`recompute_gaps` for each period in turn (after an import: every period that has
+    gaps, so no computed year is left without the new patients). ``progress(i, n, label)``
+    counts the measures of all the periods."""
+    ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
+    results = []
+    for number, period in enumerate(periods):
+        def step(i, n, label, number=number, period=period):
+            if progress:
+                progress(number * n + i, n * len(periods), f"{_period_label(period)}: {label}")
+        results.append(recompute_gaps(pod, period, patient_ids=ids, progress=step, cancel=cancel))
+    return RecomputedPeriods(results)
+
+
+def _period_label(period: MeasurementPeriod) -> str:
+    if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31):
+        return str(period.start.year)
+    return f"{period.start.isoformat()} to {period.end.isoformat()}"

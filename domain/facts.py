@@ -41,9 +41,57 @@ def unit_label(unit: str) -> str:
     return {"mm[Hg]": "mmHg", "kg/m2": "kg/m²", "[in_i]": "in", "[lb_av]": "lb"}.get(text, text)
 
 
+# Decimals a clinician reads a result with, by LOINC code, then by unit: blood pressure and
+# heart rate as integers, HbA1c and BMI with one decimal, creatinine with two. The stored
+# value stays exact; only what is shown is rounded (half up, as a clinician rounds).
+DECIMALS_BY_CODE = {
+    "8480-6": 0, "8462-4": 0, "85354-9": 0, "55284-4": 0,  # blood pressure (mmHg)
+    "4548-4": 1, "17856-6": 1, "4549-2": 1, "97506-0": 1,  # HbA1c, GMI (%)
+    "39156-5": 1, "59576-9": 1,  # BMI, BMI percentile
+    "29463-7": 1, "3141-9": 1, "8302-2": 1, "8306-3": 1, "8287-5": 1,  # weight, height, head
+    "8867-4": 0, "9279-1": 0, "2708-6": 0, "59408-5": 0,  # heart and breathing rate, O2 saturation
+    "8310-5": 1, "8331-1": 1,  # body temperature
+    "72514-3": 0, "44261-6": 0, "89204-2": 0, "55758-7": 0, "73831-0": 0, "89208-3": 0,  # scores
+    "2339-0": 0, "2345-7": 0, "2093-3": 0, "2085-9": 0, "18262-6": 0, "13457-7": 0, "2571-8": 0,
+    "33914-3": 0, "62238-1": 0, "98979-8": 0,  # glucose, lipids (mg/dL), eGFR
+    "2160-0": 2, "38483-4": 2,  # creatinine (mg/dL)
+}
+DECIMALS_BY_UNIT = {"mm[Hg]": 0, "mmHg": 0, "kg/m2": 1, "%": 1, "kg": 1, "cm": 1, "Cel": 1, "[degF]": 1,
+                    "/min": 0, "{beats}/min": 0, "{breaths}/min": 0, "mg/dL": 0, "{score}": 0}
+DEFAULT_DECIMALS = 2  # anything else: at most two decimals, trailing zeros dropped
+
+
+def clinical_decimals(code: str = "", unit: str = "") -> int | None:
+    """The decimals a value of this code or unit is shown with; None: not fixed (at most two)."""
+    if code in DECIMALS_BY_CODE:
+        return DECIMALS_BY_CODE[code]
+    return DECIMALS_BY_UNIT.get((unit or "").strip())
+
+
+def clinical_number(value: float, *, code: str = "", unit: str = "") -> str:
+    """A result as a clinician reads it: 185.822 mmHg → 186, HbA1c 5.80221 % → 5.8, BMI 28.3257
+    → 28.3, 7 % → 7.0; a value of another kind with at most two decimals (0.5, 12)."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    decimals = clinical_decimals(code, unit)
+    try:
+        exact = Decimal(repr(float(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value)
+    if not exact.is_finite():
+        return str(value)
+    places = DEFAULT_DECIMALS if decimals is None else decimals
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "-0.0") else text
+
+
 def components_display(components: list["Component"]) -> str:
     """Component values joined as they are read aloud: 132/84 mmHg."""
-    parts = [f"{c.value_num:g}" for c in components if c.value_num is not None]
+    parts = [clinical_number(c.value_num, code=c.code, unit=c.value_unit)
+             for c in components if c.value_num is not None]
     unit = unit_label(next((c.value_unit for c in components if c.value_unit), ""))
     return "/".join(parts) + (f" {unit}" if unit else "")
 
@@ -134,5 +182,6 @@ class ClinicalFact:
         if self.components:
             return components_display(self.components)
         if self.value_num is not None:
-            return f"{self.value_num:g} {unit_label(self.value_unit)}".strip()
+            number = clinical_number(self.value_num, code=self.code, unit=self.value_unit)
+            return f"{number} {unit_label(self.value_unit)}".strip()
         return self.value_text or self.value_code

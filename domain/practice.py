@@ -34,6 +34,8 @@ class Practice:
     id: int | None = None
     created_at: dt.datetime = dataclasses.field(default_factory=utcnow)
     time_zone: str = "America/New_York"  # IANA zone of its hours; instants are kept in UTC
+    # the holding place of imported patients whose practice is not known: never a pod peer
+    holding: bool = False
 
     def validate(self) -> None:
         if not _CODE.match(self.code or ""):

@@ -58,11 +58,27 @@ def acknowledge_call(uow, call_id: int) -> None:
 
 
 def document_gap_override(uow, *, patient_id: int, measure_id: str, period_start: dt.date,
-                          period_end: dt.date, kind: str, reason: str) -> int:
-    """A documented exclusion or "patient declined": kept with reason, who and when."""
+                          period_end: dt.date, kind: str, reason_code: str, reason: str = "",
+                          applies_from: dt.date | None, source: str, confirm_past_period: bool = False,
+                          on: dt.date | None = None) -> int:
+    """A documented exclusion or "patient declined": a reason from the measure's list, a note,
+    the day it applies from and its source, kept with who and when. A measurement year that
+    has ended is changed only when ``confirm_past_period`` says the user agreed that the rates
+    already reported for it will change."""
+    from domain.clock import today
+    from domain.gaps import period_has_ended
+    from domain.measures.documented_reasons import reasons_for
+
+    on = on or today()
     uow.patients.get(patient_id)
-    override = uow.gap_overrides.add(GapOverride(patient_id, measure_id, period_start, period_end,
-                                                 kind, reason.strip(), uow.actor))
+    override = GapOverride(patient_id, measure_id, period_start, period_end, kind, reason, uow.actor,
+                           reason_code=reason_code, applies_from=applies_from, source=source)
+    override.check_documented(reasons_for(measure_id, kind), on=on)
+    if period_has_ended(period_end, on) and not confirm_past_period:
+        raise DomainError(f"The measurement period ending {period_end.isoformat()} is over: documenting "
+                          "this changes its gap, and the rates already reported for it will change. "
+                          "Confirm to go ahead.")
+    uow.gap_overrides.add(override)
     uow.commit()
     return override.id
 

@@ -64,3 +64,36 @@ def age_on(birth_date: dt.date, on: dt.date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+def months_on(birth_date: dt.date, on: dt.date) -> int:
+    """Completed months on ``on`` (born 31 January: a month old on 28/29 February, the month's end)."""
+    months = (on.year - birth_date.year) * 12 + on.month - birth_date.month
+    if on.day < birth_date.day:
+        # the day of birth is not reached yet this month, unless the month has no such day
+        next_day = on + dt.timedelta(days=1)
+        if next_day.month == on.month:
+            months -= 1
+    return max(months, 0)
+
+
+def age_text(birth_date: dt.date, on: dt.date) -> str:
+    """An age as a clinician writes it: days under a month, months under two years, else years
+    ('9 d', '18 mo', '67 y')."""
+    if birth_date > on:
+        return ""
+    months = months_on(birth_date, on)
+    if months < 1:
+        return f"{(on - birth_date).days} d"
+    if months < 24:
+        return f"{months} mo"
+    return f"{age_on(birth_date, on)} y"
+
+
+def phone_display(text: str) -> str:
+    """A phone number in one format: (617) 555-0147 for a US number however it was typed or
+    imported (617-555-0147, 6175550147, +1 617 555 0147); anything else as it was written."""
+    digits = phone_digits(text)
+    if len(digits) == 10:
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    return (text or "").strip()

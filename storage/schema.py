@@ -55,6 +55,9 @@ practice = sa.Table(
     _flag("active", True), _created(),
     # the IANA zone its hours are kept in; instants are stored in UTC and shown in this zone
     sa.Column("time_zone", sa.String, nullable=False, default="America/New_York", server_default="America/New_York"),
+    # the holding place of imported patients whose practice could not be told: never a pod peer
+    # (not ranked, not a filter choice); they leave it when someone assigns them a practice
+    _flag("holding"),
 )
 
 # a practice's opening hours: one row per weekday it opens (0 Monday … 6 Sunday), local times
@@ -534,11 +537,35 @@ gap_override = sa.Table(
     sa.Column("period_start", sa.Date, nullable=False),
     sa.Column("period_end", sa.Date, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
-    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("reason", sa.String, nullable=False),  # the free text (before structured reasons: all of it)
     sa.Column("by", sa.String, nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
     _flag("entered_in_error"),
+    # the structured reason from the measure's list (definitions' "documented_reasons"), the day
+    # it applies from and where it is documented; '' / NULL on notes kept before they existed
+    _text("reason_code"),
+    sa.Column("applies_from", sa.Date, nullable=True),
+    _text("source"),
     sa.Index("ix_gap_override_patient", "patient_id", "measure_id"),
+)
+
+# When gaps of a period were last evaluated: for the whole pod (patient_id NULL) or for some
+# patients (after an import); a chart with no gap in a period tells "in no measure's population"
+# from "not evaluated since its data arrived" with it
+gap_evaluation = sa.Table(
+    "gap_evaluation", metadata, _pk(),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("patient_id", Id, sa.ForeignKey("patient.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("evaluated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_gap_evaluation_patient", "patient_id", "period_end"),
+)
+
+# Settings of the pod, the same for every user (the minimum denominator of a ranked rate, …)
+pod_setting = sa.Table(
+    "pod_setting", metadata,
+    sa.Column("key", sa.String, primary_key=True),
+    sa.Column("value", sa.String, nullable=False),
 )
 
 # How many times each measure's gaps of a period were written: a recompute prepares its

@@ -130,3 +130,11 @@ class ChartView(QWidget):
 
     def current_tab_title(self) -> str:
         return self.tab_titles[self.tabs.currentIndex()]
+
+    def gap_period_end(self):
+        """The measurement period the Gaps tab shows (kept when the chart is read anew)."""
+        for index in range(self.tabs.count()):
+            chosen = getattr(self.tabs.widget(index), "chosen_period_end", None)
+            if callable(chosen):
+                return chosen()
+        return None

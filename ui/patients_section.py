@@ -103,9 +103,10 @@ class PatientsSection(QWidget):
 
         for view in self.open_charts():
             if changes.touches_patient(view.patient_id) and not changes.kinds <= {"audit"}:
-                patient_id = view.patient_id
-                self.context.tasks.read(lambda job, p=patient_id: read_chart(self.context.pod, p),
-                                        on_done=self._chart_reread, on_error=lambda _e: None)
+                patient_id, period_end = view.patient_id, view.gap_period_end()
+                # the Gaps tab stays in the period the user chose
+                self.context.tasks.read(lambda job, p=patient_id, e=period_end: read_chart(
+                    self.context.pod, p, gap_period_end=e), on_done=self._chart_reread, on_error=lambda _e: None)
         if changes.touches("patients", "risk"):
             self.search.run_search()
 

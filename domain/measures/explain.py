@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from domain.facts import system_label
+from domain.facts import clinical_number, system_label, unit_label
 from domain.gaps import GapOverride
 
 # What closes each measure's gap, as missing care is said aloud ("no ... on record"); a measure
@@ -76,12 +76,16 @@ def _date(value) -> str:
 def _value(item: EvidenceItem) -> str:
     if item.value is None:
         return ""
-    number = f"{item.value:g}"
-    return f" {number} {item.unit}".rstrip() if item.unit else f" {number}"
+    number = clinical_number(item.value, code=item.code, unit=item.unit)
+    return f" {number} {unit_label(item.unit)}".rstrip() if item.unit else f" {number}"
 
 
-def describe_evidence(item: EvidenceItem) -> str:
-    """'Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since ...'."""
+def describe_evidence(item: EvidenceItem, period_start: dt.date | None = None) -> str:
+    """'Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since ...'.
+
+    A fact dated before the period (``period_start``) is said to be so, with the rule that
+    lets the measure look back to it: a gap of this year is never explained by last year's
+    fact without saying why it counts."""
     rule = (item.rule or "").strip()
     name = item.display.strip() or item.detail.strip() or rule or "a recorded fact"
     text = name + _value(item)
@@ -92,6 +96,12 @@ def describe_evidence(item: EvidenceItem) -> str:
     if when:
         text += f" on {when}"
     note = next((n for n in (item.detail.strip(), rule) if n and n != name), "")
+    day = item.fact_date.date() if isinstance(item.fact_date, dt.datetime) else item.fact_date
+    if period_start is not None and day is not None and day < period_start:
+        text += ", before this period"
+        if note:
+            text += f" — the measure looks back: {_lower_first(note)}"
+        return text
     if note:
         text += f" — {_lower_first(note)}"
     return text
@@ -129,35 +139,52 @@ def numerator_care(measure_id: str, group_index: int = 0, measure_title: str = "
     return care
 
 
+def documented_text(override: GapOverride) -> str:
+    """'Patient declined on 2026-03-02 by Dana Reyes: Declined mammography: cost or insurance
+    coverage — from 2026-03-01, source: the patient or caregiver, in person or by phone.'"""
+    from domain.measures.documented_reasons import reasons_for
+
+    reasons = reasons_for(override.measure_id, override.kind) if override.reason_code else {}
+    return (f"{override_label(override.kind)} on {_date(override.at)} by {override.by}: "
+            f"{_sentence(override.reason_text(reasons))}")
+
+
 def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,
-                period_end: dt.date | None = None, due_date: dt.date | None = None,
-                evidence: list[EvidenceItem] = (), overrides: list[GapOverride] = (),
-                group_index: int = 0) -> str:
+                period_start: dt.date | None = None, period_end: dt.date | None = None,
+                due_date: dt.date | None = None, evidence: list[EvidenceItem] = (),
+                overrides: list[GapOverride] = (), group_index: int = 0) -> str:
     """One plain sentence (or two) saying why the gap is in the state it is."""
     evidence = list(evidence)
     care = numerator_care(measure_id, group_index, measure_title)
     numerator = _pick(evidence, "numerator")
     documented = next((e for e in evidence if e.rule in OVERRIDE_RULES.values() and not e.code), None)
+    active = [o for o in overrides if not o.entered_in_error]
+
+    def described(item: EvidenceItem) -> str:
+        return describe_evidence(item, period_start)
+
     if state == "excluded" and documented is not None:
         # the documentation is the reason; repeating the override note after it would say it twice
+        if active:
+            return "Excluded: " + documented_text(active[0])
         text, overrides = f"Excluded: {documented.rule} — {documented.detail}", ()
     elif state == "excluded":
         items = _pick(evidence, "denominator-exclusion", "denominator-exception")
-        text = ("Excluded: " + "; ".join(describe_evidence(e) for e in items[:2]) if items
+        text = ("Excluded: " + "; ".join(described(e) for e in items[:2]) if items
                 else "Excluded from the measure")
     elif state == "closed":
         if inverse:
             # an inverse measure is met when the patient is NOT in the numerator
             items = [e for e in evidence if population_key(e.population) not in
                      {"initialpopulation", "denominator", "numerator"}] or numerator
-            text = ("Closed: " + describe_evidence(items[0]) if items
+            text = ("Closed: " + described(items[0]) if items
                     else f"Closed: {care}")
         else:
-            text = ("Closed: " + "; ".join(describe_evidence(e) for e in numerator[:2]) if numerator
+            text = ("Closed: " + "; ".join(described(e) for e in numerator[:2]) if numerator
                     else f"Closed: {care} on record")
     elif state == "open":
         if inverse and numerator and any(e.fact_date for e in numerator):
-            text = "Open: " + describe_evidence(numerator[0])
+            text = "Open: " + described(numerator[0])
         else:
             text = f"Open: no {care} on record"
         if due_date:
@@ -171,7 +198,5 @@ def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse
     text = _sentence(text)
     active = [o for o in overrides if not o.entered_in_error]
     if active:
-        latest = active[0]
-        text += (f" {override_label(latest.kind)} on {_date(latest.at)} by {latest.by}: "
-                 f"{_sentence(latest.reason)}")
+        text += " " + documented_text(active[0])
     return text

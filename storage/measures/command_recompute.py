@@ -51,7 +51,13 @@ def run(args) -> int:
                 print(f"recompute: no patient with id {', '.join(map(str, unknown))} in {where}"
                       " (or it was entered in error)", file=sys.stderr)
                 return 2
+        from domain.clock import utcnow
+        from storage.queries.evaluations import record_evaluation
+
+        started = utcnow()
         summary = recompute(engine, period, measures, patient_ids=args.patient)
+        if set(ALL_MEASURES) <= set(measures):  # a chart can then say "in no measure's population"
+            record_evaluation(engine, period.start, period.end, args.patient, started)
     finally:
         engine.dispose()
     for measure, counts in summary.items():

@@ -96,6 +96,11 @@ class Chart:
     # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
     gaps: list = dataclasses.field(default_factory=list)
     gap_history: list = dataclasses.field(default_factory=list)
+    # the period the Gaps tab shows, the others, and why nothing is shown (PatientGapsView)
+    gap_view: object | None = None
+    # the same person's records at other practices, confirmed by a person (LinkedRecord)
+    linked_records: list = dataclasses.field(default_factory=list)
+    practice_holding: bool = False  # the patient waits in the holding place for a practice
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]
@@ -186,7 +191,7 @@ def load_chart(engine: Engine, patient_id: int) -> Chart | None:
         if patient is None:
             return None
         names = session.execute(
-            sa.select(t.practice.c.code, t.practice.c.name, t.clinician.c.given, t.clinician.c.family,
+            sa.select(t.practice.c.code, t.practice.c.name, t.practice.c.holding, t.clinician.c.given, t.clinician.c.family,
                       t.clinician.c.credentials, t.payer.c.name.label("payer"))
             .select_from(t.patient.join(t.practice, t.practice.c.id == t.patient.c.practice_id)
                          .outerjoin(t.clinician, t.clinician.c.id == t.patient.c.pcp_id)
@@ -205,6 +210,7 @@ def load_chart(engine: Engine, patient_id: int) -> Chart | None:
         facts = newest_first(ClinicalFact, f, f.c.start_at, children=("codings", "components"))
         chart = Chart(
             patient=patient, practice_code=names.code, practice_name=names.name,
+            practice_holding=bool(names.holding),
             pcp=clinician_name(names.given, names.family, names.credentials), payer=names.payer or "",
             # undated facts last, newest first otherwise
             facts=sorted(facts, key=lambda x: x.start_at is None),

@@ -491,15 +491,83 @@ class GapHistoryEntry:
     text: str
 
 
-def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
-    """One row per measure (and population group) for the patient's latest period of that measure."""
-    latest = (sa.select(g.c.measure_id, sa.func.max(g.c.period_end).label("period_end"))
-              .where(g.c.patient_id == patient_id).group_by(g.c.measure_id).subquery())
+@dataclasses.dataclass(frozen=True)
+class PatientGapsView:
+    """What the chart's Gaps tab shows: one measurement period of the patient's gaps."""
+
+    periods: list[tuple[dt.date, dt.date]]  # every period computed for the pod, newest first
+    period: tuple[dt.date, dt.date] | None  # the one shown (None: nothing computed yet)
+    gaps: list[PatientGap]
+    current: bool = False  # the shown period is the one containing today
+    note: str = ""  # why the list is empty, or why the current period is not the one shown
+
+    @property
+    def period_label(self) -> str:
+        if self.period is None:
+            return ""
+        start, end = self.period
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+            return f"Measurement year {start.year}"
+        return f"Measurement period {start.isoformat()} to {end.isoformat()}"
+
+
+def current_period(periods: Sequence[tuple[dt.date, dt.date]], on: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period containing ``on``; else the newest one ended before it; else the newest."""
+    containing = [p for p in periods if p[0] <= on <= p[1]]
+    if containing:
+        return max(containing, key=lambda p: p[1])
+    ended = [p for p in periods if p[1] < on]
+    if ended:
+        return max(ended, key=lambda p: p[1])
+    return max(periods, key=lambda p: p[1]) if periods else None
+
+
+def patient_gap_view(engine: Engine, patient_id: int, period_end: dt.date | None = None, *,
+                     on: dt.date | None = None, patient_name: str = "The patient") -> PatientGapsView:
+    """The patient's gaps of one period: ``period_end``'s, or the current one (see
+    :func:`current_period`); with a sentence when there is none to show, saying why."""
+    from domain.clock import today
+    from storage.queries.evaluations import data_changed_at, last_evaluated
+
+    on = on or today()
+    periods = gap_periods(engine)
+    chosen = next((p for p in periods if p[1] == period_end), None) if period_end else current_period(periods, on)
+    if chosen is None:
+        return PatientGapsView(periods, None, [], note="No gaps in care have been computed for the pod yet: "
+                                                        "recompute gaps in care (Data ▸ Recompute, Ctrl+R).")
+    gaps = patient_gaps(engine, patient_id, chosen[1])
+    is_current = chosen[0] <= on <= chosen[1]
+    note = ""
+    if not is_current and period_end is None:
+        note = (f"Gaps for the period containing today ({on.year}) have not been computed yet; "
+                f"showing the period ending {chosen[1].isoformat()}.")
+    if not gaps:
+        with engine.connect() as conn:
+            evaluated, changed = last_evaluated(conn, patient_id, chosen[1]), data_changed_at(conn, patient_id)
+        if evaluated is not None and (changed is None or changed <= evaluated):
+            note = (f"{patient_name} is in no measure's population for this period: no measure's age, sex, "
+                    f"condition or visit criteria apply (evaluated {evaluated:%Y-%m-%d %H:%M} UTC).")
+        else:
+            note = (f"{patient_name}'s gaps in care for this period have not been computed since their data "
+                    "arrived: recompute gaps in care (Data ▸ Recompute, Ctrl+R).")
+    return PatientGapsView(periods, chosen, gaps, is_current, note)
+
+
+def patient_gaps(engine: Engine, patient_id: int, period_end: dt.date | None = None) -> list[PatientGap]:
+    """One row per measure (and population group) of the patient for one period: ``period_end``'s,
+    or the current one (:func:`current_period`). Never a mix of periods: a care manager would
+    read last year's state as this year's."""
+    if period_end is None:
+        from domain.clock import today
+
+        chosen = current_period(gap_periods(engine), today())
+        if chosen is None:
+            return []
+        period_end = chosen[1]
     query = (sa.select(g, m.c.title, m.c.inverse, _LAST_OUTREACH.label("patient_last_outreach"))
-             .select_from(g.join(latest, sa.and_(latest.c.measure_id == g.c.measure_id,
-                                                 latest.c.period_end == g.c.period_end))
-                          .join(m, m.c.id == g.c.measure_id))
-             .where(g.c.patient_id == patient_id).order_by(g.c.measure_id, g.c.group_index))
+             .select_from(g.join(m, m.c.id == g.c.measure_id))
+             .where(g.c.patient_id == patient_id, g.c.period_end == period_end)
+             .order_by(g.c.measure_id, g.c.group_index))
     with engine.connect() as conn:
         rows = list(conn.execute(query))
         evidence = _evidence_for(conn, [r.id for r in rows])
@@ -508,8 +576,8 @@ def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
     for r in rows:
         mine = [n for n in notes if n.measure_id == r.measure_id and n.period_end == r.period_end]
         why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
-                          inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
-                          evidence=evidence[r.id], overrides=mine, group_index=r.group_index)
+                          inverse=bool(r.inverse), period_start=r.period_start, period_end=r.period_end,
+                          due_date=r.due_date, evidence=evidence[r.id], overrides=mine, group_index=r.group_index)
         result.append(PatientGap(r.id, r.measure_id, r.title, r.group_index, r.state, r.period_start,
                                  r.period_end, r.due_date, r.patient_last_outreach, why, mine))
     return result
@@ -520,7 +588,8 @@ def _override_notes(conn, patient_id: int) -> list[GapOverride]:
     query = sa.select(o).where(o.c.patient_id == patient_id).order_by(o.c.at.desc(), o.c.id.desc())
     return [GapOverride(patient_id=r.patient_id, measure_id=r.measure_id, period_start=r.period_start,
                         period_end=r.period_end, kind=r.kind, reason=r.reason, by=r.by, at=r.at,
-                        entered_in_error=bool(r.entered_in_error), id=r.id) for r in conn.execute(query)]
+                        entered_in_error=bool(r.entered_in_error), id=r.id, reason_code=r.reason_code,
+                        applies_from=r.applies_from, source=r.source) for r in conn.execute(query)]
 
 
 def patient_override_notes(engine: Engine, patient_id: int) -> list[GapOverride]:
@@ -533,6 +602,7 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
     """State changes of the patient's gaps and documented overrides, newest first."""
     h = t.gap_history
     from domain.gaps import STATE_LABELS
+    from domain.measures.documented_reasons import reasons_for
     from domain.measures.explain import override_label
 
     def entry(at, gap, from_state: str | None, to_state: str) -> GapHistoryEntry:
@@ -562,8 +632,9 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
                 t.record_revision.c.record_type == "GapOverride",
                 t.record_revision.c.record_id.in_([n.id for n in overrides])))}
     for note in overrides:
-        entries.append(GapHistoryEntry(note.at, note.measure_id,
-                                       f"{override_label(note.kind)} documented by {note.by}: {note.reason}"))
+        reasons = reasons_for(note.measure_id, note.kind) if note.reason_code else {}
+        entries.append(GapHistoryEntry(note.at, note.measure_id, f"{override_label(note.kind)} documented by "
+                                       f"{note.by}: {note.reason_text(reasons)}"))
         if note.entered_in_error and note.id in revisions:
             rev = revisions[note.id]
             entries.append(GapHistoryEntry(

@@ -62,7 +62,10 @@ def test_gap_override_recorded_with_who(engine, patient_id):
     with UnitOfWork(engine, "Dana") as uow:
         oid = services.document_gap_override(uow, patient_id=patient_id, measure_id="CMS125",
                                              period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31),
-                                             kind="declined", reason="Patient declines mammography")
+                                             kind="declined", reason="Patient declines mammography",
+                                             reason_code="declined-after-discussion",
+                                             applies_from=dt.date(2025, 3, 1), source="patient",
+                                             confirm_past_period=True)
     with UnitOfWork(engine, "Dana") as uow:
         (override,) = uow.gap_overrides.for_patient(patient_id)
         assert (override.id, override.by, override.kind) == (oid, "Dana", "declined")

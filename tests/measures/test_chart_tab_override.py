@@ -5,19 +5,12 @@ import pytest
 
 from tests.measures.test_documented_overrides import PERIOD, _open_patients
 from tests.ui.conftest import make_context
+from tests.ui.override_answers import Answer, declined
 from ui.chart_gaps_tab import ChartGapsTab
-from ui.gap_override_dialog import GapOverrideDialog
 
 
-def _answering(reason: str):
-    def make(kind, measure, patient, submit, parent):
-        class Scripted(GapOverrideDialog):
-            def exec(self):
-                self.reason_edit.setPlainText(reason)
-                self.save()
-                return int(self.result() == GapOverrideDialog.DialogCode.Accepted)
-        return Scripted(kind, measure, patient, submit, parent)
-    return make
+def _answering(reason: str, kind: str = "declined"):
+    return Answer(declined(reason) if kind == "declined" else reason)
 
 
 def _row(tab):
@@ -31,14 +24,17 @@ def test_declined_shows_excluded_at_once_and_error_reopens(qtbot, measure_engine
     tab = ChartGapsTab(make_context(measure_engine, "nurse.kim"), pid, "Doe, Jo")
     qtbot.addWidget(tab)
     tab.context.tasks.wait_idle()
+    tab.reload(PERIOD.end)  # the 2025 cases' period (not this year's)
+    tab.context.tasks.wait_idle()
     assert _row(tab).state == "open" and _row(tab).period_end == PERIOD.end
     tab.make_dialog = _answering("Does not want a colonoscopy")
     assert tab.document("declined")
     tab.context.tasks.wait_idle()
     gap = _row(tab)
     assert gap.state == "excluded"
-    assert gap.why.startswith("Excluded: patient declined — Does not want a colonoscopy — documented by nurse.kim")
-    tab.make_dialog = _answering("Wrong patient")
+    assert gap.why.startswith("Excluded: Patient declined on ") and "by nurse.kim: Declined colorectal cancer " \
+        "screening after discussing its benefits" in gap.why and gap.why.endswith(": Does not want a colonoscopy.")
+    tab.make_dialog = _answering("Wrong patient", kind="error")
     assert tab.mark_error()
     tab.context.tasks.wait_idle()
     gap = _row(tab)

@@ -2,6 +2,8 @@
 and so the measure's rates, stay as the measure computes them); entered-in-error reopens it."""
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from domain import services
@@ -32,10 +34,15 @@ def _open_patients(engine):
                                     "ORDER BY patient_id")).scalars().all()
 
 
+DOCUMENTED = dict(applies_from=dt.date(2025, 6, 1), source="chart", confirm_past_period=True)
+
+
 def _document(engine, pid, kind, reason="Does not want a colonoscopy"):
+    code = "declined-after-discussion" if kind == "declined" else "other"
     with UnitOfWork(engine, "nurse.kim") as uow:
         return services.document_gap_override(uow, patient_id=pid, measure_id="CMS130", period_start=PERIOD.start,
-                                              period_end=PERIOD.end, kind=kind, reason=reason)
+                                              period_end=PERIOD.end, kind=kind, reason_code=code, reason=reason,
+                                              **DOCUMENTED)
 
 
 def test_declined_excludes_the_open_gap_with_wording_and_history(measure_engine):
@@ -65,7 +72,9 @@ def test_declined_excludes_the_open_gap_with_wording_and_history(measure_engine)
     assert evidence[0].detail.startswith("Does not want a colonoscopy — documented by nurse.kim on ")
     assert history[-1] == ("open", "excluded")
     why = next(g.why for g in patient_gaps(measure_engine, pid) if g.measure_id == "CMS130")
-    assert why.startswith("Excluded: patient declined — Does not want a colonoscopy — documented by nurse.kim")
+    assert why.startswith("Excluded: Patient declined on ") and " by nurse.kim: Declined colorectal cancer " \
+        "screening after discussing its benefits — from 2025-06-01, source: the practice's chart (EHR): Does not " \
+        "want a colonoscopy." in why
     assert why.count("Does not want") == 1
     # a complete recompute keeps it excluded and writes nothing new for it
     recompute(measure_engine, PERIOD, ["CMS130"])
@@ -84,7 +93,8 @@ def test_entered_in_error_reopens_the_gap(measure_engine):
     gap = _gap(measure_engine, pid)
     assert gap.state == "excluded"
     why = next(g.why for g in patient_gaps(measure_engine, pid) if g.measure_id == "CMS130")
-    assert why.startswith("Excluded: documented exclusion — Under the care of oncology")
+    assert why.startswith("Excluded: Documented exclusion on ") and why.endswith(
+        "by nurse.kim: from 2025-06-01, source: the practice's chart (EHR): Under the care of oncology.")
     with UnitOfWork(measure_engine, "nurse.kim") as uow:
         services.mark_entered_in_error(uow, "gap_overrides", override, reason="wrong patient")
     recompute_for_patients(measure_engine, [pid], PERIOD, measure_ids=["CMS130"])
@@ -109,7 +119,9 @@ def test_override_of_another_period_or_a_closed_gap_changes_nothing(measure_engi
     with UnitOfWork(measure_engine, "nurse.kim") as uow:
         services.document_gap_override(uow, patient_id=opened, measure_id="CMS130",
                                        period_start=PERIOD.start.replace(year=2024),
-                                       period_end=PERIOD.end.replace(year=2024), kind="declined", reason="last year")
+                                       period_end=PERIOD.end.replace(year=2024), kind="declined", reason="last year",
+                                       reason_code="declined-cost", applies_from=dt.date(2024, 3, 1), source="chart",
+                                       confirm_past_period=True)
     recompute(measure_engine, PERIOD, ["CMS130"])
     assert _gap(measure_engine, closed).state == "closed"
     assert _gap(measure_engine, opened).state == "open"

@@ -5,9 +5,14 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from PySide6.QtCore import Qt
+
+from domain.errors import DomainError
 
 from storage import schema as t
+from domain.clock import today
 from tests.ui.conftest import make_context
+from tests.ui.override_answers import Answer, declined, excluded
 from tests.ui.test_gaps_data import ACTOR, PERIOD
 from ui.chart_gaps_tab import ChartGapsTab
 from ui.gap_override_dialog import GapOverrideDialog
@@ -30,31 +35,6 @@ def _tab(qtbot, engine, patient_id, name="Abbott, Ann"):
     return tab
 
 
-class Answer:
-    """Stands in for the modal dialog: types the reason and presses Save (or Cancel)."""
-
-    def __init__(self, *reasons: str, cancel_after: bool = True):
-        self.reasons, self.cancel_after = list(reasons), cancel_after
-        self.messages: list[str] = []
-        self.dialogs: list[GapOverrideDialog] = []
-
-    def __call__(self, kind, measure, patient, submit, parent):
-        answer = self
-
-        class Scripted(GapOverrideDialog):
-            def exec(self):
-                answer.dialogs.append(self)
-                for reason in answer.reasons:
-                    self.reason_edit.setPlainText(reason)
-                    self.save()
-                    if self.result() == GapOverrideDialog.DialogCode.Accepted:
-                        return 1
-                    answer.messages.append(self.error_label.text())
-                return 0
-
-        return Scripted(kind, measure, patient, submit, parent)
-
-
 def _cells(tab, row):
     return [tab.table.item(row, c).text() for c in range(tab.table.columnCount())]
 
@@ -71,8 +51,8 @@ def test_one_row_per_measure_with_plain_explanations(qtbot, engine, pod):
     assert set(rows) == {"CMS122", "CMS125"}
     assert rows["CMS125"][:3] == [
         "CMS125 Breast Cancer Screening", "Closed",
-        "Closed: Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since 1 October two years "
-        "before the period."]
+        "Closed: Mammogram (LOINC 24606-6) on 2024-11-03, before this period — the measure looks back: "
+        "mammography since 1 October two years before the period."]
     assert rows["CMS122"][1] == "Open" and rows["CMS122"][3] == "12/31/2025"
 
 
@@ -105,17 +85,66 @@ def test_only_an_open_gap_can_be_documented(qtbot, engine, pod):
 def test_only_the_current_period_is_shown(qtbot, engine, pod):
     tab = _tab(qtbot, engine, pod.patients["A102"])
     assert [(g.measure_id, g.period_end, g.state) for g in tab.gaps] == [("CMS125", PERIOD[1], "open")]
+    # this year has no gaps yet: the tab says so and which period it shows instead
+    assert tab.empty_label.text() == (f"Gaps for the period containing today ({today().year}) have not been "
+                                      "computed yet; showing the period ending 2025-12-31.")
+    assert tab.title.text() == "Gaps in care — Measurement year 2025 (01/01/2025 – 12/31/2025)"
 
 
-def test_patient_without_gaps_says_so(qtbot, engine, pod):
+def _add_this_year(engine, pod, mrn: str, state: str = "open") -> tuple[dt.date, dt.date]:
+    from tests.ui.test_gaps_data import _populations
+
+    year = today().year
+    current = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(t.gap).values(
+            patient_id=pod.patients[mrn], measure_id="CMS125", period_start=current[0], period_end=current[1],
+            state=state, due_date=current[1] if state == "open" else None,
+            computed_at=dt.datetime(year, 2, 1, 8, 0), **_populations(state)))
+    return current
+
+
+def test_one_period_at_a_time_the_current_one_first_the_others_from_a_chooser(qtbot, engine, pod):
+    """A 2025 gap was shown beside this year's with no period said: now the tab shows one period,
+    says which, and reads another (on the task runner) when it is chosen."""
+    current = _add_this_year(engine, pod, "A100")
+    tab = _tab(qtbot, engine, pod.patients["A100"])
+    assert {g.period_end for g in tab.gaps} == {current[1]}
+    assert [g.measure_id for g in tab.gaps] == ["CMS125"]  # CMS122 has no gap this year: not last year's
+    assert tab.title.text() == f"Gaps in care — Measurement year {current[0].year} (current)"
+    assert tab.empty_label.isHidden()
+    combo = tab.period_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [f"{current[0].year} (current)", "2025", "2024"]
+    assert combo.isEnabled()
+    combo.activated.emit(1)
+    assert {g.period_end for g in tab.gaps} == {current[1]}  # read in the background, not here
+    tab.context.tasks.wait_idle()
+    assert {g.period_end for g in tab.gaps} == {PERIOD[1]} and {g.measure_id for g in tab.gaps} == {"CMS122", "CMS125"}
+    assert tab.title.text() == "Gaps in care — Measurement year 2025 (01/01/2025 – 12/31/2025)"
+    assert combo.currentText() == "2025"
+
+
+def test_patient_without_gaps_says_whether_it_was_evaluated(qtbot, engine, pod):
+    """"No gaps computed yet" was also said of a patient evaluated and in no measure's
+    population: the two are told apart."""
+    from storage.queries.evaluations import record_evaluation
+
     with engine.begin() as conn:
         pid = conn.execute(sa.insert(t.patient).values(
             practice_id=pod.practices["DEN"], mrn="D1", family="Nobody", given="Ned",
             birth_date=dt.date(1990, 1, 1))).inserted_primary_key[0]
-    tab = _tab(qtbot, engine, pid)
+    tab = _tab(qtbot, engine, pid, "Nobody, Ned")
     assert tab.table.isHidden() and not tab.empty_label.isHidden()
+    assert tab.empty_label.text() == ("Ned Nobody's gaps in care for this period have not been computed since "
+                                      "their data arrived: recompute gaps in care (Data ▸ Recompute, Ctrl+R).")
     assert not tab.exclusion_button.isEnabled() and not tab.error_button.isEnabled()
     assert tab.history.topLevelItem(0).text(2) == "No changes on record"
+    record_evaluation(engine, PERIOD[0], PERIOD[1], None, dt.datetime.utcnow() + dt.timedelta(seconds=1))
+    tab.reload(PERIOD[1])
+    tab.context.tasks.wait_idle()
+    assert tab.empty_label.text().startswith(
+        "Ned Nobody is in no measure's population for this period: no measure's age, sex, condition or visit "
+        "criteria apply (evaluated ")
 
 
 def test_history_lists_state_changes(qtbot, engine, pod):
@@ -124,33 +153,88 @@ def test_history_lists_state_changes(qtbot, engine, pod):
     assert texts == ["Open → Excluded (period ending 2025-12-31)", "New → Open (period ending 2025-12-31)"]
 
 
-def test_declined_needs_a_reason_and_is_kept_with_who_and_when(qtbot, engine, pod):
+def test_declined_needs_a_listed_reason_a_date_and_a_source_and_is_kept_with_who_and_when(qtbot, engine, pod):
+    """A one-letter reason was accepted: now the reason comes from the measure's list, the note
+    must carry it when it is "another reason", and the date and source are asked for."""
     tab = _tab(qtbot, engine, pod.patients["A102"], "Carter, Cora")
-    tab.make_dialog = answer = Answer("   ", "Does not want a mammogram this year")
+    tab.make_dialog = answer = Answer(
+        declined("x", code=""),  # no reason chosen
+        declined("x", code="other"),  # "another reason" needs a note that says it
+        declined("x", code="declined-cost", source=""),  # no source
+        declined("Will reconsider after her surgery", code="declined-cost", day=dt.date(2025, 11, 4)))
     _select_measure(tab, "CMS125")
     with qtbot.waitSignal(tab.changed):
         assert tab.document("declined")
     tab.context.tasks.wait_idle()
-    assert answer.messages == ["A documented exclusion or refusal needs a reason."]
-    assert "Carter, Cora" in answer.dialogs[0].prompt.text()
+    assert answer.messages == [
+        "Choose the reason for the refusal from the list.",
+        'With "Another reason (say which in the note)" the note must say the reason (at least 10 characters).',
+        "Say where the refusal is documented (its source)."]
+    dialog = answer.dialogs[0]
+    assert "Carter, Cora" in dialog.prompt.text()
+    assert [dialog.reason_combo.itemText(i) for i in range(1, 3)] == [
+        "Declined mammography after discussing its benefits", "Declined mammography: cost or insurance coverage"]
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.gap_override)).one()
         audit = conn.execute(sa.select(t.audit_event).where(
             t.audit_event.c.record_type == "GapOverride")).one()
-    assert (row.kind, row.reason, row.by, row.measure_id, row.period_end) == (
-        "declined", "Does not want a mammogram this year", ACTOR, "CMS125", PERIOD[1])
+    assert (row.kind, row.reason_code, row.reason, row.applies_from, row.source, row.by, row.measure_id,
+            row.period_end) == ("declined", "declined-cost", "Will reconsider after her surgery",
+                                dt.date(2025, 11, 4), "patient", ACTOR, "CMS125", PERIOD[1])
     assert row.at is not None and audit.action == "create" and audit.actor == ACTOR
     why = _cells(tab, 0)[2]
     assert why.startswith("Open: no mammography on record")
-    assert f"Patient declined on {row.at:%Y-%m-%d} by {ACTOR}: Does not want a mammogram this year." in why
+    assert (f"Patient declined on {row.at:%Y-%m-%d} by {ACTOR}: Declined mammography: cost or insurance "
+            "coverage — from 2025-11-04, source: the patient or caregiver, in person or by phone: Will "
+            "reconsider after her surgery.") in why
     history = [tab.history.topLevelItem(i).text(2) for i in range(tab.history.topLevelItemCount())]
-    assert f"Patient declined documented by {ACTOR}: Does not want a mammogram this year" in history
+    assert any(h.startswith(f"Patient declined documented by {ACTOR}: Declined mammography: cost") for h in history)
     assert tab.error_button.isEnabled()
+
+
+def test_an_ended_period_asks_first_and_says_the_reported_rates_will_change(qtbot, engine, pod):
+    """2025 is over (the gaps here are of 2025): the dialog says its rates will change and asks;
+    "No" keeps nothing; the use case itself refuses without the confirmation."""
+    from application import gaps as q
+
+    tab = _tab(qtbot, engine, pod.patients["A102"])
+    _select_measure(tab, "CMS125")
+    tab.make_dialog = answer = Answer(declined("Refused on the phone", confirm=False))
+    assert not tab.document("declined")
+    assert answer.asked_past_period == 1
+    assert "the rates already reported for it will change" in answer.dialogs[0].past_label.text()
+    assert not answer.dialogs[0].past_label.isHidden()
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(t.gap_override)) == 0
+    with pytest.raises(DomainError, match="is over: documenting this changes its gap, and the rates already "
+                                          "reported for it will change"):
+        q.document_override(tab.context.pod, patient_id=pod.patients["A102"], measure_id="CMS125",
+                            period_start=PERIOD[0], period_end=PERIOD[1], kind="declined",
+                            reason_code="declined-cost", applies_from=dt.date(2025, 6, 1), source="patient")
+    tab.make_dialog = Answer(declined("Refused on the phone", confirm=True))
+    assert tab.document("declined")
+
+
+def test_a_date_after_the_period_or_in_the_future_is_refused(qtbot, engine, pod):
+    from application import gaps as q
+
+    args = dict(patient_id=pod.patients["A102"], measure_id="CMS125", period_start=PERIOD[0], period_end=PERIOD[1],
+                kind="exclusion", reason_code="bilateral-mastectomy", source="outside_records",
+                confirm_past_period=True)
+    context = make_context(engine, ACTOR)
+    with pytest.raises(DomainError, match="after the measurement period ending 2025-12-31"):
+        q.document_override(context.pod, applies_from=dt.date(2026, 1, 2), **args)
+    with pytest.raises(DomainError, match="a date in the future"):
+        q.document_override(context.pod, applies_from=today() + dt.timedelta(days=1), **args)
+    with pytest.raises(DomainError, match="not a reason for a documented exclusion of CMS125"):
+        q.document_override(context.pod, applies_from=dt.date(2019, 5, 2), **{**args, "reason_code": "pregnancy"})
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(t.gap_override)) == 0
 
 
 def test_cancelling_keeps_nothing(qtbot, engine, pod):
     tab = _tab(qtbot, engine, pod.patients["A102"])
-    tab.make_dialog = Answer("")  # the empty reason is refused, then the user cancels
+    tab.make_dialog = Answer(excluded(""))  # no reason chosen: refused, then the user cancels
     _select_measure(tab, "CMS125")
     assert not tab.document("exclusion")
     with engine.connect() as conn:
@@ -160,7 +244,8 @@ def test_cancelling_keeps_nothing(qtbot, engine, pod):
 def test_exclusion_marked_entered_in_error_instead_of_deleted(qtbot, engine, pod):
     tab = _tab(qtbot, engine, pod.patients["A102"])
     _select_measure(tab, "CMS125")
-    tab.make_dialog = Answer("Bilateral mastectomy 2019 per outside records")
+    tab.make_dialog = Answer(excluded("bilateral-mastectomy", "Bilateral mastectomy 2019 per outside records",
+                                      dt.date(2019, 5, 2)))
     assert tab.document("exclusion")
     tab.context.tasks.wait_idle()
     tab.make_dialog = answer = Answer("", "Wrong patient: records were for her sister")
@@ -171,6 +256,7 @@ def test_exclusion_marked_entered_in_error_instead_of_deleted(qtbot, engine, pod
         row = conn.execute(sa.select(t.gap_override)).one()
         revision = conn.execute(sa.select(t.record_revision)).one()
     assert row.entered_in_error and row.reason == "Bilateral mastectomy 2019 per outside records"
+    assert (row.reason_code, row.applies_from) == ("bilateral-mastectomy", dt.date(2019, 5, 2))
     assert revision.reason == "Wrong patient: records were for her sister"
     assert "Documented exclusion" not in _cells(tab, 0)[2]
     assert not tab.error_button.isEnabled()
@@ -180,13 +266,19 @@ def test_exclusion_marked_entered_in_error_instead_of_deleted(qtbot, engine, pod
 
 
 def test_the_real_dialog_shows_the_rule_and_stays_open(qtbot):
+    from domain.measures.documented_reasons import reasons_for
+
     kept = []
+    current = (dt.date(today().year, 1, 1), dt.date(today().year, 12, 31))
     dialog = GapOverrideDialog("exclusion", "CMS125 Breast Cancer Screening", "Abbott, Ann",
-                               lambda reason: None if reason.strip() else "Give a reason.")
+                               lambda answer: None if answer.reason_code else "Choose a reason.",
+                               reasons=reasons_for("CMS125", "exclusion"), period=current)
     qtbot.addWidget(dialog)
-    dialog.accepted.connect(lambda: kept.append(dialog.reason()))
+    assert dialog.past_label.isHidden()  # this year is not over
+    dialog.accepted.connect(lambda: kept.append(dialog.answer()))
     dialog.save()
-    assert dialog.error_label.text() == "Give a reason." and not kept
+    assert dialog.error_label.text() == "Choose a reason." and not kept
+    qtbot.keyClick(dialog.reason_combo, Qt.Key.Key_Down)  # the first reason: hospice
     qtbot.keyClicks(dialog.reason_edit, "Hospice since June")
     dialog.save()
-    assert kept == ["Hospice since June"]
+    assert [(a.reason_code, a.note, a.applies_from) for a in kept] == [("hospice", "Hospice since June", today())]
