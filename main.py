@@ -1,6 +1,6 @@
 """Carepod: the one place that wires database, services and windows together.
 
-    python main.py [--db PATH_OR_URL]                 open the app (the default)
+    python main.py [--db PATH_OR_URL] [--as NAME]     open the app (the default)
     python main.py demo --db PATH --practices N --patients N --seed S
     python main.py import --db PATH [--practice CODE] [--dry-run] FILE_OR_DIR...
     python main.py evaluate-measure --measure CMS125 --period-start ... --period-end ...
@@ -8,6 +8,11 @@
 
 Each subcommand lives in its own module (``COMMANDS``) with ``add_arguments(parser)``
 and ``run(args) -> int``; they are imported only when used so the app starts fast.
+
+``--as NAME`` (before or after the command) names the staff member doing the work: it must be
+one of the pod's active staff (an unknown name is an error naming it, exit 2) and reaches the
+command as ``args.as_name``, spelt as the pod spells it, so the window and the command line
+record the same person the same way.
 """
 from __future__ import annotations
 
@@ -31,17 +36,25 @@ COMMANDS = {
     "restore": ("application.commands.restore", "Replace the database with a checked backup."),
     "check": ("application.commands.check", "Check the whole database for damage."),
     "audit": ("application.commands.audit", "Check the audit trail's chain of events."),
+    "staff": ("application.commands.staff", "List the pod's staff, or add a staff member."),
 }
+# commands that never act as a staff member: --as is not checked for them
+WITHOUT_ACTOR = {"gui", "demo"}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carepod", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: the user data directory)")
+    parser.add_argument("--as", dest="as_name", metavar="NAME",
+                        help="the staff member doing the work (one of the pod's active staff)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS if name == "gui" else
                                     "database file or SQLAlchemy URL")
+        command_parser.add_argument("--as", dest="sub_as", metavar="NAME",
+                                    help=argparse.SUPPRESS if name in WITHOUT_ACTOR else
+                                    "the staff member doing the work (one of the pod's active staff)")
         command_parser.set_defaults(module_name=module_name)
         try:
             module = importlib.import_module(module_name)
@@ -58,10 +71,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "sub_db", None):
         args.db = args.sub_db
+    if getattr(args, "sub_as", None):
+        args.as_name = args.sub_as
     if args.command is None:
         args.command, args.module_name = "gui", COMMANDS["gui"][0]
     if getattr(args, "missing", None):
         parser.error(f"{args.command} is not available: {args.missing}")
+    if args.as_name is not None and args.command not in WITHOUT_ACTOR:
+        from application.commands.acting import resolve_acting
+        from domain.errors import DomainError
+        from storage.queries.database import NotACarepodDatabase
+
+        try:
+            args.as_name = resolve_acting(args.db, args.as_name)
+        except (DomainError, NotACarepodDatabase) as exc:
+            print(f"carepod {args.command}: {exc}", file=sys.stderr)
+            return 2
     module = importlib.import_module(args.module_name)
     return int(module.run(args) or 0)
 

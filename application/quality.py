@@ -5,11 +5,28 @@ import dataclasses
 import datetime as dt
 
 from application.changes import ChangeSet
+from storage.queries import pod_settings
 from storage.queries import quality as q
 from storage.queries.quality import MeasureScore, PracticeRate, TrendPoint
 
-__all__ = ["MeasureScore", "PracticeRate", "TrendPoint", "peer_rates", "practice_scorecard",
-           "rate_history", "take_snapshot"]
+__all__ = ["MeasureScore", "PracticeRate", "TrendPoint", "minimum_denominator", "peer_rates", "practice_scorecard",
+           "rate_history", "set_minimum_denominator", "take_snapshot"]
+
+
+def minimum_denominator(pod) -> int:
+    """Below this denominator a rate is shown with its counts but not ranked (a pod setting)."""
+    with pod.engine.connect() as conn:
+        return pod_settings.minimum_denominator(conn)
+
+
+def set_minimum_denominator(pod, value: int) -> ChangeSet:
+    """Change the pod's minimum denominator for every user (audited); the rates are ranked anew."""
+    with pod.unit_of_work() as uow:
+        before = pod_settings.minimum_denominator(uow.session.connection())
+        pod_settings.write_minimum_denominator(uow.session.connection(), value)
+        uow.audit.record("change", "PodSetting", None, None, f"minimum denominator {before} → {value}")
+        uow.commit()
+    return ChangeSet.of("quality")
 
 
 def peer_rates(pod, period_end: dt.date, measure_id: str | None = None) -> dict[tuple[str, int], list[PracticeRate]]:

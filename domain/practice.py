@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from domain.clock import utcnow
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 
 ROLES = ("care_manager", "nurse", "pharmacist", "social_worker", "administrator", "practice_viewer")
 ROLE_LABELS = {
@@ -94,6 +94,19 @@ def on_call_at(slots: list[OnCallSlot], moment: dt.datetime) -> OnCallSlot | Non
     return max(covering, key=lambda s: s.starts_at) if covering else None
 
 
+class UnknownStaffMember(NotFound):
+    """A name given as the person using Carepod that is not an active staff member of the pod."""
+
+
+def unknown_staff_message(name: str, active_names: list[str]) -> str:
+    if not active_names:
+        return (f"{name!r} is not a staff member of this pod: the pod has no active staff yet. Add the first "
+                "staff member when Carepod first opens, or with: python main.py staff --add NAME --roles ROLE")
+    return (f"{name!r} is not an active staff member of this pod; the active staff are: "
+            f"{', '.join(active_names)}.") if name.strip() else (
+        "Say who is using Carepod (--as NAME); the active staff are: " + ", ".join(active_names) + ".")
+
+
 @dataclasses.dataclass(eq=False)
 class StaffMember:
     name: str
@@ -107,11 +120,15 @@ class StaffMember:
         return [r for r in (self.roles or "").split(",") if r]
 
     def validate(self) -> None:
-        if not (self.name or "").strip():
-            raise DomainError("A staff member needs a name.")
+        self.name = " ".join((self.name or "").split())
+        if len(self.name) < 2:
+            raise DomainError("A staff member needs a name (at least two letters).")
         unknown = [r for r in self.role_list if r not in ROLES]
         if unknown or not self.role_list:
             raise DomainError(f"Staff roles must be among {', '.join(ROLES)}; got {self.roles!r}.")
+        self.email = (self.email or "").strip()
+        if self.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
+            raise DomainError(f"{self.email!r} is not an e-mail address.")
 
 
 @dataclasses.dataclass(eq=False)

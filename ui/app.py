@@ -32,11 +32,20 @@ def seconds_since_process_start() -> float:
         return time.monotonic() - _IMPORTED_AT
 
 
-def open_window(app, path: str | None):
-    """A main window on the database at ``path``, or None after telling the user why not."""
+class UnknownUser(Exception):
+    """``--as NAME`` named nobody of the pod's active staff (the message says so)."""
+
+
+def open_window(app, path: str | None, as_name: str | None = None, *, start=None):
+    """A main window on the database at ``path``, or None after telling the user why not (or
+    when the user quit before choosing who they are). ``start(context, as_name)`` settles who is
+    using Carepod (:func:`ui.first_run.start_session`; tests replace it). Raises
+    :class:`UnknownUser` when ``as_name`` is not an active staff member."""
     from application.pod import NotACarepodDatabase, open_pod
+    from application.staff import UnknownStaffMember
     from ui import dialogs
     from ui.context import AppContext
+    from ui.first_run import start_session
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
@@ -46,7 +55,22 @@ def open_window(app, path: str | None):
         print(f"carepod: {exc}", file=sys.stderr)
         dialogs.show_error(None, "Cannot open the database", str(exc))
         return None
-    window = MainWindow(AppContext.create(pod, Settings()))
+    context = AppContext.create(pod, Settings())
+    try:
+        outcome = (start or start_session)(context, as_name)
+        if outcome == "demo":
+            context = _fill_with_demo(context, path)
+            outcome = None if context is None else (start or start_session)(context, None)
+    except UnknownStaffMember as exc:
+        context.tasks.shutdown()
+        pod.close()
+        raise UnknownUser(str(exc)) from None
+    if outcome is None:
+        if context is not None:
+            context.tasks.shutdown()
+            context.pod.close()
+        return None
+    window = MainWindow(context)
 
     def switch(other_path: str) -> None:
         other = open_window(app, other_path)
@@ -56,16 +80,61 @@ def open_window(app, path: str | None):
     window.database_chosen.connect(switch)
     app.setProperty("carepod_windows", [*(app.property("carepod_windows") or []), window])
     window.show()
+    if outcome == "import":
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window.import_data)  # the pod was just started: its first panel next
     return window
+
+
+DEMO_NOTICE = ("<b>Building the demo pod…</b><br><br>Six practices and 3,000 synthetic patients with their "
+               "records, then their gaps in care for last year and this year. This takes a few seconds.")
+
+
+def _fill_with_demo(context, path):
+    """The empty database becomes the demo pod (built beside it, then moved into place while no
+    connection is open), its gaps computed for last year and this year; the new context, or
+    None after telling the user why not."""
+    from application.measures import recompute_periods, year_period
+    from application.pod import open_pod
+    from application.pod_setup import build_demo_pod
+    from domain.clock import today
+    from ui import dialogs
+    from ui.context import AppContext
+
+    file = context.pod.engine.url.database
+    settings = context.settings
+    context.tasks.shutdown()
+    context.pod.close()
+
+    def build(_path):
+        build_demo_pod(file)
+        pod = open_pod(path)
+        year = today().year
+        recompute_periods(pod, [year_period(year - 1), year_period(year)])
+        return pod
+
+    try:
+        pod = open_showing_progress(build, path, notice=DEMO_NOTICE, after_s=0.0)
+    except Exception as exc:  # a demo that cannot be built leaves the empty database as it was
+        dialogs.show_error(None, "The demo pod could not be built", str(exc))
+        return None
+    return AppContext.create(pod, settings)
 
 
 OPENING_NOTICE_AFTER_S = 0.4
 
 
-def open_showing_progress(open_database, path: str | None):
+UPGRADE_NOTICE = ("A database from an earlier version of Carepod is brought up to date first. On a large pod "
+                  "this can take a minute or two; if it is interrupted, the database stays as it was.")
+
+
+def open_showing_progress(open_database, path: str | None, *, notice: str = "",
+                          after_s: float | None = None):
     """``open_database(path)`` in a thread of its own; should it take a while (an older database
     is upgraded first: a minute at a million patients), a busy dialog says so meanwhile
-    instead of a window that seems hung. Its error, if any, is raised here."""
+    instead of a window that seems hung (``notice``: its text, after ``after_s`` seconds). Its
+    error, if any, is raised here."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QLabel, QProgressDialog
 
@@ -79,13 +148,11 @@ def open_showing_progress(open_database, path: str | None):
 
     thread = threading.Thread(target=work, name="carepod-open-database", daemon=True)
     thread.start()
-    thread.join(OPENING_NOTICE_AFTER_S)
+    thread.join(OPENING_NOTICE_AFTER_S if after_s is None else after_s)
     if thread.is_alive():
         name = os.path.basename(str(path)) if path else "the database"
         dialog = QProgressDialog("", "", 0, 0)
-        label = QLabel(f"<b>Opening {html.escape(name)}…</b><br><br>A database from an earlier version of "
-                       "Carepod is brought up to date first. On a large pod this can take a minute or two; "
-                       "if it is interrupted, the database stays as it was.")
+        label = QLabel(notice or f"<b>Opening {html.escape(name)}…</b><br><br>{UPGRADE_NOTICE}")
         label.setWordWrap(True)
         label.setFixedWidth(420)
         dialog.setLabel(label)
@@ -116,7 +183,11 @@ def run(args) -> int:
     app.setApplicationName("Carepod")
     app.setOrganizationName("Carepod")
     style.apply(app)
-    window = open_window(app, getattr(args, "db", None))
+    try:
+        window = open_window(app, getattr(args, "db", None), getattr(args, "as_name", None))
+    except UnknownUser as exc:
+        print(f"carepod: {exc}", file=sys.stderr)
+        return 2
     if window is None:
         return 2
     if os.environ.get("CAREPOD_EXIT_WHEN_READY") == "1":

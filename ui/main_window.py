@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
     QStackedWidget, QWidget,
 )
 
@@ -151,7 +151,9 @@ class MainWindow(QMainWindow):
     def _show_status(self) -> None:
         self.database_label.setText(f"Database: {self.context.database}")
         self.database_label.setToolTip(self.context.database)
-        self.user_label.setText(f"User: {self.context.user}")
+        self.user_label.setText(f"User: {self.context.user or 'nobody chosen'}")
+        self.user_label.setToolTip("The staff member every record, view, print and export is recorded "
+                                   "under (File ▸ Change user)")
 
     # -- actions -----------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
@@ -199,18 +201,19 @@ class MainWindow(QMainWindow):
         if path:
             self.database_chosen.emit(path)
 
-    def choose_user(self) -> None:
+    def choose_user(self, dialog_factory=None) -> bool:
+        """File ▸ Change user: one of the pod's active staff (nothing typed: the audit trail's
+        "who" is a person of the pod, spelt as the pod spells it)."""
         from application.staff import active_staff_names
+        from ui.first_run import ChooseUserDialog
 
         names = active_staff_names(self.context.pod)
-        current = self.context.user
-        if current not in names:
-            names.insert(0, current)
-        name, ok = QInputDialog.getItem(self, "Current user", "Staff member using Carepod:", names,
-                                        names.index(current), True)
-        if ok and name.strip():
-            self.context.settings.user_name = name
-            self._show_status()
+        dialog = (dialog_factory or ChooseUserDialog)(names, self.context.user, self)
+        if not dialog.exec() or not dialog.chosen():
+            return False
+        self.context.settings.user_name = dialog.chosen()
+        self._show_status()
+        return True
 
     # -- remembered layout ---------------------------------------------------------------------
     def _restore(self) -> None:

@@ -84,14 +84,19 @@ class PeerStripChart(QWidget):
             for peer in score.peers:
                 if peer.rate is None or peer.practice_id == mine.practice_id:
                     continue
-                painter.setBrush(BEST if peer.rank == 1 else PEER)
+                if peer.too_few:  # a rate on too few patients: a ring, never the best
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.setPen(QPen(PEER, 1.5))
+                else:
+                    painter.setBrush(BEST if peer.rank == 1 else PEER)
+                    painter.setPen(Qt.PenStyle.NoPen)
                 painter.drawEllipse(QPointF(self._x(peer.rate, left, width), mid), 4.5, 4.5)
             painter.setFont(small)
             if mine.rate is not None:
                 x = self._x(mine.rate, left, width)
-                painter.setBrush(QColor(ACCENT))
-                painter.setPen(QPen(QColor("white"), 2))
-                painter.drawEllipse(QPointF(x, mid), 7.5, 7.5)
+                painter.setBrush(QColor("white") if mine.too_few else QColor(ACCENT))
+                painter.setPen(QPen(QColor(ACCENT), 2.5) if mine.too_few else QPen(QColor("white"), 2))
+                painter.drawEllipse(QPointF(x, mid), 7.5 if not mine.too_few else 6.5, 7.5 if not mine.too_few else 6.5)
             if mine.pod_median is not None:
                 # drawn last, and longer than the dots are tall, so a practice at the median leaves it visible
                 x = self._x(mine.pod_median, left, width)
@@ -100,7 +105,8 @@ class PeerStripChart(QWidget):
                 painter.drawLine(QPointF(x, mid + 9), QPointF(x, mid + 14))
             painter.setPen(QColor(TEXT if mine.rate is not None else MUTED))
             painter.drawText(QRectF(left + width + 10, top, VALUE_WIDTH, ROW_HEIGHT),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, percent(mine.rate))
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                             percent(mine.rate) + ("*" if mine.too_few else ""))
         self._legend(painter, small, bottom + 6, left)
 
     def _label(self, painter, score: MeasureScore, rect: QRectF, small: QFont, metrics: QFontMetrics) -> None:
@@ -126,11 +132,12 @@ class PeerStripChart(QWidget):
         painter.setFont(font)
         metrics = QFontMetrics(font)
         items = ((QColor(ACCENT), "this practice", "dot"), (PEER, "other practices", "dot"),
-                 (BEST, "best practice", "dot"), (QColor(TEXT), "pod median", "tick"))
+                 (BEST, "best practice", "dot"), (QColor(TEXT), "pod median", "tick"),
+                 (PEER, "* too few patients to rank", "ring"))
         for colour, text, shape in items:
-            if shape == "dot":
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(colour)
+            if shape in ("dot", "ring"):
+                painter.setPen(Qt.PenStyle.NoPen if shape == "dot" else QPen(colour, 1.5))
+                painter.setBrush(colour if shape == "dot" else Qt.BrushStyle.NoBrush)
                 painter.drawEllipse(QPointF(x + 5, y + 8), 4.5, 4.5)
             else:
                 painter.setPen(QPen(colour, 2))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 from application import gaps as gap_queries
@@ -18,6 +19,7 @@ from application import quality
 from domain.clock import today
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
+from ui.style import MUTED
 from ui.tables import make_read_only_list
 
 COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod median", "Best")
@@ -47,6 +49,13 @@ class QualityScreen(QWidget):
                                         "(taking it again replaces this month's)")
         self.status_label = QLabel(objectName="qualityStatus")
         self.status_label.setProperty("role", "hint")
+        self.minimum_spin = QSpinBox(objectName="qualityMinimum")
+        self.minimum_spin.setRange(1, 1000)
+        self.minimum_spin.setSuffix(" patients")
+        self.minimum_spin.setValue(quality.minimum_denominator(self.pod))
+        self.minimum_spin.setToolTip("A pod setting: a rate on fewer patients is shown with its counts but not "
+                                     "ranked, not the pod's best and not in its median (quality programmes use 20)")
+        self.minimum_spin.editingFinished.connect(self._minimum_changed)
 
         self.table = QTableWidget(0, len(COLUMNS), objectName="qualityTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -91,6 +100,10 @@ class QualityScreen(QWidget):
             controls.addWidget(label)
             controls.addWidget(widget)
             controls.addSpacing(8)
+        minimum_label = QLabel("Rank rates on at &least")
+        minimum_label.setBuddy(self.minimum_spin)
+        controls.addWidget(minimum_label)
+        controls.addWidget(self.minimum_spin)
         controls.addStretch(1)
         controls.addWidget(self.snapshot_button)
         layout = QVBoxLayout(self)
@@ -121,14 +134,25 @@ class QualityScreen(QWidget):
             combo.blockSignals(False)
 
     def apply_changes(self, changes) -> None:
-        """Rates follow the gaps: a recompute or a documented exclusion reads them again."""
-        if changes.touches("gaps", "practices"):
+        """Rates follow the gaps: a recompute or a documented exclusion reads them again, and so
+        does a patient assigned to a practice or a new minimum denominator."""
+        if changes.touches("gaps", "practices", "quality") or (changes.touches("patients") and
+                                                               changes.patient_ids is not None):
             self._rates_cache.clear()
             self._fill_choices()
+            if changes.touches("quality"):
+                self.minimum_spin.blockSignals(True)
+                self.minimum_spin.setValue(quality.minimum_denominator(self.pod))
+                self.minimum_spin.blockSignals(False)
             if self._shown_once:
                 self.refresh()
-        elif changes.touches("quality") and self._shown_once:
-            self._measure_chosen()  # a snapshot: the trend has a new month
+
+    def _minimum_changed(self):
+        value = self.minimum_spin.value()
+        if value == quality.minimum_denominator(self.pod):
+            return None
+        return self.context.tasks.write(lambda job: quality.set_minimum_denominator(self.pod, value),
+                                        label="Saving the minimum denominator…", parent=self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -191,12 +215,18 @@ class QualityScreen(QWidget):
             mine = score.mine
             best = percent(mine.pod_best) + (f" ({', '.join(mine.best_practices)})"
                                               if mine.best_practices else "")
+            rate = percent(mine.rate) + (" · too few" if mine.too_few else "")
             cells = (score.label, score.title + (" (lower is better)" if score.inverse else ""),
-                     f"{mine.numerator:,}", f"{mine.denominator:,}", percent(mine.rate), mine.rank_label,
+                     f"{mine.numerator:,}", f"{mine.denominator:,}", rate, mine.rank_label,
                      percent(mine.pod_median), best)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
+                if mine.too_few and column in (4, 5):
+                    item.setToolTip(f"{mine.numerator:,} of {mine.denominator:,}: fewer than the pod's minimum of "
+                                    f"{mine.minimum} patients, so this rate is not ranked, not the pod's best and "
+                                    "not in its median")
+                    item.setForeground(QBrush(QColor(MUTED)))
                 if column in NUMERIC:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)

@@ -6,7 +6,6 @@ set (tests, portable installs), the platform's user config location otherwise.
 """
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -16,19 +15,13 @@ VERSION = 1
 RECENT_LIMIT = 15
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (containers) or no login name
-        return "unknown user"
-
-
 # key -> default. Every key the app reads is here; nothing else is read or written.
 DEFAULTS: dict[str, object] = {
     "window/geometry": QByteArray(),
     "window/state": QByteArray(),
     "window/section": "Patients",
-    "user/name": "",  # empty: the operating-system user
+    "user/name": "",  # the staff member chosen at start (File ▸ Change user); empty: not chosen yet
+    "export/folder": "",  # where the last export was written; empty: the user's documents folder
     "patients/practice_id": 0,  # 0: all practices
     "patients/header": QByteArray(),
     "patients/recent": "",  # comma-separated patient ids, most recent first
@@ -82,8 +75,9 @@ class Settings:
     # -- the values -------------------------------------------------------------------
     @property
     def user_name(self) -> str:
-        """The staff member using the app: chosen in settings, else the OS user name."""
-        return self._get("user/name").strip() or _os_user()
+        """The staff member using the app, as chosen from the pod's staff ('' before anyone was
+        chosen: never the operating-system login, which names nobody of the pod)."""
+        return self._get("user/name").strip()
 
     @user_name.setter
     def user_name(self, name: str) -> None:
@@ -99,6 +93,8 @@ class Settings:
                               lambda self, v: self._set("patients/header", v))
     gaps_filters = property(lambda self: self._get("gaps/filters"),
                             lambda self, v: self._set("gaps/filters", v))
+    export_folder = property(lambda self: self._get("export/folder"),
+                             lambda self, v: self._set("export/folder", str(v)))
     chart_tab = property(lambda self: self._get("chart/last_tab"),
                          lambda self, v: self._set("chart/last_tab", int(v)))
 

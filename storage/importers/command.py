@@ -1,4 +1,4 @@
-"""``python main.py import --db PATH [--practice CODE] [--source NAME] [--dry-run] FILE_OR_DIR...``
+"""``python main.py import --db PATH --as NAME [--practice CODE] [--source NAME] [--dry-run] FILE_OR_DIR...``
 
 Prints counts per resource type (created / updated / unchanged / rejected / skipped) and
 every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read.
@@ -21,13 +21,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--practice", help="code of an existing practice that new patients join")
     parser.add_argument("--source", help="name of the sending system (default: from each file; see docs)")
     parser.add_argument("--dry-run", action="store_true", help="check and count, then save nothing")
-    parser.add_argument("--actor", default="import", help="who is importing (kept in the import log)")
     parser.add_argument("--warnings", action="store_true", help="also list warnings (nothing refused)")
 
 
 def run(args) -> int:
-    from storage.db import open_database
     from storage.importers.run import import_paths
+    from storage.queries.database import NotACarepodDatabase, open_existing_carepod_database
 
     if args.history or args.show_run is not None:
         if args.paths:
@@ -37,10 +36,18 @@ def run(args) -> int:
     if not args.paths:
         print("carepod import: name at least one file or folder to import (or --history)", file=sys.stderr)
         return 2
-    engine = open_database(args.db)
+    if not getattr(args, "as_name", None):  # main.py has checked a given name against the pod's staff
+        print("carepod import: say who is importing with --as NAME (one of the pod's active staff); "
+              "the import log and audit trail carry the name", file=sys.stderr)
+        return 2
+    try:
+        engine = open_existing_carepod_database(args.db)
+    except NotACarepodDatabase as exc:
+        print(f"carepod import: {exc}", file=sys.stderr)
+        return 2
     try:
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
-                              dry_run=args.dry_run, actor=args.actor)
+                              dry_run=args.dry_run, actor=args.as_name)
     finally:
         engine.dispose()
     print(format_report(report, warnings=args.warnings))
@@ -68,10 +75,14 @@ def format_report(report, *, warnings: bool = False) -> str:
 
 
 def show_log(args) -> int:
-    from storage.db import open_database
     from storage.importers.history import logged_run, recent_runs, run_problems
+    from storage.queries.database import NotACarepodDatabase, open_existing_carepod_database
 
-    engine = open_database(args.db)
+    try:  # reading the log never creates a database
+        engine = open_existing_carepod_database(args.db)
+    except NotACarepodDatabase as exc:
+        print(f"carepod import: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.show_run is None:
             print(format_runs(recent_runs(engine, max(1, args.limit))))

@@ -50,7 +50,8 @@ def practice_choices(engine) -> list[tuple[str, str]]:
     """(code, name) of the active practices, by name."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
-            sa.select(t.practice.c.code, t.practice.c.name).where(t.practice.c.active.is_(True))
+            sa.select(t.practice.c.code, t.practice.c.name)
+            .where(t.practice.c.active.is_(True), t.practice.c.holding.is_(False))
             .order_by(t.practice.c.name))]
 
 

@@ -13,10 +13,12 @@ keyed by **source + resource type + id** (``source_record``; ``source_key`` =
 
 A new patient joins the ``--practice`` practice when given; else the practice its
 ``managingOrganization`` (or a ``generalPractitioner`` organization or clinician) maps to,
-matched on NPI, code or name; else the practice ``IMPORTED`` ("Imported"), created on demand.
+matched on NPI, code or name (never the holding place); else the pod's **holding place**
+(``practice.holding``, code ``UNASSIGNED``): not a practice and never a pod peer, where patients
+wait until a person assigns them one (the import results say how many went there).
 
 Matching a new resource to an existing patient: always on source + FHIR id; on practice +
-MRN only in a real practice (not ``IMPORTED``, whose records come from unrelated senders
+MRN only in a real practice (not the holding place, whose records come from unrelated senders
 whose MRNs mean nothing to each other — every eCQM case says MR 999999995), only for an
 identifier typed MR, and only when the name and birth date agree; an MRN held by someone
 else is a rejection, never a merge.
@@ -29,8 +31,8 @@ from storage.importers.codings import as_list
 from storage.importers.organizations import npi_of
 from storage.importers.reader import is_ndjson
 
-IMPORTED_CODE = "IMPORTED"
-IMPORTED_NAME = "Imported"
+HOLDING_CODE = "UNASSIGNED"
+HOLDING_NAME = "Practice not known yet"
 
 
 def source_for(path: Path, *, given: str | None, bundle_hint: str = "") -> str:
@@ -62,7 +64,7 @@ def resource_id(resource: dict, entry) -> str:
 
 class PracticeFinder:
     """The practice of new patients in one file (cached per file: a rolled-back file may have
-    created the Imported practice in its own transaction)."""
+    created the holding place in its own transaction)."""
 
     def __init__(self, store, practice_id: int | None):
         self.store, self.practice_id = store, practice_id
@@ -88,7 +90,7 @@ class PracticeFinder:
                 found = self._practice_of(organization)
                 if found:
                     return found
-        return self._imported_practice()
+        return self._holding_place()
 
     def _practice_of(self, organization: dict) -> int | None:
         npi = npi_of(organization)
@@ -99,21 +101,23 @@ class PracticeFinder:
         if cache_key not in self._by_org:
             row = None
             if npi:
-                row = self.store.one("SELECT id FROM practice WHERE npi = ?", (npi,))
+                row = self.store.one("SELECT id FROM practice WHERE npi = ? AND NOT holding", (npi,))
             for code in codes:
-                row = row or self.store.one("SELECT id FROM practice WHERE code = ?", (code.upper(),))
+                row = row or self.store.one("SELECT id FROM practice WHERE code = ? AND NOT holding", (code.upper(),))
             if name:
-                row = row or self.store.one("SELECT id FROM practice WHERE lower(name) = lower(?)", (name,))
+                row = row or self.store.one("SELECT id FROM practice WHERE lower(name) = lower(?) AND NOT holding",
+                                            (name,))
             self._by_org[cache_key] = row[0] if row else None
         return self._by_org[cache_key]
 
-    def _imported_practice(self) -> int:
+    def _holding_place(self) -> int:
+        """The pod's holding place for patients whose practice cannot be told (made once)."""
         if self._imported is None:
-            row = self.store.one("SELECT id FROM practice WHERE code = ?", (IMPORTED_CODE,))
+            row = self.store.one("SELECT id FROM practice WHERE holding ORDER BY id LIMIT 1")
             if row is None:
                 self.store.db.execute(
-                    "INSERT INTO practice (code, name, active, created_at) VALUES (?, ?, 1, ?)",
-                    (IMPORTED_CODE, IMPORTED_NAME, self.store.now))
-                row = self.store.one("SELECT id FROM practice WHERE code = ?", (IMPORTED_CODE,))
+                    "INSERT INTO practice (code, name, active, holding, created_at) VALUES (?, ?, 1, 1, ?)",
+                    (HOLDING_CODE, HOLDING_NAME, self.store.now))
+                row = self.store.one("SELECT id FROM practice WHERE holding ORDER BY id LIMIT 1")
             self._imported = row[0]
         return self._imported

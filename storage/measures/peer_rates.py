@@ -1,5 +1,11 @@
 """Pod-peer rates per practice and measure (rank, pod median, best practice) from the gap
-rows, and monthly snapshots in ``quality_snapshot``."""
+rows, and monthly snapshots in ``quality_snapshot``.
+
+Peers are the pod's practices: the holding place of imported patients whose practice is not
+known is none. A rate whose denominator is below the pod's minimum (``pod_setting``, 20 by
+default, as quality programmes use) keeps its counts but is not ranked, not the pod's best
+and not in its median: it is marked ``too_few``.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -13,6 +19,7 @@ import sqlalchemy as sa
 from domain.clock import utcnow
 from domain.measures.populations import median, rate
 from storage import schema
+from storage.queries.pod_settings import minimum_denominator
 
 # the populations a practice's rate is summed from, in PracticeRate's order
 _SUMMED = ("numerator", "denominator", "denominator-exclusion", "denominator-exception")
@@ -30,6 +37,8 @@ class PracticeRate:
     pod_best: float | None
     best_practice_id: int | None  # the first of ``best_practice_ids``
     best_practice_ids: tuple[int, ...] = ()  # every practice sharing the best rate
+    too_few: bool = False  # a denominator below the pod's minimum: shown, never ranked
+    minimum: int = 20  # the pod's minimum denominator when the rate was worked out
 
 
 def practice_rates(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
@@ -50,12 +59,19 @@ def rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: d
         "GROUP BY g.group_index, p.practice_id")
     with engine.connect() as conn:
         rows = conn.execute(sql, {"m": measure_id, "s": period_start, "e": period_end, "g": group_index}).all()
+        holding, minimum = _holding_places(conn), minimum_denominator(conn)
     groups: dict[int, list] = {}
     inverse = False
     for gi, practice_id, num, den, excl, exc, inv in rows:
         inverse = bool(inv)
-        groups.setdefault(gi, []).append((practice_id, num, den, excl, exc))
-    return {gi: _ranked(group_rows, inverse) for gi, group_rows in sorted(groups.items())}
+        if practice_id not in holding:
+            groups.setdefault(gi, []).append((practice_id, num, den, excl, exc))
+    return {gi: _ranked(group_rows, inverse, minimum) for gi, group_rows in sorted(groups.items())}
+
+
+def _holding_places(conn) -> set[int]:
+    """The holding place(s) of imported patients whose practice is not known: never a peer."""
+    return set(conn.scalars(sa.select(schema.practice.c.id).where(schema.practice.c.holding.is_(True))))
 
 
 def practice_sums(groups, stored, practice_of: Sequence[int]) -> dict[int, list[tuple]]:
@@ -76,20 +92,24 @@ def practice_sums(groups, stored, practice_of: Sequence[int]) -> dict[int, list[
     return out
 
 
-def _ranked(rows, inverse: bool) -> list[PracticeRate]:
+def _ranked(rows, inverse: bool, minimum: int = 20) -> list[PracticeRate]:
     items = []
     for practice_id, num, den, excl, exc in rows:
         eligible = (den or 0) - (excl or 0) - (exc or 0)
         items.append([practice_id, num or 0, max(eligible, 0), rate(num or 0, den or 0, excl or 0, exc or 0)])
+    # only rates on enough patients are compared: 4/4 is not the pod's best practice
+    ranked = [i for i in items if i[3] is not None and i[2] >= minimum]
     # Equal rates share a rank (1, 1, 3): rank = 1 + practices strictly better. Rates are
     # compared as exact fractions so 2/3 and 4/6 tie whatever the float rounding.
-    exact = {i[0]: Fraction(i[1], i[2]) * (-1 if inverse else 1) for i in items if i[3] is not None}
+    exact = {i[0]: Fraction(i[1], i[2]) * (-1 if inverse else 1) for i in ranked}
     rank_of = {pid: 1 + sum(other > value for other in exact.values()) for pid, value in exact.items()}
-    pod_median = median(i[3] for i in items if i[3] is not None)
+    pod_median = median(i[3] for i in ranked)
     best_ids = tuple(sorted(pid for pid, r in rank_of.items() if r == 1))
     best_rate = next((i[3] for i in items if best_ids and i[0] == best_ids[0]), None)
     return [PracticeRate(pid, num, den, r, rank_of.get(pid), len(exact), pod_median, best_rate,
-                         best_ids[0] if best_ids else None, best_ids) for pid, num, den, r in items]
+                         best_ids[0] if best_ids else None, best_ids,
+                         too_few=r is not None and den < minimum, minimum=minimum)
+            for pid, num, den, r in items]
 
 
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
@@ -101,8 +121,13 @@ def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt
     month = (month or utcnow().date()).replace(day=1)
     now = utcnow()
     rows = []
-    by_group = rates_by_group(engine, measure_id, period_start, period_end) if sums is None else \
-        {gi: _ranked(group_rows, sums[1]) for gi, group_rows in sums[0].items() if group_rows}
+    if sums is None:
+        by_group = rates_by_group(engine, measure_id, period_start, period_end)
+    else:
+        with engine.connect() as conn:
+            holding, minimum = _holding_places(conn), minimum_denominator(conn)
+        by_group = {gi: _ranked([r for r in group_rows if r[0] not in holding], sums[1], minimum)
+                    for gi, group_rows in sums[0].items() if group_rows}
     for group_index, rates in by_group.items():
         rows.extend({
             "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,

@@ -57,3 +57,18 @@ def open_carepod_database(path: str | os.PathLike | None) -> Engine:
     except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
         raise NotACarepodDatabase(f"{path or 'The default database'} cannot be opened: "
                                   f"{exc.__class__.__name__}: {exc}") from None
+
+
+def open_existing_carepod_database(path: str | os.PathLike | None) -> Engine:
+    """:func:`open_carepod_database` for a command that only reads or adds to a pod: a database
+    that does not exist yet is an error, never created (None: the default one)."""
+    from storage.db import default_db_path
+
+    if path is None or "://" not in str(path):
+        file = Path(path).expanduser() if path is not None else default_db_path()
+        if not file.exists():
+            raise NotACarepodDatabase(
+                f"There is no Carepod database at {file} yet. Open Carepod (python main.py) to start a pod "
+                "there, or name another database with --db.")
+        path = file
+    return open_carepod_database(path)

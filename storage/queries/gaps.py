@@ -128,10 +128,12 @@ def measure_groups(engine: Engine) -> dict[str, list[str]]:
 
 
 def practice_choices(engine: Engine) -> list[tuple[int, str, str]]:
-    """(id, code, name) of the active practices, by name."""
+    """(id, code, name) of the active practices, by name (the holding place of imported patients
+    whose practice is not known is not one)."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
-            sa.select(pr.c.id, pr.c.code, pr.c.name).where(pr.c.active.is_(True)).order_by(pr.c.name))]
+            sa.select(pr.c.id, pr.c.code, pr.c.name).where(pr.c.active.is_(True), pr.c.holding.is_(False))
+            .order_by(pr.c.name))]
 
 
 def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.date, dt.date]]:

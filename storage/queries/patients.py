@@ -226,5 +226,6 @@ def practice_choices(engine: Engine) -> list[PracticeChoice]:
     """Active practices for the practice filter, by name (a pod has at most a few hundred)."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.practice.c.id, t.practice.c.code, t.practice.c.name)
-                            .where(t.practice.c.active.is_(True)).order_by(t.practice.c.name))
+                            .where(t.practice.c.active.is_(True), t.practice.c.holding.is_(False))
+                            .order_by(t.practice.c.name))
         return [PracticeChoice(r.id, r.code, r.name) for r in rows]

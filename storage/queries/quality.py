@@ -36,9 +36,13 @@ class PracticeRate:
     pod_median: float | None
     pod_best: float | None
     best_practices: tuple[str, ...]  # codes of the practice(s) sharing the best rate
+    too_few: bool = False  # denominator below the pod's minimum: shown with its counts, not ranked
+    minimum: int = 20  # the pod's minimum denominator
 
     @property
     def rank_label(self) -> str:
+        if self.too_few:
+            return f"not ranked (under {self.minimum})"
         return f"{self.rank} of {self.practices_ranked}" if self.rank else "—"
 
 
@@ -107,7 +111,8 @@ def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = Non
                              rows[pid].denominator if pid in rows else 0,
                              rows[pid].rate if pid in rows else None,
                              rows[pid].rank if pid in rows else None,
-                             any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best)
+                             any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best,
+                             rows[pid].too_few if pid in rows else False, any_row.minimum)
                 for pid, code in practices.items()]
     return result
 

@@ -44,6 +44,10 @@ def test_recompute_writes_gaps_evidence_history_and_rates(measure_engine):
         assert conn.execute(sa.text("SELECT count(*) FROM gap_history")).scalar() == history + 1
         others = conn.execute(sa.text("SELECT count(*) FROM gap WHERE state <> 'not_applicable'")).scalar()
         assert others == len(gaps) - 1
+    from storage.queries.pod_settings import write_minimum_denominator
+
+    with measure_engine.begin() as conn:  # a dozen cases: ranked as if each practice had enough
+        write_minimum_denominator(conn, 1)
     rates = practice_rates(measure_engine, "CMS130", PERIOD.start, PERIOD.end)
     assert rates and all(r.practices_ranked == len([x for x in rates if x.rate is not None]) for r in rates)
     ranked = sorted((r for r in rates if r.rank), key=lambda r: r.rank)

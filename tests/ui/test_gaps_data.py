@@ -123,6 +123,11 @@ def build_pod(engine) -> Pod:
                 period_end=PERIOD[1], state=state, due_date=PERIOD[1] if state == "open" else None,
                 computed_at=computed, **_populations(state, inverse=True))).inserted_primary_key[0]
             gaps[(mrn, "CMS122")] = gid
+        # the sample's few patients are ranked as if they were enough (the pod's minimum
+        # denominator, 20 by default, is tested in tests/ui/test_minimum_denominator.py)
+        from storage.queries.pod_settings import write_minimum_denominator
+
+        write_minimum_denominator(conn, 1)
         # an older period, which the chart must not show as current
         conn.execute(sa.insert(t.gap).values(
             patient_id=patients["A102"], measure_id="CMS125", period_start=OLD_PERIOD[0],
