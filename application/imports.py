@@ -9,8 +9,10 @@ from storage.importers.history import LoggedRun
 from storage.importers.report import OUTCOMES, PROBLEM_COLUMNS, ImportReport, Problem
 from storage.importers.run import Cancelled as ImportCancelled
 from storage.importers.run import ImportProgress, import_paths
+from storage.queries import holding
+from storage.queries.holding import Landing
 
-__all__ = ["OUTCOMES", "PROBLEM_COLUMNS", "ImportCancelled", "ImportProgress", "ImportReport", "Imported",
+__all__ = ["OUTCOMES", "PROBLEM_COLUMNS", "ImportCancelled", "ImportProgress", "ImportReport", "Imported", "Landing",
            "LoggedRun", "Problem", "import_files", "practice_choices", "recent_runs", "run_problems",
            "write_problems_csv"]
 
@@ -19,18 +21,32 @@ __all__ = ["OUTCOMES", "PROBLEM_COLUMNS", "ImportCancelled", "ImportProgress", "
 class Imported:
     report: ImportReport
     changes: ChangeSet = NOTHING
+    # which practice the import's patients are in (the holding place last, when some went there)
+    landing: tuple[Landing, ...] = ()
+    likely_duplicates: int = 0  # undecided candidates: the same person at another practice
+    waiting_ids: tuple[int, ...] = ()  # this import's patients waiting in the holding place
+
+    @property
+    def waiting(self) -> Landing | None:
+        """The patients of this import waiting in the holding place for a practice."""
+        return next((place for place in self.landing if place.holding), None)
 
 
 def import_files(pod, paths, *, practice_code: str | None = None, dry_run: bool = False,
                  progress=None, cancel=None) -> Imported:
     """Import the files and folders (each file all or nothing); the report says what landed
-    and every rejection. ``progress(ImportProgress)``; ``cancel``: an Event or a callable."""
+    and every rejection, which practice the patients are in (those whose practice could not be
+    told wait in the holding place) and how many may be the same person as a patient of another
+    practice. ``progress(ImportProgress)``; ``cancel``: an Event or a callable."""
     report = import_paths(pod.engine, paths, practice_code=practice_code, dry_run=dry_run, actor=pod.actor(),
                           progress=progress, cancel=cancel)
     changes = ChangeSet.of("imports")
-    if not report.dry_run and report.patient_ids:
-        changes |= ChangeSet.of("patients", "facts", patients=report.patient_ids)
-    return Imported(report, changes)
+    if report.dry_run or not report.patient_ids:
+        return Imported(report, changes)
+    changes |= ChangeSet.of("patients", "facts", patients=report.patient_ids)
+    return Imported(report, changes, tuple(holding.landing(pod.engine, report.patient_ids)),
+                    holding.candidate_duplicates_among(pod.engine, report.patient_ids),
+                    tuple(holding.waiting_among(pod.engine, report.patient_ids)))
 
 
 def practice_choices(pod) -> list[tuple[str, str]]:

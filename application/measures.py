@@ -13,7 +13,7 @@ from storage.measures.recompute import ALL_MEASURES, recompute
 from storage.queries.evaluations import record_evaluation
 from storage.queries.gaps import gap_periods
 
-__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "RecomputedPeriods", "periods_with_gaps",
+__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "RecomputedPeriods", "period_label", "periods_with_gaps",
            "recompute_gaps", "recompute_periods", "year_period"]
 
 
@@ -78,12 +78,13 @@ def recompute_periods(pod, periods: list[MeasurementPeriod], *, patient_ids: Ite
     for number, period in enumerate(periods):
         def step(i, n, label, number=number, period=period):
             if progress:
-                progress(number * n + i, n * len(periods), f"{_period_label(period)}: {label}")
+                progress(number * n + i, n * len(periods), f"{period_label(period)}: {label}")
         results.append(recompute_gaps(pod, period, patient_ids=ids, progress=step, cancel=cancel))
     return RecomputedPeriods(results)
 
 
-def _period_label(period: MeasurementPeriod) -> str:
+def period_label(period: MeasurementPeriod) -> str:
+    """'2026' for a calendar year, else its first and last day."""
     if (period.start.month, period.start.day, period.end.month, period.end.day) == (1, 1, 12, 31):
         return str(period.start.year)
     return f"{period.start.isoformat()} to {period.end.isoformat()}"

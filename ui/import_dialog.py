@@ -3,7 +3,9 @@
 The import runs on the task runner's background lane (one long job at a time: an import
 asked for while another runs waits its turn, and the dialog says so); the dialog shows
 progress, can cancel (the file being read is rolled back), then shows the counts and the
-rejections, which can be saved as CSV.
+rejections, which can be saved as CSV, which practice the patients are in (those whose practice
+could not be told wait in the holding place, assigned from here), and how many may be the same
+person as a patient of another practice.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ui.tables import CountItem
 
 class ImportDialog(QDialog):
     import_finished = Signal(object)  # the ImportReport
+    show_duplicates = Signal()  # "Review possible duplicates…"
 
     def __init__(self, context, parent=None):
         super().__init__(parent)
@@ -26,6 +29,7 @@ class ImportDialog(QDialog):
         self.context = context
         self.task = None
         self.report = None
+        self.imported = None
 
         self.paths = QListWidget()
         self.paths.setSelectionMode(QAbstractItemView.ExtendedSelection)
@@ -44,8 +48,9 @@ class ImportDialog(QDialog):
 
         from application.imports import practice_choices
 
-        self.practice = QComboBox()
-        self.practice.addItem("From the data (else the Imported practice)", None)
+        self.practice = QComboBox(objectName="importPractice")
+        self.practice.addItem("From the data (patients whose practice it does not tell wait for you to assign one)",
+                              None)
         for code, name in practice_choices(context.pod):
             self.practice.addItem(f"{name} ({code})", code)
         self.dry_run = QCheckBox("&Dry run: check and count, save nothing")
@@ -55,8 +60,26 @@ class ImportDialog(QDialog):
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.status = QLabel("Nothing imported yet.")
+        self.status = QLabel("Nothing imported yet.", objectName="importStatus")
         self.status.setWordWrap(True)
+        self.paths.model().rowsInserted.connect(self._paths_changed)
+        self.paths.model().rowsRemoved.connect(self._paths_changed)
+        # after an import: where its patients are, and what is left to do about them
+        self.landing_label = QLabel(objectName="importLanding")
+        self.landing_label.setWordWrap(True)
+        self.landing_label.hide()
+        self.assign_combo = QComboBox(objectName="importAssignPractice")
+        self.assign_button = QPushButton("&Assign them", objectName="importAssign")
+        self.assign_button.clicked.connect(self.assign_waiting)
+        self.duplicates_button = QPushButton("Review possible &duplicates…", objectName="importDuplicates")
+        self.duplicates_button.clicked.connect(self.show_duplicates.emit)
+        self.follow_up = QHBoxLayout()
+        self.follow_up.addWidget(QLabel("Assign the waiting patients to:"))
+        self.follow_up.addWidget(self.assign_combo)
+        self.follow_up.addWidget(self.assign_button)
+        self.follow_up.addStretch(1)
+        self.follow_up.addWidget(self.duplicates_button)
+        self._set_follow_up(None)
         self.counts = QTableWidget(0, 6)
         self.counts.setObjectName("importCounts")
         self.counts.setHorizontalHeaderLabels(["Resource type", "Created", "Updated", "Unchanged", "Rejected", "Skipped"])
@@ -98,6 +121,8 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.landing_label)
+        layout.addLayout(self.follow_up)
         layout.addWidget(self.counts, 3)
         layout.addWidget(self.problems, 3)
         layout.addLayout(buttons)
@@ -108,6 +133,16 @@ class ImportDialog(QDialog):
         for path in paths:
             if str(path) and not self.paths.findItems(str(path), Qt.MatchExactly):
                 self.paths.addItem(str(path))
+
+    def _paths_changed(self, *_args) -> None:
+        """The list of files changed: the status says what is chosen (an old "add a file first"
+        must not stay after one was added)."""
+        if self.task is not None:
+            return
+        count = self.paths.count()
+        self.status.setText("Add at least one file or folder first." if not count else
+                            f"{count} file{'s' if count != 1 else ''} or folder{'s' if count != 1 else ''} "
+                            "to import: press Import.")
 
     def chosen_paths(self) -> list[str]:
         return [self.paths.item(i).text() for i in range(self.paths.count())]
@@ -184,8 +219,65 @@ class ImportDialog(QDialog):
     def _on_done(self, imported) -> None:
         self._finish_worker()
         report = self.report = imported.report
+        self.imported = imported
         self.show_report(report)
+        self.show_landing(imported)
         self.import_finished.emit(report)
+
+    # --- where the patients are ----------------------------------------------------
+    def show_landing(self, imported) -> None:
+        """Which practice the import's patients are in, those waiting for one, likely duplicates."""
+        if not imported.landing:
+            self._set_follow_up(None)
+            return
+        places = [f"{place.patients:,} in {place.name} ({place.code})" for place in imported.landing
+                  if not place.holding]
+        text = "Patients of this import: " + ("; ".join(places) if places else "none in a practice") + "."
+        waiting = len(imported.waiting_ids)
+        if waiting:
+            text += (f" <b>{waiting:,} patient{'s' if waiting != 1 else ''} wait{'' if waiting != 1 else 's'} for a "
+                     "practice:</b> the data did not tell which practice they belong to, so they are kept aside "
+                     "(not in any practice's rates or lists) until you assign them, here or from each chart.")
+        if imported.likely_duplicates:
+            text += (f" {imported.likely_duplicates:,} may be the same person as a patient of another practice: "
+                     "review them (Data ▸ Possible duplicates).")
+        self.landing_label.setText(text)
+        self._set_follow_up(imported)
+
+    def _set_follow_up(self, imported) -> None:
+        from application.gaps import practice_choices
+
+        waiting = bool(imported and imported.waiting_ids)
+        self.landing_label.setVisible(imported is not None and bool(imported.landing))
+        if waiting and self.assign_combo.count() == 0:
+            for practice_id, code, name in practice_choices(self.context.pod):
+                self.assign_combo.addItem(f"{name} ({code})", practice_id)
+        for widget in (self.assign_combo, self.assign_button):
+            widget.setVisible(waiting)
+            widget.setEnabled(waiting and self.assign_combo.count() > 0)
+        self.follow_up.itemAt(0).widget().setVisible(waiting)
+        self.duplicates_button.setVisible(bool(imported and imported.likely_duplicates))
+
+    def assign_waiting(self):
+        """Assign this import's waiting patients to the chosen practice (on the writer)."""
+        from application.holding import assign_practice
+
+        imported, practice_id = getattr(self, "imported", None), self.assign_combo.currentData()
+        if imported is None or not imported.waiting_ids or practice_id is None:
+            return None
+        ids, name = list(imported.waiting_ids), self.assign_combo.currentText()
+
+        def assigned(_changes) -> None:
+            import dataclasses
+
+            self.imported = dataclasses.replace(imported, waiting_ids=(), landing=tuple(
+                p for p in imported.landing if not p.holding))
+            self.landing_label.setText(self.landing_label.text().split(" <b>")[0]
+                                       + f" {len(ids):,} waiting patient{'s' if len(ids) != 1 else ''} assigned to {name}.")
+            self._set_follow_up(self.imported)
+
+        return self.context.tasks.write(lambda job: assign_practice(self.context.pod, ids, practice_id),
+                                        label="Assigning the patients…", parent=self, on_done=assigned)
 
     def show_report(self, report) -> None:
         from application.imports import OUTCOMES

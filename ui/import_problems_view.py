@@ -2,7 +2,8 @@
 
 A big import can log hundreds of thousands of problems, so the model makes cells only as
 they are painted. The file column shows the file's name (the full path is its tooltip and
-goes to the CSV); warnings, which refused nothing, are drawn in a muted colour.
+goes to the CSV); warnings, which refused nothing, are drawn in a muted colour. The reason is
+what the user acts on: it gets the width the other columns do not need, and wraps whole.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 from application.imports import PROBLEM_COLUMNS
 
 _WARNING_TEXT = QColor("#7a5a00")
-_WIDTHS = (220, 80, 120, 140, 70)  # every column but the reason, which takes the rest
+_MAX_WIDTHS = (220, 110, 130, 170, 80)  # every column but the reason, which takes the rest
+FIT_ROWS = 2000  # rows measured for widths and wrapped heights; more keep one line (tooltips)
 
 
 class ProblemsModel(QAbstractTableModel):
@@ -59,12 +61,28 @@ def problems_view(model: ProblemsModel, object_name: str) -> QTableView:
     view.setEditTriggers(QAbstractItemView.NoEditTriggers)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.setWordWrap(False)
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.ElideMiddle)
     header = view.horizontalHeader()
-    for column, width in enumerate(_WIDTHS):
+    header.setResizeContentsPrecision(FIT_ROWS)
+    for column, width in enumerate(_MAX_WIDTHS):
         header.resizeSection(column, width)
     header.setSectionResizeMode(len(PROBLEM_COLUMNS) - 1, QHeaderView.Stretch)
+    model.modelReset.connect(lambda: fit_problems(view))
     return view
+
+
+def fit_problems(view: QTableView) -> None:
+    """Columns as wide as what they hold (at most their cap; an empty one as its heading), the
+    reason the rest, wrapped on as many lines as it needs."""
+    header, model = view.horizontalHeader(), view.model()
+    rows = model.rowCount()
+    for column, cap in enumerate(_MAX_WIDTHS):
+        heading = header.fontMetrics().horizontalAdvance(str(PROBLEM_COLUMNS[column])) + 24
+        content = view.sizeHintForColumn(column) + 12 if rows else 0
+        header.resizeSection(column, max(heading, min(cap, content)))
+    if rows <= FIT_ROWS:
+        view.resizeRowsToContents()
 
 
 def save_problems_as(parent, default_name: str, problems) -> None:

@@ -164,13 +164,17 @@ class MainWindow(QMainWindow):
 
         dialog = ImportDialog(self.context, self)
         dialog.import_finished.connect(self._imported)
+        dialog.show_duplicates.connect(self.show_duplicates)
         dialog.exec()
 
     def _imported(self, report) -> None:
-        """Gaps follow the data: recompute for exactly the patients whose facts changed."""
+        """Gaps follow the data: recompute exactly the patients whose facts changed, in every
+        period the pod has gaps of (this year when it has none yet)."""
+        from application.measures import periods_with_gaps
+
         changed = sorted(report.changed_patient_ids)
         if changed and not report.dry_run:
-            self.recompute_gaps(patient_ids=changed, start=True)
+            self.recompute_gaps(patient_ids=changed, start=True, periods=periods_with_gaps(self.context.pod))
 
     def show_import_history(self) -> None:
         from ui.import_history_dialog import ImportHistoryDialog
@@ -182,10 +186,10 @@ class MainWindow(QMainWindow):
 
         DuplicatesDialog(self.context, self).exec()
 
-    def recompute_gaps(self, patient_ids: list[int] | None = None, start: bool = False) -> None:
+    def recompute_gaps(self, patient_ids: list[int] | None = None, start: bool = False, periods=None) -> None:
         from ui.recompute_dialog import RecomputeDialog
 
-        RecomputeDialog(self.context, self, patient_ids=patient_ids, start=start).exec()
+        RecomputeDialog(self.context, self, patient_ids=patient_ids, start=start, periods=periods).exec()
 
     def apply_changes(self, changes) -> None:
         """An operation changed records: each section that shows some of them refreshes itself

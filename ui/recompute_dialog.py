@@ -1,7 +1,8 @@
 """Recompute gaps in care, on the task runner's background lane with progress and cancel.
 
 Used for a complete recompute on demand (Data ▸ Recompute gaps) and, after an
-import, for only the patients whose facts changed. The
+import, for only the patients whose facts changed, in every period the pod has gaps of (so no
+computed year is left without them). The
 engine writes each measure whole in its own transaction once it is evaluated,
 so a cancel keeps the measures already finished and writes nothing of the others.
 """
@@ -20,11 +21,12 @@ class RecomputeDialog(QDialog):
     recomputed = Signal(object)
 
     def __init__(self, context, parent=None, *, patient_ids: list[int] | None = None,
-                 year: int | None = None, start: bool = False):
+                 year: int | None = None, start: bool = False, periods=None):
         super().__init__(parent)
         self.setObjectName("RecomputeDialog")
         self.setWindowTitle("Recompute gaps in care")
         self.context, self.patient_ids = context, patient_ids
+        self.periods = list(periods) if periods else None  # given: these periods, no year to choose
         self.task = None
 
         scope = ("all patients of the pod" if patient_ids is None
@@ -37,7 +39,14 @@ class RecomputeDialog(QDialog):
             self.year_combo.addItem(str(y), y)
         self.year_combo.setCurrentIndex(max(0, self.year_combo.findData(year or this_year)))
         form = QFormLayout()
-        form.addRow("Measurement year:", self.year_combo)
+        if self.periods:
+            from application.measures import period_label
+
+            self.periods_label = QLabel(", ".join(period_label(p) for p in self.periods), objectName="recomputePeriods")
+            self.periods_label.setToolTip("Every measurement period the pod has gaps of")
+            form.addRow("Measurement periods:", self.periods_label)
+        else:
+            form.addRow("Measurement year:", self.year_combo)
         self.progress = QProgressBar(objectName="recomputeProgress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -67,12 +76,15 @@ class RecomputeDialog(QDialog):
     def start(self):
         if self.running:
             return None
-        from application.measures import recompute_gaps, year_period
+        from application.measures import recompute_gaps, recompute_periods, year_period
 
-        period, patient_ids = year_period(self.year_combo.currentData()), self.patient_ids
+        period, patient_ids, periods = year_period(self.year_combo.currentData()), self.patient_ids, self.periods
 
         def work(job):
             job.progress(0, 0, "Evaluating measures…")
+            if periods:
+                return recompute_periods(self.context.pod, periods, patient_ids=patient_ids, cancel=job.cancelled,
+                                         progress=lambda i, n, label: job.progress(i, n, label))
             return recompute_gaps(self.context.pod, period, patient_ids=patient_ids, cancel=job.cancelled,
                                   progress=lambda i, n, label: job.progress(i, n, label))
 
@@ -98,12 +110,16 @@ class RecomputeDialog(QDialog):
             self.status.setText(label)
 
     def _on_done(self, recomputed) -> None:
+        from application.measures import period_label
+
         self._on_finished()
-        summary = recomputed.summary
+        results = getattr(recomputed, "results", [recomputed])
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.status.setText(f"Done: {len(summary)} measures evaluated; {recomputed.open_gaps:,} open gaps.")
-        self.recomputed.emit(summary)
+        done = "; ".join(f"{period_label(r.period)}: {len(r.summary)} measures evaluated, {r.open_gaps:,} open gaps"
+                         for r in results)
+        self.status.setText(f"Done — {done}.")
+        self.recomputed.emit(results[-1].summary if results else {})
 
     def _on_failed(self, error: BaseException) -> None:
         from application.measures import RecomputeCancelled
