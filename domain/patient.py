@@ -6,7 +6,7 @@ import datetime as dt
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError
-from domain.text import age_on, name_key, phone_digits
+from domain.text import age_on, age_text, name_key, phone_digits
 
 SEXES = ("female", "male", "other", "unknown")
 STATUSES = ("active", "moved", "deceased")
@@ -66,6 +66,10 @@ class Patient:
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.birth_date, on or today())
+
+    def age_text(self, on: dt.date | None = None) -> str:
+        """'67 y'; a child under two in months ('18 mo'), under a month in days."""
+        return age_text(self.birth_date, on or today())
 
     def validate(self, *, on: dt.date | None = None) -> None:
         if not (self.mrn or "").strip():

@@ -98,11 +98,12 @@ def demographics(chart: Chart) -> list[tuple[str, str]]:
         attribution = f"{fmt.date(p.attributed_from) or '…'} – {fmt.date(p.attributed_to) or 'ongoing'}"
     payer = chart.payer + (f" · member {p.member_id}" if p.member_id else "")
     return [
-        ("Phone", p.phone or "—"),
-        ("Other phone", p.phone_alt or "—"),
+        ("Phone", fmt.phone(p.phone) or "—"),
+        ("Other phone", fmt.phone(p.phone_alt) or "—"),
         ("Address", address or "—"),
         ("Language", p.language or "—"),
-        ("Practice", f"{chart.practice_name} ({chart.practice_code})"),
+        ("Practice", "Not known yet (waiting to be assigned one)" if chart.practice_holding
+         else f"{chart.practice_name} ({chart.practice_code})"),
         ("PCP", chart.pcp or "None attributed"),
         ("Payer", payer or "None on record"),
         ("Attribution", attribution or "—"),

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QTabWidget,
+    QVBoxLayout, QWidget,
+)
 
 from application.chart import Chart
 from ui import format as fmt
@@ -20,11 +23,12 @@ def header_fields(chart: Chart) -> list[tuple[str, str]]:
     if p.status == "deceased" and p.deceased_date:
         status += f" {fmt.date(p.deceased_date)}"
     return [
-        ("Age", f"{p.age()} y"),
+        ("Age", p.age_text()),
         ("Sex", fmt.sex(p.sex)),
         ("DOB", fmt.date(p.birth_date)),
         ("MRN", p.mrn),
-        ("Practice", f"{chart.practice_name} ({chart.practice_code})"),
+        ("Practice", "Not known yet: assign one" if chart.practice_holding
+         else f"{chart.practice_name} ({chart.practice_code})"),
         ("PCP", chart.pcp or "None attributed"),
         ("Payer", payer or "None on record"),
         ("Consent", consent_text(chart)),
@@ -32,7 +36,44 @@ def header_fields(chart: Chart) -> list[tuple[str, str]]:
     ]
 
 
+def linked_text(record) -> str:
+    """'Elm Street Clinic (ELM) · MRN E100 · Smith, Joan': the same person's other record."""
+    return f"{record.practice_name} ({record.practice_code}) · MRN {record.mrn} · {record.name}"
+
+
+class AssignPracticeDialog(QDialog):
+    """Which practice a patient who waits in the holding place belongs to."""
+
+    def __init__(self, patient_name: str, practices: list[tuple[int, str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("assignPracticeDialog")
+        self.setWindowTitle("Assign to a practice")
+        intro = QLabel(f"The imported data did not tell which practice {patient_name} belongs to. Until a "
+                       "practice is assigned, the patient is in no practice's lists or rates.")
+        intro.setWordWrap(True)
+        self.practice_combo = QComboBox(objectName="assignPractice")
+        for practice_id, code, name in practices:
+            self.practice_combo.addItem(f"{name} ({code})", practice_id)
+        form = QFormLayout()
+        form.addRow("&Practice:", self.practice_combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Assign")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(460, 180)
+
+    def chosen(self) -> int | None:
+        return self.practice_combo.currentData()
+
+
 class ChartHeader(QFrame):
+    open_patient = Signal(int)  # the same person's record at another practice
+    assign_requested = Signal()  # the patient waits in the holding place for a practice
+
     def __init__(self, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("chartHeader")
@@ -67,7 +108,30 @@ class ChartHeader(QFrame):
             line = QHBoxLayout()
             line.setSpacing(26)
             for caption, value in fields[start:start + per_line]:
-                line.addLayout(self._field(caption, value, alert=caption == "Status" and p.status != "active"))
+                alert = (caption == "Status" and p.status != "active") or (caption == "Practice"
+                                                                            and chart.practice_holding)
+                line.addLayout(self._field(caption, value, alert=alert))
+            if start == 0 and chart.practice_holding:
+                self.assign_button = QPushButton("Assign to a practice…", objectName="chartAssignPractice")
+                self.assign_button.clicked.connect(self.assign_requested.emit)
+                line.addWidget(self.assign_button, 0, Qt.AlignmentFlag.AlignBottom)
+            line.addStretch(1)
+            layout.addLayout(line)
+        # the same person at other practices, confirmed by a person (never merged)
+        self.linked: list[QPushButton] = []
+        for record in chart.linked_records:
+            line = QHBoxLayout()
+            caption = QLabel("Same person at:")
+            caption.setProperty("role", "caption")
+            text = QLabel(linked_text(record), objectName="chartLinkedRecord")
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            button = QPushButton("Open that chart", objectName="chartOpenLinked")
+            button.setToolTip(f"Open {record.name}'s chart at {record.practice_name}")
+            button.clicked.connect(lambda _checked=False, pid=record.patient_id: self.open_patient.emit(pid))
+            self.linked.append(button)
+            line.addWidget(caption)
+            line.addWidget(text)
+            line.addWidget(button)
             line.addStretch(1)
             layout.addLayout(line)
 
@@ -90,13 +154,19 @@ class ChartView(QWidget):
     the chart again and puts a new view in this one's place (the same tab stays chosen)."""
 
     close_requested = Signal()
+    open_patient = Signal(int)  # another chart asked for (the same person at another practice)
 
     def __init__(self, context: AppContext, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
+        self.context = context
         self.chart = chart
         self.patient_id = chart.patient.id
         self.setObjectName("chartView")
         self.header = ChartHeader(chart)
+        self.header.open_patient.connect(self.open_patient.emit)
+        self.header.assign_requested.connect(self.assign_practice)
+        # a dialog factory tests can replace; the real one is modal
+        self.make_assign_dialog = AssignPracticeDialog
         self.tabs = QTabWidget(objectName="chartTabs")
         self.tabs.setDocumentMode(True)
         self.tab_titles: list[str] = []
@@ -130,6 +200,19 @@ class ChartView(QWidget):
 
     def current_tab_title(self) -> str:
         return self.tab_titles[self.tabs.currentIndex()]
+
+    def assign_practice(self):
+        """The patient waits in the holding place: a person says which practice (on the writer);
+        the change set has the chart read anew, in that practice."""
+        from application.gaps import practice_choices
+        from application.holding import assign_practice
+
+        dialog = self.make_assign_dialog(self.chart.patient.display_name, practice_choices(self.context.pod), self)
+        if not dialog.exec() or dialog.chosen() is None:
+            return None
+        practice_id, pod, patient_id = dialog.chosen(), self.context.pod, self.patient_id
+        return self.context.tasks.write(lambda job: assign_practice(pod, [patient_id], practice_id),
+                                        label="Assigning the practice…", parent=self)
 
     def gap_period_end(self):
         """The measurement period the Gaps tab shows (kept when the chart is read anew)."""

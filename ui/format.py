@@ -58,5 +58,12 @@ def risk(value: str) -> str:
     return RISK_LABELS.get(value or "", label(value))
 
 
+def phone(value: str) -> str:
+    """Every phone number in one format: (617) 555-0147."""
+    from domain.text import phone_display
+
+    return phone_display(value)
+
+
 def yes_no(value: bool) -> str:
     return "Yes" if value else "No"

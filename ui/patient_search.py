@@ -13,6 +13,9 @@ from ui.patient_table_model import PatientIdRole, PatientTableModel
 from ui.tables import make_read_only_list
 
 DEBOUNCE_MS = 150
+# widest a column gets from its content: a 36-character identifier imported as MRN, a long
+# practice or name must not push PCP and risk tier off the table (the whole value is its tooltip)
+MAX_COLUMN_WIDTHS = {0: 240, 4: 130, 5: 230, 7: 200}
 PLACEHOLDER = "Name, MRN, birth date or phone — e.g. smith jo · M1042 · 3/4/1957 · 1234"
 
 
@@ -41,6 +44,7 @@ class PatientSearch(QWidget):
         make_read_only_list(self.table)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setHighlightSections(False)
@@ -112,11 +116,13 @@ class PatientSearch(QWidget):
         return f"{count} patient{'s' if count != 1 else ''} match “{text}”{where}."
 
     def fit_columns(self) -> None:
-        """Columns as wide as their content, so nothing is cut off."""
+        """Columns as wide as their content, up to a cap (a long MRN is elided in the middle, whole
+        in its tooltip), so every column, PCP and risk tier included, stays in view."""
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         for column in range(self.model.columnCount() - 1):  # the last one stretches
-            header.resizeSection(column, header.sectionSize(column) + 16)
+            width = header.sectionSize(column) + 16
+            header.resizeSection(column, min(width, MAX_COLUMN_WIDTHS.get(column, width)))
 
     # -- opening -------------------------------------------------------------------------------
     def open_row(self, row: int) -> None:

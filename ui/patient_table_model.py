@@ -17,15 +17,16 @@ PageFetcher = Callable[[str, "list[int] | None", int, int], list[PatientRow]]
 COLUMNS: tuple[tuple[str, Callable[[PatientRow], str]], ...] = (
     ("Name", lambda r: r.display_name),
     ("DOB", lambda r: fmt.date(r.birth_date)),
-    ("Age", lambda r: str(r.age())),
+    ("Age", lambda r: r.age_text()),
     ("Sex", lambda r: fmt.sex(r.sex)),
     ("MRN", lambda r: r.mrn),
     ("Practice", lambda r: r.practice_name),
-    ("Phone", lambda r: r.phone),
+    ("Phone", lambda r: fmt.phone(r.phone)),
     ("PCP", lambda r: r.pcp),
     ("Risk tier", lambda r: fmt.risk(r.risk_tier)),
 )
 AGE_COLUMN = 2
+MRN_COLUMN = 4
 PatientIdRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -116,6 +117,8 @@ class PatientTableModel(QAbstractTableModel):
             if role == PatientIdRole:
                 return row.id
             if role == Qt.ItemDataRole.ToolTipRole:
+                if index.column() == MRN_COLUMN:
+                    return f"MRN {row.mrn}"  # a long imported identifier is shown elided
                 if index.column() == len(COLUMNS) - 1 and row.risk_override_reason:
                     return f"Risk tier set by hand: {row.risk_override_reason}"
                 if row.status != "active":

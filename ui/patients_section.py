@@ -121,6 +121,7 @@ class PatientsSection(QWidget):
 
         view = ChartView(self.context, chart)
         view.close_requested.connect(lambda v=view: self.close_chart(v))
+        view.open_patient.connect(self.open_chart)
         return view
 
     def _replace(self, index: int, chart, make_current: bool = True) -> None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.clock import today
-from domain.text import age_on, name_key, parse_typed_date, phone_digits
+from domain.text import age_on, age_text, name_key, parse_typed_date, phone_digits
 from storage import schema as t
 
 p = t.patient
@@ -54,6 +54,10 @@ class PatientRow:
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.birth_date, on or today())
+
+    def age_text(self, on: dt.date | None = None) -> str:
+        """'67 y'; a child under two in months."""
+        return age_text(self.birth_date, on or today())
 
 
 @dataclasses.dataclass(frozen=True)
