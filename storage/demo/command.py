@@ -1,6 +1,8 @@
-"""``python main.py demo --db PATH --practices N --patients N --seed S [--replace] [--quiet]``
+"""``python main.py demo [--db PATH] --practices N --patients N --seed S [--replace] [--quiet]``
 
-Creates a deterministic synthetic pod (the same arguments give the same rows).
+Creates a deterministic synthetic pod (the same arguments give the same rows). Without ``--db``
+it fills the default database — the one the window and every command use — but only while that
+holds no pod yet (a pod is never replaced without ``--replace``, and the old file is kept).
 Imports stay light: the generator loads only when the command runs.
 """
 from __future__ import annotations
@@ -30,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
     from storage.demo.progress import Progress
 
     if not args.db:
-        print("carepod demo: --db PATH is required (the demo never writes into your default database).",
-              file=sys.stderr)
-        return 2
+        from storage.db import default_db_path
+
+        args.db = str(default_db_path())
     if "://" in str(args.db):
         print(f"carepod demo: --db must be a SQLite file path, not a URL ({args.db}).", file=sys.stderr)
         return 2
