@@ -40,8 +40,14 @@ def measure_label(row: q.GapRow) -> str:
     return row.measure_id if row.group_index == 0 else f"{row.measure_id} · {row.group_index + 1}"
 
 
+def contact(row: q.GapRow) -> str:
+    """'(617) 555-0147 · Spanish': what an outreach call needs, under the patient's name."""
+    return " · ".join(x for x in (fmt.phone(row.phone) or "no phone on record", row.language) if x)
+
+
 def _cells(row: q.GapRow) -> tuple[str, ...]:
-    return (row.patient_name, fmt.date(row.birth_date), row.mrn, row.practice_code, measure_label(row),
+    return (f"{row.patient_name}\n{contact(row)}", fmt.date(row.birth_date), row.mrn, row.practice_code,
+            measure_label(row),
             STATE_LABELS.get(row.state, row.state), fmt.date(row.due_date),
             fmt.local_datetime(row.last_outreach_at), row.why)
 
@@ -148,6 +154,11 @@ class GapTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 if column == WHY_COLUMN:
                     return row.why
+                if column == 0:
+                    return f"{row.patient_name}\nPhone: {fmt.phone(row.phone) or 'none on record'}" + (
+                        f"\nPreferred language: {row.language}" if row.language else "")
+                if column == 2:
+                    return f"MRN {row.mrn}"
                 if column == 4:
                     return row.measure_title
                 if column == DUE_COLUMN and overdue(row, dt.date.today()):

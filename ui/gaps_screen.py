@@ -5,9 +5,12 @@
 """
 from __future__ import annotations
 
+import html
 import json
 
-from PySide6.QtCore import QTimer, Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
     QMessageBox, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
@@ -16,14 +19,17 @@ from PySide6.QtWidgets import (
 from application import gaps as q
 from domain.gaps import STATE_LABELS
 from ui import format as fmt
-from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
+from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel, contact
 from ui.tables import make_read_only_list
 
 TEXT_DELAY_MS = 250
 ALL = None
 STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"),
                  ("not_applicable", "Not applicable"), (ALL, "All states"))
-COLUMN_WIDTHS = (190, 90, 90, 74, 96, 118, 90, 130)  # the last column (Why) stretches
+# the last column (Why) stretches: at 1366 pixels it keeps about 330 of them, on two lines, and
+# the line under the table says the chosen row's reason whole
+COLUMN_WIDTHS = (196, 86, 92, 66, 84, 76, 86, 116)
+ROW_LINES = 2  # the patient's name over their phone and language; the reason wrapped
 
 
 class GapsScreen(QWidget):
@@ -62,8 +68,9 @@ class GapsScreen(QWidget):
         self.table = QTableView(objectName="gapsTable")
         self.table.setModel(self.model)
         make_read_only_list(self.table)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().lineSpacing() * ROW_LINES + 10)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -75,6 +82,17 @@ class GapsScreen(QWidget):
         self.table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.activated.connect(self._activated)
+        # the chosen row's reason whole, with what an outreach call needs
+        self.detail_label = QLabel(objectName="gapsDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 2 + 6)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        self.model.modelReset.connect(self._show_detail)
+        self.export_label = QLabel(objectName="gapsExported")
+        self.export_label.setProperty("role", "hint")
+        self.export_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_label.hide()
 
         filters = QHBoxLayout()
         for caption, widget in (("Measure", self.measure_combo), ("Practice", self.practice_combo),
@@ -96,7 +114,9 @@ class GapsScreen(QWidget):
         layout.addWidget(title)
         layout.addLayout(filters)
         layout.addLayout(counts)
+        layout.addWidget(self.export_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail_label)
 
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
         self._text_timer.timeout.connect(self.refresh)
@@ -233,6 +253,15 @@ class GapsScreen(QWidget):
                                     else Qt.SortOrder.AscendingOrder)
             header.blockSignals(False)
 
+    def _show_detail(self) -> None:
+        index = self.table.currentIndex()
+        row = self.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            self.detail_label.setText("")
+            return
+        self.detail_label.setText(f"<b>{html.escape(row.patient_name)}</b> · {html.escape(contact(row))} · "
+                                  f"{html.escape(measure_text(row))}<br>{html.escape(row.why)}")
+
     def _activated(self, index) -> None:
         row = self.model.row_at(index.row())
         if row is not None:
@@ -249,8 +278,17 @@ class GapsScreen(QWidget):
             parts.append(flt.period_end.isoformat())
         return "-".join(parts) + ".csv"
 
+    def export_start_path(self) -> str:
+        """Where the save dialog opens: the folder of the last export, else the user's documents
+        folder (never the program's working folder), with the file's suggested name."""
+        folder = self.settings.export_folder if self.settings is not None else ""
+        if not folder or not Path(folder).is_dir():
+            folder = (QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+                      or str(Path.home()))
+        return str(Path(folder) / self.default_export_name())
+
     def export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the gaps worklist", self.default_export_name(),
+        path, _ = QFileDialog.getSaveFileName(self, "Export the gaps worklist", self.export_start_path(),
                                               "CSV files (*.csv)")
         if not path:
             return
@@ -287,14 +325,23 @@ class GapsScreen(QWidget):
         self._export_finished()
         if exported.rows is not None:
             self._show_message("")
-            self.count_label.setText(self.count_label.text().split("  ·  ")[0] +
-                                     f"  ·  exported {exported.rows:,} rows to {exported.path}")
+            written = Path(exported.path).resolve()
+            if self.settings is not None:
+                self.settings.export_folder = str(written.parent)  # the next export opens there
+            self.export_label.setText(f"Exported {exported.rows:,} gaps to {written}")
+            self.export_label.setToolTip(str(written))
+            self.export_label.show()
         self.export_finished.emit(exported.rows)
 
     def apply_changes(self, changes) -> None:
         """Gaps recomputed or documented, patients imported, an outreach logged: read again."""
         if changes.touches("gaps", "patients", "outreach") and self._shown_once:
             self.refresh()
+
+
+def measure_text(row) -> str:
+    group = f" · {row.group_index + 1}" if row.group_index else ""
+    return f"{row.measure_id}{group} {row.measure_title}"
 
 
 def measure_key(measure_id: str, group_index: int | None) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from domain.gaps import GapOverride
 from domain.measures.explain import EvidenceItem, explain_gap
-from domain.text import name_key
+from domain.text import name_key, phone_display
 from storage import schema as t
 from storage.measures import evidence_items
 
@@ -87,6 +87,8 @@ class GapRow:
     due_date: dt.date | None
     last_outreach_at: dt.datetime | None
     why: str = ""
+    phone: str = ""  # the patient's, as stored (shown in one format)
+    language: str = ""  # preferred language, for the outreach call
 
 
 @dataclasses.dataclass(frozen=True)
@@ -336,7 +338,7 @@ def _rows_query(flt: GapFilter, sort: str, descending: bool, from_patients: bool
     columns = [
         g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
         g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
-        g.c.period_end, g.c.due_date, _LAST_OUTREACH.label("last_outreach_at"),
+        g.c.period_end, g.c.due_date, _LAST_OUTREACH.label("last_outreach_at"), p.c.phone, p.c.language,
     ]
     key_columns = [expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
     query = (sa.select(*columns, *key_columns)
@@ -352,7 +354,7 @@ def _rows_query(flt: GapFilter, sort: str, descending: bool, from_patients: bool
 def _row(r, why: str = "") -> GapRow:
     return GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn,
                   r.code, r.measure_id, r.title, r.group_index, r.state, r.period_start,
-                  r.period_end, r.due_date, r.last_outreach_at, why)
+                  r.period_end, r.due_date, r.last_outreach_at, why, r.phone or "", r.language or "")
 
 
 def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
@@ -464,9 +466,29 @@ def _evidence_for(conn, gap_ids: Sequence[int]) -> dict[int, list[EvidenceItem]]
 
 def _short_reasons(conn, rows) -> dict[int, str]:
     evidence = _evidence_for(conn, [r.id for r in rows])
+    notes = _page_override_notes(conn, rows)
     return {r.id: explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title,
-                              inverse=bool(r.inverse), period_end=r.period_end, due_date=r.due_date,
-                              evidence=evidence[r.id], group_index=r.group_index) for r in rows}
+                              inverse=bool(r.inverse), period_start=r.period_start, period_end=r.period_end,
+                              due_date=r.due_date, evidence=evidence[r.id], group_index=r.group_index,
+                              overrides=notes.get((r.patient_id, r.measure_id, r.period_end), []))
+            for r in rows}
+
+
+def _page_override_notes(conn, rows) -> dict[tuple, list[GapOverride]]:
+    """The documented exclusions and refusals of a page's gaps (few: read by patient)."""
+    o = t.gap_override
+    patients = sorted({r.patient_id for r in rows})
+    found: dict[tuple, list[GapOverride]] = {}
+    for start in range(0, len(patients), 500):
+        query = (sa.select(o).where(o.c.patient_id.in_(patients[start:start + 500]),
+                                    o.c.entered_in_error.is_(False))
+                 .order_by(o.c.at.desc(), o.c.id.desc()))
+        for r in conn.execute(query):
+            found.setdefault((r.patient_id, r.measure_id, r.period_end), []).append(GapOverride(
+                patient_id=r.patient_id, measure_id=r.measure_id, period_start=r.period_start,
+                period_end=r.period_end, kind=r.kind, reason=r.reason, by=r.by, at=r.at, id=r.id,
+                reason_code=r.reason_code, applies_from=r.applies_from, source=r.source))
+    return found
 
 
 # --- one patient's gaps (chart tab) -----------------------------------------------------
@@ -648,8 +670,8 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
 
 # --- CSV export -------------------------------------------------------------------------
 
-CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Measure", "Group", "Measure title",
-              "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why")
+CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Phone", "Preferred language", "Measure", "Group",
+              "Measure title", "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why")
 
 
 def _describe(flt: GapFilter) -> str:
@@ -692,7 +714,8 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
             for row in iter_gaps(engine, flt, sort=sort, descending=descending):
                 writer.writerow((
                     _csv_text(row.patient_name), row.birth_date.isoformat(), _csv_text(row.mrn),
-                    _csv_text(row.practice_code), row.measure_id, row.group_index + 1, _csv_text(row.measure_title),
+                    _csv_text(row.practice_code), _csv_text(phone_display(row.phone)), _csv_text(row.language),
+                    row.measure_id, row.group_index + 1, _csv_text(row.measure_title),
                     row.period_start.isoformat(), row.period_end.isoformat(), row.state,
                     row.due_date.isoformat() if row.due_date else "",
                     row.last_outreach_at.isoformat(sep=" ", timespec="minutes") if row.last_outreach_at else "",

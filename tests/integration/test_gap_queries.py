@@ -141,8 +141,8 @@ def test_unknown_sort_column_is_a_programming_error(engine, pod):
 def test_worklist_why_column_explains_each_state(engine, pod):
     rows = {r.mrn: r for r in _all(engine, q.GapFilter(measure_id="CMS125", state=None,
                                                        period_end=PERIOD[1]))}
-    assert rows["A100"].why == ("Closed: Mammogram (LOINC 24606-6) on 2024-11-03 — mammography since "
-                                "1 October two years before the period.")
+    assert rows["A100"].why == ("Closed: Mammogram (LOINC 24606-6) on 2024-11-03, before this period — the "
+                                "measure looks back: mammography since 1 October two years before the period.")
     assert rows["A103"].why.startswith("Excluded: Hospice care encounter (SNOMED CT 385763009) on 2025-06-10")
     assert rows["A102"].why == f"Open: no mammography on record; due by {rows['A102'].due_date}."
     assert rows["B203"].why.startswith("Not applicable:")

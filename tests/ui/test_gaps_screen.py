@@ -190,6 +190,9 @@ def test_enter_and_double_click_open_the_patient(qtbot, screen, pod):
 
 def test_export_writes_the_filtered_sorted_rows_and_an_audit_event(qtbot, screen, engine, tmp_path,
                                                                   monkeypatch):
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.mrn == "A100").values(phone="617.555.0100",
+                                                                                  language="Spanish"))
     _select(screen.measure_combo, "CMS125")
     _select(screen.state_combo, None)
     screen.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)
@@ -211,7 +214,11 @@ def test_export_writes_the_filtered_sorted_rows_and_an_audit_event(qtbot, screen
         event = conn.execute(sa.select(t.audit_event).where(t.audit_event.c.action == "export")).one()
     assert event.actor == ACTOR and event.record_type == "Gap"
     assert "12 gaps" in event.detail and "measure=CMS125" in event.detail
-    assert "exported 12 rows" in screen.count_label.text()
+    # it says where it wrote, and the next export opens in that folder
+    assert screen.export_label.text() == f"Exported 12 gaps to {tmp_path / 'worklist.csv'}"
+    assert screen.context.settings.export_folder == str(tmp_path)
+    assert screen.export_start_path() == str(tmp_path / screen.default_export_name())
+    assert (first["Phone"], first["Preferred language"]) == ("(617) 555-0100", "Spanish")
 
 
 def test_an_export_smaller_than_one_batch_reports_progress_once(engine, pod, tmp_path):
@@ -301,3 +308,42 @@ def test_filters_are_remembered_across_screens(qtbot, engine, pod):
     flt = second.current_filter()
     assert (flt.measure_id, flt.practice_id, flt.state) == ("CMS125", pod.practices["BIR"], None)
     assert sorted(_mrns(second)) == ["B200", "B201", "B202", "B203"]
+
+
+def test_the_export_dialog_opens_in_the_documents_folder_at_first(screen, monkeypatch, tmp_path):
+    """It opened in the program's working folder: now the user's documents folder, then the last one."""
+    from PySide6.QtCore import QStandardPaths
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda location: str(documents))
+    assert screen.export_start_path() == str(documents / screen.default_export_name())
+    screen.context.settings.export_folder = str(tmp_path / "gone")  # a folder since removed
+    assert screen.export_start_path().startswith(str(documents))
+
+
+@pytest.mark.parametrize("width", [1366, 1600])
+def test_the_why_column_stays_readable_with_phone_and_language_on_screen(qtbot, engine, pod, width):
+    """The Why column was cut off at 1366 and 1600 pixels; phone and language were not on screen."""
+    from ui.main_window import MainWindow
+
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.mrn == "A102").values(phone="6175550102",
+                                                                                  language="Vietnamese"))
+    window = MainWindow(make_context(engine, ACTOR))
+    qtbot.addWidget(window)
+    window.resize(width, 768)
+    window.show()
+    screen = window.show_section("Gaps")
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0)
+    header = screen.table.horizontalHeader()
+    why_width = header.sectionSize(WHY_COLUMN)
+    assert header.sectionViewportPosition(WHY_COLUMN) + why_width <= screen.table.viewport().width() + 1
+    assert why_width >= 300  # two lines of about fifty characters at the smallest
+    assert screen.table.rowHeight(0) >= 2 * screen.table.fontMetrics().lineSpacing()
+    row = next(i for i, r in enumerate(screen.model.loaded_rows()) if r.mrn == "A102")
+    assert screen.model.index(row, 0).data() == "Carter, Cora\n(617) 555-0102 · Vietnamese"
+    screen.table.setCurrentIndex(screen.model.index(row, 0))
+    detail = screen.detail_label.text()
+    assert "Carter, Cora" in detail and "(617) 555-0102 · Vietnamese" in detail
+    assert screen.model.row_at(row).why in detail  # the reason whole under the table
