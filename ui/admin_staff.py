@@ -40,11 +40,16 @@ class StaffDialog(QDialog):
         self.submit = submit
         self.name_edit = QLineEdit(objectName="staffName")
         self.name_edit.setPlaceholderText("e.g. Dana Reyes, RN")
+        name_hint = QLabel("Everything this person records will carry the name as written here; it cannot "
+                           "be changed later.")
         if row is not None:
             self.name_edit.setText(row.name)
             self.name_edit.setReadOnly(True)
-            self.name_edit.setToolTip("Records carry this name, so it stays as it is; to correct it, "
-                                      "deactivate this staff member and add the right name.")
+            self.name_edit.setEnabled(False)
+            name_hint.setText("Records carry this name, so it stays as it is; to correct it, deactivate this "
+                              "staff member and add the right name.")
+        name_hint.setProperty("role", "hint")
+        name_hint.setWordWrap(True)
         self.role_boxes: dict[str, QCheckBox] = {}
         roles = QGridLayout()
         for index, role in enumerate(s.ROLES):
@@ -64,6 +69,7 @@ class StaffDialog(QDialog):
         self.email_edit = QLineEdit(row.email if row else "", objectName="staffEmail")
         form = QFormLayout()
         form.addRow("&Name:", self.name_edit)
+        form.addRow("", name_hint)
         form.addRow("Roles:", roles)
         form.addRow("&Practices covered:", self.practice_list)
         form.addRow("&E-mail:", self.email_edit)

@@ -204,13 +204,16 @@ class ChartGapsTab(QWidget):
         self._selection_changed()
 
     def _fill_history(self) -> None:
+        """The changes of the period shown (each says its period too)."""
         self.history.clear()
-        entries = self._history
+        shown = self.chosen_period_end()
+        entries = [e for e in self._history if shown is None or e.period_end in (None, shown)]
         for entry in entries:
             self.history.addTopLevelItem(QTreeWidgetItem([fmt.local_datetime(entry.at), entry.measure_id,
                                                           entry.text]))
         if not entries:
-            self.history.addTopLevelItem(QTreeWidgetItem(["", "", "No changes on record"]))
+            self.history.addTopLevelItem(QTreeWidgetItem(["", "", "No changes on record for this period"
+                                                          if self._history else "No changes on record"]))
         for column in range(2):
             self.history.resizeColumnToContents(column)
             self.history.setColumnWidth(column, self.history.columnWidth(column) + 18)

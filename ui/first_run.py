@@ -140,7 +140,7 @@ class FirstRunDialog(QDialog):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         demo_text = QLabel(f"<b>Or look around first:</b> fill this database with a demo pod of "
                            f"{DEMO_PRACTICES} practices and {DEMO_PATIENTS:,} synthetic patients, their gaps "
-                           "in care computed. (Start your real pod in another database: File ▸ Open database.)")
+                           "in care computed. (Start your real pod in another database later: File ▸ Open or create database.)")
         demo_text.setWordWrap(True)
         self.demo_button = QPushButton("Open the &demo pod", objectName="firstRunDemo")
         self.demo_button.clicked.connect(self.open_demo)

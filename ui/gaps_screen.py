@@ -28,7 +28,7 @@ STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"
                  ("not_applicable", "Not applicable"), (ALL, "All states"))
 # the last column (Why) stretches: at 1366 pixels it keeps about 330 of them, on two lines, and
 # the line under the table says the chosen row's reason whole
-COLUMN_WIDTHS = (196, 86, 92, 66, 84, 76, 86, 116)
+COLUMN_WIDTHS = (210, 84, 84, 72, 78, 64, 94, 112)
 ROW_LINES = 2  # the patient's name over their phone and language; the reason wrapped
 
 

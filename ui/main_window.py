@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&Open database…", self.choose_database, shortcuts.OPEN_DATABASE)
+        self._action(file_menu, "&Open or create database…", self.choose_database, shortcuts.OPEN_DATABASE)
         self._action(file_menu, "Change &user…", self.choose_user, shortcuts.SWITCH_USER)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, shortcuts.QUIT)
@@ -200,10 +200,17 @@ class MainWindow(QMainWindow):
                 apply(changes)
 
     def choose_database(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Carepod database", "",
-                                              "Carepod databases (*.db *.sqlite);;All files (*)")
-        if path:
-            self.database_chosen.emit(path)
+        """Open a Carepod database, or name a new file to start another pod in (its first run)."""
+        from pathlib import Path
+
+        path, _ = QFileDialog.getSaveFileName(self, "Open or create a Carepod database", "",
+                                              "Carepod databases (*.db *.sqlite);;All files (*)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if not path:
+            return
+        if not Path(path).exists():
+            Path(path).touch()  # an empty file: opened, it offers the first run
+        self.database_chosen.emit(path)
 
     def choose_user(self, dialog_factory=None) -> bool:
         """File ▸ Change user: one of the pod's active staff (nothing typed: the audit trail's

@@ -513,6 +513,7 @@ class GapHistoryEntry:
     at: dt.datetime
     measure_id: str
     text: str
+    period_end: dt.date | None = None  # the measurement period the change concerns
 
 
 @dataclasses.dataclass(frozen=True)
@@ -633,7 +634,7 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
         return GapHistoryEntry(
             at, gap.measure_id if not gap.group_index else f"{gap.measure_id} · {gap.group_index + 1}",
             f"{STATE_LABELS.get(from_state, from_state) if from_state else 'New'} → "
-            f"{STATE_LABELS.get(to_state, to_state)} (period ending {gap.period_end:%Y-%m-%d})")
+            f"{STATE_LABELS.get(to_state, to_state)} (period ending {gap.period_end:%Y-%m-%d})", gap.period_end)
 
     with engine.connect() as conn:
         gaps = {r.id: r for r in conn.execute(
@@ -658,13 +659,13 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
     for note in overrides:
         reasons = reasons_for(note.measure_id, note.kind) if note.reason_code else {}
         entries.append(GapHistoryEntry(note.at, note.measure_id, f"{override_label(note.kind)} documented by "
-                                       f"{note.by}: {note.reason_text(reasons)}"))
+                                       f"{note.by}: {note.reason_text(reasons)}", note.period_end))
         if note.entered_in_error and note.id in revisions:
             rev = revisions[note.id]
             entries.append(GapHistoryEntry(
                 rev.changed_at, note.measure_id,
                 f"{override_label(note.kind)} of {note.at:%Y-%m-%d} marked entered-in-error by "
-                f"{rev.changed_by}: {rev.reason}"))
+                f"{rev.changed_by}: {rev.reason}", note.period_end))
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
