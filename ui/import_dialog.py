@@ -232,10 +232,11 @@ class ImportDialog(QDialog):
             return
         places = [f"{place.patients:,} in {place.name} ({place.code})" for place in imported.landing
                   if not place.holding]
-        text = "Patients of this import: " + ("; ".join(places) if places else "none in a practice") + "."
+        text = f"Patients of this import: {'; '.join(places)}." if places else ""
         waiting = len(imported.waiting_ids)
         if waiting:
-            text += (f" <b>{waiting:,} patient{'s' if waiting != 1 else ''} wait{'' if waiting != 1 else 's'} for a "
+            text += (f"{' ' if text else ''}<b>{waiting:,} patient{'s' if waiting != 1 else ''} "
+                     f"wait{'' if waiting != 1 else 's'} for a "
                      "practice:</b> the data did not tell which practice they belong to, so they are kept aside "
                      "(not in any practice's rates or lists) until you assign them, here or from each chart.")
         if imported.likely_duplicates:
@@ -272,8 +273,9 @@ class ImportDialog(QDialog):
 
             self.imported = dataclasses.replace(imported, waiting_ids=(), landing=tuple(
                 p for p in imported.landing if not p.holding))
-            self.landing_label.setText(self.landing_label.text().split(" <b>")[0]
-                                       + f" {len(ids):,} waiting patient{'s' if len(ids) != 1 else ''} assigned to {name}.")
+            before = self.landing_label.text().split("<b>")[0].strip()
+            self.landing_label.setText(f"{before} {len(ids):,} waiting patient{'s' if len(ids) != 1 else ''} "
+                                       f"assigned to {name}.".strip())
             self._set_follow_up(self.imported)
 
         return self.context.tasks.write(lambda job: assign_practice(self.context.pod, ids, practice_id),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyleOptionViewItem, QStyledItemDelegate, QTableView
 
 from application.imports import PROBLEM_COLUMNS
 
@@ -53,6 +53,15 @@ class ProblemsModel(QAbstractTableModel):
         return None
 
 
+class _OneLine(QStyledItemDelegate):
+    """A file name is elided in the middle, never wrapped (only the reason wraps)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:  # noqa: N802 (Qt's name)
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        option.textElideMode = Qt.ElideMiddle
+
+
 def problems_view(model: ProblemsModel, object_name: str) -> QTableView:
     view = QTableView()
     view.setObjectName(object_name)
@@ -68,16 +77,21 @@ def problems_view(model: ProblemsModel, object_name: str) -> QTableView:
     for column, width in enumerate(_MAX_WIDTHS):
         header.resizeSection(column, width)
     header.setSectionResizeMode(len(PROBLEM_COLUMNS) - 1, QHeaderView.Stretch)
+    one_line = _OneLine(view)
+    for column in range(len(PROBLEM_COLUMNS) - 1):
+        view.setItemDelegateForColumn(column, one_line)
     model.modelReset.connect(lambda: fit_problems(view))
     return view
 
 
 def fit_problems(view: QTableView) -> None:
-    """Columns as wide as what they hold (at most their cap; an empty one as its heading), the
-    reason the rest, wrapped on as many lines as it needs."""
+    """Columns as wide as what they hold (at most their cap), a column empty in every problem
+    hidden, the reason the rest, wrapped on as many lines as it needs."""
     header, model = view.horizontalHeader(), view.model()
     rows = model.rowCount()
     for column, cap in enumerate(_MAX_WIDTHS):
+        empty = rows > 0 and not any(model.index(r, column).data() for r in range(min(rows, FIT_ROWS)))
+        view.setColumnHidden(column, empty)
         heading = header.fontMetrics().horizontalAdvance(str(PROBLEM_COLUMNS[column])) + 24
         content = view.sizeHintForColumn(column) + 12 if rows else 0
         header.resizeSection(column, max(heading, min(cap, content)))

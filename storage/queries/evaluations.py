@@ -52,3 +52,11 @@ def data_changed_at(conn, patient_id: int) -> dt.datetime | None:
     moments = [m for m in (*(row or ()), fact) if m is not None]
     moments = [dt.datetime.fromisoformat(m) if isinstance(m, str) else m for m in moments]
     return max(moments) if moments else None
+
+
+def evaluated_periods(conn, patient_id: int) -> set[tuple[dt.date, dt.date]]:
+    """The periods evaluated for the whole pod or for this patient (a period can have been
+    evaluated and hold no gap of the patient, or none at all)."""
+    rows = conn.execute(sa.select(e.c.period_start, e.c.period_end).where(
+        sa.or_(e.c.patient_id.is_(None), e.c.patient_id == patient_id)).distinct())
+    return {(start, end) for start, end in rows}

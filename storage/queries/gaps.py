@@ -552,10 +552,12 @@ def patient_gap_view(engine: Engine, patient_id: int, period_end: dt.date | None
     """The patient's gaps of one period: ``period_end``'s, or the current one (see
     :func:`current_period`); with a sentence when there is none to show, saying why."""
     from domain.clock import today
-    from storage.queries.evaluations import data_changed_at, last_evaluated
+    from storage.queries.evaluations import data_changed_at, evaluated_periods, last_evaluated
 
     on = on or today()
-    periods = gap_periods(engine)
+    with engine.connect() as conn:
+        evaluated = evaluated_periods(conn, patient_id)
+    periods = sorted(set(gap_periods(engine)) | evaluated, key=lambda period: period[1], reverse=True)
     chosen = next((p for p in periods if p[1] == period_end), None) if period_end else current_period(periods, on)
     if chosen is None:
         return PatientGapsView(periods, None, [], note="No gaps in care have been computed for the pod yet: "

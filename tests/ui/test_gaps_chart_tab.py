@@ -282,3 +282,17 @@ def test_the_real_dialog_shows_the_rule_and_stays_open(qtbot):
     qtbot.keyClicks(dialog.reason_edit, "Hospice since June")
     dialog.save()
     assert [(a.reason_code, a.note, a.applies_from) for a in kept] == [("hospice", "Hospice since June", today())]
+
+
+def test_a_period_evaluated_with_no_gap_of_the_patient_is_still_offered_and_current(qtbot, engine, pod):
+    """A recompute of this year that put the patient in no measure is this year's answer, not a
+    reason to show last year instead."""
+    from storage.queries.evaluations import record_evaluation
+
+    year = today().year
+    record_evaluation(engine, dt.date(year, 1, 1), dt.date(year, 12, 31), None,
+                      dt.datetime.utcnow() + dt.timedelta(seconds=1))
+    tab = _tab(qtbot, engine, pod.patients["A102"], "Carter, Cora")
+    assert tab.title.text() == f"Gaps in care — Measurement year {year} (current)"
+    assert tab.gaps == [] and tab.empty_label.text().startswith("Cora Carter is in no measure's population")
+    assert tab.period_combo.itemText(0) == f"{year} (current)" and tab.period_combo.count() == 3
