@@ -50,7 +50,7 @@ def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_
     from ui.settings import Settings
 
     pid = _open_patients(measure_engine)[0]
-    window = MainWindow(make_context(measure_engine, "", Settings()))
+    window = MainWindow(make_context(measure_engine, "nurse.kim", Settings()))
     qtbot.addWidget(window)
     window.show()
     gaps = window.show_section("Gaps")
@@ -62,9 +62,9 @@ def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_
     index = view.tab_titles.index("Gaps")
     count = tab.open_count()
     assert view.tabs.tabText(index) == f"Gaps ({count})"
-    tab.make_dialog = _answering("Does not want a colonoscopy")
+    tab.make_dialog = answer = _answering("Does not want a colonoscopy")
     _row(tab)
-    assert tab.document("declined")
+    assert tab.document("declined"), answer.messages
     window.context.tasks.wait_idle()  # the change set has the chart read anew, in place
     view = window.section("Patients").open_charts()[-1]
     assert view.current_tab_title() == "Gaps"

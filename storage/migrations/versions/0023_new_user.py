@@ -28,7 +28,9 @@ HOLDING_NAME = "Practice not known yet"
 
 def upgrade() -> None:
     with op.batch_alter_table('practice') as batch:
-        batch.add_column(sa.Column('holding', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        # a constant default: SQLite adds the column in place (a recreated table would be dropped
+        # under the foreign keys of the patients that refer to it)
+        batch.add_column(sa.Column('holding', sa.Boolean(), server_default='0', nullable=False))
     # the importer's catch-all practice was a holding place in all but name
     op.execute(sa.text("UPDATE practice SET holding = 1, name = CASE WHEN name = 'Imported' THEN :name "
                        "ELSE name END WHERE code = 'IMPORTED'").bindparams(name=HOLDING_NAME))
