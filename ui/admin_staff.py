@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from application import gaps as gap_queries
 from application import staff as s
-from domain.errors import DomainError
+from ui.saving import save_and_wait
 from ui.style import MUTED
 from ui.tables import make_read_only_list
 
@@ -220,14 +220,10 @@ class StaffPage(QWidget):
     # -- changing ---------------------------------------------------------------------------
     def _run(self, use_case, label: str) -> str | None:
         """Run a use case on the writer while a dialog waits; its message when a rule is broken."""
-        task = self.context.tasks.write(lambda job: use_case(), label=label, parent=self, on_error=lambda _e: None)
-        self.context.tasks.wait_for(task)
-        if isinstance(task.error, DomainError):
-            return str(task.error)
-        if task.error is not None:
-            return f"It could not be saved: {task.error}"
-        self.status.setText(f"Saved: {task.result.name}.")
-        return None
+        saved, message = save_and_wait(self.context, use_case, label=label, parent=self)
+        if message is None:
+            self.status.setText(f"Saved: {saved.name}.")
+        return message
 
     def _practices(self) -> list[tuple[int, str, str]]:
         return gap_queries.practice_choices(self.context.pod)

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 )
 from application import gaps as q
 from domain.clock import today
-from domain.errors import DomainError
 from domain.gaps import STATE_LABELS
 from domain.measures.documented_reasons import reasons_for
 from domain.measures.explain import override_label
 from ui import format as fmt
 from ui.gap_override_dialog import GapOverrideDialog, OverrideAnswer
+from ui.saving import save_and_wait
 from ui.gaps_model import STATE_COLOURS
 from ui.tables import make_read_only_list
 
@@ -266,14 +266,7 @@ class ChartGapsTab(QWidget):
         recomputes the gap) while the dialog waits. A rule broken (no reason) keeps the dialog
         open with the message; nothing is saved."""
         def submit(answer: OverrideAnswer) -> str | None:
-            task = self.context.tasks.write(lambda job: use_case(answer), label="Saving…", parent=self,
-                                            on_error=lambda _e: None)
-            self.context.tasks.wait_for(task)
-            if isinstance(task.error, DomainError):
-                return str(task.error)
-            if task.error is not None:
-                return f"It could not be saved: {task.error}"
-            return None
+            return save_and_wait(self.context, lambda: use_case(answer), parent=self)[1]
 
         reasons = reasons_for(gap.measure_id, kind) if kind != "error" else None
         dialog = self.make_dialog(kind, prefix + _measure_label(gap), self.patient_name, submit, self,

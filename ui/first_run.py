@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from application.pod_setup import DEMO_PATIENTS, DEMO_PRACTICES, pod_is_empty, start_pod
 from application.staff import ROLE_LABELS, acting_staff_name, active_staff_names, add_staff
-from domain.errors import DomainError
+from ui.saving import save_and_wait
 
 # the roles offered on the first run (a practice viewer does not start a pod)
 FIRST_ROLES = ("administrator", "care_manager", "nurse", "pharmacist", "social_worker")
@@ -188,15 +188,13 @@ class FirstRunDialog(QDialog):
                 return add_staff(pod.with_actor(" ".join(name.split())), name=name, roles=roles)
             return start_pod(pod, practice_name=practice, practice_code=code, staff_name=name, roles=roles)
 
-        task = self.context.tasks.write(work, label="Starting the pod…", parent=self, on_error=lambda _e: None)
-        self.context.tasks.wait_for(task)
-        if task.error is not None:
-            message = str(task.error) if isinstance(task.error, DomainError) else \
-                f"The pod could not be started: {task.error}"
+        saved, message = save_and_wait(self.context, lambda: work(None), label="Starting the pod…", parent=self,
+                                       failed="The pod could not be started")
+        if message:
             self.error_label.setText(message)
             self.error_label.show()
             return False
-        self.choice, self.staff_name = choice, task.result.name
+        self.choice, self.staff_name = choice, saved.name
         self.accept()
         return True
 

@@ -76,9 +76,16 @@ class PatientSearch(QWidget):
         return search_patients(self.context.pod, text, practice_ids, limit=limit, offset=offset)
 
     def _load_practices(self) -> None:
+        from application.holding import holding_place
+
         self.practice_combo.addItem("All practices", 0)
         for practice in practice_choices(self.context.pod):
             self.practice_combo.addItem(f"{practice.name} ({practice.code})", practice.id)
+        # imported patients whose practice is not known: findable to be assigned, never a practice
+        waiting = holding_place(self.context.pod)
+        if waiting is not None and waiting.patients:
+            self.practice_combo.insertSeparator(self.practice_combo.count())
+            self.practice_combo.addItem(f"Waiting for a practice ({waiting.patients:,})", waiting.practice_id)
 
     def practice_ids(self) -> list[int] | None:
         practice_id = self.practice_combo.currentData()

@@ -165,3 +165,23 @@ def test_a_waiting_patient_is_assigned_a_practice_from_the_chart(window, engine,
     chart = window.section("Patients").current_chart()
     assert chart.header.values["Practice"].text() == "Elm Street Clinic (ELM)"
     assert chart.header.findChild(QWidget, "chartAssignPractice") is None
+
+
+def test_the_patients_waiting_for_a_practice_can_be_found_apart_from_the_practices(qtbot, engine, sample_pod):
+    from ui.patient_search import PatientSearch
+
+    with engine.begin() as conn:
+        holding = conn.execute(sa.insert(t.practice).values(code="UNASSIGNED", name="Practice not known yet",
+                                                            holding=True)).inserted_primary_key[0]
+        conn.execute(sa.insert(t.patient).values(practice_id=holding, mrn="X9", family="Vale", given="Vi",
+                                                 birth_date=dt.date(1970, 1, 1), sex="female", family_key="VALE"))
+    search = PatientSearch(make_context(engine, ACTOR))
+    qtbot.addWidget(search)
+    combo = search.practice_combo
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert texts == ["All practices", "Elm Street Clinic (ELM)", "Oak Family Medicine (OAK)", "",
+                     "Waiting for a practice (1)"]
+    combo.setCurrentIndex(4)
+    search.search_box.setText("v")
+    search.run_search()
+    assert search.model.patient_at(0).display_name == "Vale, Vi"
