@@ -17,7 +17,7 @@ from domain.clock import utcnow
 from domain.gaps import states_from_population_sets
 from domain.measures import definition as definitions
 from domain.measures.due import due_date, lapse_dates
-from domain.measures.explain import OVERRIDE_RULES
+from domain.measures.explain import NOT_COUNTED, OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
@@ -539,6 +539,7 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
             members = crit.evidence.keys() & pops[code]
             if members:
                 parts.append((code, d["criteria"][name].get("rule", name), crit.evidence, members))
+    parts += _not_counted_parts(d, result, gi, ids)
     n, j, item_text = strings, texts, evidence_items.item_text
     total = dict.fromkeys(ids, 0)  # patient -> the sum of their items' numbers
     for pid, row in overrides.items():
@@ -569,6 +570,52 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
     join = evidence_items.join
     for pid, texts_of in items.items():
         keys[ids[pid]] = (_key(total[pid]), join(texts_of))
+
+
+# Who a population is decided for: those in the population before it (everyone with a gap
+# for the initial population: a stored gap whose patient left it is not applicable any more).
+_DECIDED_AMONG = {"denominator": ("initial-population",), "denominator-exclusion": ("denominator",),
+                  "numerator": ("denominator", "denominator-exclusion"),
+                  "denominator-exception": ("denominator", "denominator-exclusion", "numerator")}
+
+
+def _not_counted_parts(d: dict, result, gi: int, ids: dict[int, int]) -> list[tuple]:
+    """Like the parts of :func:`_evidence_changes`, for the conditions a criterion did not
+    count (CriterionResult.uncounted) where that decided a population: a criterion the
+    population asks for, a patient the population was decided for who is not in it (or, for a
+    criterion it asks to be absent, who is), with a gap."""
+    pops = result.groups[gi].populations
+    parts = []
+    for code in COLUMNS:
+        expr = d["groups"][gi]["populations"].get(code)
+        if expr is None:
+            continue
+        before = _DECIDED_AMONG.get(code)
+        decided = pops[before[0]].difference(*(pops[c] for c in before[1:])) if before else ids.keys()
+        for name, wanted in sorted(_signed_leaves(d, expr)):
+            crit = result.criteria.get(name)
+            if crit is None or not crit.uncounted:
+                continue
+            members = crit.uncounted.keys() & decided & ids.keys()
+            members = members - pops[code] if wanted else members & pops[code]
+            if members:
+                parts.append((NOT_COUNTED, d["criteria"][name].get("rule", name), crit.uncounted, members))
+    return parts
+
+
+def _signed_leaves(d: dict, expr, wanted: bool = True, seen: frozenset = frozenset()) -> set[tuple[str, bool]]:
+    """The criteria an expression reaches through named expressions, each with whether the
+    expression asks for it to be met (True) or not met (under an odd number of "not")."""
+    if isinstance(expr, str):
+        if expr in d["criteria"]:
+            return {(expr, wanted)}
+        if expr in d["expressions"] and expr not in seen:
+            return _signed_leaves(d, d["expressions"][expr], wanted, seen | {expr})
+        return set()
+    (op, arg), = expr.items()
+    if op == "not":
+        return _signed_leaves(d, arg, not wanted, seen)
+    return set().union(*(_signed_leaves(d, item, wanted, seen) for item in arg))
 
 
 def _key(summed: int) -> int:
