@@ -12,21 +12,7 @@ import datetime as dt
 
 from domain.facts import system_label
 from domain.gaps import GapOverride
-
-# What closes each measure's gap, as missing care is said aloud ("no ... on record"); a measure
-# with several population groups names what closes each group's gap, in Measure.group order.
-NUMERATOR_CARE = {
-    "CMS125": "mammography",
-    "CMS130": "colorectal cancer screening",
-    "CMS124": "cervical cancer screening",
-    "CMS122": "HbA1c or GMI result of 9 % or below this period",
-    "CMS165": "blood pressure below 140/90 on the latest reading day",
-    "CMS138": ("tobacco screening",
-               "cessation intervention for this tobacco user",
-               "tobacco screening with a cessation intervention for a tobacco user"),
-    "CMS2": "depression screening with follow-up",
-    "CMS117": "complete set of childhood immunizations",
-}
+from domain.measures.catalogue import catalogue
 
 # The population of an evidence item that is no evidence: a condition a measure's rule would
 # count if it were active, recorded without an active status or an end date, so that the measure
@@ -151,11 +137,10 @@ def _sentence(text: str) -> str:
 
 
 def numerator_care(measure_id: str, group_index: int = 0, measure_title: str = "") -> str:
-    """What closes the gap of this measure's population group, in plain words."""
-    care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
-    if isinstance(care, tuple):
-        return care[group_index] if 0 <= group_index < len(care) else care[0]
-    return care
+    """What closes the gap of this measure's population group, in plain words (the measure
+    catalogue's ``care``; a measure it does not know: its title)."""
+    info = catalogue().get(measure_id)
+    return info.care_of(group_index) if info is not None else (measure_title or measure_id).lower()
 
 
 def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,

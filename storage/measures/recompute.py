@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from domain.clock import utcnow
 from domain.gaps import states_from_population_sets
 from domain.measures import definition as definitions
+from domain.measures.catalogue import catalogue
 from domain.measures.due import due_date, lapse_dates
 from domain.measures.explain import NOT_COUNTED, OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
@@ -27,7 +28,10 @@ from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.peer_rates import practice_sums, take_snapshot
 from storage.measures.valuesets import ensure_valuesets
 
-ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+# Every active measure of the catalogue, payer variants included, as the definition files
+# said when this process started (a recompute not told which measures asks the catalogue:
+# domain.measures.catalogue.catalogue().active_ids).
+ALL_MEASURES = catalogue().active_ids
 MMAP_BYTES = 2 ** 28
 COLUMNS = {"initial-population": "initial_population", "denominator": "denominator",
            "denominator-exclusion": "denominator_exclusion", "denominator-exception": "denominator_exception",
@@ -35,13 +39,21 @@ COLUMNS = {"initial-population": "initial_population", "denominator": "denominat
 
 
 def install_measures(con, measure_ids: Iterable[str]) -> None:
-    """Keep the ``measure`` table in step with the definitions (the gap rows refer to it)."""
+    """Keep the ``measure`` table in step with the definitions (the gap rows refer to it): the
+    measures about to be computed are written, and every row's ``active`` is the catalogue's
+    (a measure the catalogue does not have any more is inactive), so the screens list what the
+    catalogue makes active."""
+    known = catalogue()
     for mid in measure_ids:
         d = definitions.load(mid)
-        con.execute("INSERT INTO measure (id, version, title, inverse, active, definition) VALUES (?, ?, ?, ?, 1, ?) "
+        con.execute("INSERT INTO measure (id, version, title, inverse, active, definition) VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET version = excluded.version, title = excluded.title, "
                     "inverse = excluded.inverse, definition = excluded.definition",
-                    (mid, d.get("version", ""), d["title"], int(bool(d.get("inverse"))), json.dumps(d)))
+                    (mid, d.get("version", ""), d["title"], int(bool(d.get("inverse"))),
+                     int(mid in known and known[mid].active), json.dumps(d)))
+    active = known.active_ids
+    con.execute(f"UPDATE measure SET active = (id IN ({', '.join('?' * len(active)) or 'NULL'})) "
+                f"WHERE active <> (id IN ({', '.join('?' * len(active)) or 'NULL'}))", (*active, *active))
 
 
 def _leaves(d: dict, expr) -> list[str]:
@@ -55,7 +67,7 @@ def _leaves(d: dict, expr) -> list[str]:
     return sorted(set(out))
 
 
-def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = ALL_MEASURES, *,
+def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] | None = None, *,
               patient_ids: Iterable[int] | None = None, practice_id: int | None = None,
               progress: Callable[[int, int, str], None] | None = None,
               cancel: Callable[[], bool] | None = None,
@@ -63,6 +75,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
               workers: int | None = None) -> dict[str, dict[str, int]]:
     """Returns per measure the number of gaps per state. Each measure is written whole in its
     own transaction; cancelling keeps the measures finished before it and writes no other.
+    ``measure_ids``: default every active measure of the catalogue.
 
     The whole pod or a practice is shared out between ``workers`` processes (default: one per
     core, at most :data:`storage.measures.parallel.MAX_WORKERS`; ``CAREPOD_RECOMPUTE_WORKERS``
@@ -74,7 +87,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     from storage.measures import parallel
 
     ensure_valuesets(engine)
-    measure_ids = list(measure_ids)
+    measure_ids = list(catalogue().active_ids if measure_ids is None else measure_ids)
     patient_ids = None if patient_ids is None else {int(p) for p in patient_ids}
     scoped = patient_ids is not None or practice_id is not None
     workers = parallel.worker_count(engine, measure_ids, patient_ids, workers)
@@ -242,7 +255,7 @@ def _in_write_transaction(con, work, *args, begun: bool = False):
 def recompute_for_patients(engine, patient_ids: Iterable[int], period: MeasurementPeriod | None = None,
                            progress: Callable[[int, int, str], None] | None = None,
                            cancel: Callable[[], bool] | None = None,
-                           measure_ids: Iterable[str] = ALL_MEASURES) -> dict[str, dict[str, int]]:
+                           measure_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
     """After an import: recompute only these patients' gaps (the import report's changed
     patients) for the current calendar year unless a period is given; other gaps are untouched."""
     ids = {int(p) for p in patient_ids}
