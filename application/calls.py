@@ -26,9 +26,10 @@ from storage import call_drafts
 from storage.call_drafts import Draft
 from storage.practice_calendar import office_hours_for
 from storage.queries import calls as q
-from storage.queries.calls import CallRow, PageRow
+from storage.queries.calls import CallPractice, CallRow, PageRow
+from storage.queries.practices import clinicians_of
 
-__all__ = ["CallEntry", "CallRow", "Draft", "Handoff", "OvernightLog", "PageEntry", "PageRow", "SavedCall",
+__all__ = ["CallEntry", "CallPractice", "CallRow", "PatientContext", "call_practices", "patient_context", "Draft", "Handoff", "OvernightLog", "PageEntry", "PageRow", "SavedCall",
            "WaitingCall", "acknowledge_calls", "call_drafts_of", "call_records", "calls_for_care_manager",
            "discard_draft", "handoff", "lead_list", "link_call_to_patient", "mark_call_entered_in_error",
            "morning_of_night", "needs_care_manager", "on_call_now", "overnight_log", "patient_calls",
@@ -268,6 +269,34 @@ def discard_draft(pod, draft_id: int) -> ChangeSet:
 
 
 # --- what the entry form looks up -----------------------------------------------------------------------
+
+def call_practices(pod) -> list[CallPractice]:
+    """The pod's active practices with their time zone and after-hours instructions."""
+    return q.call_practices(pod.engine)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientContext:
+    """What the nurse confirms with the caller: the patient's active medications and allergies."""
+
+    patient_id: int
+    medications: tuple[str, ...]
+    allergies: tuple[str, ...]
+
+
+def patient_context(pod, patient_id: int) -> PatientContext:
+    from application.chart import read_chart
+
+    chart = read_chart(pod, patient_id)
+    return PatientContext(patient_id, tuple(f.display or f.code for f in chart.active_medications),
+                          tuple(f.display or f.code for f in chart.allergies))
+
+
+def practice_clinicians(pod, practice_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the practice's active clinicians, whom the nurse can page."""
+    with pod.engine.connect() as conn:
+        return [(c.id, c.name) for c in clinicians_of(conn, practice_id) if c.active]
+
 
 def protocol_choices(pod) -> list[str]:
     return q.protocol_names(pod.engine)

@@ -53,7 +53,7 @@ LEGACY_DISPOSITIONS = {
 # with follow_up_needed): the patient went to the emergency department or was sent by 911
 CARE_MANAGER_DISPOSITIONS = ("call_911", "ed_now")
 RELATIONS = ("self", "parent", "spouse", "child", "caregiver", "other")
-RELATION_LABELS = {"self": "Patient (self)", "parent": "Parent", "spouse": "Spouse or partner", "child": "Son or daughter",
+RELATION_LABELS = {"self": "The patient", "parent": "Parent", "spouse": "Spouse or partner", "child": "Son or daughter",
                    "caregiver": "Caregiver", "other": "Other"}
 
 PAGE_OUTCOMES = ("awaiting", "reached", "no_answer")

@@ -220,3 +220,28 @@ def add_protocol(uow, name: str) -> bool:
     new_id = uow.session.execute(sa.insert(t.triage_protocol).values(name=name, created_by=uow.actor)).inserted_primary_key[0]
     uow.audit.record("create", "TriageProtocol", new_id, None, name)
     return True
+
+
+@dataclasses.dataclass(frozen=True)
+class CallPractice:
+    """A practice as the call entry offers it."""
+
+    id: int
+    code: str
+    name: str
+    time_zone: str
+    phone: str
+    after_hours_instructions: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+def call_practices(engine: Engine) -> list[CallPractice]:
+    p = t.practice
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(p.c.id, p.c.code, p.c.name, p.c.time_zone, p.c.phone, p.c.after_hours_instructions)
+                            .where(p.c.active.is_(True)).order_by(p.c.name))
+        return [CallPractice(r.id, r.code, r.name, r.time_zone, r.phone or "", r.after_hours_instructions or "")
+                for r in rows]
