@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import shiboken6
+
 from PySide6.QtCore import QDateTime, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QCompleter, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
@@ -228,6 +230,7 @@ class CallEntryWindow(QDialog):
         self._closed_for_good = False  # saved or discarded: no more drafts
         self._on_call = None  # (clinician id, name) on call for the practice when received
         self._page_names: dict[int, str] = {}
+        self._reads: list = []  # reads under way; their answers are dropped once the window closes
         self._earlier_pages = ""  # pages recorded while the call waited
         self.practices = {p.id: p for p in app.call_practices(context.pod)}
         self.offices = app.office_hours_of(context.pod)
@@ -447,6 +450,13 @@ class CallEntryWindow(QDialog):
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
+    def _read(self, fn, on_done, on_error=None):
+        """A read on the task runner whose answer is dropped if this window has closed meanwhile."""
+        task = self.context.tasks.read(lambda job: fn(), on_done=on_done, on_error=on_error or (lambda _e: None))
+        self._reads.append(task)
+        task.finished.connect(lambda t: self._reads.remove(t) if t in self._reads else None)
+        return task
+
     def _row(self, widget: QWidget, visible: bool) -> None:
         """Show or hide a row of the form (an empty hint takes no room)."""
         for form in (self._who_form, self._triage_form):
@@ -522,8 +532,8 @@ class CallEntryWindow(QDialog):
         if not text:
             self._show_results([], "")
             return
-        self._search_task = self.context.tasks.read(
-            lambda job: search_patients(self.context.pod, text, None, limit=RESULTS_SHOWN + 1),
+        self._search_task = self._read(
+            lambda: search_patients(self.context.pod, text, None, limit=RESULTS_SHOWN + 1),
             on_done=lambda rows: self._show_results(rows, text),
             on_error=lambda error: self._hint(self.search_hint, error_sentence(error)))
 
@@ -593,8 +603,8 @@ class CallEntryWindow(QDialog):
 
     def _load_context(self, patient_id: int) -> None:
         self._hint(self.meds_list, "Reading the medication list…")
-        self.context.tasks.read(lambda job: app.patient_context(self.context.pod, patient_id),
-                                on_done=self._set_context, on_error=lambda _e: self._set_context(None))
+        self._read(lambda: app.patient_context(self.context.pod, patient_id), on_done=self._set_context,
+                   on_error=lambda _e: self._set_context(None))
 
     def _set_context(self, context) -> None:
         if context is None or context.patient_id != self.patient_id:
@@ -642,8 +652,9 @@ class CallEntryWindow(QDialog):
         self._refresh_hints()
         practice_id = self.practice_id()
         if practice_id is not None:
-            self.context.tasks.read(lambda job: app.on_call_now(self.context.pod, practice_id, self.received.instant()),
-                                    on_done=lambda found: self._show_on_call(practice_id, found), on_error=lambda _e: None)
+            received = self.received.instant()
+            self._read(lambda: app.on_call_now(self.context.pod, practice_id, received),
+                       on_done=lambda found: self._show_on_call(practice_id, found))
 
     def _show_on_call(self, practice_id: int, found) -> None:
         if practice_id != self.practice_id():
@@ -829,6 +840,8 @@ class CallEntryWindow(QDialog):
                                  on_done=self._draft_saved, on_error=self._draft_failed)
 
     def _draft_saved(self, result) -> None:
+        if not shiboken6.isValid(self):  # the window closed while its last draft was written: it is kept
+            return
         self._draft_saving = False
         if self.draft_id is None and self._closed_for_good:
             # saved or discarded while this first draft write was on its way: remove it
@@ -840,8 +853,10 @@ class CallEntryWindow(QDialog):
             self.save_draft()
 
     def _draft_failed(self, error: BaseException) -> None:
-        self._draft_saving = False
         log.error("the call draft could not be kept", exc_info=(type(error), error, error.__traceback__))
+        if not shiboken6.isValid(self):
+            return
+        self._draft_saving = False
         self.draft_status.setText(f"The draft could not be kept: {error_sentence(error)} Keep the window open.")
 
     # -- saving ----------------------------------------------------------------------------------------
@@ -873,6 +888,9 @@ class CallEntryWindow(QDialog):
             return None
         try:
             entry = self.entry()
+            if complete and not entry.disposition:
+                raise DomainError("Choose the disposition, the triage level (Alt+D), or save the call as waiting "
+                                  "for a call-back (Ctrl+Shift+S).")
         except DomainError as exc:
             self._show_error(str(exc))
             return None
@@ -931,6 +949,8 @@ class CallEntryWindow(QDialog):
     def done(self, result: int) -> None:  # noqa: D401 (Qt's name) — closing keeps the draft
         if not self._closed_for_good and self._draft_timer.isActive():
             self.save_draft()  # what was typed since the last pause
+        for task in list(self._reads):
+            task.discard()
         super().done(result)
 
     def reject(self) -> None:
