@@ -89,3 +89,29 @@ def build_night_pod(pod) -> NightPod:
              caller_relation="parent", reason="Ear pain", disposition="see_within_24h"),
     ))
     return NightPod(oak, pine, oak_clinicians["Patel"], oak_clinicians["Kim"], ruiz, grace, john, mia, calls)
+
+
+# --- fixtures for the window tests (imported by them) ----------------------------------------------
+
+try:
+    import pytest
+except ImportError:  # imported outside the test suite (the bench, a script)
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture
+    def night(app_pod) -> NightPod:
+        return build_night_pod(app_pod)
+
+
+def night_window(qtbot, engine, user: str):
+    """The real main window over the night pod, shown, its first reads done, acting as ``user``."""
+    from tests.ui.conftest import make_context
+    from ui.main_window import MainWindow
+
+    window = MainWindow(make_context(engine, user))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.context.tasks.wait_idle()
+    return window

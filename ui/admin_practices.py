@@ -41,6 +41,14 @@ def _pydatetime(value: QDateTime) -> dt.datetime:
     return dt.datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
 
 
+def _scrolling(page: QWidget) -> QScrollArea:
+    """The page in a scroll area: a narrow window scrolls it instead of growing wider than the screen."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(page)
+    return scroll
+
+
 def _hint(text: str = "", name: str = "") -> QLabel:
     label = QLabel(text, objectName=name)
     label.setProperty("role", "hint")
@@ -299,10 +307,7 @@ class PracticesPage(QWidget):
         grid.addWidget(closed_box, 1, 0, 1, 2)
         grid.setRowStretch(1, 1)
         grid.setColumnStretch(1, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(page)
-        return scroll
+        return _scrolling(page)
 
     def _rota_tab(self) -> QWidget:
         self.clinicians = QListWidget(objectName="practiceClinicians")
@@ -365,10 +370,7 @@ class PracticesPage(QWidget):
         layout = QVBoxLayout(page)
         layout.addWidget(clinicians_box)
         layout.addWidget(rota_box, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(page)
-        return scroll
+        return _scrolling(page)
 
     # -- reading ------------------------------------------------------------------------------------------
     def refresh_list(self, select: int | None = None) -> None:

@@ -200,6 +200,27 @@ class _Page(QWidget):
         self.section, self.context = section, section.context
         self._task = None
 
+    def lay_out(self, filters: tuple = (), buttons: tuple = ()) -> None:
+        """Filters (label, widget) on top, the summary, the table, the actions below."""
+        layout = QVBoxLayout(self)
+        if filters:
+            row = QHBoxLayout()
+            for text, widget in filters:
+                label = QLabel(text)
+                label.setBuddy(widget)
+                row.addWidget(label)
+                row.addWidget(widget)
+                row.addSpacing(10)
+            row.addStretch(1)
+            layout.addLayout(row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        actions = QHBoxLayout()
+        for button in buttons:
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+
     def refresh(self) -> None:
         if self._task is not None:
             self._task.discard()
@@ -241,24 +262,9 @@ class OvernightLogPage(_Page):
         self.print_button = _button("Print call record…", "logPrint", shortcuts.PRINT_CALLS)
         self.link_button = _button("Link to patient…", "logLink")
         self.error_button = _button("Mark entered in error…", "logEnteredInError")
-        filters = QHBoxLayout()
-        for text, widget in (("Night ending the morning of", self.morning), ("Practice", self.practice),
-                             ("Disposition", self.disposition)):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget)
-            filters.addSpacing(10)
-        filters.addStretch(1)
-        actions = QHBoxLayout()
-        for button in (self.open_button, self.print_button, self.link_button, self.error_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(filters)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
+        self.lay_out((("Night ending the morning of", self.morning), ("Practice", self.practice),
+                      ("Disposition", self.disposition)),
+                     (self.open_button, self.print_button, self.link_button, self.error_button))
         self.morning.dateChanged.connect(lambda _d: self.refresh())
         self.practice.currentIndexChanged.connect(lambda _i: self.refresh())
         self.disposition.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -329,14 +335,7 @@ class WaitingPage(_Page):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.call_back_button = _button("Call back now", "waitingCallBack", shortcuts.OPEN_CHART)
         self.page_button = _button("Page the on-call clinician…", "waitingPage", shortcuts.PAGE_ON_CALL)
-        actions = QHBoxLayout()
-        actions.addWidget(self.call_back_button)
-        actions.addWidget(self.page_button)
-        actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
+        self.lay_out(buttons=(self.call_back_button, self.page_button))
         self.waiting: list[app.WaitingCall] = []
         self.call_back_button.clicked.connect(self.call_back)
         self.page_button.clicked.connect(self.page)
@@ -418,23 +417,8 @@ class HandoffPage(_Page):
         self.acknowledge_all_button = _button("Acknowledge all", "handoffAcknowledgeAll")
         self.print_button = _button("Print hand-off sheet…", "handoffPrint", shortcuts.PRINT_CALLS)
         self.record_button = _button("Print call records…", "handoffRecords")
-        filters = QHBoxLayout()
-        for text, widget in (("Practice", self.practice), ("Morning of", self.morning)):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget)
-            filters.addSpacing(10)
-        filters.addStretch(1)
-        actions = QHBoxLayout()
-        for button in (self.acknowledge_button, self.acknowledge_all_button, self.print_button, self.record_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(filters)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
+        self.lay_out((("Practice", self.practice), ("Morning of", self.morning)),
+                     (self.acknowledge_button, self.acknowledge_all_button, self.print_button, self.record_button))
         self.data: app.Handoff | None = None
         self.practice.currentIndexChanged.connect(lambda _i: self.refresh())
         self.morning.dateChanged.connect(lambda _d: self.refresh())
@@ -523,14 +507,7 @@ class LeadListPage(_Page):
         self.table = CallTable("leadList", LEAD_COLUMNS)
         self.acknowledge_button = _button("Acknowledge selected", "leadAcknowledge", shortcuts.ACKNOWLEDGE)
         self.handoff_button = _button("Show the hand-off", "leadShowHandoff")
-        actions = QHBoxLayout()
-        actions.addWidget(self.acknowledge_button)
-        actions.addWidget(self.handoff_button)
-        actions.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
+        self.lay_out(buttons=(self.acknowledge_button, self.handoff_button))
         self.overdue: list[app.OverdueAcknowledgement] = []
         self.acknowledge_button.clicked.connect(self.acknowledge)
         self.handoff_button.clicked.connect(self.show_handoff)

@@ -19,12 +19,7 @@ from application.practices import (
 from domain.errors import DomainError
 from domain.office_hours import OpeningHours
 from storage import schema as t
-from tests.night_pod import MORNING, build_night_pod, chi, ny
-
-
-@pytest.fixture
-def night(app_pod):
-    return build_night_pod(app_pod)
+from tests.night_pod import MORNING, chi, night, ny  # noqa: F401 (night: a fixture)
 
 
 def audit(app_pod, action=None, record_type=None):

@@ -12,21 +12,12 @@ from application.calls import on_call_now
 from application.practices import PracticeFields, practice_detail
 from domain.office_hours import OpeningHours, to_utc
 from storage import schema as t
-from tests.night_pod import build_night_pod
-from tests.ui.conftest import make_context
-from ui.main_window import MainWindow
-
-
-@pytest.fixture
-def night(app_pod):
-    return build_night_pod(app_pod)
+from tests.night_pod import night, night_window  # noqa: F401 (night: a fixture)
 
 
 @pytest.fixture
 def page(qtbot, engine, night):
-    window = MainWindow(make_context(engine, "Pat Admin"))
-    qtbot.addWidget(window)
-    window.show()
+    window = night_window(qtbot, engine, "Pat Admin")
     admin = window.show_section("Administration")
     page = admin.show_page("Practices")
     window.context.tasks.wait_idle()

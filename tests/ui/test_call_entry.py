@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from application import calls as app
-from tests.night_pod import build_night_pod, ny
+from tests.night_pod import night, night_window  # noqa: F401 (night: a fixture)
 from tests.ui.conftest import make_context
 from ui.call_entry import CallEntryWindow, open_call_entry
 from ui.main_window import MainWindow
@@ -26,18 +26,8 @@ CTRL, SHIFT, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.Shif
 
 
 @pytest.fixture
-def night(app_pod):
-    return build_night_pod(app_pod)
-
-
-@pytest.fixture
 def window(qtbot, engine, night):
-    window = MainWindow(make_context(engine, "Kim Night"))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.context.tasks.wait_idle()
-    return window
+    return night_window(qtbot, engine, "Kim Night")
 
 
 def focused():

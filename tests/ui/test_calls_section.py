@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, Qt
 
 from application import calls as app
 from storage import schema as t
-from tests.night_pod import MORNING, build_night_pod
+from tests.night_pod import MORNING, night, night_window  # noqa: F401 (night: a fixture)
 from tests.ui.conftest import make_context
 from ui.main_window import MainWindow
 
@@ -19,16 +19,8 @@ CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModi
 
 
 @pytest.fixture
-def night(app_pod):
-    return build_night_pod(app_pod)
-
-
-@pytest.fixture
 def section(qtbot, engine, night):
-    window = MainWindow(make_context(engine, "Front Desk Oak"))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = night_window(qtbot, engine, "Front Desk Oak")
     section = window.show_section("After-hours calls")
     window.context.tasks.wait_idle()
     return section
