@@ -290,7 +290,7 @@ after_hours_call = sa.Table(
     sa.Index("ix_call_waiting", "received_at", sqlite_where=sa.text("called_back_at IS NULL")),
     # the night's calls across the pod, and those no practice has acknowledged yet
     sa.Index("ix_call_received", "received_at"),
-    sa.Index("ix_call_unacknowledged", "practice_id", "received_at", sqlite_where=sa.text("acknowledged_at IS NULL")),
+    sa.Index("ix_call_unacknowledged", "received_at", sqlite_where=sa.text("acknowledged_at IS NULL")),
 )
 
 # each page of the on-call clinician about a call: when, whom, by whom, what came of it

@@ -34,7 +34,7 @@ class PageRow:
     by: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class CallRow:
     """One call with the names a list or a printout shows beside it."""
 
@@ -106,21 +106,22 @@ def _select() -> sa.Select:
                   .outerjoin(k, k.c.id == c.c.escalated_to_id))
 
 
-def _row(r, pages: dict[int, tuple[PageRow, ...]]) -> CallRow:
+def _row(row, pages: dict[int, tuple[PageRow, ...]]) -> CallRow:
+    r = row._mapping  # one mapping lookup per column instead of the Row's attribute machinery
     return CallRow(
-        id=r.id, practice_id=r.practice_id, practice_code=r.practice_code, practice_name=r.practice_name,
-        time_zone=r.time_zone, patient_id=r.patient_id, patient_family=r.patient_family or "",
-        patient_given=r.patient_given or "", mrn=r.mrn or "", birth_date=r.birth_date,
-        patient_phone=r.patient_phone or "", patient_name=r.patient_name or "",
-        patient_birth_date=r.patient_birth_date, caller_name=r.caller_name, caller_relation=r.caller_relation or "",
-        caller_phone=r.caller_phone or "", received_at=r.received_at, called_back_at=r.called_back_at,
-        reason=r.reason, symptoms=r.symptoms or "", protocol=r.protocol or "", disposition=r.disposition or "",
-        advice=r.advice or "", advice_repeated_back=bool(r.advice_repeated_back),
-        medications_confirmed=bool(r.medications_confirmed), allergies_confirmed=bool(r.allergies_confirmed),
-        follow_up_needed=bool(r.follow_up_needed), follow_up_note=r.follow_up_note or "", taken_by=r.taken_by or "",
-        acknowledged_by=r.acknowledged_by or "", acknowledged_at=r.acknowledged_at,
-        escalated_to=clinician_name(r.k_given, r.k_family, r.k_credentials), escalated_at=r.escalated_at,
-        entered_in_error=bool(r.entered_in_error), pages=pages.get(r.id, ()),
+        id=r["id"], practice_id=r["practice_id"], practice_code=r["practice_code"], practice_name=r["practice_name"],
+        time_zone=r["time_zone"], patient_id=r["patient_id"], patient_family=r["patient_family"] or "",
+        patient_given=r["patient_given"] or "", mrn=r["mrn"] or "", birth_date=r["birth_date"],
+        patient_phone=r["patient_phone"] or "", patient_name=r["patient_name"] or "",
+        patient_birth_date=r["patient_birth_date"], caller_name=r["caller_name"], caller_relation=r["caller_relation"] or "",
+        caller_phone=r["caller_phone"] or "", received_at=r["received_at"], called_back_at=r["called_back_at"],
+        reason=r["reason"], symptoms=r["symptoms"] or "", protocol=r["protocol"] or "", disposition=r["disposition"] or "",
+        advice=r["advice"] or "", advice_repeated_back=bool(r["advice_repeated_back"]),
+        medications_confirmed=bool(r["medications_confirmed"]), allergies_confirmed=bool(r["allergies_confirmed"]),
+        follow_up_needed=bool(r["follow_up_needed"]), follow_up_note=r["follow_up_note"] or "", taken_by=r["taken_by"] or "",
+        acknowledged_by=r["acknowledged_by"] or "", acknowledged_at=r["acknowledged_at"],
+        escalated_to=clinician_name(r["k_given"], r["k_family"], r["k_credentials"]), escalated_at=r["escalated_at"],
+        entered_in_error=bool(r["entered_in_error"]), pages=pages.get(r["id"], ()),
     )
 
 

@@ -52,7 +52,7 @@ def upgrade() -> None:
     op.create_index('ix_call_waiting', 'after_hours_call', ['received_at'], unique=False,
                     sqlite_where=sa.text('called_back_at IS NULL'))
     op.create_index('ix_call_received', 'after_hours_call', ['received_at'], unique=False)
-    op.create_index('ix_call_unacknowledged', 'after_hours_call', ['practice_id', 'received_at'], unique=False,
+    op.create_index('ix_call_unacknowledged', 'after_hours_call', ['received_at'], unique=False,
                     sqlite_where=sa.text('acknowledged_at IS NULL'))
     _map_dispositions(FORWARD)
 
