@@ -166,11 +166,21 @@ def _practice_combo(context: AppContext, name: str, everyone: str | None) -> QCo
     combo = QComboBox(objectName=name)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(28)
+    fill_practices(context, combo, everyone)
+    return combo
+
+
+def fill_practices(context: AppContext, combo: QComboBox, everyone: str | None) -> None:
+    """The pod's active practices (a practice created or renamed meanwhile included), the choice kept."""
+    chosen = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
     if everyone:
         combo.addItem(everyone, None)
     for practice in app.call_practices(context.pod):
         combo.addItem(practice.label, practice.id)
-    return combo
+    combo.setCurrentIndex(max(0, combo.findData(chosen)))
+    combo.blockSignals(False)
 
 
 def _date_edit(name: str, day: dt.date) -> QDateEdit:
@@ -667,6 +677,9 @@ class CallsSection(QWidget):
 
     # -- refreshing ---------------------------------------------------------------------------------
     def apply_changes(self, changes) -> None:
+        if changes.touches("practices"):
+            fill_practices(self.context, self.log_page.practice, "All practices")
+            fill_practices(self.context, self.handoff_page.practice, None)
         if changes.touches("calls", "practices"):
             for page in (self.log_page, self.waiting_page, self.handoff_page, self.lead_page):
                 page.refresh()

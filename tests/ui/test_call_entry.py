@@ -177,11 +177,11 @@ QTest.keyClicks(entry.reason, "Chest tightness after dinner")
 QTest.keyClicks(entry.symptoms, "Pressure 20 min, no sweating")
 entry.disposition.setFocus()
 QTest.keyClicks(entry.disposition, "2")
-idle(1.0)
-context.tasks.wait_idle()
-app.processEvents()
+QTest.keyClicks(entry.advice, "Go to the ED now")
+while entry.draft_id is None or entry._draft_timer.isActive() or entry._draft_saving or entry._draft_dirty:
+    idle(0.05)  # the pause in typing that writes the draft
 print("typed", entry.draft_id, flush=True)
-QTest.keyClicks(entry.advice, "Go to the ED now")  # still typing when the process is killed
+QTest.keyClicks(entry.follow_note, "Call the patient tomorr")  # still typing when the process is killed
 while True:
     idle(0.05)
 '''
@@ -196,7 +196,7 @@ def test_a_killed_process_leaves_the_draft_which_is_offered_back_intact(qtbot, e
     try:
         line = child.stdout.readline()
         assert line.startswith("typed"), child.stderr.read()
-        time.sleep(0.8)  # a pause in typing: the advice's draft write lands too
+        time.sleep(0.2)  # mid-word, mid-entry
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=20) == -signal.SIGKILL
     finally:
@@ -220,6 +220,7 @@ def test_a_killed_process_leaves_the_draft_which_is_offered_back_intact(qtbot, e
     assert entry.symptoms.toPlainText() == "Pressure 20 min, no sweating"
     assert entry.disposition.currentData() == "ed_now"
     assert entry.advice.toPlainText() == "Go to the ED now"
+    assert "Call the patient tomorr".startswith(entry.follow_note.text())  # what the kill cut short, if anything
     assert "Draft restored" in entry.draft_status.text()
     entry.save(complete=True)
     window.context.tasks.wait_idle()
