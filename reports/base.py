@@ -233,10 +233,11 @@ class ReportStyles:
             size=size,
             title=style("title", FONT_BOLD, 2.2, 1.15, ACCENT, after=size * 0.3),
             subtitle=style("subtitle", FONT, 1.2, 1.3, MUTED, after=size * 0.8),
-            heading=style("heading", FONT_BOLD, 1.35, 1.2, ACCENT, before=size * 1.4, after=size * 0.5,
-                          keepWithNext=1),
-            subheading=style("subheading", FONT_BOLD, 1.1, 1.2, TEXT, before=size * 1.0, after=size * 0.35,
-                             keepWithNext=1),
+            # headings are kept with what follows by Report.section's CondPageBreak, not keepWithNext:
+            # that wraps the heading and a long table in one KeepTogether, which moves the whole
+            # table to the next page instead of starting it under its heading
+            heading=style("heading", FONT_BOLD, 1.35, 1.2, ACCENT, before=size * 1.4, after=size * 0.5),
+            subheading=style("subheading", FONT_BOLD, 1.1, 1.2, TEXT, before=size * 1.0, after=size * 0.35),
             body=style("body", after=size * 0.5),
             note=style("note", FONT, 0.85, 1.3, MUTED, before=size * 0.3, after=size * 0.4),
             empty=style("empty", FONT_ITALIC, 1.0, 1.3, MUTED, before=size * 0.2, after=size * 0.6),
@@ -627,31 +628,43 @@ class Report:
         return self.paragraph(text, "empty")
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[str | Flowable | None]],
-              widths: Sequence[float], *, numeric: Collection[int] = (), style: list[tuple] | None = None,
+              widths: Sequence[float | str], *, numeric: Collection[int] = (), style: list[tuple] | None = None,
               continued: str = "", frame_width: float | None = None) -> PagedTable:
         """A :class:`PagedTable` in the house style.
 
-        ``widths`` are fractions of the frame's width (scaled to fill it); ``numeric`` the
-        columns of figures (right-aligned); ``continued`` the caption over its later pages.
-        A text cell that fits its column on one line stays a plain string (fast); a longer one
-        becomes a wrapped paragraph, so nothing is cut and nothing runs into the next column.
+        ``widths``: per column a fraction of the frame's width, or ``"fit"`` for a column of
+        short values (dates, counts, rates) as wide as its widest value and its header's longest
+        word (at most a third of the frame); the fractions share what the fitted columns leave.
+        ``numeric``: the columns of figures (right-aligned). ``continued``: the caption over the
+        table's later pages. Text longer than its column is broken into lines, never cut.
         """
         frame = frame_width or self.frame_width
-        total = sum(widths)
-        col_widths = [frame * w / total for w in widths]
         styles = self.styles
-        header_row = [self._cell(text, w, styles.cell_header_right if i in numeric else styles.cell_header, FONT_BOLD)
-                      for i, (text, w) in enumerate(zip(header, col_widths))]
-        body_styles = [styles.cell_right if i in numeric else styles.cell for i in range(len(col_widths))]
-        body = [[self._cell(value, w, s, FONT) for value, w, s in zip(row, col_widths, body_styles)] for row in rows]
+        size = styles.table_size
+        rows = [["" if value is None else value for value in row] for row in rows]
+        fitted = {}
+        for column, width in enumerate(widths):
+            if width == "fit":
+                words = str(header[column]).split() or [""]
+                natural = max([stringWidth(word, FONT_BOLD, size) for word in words]
+                              + [stringWidth(str(row[column]), FONT, size) for row in rows
+                                 if not isinstance(row[column], Flowable)])
+                fitted[column] = min(natural + 2 * PAD_H + 1, frame / 3)
+        shares = {column: float(width) for column, width in enumerate(widths) if column not in fitted}
+        left = max(frame - sum(fitted.values()), 0.0)
+        total = sum(shares.values()) or 1.0
+        col_widths = [fitted[column] if column in fitted else left * shares[column] / total
+                      for column in range(len(widths))]
+        header_row = [self._cell(text, w, FONT_BOLD) for text, w in zip(header, col_widths)]
+        body = [[self._cell(value, w, FONT) for value, w in zip(row, col_widths)] for row in rows]
         caption = self.paragraph(continued + " (continued)", "note") if continued else None
         return PagedTable([header_row], body, col_widths, style or table_style(styles, numeric=numeric),
                           leading=styles.table_leading, continued=caption)
 
-    def _cell(self, value, width: float, style: ParagraphStyle, font: str) -> Cell:
+    def _cell(self, value, width: float, font: str) -> Cell:
         if isinstance(value, Flowable):
             return value
-        return wrap_text("" if value is None else str(value), font, style.fontSize, width - 2 * PAD_H - 0.5)
+        return wrap_text(str(value), font, self.styles.table_size, width - 2 * PAD_H - 0.5)
 
 
 def wrap_text(text: str, font: str, size: float, width: float) -> str:
