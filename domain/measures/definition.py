@@ -17,6 +17,8 @@ from domain.measures.populations import POPULATIONS, names_in
 DEFINITIONS = Path(__file__).with_name("definitions")
 VARIANTS = "variants"  # payer variants live in this subfolder of a definitions folder
 LIBRARIES = ("library",)
+# The kinds of criterion a definition may name; the engine answers exactly these (its one
+# registry, storage.measures.criteria.registry, refuses to load otherwise).
 CRITERION_KINDS = ("age", "gender", "facts", "latest", "lowest_on_latest_day", "dose_schedule",
                    "dates_after", "condition_before_encounter", "depression_screening",
                    "not_done_during_encounter", "screened_near_encounter")

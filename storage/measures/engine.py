@@ -13,8 +13,8 @@ from domain.measures import definition as definitions
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
 from storage import coded_facts
-from storage.measures import criteria as crit_mod, id_sets
-from storage.measures.criteria import Context, CriterionResult
+from storage.measures import id_sets
+from storage.measures.criteria import Context, CriterionResult, evaluate as evaluate_criterion, ident
 
 
 class Cancelled(Exception):
@@ -75,7 +75,7 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
     ``still_to_come`` then names the measures not handed out yet, whose criteria are kept."""
     if still_to_come is None:
         measure_ids = list(measure_ids)
-        total = sum(len(_needed(definitions.load(m))) for m in measure_ids)
+        total = sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
         still_to_come = _rest_of(measure_ids)
     else:
         total = 0  # not known in advance
@@ -101,7 +101,7 @@ def _rest_of(measure_ids: list[str]) -> Callable[[], list[str]]:
 
 
 def _idents(d: dict) -> set[str]:
-    return {crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)}
+    return {ident(d["criteria"][name], d["statuses"]) for name in needed_criteria(d)}
 
 
 def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementPeriod, universe: set, total: int,
@@ -116,7 +116,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
 
     for mid in measure_ids:
         d = definitions.load(mid)
-        needed = _needed(d)
+        needed = needed_criteria(d)
         # criterion results are kept only while a measure still to come asks for the same
         # criterion (hospice, frailty, outpatient visits...): memory holds one measure at a time
         later = set().union(*(idents_of(m) for m in still_to_come()))
@@ -130,12 +130,12 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
             if cancel is not None and cancel():
                 raise Cancelled()
             crit = d["criteria"][name]
-            ident = crit_mod.ident(crit, d["statuses"])
+            its_ident = ident(crit, d["statuses"])
             # a criterion another measure asks for too (outpatient visits, hospice...) is
             # answered once for everyone rather than once per measure's domain
-            shared = ident in later or (ident, "") in ctx.cache
+            shared = its_ident in later or (its_ident, "") in ctx.cache
             with ctx.everyone() if shared else contextlib.nullcontext():
-                results_by_name[name] = crit_mod.evaluate(ctx, name, crit, d["statuses"])
+                results_by_name[name] = evaluate_criterion(ctx, name, crit, d["statuses"])
             done += 1
             if progress is not None:
                 progress(done, total, f"{d['id']}: {_step_label(name, d['criteria'][name])}")
@@ -146,7 +146,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
         domain, domain_key = set(universe), []
         for names in _domain_steps(d):
             domain.intersection_update(set().union(*(run(name).patients for name in names)))
-            domain_key.append(sorted(crit_mod.ident(d["criteria"][n], d["statuses"]) for n in names))
+            domain_key.append(sorted(ident(d["criteria"][n], d["statuses"]) for n in names))
         ctx.restrict(json.dumps(domain_key), domain, len(universe))
         try:
             for name in sorted(needed - results_by_name.keys()):
@@ -185,7 +185,7 @@ def _conjuncts(d: dict, expr) -> list:
     return [expr]
 
 
-def _needed(d: dict) -> set[str]:
+def needed_criteria(d: dict) -> set[str]:
     """The criteria the groups' populations reach through named expressions."""
     seen, todo, out = set(), [], set()
     for group in d["groups"]:

@@ -61,9 +61,9 @@ def hand_out_order(measure_ids: list[str]) -> list[str]:
 
 
 def _steps(measure_ids: list[str]) -> int:
-    from storage.measures.engine import _needed
+    from storage.measures.engine import needed_criteria
 
-    return sum(len(_needed(definitions.load(m))) for m in measure_ids)
+    return sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
 
 
 def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[str], workers: int, *,
