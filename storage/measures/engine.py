@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator
 
 from domain.errors import DomainError
 from domain.measures import definition as definitions
+from domain.measures.definition import MeasureDefinition
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
 from storage import coded_facts
@@ -31,7 +32,7 @@ class GroupResult:
 @dataclasses.dataclass
 class MeasureResult:
     measure_id: str
-    definition: dict
+    definition: MeasureDefinition
     period: MeasurementPeriod
     universe: set
     groups: list[GroupResult]
@@ -100,7 +101,7 @@ def _rest_of(measure_ids: list[str]) -> Callable[[], list[str]]:
     return rest
 
 
-def _idents(d: dict) -> set[str]:
+def _idents(d: MeasureDefinition) -> set[str]:
     return {ident(d["criteria"][name], d["statuses"]) for name in needed_criteria(d)}
 
 
@@ -156,7 +157,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
         yield _populations(d, period, universe, results_by_name)
 
 
-def _domain_steps(d: dict) -> list[list[str]]:
+def _domain_steps(d: MeasureDefinition) -> list[list[str]]:
     """The requirements every group's initial population makes (``all`` of them, through
     named expressions): each a criterion, or ``any`` of criteria (met by any one of them).
     Age and sex first: they read no facts."""
@@ -175,7 +176,7 @@ def _domain_steps(d: dict) -> list[list[str]]:
     return demographic + [n for n in common if n not in demographic]
 
 
-def _conjuncts(d: dict, expr) -> list:
+def _conjuncts(d: MeasureDefinition, expr) -> list:
     """The parts an expression requires all of (through named expressions). A function of
     its own: a nested one that calls itself would be a reference cycle (see _Resolver)."""
     if isinstance(expr, str) and expr in d["expressions"]:
@@ -185,7 +186,7 @@ def _conjuncts(d: dict, expr) -> list:
     return [expr]
 
 
-def needed_criteria(d: dict) -> set[str]:
+def needed_criteria(d: MeasureDefinition) -> set[str]:
     """The criteria the groups' populations reach through named expressions."""
     seen, todo, out = set(), [], set()
     for group in d["groups"]:
@@ -227,7 +228,7 @@ class _Resolver:
         raise DomainError(f"{self.d['id']}: unknown name {name!r}")
 
 
-def _populations(d: dict, period: MeasurementPeriod, universe: set,
+def _populations(d: MeasureDefinition, period: MeasurementPeriod, universe: set,
                  crits: dict[str, CriterionResult]) -> MeasureResult:
     named: dict[str, set] = {}
     groups = []
