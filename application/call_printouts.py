@@ -13,7 +13,8 @@ from application.calls import CallRow, Handoff, handoff, practice_time
 from application.changes import ChangeSet
 from domain.calls import DISPOSITION_LABELS, PAGE_OUTCOME_LABELS, RELATION_LABELS, practice_action
 from domain.errors import DomainError
-from reports.calls_pdf import CallRecord, HandoffSheet, SheetCall, build_call_records, build_handoff_sheet, generated_now
+from reports.base import PatientLine, ReportWriteFailed
+from reports.calls_pdf import CallRecord, CallRecordsReport, HandoffSheet, HandoffSheetReport, SheetCall
 from storage.queries import calls as q
 
 __all__ = ["Printed", "call_record", "handoff_sheet", "print_call_records", "print_handoff"]
@@ -52,7 +53,7 @@ def pages_lines(call: CallRow) -> list[tuple[str, str, str, str]]:
              p.note + (f" (paged by {p.by})" if p.by else "")) for p in call.pages]
 
 
-def handoff_sheet(data: Handoff, *, by: str, generated: str | None = None) -> HandoffSheet:
+def handoff_sheet(data: Handoff, *, by: str) -> HandoffSheet:
     counts = collections.Counter(disposition_label(c) for c in data.calls)
     calls = []
     for number, call in enumerate(data.calls, start=1):
@@ -68,15 +69,21 @@ def handoff_sheet(data: Handoff, *, by: str, generated: str | None = None) -> Ha
     return HandoffSheet(
         practice=f"{data.practice_name} ({data.practice_code})",
         night=data.night_label, acknowledge_by=data.time(data.acknowledge_by),
-        counts=sorted(counts.items(), key=lambda kv: -kv[1]), calls=calls, generated=generated or generated_now(),
-        by=by)
+        counts=sorted(counts.items(), key=lambda kv: -kv[1]), calls=calls, by=by)
+
+
+def _write(report, path) -> None:
+    try:
+        report.write(path)
+    except ReportWriteFailed as exc:
+        raise DomainError(str(exc)) from None
 
 
 def print_handoff(pod, practice: int | str, morning: dt.date, path: str | os.PathLike) -> Printed:
     """The practice's hand-off sheet for the night that ends on ``morning``, as PDF (audited)."""
     data = handoff(pod, practice, morning)
     actor = pod.actor()
-    build_handoff_sheet(path, handoff_sheet(data, by=actor))
+    _write(HandoffSheetReport(handoff_sheet(data, by=actor)), path)
     with pod.unit_of_work() as uow:
         uow.audit.record("print", "Practice", data.practice_id, None,
                          f"hand-off sheet of {morning.isoformat()} ({len(data.calls)} calls)")
@@ -110,8 +117,13 @@ def call_record(call: CallRow) -> CallRecord:
         ("Acknowledged by the practice", f"{call.acknowledged_by}, {t(call.acknowledged_at)}"
          if call.acknowledged_at else "Not yet"),
     ]
-    return CallRecord(practice=f"{call.practice_name} ({call.practice_code})", patient=patient_line(call),
-                      title=f"After-hours call of {t(call.received_at)}", fields=fields, pages=pages_lines(call),
+    if call.patient_id is not None:
+        patient = PatientLine(call.patient_display, call.birth_date, call.mrn)
+    else:
+        patient = PatientLine(f"Not yet a patient: {call.patient_display or 'name not given'}", call.patient_birth_date)
+    return CallRecord(practice=f"{call.practice_name} ({call.practice_code})", patient=patient,
+                      night=f"Call of {t(call.received_at)}", title=f"After-hours call of {t(call.received_at)}",
+                      fields=fields, pages=pages_lines(call),
                       status="Entered in error: this call record is not valid." if call.entered_in_error else "")
 
 
@@ -121,7 +133,7 @@ def print_call_records(pod, call_ids: Iterable[int], path: str | os.PathLike) ->
     if not calls:
         raise DomainError("Choose the calls to print.")
     actor = pod.actor()
-    build_call_records(path, [call_record(c) for c in calls], generated=generated_now(), by=actor)
+    _write(CallRecordsReport([call_record(c) for c in calls], actor), path)
     with pod.unit_of_work() as uow:
         for call in calls:
             uow.audit.record("print", "AfterHoursCall", call.id, call.patient_id, "call record")

@@ -306,7 +306,7 @@ def test_call_records_are_one_call_per_page_with_everything_documented(app_pod, 
     pages = pdf_text(path)
     assert len(pages) == 2
     john, grace = pages
-    for expected in ("After-hours call of 11/24/2026 07:30 EST", "Smith, John · MRN M002 · born 03/04/1957",
+    for expected in ("After-hours call of 11/24/2026 07:30 EST", "Patient: Smith, John · born 03/04/1957 · MRN M002",
                      "Mary Smith (spouse or partner)", "Chest pain", "Emergency department now",
                      "Go to the emergency department now", "Ravi Patel, MD", "Clinician called back", "Agrees: ED now",
                      "Taken by", "Dana Reyes", "Oak Family Medicine (OAK)", "Page 1 of 2"):
