@@ -19,7 +19,7 @@ from domain.calls import (
 )
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
-from domain.office_hours import OfficeHours, Window, to_local, zone_abbreviation
+from domain.office_hours import OfficeHours, Window, to_local
 from domain.text import parse_typed_date
 from domain.triage import PROTOCOLS, clean_protocol_name
 from storage import call_drafts
@@ -445,7 +445,3 @@ def calls_for_care_manager(pod, practice_ids: Iterable[int] | None, since: dt.da
     911, or flagged for follow-up (``needs_care_manager``)."""
     rows = q.calls_received(pod.engine, since, utcnow() + dt.timedelta(days=1), practice_ids=practice_ids)
     return [r for r in rows if r.patient_id is not None and needs_care_manager(r.disposition, r.follow_up_needed)]
-
-
-def zone_label(instant: dt.datetime, time_zone: str) -> str:
-    return zone_abbreviation(instant, time_zone)

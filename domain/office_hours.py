@@ -38,6 +38,8 @@ US_ZONES = (
 )
 # how far to look for an opening or a closing before saying the practice never opens
 SEARCH_DAYS = 60
+# a night's calls should be acknowledged by the practice within this long after it opens (mid-morning)
+ACKNOWLEDGE_WITHIN = dt.timedelta(hours=2)
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -76,11 +78,6 @@ def to_utc(local: dt.datetime, zone_name: str) -> dt.datetime:
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
-def zone_abbreviation(instant_utc: dt.datetime, zone_name: str) -> str:
-    """'EST' or 'EDT' (or the zone name) at that instant."""
-    return to_local(instant_utc, zone_name).tzname() or zone_name
-
-
 @dataclasses.dataclass(frozen=True)
 class OpeningHours:
     weekday: int  # 0 Monday … 6 Sunday
@@ -93,10 +90,6 @@ class OpeningHours:
         if self.closes <= self.opens:
             raise DomainError(f"On {WEEKDAYS[self.weekday]} the office must close after it opens "
                               f"({hhmm(self.opens)}–{hhmm(self.closes)}).")
-
-    @property
-    def label(self) -> str:
-        return f"{hhmm(self.opens)}–{hhmm(self.closes)}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,11 +210,3 @@ class OfficeHours:
     def _never_opens(self) -> DomainError:
         return DomainError(f"The practice has no opening hours in {SEARCH_DAYS} days around that date; "
                            "set its hours on the Practices page.")
-
-    def describe_week(self) -> list[tuple[str, str]]:
-        """(weekday, '08:00–17:00' or 'Closed') for Monday to Sunday."""
-        return [(WEEKDAYS[d], self.hours[d].label if d in self.hours else "Closed") for d in range(7)]
-
-
-# a night's calls should be acknowledged by the practice within this long after it opens
-ACKNOWLEDGE_WITHIN = dt.timedelta(hours=2)
