@@ -1,4 +1,4 @@
-"""The calls' data: the demo's calls tell a true story (issue 23 point 13), and migration 0021
+"""The calls' data: the demo's calls tell a true story (issue 23 point 13), and migration 0010
 keeps the meaning of every existing call."""
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The night nurse line: triage levels, pages of the on-call clinician, drafts, protocols
 
-Revision ID: 0021
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07 09:00:00
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
