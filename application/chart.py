@@ -6,6 +6,7 @@ import dataclasses
 from domain import services
 from domain.errors import NotFound
 from storage.importers.duplicates import linked_records
+from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
@@ -31,4 +32,5 @@ def read_chart(pod, patient_id: int, *, gap_period_end=None) -> Chart:
                                         patient_name=f"{patient.given} {patient.family}".strip())
     return dataclasses.replace(chart, gaps=view.gaps, gap_view=view,
                                gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
-                               linked_records=linked_records(pod.engine, patient_id))
+                               linked_records=linked_records(pod.engine, patient_id),
+                               call_rows=call_queries.patient_calls(pod.engine, patient_id))

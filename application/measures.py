@@ -9,11 +9,12 @@ from application.changes import NOTHING, ChangeSet
 from domain.clock import today, utcnow
 from domain.measures.period import MeasurementPeriod
 from storage.measures.engine import Cancelled as RecomputeCancelled
-from storage.measures.recompute import ALL_MEASURES, recompute
+from domain.measures.catalogue import catalogue
+from storage.measures.recompute import recompute
 from storage.queries.evaluations import record_evaluation
 from storage.queries.gaps import gap_periods
 
-__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "RecomputedPeriods", "period_label", "periods_with_gaps",
+__all__ = ["Recomputed", "RecomputeCancelled", "RecomputedPeriods", "period_label", "periods_with_gaps",
            "recompute_gaps", "recompute_periods", "year_period"]
 
 
@@ -33,14 +34,14 @@ def year_period(year: int) -> MeasurementPeriod:
 
 
 def recompute_gaps(pod, period: MeasurementPeriod, *, patient_ids: Iterable[int] | None = None,
-                   measure_ids: Iterable[str] = ALL_MEASURES, progress=None, cancel=None) -> Recomputed:
-    """Evaluate the measures and write their gaps (each measure whole, in its own transaction:
+                   measure_ids: Iterable[str] | None = None, progress=None, cancel=None) -> Recomputed:
+    """Evaluate the measures (the catalogue's active ones unless told) and write their gaps (each measure whole, in its own transaction:
     a cancel keeps the measures finished before it). Raises :class:`RecomputeCancelled`."""
     ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
-    measure_ids = list(measure_ids)
+    measure_ids = list(catalogue().active_ids if measure_ids is None else measure_ids)
     started = utcnow()
     summary = recompute(pod.engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
-    if set(ALL_MEASURES) <= set(measure_ids):
+    if set(catalogue().active_ids) <= set(measure_ids):
         # every measure evaluated: a patient without a gap now is in no measure's population
         record_evaluation(pod.engine, period.start, period.end, ids, started)
     return Recomputed(summary, period, ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids))

@@ -101,6 +101,8 @@ class Chart:
     # the same person's records at other practices, confirmed by a person (LinkedRecord)
     linked_records: list = dataclasses.field(default_factory=list)
     practice_holding: bool = False  # the patient waits in the holding place for a practice
+    # the Calls tab's rows (storage.queries.calls.CallRow: times on the practice clock, pages named)
+    call_rows: list = dataclasses.field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]

@@ -44,7 +44,7 @@ def type_search(qtbot, window, text: str) -> None:
 
 
 def test_only_built_sections_and_status_bar(window, db_path):
-    assert window.section_names() == ["Patients", "Gaps", "Quality", "Administration"]
+    assert window.section_names() == ["Patients", "Gaps", "After-hours calls", "Quality", "Administration"]
     assert window.database_label.text() == f"Database: {db_path}"
     assert window.user_label.text() == "User: Dana Reyes"
 
