@@ -52,17 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS if name == "gui" else
                                     "database file or SQLAlchemy URL")
-        command_parser.add_argument("--as", dest="sub_as", metavar="NAME",
-                                    help=argparse.SUPPRESS if name in WITHOUT_ACTOR else
-                                    "the staff member doing the work (one of the pod's active staff)")
         command_parser.set_defaults(module_name=module_name)
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:  # a command whose module is not installed
             command_parser.set_defaults(missing=str(exc))
-            continue
-        if hasattr(module, "add_arguments"):
+            module = None
+        if module is not None and hasattr(module, "add_arguments"):
             module.add_arguments(command_parser)
+        own = command_parser._option_string_actions.get("--as")  # a command may name its own --as
+        if own is None:
+            own = command_parser.add_argument(
+                "--as", dest="sub_as", metavar="NAME", help=argparse.SUPPRESS if name in WITHOUT_ACTOR else
+                "the staff member doing the work (one of the pod's active staff)")
+        command_parser.set_defaults(as_dest=own.dest)
     return parser
 
 
@@ -71,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "sub_db", None):
         args.db = args.sub_db
-    if getattr(args, "sub_as", None):
-        args.as_name = args.sub_as
+    as_dest = getattr(args, "as_dest", "sub_as")
+    if getattr(args, as_dest, None):
+        args.as_name = getattr(args, as_dest)
     if args.command is None:
         args.command, args.module_name = "gui", COMMANDS["gui"][0]
     if getattr(args, "missing", None):
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         except (DomainError, NotACarepodDatabase) as exc:
             print(f"carepod {args.command}: {exc}", file=sys.stderr)
             return 2
+        setattr(args, as_dest, args.as_name)  # the command reads it where it put it, spelt as the pod does
     module = importlib.import_module(args.module_name)
     return int(module.run(args) or 0)
 

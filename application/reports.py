@@ -142,7 +142,7 @@ def practice_quality_report(pod, practice_code: str, month: dt.date, *, rates: P
     measures = tuple(
         MeasureLine(s.label, s.title, group_title(s.measure_id, s.group_index) if s.multi_group else "", s.inverse,
                     s.mine.numerator, s.mine.denominator, s.mine.rate, s.mine.rank, s.mine.practices_ranked,
-                    s.mine.pod_median, s.mine.pod_best)
+                    s.mine.pod_median, s.mine.pod_best, s.mine.too_few, s.mine.minimum)
         for s in scores)
     open_gaps = _open_gaps(pod, practice.id, rates.period_end, scores, group_title, progress, cancel)
     practices = {r.practice_id for peers in rates.by_measure.values() for r in peers}

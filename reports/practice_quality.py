@@ -32,13 +32,17 @@ class MeasureLine:
     numerator: int
     denominator: int  # after exclusions and exceptions
     rate: float | None
-    rank: int | None  # 1 = best; None when not ranked (nobody in the denominator)
+    rank: int | None  # 1 = best; None when not ranked (nobody in the denominator, or too few)
     practices_ranked: int
     pod_median: float | None
     pod_best: float | None
+    too_few: bool = False  # a denominator below the pod's minimum: shown with its counts, not ranked
+    minimum: int = 20  # the pod's minimum denominator
 
     @property
     def rank_text(self) -> str:
+        if self.too_few:
+            return f"not ranked (under {self.minimum})"
         return f"{self.rank} of {self.practices_ranked}" if self.rank else "—"
 
 

@@ -73,14 +73,18 @@ def _expected_rates(pod, period_end: dt.date) -> dict[tuple[str, int], dict[str,
     return result
 
 
+MINIMUM = 20  # the pod's minimum denominator (its default)
+
+
 def _row_text(measure_rows: dict, code: str) -> str:
     """The scorecard row the report must print for the practice: every figure computed here."""
     inverse = next(iter(measure_rows.values()))[3]
     num, den, rate, _inverse = measure_rows.get(code, (0, 0, None, inverse))  # nobody of the practice in it
-    rated = {c: r for c, (_n, _d, r, _i) in measure_rows.items() if r is not None}
+    # only rates on at least the pod's minimum denominator (20 by default) are ranked, median or best
+    rated = {c: r for c, (_n, d, r, _i) in measure_rows.items() if r is not None and d >= MINIMUM}
     ordered = sorted(rated.values(), reverse=not inverse)
     rank = f"{1 + sum(1 for other in rated.values() if (other < rate if inverse else other > rate))} of {len(rated)}" \
-        if rate is not None else "—"
+        if rate is not None and den >= MINIMUM else f"not ranked (under {MINIMUM})" if rate is not None else "—"
     median = statistics.median(float(r) for r in rated.values()) if rated else None
     best = float(ordered[0]) if ordered else None
     return squeeze(f"{count(num)}{count(den)}{percent_text(None if rate is None else float(rate))}{rank}"
