@@ -42,7 +42,7 @@ class MeasureLine:
     @property
     def rank_text(self) -> str:
         if self.too_few:
-            return f"not ranked (under {self.minimum})"
+            return "not ranked"  # the note under the table says why
         return f"{self.rank} of {self.practices_ranked}" if self.rank else "—"
 
 
@@ -151,7 +151,9 @@ class PracticeQualityReport(Report):
         parts.append(self.note(
             "Rate = numerator ÷ denominator; the denominator counts the patients in the measure after "
             "exclusions and exceptions. Rank 1 is the best rate in the pod; for a measure marked "
-            "“lower is better” (poor control), the lowest rate is the best. “—”: no patient in the denominator."))
+            "“lower is better” (poor control), the lowest rate is the best. “—”: no patient in the denominator; "
+            f"“not ranked”: fewer than {data.measures[0].minimum} patients (the pod's minimum denominator), so the "
+            "rate is neither ranked nor the pod's best or median."))
         parts += self.subsection("The practice against the pod", keep=3.5 * 72)
         chart_rows = [ComparisonRow(m.label, m.group_title or m.title, m.rate, m.pod_median, m.pod_best, m.inverse)
                       for m in data.measures]

@@ -185,11 +185,14 @@ def snapshot_rates(engine: Engine, period_end: dt.date, month: dt.date
     """The rates kept in ``month``'s snapshot of the period, shaped as :func:`peer_rates`
     gives them (every active practice, "no rate" for one the snapshot does not have), and
     when the snapshot was taken; ({}, None) when no snapshot of that month was kept."""
+    from storage.queries.pod_settings import minimum_denominator
+
     s = t.quality_snapshot
     practices = {pid: code for pid, code, _name in practice_choices(engine)}
     with engine.connect() as conn:
         rows = list(conn.execute(sa.select(s).where(s.c.period_end == period_end, s.c.month == month.replace(day=1))
                                  .order_by(s.c.measure_id, s.c.group_index, s.c.practice_id)))
+        minimum = minimum_denominator(conn)
     by_key: dict[tuple[str, int], dict[int, object]] = {}
     for r in rows:
         by_key.setdefault((r.measure_id, r.group_index), {})[r.practice_id] = r
@@ -201,6 +204,8 @@ def snapshot_rates(engine: Engine, period_end: dt.date, month: dt.date
             PracticeRate(pid, code, mid, group_index,
                          kept[pid].numerator if pid in kept else 0, kept[pid].denominator if pid in kept else 0,
                          kept[pid].rate if pid in kept else None, kept[pid].rank if pid in kept else None,
-                         any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best)
+                         any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best,
+                         # a rate kept without a rank was on too few patients to rank
+                         pid in kept and kept[pid].rate is not None and kept[pid].rank is None, minimum)
             for pid, code in practices.items()]
     return result, max((r.taken_at for r in rows), default=None)

@@ -84,7 +84,7 @@ def _row_text(measure_rows: dict, code: str) -> str:
     rated = {c: r for c, (_n, d, r, _i) in measure_rows.items() if r is not None and d >= MINIMUM}
     ordered = sorted(rated.values(), reverse=not inverse)
     rank = f"{1 + sum(1 for other in rated.values() if (other < rate if inverse else other > rate))} of {len(rated)}" \
-        if rate is not None and den >= MINIMUM else f"not ranked (under {MINIMUM})" if rate is not None else "—"
+        if rate is not None and den >= MINIMUM else "not ranked" if rate is not None else "—"
     median = statistics.median(float(r) for r in rated.values()) if rated else None
     best = float(ordered[0]) if ordered else None
     return squeeze(f"{count(num)}{count(den)}{percent_text(None if rate is None else float(rate))}{rank}"
