@@ -32,6 +32,9 @@ def seconds_since_process_start() -> float:
         return time.monotonic() - _IMPORTED_AT
 
 
+OPEN_WINDOWS: list = []  # the main windows of this process (File ▸ Open keeps the new one alive)
+
+
 class UnknownUser(Exception):
     """``--as NAME`` named nobody of the pod's active staff (the message says so)."""
 
@@ -78,7 +81,10 @@ def open_window(app, path: str | None, as_name: str | None = None, *, start=None
             window.close()
 
     window.database_chosen.connect(switch)
-    app.setProperty("carepod_windows", [*(app.property("carepod_windows") or []), window])
+    # kept alive here while open (a Qt property holding the list crashed once a window in it was
+    # deleted: the list was converted back from C++ objects that no longer existed)
+    OPEN_WINDOWS.append(window)
+    window.destroyed.connect(lambda *_args, w=window: OPEN_WINDOWS.remove(w) if w in OPEN_WINDOWS else None)
     window.show()
     if outcome == "import":
         from PySide6.QtCore import QTimer
