@@ -12,7 +12,7 @@ from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral, ReferralEvent
-from domain.time_entry import TimeEntry
+from domain.time_entry import RunningTimer, TimeEntry
 from storage import schema as t
 
 mapper_registry = registry(metadata=t.metadata)
@@ -63,4 +63,5 @@ def start_mappers() -> None:
     })
     m(Task, t.task)
     m(TimeEntry, t.time_entry)
+    m(RunningTimer, t.running_timer)
     m(GapOverride, t.gap_override)

@@ -11,6 +11,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from domain.risk import ACUTE_CLASSES, REFUTED_VERIFICATION
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -124,7 +126,8 @@ patient = sa.Table(
     _text("language"),
     _fk("payer_id", "payer.id", nullable=True), _text("member_id"),
     _fk("pcp_id", "clinician.id", nullable=True),
-    sa.Column("risk_tier", sa.String, nullable=False, server_default="low"),
+    # computed by storage.risk (its components in risk_score); NULL: never tiered
+    sa.Column("risk_tier", sa.String, nullable=True),
     sa.Column("risk_override", sa.String, nullable=True), _text("risk_override_reason"),
     sa.Column("consent_date", sa.Date, nullable=True), _text("consent_by"),
     sa.Column("status", sa.String, nullable=False, server_default="active"),
@@ -147,7 +150,15 @@ patient = sa.Table(
     sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
     # the few patients marked entered-in-error (the Gaps worklist leaves them out of its counts)
     sa.Index("ix_patient_in_error", "id", sqlite_where=sa.text("entered_in_error = 1")),
+    # care management consent: how it was given, and the day it was withdrawn (it ends with that month)
+    _text("consent_method"),
+    sa.Column("consent_withdrawn_on", sa.Date, nullable=True),
 )
+
+# the partial indexes' conditions: a query uses the index only when it says the same
+ACUTE_ENCOUNTERS = (f"kind = 'encounter' AND encounter_class IN ({', '.join(map(repr, ACUTE_CLASSES))}) "
+                    "AND entered_in_error = 0")
+REFUTED_CONDITIONS = f"kind = 'condition' AND verification_status IN ({', '.join(map(repr, REFUTED_VERIFICATION))})"
 
 clinical_fact = sa.Table(
     "clinical_fact", metadata, _pk(),
@@ -174,6 +185,13 @@ clinical_fact = sa.Table(
     sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
     sa.Index("ix_fact_code", "code_system", "code"),
     sa.Index("ix_fact_kind_start", "kind", "start_at"),
+    # risk tiers (storage.risk): the pod's ED visits and hospital stays of a period from one
+    # small index (a few % of the encounters), not millions of encounter rows looked up
+    sa.Index("ix_fact_acute_encounter", "start_at", "patient_id", "encounter_class", "end_at", "status",
+             sqlite_where=sa.text(ACUTE_ENCOUNTERS), postgresql_where=sa.text(ACUTE_ENCOUNTERS)),
+    # risk tiers: the few conditions whose verification refuted them (coded_fact does not say)
+    sa.Index("ix_fact_refuted_condition", "id",
+             sqlite_where=sa.text(REFUTED_CONDITIONS), postgresql_where=sa.text(REFUTED_CONDITIONS)),
 )
 
 fact_coding = sa.Table(
@@ -345,6 +363,7 @@ care_goal = sa.Table(
     sa.Column("due_date", sa.Date, nullable=True),
     sa.Column("status", sa.String, nullable=False, server_default="active"), _text("problem"),
     sa.Index("ix_care_goal_plan", "care_plan_id"),
+    _flag("entered_in_error"),
 )
 
 care_intervention = sa.Table(
@@ -354,6 +373,7 @@ care_intervention = sa.Table(
     sa.Column("status", sa.String, nullable=False, server_default="planned"),
     _text("goal_description"),
     sa.Index("ix_care_intervention_plan", "care_plan_id"),
+    _flag("entered_in_error"),
 )
 
 task = sa.Table(
@@ -370,6 +390,7 @@ task = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_task_assignee_status", "assignee", "status", "due_date"),
     sa.Index("ix_task_patient", "patient_id"),
+    _text("created_by"), _text("note"),
 )
 
 time_entry = sa.Table(
@@ -382,6 +403,56 @@ time_entry = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_time_patient_date", "patient_id", "entry_date"),
     sa.Index("ix_time_staff_date", "staff", "entry_date"),
+    # domain.time_entry: the programme the minutes are claimed for, who did the work, when it
+    # started (naive UTC), the billing practice, and when and by whom it was entered
+    sa.Column("programme", sa.String, nullable=False, default="ccm", server_default="ccm"),
+    sa.Column("performer", sa.String, nullable=False, default="clinical_staff", server_default="clinical_staff"),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    _fk("practice_id", "practice.id", nullable=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=True), _text("recorded_by"),
+    sa.Index("ix_time_practice_date", "practice_id", "entry_date"),
+)
+
+# a timer started on a chart, kept from its first second so a crash does not lose it
+running_timer = sa.Table(
+    "running_timer", metadata, _pk(),
+    sa.Column("staff", sa.String, nullable=False),
+    _fk("patient_id", "patient.id"),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("activity", sa.String, nullable=False),
+    sa.Column("programme", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False, default="running", server_default="running"),
+    sa.Column("stopped_at", sa.DateTime, nullable=True),
+    _fk("time_entry_id", "time_entry.id", nullable=True), _text("note"),
+    sa.Index("ix_running_timer_staff", "staff", "state"),
+)
+
+# --- risk tiers (storage.risk, domain.risk) ------------------------------------------------
+
+# what each tiered patient's score was made of at the last recompute (derived: rewritten whole)
+risk_score = sa.Table(
+    "risk_score", metadata,
+    sa.Column("patient_id", Id, sa.ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tier", sa.String, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("score_before", sa.Integer, nullable=False),  # as of domain.risk.RISING_DAYS ago
+    sa.Column("chronic_groups", sa.String, nullable=False),  # domain.risk group keys, comma-separated
+    sa.Column("ed_visits", sa.Integer, nullable=False),
+    sa.Column("admissions", sa.Integer, nullable=False),
+    sa.Column("discharged_at", sa.DateTime, nullable=True),  # the latest discharge in the last 30 days
+    sa.Column("admitted_at", sa.DateTime, nullable=True),  # the latest admission in the last 90 days
+    sa.Column("run_id", Id, sa.ForeignKey("risk_run.id"), nullable=False),
+)
+
+# each recompute of the tiers: as of when, the pod's high cut, how many in each tier
+risk_run = sa.Table(
+    "risk_run", metadata, _pk(),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.Column("scope", sa.String, nullable=False),  # "pod", or "N patients"
+    sa.Column("high_cut", sa.Integer, nullable=True),
+    sa.Column("patients", sa.Integer, nullable=False),
+    sa.Column("tiers", sa.JSON, nullable=False),  # tier -> patients
 )
 
 # --- history and audit ----------------------------------------------------------

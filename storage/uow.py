@@ -39,6 +39,7 @@ class UnitOfWork:
         self.care_plans = r.CarePlanRepository(*args)
         self.tasks = r.TaskRepository(*args)
         self.time_entries = r.TimeEntryRepository(*args)
+        self.timers = r.TimerRepository(*args)
         self.gap_overrides = r.GapOverrideRepository(*args)
         return self
 

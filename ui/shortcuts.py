@@ -29,11 +29,22 @@ SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
 IMPORT = Shortcut(("Ctrl+I",), "Import FHIR bundles, NDJSON files or CSV panels")
 RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
+# the care manager's, on a chart (Care plan and Activity tabs) and the month view
+TIMER = Shortcut(("Ctrl+T",), "Start or stop the timer on the chart")
+LOG_TIME = Shortcut(("Ctrl+Shift+T",), "Log time by hand for the chart's patient")
+RISK_TIER = Shortcut(("Ctrl+Shift+R",), "Set the chart's risk tier by hand (or back to computed)")
+NEW_GOAL = Shortcut(("Ctrl+G",), "Care plan: add a goal to the chosen plan")
+NEW_TASK = Shortcut(("Ctrl+Shift+N",), "Care plan: new task for the chart's patient")
+TASK_DONE = Shortcut(("Ctrl+D",), "Care plan: mark the chosen task done")
+HAND_OVER = Shortcut(("Ctrl+Shift+H",), "Care plan: hand the chosen task to a colleague")
+EDIT_ITEM = Shortcut(("F2",), "Care plan: change the chosen plan, goal, intervention or task")
+CARE_MONTH = Shortcut(("Ctrl+Shift+M",), "Care management month of a practice (CCM minutes, transitional care)")
 
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
     PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, SHOW_SHORTCUTS, QUIT,
+    TIMER, LOG_TIME, RISK_TIER, NEW_GOAL, NEW_TASK, TASK_DONE, HAND_OVER, EDIT_ITEM, CARE_MONTH,
 )
 
 

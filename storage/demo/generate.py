@@ -98,6 +98,8 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     try:
         rows, staff = _build(temporary, practices=practices, patients=patients, seed=seed, progress=progress,
                              workers=workers)
+        progress.step("tiering patients by risk")
+        _tier(temporary)
         progress.step("moving the new pod into place")
         kept = _move_into_place(temporary, target, keep_old=has_data)
     except BaseException:
@@ -159,6 +161,21 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
             dbapi.close()
             for part in parts:
                 _remove_database(part.path)
+    finally:
+        engine.dispose()
+
+
+def _tier(path: Path) -> None:
+    """Risk tiers as of the demo's reference date, by the risk model itself (storage.risk)."""
+    from storage.db import open_database
+    from storage.demo.clock import REFERENCE_DATE, reference_moment
+    from storage.risk import recompute_risk
+
+    engine = open_database(path)
+    try:
+        recompute_risk(engine, as_of=REFERENCE_DATE, now=reference_moment(8))
+        with engine.connect() as conn:  # the file alone is the whole database
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from domain.business_days import BusinessCalendar
 from domain.calls import DISPOSITIONS
 from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
 from domain.medication_review import MED_ACTIONS, PROBLEM_CATEGORIES, RESPONSES
@@ -168,6 +169,9 @@ class WorkflowBuilder:
         if consent:
             self._care_plan(practice, who, chart)
             self._time_entries(practice, who)
+        recent = [d for d in chart.discharges if REFERENCE_DATE - dt.timedelta(days=75) <= d < REFERENCE_DATE]
+        if recent:
+            self._transition(practice, who, recent[-1])
         if (consent and rng.random() < 0.5) or (referral_ids and rng.random() < 0.3):
             self._task(practice, who)
 
@@ -277,6 +281,7 @@ class WorkflowBuilder:
         self.loader["time_entry"].add_values(
             id=self._id("time_entry"), staff=pharmacist, patient_id=who.person.id, minutes=rng.choice((30, 40, 45, 60)),
             activity="medication_review", entry_date=day, note=f"{kind.capitalize()} medication review",
+            practice_id=practice.id, recorded_by=pharmacist,
         )
 
     def _care_plan(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> None:
@@ -319,17 +324,48 @@ class WorkflowBuilder:
                     entry_date=month + dt.timedelta(days=rng.randint(0, 27)),
                     note=rng.choice(("Phone follow-up", "Reviewed home readings", "Coordinated with specialist office",
                                      "Updated care plan", "Arranged transport")),
+                    practice_id=practice.id, recorded_by=manager,
                 )
+
+    def _transition(self, practice: PracticePlan, who: Demographics, discharged: dt.date) -> None:
+        """The transitional-care contact after a recent discharge: most reached within two
+        business days, some only after messages, a few never. A stream of its own (the patient's,
+        from what the patient is, not the id a part of the pod gives), so the pod's other records
+        stay as they were."""
+        rng = random.Random(f"transition:{practice.id}:{who.family}:{who.given}:{who.phone}:{discharged}")
+        calendar = BusinessCalendar()
+        manager = rng.choice(practice.staff_for("care_manager"))
+        roll = rng.random()
+        if roll < 0.15:
+            return  # nobody called: the window is missed (or still open)
+        days = [calendar.add(discharged, n) for n in (1, 2, 3, 4)]
+        contacts = ([("reached", days[rng.randrange(2)])] if roll < 0.7 else
+                    [("left_message", days[0]), ("reached", days[rng.randrange(2, 4)])])
+        for outcome, day in contacts:
+            if day >= REFERENCE_DATE:
+                break
+            at = at_local(day, rng.randrange(9 * 60, 16 * 60, 5), practice.utc_offset)
+            self.loader["outreach_attempt"].add_values(
+                id=self._id("outreach_attempt"), patient_id=who.person.id, at=at, channel="phone", outcome=outcome,
+                by=manager, note="Post-discharge call: medications reviewed, follow-up visit booked"
+                if outcome == "reached" else "Left voicemail after discharge")
+            if outcome == "reached":
+                self.loader["time_entry"].add_values(
+                    id=self._id("time_entry"), staff=manager, patient_id=who.person.id,
+                    minutes=rng.choice((15, 20, 25, 30)), activity="transition_of_care", entry_date=day,
+                    note="Transitional care call after discharge", programme="tcm", practice_id=practice.id,
+                    started_at=at, recorded_at=at + dt.timedelta(minutes=40), recorded_by=manager)
 
     def _task(self, practice: PracticePlan, who: Demographics) -> None:
         rng = self.rng
         status = rng.choices(("open", "in_progress", "done", "cancelled"), (50, 15, 30, 5))[0]
         created = self.reference - dt.timedelta(days=rng.randint(1, 60), minutes=rng.randrange(600))
         due = created.date() + dt.timedelta(days=rng.randint(1, 40))  # open ones due in the past are overdue
+        title, assignee = rng.choice(TASKS), rng.choice(practice.staff_for("care_manager"))
         self.loader["task"].add_values(
-            id=self._id("task"), title=rng.choice(TASKS), assignee=rng.choice(practice.staff_for("care_manager")),
+            id=self._id("task"), title=title, assignee=assignee,
             due_date=due, practice_id=practice.id, patient_id=who.person.id, status=status,
-            priority=rng.choices(TASK_PRIORITIES, (20, 60, 20))[0], created_at=created,
+            priority=rng.choices(TASK_PRIORITIES, (20, 60, 20))[0], created_at=created, created_by=assignee,
             completed_at=created + dt.timedelta(days=rng.randint(0, 10)) if status == "done" else None,
         )
 
