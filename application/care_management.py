@@ -53,7 +53,7 @@ class CcmRow:
     def notes(self) -> list[str]:
         notes = [f"{u.minutes} min not counted: {u.reason}" for u in self.month.uncounted]
         if self.apcm and self.month.codes:
-            notes.append(f"also fits APCM {self.apcm[0]}: bill APCM or time-based CCM, not both")
+            notes.append(f"bill {self.apcm[0]} (APCM) or the CCM codes, not both")
         return notes
 
 

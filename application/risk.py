@@ -84,14 +84,13 @@ def risk_detail(engine, patient, time_zone: str, date_format=dt.date.isoformat) 
         why = ("Not tiered: risk tiers are computed for active patients only." if patient.status != "active"
                else "No risk tier computed yet: tiers are computed with the next recompute of gaps in care.")
         return RiskDetail(None, None, why, None, overrides)
+    from application.care_management import local_date
+
     zone = ZoneInfo(time_zone or "UTC")
-
-    def local(instant: dt.datetime | None) -> dt.date | None:
-        return None if instant is None else instant.replace(tzinfo=dt.timezone.utc).astimezone(zone).date()
-
     score = rules.RiskScore(tuple(g for g in (row.chronic_groups or "").split(",") if g), row.ed_visits,
-                            row.admissions, age_on(patient.birth_date, row.as_of), local(row.discharged_at),
-                            row.score, row.score_before, local(row.admitted_at))
+                            row.admissions, age_on(patient.birth_date, row.as_of),
+                            local_date(row.discharged_at, row.discharged_raw, zone), row.score, row.score_before,
+                            local_date(row.admitted_at, row.admitted_raw, zone))
     score = dataclasses.replace(score, groups=tuple(g.key for g in rules.CHRONIC_GROUPS if g.key in score.groups))
     return RiskDetail(row.tier, score, rules.explain(row.tier, score, row.high_cut, date_format), row.as_of,
                       overrides)

@@ -256,7 +256,7 @@ def transitional_care(discharge: Discharge, contacts: Iterable[Contact], visits:
     period_end = d + dt.timedelta(days=TCM_PERIOD_DAYS - 1)
     if not discharge.to_community:
         why = WindowState("not_eligible", detail=f"discharged to {discharge.disposition_label or discharge.disposition}"
-                                                 ": transitional care starts when the patient goes home")
+                                                 "; transitional care starts when the patient goes home")
         return TransitionalCare(discharge, contact_due, why, due_7, due_14, why, period_end, None)
     after = sorted((c for c in contacts if c.on >= d), key=lambda c: c.on)
     reached = [c for c in after if c.two_way]

@@ -17,7 +17,7 @@ from domain import care_management as cm
 from domain.clock import today
 from domain.text import us_date
 from ui import format as fmt
-from ui.chart_time import STATE_WORDS
+from ui.chart_time import STATE_WORDS, window_cells
 
 PATIENT_ROLE = Qt.ItemDataRole.UserRole + 3
 CCM_COLUMNS = ("Patient", "MRN", "Consent", "Staff min", "Practitioner min", "Reached", "Next threshold",
@@ -34,15 +34,15 @@ def ccm_cells(row: cm_app.CcmRow) -> tuple[str, ...]:
     return (row.name, row.mrn, consent, str(m.staff_minutes), str(m.practitioner_minutes or ""),
             m.threshold + (" (complex)" if m.complex else ""),
             f"{nxt[1]} min to {nxt[0]}" if nxt else "All add-ons reached",
-            f"{row.apcm[0]} ({row.apcm[1]})" if row.apcm else "", "; ".join(row.notes))
+            f"{row.apcm[0]} ({row.apcm[1].partition(':')[0]})" if row.apcm else "",
+            "; ".join(row.notes))
 
 
 def tcm_cells(row: cm_app.TcmRow) -> tuple[str, ...]:
     care, d = row.care, row.care.discharge
+    contact, visit = window_cells(care)
     return (row.name, row.mrn, fmt.date(d.discharged_on), d.disposition_label or fmt.label(d.disposition) or "Home",
-            fmt.date(care.contact_due) if care.eligible else "",
-            f"{STATE_WORDS[care.contact.state]}: {care.contact.detail}",
-            f"{STATE_WORDS[care.visit.state]}: {care.visit.detail}",
+            fmt.date(care.contact_due) if care.eligible else "", contact, visit,
             fmt.date(care.period_end) if care.eligible else "", care.code or "")
 
 
@@ -74,16 +74,16 @@ def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[tuple[int, tuple[str, ...], bool]], stretch: int) -> None:
+def _fill(table: QTableWidget, rows: list[tuple[int, tuple[str, ...], bool, str]], stretch: int) -> None:
     table.setSortingEnabled(False)
     table.setRowCount(len(rows))
     numeric = {i for i, c in enumerate(table.horizontalHeaderItem(i).text() for i in range(table.columnCount()))
                if c.endswith(" min")}
-    for r, (patient_id, cells, alert) in enumerate(rows):
+    for r, (patient_id, cells, alert, why) in enumerate(rows):
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setData(PATIENT_ROLE, patient_id)
-            item.setToolTip(text)
+            item.setToolTip("\n".join(x for x in (text, why) if x))
             if c in numeric:
                 item.setData(Qt.ItemDataRole.DisplayRole, int(text) if text else 0)
                 item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
@@ -94,11 +94,24 @@ def _fill(table: QTableWidget, rows: list[tuple[int, tuple[str, ...], bool]], st
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
     header = table.horizontalHeader()
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the rows' own order until a header is clicked
     for c in range(table.columnCount()):
         header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
-        table.setColumnWidth(c, min(table.columnWidth(c) + 12, 420))
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table.setColumnWidth(c, min(table.columnWidth(c) + 12, 300))
+    table.setProperty("stretchColumn", stretch)
+    fit_columns(table)
     table.setSortingEnabled(True)
+
+
+def fit_columns(table: QTableWidget) -> None:
+    """Columns keep their content's width; room left over goes to the table's widest-text column."""
+    stretch = table.property("stretchColumn")
+    if stretch is None:
+        return
+    used = sum(table.columnWidth(c) for c in range(table.columnCount()) if c != stretch)
+    room = table.viewport().width() - used
+    content = max(table.sizeHintForColumn(stretch), table.horizontalHeader().sectionSizeHint(stretch)) + 12
+    table.setColumnWidth(stretch, max(min(content, 300), room))
 
 
 class CareMonthDialog(QDialog):
@@ -113,7 +126,7 @@ class CareMonthDialog(QDialog):
         self.view: cm_app.MonthView | None = None
         self.month = cm.month_start(month or today())
         self.practice = QComboBox(objectName="monthPractice")
-        self.practice.setMinimumContentsLength(24)
+        self.practice.setMinimumContentsLength(40)
         self.practice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for pid, code, name in cm_app.practices(context.pod):
             self.practice.addItem(f"{name} ({code})", pid)
@@ -134,8 +147,8 @@ class CareMonthDialog(QDialog):
         self.month_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         top = QHBoxLayout()
         top.addWidget(QLabel("Practice:"))
-        top.addWidget(self.practice, 1)
-        top.addSpacing(16)
+        top.addWidget(self.practice)
+        top.addStretch(1)
         for widget in (self.previous, self.month_label, self.next, self.this_month):
             top.addWidget(widget)
         self.summary = QLabel("", objectName="monthSummary")
@@ -192,12 +205,18 @@ class CareMonthDialog(QDialog):
             return  # an older read: the user moved on
         self.view = view
         self.summary.setText(summary_text(view))
-        _fill(self.ccm, [(r.patient_id, ccm_cells(r), bool(r.month.uncounted)) for r in view.ccm],
+        _fill(self.ccm, [(r.patient_id, ccm_cells(r), bool(r.month.uncounted), "") for r in view.ccm],
               CCM_COLUMNS.index("Notes"))
-        _fill(self.tcm, [(r.patient_id, tcm_cells(r), "missed" in (r.care.contact.state, r.care.visit.state))
-                         for r in view.tcm], TCM_COLUMNS.index("Face-to-face visit"))
+        _fill(self.tcm, [(r.patient_id, tcm_cells(r), "missed" in (r.care.contact.state, r.care.visit.state),
+                          f"Contact: {r.care.contact.detail}\nVisit: {r.care.visit.detail}") for r in view.tcm],
+              TCM_COLUMNS.index("Face-to-face visit"))
         self.tabs.setTabText(0, f"Chronic care management ({len(view.ccm)})")
         self.tabs.setTabText(1, f"Transitional care ({len(view.tcm)})")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        for table in (self.ccm, self.tcm):
+            fit_columns(table)
 
     def _open(self, table: QTableWidget) -> None:
         item = table.item(table.currentRow(), 0)

@@ -37,6 +37,7 @@ CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Calls", "ui.chart_tabs:calls_tab"),
     ChartTabSpec("Medications & reviews", "ui.chart_tabs:medications_tab"),
     ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab"),
+    ChartTabSpec("Time", "ui.chart_time:time_tab"),
     ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
 )
 
@@ -292,12 +293,9 @@ def audit_lines(chart: Chart) -> list[Line]:
 
 
 def activity_tab(context, chart: Chart):
-    from ui.chart_time import TimePanel
-
     return _page(
         record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"), "No outreach on record",
                     outreach_lines(chart)),
-        TimePanel(context, chart),
         record_list("Audit trail", ("When", "Who", "Action", "Record", "Detail"), "No audit events",
                     audit_lines(chart)),
     ), None

@@ -1,11 +1,11 @@
-"""Time in the chart's Activity tab: the minutes logged (by the timer or by hand), the months of
-chronic care management they make, consent, and the transitional-care windows of recent
-discharges."""
+"""The chart's Time tab: the minutes logged (by the timer or by hand), the months of chronic care
+management they make, consent, and the transitional-care windows of recent discharges. The page
+scrolls, so each list shows all its rows on a small screen too."""
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from application import time_tracking as uc
 from application.chart import Chart
@@ -45,7 +45,8 @@ def month_line(month: cm.CcmMonth) -> tuple[str, ...]:
     nxt = month.to_next
     uncounted = "; ".join(f"{u.minutes} min {u.reason}" for u in month.uncounted)
     if month.tcm_minutes:
-        uncounted = "; ".join(x for x in (uncounted, f"{month.tcm_minutes} min transitional care") if x)
+        uncounted = "; ".join(x for x in (uncounted, f"{month.tcm_minutes} min for transitional care (counted there)")
+                              if x)
     return (month.month.strftime("%B %Y"), str(month.staff_minutes), str(month.practitioner_minutes or ""),
             month.threshold + (" (complex)" if month.complex else ""),
             f"{nxt[1]} min to {nxt[0]}" if nxt else "All add-ons reached", uncounted)
@@ -55,16 +56,35 @@ def ccm_lines(chart: Chart) -> list[Line]:
     return [Line(month_line(m), alert=bool(m.uncounted)) for m in chart.care_months]
 
 
+def window_cells(care: cm.TransitionalCare) -> tuple[str, str]:
+    """The two windows of a discharge in a few words each (the whole sentence is the tooltip)."""
+    d, contact, visit = care.discharge.discharged_on, care.contact, care.visit
+    if not care.eligible:
+        return "Not eligible: not discharged home", "—"
+    contact_words = {
+        "met": lambda: f"Met {fmt.date(contact.on)}",
+        "late": lambda: f"Late: {fmt.date(contact.on)} (due {fmt.date(care.contact_due)})",
+        "missed": lambda: f"Missed (due {fmt.date(care.contact_due)})",
+        "open": lambda: f"Open: due {fmt.date(care.contact_due)}",
+    }[contact.state]()
+    visit_words = {
+        "met": lambda: f"Met {fmt.date(visit.on)} (day {(visit.on - d).days})",
+        "missed": lambda: f"Missed (none by {fmt.date(care.visit_14_due)})",
+        "open": lambda: f"Open: by {fmt.date(care.visit_7_due)} or {fmt.date(care.visit_14_due)}",
+    }[visit.state]()
+    return contact_words, visit_words
+
+
 def transition_lines(chart: Chart) -> list[Line]:
     lines = []
     for care in chart.transitions:
         d = care.discharge
-        contact = f"{STATE_WORDS[care.contact.state]}: {care.contact.detail}"
-        visit = f"{STATE_WORDS[care.visit.state]}: {care.visit.detail}"
+        contact, visit = window_cells(care)
         lines.append(Line((fmt.date(d.discharged_on), d.disposition_label or fmt.label(d.disposition) or "Home",
                            fmt.date(care.contact_due) if care.eligible else "", contact, visit,
                            fmt.date(care.period_end) if care.eligible else "", care.code or ""),
-                          alert=care.contact.state == "missed" or care.visit.state == "missed"))
+                          alert=care.contact.state == "missed" or care.visit.state == "missed",
+                          tooltip=f"Contact: {care.contact.detail}\nVisit: {care.visit.detail}"))
     return lines
 
 
@@ -91,10 +111,10 @@ class TimePanel(QWidget):
         withdraw.setEnabled(p.consent_date is not None and p.consent_withdrawn_on is None)
         for button in (self.log_button, error, consent, withdraw):
             bar.addWidget(button)
+        bar.addStretch(1)
         self.consent = QLabel(self._consent_words(), objectName="consentLine")
         self.consent.setProperty("role", "hint")
-        bar.addSpacing(12)
-        bar.addWidget(self.consent, 1)
+        self.consent.setWordWrap(True)
         self.entries = record_list("Time logged", ("Date", "Start", "Minutes", "Staff", "Programme", "Activity",
                                                    "Note", "Entered"),
                                    "No time logged", time_lines(chart), name="time_logged")
@@ -102,18 +122,22 @@ class TimePanel(QWidget):
             f"Chronic care management by month (from {cm.BASIC_MINUTES} min with consent: {cm.BASIC_CODE}; "
             f"each further {cm.BASIC_STEP}: {cm.BASIC_ADD_ON}; practitioner {cm.PRACTITIONER_MINUTES}: "
             f"{cm.PRACTITIONER_CODE})",
-            ("Month", "Staff min", "Practitioner min", "Reached", "Next", "Not counted"),
+            ("Month", "Staff min", "Practitioner min", "Reached", "Next", "Not counted here"),
             "No time logged", ccm_lines(chart), name="ccm_months")
         self.transitions = record_list(
             "Transitional care after discharge (two-way contact within 2 business days, visit within 7 or 14 days)",
             ("Discharged", "To", "Contact due", "Two-way contact", "Face-to-face visit", "Period ends", "Code"),
             "No hospital discharge in the last year", transition_lines(chart), name="transitions")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(8)
         layout.addLayout(bar)
+        layout.addWidget(self.consent)
         for widget in (self.entries, self.months, self.transitions):
-            layout.addWidget(widget, 1)
+            # all rows shown (up to a screenful): the page scrolls, not each list
+            widget.setMinimumHeight(min(widget.maximumHeight(), 440))
+            layout.addWidget(widget)
+        layout.addStretch(1)
 
     def _consent_words(self) -> str:
         p = self.chart.patient
@@ -180,3 +204,14 @@ class TimePanel(QWidget):
         ], lambda v: uc.withdraw_consent(pod, pid, **v),
             intro="Minutes still count to the end of the month of the withdrawal, none after.",
             ok_text="Withdraw consent")
+
+
+def time_tab(context, chart: Chart):
+    """The Time tab: the panel in a scroll area; its count is the minutes logged this month."""
+    scroll = QScrollArea(objectName="timeTab")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(TimePanel(context, chart))
+    this_month = chart.care_months[0].logged_minutes if chart.care_months and \
+        chart.care_months[0].month == cm.month_start(today()) else 0
+    return scroll, (f"{this_month} min" if this_month else None)

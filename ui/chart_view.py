@@ -163,10 +163,10 @@ class ChartView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def log_time(self):
-        """Ctrl+Shift+T: the Activity tab, its form for time logged by hand."""
+        """Ctrl+Shift+T: the Time tab, its form for time logged by hand."""
         from ui.chart_time import TimePanel
 
-        return self.show_tab("Activity").findChild(TimePanel).log_time()
+        return self.show_tab("Time").findChild(TimePanel).log_time()
 
     def set_risk_tier(self):
         from ui.risk_dialog import open_risk_dialog

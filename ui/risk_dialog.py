@@ -14,7 +14,7 @@ COMPUTED = "computed"
 def risk_history_text(chart: Chart) -> str:
     if chart.risk is None or not chart.risk.overrides:
         return "Never set by hand."
-    return "\n".join(f"• {fmt.local_datetime(o.at)} by {o.by}: "
+    return "Set by hand before:\n" + "\n".join(f"• {fmt.local_datetime(o.at)} by {o.by}: "
                      + (f"{TIER_LABELS.get(o.tier, o.tier)} — {o.reason}" if o.tier else f"back to computed — {o.reason}")
                      for o in chart.risk.overrides)
 
@@ -29,7 +29,7 @@ def open_risk_dialog(context, chart: Chart, parent) -> FormDialog:
         Field("tier", "Tier", "choice", p.risk_override or COMPUTED, choices),
         Field("reason", "Reason", hint="what the score cannot know, e.g. lives alone after recent falls"),
     ], lambda v: set_risk_tier(pod, pid, None if v["tier"] == COMPUTED else v["tier"], v["reason"]), parent,
-        intro=f"Computed: {explanation}\n\nSet by hand:\n{risk_history_text(chart)}", ok_text="Save tier")
+        intro=f"Computed: {explanation}\n\n{risk_history_text(chart)}", ok_text="Save tier")
     dialog.setMinimumWidth(640)
     dialog.open()
     return dialog

@@ -22,7 +22,7 @@ from storage.demo import codes as C
 from storage.demo import names
 from storage.demo.bulk import Loader
 from storage.demo.clinical import ChartSummary
-from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment
+from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment, shift_to_weekday
 from storage.demo.facts import FactSink
 from storage.demo.people import Demographics
 from storage.demo.pod import PracticePlan
@@ -336,6 +336,15 @@ class WorkflowBuilder:
         calendar = BusinessCalendar()
         manager = rng.choice(practice.staff_for("care_manager"))
         roll = rng.random()
+        visit_after = rng.choices((0, rng.randint(2, 7), rng.randint(8, 14)), (25, 55, 20))[0]
+        visit_day = discharged + dt.timedelta(days=visit_after)
+        if visit_after and visit_day < REFERENCE_DATE:  # the follow-up visit at the practice
+            start = at_local(shift_to_weekday(visit_day), rng.randrange(9 * 60, 16 * 60, 15), practice.utc_offset)
+            end = start + dt.timedelta(minutes=25)
+            self.sink.add(who.person.id, "encounter", C.codebook().office_visit[2], start,
+                          fhir_instant(start, practice.utc_offset), end=end,
+                          end_raw=fhir_instant(end, practice.utc_offset), status="finished",
+                          encounter_class=C.codebook().classes["AMB"])
         if roll < 0.15:
             return  # nobody called: the window is missed (or still open)
         days = [calendar.add(discharged, n) for n in (1, 2, 3, 4)]

@@ -22,6 +22,8 @@ class RiskRow:
     admitted_at: dt.datetime | None
     as_of: dt.date
     high_cut: int | None
+    discharged_raw: str = ""  # the source's own date-time of those two, for the practice's calendar day
+    admitted_raw: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,11 +36,19 @@ class RevisionRow:
 
 
 def risk_row(engine: Engine, patient_id: int) -> RiskRow | None:
-    s, r = t.risk_score, t.risk_run
+    s, r, f = t.risk_score, t.risk_run, t.clinical_fact
+
+    def raw(column, instant) -> sa.ScalarSelect:
+        return (sa.select(column).where(f.c.patient_id == patient_id, f.c.kind == "encounter",
+                                        instant == (f.c.end_at if column is f.c.end_raw else f.c.start_at))
+                .limit(1).scalar_subquery())
+
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(s.c.tier, s.c.score, s.c.score_before, s.c.chronic_groups, s.c.ed_visits, s.c.admissions,
-                      s.c.discharged_at, s.c.admitted_at, r.c.as_of, r.c.high_cut)
+                      s.c.discharged_at, s.c.admitted_at, r.c.as_of, r.c.high_cut,
+                      sa.func.coalesce(raw(f.c.end_raw, s.c.discharged_at), ""),
+                      sa.func.coalesce(raw(f.c.start_raw, s.c.admitted_at), ""))
             .select_from(s.join(r, r.c.id == s.c.run_id)).where(s.c.patient_id == patient_id)).first()
     return None if row is None else RiskRow(*row)
 

@@ -165,7 +165,7 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
     titles = [chart.tabs.tabText(i) for i in range(chart.tabs.count())]
     assert titles[0] == "Summary" and titles[1].startswith("Gaps")  # the measures' tab, when built
     assert titles[2:] == ["Encounters (1)", "Referrals (1)", "Calls (1)", "Medications && reviews (1)",
-                          "Care plan (1)", "Activity"]
+                          "Care plan (1)", "Time", "Activity"]
     referrals = chart.show_tab("Referrals").findChild(QWidget, "referrals_and_their_history")
     assert referrals.rows()[0][1:5] == ("Cardiology", "Palpitations", "Routine", "Sent")
     assert [r[4] for r in referrals.child_rows(0)] == ["Ordered → Sent", "New → Ordered"]
@@ -174,9 +174,9 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
                                               "Switch to once-daily morning dosing")
     plan = chart.show_tab("Care plan").findChild(QWidget, "care_plans")
     assert [r[1] for r in plan.child_rows(0)] == ["Goal: HbA1c below 8%", "Intervention: Monthly check-in call"]
-    activity = chart.show_tab("Activity")
-    ccm = activity.findChild(QWidget, "ccm_months")
+    ccm = chart.show_tab("Time").findChild(QWidget, "ccm_months")
     assert ("February 2026", "25", "", "99490", "15 min to 99439", "") in ccm.rows()
+    activity = chart.show_tab("Activity")
     audit = activity.findChild(QWidget, "audit_trail").rows()
     assert audit[0][1:3] == ("Dana Reyes", "View")
 
