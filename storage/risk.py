@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import TableClause
 
 from domain import risk as rules
 from domain.clock import today, utcnow
@@ -36,20 +38,27 @@ _temp = sa.MetaData()
 code_range = sa.Table(
     "risk_code_range", _temp,
     sa.Column("system", sa.String), sa.Column("low", sa.String), sa.Column("high", sa.String),
-    sa.Column("grp", sa.String), sa.Column("weight", sa.Integer),
+    # 64 * 2 ** (the group's place in CHRONIC_GROUPS) + its weight: summed once per group a patient
+    # has, the total keeps the groups in its high bits and their points (at most 26) below 64
+    sa.Column("grp", sa.String), sa.Column("packed", sa.Integer),
     prefixes=["TEMPORARY"],
 )
+PACKED_POINTS = 64
 scope = sa.Table("risk_scope", _temp, sa.Column("patient_id", sa.Integer, primary_key=True), prefixes=["TEMPORARY"])
-condition_group = sa.Table(
-    "risk_condition_group", _temp,
-    sa.Column("patient_id", sa.Integer), sa.Column("grp", sa.String), sa.Column("weight", sa.Integer),
-    sa.Column("now", sa.Integer), sa.Column("before", sa.Integer),
+# some patients' condition codings, read first by patient (a range of the codes would walk the pod's)
+condition_rows = sa.Table(
+    "risk_condition_rows", _temp,
+    sa.Column("patient_id", sa.Integer), sa.Column("system", sa.String), sa.Column("code", sa.String),
+    sa.Column("start_at", sa.DateTime), sa.Column("end_at", sa.DateTime), sa.Column("clinical_status", sa.String),
+    sa.Column("id", sa.Integer),
     prefixes=["TEMPORARY"],
 )
+# per patient: the groups of the conditions active now (as text), and now and 90 days ago packed
+# with their points (code_range.packed)
 conditions = sa.Table(
     "risk_conditions", _temp,
     sa.Column("patient_id", sa.Integer, primary_key=True),
-    sa.Column("groups", sa.String), sa.Column("points", sa.Integer), sa.Column("points_before", sa.Integer),
+    sa.Column("groups", sa.String), sa.Column("packed", sa.Integer), sa.Column("packed_before", sa.Integer),
     prefixes=["TEMPORARY"],
 )
 encounters = sa.Table(
@@ -125,10 +134,34 @@ def _capped(value, cap: int) -> sa.ColumnElement:
     return sa.case((value > cap, cap), else_=value)
 
 
+class _FactsThrough(TableClause):
+    """``clinical_fact`` read through one of its indexes: SQLite's planner would rather take the
+    wider (kind, start_at) index and look up millions of rows; other databases choose by their
+    statistics and see the plain table."""
+
+    inherit_cache = False
+
+    def __init__(self, index: str):
+        super().__init__("clinical_fact", *(sa.column(c.name, c.type) for c in t.clinical_fact.columns))
+        self.index = index
+
+
+@compiles(_FactsThrough, "sqlite")
+def _facts_through_sqlite(element, compiler, **kw):
+    text = compiler.visit_table(element, **kw)
+    return f"{text} INDEXED BY {element.index}" if kw.get("asfrom") else text
+
+
 def _group_concat(conn: Connection, column) -> sa.ColumnElement:
+    """The values joined by commas (a DISTINCT ``column`` takes SQLite's default separator, a comma)."""
     if conn.dialect.name == "postgresql":
         return sa.func.string_agg(column, ",")
-    return sa.func.group_concat(column, ",")
+    return sa.func.group_concat(column)
+
+
+def _packed(place: int, group: rules.ChronicGroup) -> int:
+    assert len(rules.CHRONIC_GROUPS) * 2 < PACKED_POINTS  # the points never reach the groups' bits
+    return PACKED_POINTS * 2 ** place + group.weight
 
 
 def recompute_risk(engine: Engine, *, as_of: dt.date | None = None, patient_ids: Iterable[int] | None = None,
@@ -201,12 +234,12 @@ def _create_temp_tables(conn: Connection, ids: list[int] | None) -> None:
         _temp.drop_all(conn, checkfirst=True)
         _temp.create_all(conn)
         ranges = []
-        for group in rules.CHRONIC_GROUPS:
+        for place, group in enumerate(rules.CHRONIC_GROUPS):
             for system in rules.ICD10_SYSTEMS:
-                ranges += [dict(system=system, low=low, high=high, grp=group.key, weight=group.weight)
+                ranges += [dict(system=system, low=low, high=high, grp=group.key, packed=_packed(place, group))
                            for low, high in group.icd10_ranges()]
-            ranges += [dict(system=rules.SNOMED_SYSTEM, low=code, high=code, grp=group.key, weight=group.weight)
-                       for code in group.snomed]
+            ranges += [dict(system=rules.SNOMED_SYSTEM, low=code, high=code, grp=group.key,
+                            packed=_packed(place, group)) for code in group.snomed]
         conn.execute(code_range.insert(), ranges)
         if ids is not None:
             for start in range(0, len(ids), 10_000):
@@ -218,23 +251,29 @@ def _drop_temp_tables(conn: Connection) -> None:
         _temp.drop_all(conn, checkfirst=True)
 
 
-def _condition_rows(ids: list[int] | None):
+def _condition_rows(conn: Connection, ids: list[int] | None):
     """The condition codings to match, as (patient_id, system, code, start_at, end_at,
-    clinical_status, fact id): the whole pod from coded_fact, some patients from their facts."""
+    clinical_status, fact id): the whole pod from coded_fact (in code order, one index range per
+    code range), some patients' from their facts, gathered first patient by patient."""
     if ids is None:
         cf = t.coded_fact
         return (sa.select(cf.c.patient_id, cf.c.system, cf.c.code, cf.c.start_at, cf.c.end_at,
                           cf.c.clinical_status, cf.c.id)
-                .where(cf.c.kind == "condition", cf.c.entered_in_error.is_(False)))
+                .where(cf.c.kind == "condition", cf.c.entered_in_error.is_(False))).subquery("rows")
     f, c = t.clinical_fact, t.fact_coding
-    return (sa.select(f.c.patient_id, c.c.system, c.c.code, f.c.start_at, f.c.end_at, f.c.clinical_status,
-                      f.c.id)
-            .select_from(scope.join(f, f.c.patient_id == scope.c.patient_id).join(c, c.c.fact_id == f.c.id))
-            .where(f.c.kind == "condition", f.c.entered_in_error.is_(False), c.c.role == "code"))
+    for start in range(0, len(ids), 5000):  # the ids themselves: a join with the scope table walks every condition
+        conn.execute(condition_rows.insert().from_select(
+            ["patient_id", "system", "code", "start_at", "end_at", "clinical_status", "id"],
+            sa.select(f.c.patient_id, c.c.system, c.c.code, f.c.start_at, f.c.end_at, f.c.clinical_status, f.c.id)
+            .select_from(f.join(c, c.c.fact_id == f.c.id))
+            .where(f.c.patient_id.in_(ids[start:start + 5000]), f.c.kind == "condition",
+                   f.c.entered_in_error.is_(False), c.c.role == "code")))
+    return condition_rows
 
 
 def _read_conditions(conn: Connection, ids: list[int] | None, now: _Window, before: _Window) -> None:
-    rows = _condition_rows(ids).subquery("rows")
+    with conn.begin():
+        rows = _condition_rows(conn, ids)
     active = rows.c.clinical_status.in_(rules.ACTIVE_CLINICAL_STATUSES)
     # active now: its status says so and it has not abated; 90 days ago: it had begun, and it
     # either is still active or abated after that day
@@ -242,27 +281,22 @@ def _read_conditions(conn: Connection, ids: list[int] | None, now: _Window, befo
                          sa.or_(rows.c.end_at.is_(None), rows.c.end_at >= now.end))
     before_active = sa.and_(sa.or_(rows.c.start_at.is_(None), rows.c.start_at < before.end),
                             sa.or_(sa.and_(rows.c.end_at.is_(None), active), rows.c.end_at >= before.end))
-    refuted = sa.select(t.clinical_fact.c.id).where(sa.text(t.REFUTED_CONDITIONS))
-    matched = (sa.select(rows.c.patient_id, code_range.c.grp, code_range.c.weight,
-                         sa.func.max(sa.case((now_active, 1), else_=0)),
-                         sa.func.max(sa.case((before_active, 1), else_=0)))
-               .select_from(code_range.join(rows, sa.and_(rows.c.system == code_range.c.system,
-                                                          rows.c.code >= code_range.c.low,
-                                                          rows.c.code <= code_range.c.high)))
+    refuted = sa.select(_FactsThrough("ix_fact_refuted_condition").c.id).where(sa.text(t.REFUTED_CONDITIONS))
+    # one pass, grouped by patient: a group counted once however many of its codings match
+    r = code_range.c
+    matched = (sa.select(rows.c.patient_id, _group_concat(conn, sa.case((now_active, r.grp)).distinct()),
+                         sa.func.sum(sa.case((now_active, r.packed)).distinct()),
+                         sa.func.sum(sa.case((before_active, r.packed)).distinct()))
+               .select_from(code_range.join(rows, sa.and_(rows.c.system == r.system, rows.c.code >= r.low,
+                                                          rows.c.code <= r.high)))
                .where(sa.or_(now_active, before_active), rows.c.id.not_in(refuted))
-               .group_by(rows.c.patient_id, code_range.c.grp, code_range.c.weight))
-    g = condition_group
+               .group_by(rows.c.patient_id))
     with conn.begin():
-        conn.execute(g.insert().from_select(["patient_id", "grp", "weight", "now", "before"], matched))
-        conn.execute(conditions.insert().from_select(
-            ["patient_id", "groups", "points", "points_before"],
-            sa.select(g.c.patient_id, _group_concat(conn, sa.case((g.c.now == 1, g.c.grp))),
-                      sa.func.sum(g.c.weight * g.c.now), sa.func.sum(g.c.weight * g.c.before))
-            .group_by(g.c.patient_id)))
+        conn.execute(conditions.insert().from_select(["patient_id", "groups", "packed", "packed_before"], matched))
 
 
 def _read_encounters(conn: Connection, ids: list[int] | None, now: _Window, before: _Window) -> None:
-    f = t.clinical_fact
+    f = t.clinical_fact if ids is not None else _FactsThrough("ix_fact_acute_encounter")
     ed, stay = f.c.encounter_class.in_(rules.ED_CLASSES), f.c.encounter_class.in_(rules.ADMISSION_CLASSES)
 
     def count(kind, window: _Window) -> sa.ColumnElement:
@@ -299,9 +333,9 @@ def _score(conn: Connection, ids: list[int] | None, now: _Window, before: _Windo
         return (_capped(zero(ed_visits), rules.ED_POINTS_MAX)
                 + _capped(zero(admissions) * rules.ADMISSION_POINTS, rules.ADMISSION_POINTS_MAX))
 
-    score = (zero(c.c.points) + utilisation(e.c.ed, e.c.admissions) + now.age_points(p.c.birth_date)
+    score = (zero(c.c.packed) % PACKED_POINTS + utilisation(e.c.ed, e.c.admissions) + now.age_points(p.c.birth_date)
              + sa.case((e.c.discharged_at.is_not(None), rules.DISCHARGE_POINTS), else_=0))
-    score_before = (zero(c.c.points_before) + utilisation(e.c.ed_before, e.c.admissions_before)
+    score_before = (zero(c.c.packed_before) % PACKED_POINTS + utilisation(e.c.ed_before, e.c.admissions_before)
                     + before.age_points(p.c.birth_date)
                     + sa.case((e.c.discharged_before == 1, rules.DISCHARGE_POINTS), else_=0))
     query = (sa.select(p.c.id, score, score_before, sa.func.coalesce(c.c.groups, ""), zero(e.c.ed),
