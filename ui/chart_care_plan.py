@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from application import care_plans as uc
 from application.chart import Chart
@@ -16,7 +16,7 @@ from domain.clock import today
 from ui import format as fmt
 from ui import shortcuts
 from ui.chart_tabs import record_list
-from ui.record_form import Field, FormDialog
+from ui.record_form import Field, FormDialog, action_button, open_form
 from ui.record_list import Line
 
 
@@ -48,14 +48,6 @@ def task_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
                  tooltip=f"Created by {t.created_by}" if t.created_by else "") for t in chart.tasks]
 
 
-def _button(text: str, shortcut: shortcuts.Shortcut | None, slot, name: str) -> QPushButton:
-    button = QPushButton(text, objectName=name)
-    if shortcut is not None:
-        button.setToolTip(f"{text.rstrip('…')} ({shortcuts.display_keys(shortcut.keys)})")
-    button.clicked.connect(slot)
-    return button
-
-
 class CarePlanTab(QWidget):
     def __init__(self, context, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,21 +62,21 @@ class CarePlanTab(QWidget):
                                  "No tasks for this patient.", task_lines(chart))
         plan_bar = QHBoxLayout()
         for button in (
-            _button("New care plan…", None, self.new_plan, "newPlan"),
-            _button("Add goal…", shortcuts.NEW_GOAL, self.add_goal, "addGoal"),
-            _button("Add intervention…", None, self.add_intervention, "addIntervention"),
-            _button("Change…", shortcuts.EDIT_ITEM, self.change_plan_item, "changePlanItem"),
-            _button("Entered in error…", None, self.plan_item_in_error, "planItemInError"),
+            action_button("New care plan…", self.new_plan, "newPlan"),
+            action_button("Add goal…", self.add_goal, "addGoal", shortcuts.NEW_GOAL.keys),
+            action_button("Add intervention…", self.add_intervention, "addIntervention"),
+            action_button("Change…", self.change_plan_item, "changePlanItem", shortcuts.EDIT_ITEM.keys),
+            action_button("Entered in error…", self.plan_item_in_error, "planItemInError"),
         ):
             plan_bar.addWidget(button)
         plan_bar.addStretch(1)
         task_bar = QHBoxLayout()
         for button in (
-            _button("New task…", shortcuts.NEW_TASK, self.new_task, "newTask"),
-            _button("Done", shortcuts.TASK_DONE, self.task_done, "taskDone"),
-            _button("Hand over…", shortcuts.HAND_OVER, self.hand_over, "handOver"),
-            _button("Change…", shortcuts.EDIT_ITEM, self.change_task, "changeTask"),
-            _button("Entered in error…", None, self.task_in_error, "taskInError"),
+            action_button("New task…", self.new_task, "newTask", shortcuts.NEW_TASK.keys),
+            action_button("Done", self.task_done, "taskDone", shortcuts.TASK_DONE.keys),
+            action_button("Hand over…", self.hand_over, "handOver", shortcuts.HAND_OVER.keys),
+            action_button("Change…", self.change_task, "changeTask", shortcuts.EDIT_ITEM.keys),
+            action_button("Entered in error…", self.task_in_error, "taskInError"),
         ):
             task_bar.addWidget(button)
         task_bar.addStretch(1)
@@ -131,10 +123,8 @@ class CarePlanTab(QWidget):
     def _say(self, text: str) -> None:
         self.status.setText(text)
 
-    def _form(self, title: str, fields: list[Field], save, intro: str = "", ok_text: str = "Save") -> FormDialog:
-        self.dialog = FormDialog(self.context, title, fields, save, self, intro=intro, ok_text=ok_text)
-        self.dialog.open()
-        return self.dialog
+    def _form(self, title: str, fields: list[Field], save, **more) -> FormDialog:
+        return open_form(self, title, fields, save, **more)
 
     def _change_focused(self) -> None:
         if self.tasks.tree.hasFocus():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from application import time_tracking as uc
 from application.chart import Chart
@@ -16,7 +16,7 @@ from domain.time_entry import ACTIVITY_LABELS, PERFORMER_LABELS, PROGRAMME_LABEL
 from ui import format as fmt
 from ui import shortcuts
 from ui.chart_tabs import record_list
-from ui.record_form import Field, FormDialog
+from ui.record_form import Field, FormDialog, action_button, open_form
 from ui.record_list import Line
 
 STATE_WORDS = {"met": "Met", "late": "Late", "missed": "Missed", "open": "Open", "not_eligible": "Not eligible"}
@@ -98,16 +98,11 @@ class TimePanel(QWidget):
         self.dialog: FormDialog | None = None
         p = chart.patient
         bar = QHBoxLayout()
-        self.log_button = QPushButton("Log time…", objectName="logTime")
-        self.log_button.setToolTip(f"Log time by hand ({shortcuts.display_keys(shortcuts.LOG_TIME.keys)})")
-        self.log_button.clicked.connect(self.log_time)
-        error = QPushButton("Entered in error…", objectName="timeInError")
-        error.clicked.connect(self.entry_in_error)
-        consent = QPushButton("Record consent…", objectName="recordConsent")
-        consent.clicked.connect(self.record_consent)
+        self.log_button = action_button("Log time…", self.log_time, "logTime", shortcuts.LOG_TIME.keys)
+        error = action_button("Entered in error…", self.entry_in_error, "timeInError")
+        consent = action_button("Record consent…", self.record_consent, "recordConsent")
         consent.setEnabled(p.consent_date is None or p.consent_withdrawn_on is not None)
-        withdraw = QPushButton("Withdraw consent…", objectName="withdrawConsent")
-        withdraw.clicked.connect(self.withdraw_consent)
+        withdraw = action_button("Withdraw consent…", self.withdraw_consent, "withdrawConsent")
         withdraw.setEnabled(p.consent_date is not None and p.consent_withdrawn_on is None)
         for button in (self.log_button, error, consent, withdraw):
             bar.addWidget(button)
@@ -151,9 +146,7 @@ class TimePanel(QWidget):
         return words
 
     def _form(self, title, fields, save, **more) -> FormDialog:
-        self.dialog = FormDialog(self.context, title, fields, save, self, **more)
-        self.dialog.open()
-        return self.dialog
+        return open_form(self, title, fields, save, **more)
 
     def log_time(self) -> FormDialog:
         pod, pid = self.context.pod, self.chart.patient.id

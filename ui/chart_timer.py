@@ -15,7 +15,7 @@ from application.chart import Chart
 from domain.clock import utcnow
 from domain.time_entry import ACTIVITY_LABELS, PERFORMER_LABELS, PROGRAMME_LABELS, RunningTimer
 from ui import shortcuts
-from ui.record_form import Field, FormDialog
+from ui.record_form import Field, FormDialog, open_form
 
 
 def _since(instant: dt.datetime) -> str:
@@ -99,7 +99,7 @@ class TimerWidget(QFrame):
     def stop(self) -> FormDialog:
         timer = self.running
         pod = self.context.pod
-        self.dialog = FormDialog(self.context, "Stop the timer", [
+        return open_form(self, "Stop the timer", [
             Field("minutes", "Minutes", "minutes", self.elapsed_minutes()),
             Field("activity", "Activity", "choice", timer.activity,
                   tuple((label, key) for key, label in ACTIVITY_LABELS.items())),
@@ -108,21 +108,16 @@ class TimerWidget(QFrame):
             Field("performer", "Who did it", "choice", "clinical_staff",
                   tuple((label, key) for key, label in PERFORMER_LABELS.items())),
             Field("note", "Note", hint="what was done"),
-        ], lambda v: uc.stop_timer(pod, timer.id, **v), self,
+        ], lambda v: uc.stop_timer(pod, timer.id, **v),
             intro=f"Started {_since(timer.started_at)} for {self.chart.patient.display_name}. "
                   "The minutes are kept as a time entry from that start.", ok_text="Stop and keep")
-        self.dialog.open()
-        return self.dialog
 
     def discard(self) -> FormDialog:
         timer = self.running
         pod = self.context.pod
-        self.dialog = FormDialog(self.context, "Discard the timer", [
-            Field("reason", "Why", hint="e.g. started on the wrong chart")],
-            lambda v: uc.discard_timer(pod, timer.id, v["reason"]), self,
-            intro="The timer stops and its minutes are not kept.", ok_text="Discard the timer")
-        self.dialog.open()
-        return self.dialog
+        return open_form(self, "Discard the timer", [Field("reason", "Why", hint="e.g. started on the wrong chart")],
+                         lambda v: uc.discard_timer(pod, timer.id, v["reason"]),
+                         intro="The timer stops and its minutes are not kept.", ok_text="Discard the timer")
 
 
 def offer_running_timer(window) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QSpinBox,
-    QTimeEdit, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+    QSpinBox, QTimeEdit, QVBoxLayout, QWidget,
 )
 
 from domain.errors import DomainError
@@ -141,3 +141,21 @@ class FormDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.error.setText(str(error) if isinstance(error, DomainError) else error_sentence(error))
         self.error.show()
+
+
+def open_form(owner: QWidget, title: str, fields: list[Field], save, **more) -> FormDialog:
+    """A form opened over ``owner`` (window-modal, not blocking), kept as ``owner.dialog``."""
+    owner.dialog = FormDialog(owner.context, title, fields, save, owner, **more)
+    owner.dialog.open()
+    return owner.dialog
+
+
+def action_button(text: str, slot, name: str, keys: tuple[str, ...] = ()) -> QPushButton:
+    """A button that does one thing; its tooltip names the shortcut that does the same."""
+    from ui.shortcuts import display_keys
+
+    button = QPushButton(text, objectName=name)
+    if keys:
+        button.setToolTip(f"{text.rstrip('…')} ({display_keys(keys)})")
+    button.clicked.connect(slot)
+    return button
