@@ -86,7 +86,7 @@ def _fill(table: QTableWidget, rows: list[tuple[int, tuple[str, ...], bool, str]
             item.setToolTip("\n".join(x for x in (text, why) if x))
             if c in numeric:
                 item.setData(Qt.ItemDataRole.DisplayRole, int(text) if text else 0)
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if alert:
                 font = item.font()
                 font.setBold(True)

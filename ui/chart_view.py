@@ -73,12 +73,14 @@ class ChartHeader(QFrame):
         self.risk = QLabel(f"{fmt.risk(tier)} risk", objectName="riskBadge")
         self.risk.setProperty("role", "risk")
         self.risk.setStyleSheet(style.risk_style(tier))
-        self.risk.setToolTip(why)
+        tip = why + (f"\nComputed as of {fmt.date(chart.risk.computed_on)}"
+                     if chart.risk is not None and chart.risk.computed_on else "")
+        self.risk.setToolTip(tip)
         if tier is None:  # never tiered: no tier, not "low" (setVisible(True) here would make it a window)
             self.risk.hide()
         if p.risk_override:
             self.risk.setText(f"{fmt.risk(tier)} risk (set by hand)")
-            self.risk.setToolTip(f"Set by hand: {p.risk_override_reason}\nComputed: {why or 'none yet'}")
+            self.risk.setToolTip(f"Set by hand: {p.risk_override_reason}\nComputed: {tip or 'none yet'}")
         title = QHBoxLayout()
         title.addWidget(name)
         title.addSpacing(12)
@@ -88,7 +90,7 @@ class ChartHeader(QFrame):
                        why.partition(": ")[2] if tier else why or "No risk tier computed yet")
         self.risk_reason = ElidedLabel(reason_text, objectName="riskReason")
         self.risk_reason.setProperty("role", "hint")
-        self.risk_reason.setToolTip(why)
+        self.risk_reason.setToolTip(tip)
         title.addWidget(self.risk_reason, 1, Qt.AlignmentFlag.AlignVCenter)
         self.title_row = title
 
