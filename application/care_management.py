@@ -113,9 +113,12 @@ def practice_month(pod, practice_id: int, month: dt.date, *, on: dt.date | None 
     end = dt.datetime.combine(last, dt.time()) + dt.timedelta(days=2)
     found = q.discharges(pod.engine, since=start, until=end, practice_id=practice_id)
     found = [d for d in found if first <= local_date(d.end_at, d.end_raw, zone) <= last]
-    who = {p.id: p for p in q.month_patients(pod.engine, practice_id, first, last, {d.patient_id for d in found})}
-    tcm = [TcmRow(d.patient_id, who[d.patient_id].name if d.patient_id in who else f"Patient {d.patient_id}",
-                  who[d.patient_id].mrn if d.patient_id in who else "", care)
+    who = {r.patient_id: (r.name, r.mrn) for r in rows}
+    missing = {d.patient_id for d in found} - set(who)
+    if missing:
+        who.update((p.id, (p.name, p.mrn)) for p in q.month_patients(pod.engine, practice_id, first, last, missing,
+                                                                      consented=False))
+    tcm = [TcmRow(d.patient_id, *who.get(d.patient_id, (f"Patient {d.patient_id}", "")), care)
            for d, care in _transitions(pod, found, calendar_row, on or today(), date_format)]
     tcm.sort(key=lambda r: (r.care.discharge.discharged_on, r.name))
     return MonthView(practice_id, calendar_row.name, first, rows, tcm)

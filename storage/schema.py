@@ -153,6 +153,9 @@ patient = sa.Table(
     # care management consent: how it was given, and the day it was withdrawn (it ends with that month)
     _text("consent_method"),
     sa.Column("consent_withdrawn_on", sa.Date, nullable=True),
+    # a practice's consented patients (the care management month) without walking the whole panel
+    sa.Index("ix_patient_consent", "practice_id", "consent_date", sqlite_where=sa.text("consent_date IS NOT NULL"),
+             postgresql_where=sa.text("consent_date IS NOT NULL")),
 )
 
 # the partial indexes' conditions: a query uses the index only when it says the same

@@ -37,6 +37,8 @@ def upgrade() -> None:
     op.execute("UPDATE patient SET risk_override = 'high' WHERE risk_override = 'complex'")
     op.add_column('patient', sa.Column('consent_method', sa.String(), server_default='', nullable=False))
     op.add_column('patient', sa.Column('consent_withdrawn_on', sa.Date(), nullable=True))
+    op.create_index('ix_patient_consent', 'patient', ['practice_id', 'consent_date'],
+                    sqlite_where=sa.text('consent_date IS NOT NULL'), postgresql_where=sa.text('consent_date IS NOT NULL'))
 
     op.create_index('ix_fact_acute_encounter', 'clinical_fact',
                     ['start_at', 'patient_id', 'encounter_class', 'end_at', 'status'],
@@ -123,6 +125,7 @@ def downgrade() -> None:
     for table, column in (('task', 'note'), ('task', 'created_by'), ('care_intervention', 'entered_in_error'),
                           ('care_goal', 'entered_in_error')):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    op.drop_index('ix_patient_consent', table_name='patient')
     op.drop_index('ix_fact_refuted_condition', table_name='clinical_fact')
     op.drop_index('ix_fact_acute_encounter', table_name='clinical_fact')
     op.execute("ALTER TABLE patient DROP COLUMN consent_withdrawn_on")
