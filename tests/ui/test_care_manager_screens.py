@@ -15,7 +15,7 @@ from domain import clock
 from storage import schema as t
 from storage.uow import UnitOfWork
 from tests.ui.conftest import open_chart
-from tests.ui.test_patients_window import make_window, patients
+from tests.ui.test_patients_window import make_window, patients, type_search
 
 
 @pytest.fixture
@@ -180,6 +180,11 @@ def test_bad_time_is_refused_in_the_form_and_nothing_changes(window, qtbot, engi
 
 
 def test_a_never_tiered_patient_shows_no_tier(window, qtbot, engine, sample_pod):
+    type_search(qtbot, window, "smith")
+    model = patients(window).search.model
+    tiers = {model.index(r, 0).data(): (model.index(r, 8).data(), model.index(r, 8).data(Qt.ItemDataRole.ToolTipRole))
+             for r in range(model.rowCount())}
+    assert tiers["Smith, John"] == ("", "No risk tier computed yet")  # not "Low" (issue 23.6)
     chart = open_active(window, qtbot, sample_pod.john)
     assert chart.header.risk.isHidden()  # not a green "Low" (issue 23.6)
     assert chart.header.risk_reason.full_text() == \
