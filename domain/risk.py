@@ -208,7 +208,7 @@ def explain(tier: str, risk: RiskScore, cut: int | None, date_format=dt.date.iso
     why = reasons(risk, date_format)
     label = TIER_LABELS.get(tier, tier)
     if tier == "high":
-        head = f"{label} (score {risk.score}; the pod's top 5 % starts at {cut})"
+        head = f"{label} (score {risk.score}; the pod's top 5 % from {cut})"
     elif tier == "rising":
         if risk.score - risk.score_before >= RISING_POINTS:
             head = f"{label} (score {risk.score}, up from {risk.score_before} {RISING_DAYS} days ago)"

@@ -116,8 +116,6 @@ def risk_text(chart: Chart) -> str:
     p = chart.patient
     computed = chart.risk.explanation if chart.risk is not None else (
         fmt.risk(p.risk_tier) if p.risk_tier else "No risk tier computed yet")
-    if chart.risk is not None and chart.risk.computed_on:
-        computed += f" (computed as of {fmt.date(chart.risk.computed_on)})"
     if p.risk_override:
         return f"{fmt.risk(p.risk_override)} — set by hand: {p.risk_override_reason} (computed: {computed})"
     return computed

@@ -126,7 +126,7 @@ def test_the_chart_says_why_and_some_patients_are_tiered_against_the_pods_cut(po
     with UnitOfWork(app_pod.engine, "x") as uow:
         detail = risk_detail(app_pod.engine, uow.patients.get(ids["p0"]), "America/New_York", us_date)
     assert detail.explanation == (
-        "High (score 13; the pod's top 5 % starts at 6): 4 chronic conditions (diabetes, CHF, COPD, CKD), "
+        "High (score 13; the pod's top 5 % from 6): 4 chronic conditions (diabetes, CHF, COPD, CKD), "
         "2 ED visits and 1 admission in the last 12 months, discharged 11/30/2026")
     # an import adds heart failure to a healthy patient: only that patient is tiered again
     with UnitOfWork(app_pod.engine, "x") as uow:

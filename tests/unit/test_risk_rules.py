@@ -62,7 +62,7 @@ def test_the_chart_says_why_naming_the_facts():
     assert score.groups == ("diabetes", "heart_failure", "copd", "ckd")  # the documented order
     assert score.score == 7 + 2 + 2 + 2 + 2
     assert risk.explain("high", score, 12, us_date) == (
-        "High (score 15; the pod's top 5 % starts at 12): 4 chronic conditions (diabetes, CHF, COPD, CKD), "
+        "High (score 15; the pod's top 5 % from 12): 4 chronic conditions (diabetes, CHF, COPD, CKD), "
         "2 ED visits and 1 admission in the last 12 months, age 78, discharged 11/30/2026")
     rising = risk.RiskScore.of(("diabetes",), 0, 1, 50, None, score_before=1, admitted_on=dt.date(2026, 10, 2))
     assert risk.explain("rising", rising, 12, us_date).startswith("Rising (score 3, up from 1 90 days ago)")
