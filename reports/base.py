@@ -70,6 +70,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
+from domain.errors import DomainError
+
 __all__ = [
     "ACCENT", "ACCENT_LIGHT", "FONT", "FONT_BOLD", "FONT_ITALIC", "Heading", "MUTED", "PagedTable",
     "PatientLine", "Report", "ReportStyles", "ReportWriteFailed", "RULE", "TEXT", "ZEBRA", "count_text",
@@ -184,8 +186,9 @@ class Heading:
     pod: str = "Carepod"  # the footer's last word: the pod or organisation
 
 
-class ReportWriteFailed(Exception):
-    """The PDF could not be written; the message names the file and the reason."""
+class ReportWriteFailed(DomainError):
+    """The PDF could not be written (a full disk, a folder without write access); the message
+    names the file and the reason, fit to show the user."""
 
 
 # --- styles ---------------------------------------------------------------------------------------------
@@ -401,6 +404,13 @@ class _Caption(Flowable):
 
 # --- the document --------------------------------------------------------------------------------------
 
+@dataclasses.dataclass(frozen=True)
+class _HeaderLayout:
+    placed: list[tuple[Paragraph, float, float]]  # paragraph, x from the margin, its bottom below the top
+    rule: float  # the accent rule under practice, period and title, below the top
+    band: float  # the whole header's height
+
+
 class _NumberedCanvas(Canvas):
     """Keeps each finished page until the end, when the page count is known, then draws
     "Page x of y" on every page (the canvas pattern pretix's exporters use)."""
@@ -434,7 +444,7 @@ class Report:
         self.large_type = large_type
         self.styles = ReportStyles.at(LARGE_SIZE if large_type else NORMAL_SIZE)
         self.generated_at = heading.generated_at or dt.datetime.now().astimezone()
-        self._header_cache: dict[float, list] = {}
+        self._header_cache: dict[float, _HeaderLayout] = {}
 
     # -- what a subclass writes -------------------------------------------------------------------------
     def get_story(self) -> list[Flowable]:
@@ -451,12 +461,9 @@ class Report:
         return landscape_of(PAGE_SIZE) if template == "landscape" else PAGE_SIZE
 
     def _header_height(self) -> float:
-        """The band over the frame: two lines, and the patient's line on a patient's document."""
-        styles = self.styles
-        height = styles.header.leading + styles.header_small.leading + 4
-        if self.heading_info.patient:
-            height += styles.patient.leading + 6
-        return height
+        """The band over the frame (as on the narrowest page): the practice and period, the
+        document's title, and the patient's line on a patient's document."""
+        return self._header_layout(PAGE_SIZE[0] - 2 * MARGIN).band
 
     def _footer_height(self) -> float:
         return self.styles.footer.leading * 2
@@ -497,62 +504,65 @@ class Report:
         return write_pdf(self.render(), path)
 
     # -- header and footer ------------------------------------------------------------------------------
-    def _header_paragraphs(self, width: float) -> list[tuple[Paragraph, float, float]]:
-        """The header's paragraphs with their (x, y) below the band's top, wrapped to their
-        columns and shrunk (never cut) until each stack fits its lines; cached per page width."""
+    def _header_layout(self, width: float) -> "_HeaderLayout":
+        """The header's paragraphs and where they stand below the band's top: each wrapped to
+        its column (a long practice name takes a second line) and shrunk, never cut, when it
+        needs more than one extra line. Cached per page width."""
         if width in self._header_cache:
             return self._header_cache[width]
         info, styles = self.heading_info, self.styles
         left_width, right_width = width * 0.58, width * 0.42 - 12
-        stacks = (
-            # (x, column width, alignment, [(text, style)]): practice and period on the left,
-            # what the document is on the right, the patient across the page beneath
-            (0.0, left_width, TA_LEFT, [(info.practice or info.pod, styles.header), (info.period, styles.header_small)]),
-            (width - right_width, right_width, TA_RIGHT, [(info.title, styles.header)]),
-        )
-        if info.patient:
-            stacks += ((0.0, width, TA_LEFT, [("Patient: " + info.patient.text(), styles.patient)]),)
-        placed = []
-        top = 0.0
-        for index, (x, column, align, lines) in enumerate(stacks):
-            if index == 2:  # the patient's line starts under the taller of the two stacks
-                top = styles.header.leading + styles.header_small.leading + 6
-            room = sum(style.leading for text, style in lines if text) + 0.5
+
+        def stack(lines, column: float, align: int) -> list[Paragraph]:
+            lines = [(text, style) for text, style in lines if text]
+            room = sum(style.leading for _text, style in lines) + lines[0][1].leading + 0.5 if lines else 0
             scale = 1.0
             while True:
                 paragraphs = []
                 for text, style in lines:
-                    if text:
-                        fitted = ParagraphStyle(f"{style.name}-fit", parent=style, alignment=align,
-                                                fontSize=style.fontSize * scale, leading=style.leading * scale)
-                        paragraph = Paragraph(escape(text), fitted)
-                        paragraph.wrap(column, 1e9)
-                        paragraphs.append(paragraph)
+                    fitted = ParagraphStyle(f"{style.name}-fit", parent=style, alignment=align,
+                                            fontSize=style.fontSize * scale, leading=style.leading * scale)
+                    paragraphs.append(Paragraph(escape(text), fitted))
+                    paragraphs[-1].wrap(column, 1e9)
                 if sum(p.height for p in paragraphs) <= room or scale < 0.5:
-                    break
+                    return paragraphs
                 scale -= 0.06
-            y = top
+
+        placed: list[tuple[Paragraph, float, float]] = []
+
+        def place(paragraphs: list[Paragraph], x: float, top: float) -> float:
             for paragraph in paragraphs:
-                y += paragraph.height
-                placed.append((paragraph, x, y))
-        self._header_cache[width] = placed
-        return placed
+                top += paragraph.height
+                placed.append((paragraph, x, top))
+            return top
+
+        # practice and period on the left, what the document is on the right
+        left = place(stack([(info.practice or info.pod, styles.header), (info.period, styles.header_small)],
+                           left_width, TA_LEFT), 0.0, 0.0)
+        right = place(stack([(info.title, styles.header)], right_width, TA_RIGHT), width - right_width, 0.0)
+        rule = max(left, right) + 4
+        band = rule
+        if info.patient:  # the patient across the page beneath
+            band = place(stack([("Patient: " + info.patient.text(), styles.patient)], width, TA_LEFT), 0.0,
+                         rule + 2) + 4
+        layout = _HeaderLayout(placed, rule, band)
+        self._header_cache[width] = layout
+        return layout
 
     def _draw_header(self, canvas: Canvas, doc) -> None:
         width, height = canvas._pagesize
         inner = width - 2 * MARGIN
         top = height - MARGIN * 0.7
-        band = self._header_height()
+        layout = self._header_layout(inner)
         canvas.saveState()
-        for paragraph, x, y in self._header_paragraphs(inner):
+        for paragraph, x, y in layout.placed:
             paragraph.drawOn(canvas, MARGIN + x, top - y)
         canvas.setStrokeColor(ACCENT)
         canvas.setLineWidth(1.2)
-        rule = top - self.styles.header.leading - self.styles.header_small.leading - 4
-        canvas.line(MARGIN, rule, width - MARGIN, rule)
+        canvas.line(MARGIN, top - layout.rule, width - MARGIN, top - layout.rule)
         if self.heading_info.patient:
             canvas.setLineWidth(0.6)
-            canvas.line(MARGIN, top - band, width - MARGIN, top - band)
+            canvas.line(MARGIN, top - layout.band, width - MARGIN, top - layout.band)
         # the footer's fixed part; the page number is drawn once the count is known
         bottom = MARGIN * 0.7
         canvas.setStrokeColor(RULE)
@@ -634,7 +644,8 @@ class Report:
 
         ``widths``: per column a fraction of the frame's width, or ``"fit"`` for a column of
         short values (dates, counts, rates) as wide as its widest value and its header's longest
-        word (at most a third of the frame); the fractions share what the fitted columns leave.
+        word (at most a fifth of the frame, wrapped beyond); the fractions share what the
+        fitted columns leave.
         ``numeric``: the columns of figures (right-aligned). ``continued``: the caption over the
         table's later pages. Text longer than its column is broken into lines, never cut.
         """
@@ -649,7 +660,7 @@ class Report:
                 natural = max([stringWidth(word, FONT_BOLD, size) for word in words]
                               + [stringWidth(str(row[column]), FONT, size) for row in rows
                                  if not isinstance(row[column], Flowable)])
-                fitted[column] = min(natural + 2 * PAD_H + 1, frame / 3)
+                fitted[column] = min(natural + 2 * PAD_H + 1, frame / 5)
         shares = {column: float(width) for column, width in enumerate(widths) if column not in fitted}
         left = max(frame - sum(fitted.values()), 0.0)
         total = sum(shares.values()) or 1.0
