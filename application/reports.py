@@ -29,6 +29,7 @@ from reports.practice_quality import (
 )
 from storage.queries import gaps as gap_queries
 from storage.queries import quality as quality_queries
+from storage.queries import reports as report_queries
 from storage.queries.quality import PracticeRate
 
 __all__ = ["BatchResult", "MeasureGaps", "MeasureLine", "OpenGapLine", "PodRates", "PracticeQualityData",
@@ -113,11 +114,10 @@ class _Practice:
 
 
 def _practice(pod, code: str) -> _Practice:
-    with pod.unit_of_work() as uow:
-        practice = uow.practices.by_code((code or "").strip().upper())
-        if practice is None:
-            raise DomainError(f"The pod has no practice with code {code!r}.")
-        return _Practice(practice.id, practice.code, practice.name)
+    found = report_queries.practice_by_code(pod.engine, (code or "").strip().upper())
+    if found is None:
+        raise DomainError(f"The pod has no practice with code {code!r}.")
+    return _Practice(*found)
 
 
 def practice_quality_report(pod, practice_code: str, month: dt.date, *, rates: PodRates | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 
 from reportlab.platypus import PageBreak
 
@@ -99,7 +100,7 @@ class PracticeQualityData:
 SCORE_COLUMNS = ("Measure", "What is measured", "Numerator", "Denominator", "Rate", "Rank", "Pod median",
                  "Best in pod")
 SCORE_WIDTHS = ("fit", 1.0, "fit", "fit", "fit", "fit", "fit", "fit")
-GAP_COLUMNS = ("Patient", "Birth date", "MRN", "Due", "Last outreach", "Why the gap is open")
+GAP_COLUMNS = ("Patient", "Birth date", "MRN", "Due", "Last outreach", "Why it is open")
 GAP_WIDTHS = (0.34, "fit", "fit", "fit", "fit", 0.66)
 
 
@@ -164,16 +165,43 @@ class PracticeQualityReport(Report):
             return parts + [self.empty("No patient of the practice has an open gap in care in this period.")]
         parts.append(self.paragraph(
             "The practice's patients whose care a measure still looks for, measure by measure, patients in "
-            "name order. Due: the date by which the care counts for the period. Last outreach: the latest "
-            "call, letter or message to the patient about any of their care."))
+            "name order. Due: the date by which the care must be done to count for the period. Last outreach: "
+            "the latest call, letter or message to the patient about any of their care."))
         for group in data.open_gaps:
             name = f"{group.label} · {group.group_title or group.title}"
             parts += self.subsection(f"{name} — {count_text(len(group.gaps))} open")
-            if group.inverse:
-                parts.append(self.note("Lower is better: these patients' latest result shows poor control."))
-            rows = [(gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
-                     date_text(_local(gap.last_outreach_at)) or "—", gap.why) for gap in group.gaps]
-            parts.append(self.table(GAP_COLUMNS, rows, GAP_WIDTHS, continued=name))
+            parts += self._gap_table(group, name)
+        return parts
+
+    def _gap_table(self, group: MeasureGaps, name: str) -> list:
+        """One measure's open gaps. What every row would repeat is said once above the table: the
+        due date when all share it, and the reason most of them are open (a row whose reason
+        differs says so in the last column)."""
+        gaps = group.gaps
+        said = []
+        if group.inverse:
+            said.append("Lower is better: these patients' latest result shows poor control.")
+        dues = {gap.due_date for gap in gaps}
+        one_due = len(dues) == 1 and None not in dues
+        if one_due:
+            said.append(f"Due by {date_text(next(iter(dues)))} for every patient below.")
+        common, times = Counter(gap.why for gap in gaps).most_common(1)[0]
+        shared_why = times > 1 and times * 2 >= len(gaps)
+        if shared_why:
+            said.append(f"Open because: {common}" + ("" if times == len(gaps) else
+                                                       " (unless the last column gives another reason)"))
+        parts = [self.paragraph(" ".join(said))] if said else []
+        columns, widths = list(GAP_COLUMNS), list(GAP_WIDTHS)
+        if shared_why:
+            columns[-1] = "Other reason"
+        keep = [i for i in range(len(columns)) if not (one_due and columns[i] == "Due")
+                and not (shared_why and times == len(gaps) and i == len(columns) - 1)]
+        rows = []
+        for gap in gaps:
+            row = (gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
+                   date_text(_local(gap.last_outreach_at)) or "—", "" if shared_why and gap.why == common else gap.why)
+            rows.append([row[i] for i in keep])
+        parts.append(self.table([columns[i] for i in keep], rows, [widths[i] for i in keep], continued=name))
         return parts
 
 
