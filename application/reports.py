@@ -157,23 +157,18 @@ def practice_quality_report(pod, practice_code: str, month: dt.date, *, rates: P
 def _open_gaps(pod, practice_id: int, period_end: dt.date, scores, group_title, progress, cancel
                ) -> tuple[MeasureGaps, ...]:
     """The practice's open gaps of the period, grouped by measure (the scorecard's order),
-    patients in name order; read a page at a time with progress and cancel."""
-    flt = gap_queries.GapFilter(practice_id=practice_id, state="open", period_end=period_end)
-    total = gap_queries.count_gaps(pod.engine, flt).of("open")
+    patients in name order."""
+    if progress:
+        progress(0, 0, "Reading the practice's open gaps…")
     groups: dict[tuple[str, int], list[OpenGapLine]] = {}
     info = {}
-    read = 0
-    for row in gap_queries.iter_gaps(pod.engine, flt, sort="patient"):
+    for row in report_queries.practice_open_gaps(pod.engine, practice_id, period_end, cancel=cancel):
         key = (row.measure_id, row.group_index)
         groups.setdefault(key, []).append(OpenGapLine(row.patient_name, row.birth_date, row.mrn, row.due_date,
                                                       row.last_outreach_at, _why(row.why)))
         info.setdefault(key, row)
-        read += 1
-        if read % 2000 == 0:
-            if cancel and cancel():
-                raise Cancelled()
-            if progress:
-                progress(read, total, f"Reading the practice's open gaps: {read:,} of {total:,}")
+    if cancel and cancel():
+        raise Cancelled()
     order = {(s.measure_id, s.group_index): i for i, s in enumerate(scores)}
     multi = {s.measure_id for s in scores if s.multi_group}
     result = []
