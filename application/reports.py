@@ -33,8 +33,8 @@ from storage.queries import reports as report_queries
 from storage.queries.quality import PracticeRate
 
 __all__ = ["BatchResult", "MeasureGaps", "MeasureLine", "OpenGapLine", "PodRates", "PracticeQualityData",
-           "PrintedReport", "ReportWriteFailed", "month_choices", "parse_month", "pod_rates",
-           "practice_quality_report", "record_preview", "record_print", "render", "save_report",
+           "PracticeLine", "PrintedReport", "ReportWriteFailed", "ReportsOverview", "month_choices", "parse_month", "pod_rates",
+           "practice_quality_report", "record_preview", "record_print", "render", "reports_overview", "save_report",
            "write_practice_reports"]
 
 Progress = Callable[[int, int, str], None]
@@ -78,6 +78,35 @@ def month_choices(pod) -> list[dt.date]:
             months.add(month)
             month = (month + dt.timedelta(days=32)).replace(day=1)
     return sorted(months, reverse=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class PracticeLine:
+    code: str
+    name: str
+    patients: int
+    open_gaps: int  # in the month's period
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportsOverview:
+    """What the Reports section shows for a month: its period, where the rates would come from,
+    and each active practice with its patients and open gaps."""
+
+    month: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    snapshot_taken_at: dt.datetime | None  # the month's snapshot, or None: rates computed when printed
+    practices: tuple[PracticeLine, ...]
+
+
+def reports_overview(pod, month: dt.date) -> ReportsOverview:
+    month = month.replace(day=1)
+    start, end = _period_of(pod, month)
+    _kept, taken_at = quality_queries.snapshot_rates(pod.engine, end, month)
+    lines = tuple(PracticeLine(code, name, patients, open_gaps) for _pid, code, name, patients, open_gaps
+                  in report_queries.practices_overview(pod.engine, end))
+    return ReportsOverview(month, start, end, taken_at, lines)
 
 
 # --- the pod's rates --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reports: each practice's monthly quality report, one at a time or all in one batch.
 
-Choose the month and the practices (a filter narrows the list of a large pod; All / None);
+Choose the month and the practices (listed with their patients and open gaps in the month's
+period; a filter narrows the list of a large pod; All / None);
 the highlighted practice's report is previewed (Enter or a double-click), printed or saved;
 "Write the reports…" writes every checked practice's report into a folder as
 ``<CODE>-<YYYY-MM>.pdf`` on the background lane, with progress and cancel.
@@ -13,15 +14,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from application import gaps as gap_queries
 from application import reports
+from ui import format as fmt
 from ui.report_actions import ReportActions
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
+COLUMNS = ("Practice", "Code", "Patients", "Open gaps")
 
 
 class ReportsSection(QWidget):
@@ -49,9 +51,19 @@ class ReportsSection(QWidget):
         self.filter_edit = QLineEdit(objectName="reportsFilter")
         self.filter_edit.setPlaceholderText("Filter practices by name or code")
         self.filter_edit.setClearButtonEnabled(True)
-        self.practice_list = QListWidget(objectName="reportsPractices")
+        self.practice_list = QTreeWidget(objectName="reportsPractices")
+        self.practice_list.setColumnCount(len(COLUMNS))
+        self.practice_list.setHeaderLabels(COLUMNS)
+        self.practice_list.setRootIsDecorated(False)
+        self.practice_list.setUniformRowHeights(True)
+        self.practice_list.setAlternatingRowColors(True)
         self.practice_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.practice_list.setUniformItemSizes(True)
+        header = self.practice_list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.overview: reports.ReportsOverview | None = None
         self.all_button = QPushButton("&All", objectName="reportsAll")
         self.none_button = QPushButton("N&one", objectName="reportsNone")
         self.all_button.setToolTip("Check every practice the filter shows")
@@ -64,6 +76,10 @@ class ReportsSection(QWidget):
         self.save_button = QPushButton("&Save as PDF…", objectName="reportsSave")
         self.current_label = QLabel(objectName="reportsCurrent")
         self.current_label.setWordWrap(True)
+        self.current_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.period_label = QLabel(objectName="reportsPeriod")
+        self.period_label.setProperty("role", "hint")
+        self.period_label.setWordWrap(True)
         self.batch_button = QPushButton("&Write the reports of the checked practices…", objectName="reportsBatch")
         self.batch_button.setToolTip("One PDF per practice, <CODE>-<YYYY-MM>.pdf, into a folder you choose")
         self.open_folder_button = QPushButton("Open the &folder", objectName="reportsOpenFolder")
@@ -75,6 +91,7 @@ class ReportsSection(QWidget):
         one = QGroupBox("The highlighted practice")
         one_layout = QVBoxLayout(one)
         one_layout.addWidget(self.current_label)
+        one_layout.addWidget(self.period_label)
         buttons = QHBoxLayout()
         for button in (self.preview_button, self.print_button, self.save_button):
             buttons.addWidget(button)
@@ -108,9 +125,9 @@ class ReportsSection(QWidget):
         right.addWidget(self.status_label)
         right.addStretch(1)
         body = QHBoxLayout()
-        body.addLayout(left, 2)
+        body.addLayout(left, 3)
         body.addSpacing(12)
-        body.addLayout(right, 3)
+        body.addLayout(right, 2)
         month_row = QHBoxLayout()
         month_row.addWidget(month_label)
         month_row.addWidget(self.month_combo)
@@ -124,8 +141,9 @@ class ReportsSection(QWidget):
 
         self.filter_edit.textChanged.connect(self._filter)
         self.practice_list.currentItemChanged.connect(lambda *_: self._update_buttons())
-        self.practice_list.itemChanged.connect(lambda _item: self._update_buttons())
-        self.practice_list.itemActivated.connect(lambda _item: self.preview())
+        self.practice_list.itemChanged.connect(lambda *_: self._update_buttons())
+        self.practice_list.itemActivated.connect(lambda *_: self.preview())
+        self.month_combo.activated.connect(lambda _i: self.read_overview())
         self.all_button.clicked.connect(lambda: self._check_all(True))
         self.none_button.clicked.connect(lambda: self._check_all(False))
         self.preview_button.clicked.connect(self.preview)
@@ -144,33 +162,18 @@ class ReportsSection(QWidget):
             self.reload()
 
     def apply_changes(self, changes) -> None:
-        if changes.touches("practices", "gaps") and self._shown_once:
+        if changes.touches("practices", "gaps", "quality") and self._shown_once:
             self.reload()
 
     def reload(self):
-        """Read the practices and the months on a reader thread; returns the task."""
+        """Read the months that can be reported on a reader thread, then the chosen month's
+        overview; returns the task."""
         pod = self.pod
-        return self.context.tasks.read(
-            lambda job: (gap_queries.practice_choices(pod), reports.month_choices(pod)), parent=self,
-            on_done=lambda chosen: self._fill(*chosen))
+        return self.context.tasks.read(lambda job: reports.month_choices(pod), parent=self,
+                                       on_done=self._fill_months)
 
-    def _fill(self, practices: list[tuple[int, str, str]], months: list[dt.date]) -> None:
-        checked = set(self.checked_codes())
-        current = self.current_code()
+    def _fill_months(self, months: list[dt.date]) -> None:
         month = self.month()
-        self.practice_list.blockSignals(True)
-        self.practice_list.clear()
-        for _pid, code, name in practices:
-            item = QListWidgetItem(f"{name} ({code})")
-            item.setData(CODE_ROLE, code)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)
-            self.practice_list.addItem(item)
-            if code == current:
-                self.practice_list.setCurrentItem(item)
-        if self.practice_list.currentItem() is None and self.practice_list.count():
-            self.practice_list.setCurrentRow(0)
-        self.practice_list.blockSignals(False)
         self.month_combo.clear()
         for value in months:
             self.month_combo.addItem(f"{value:%B %Y}", value)
@@ -178,25 +181,67 @@ class ReportsSection(QWidget):
         self.month_combo.setCurrentIndex(max(index, 0))
         if not months:
             self.status_label.setText("No measurement period has been computed yet: recompute the measures first.")
-        elif not practices:
-            self.status_label.setText("The pod has no practices yet.")
+            self._fill(None)
+            return
+        self.read_overview()
+
+    def read_overview(self):
+        """The chosen month's period and each practice's patients and open gaps (a reader thread)."""
+        month, pod = self.month(), self.pod
+        if month is None:
+            return None
+        self.period_label.setText("Counting each practice's open gaps…")
+        return self.context.tasks.read(lambda job: reports.reports_overview(pod, month), parent=self,
+                                       on_done=self._fill)
+
+    def _fill(self, overview: reports.ReportsOverview | None) -> None:
+        self.overview = overview
+        checked = set(self.checked_codes())
+        current = self.current_code()
+        self.practice_list.blockSignals(True)
+        self.practice_list.clear()
+        for line in overview.practices if overview else ():
+            item = QTreeWidgetItem([line.name, line.code, f"{line.patients:,}", f"{line.open_gaps:,}"])
+            item.setData(0, CODE_ROLE, line.code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked if line.code in checked else Qt.CheckState.Unchecked)
+            for column in (2, 3):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.practice_list.addTopLevelItem(item)
+            if line.code == current:
+                self.practice_list.setCurrentItem(item)
+        if self.practice_list.currentItem() is None and self.practice_list.topLevelItemCount():
+            self.practice_list.setCurrentItem(self.practice_list.topLevelItem(0))
+        self.practice_list.blockSignals(False)
+        if overview is not None:
+            rates = (f"the rates of the snapshot kept {fmt.local_datetime(overview.snapshot_taken_at)}"
+                     if overview.snapshot_taken_at else
+                     f"no snapshot was kept in {overview.month:%B %Y}: the rates are computed when a report is made")
+            self.period_label.setText(f"Measurement period {fmt.date(overview.period_start)} – "
+                                      f"{fmt.date(overview.period_end)}; {rates}.")
+            if not overview.practices:
+                self.status_label.setText("The pod has no practices yet.")
+        else:
+            self.period_label.setText("")
         self._filter(self.filter_edit.text())
         self._update_buttons()
         self.loaded.emit()
 
+    def items(self) -> list[QTreeWidgetItem]:
+        return [self.practice_list.topLevelItem(row) for row in range(self.practice_list.topLevelItemCount())]
+
     def _filter(self, text: str) -> None:
         words = text.lower().split()
-        for row in range(self.practice_list.count()):
-            item = self.practice_list.item(row)
-            item.setHidden(not all(word in item.text().lower() for word in words))
+        for item in self.items():
+            words_of = f"{item.text(0)} {item.text(1)}".lower()
+            item.setHidden(not all(word in words_of for word in words))
 
     def _check_all(self, checked: bool) -> None:
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         self.practice_list.blockSignals(True)
-        for row in range(self.practice_list.count()):
-            item = self.practice_list.item(row)
+        for item in self.items():
             if not checked or not item.isHidden():
-                item.setCheckState(state)
+                item.setCheckState(0, state)
         self.practice_list.blockSignals(False)
         self._update_buttons()
 
@@ -205,21 +250,21 @@ class ReportsSection(QWidget):
 
     def current_code(self) -> str | None:
         item = self.practice_list.currentItem()
-        return item.data(CODE_ROLE) if item is not None and not item.isHidden() else None
+        return item.data(0, CODE_ROLE) if item is not None and not item.isHidden() else None
 
     def checked_codes(self) -> list[str]:
-        return [self.practice_list.item(row).data(CODE_ROLE) for row in range(self.practice_list.count())
-                if self.practice_list.item(row).checkState() == Qt.CheckState.Checked]
+        return [item.data(0, CODE_ROLE) for item in self.items() if item.checkState(0) == Qt.CheckState.Checked]
 
     def _update_buttons(self) -> None:
         current, month = self.practice_list.currentItem(), self.month()
         has_one = current is not None and month is not None
         for button in (self.preview_button, self.print_button, self.save_button):
             button.setEnabled(has_one)
-        self.current_label.setText(f"{current.text()} · {month:%B %Y}" if has_one else
-                                   "Choose a practice in the list and a month.")
+        self.current_label.setText(
+            f"{current.text(0)} ({current.text(1)}) · {month:%B %Y} · {current.text(2)} patients, "
+            f"{current.text(3)} open gaps" if has_one else "Choose a practice in the list and a month.")
         checked = len(self.checked_codes())
-        self.checked_label.setText(f"{checked} of {self.practice_list.count()} checked")
+        self.checked_label.setText(f"{checked} of {self.practice_list.topLevelItemCount()} checked")
         self.batch_button.setEnabled(checked > 0 and month is not None)
         self.batch_button.setText(f"&Write the reports of the {checked} checked practices…" if checked != 1
                                   else "&Write the report of the checked practice…")

@@ -58,3 +58,20 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
                              r.due_date, r.last_outreach_at, why))
     result.sort(key=lambda row: (row.measure_id, row.group_index))  # stable: name order within each
     return result
+
+
+def practices_overview(engine: Engine, period_end: dt.date) -> list[tuple[int, str, str, int, int]]:
+    """(id, code, name, patients, open gaps in the period) of every active practice, by name:
+    what the Reports section lists. Open gaps are counted from the period's open gaps
+    (ix_gap_worklist) and their patients, once for all practices."""
+    p, g, pr = t.patient, t.gap, t.practice
+    with engine.connect() as conn:
+        patients = dict(conn.execute(sa.select(p.c.practice_id, sa.func.count()).where(
+            p.c.entered_in_error.is_(False)).group_by(p.c.practice_id)).all())
+        open_gaps = dict(conn.execute(
+            sa.select(p.c.practice_id, sa.func.count()).select_from(g.join(p, p.c.id == g.c.patient_id))
+            .where(g.c.period_end == period_end, g.c.state == "open", p.c.entered_in_error.is_(False))
+            .group_by(p.c.practice_id)).all())
+        practices = conn.execute(sa.select(pr.c.id, pr.c.code, pr.c.name).where(pr.c.active.is_(True))
+                                 .order_by(pr.c.name)).all()
+    return [(pid, code, name, patients.get(pid, 0), open_gaps.get(pid, 0)) for pid, code, name in practices]

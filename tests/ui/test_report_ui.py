@@ -144,19 +144,28 @@ def section(qtbot, engine, pod):
 
 
 def _codes(section) -> list[str]:
-    return [section.practice_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(section.practice_list.count())]
+    return [item.text(1) for item in section.items()]
 
 
-def test_the_section_lists_practices_and_the_months_of_computed_periods(section):
-    assert sorted(_codes(section)) == ["ALD", "BIR", "CED", "DEN"]
+def test_the_section_lists_practices_with_patients_and_open_gaps_and_the_months(qtbot, section):
+    rows = {item.text(1): (item.text(0), item.text(2), item.text(3)) for item in section.items()}
+    # 2025: ALD has Carter's CMS125 and Abbott's CMS122 open; DEN has nobody
+    assert rows == {"ALD": ("Alder Family Medicine", "4", "2"), "BIR": ("Birch Street Clinic", "4", "1"),
+                    "CED": ("Cedar Health", "4", "4"), "DEN": ("Denali Internal Medicine", "0", "0")}
     months = [section.month_combo.itemData(i) for i in range(section.month_combo.count())]
     assert months[0] == dt.date(2025, 12, 1) and dt.date(2025, 1, 1) in months and dt.date(2024, 12, 1) in months
+    assert section.period_label.text().startswith("Measurement period 01/01/2025 – 12/31/2025; no snapshot")
     assert section.checked_label.text() == "0 of 4 checked" and not section.batch_button.isEnabled()
+    with qtbot.waitSignal(section.loaded, timeout=10_000):  # an older month: its own period's counts
+        section.month_combo.setCurrentIndex(months.index(dt.date(2024, 12, 1)))
+        section.month_combo.activated.emit(section.month_combo.currentIndex())
+    assert section.period_label.text().startswith("Measurement period 01/01/2024 – 12/31/2024")
+    assert {item.text(1): item.text(3) for item in section.items()}["ALD"] == "0"
 
 
 def test_filter_all_and_none_choose_the_practices(qtbot, section):
     qtbot.keyClicks(section.filter_edit, "ced")
-    visible = [c for i, c in enumerate(_codes(section)) if not section.practice_list.item(i).isHidden()]
+    visible = [item.text(1) for item in section.items() if not item.isHidden()]
     assert visible == ["CED"]
     qtbot.mouseClick(section.all_button, Qt.MouseButton.LeftButton)
     assert section.checked_codes() == ["CED"]  # All checks only what the filter shows
@@ -169,8 +178,7 @@ def test_filter_all_and_none_choose_the_practices(qtbot, section):
 
 
 def test_enter_previews_the_highlighted_practice(qtbot, section):
-    row = _codes(section).index("BIR")
-    section.practice_list.setCurrentRow(row)
+    section.practice_list.setCurrentItem(section.items()[_codes(section).index("BIR")])
     section.practice_list.setFocus()
     qtbot.keyClick(section.practice_list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: section.actions.last_dialog is not None, timeout=20_000)
@@ -186,9 +194,9 @@ def test_the_batch_writes_each_checked_practices_report_into_the_chosen_folder(q
     tmp_path = tmp_path / "reports"
     tmp_path.mkdir()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(tmp_path))
-    for row, code in enumerate(_codes(section)):
-        if code in ("ALD", "DEN"):
-            section.practice_list.item(row).setCheckState(Qt.CheckState.Checked)
+    for item in section.items():
+        if item.text(1) in ("ALD", "DEN"):
+            item.setCheckState(0, Qt.CheckState.Checked)
     task = section.write_batch()
     assert task.lane == "background" and task.cancellable
     section.context.tasks.wait_for(task)
