@@ -174,35 +174,48 @@ class PracticeQualityReport(Report):
         return parts
 
     def _gap_table(self, group: MeasureGaps, name: str) -> list:
-        """One measure's open gaps. What every row would repeat is said once above the table: the
-        due date when all share it, and the reason most of them are open (a row whose reason
-        differs says so in the last column)."""
-        gaps = group.gaps
-        said = []
-        if group.inverse:
-            said.append("Lower is better: these patients' latest result shows poor control.")
-        dues = {gap.due_date for gap in gaps}
-        one_due = len(dues) == 1 and None not in dues
-        if one_due:
-            said.append(f"Due by {date_text(next(iter(dues)))} for every patient below.")
-        common, times = Counter(gap.why for gap in gaps).most_common(1)[0]
-        shared_why = times > 1 and times * 2 >= len(gaps)
-        if shared_why:
-            said.append(f"Open because: {common}" + ("" if times == len(gaps) else
-                                                       " (unless the last column gives another reason)"))
-        parts = [self.paragraph(" ".join(said))] if said else []
-        columns, widths = list(GAP_COLUMNS), list(GAP_WIDTHS)
-        if shared_why:
-            columns[-1] = "Other reason"
-        keep = [i for i in range(len(columns)) if not (one_due and columns[i] == "Due")
-                and not (shared_why and times == len(gaps) and i == len(columns) - 1)]
-        rows = []
-        for gap in gaps:
-            row = (gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
-                   date_text(_local(gap.last_outreach_at)) or "—", "" if shared_why and gap.why == common else gap.why)
-            rows.append([row[i] for i in keep])
-        parts.append(self.table([columns[i] for i in keep], rows, [widths[i] for i in keep], continued=name))
+        listing = gap_listing(group)
+        parts = [self.paragraph(" ".join(listing.said))] if listing.said else []
+        parts.append(self.table(listing.columns, listing.rows, listing.widths, continued=name))
         return parts
+
+
+@dataclasses.dataclass(frozen=True)
+class GapListing:
+    said: list[str]  # sentences above the table
+    columns: list[str]
+    widths: list[float | str]
+    rows: list[list[str]]
+
+
+def gap_listing(group: MeasureGaps) -> GapListing:
+    """One measure's open gaps as the report prints them. What every row would repeat is said
+    once above the table: the due date when all share it, and the reason most of them are open
+    (a row whose reason differs says so in the last column)."""
+    gaps = group.gaps
+    said = []
+    if group.inverse:
+        said.append("Lower is better: these patients' latest result shows poor control.")
+    dues = {gap.due_date for gap in gaps}
+    one_due = len(dues) == 1 and None not in dues
+    if one_due:
+        said.append(f"Due by {date_text(next(iter(dues)))} for every patient below.")
+    common, times = Counter(gap.why for gap in gaps).most_common(1)[0]
+    shared_why = times > 1 and times * 2 >= len(gaps)
+    if shared_why:
+        said.append(f"Open because: {common}" + ("" if times == len(gaps) else
+                                                   " (unless the last column gives another reason)"))
+    columns = list(GAP_COLUMNS)
+    if shared_why:
+        columns[-1] = "Other reason"
+    keep = [i for i in range(len(columns)) if not (one_due and columns[i] == "Due")
+            and not (shared_why and times == len(gaps) and i == len(columns) - 1)]
+    rows = []
+    for gap in gaps:
+        row = (gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
+               date_text(_local(gap.last_outreach_at)) or "—", "" if shared_why and gap.why == common else gap.why)
+        rows.append([row[i] for i in keep])
+    return GapListing(said, [columns[i] for i in keep], [GAP_WIDTHS[i] for i in keep], rows)
 
 
 def _period_text(data: PracticeQualityData) -> str:

@@ -45,7 +45,10 @@ class QualityScreen(QWidget):
         title.setProperty("role", "sectionTitle")
         self.practice_combo = QComboBox(objectName="qualityPractice")
         self.period_combo = QComboBox(objectName="qualityPeriod")
-        self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # room for a usual "Name (CODE)"; a longer name is elided, so the row (with the report
+        # button) still fits a 1366-pixel laptop
+        self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.practice_combo.setMinimumContentsLength(40)
         self.snapshot_button = QPushButton("Take this month's snapshot", objectName="qualitySnapshot")
         self.snapshot_button.setToolTip("Keep this month's rates of every practice for the trend "
                                         "(taking it again replaces this month's)")

@@ -12,12 +12,10 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from application import reports
 from domain.clock import today
-from ui.pdf_pages import PdfPages, print_pages
 
 
 def report_month(period_start: dt.date, period_end: dt.date) -> dt.date:
@@ -76,6 +74,11 @@ class ReportActions(QObject):
 
     def print_printed(self, printed: reports.PrintedReport, parent: QWidget | None = None):
         """The system print dialog, then the pages to the printer on the background lane."""
+        # imported when first printing: PDFium and Qt's print support are not needed to start the app
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
+
+        from ui.pdf_pages import PdfPages, print_pages
+
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(printed.file_name)
         dialog = QPrintDialog(printer, parent or self.parent_widget)

@@ -49,10 +49,16 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
                 return []
         evidence = _evidence_for(conn, [r.id for r in rows if r.inverse])
     result = []
+    said: dict[tuple, str] = {}  # without evidence the sentence depends on the measure and dates only
     for r in rows:
-        why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title, inverse=bool(r.inverse),
-                          period_end=r.period_end, due_date=r.due_date, evidence=evidence.get(r.id, []),
-                          group_index=r.group_index)
+        key = None if r.inverse else (r.measure_id, r.title, r.group_index, r.period_end, r.due_date)
+        why = said.get(key) if key else None
+        if why is None:
+            why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title, inverse=bool(r.inverse),
+                              period_end=r.period_end, due_date=r.due_date, evidence=evidence.get(r.id, []),
+                              group_index=r.group_index)
+            if key:
+                said[key] = why
         result.append(GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn, "",
                              r.measure_id, r.title, r.group_index, r.state, r.period_start, r.period_end,
                              r.due_date, r.last_outreach_at, why))
