@@ -57,6 +57,15 @@ def _path_of(measure_id: str, folder: Path) -> Path | None:
     return None
 
 
+def extends(measure_id: str, folder: Path = DEFINITIONS) -> str | None:
+    """The measure a payer variant extends (None for a measure of its own)."""
+    path = _path_of(measure_id, folder)
+    if path is None:
+        raise DomainError(f"Unknown measure {measure_id!r}; known: {', '.join(available(folder))}")
+    base = _read(path).get("extends")
+    return str(base) if base else None
+
+
 def _merge(base: dict, override: dict) -> dict:
     out = copy.deepcopy(base)
     for key, value in override.items():

@@ -35,6 +35,11 @@ class Evidence:
 class CriterionResult:
     patients: set
     evidence: dict  # patient_id -> Evidence
+    # patients who do not meet the criterion but have a condition it would count if the
+    # condition were active: one without a prevalence interval (not active, no end date;
+    # see sql_time.prevalence_known) -> that condition (the latest), its clinical status as
+    # the detail. The explanation of a population it decided names it.
+    uncounted: dict = dataclasses.field(default_factory=dict)
 
 
 class Context:
@@ -180,9 +185,14 @@ def quote(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "") -> str:
+def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "", uncounted: bool = False) -> str:
     """SELECT patient_id, fact_id, system, code, day, at, lo_at, hi_at[, extra] of the facts a
-    source describes (every coding that matched: a fact may appear more than once)."""
+    source describes (every coding that matched: a fact may appear more than once).
+
+    A condition read by its prevalence counts only if it has one (sql_time.prevalence_known);
+    with ``uncounted`` the conditions without one that would count if they were active are
+    there too, told apart by the last two columns ``counted`` (0 for them) and
+    ``clinical_status``."""
     resource = src["resource"]
     key = ctx.code_key(src.get("valuesets"), src.get("codes"))
     timing = src.get("timing", {})
@@ -226,6 +236,11 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "")
     needs_patient = not win.constant or src.get("age_at_point_min") is not None
     if of != "medication_period" and timing and timing.get("rel") != "any":
         where.append(sql_time.relation(resource, of, timing.get("rel", "during_day"), win, coded))
+    if of == "prevalence":
+        if uncounted:
+            extra_columns += f", {sql_time.prevalence_known(coded)} AS counted, f.clinical_status AS clinical_status"
+        else:
+            where.append(sql_time.prevalence_known(coded))
     if of in ("latest", "earliest", "start", "issued"):
         point = sql_time.point_of(resource, of, coded) if of != "issued" else sql_time.fact_interval(resource, of)[0]
     else:
@@ -363,8 +378,11 @@ def _facts(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
     if min_count > 1 and in_python:
         return _facts_counted_in_python(ctx, crit["sources"], statuses, min_count)
     best: dict = {}
+    uncounted: dict = {}
     in_sql = [s for s in crit["sources"] if s not in in_python]
-    if in_sql:
+    if in_sql and min_count == 1 and any(_reads_prevalence(s) for s in in_sql):
+        best, uncounted = _facts_and_uncounted(ctx, in_sql, statuses)
+    elif in_sql:
         union = " UNION ALL ".join(f"SELECT patient_id, fact_id, system, code, day FROM ({source_sql(ctx, s, statuses)})"
                                    for s in in_sql)
         # with a single max() aggregate SQLite takes the bare columns from the row holding the maximum
@@ -381,7 +399,33 @@ def _facts(ctx: Context, crit: dict, statuses: dict) -> CriterionResult:
             current = best.get(row["patient_id"])
             if current is None or (row["day"] or "") > (current.day or ""):
                 best[row["patient_id"]] = Evidence(row["fact_id"], row["system"], row["code"], row["day"])
-    return CriterionResult(set(best), best)
+            uncounted.pop(row["patient_id"], None)
+    return CriterionResult(set(best), best, uncounted)
+
+
+def _reads_prevalence(src: dict) -> bool:
+    return src.get("timing", {}).get("of") == "prevalence"
+
+
+def _facts_and_uncounted(ctx: Context, sources: list, statuses: dict) -> tuple[dict, dict]:
+    """:func:`_facts` for sources that read conditions by their prevalence, in the same one
+    pass: per patient the latest fact the criterion counts, or, for a patient it counts none
+    of, the latest condition it would count if that were active (see CriterionResult.uncounted).
+    Counted rows sort above the others ("1" before the day against "0")."""
+    union = " UNION ALL ".join(
+        f"SELECT patient_id, fact_id, system, code, day, "
+        f"{'counted, clinical_status' if _reads_prevalence(s) else '1 AS counted, NULL AS clinical_status'} "
+        f"FROM ({source_sql(ctx, s, statuses, uncounted=True)})" for s in sources)
+    sql = (f"SELECT patient_id, fact_id, system, code, clinical_status, MAX(counted || COALESCE(day, '')) "
+           f"FROM ({union}) GROUP BY patient_id")
+    ctx.con.row_factory = None
+    best, uncounted = {}, {}
+    for pid, fact_id, system, code, status, key in ctx.con.execute(sql):
+        if key[0] == "1":
+            best[pid] = Evidence(fact_id, system, code, key[1:] or None)
+        else:
+            uncounted[pid] = Evidence(fact_id, system, code, key[1:] or None, status or "")
+    return best, uncounted
 
 
 def _facts_counted_in_python(ctx: Context, sources: list, statuses: dict, min_count: int) -> CriterionResult:

@@ -18,15 +18,11 @@ from multiprocessing import connection
 from typing import Callable, Iterator
 
 from domain.measures import definition as definitions
+from domain.measures.catalogue import DEFAULT_COST, catalogue
 from domain.measures.period import MeasurementPeriod
 
 MAX_WORKERS = 4
 WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, however long
-# Relative cost of each measure on the demo pod (evaluate + write, measured with
-# bench/bench_measures.py): the longest are handed out first, so no worker is left with a
-# long one at the end; a measure not listed counts 2.
-COST = {"CMS138": 7, "CMS2": 6, "CMS165": 4, "CMS130": 3, "CMS124": 2, "CMS117": 2, "CMS122": 1.5,
-        "CMS125": 1.5}
 POLL_SECONDS = 0.1
 CHECKPOINT_SECONDS = 0.5
 
@@ -57,8 +53,11 @@ def _database_file(engine) -> str | None:
 
 
 def hand_out_order(measure_ids: list[str]) -> list[str]:
-    """Longest first (ties keep the caller's order)."""
-    return sorted(measure_ids, key=lambda m: -COST.get(m, 2))
+    """Longest first (ties keep the caller's order): the catalogue's relative cost of each
+    measure (evaluate + write, measured with bench/bench_measures.py), so no worker is left
+    with a long one at the end."""
+    costs = catalogue().costs()
+    return sorted(measure_ids, key=lambda m: -costs.get(m, DEFAULT_COST))
 
 
 def _steps(measure_ids: list[str]) -> int:

@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 from domain.clock import utcnow
 from domain.gaps import states_from_population_sets
 from domain.measures import definition as definitions
+from domain.measures.catalogue import catalogue
 from domain.measures.due import due_date, lapse_dates
-from domain.measures.explain import OVERRIDE_RULES
+from domain.measures.explain import NOT_COUNTED, OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
@@ -27,7 +28,10 @@ from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.peer_rates import practice_sums, take_snapshot
 from storage.measures.valuesets import ensure_valuesets
 
-ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+# Every active measure of the catalogue, payer variants included, as the definition files
+# said when this process started (a recompute not told which measures asks the catalogue:
+# domain.measures.catalogue.catalogue().active_ids).
+ALL_MEASURES = catalogue().active_ids
 MMAP_BYTES = 2 ** 28
 COLUMNS = {"initial-population": "initial_population", "denominator": "denominator",
            "denominator-exclusion": "denominator_exclusion", "denominator-exception": "denominator_exception",
@@ -35,13 +39,21 @@ COLUMNS = {"initial-population": "initial_population", "denominator": "denominat
 
 
 def install_measures(con, measure_ids: Iterable[str]) -> None:
-    """Keep the ``measure`` table in step with the definitions (the gap rows refer to it)."""
+    """Keep the ``measure`` table in step with the definitions (the gap rows refer to it): the
+    measures about to be computed are written, and every row's ``active`` is the catalogue's
+    (a measure the catalogue does not have any more is inactive), so the screens list what the
+    catalogue makes active."""
+    known = catalogue()
     for mid in measure_ids:
         d = definitions.load(mid)
-        con.execute("INSERT INTO measure (id, version, title, inverse, active, definition) VALUES (?, ?, ?, ?, 1, ?) "
+        con.execute("INSERT INTO measure (id, version, title, inverse, active, definition) VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET version = excluded.version, title = excluded.title, "
                     "inverse = excluded.inverse, definition = excluded.definition",
-                    (mid, d.get("version", ""), d["title"], int(bool(d.get("inverse"))), json.dumps(d)))
+                    (mid, d.get("version", ""), d["title"], int(bool(d.get("inverse"))),
+                     int(mid in known and known[mid].active), json.dumps(d)))
+    active = known.active_ids
+    con.execute(f"UPDATE measure SET active = (id IN ({', '.join('?' * len(active)) or 'NULL'})) "
+                f"WHERE active <> (id IN ({', '.join('?' * len(active)) or 'NULL'}))", (*active, *active))
 
 
 def _leaves(d: dict, expr) -> list[str]:
@@ -55,7 +67,7 @@ def _leaves(d: dict, expr) -> list[str]:
     return sorted(set(out))
 
 
-def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = ALL_MEASURES, *,
+def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] | None = None, *,
               patient_ids: Iterable[int] | None = None, practice_id: int | None = None,
               progress: Callable[[int, int, str], None] | None = None,
               cancel: Callable[[], bool] | None = None,
@@ -63,6 +75,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
               workers: int | None = None) -> dict[str, dict[str, int]]:
     """Returns per measure the number of gaps per state. Each measure is written whole in its
     own transaction; cancelling keeps the measures finished before it and writes no other.
+    ``measure_ids``: default every active measure of the catalogue.
 
     The whole pod or a practice is shared out between ``workers`` processes (default: one per
     core, at most :data:`storage.measures.parallel.MAX_WORKERS`; ``CAREPOD_RECOMPUTE_WORKERS``
@@ -74,7 +87,7 @@ def recompute(engine, period: MeasurementPeriod, measure_ids: Iterable[str] = AL
     from storage.measures import parallel
 
     ensure_valuesets(engine)
-    measure_ids = list(measure_ids)
+    measure_ids = list(catalogue().active_ids if measure_ids is None else measure_ids)
     patient_ids = None if patient_ids is None else {int(p) for p in patient_ids}
     scoped = patient_ids is not None or practice_id is not None
     workers = parallel.worker_count(engine, measure_ids, patient_ids, workers)
@@ -242,7 +255,7 @@ def _in_write_transaction(con, work, *args, begun: bool = False):
 def recompute_for_patients(engine, patient_ids: Iterable[int], period: MeasurementPeriod | None = None,
                            progress: Callable[[int, int, str], None] | None = None,
                            cancel: Callable[[], bool] | None = None,
-                           measure_ids: Iterable[str] = ALL_MEASURES) -> dict[str, dict[str, int]]:
+                           measure_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
     """After an import: recompute only these patients' gaps (the import report's changed
     patients) for the current calendar year unless a period is given; other gaps are untouched."""
     ids = {int(p) for p in patient_ids}
@@ -539,6 +552,7 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
             members = crit.evidence.keys() & pops[code]
             if members:
                 parts.append((code, d["criteria"][name].get("rule", name), crit.evidence, members))
+    parts += _not_counted_parts(d, result, gi, ids)
     n, j, item_text = strings, texts, evidence_items.item_text
     total = dict.fromkeys(ids, 0)  # patient -> the sum of their items' numbers
     for pid, row in overrides.items():
@@ -569,6 +583,52 @@ def _evidence_changes(d: dict, result, gi: int, ids: dict[int, int], stored: dic
     join = evidence_items.join
     for pid, texts_of in items.items():
         keys[ids[pid]] = (_key(total[pid]), join(texts_of))
+
+
+# Who a population is decided for: those in the population before it (everyone with a gap
+# for the initial population: a stored gap whose patient left it is not applicable any more).
+_DECIDED_AMONG = {"denominator": ("initial-population",), "denominator-exclusion": ("denominator",),
+                  "numerator": ("denominator", "denominator-exclusion"),
+                  "denominator-exception": ("denominator", "denominator-exclusion", "numerator")}
+
+
+def _not_counted_parts(d: dict, result, gi: int, ids: dict[int, int]) -> list[tuple]:
+    """Like the parts of :func:`_evidence_changes`, for the conditions a criterion did not
+    count (CriterionResult.uncounted) where that decided a population: a criterion the
+    population asks for, a patient the population was decided for who is not in it (or, for a
+    criterion it asks to be absent, who is), with a gap."""
+    pops = result.groups[gi].populations
+    parts = []
+    for code in COLUMNS:
+        expr = d["groups"][gi]["populations"].get(code)
+        if expr is None:
+            continue
+        before = _DECIDED_AMONG.get(code)
+        decided = pops[before[0]].difference(*(pops[c] for c in before[1:])) if before else ids.keys()
+        for name, wanted in sorted(_signed_leaves(d, expr)):
+            crit = result.criteria.get(name)
+            if crit is None or not crit.uncounted:
+                continue
+            members = crit.uncounted.keys() & decided & ids.keys()
+            members = members - pops[code] if wanted else members & pops[code]
+            if members:
+                parts.append((NOT_COUNTED, d["criteria"][name].get("rule", name), crit.uncounted, members))
+    return parts
+
+
+def _signed_leaves(d: dict, expr, wanted: bool = True, seen: frozenset = frozenset()) -> set[tuple[str, bool]]:
+    """The criteria an expression reaches through named expressions, each with whether the
+    expression asks for it to be met (True) or not met (under an odd number of "not")."""
+    if isinstance(expr, str):
+        if expr in d["criteria"]:
+            return {(expr, wanted)}
+        if expr in d["expressions"] and expr not in seen:
+            return _signed_leaves(d, d["expressions"][expr], wanted, seen | {expr})
+        return set()
+    (op, arg), = expr.items()
+    if op == "not":
+        return _signed_leaves(d, arg, not wanted, seen)
+    return set().union(*(_signed_leaves(d, item, wanted, seen) for item in arg))
 
 
 def _key(summed: int) -> int:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.measures.catalogue import catalogue
 from domain.measures.period import MeasurementPeriod
 from storage.db import open_database
 from storage.demo.generate import create_demo_pod
 from storage.measures.engine import Cancelled
-from storage.measures.parallel import COST, hand_out_order, worker_count
+from storage.measures.parallel import hand_out_order, worker_count
 from storage.measures.recompute import ALL_MEASURES, recompute
 from storage.measures.valuesets import ensure_valuesets
 from tests.measures.conftest import count_evidence_writes
@@ -137,7 +138,8 @@ def test_a_worker_killed_midway_is_reported_and_leaves_whole_measures(pod, seria
 def test_longest_measures_are_handed_out_first():
     order = hand_out_order(list(ALL_MEASURES))
     assert sorted(order) == sorted(ALL_MEASURES)
-    assert [COST[m] for m in order] == sorted((COST[m] for m in ALL_MEASURES), reverse=True)
+    cost = catalogue().costs()
+    assert [cost[m] for m in order] == sorted((cost[m] for m in ALL_MEASURES), reverse=True)
     assert hand_out_order(["CMS125", "PAYER-X"]) == ["PAYER-X", "CMS125"]  # unknown: counts 2
 
 
