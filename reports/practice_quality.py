@@ -14,10 +14,13 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 
-from reportlab.platypus import PageBreak
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import PageBreak, Table
 
 from reports.base import (
-    Heading, Report, count_text, date_text, datetime_text, percent_text,
+    ACCENT_LIGHT, Heading, Report, count_text, date_text, datetime_text, percent_text,
 )
 from reports.charts import ComparisonRow, PeerComparisonChart
 
@@ -125,22 +128,49 @@ class PracticeQualityReport(Report):
                    ("Open gaps", f"{count_text(data.open_gap_count)} open gaps in care of "
                                  f"{count_text(data.patients_with_open_gaps)} patients, as of "
                                  f"{date_text(data.generated_at)}")])]
+        story += self._at_a_glance()
         story += self._scorecard()
         story += self._gap_lists()
         return story
 
     # -- page one --------------------------------------------------------------------------------------
+    def _at_a_glance(self) -> list:
+        """Three figures a reader takes in first, in boxes across the page."""
+        data, styles = self.data, self.styles
+        rated = [m for m in data.measures if m.rate is not None]
+        if not rated:
+            return []
+        at_median = sum(1 for m in rated if m.pod_median is not None
+                        and ((m.rate <= m.pod_median) if m.inverse else (m.rate >= m.pod_median)))  # lower is better
+        best = sum(1 for m in rated if m.rank == 1)
+        figures = [
+            (f"{at_median} of {len(rated)}", "measures at or better than the pod median"),
+            (f"{best}", "measure with the pod's best rate" if best == 1 else "measures with the pod's best rate"),
+            (count_text(data.open_gap_count), f"open gaps in care, of {count_text(data.patients_with_open_gaps)} "
+                                              "patients"),
+        ]
+        big = ParagraphStyle("glance-figure", parent=styles.title, fontSize=styles.size * 2.0,
+                             leading=styles.size * 2.4, spaceAfter=0, alignment=TA_CENTER)
+        caption = ParagraphStyle("glance-caption", parent=styles.note, alignment=TA_CENTER, spaceBefore=2,
+                                 spaceAfter=0)
+        cells = [[[self.paragraph(figure, big), self.paragraph(words, caption)] for figure, words in figures]]
+        width = self.frame_width / len(figures)
+        return [Table(cells, colWidths=[width] * len(figures), hAlign="LEFT", style=[
+            # three boxes on the accent's pale tint, white gutters between them
+            ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT),
+            ("LINEAFTER", (0, 0), (-2, -1), 6, colors.white),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 8),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 9),
+        ])]
+
     def _scorecard(self) -> list:
         data = self.data
         parts = self.section("Measures against the pod")
         if not data.measures:
             return parts + [self.empty("No measure has been computed for this measurement period.")]
-        better = [m for m in data.measures if m.rate is not None and m.pod_median is not None
-                  and ((m.rate <= m.pod_median) if m.inverse else (m.rate >= m.pod_median))]
-        rated = [m for m in data.measures if m.rate is not None]
-        summary = (f"The practice is at or better than the pod median on {len(better)} of {len(rated)} measures "
-                   f"with patients in them." if rated else "The practice has no patients in any measure's denominator.")
-        parts.append(self.paragraph(summary))
+        if not any(m.rate is not None for m in data.measures):  # else the figures at a glance say how it stands
+            parts.append(self.paragraph("The practice has no patients in any measure's denominator."))
         rows = [(m.label, _measure_words(m), count_text(m.numerator), count_text(m.denominator),
                  percent_text(m.rate), m.rank_text, percent_text(m.pod_median), percent_text(m.pod_best))
                 for m in data.measures]

@@ -107,6 +107,16 @@ def test_every_rate_numerator_and_denominator_matches_the_database(demo):
                 (code, label, figures)
             line = next(m for m in data.measures if m.label == label)
             assert (line.numerator, line.denominator) == by_practice.get(code, (0, 0))[:2]
+        # the figures at a glance: measures at or better than the pod median (lower for CMS122)
+        rated = at_median = 0
+        for by_practice in expected.values():
+            rate, inverse = by_practice.get(code, (0, 0, None, False))[2:]
+            rates = [r for _n, _d, r, _i in by_practice.values() if r is not None]
+            if rate is not None:
+                rated += 1
+                median = statistics.median(rates)
+                at_median += (rate <= median) if inverse else (rate >= median)
+        assert squeeze(f"{at_median} of {rated} measures at or better than the pod median") in front
 
 
 def test_every_page_has_page_x_of_y_the_practice_and_the_period(demo):
