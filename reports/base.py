@@ -30,16 +30,20 @@ A subclass::
             self.call = call
 
         def get_story(self):
+            rows = [(datetime_text(step.at), step.by, step.what) for step in self.call.steps]
             return [*self.title_block(subtitle=f"Call of {datetime_text(self.call.received_at)}"),
-                    self.section("Reason"), self.paragraph(self.call.reason),
-                    self.table(("Time", "Who", "What"), rows, (0.2, 0.25, 0.55))]
+                    *self.section("Reason"), self.paragraph(self.call.reason),
+                    *self.section("What was done"),
+                    self.table(("Time", "Who", "What"), rows, ("fit", 0.3, 0.7))]
 
     CallRecord(call, Heading("After-hours call record", practice="Riverside Family Practice (RFP)",
                              period="Night of 03/05/2026", patient=PatientLine(name, birth_date, mrn),
                              generated_by=pod.actor())).write(path)
 
 Every string given to :meth:`Report.paragraph`, :meth:`Report.table` and the heading is
-plain text (escaped here); markup goes only through :meth:`Report.markup`.
+plain text (escaped here); markup goes only through :meth:`Report.markup`. Tests read a
+report back with ``tests/pdf_text.py`` (text per page, text runs with their positions).
+Look at the pages too: ``pdftoppm -png -r 60 file.pdf page``.
 """
 from __future__ import annotations
 

@@ -82,7 +82,7 @@ class ReportsSection(QWidget):
         self.period_label.setWordWrap(True)
         self.batch_button = QPushButton("&Write the reports of the checked practices…", objectName="reportsBatch")
         self.batch_button.setToolTip("One PDF per practice, <CODE>-<YYYY-MM>.pdf, into a folder you choose")
-        self.open_folder_button = QPushButton("Open the &folder", objectName="reportsOpenFolder")
+        self.open_folder_button = QPushButton("Open the fold&er", objectName="reportsOpenFolder")
         self.open_folder_button.setVisible(False)
         self.status_label = QLabel(objectName="reportsStatus")
         self.status_label.setProperty("role", "hint")
