@@ -103,8 +103,12 @@ class ReportActions(QObject):
             return done
 
         def printed_pages(done: int) -> None:
-            self.status.emit(f"Printed {done} of {last - first + 1} pages of {printed.file_name}"
-                             + (f" on {where}." if where else "."))
+            asked = last - first + 1
+            which = (f"all {printed.pages} pages" if asked == printed.pages else
+                     f"page {first}" if asked == 1 else f"pages {first}–{last}")
+            what = f"Printed {which} of {printed.file_name}" if done == asked else \
+                f"Printing stopped after {done} of {asked} pages of {printed.file_name}"
+            self.status.emit(what + (f" on {where}." if where else "."))
 
         return self.context.tasks.background(work, label=f"Printing {printed.file_name}…",
                                              parent=parent or self.parent_widget, on_done=printed_pages)

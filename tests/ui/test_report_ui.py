@@ -78,7 +78,7 @@ def test_print_goes_through_the_system_print_dialog(qtbot, quality, engine, tmp_
     quality.context.tasks.wait_idle()
     assert asked == ["Print the quality report of CED"]
     pages = len(PdfReader(out).pages)
-    assert quality.status_label.text().startswith(f"Printed {pages} of {pages} pages of CED-2025-12.pdf")
+    assert quality.status_label.text() == f"Printed all {pages} pages of CED-2025-12.pdf on {out}."
     assert pages == 2  # the scorecard and its chart, then the open gaps on a page of their own
     actor, action, detail = _audit(engine)[-1]
     assert (actor, action) == (ACTOR, "print") and str(out) in detail
@@ -218,3 +218,21 @@ def test_a_cancelled_batch_says_how_many_were_written(qtbot, section, tmp_path, 
     assert written < 4
     assert section.status_label.text() == f"Cancelled: {written} reports of 4 written to {tmp_path}." or \
         section.status_label.text() == f"Cancelled: {written} report of 4 written to {tmp_path}."
+
+
+def test_printing_a_range_of_pages_prints_only_those(qtbot, quality, tmp_path, monkeypatch):
+    out = tmp_path / "page-two.pdf"
+
+    def accept(dialog):  # the user types "2-2" in the dialog's page range
+        dialog.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(out))
+        dialog.printer().setPrintRange(QPrinter.PrintRange.PageRange)
+        dialog.printer().setFromTo(2, 2)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    quality.print_action.trigger()
+    qtbot.waitUntil(lambda: out.exists() and quality.context.tasks.idle(), timeout=30_000)
+    quality.context.tasks.wait_idle()
+    assert len(PdfReader(out).pages) == 1
+    assert quality.status_label.text() == f"Printed page 2 of CED-2025-12.pdf on {out}."
