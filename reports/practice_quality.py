@@ -184,6 +184,11 @@ class PracticeQualityReport(Report):
                       for m in data.measures]
         parts.append(PeerComparisonChart(chart_rows, self.frame_width, practice=data.practice_code,
                                          font_size=self.styles.size * 0.9))
+        inverse = [m.label for m in data.measures if m.inverse]
+        parts.append(self.note(
+            f"Each bar is the practice's rate; the black tick is the median of the {data.practices_in_pod} practices' "
+            "rates, the green diamond the best rate in the pod."
+            + (f" For {', '.join(inverse)} lower is better: a shorter bar is the better result." if inverse else "")))
         return parts
 
     # -- the lists of patients ----------------------------------------------------------------------
