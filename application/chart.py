@@ -8,6 +8,7 @@ from domain.care_management import Consent
 from domain.errors import NotFound
 from domain.text import us_date
 from storage.queries import care_management as care_queries
+from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
@@ -42,4 +43,5 @@ def read_chart(pod, patient_id: int) -> Chart:
         transitions=care_management.patient_transitions(pod, patient_id, p.practice_id, date_format=us_date),
         timers=care_queries.running_timers(pod.engine, patient_id=patient_id),
         colleagues=care_queries.staff_covering(pod.engine, p.practice_id),
-        staff=care_queries.active_staff(pod.engine), time_zone=zone)
+        staff=care_queries.active_staff(pod.engine), time_zone=zone,
+        call_rows=call_queries.patient_calls(pod.engine, patient_id))

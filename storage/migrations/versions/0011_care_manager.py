@@ -2,8 +2,8 @@
 entered-in-error and a trail, time with programme, start and billing practice, a running timer
 that survives a crash, and care management consent with how it was given and its withdrawal
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 12:00:00
 
 ``patient.risk_tier`` becomes NULL until the risk model (storage.risk) computes it: the tiers
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
