@@ -40,6 +40,7 @@ class UnitOfWork:
         self.tasks = r.TaskRepository(*args)
         self.time_entries = r.TimeEntryRepository(*args)
         self.gap_overrides = r.GapOverrideRepository(*args)
+        self.today_marks = r.TodayMarkRepository(*args)
         return self
 
     def __exit__(self, *exc) -> None:

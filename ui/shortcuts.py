@@ -29,11 +29,19 @@ SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
 IMPORT = Shortcut(("Ctrl+I",), "Import FHIR bundles, NDJSON files or CSV panels")
 RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
+LOG_OUTREACH = Shortcut(("Ctrl+L",), "Log an outreach attempt (Today, Gaps, Referrals, the chart)")
+MARK_DONE = Shortcut(("Ctrl+D",), "Today: mark the selected item done")
+SNOOZE = Shortcut(("Ctrl+S",), "Today: snooze the selected item until a day, with a reason")
+PRINT = Shortcut(("Ctrl+P",), "Print: the day sheet (Today), the referral letter (Referrals, chart)")
+REFRESH = Shortcut(("F5",), "Read the list again (Today, Referrals)")
+MOVE_REFERRAL = Shortcut(("Ctrl+M",), "Move the selected referral to its next state")
+NEW_REFERRAL = Shortcut(("Ctrl+N",), "Chart, Referrals tab: order a new referral")
 
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
-    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, SHOW_SHORTCUTS, QUIT,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, LOG_OUTREACH, MARK_DONE, SNOOZE, PRINT,
+    REFRESH, MOVE_REFERRAL, NEW_REFERRAL, SHOW_SHORTCUTS, QUIT,
 )
 
 
