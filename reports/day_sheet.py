@@ -8,7 +8,7 @@ from pathlib import Path
 from reportlab.lib.pagesizes import letter
 from reportlab.platypus import KeepTogether, Spacer
 
-from reports.document import MARGIN, PageHeading, build, grid, para
+from reports.document import MARGIN, PageHeading, build, checkbox, grid, para
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _story(sheet: DaySheet, width: float):
         title = para(f"{kind.priority} · {kind.label} — {shown}", "heading")
         rows = [[para(h, "cell_bold") for h in ("Done", "Practice", "Patient", "MRN", "Why", "Since")]]
         for row in kind.rows:
-            rows.append([para("\u2610", "cell"), para(row.practice, "cell"), para(row.patient, "cell"),
+            rows.append([checkbox(), para(row.practice, "cell"), para(row.patient, "cell"),
                          para(row.mrn, "cell"), para(row.reason, "cell"), para(f"{row.since:%m/%d/%Y}", "cell")])
         table = grid(rows, [0.05 * width, 0.09 * width, 0.17 * width, 0.09 * width, 0.51 * width, 0.09 * width])
         story.append(KeepTogether([title, table]) if len(rows) < 12 else title)

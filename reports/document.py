@@ -17,6 +17,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
+from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
 
 ACCENT = colors.HexColor("#2c6e8f")
@@ -89,7 +90,7 @@ class _NumberedDoc(BaseDocTemplate):
         if h.printed_by:
             left += f" by {h.printed_by}"
         canvas.drawString(MARGIN, MARGIN - 6, left)
-        canvas.drawCentredString(width / 2, MARGIN - 6, "Synthetic data only · confidential patient information")
+        canvas.drawString(MARGIN, MARGIN - 16, "Confidential patient information")
         total = self.page_count or doc.page
         canvas.drawRightString(width - MARGIN, MARGIN - 6, f"Page {doc.page} of {total}")
         canvas.restoreState()
@@ -134,3 +135,10 @@ def grid(rows: list[list], widths: list[float], *, header: bool = True, alert_ro
     commands += [("TEXTCOLOR", (0, i), (-1, i), ALERT) for i in alert_rows]
     table.setStyle(TableStyle(commands))
     return table
+
+
+def checkbox(size: float = 8) -> Drawing:
+    """An empty box to tick by hand."""
+    box = Drawing(size + 1, size + 1)
+    box.add(Rect(0.5, 0.5, size, size, fillColor=None, strokeColor=colors.black, strokeWidth=0.7))
+    return box

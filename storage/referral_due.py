@@ -101,3 +101,23 @@ def save_expected_days(conn: Connection, table: dict, *, actor: str, at: dt.date
         _write(conn, [(row.id, due_at(row.state, row.urgency, row.state_since, new), None)
                       for row in rows[start:start + BATCH]])
     return changes
+
+
+def fill_missing(db) -> None:
+    """Referrals written by the bulk importer (a DB-API connection, inside its transaction):
+    their patient's practice, and the due time of the open ones that have none."""
+    db.execute("UPDATE referral SET practice_id = (SELECT practice_id FROM patient WHERE patient.id = "
+               "referral.patient_id) WHERE practice_id IS NULL")
+    final = sorted(FINAL)
+    rows = db.execute(f"SELECT id, state, urgency, state_since FROM referral WHERE due_at IS NULL AND "
+                      f"entered_in_error = 0 AND state NOT IN ({', '.join('?' * len(final))})", final).fetchall()
+    if not rows:
+        return
+    expected = {urgency: dict(states) for urgency, states in EXPECTED_DAYS.items()}
+    for urgency, state, days in db.execute("SELECT urgency, state, days FROM referral_expected_days"):
+        expected.setdefault(urgency, {})[state] = days
+    updates = []
+    for rid, state, urgency, since in rows:
+        due = due_at(state, urgency, dt.datetime.fromisoformat(since), expected)
+        updates.append((None if due is None else due.isoformat(" ", "microseconds"), rid))
+    db.executemany("UPDATE referral SET due_at = ? WHERE id = ?", updates)

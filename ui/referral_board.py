@@ -30,7 +30,7 @@ ALL = None
 URGENCY_LABELS = {"routine": "Routine", "urgent": "Urgent", "stat": "Stat"}
 AGE_LABELS = {"0-30": "Ordered in the last 30 days", "31-90": "Ordered 31–90 days ago", "91+": "Ordered over 90 days ago"}
 OVERDUE = QColor(style.RISK_COLOURS["complex"])
-COLUMN_WIDTH = 212
+COLUMN_WIDTH = 246  # the least a column takes; wider screens share their room among the columns
 CARD_HEIGHT = 74
 TABLE_COLUMNS = ("Patient", "MRN", "Practice", "Specialty", "Urgency", "State", "In state since", "Due / overdue",
                  "Ordered", "Reason")
@@ -82,7 +82,7 @@ class CardDelegate(QStyledItemDelegate):
     """A referral as a card: patient and practice, specialty, time in state, overdue in red."""
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        return QSize(COLUMN_WIDTH - 24, CARD_HEIGHT)
+        return QSize(120, CARD_HEIGHT)  # as wide as the column: the card is painted in the row's width
 
     def paint(self, painter, option, index) -> None:
         card: app.ReferralCard = index.data(Qt.ItemDataRole.UserRole)
@@ -98,33 +98,30 @@ class CardDelegate(QStyledItemDelegate):
         overdue = card.is_overdue(now)
         if overdue:
             painter.fillRect(QRect(rect.left() + 1, rect.top() + 1, 4, rect.height() - 1), OVERDUE)
-        inner = rect.adjusted(10, 5, -6, -4)
-        line = painter.fontMetrics().height() + 1
+        inner = rect.adjusted(10, 5, -7, -4)
+        metrics = painter.fontMetrics()
+        line = metrics.height() + 1
         bold = QFont(option.font)
         bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(QColor(style.TEXT))
-        name = painter.fontMetrics().elidedText(card.patient_name, Qt.TextElideMode.ElideRight, inner.width() - 44)
-        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), line), Qt.AlignmentFlag.AlignLeft, name)
-        painter.setFont(option.font)
-        painter.setPen(QColor(style.MUTED))
-        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), line), Qt.AlignmentFlag.AlignRight,
-                         card.practice_code)
-        painter.setPen(QColor(style.TEXT))
-        specialty = card.specialty + (f" · {URGENCY_LABELS.get(card.urgency)}" if card.urgency != "routine" else "")
-        painter.drawText(QRect(inner.left(), inner.top() + line, inner.width(), line), Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(specialty, Qt.TextElideMode.ElideRight, inner.width()))
-        since = f"Since {card.state_since:%m/%d/%Y}"
-        painter.setPen(QColor(style.MUTED))
-        painter.drawText(QRect(inner.left(), inner.top() + 2 * line, inner.width(), line), Qt.AlignmentFlag.AlignLeft,
-                         since)
+
+        def text(row: int, value: str, align, font=None, colour=style.TEXT, room: int | None = None) -> int:
+            painter.setFont(font or option.font)
+            painter.setPen(QColor(colour) if isinstance(colour, str) else colour)
+            fitted = painter.fontMetrics().elidedText(value, Qt.TextElideMode.ElideRight, room or inner.width())
+            painter.drawText(QRect(inner.left(), inner.top() + row * line, inner.width(), line), align, fitted)
+            return painter.fontMetrics().horizontalAdvance(fitted)
+
+        code = text(0, card.practice_code, Qt.AlignmentFlag.AlignRight, colour=style.MUTED)
+        text(0, card.patient_name, Qt.AlignmentFlag.AlignLeft, bold, room=inner.width() - code - 8)
+        urgency = f" · {URGENCY_LABELS.get(card.urgency)}" if card.urgency != "routine" else ""
+        text(1, card.specialty + urgency, Qt.AlignmentFlag.AlignLeft)
         due = due_text(card, now)
-        if due:
-            if overdue:
-                painter.setFont(bold)
-                painter.setPen(OVERDUE)
-            painter.drawText(QRect(inner.left(), inner.top() + 2 * line, inner.width(), line),
-                             Qt.AlignmentFlag.AlignRight, due)
+        due_width = text(2, due, Qt.AlignmentFlag.AlignRight, bold if overdue else None,
+                         OVERDUE if overdue else style.MUTED) if due else 0
+        small = QFont(option.font)
+        small.setPointSizeF(option.font.pointSizeF() - 1)
+        text(2, f"since {card.state_since:%m/%d}", Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, small,
+             style.MUTED, room=inner.width() - due_width - 4)
         painter.restore()
 
 
@@ -150,6 +147,7 @@ class BoardColumnView(QFrame):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.activated.connect(lambda _i: board.activated.emit())
         self.list.installEventFilter(board)
@@ -159,7 +157,8 @@ class BoardColumnView(QFrame):
         layout.addWidget(self.heading)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.more)
-        self.setFixedWidth(COLUMN_WIDTH)
+        self.setMinimumWidth(COLUMN_WIDTH)
+        self.setMaximumWidth(COLUMN_WIDTH * 2)
 
     def show_column(self, column: app.BoardColumn, now) -> None:
         self.state = column.state
@@ -187,7 +186,7 @@ class ReferralBoard(QScrollArea):
         self.row = QHBoxLayout(self.body)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(8)
-        self.row.addStretch(1)
+        self.row.addStretch(0)
         self.setWidget(self.body)
         self.columns: list[BoardColumnView] = []
 
@@ -396,7 +395,7 @@ class ReferralsSection(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((180, 90, 74, 200, 70, 110, 96, 104, 86)):
+        for column, width in enumerate((170, 84, 74, 190, 78, 116, 110, 118, 92)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.table.activated.connect(lambda _i: self.open_selected())

@@ -29,7 +29,7 @@ from ui.tables import make_read_only_list
 log = logging.getLogger(__name__)
 COLUMNS = ("Priority", "Practice", "Patient", "MRN", "Why it is here", "Since")
 WHY, SINCE = 4, 5
-COLUMN_WIDTHS = (190, 80, 190, 96, 560, 92)
+COLUMN_WIDTHS = (176, 76, 170, 86, 560, 88)
 KIND_COLOURS = {1: "#a8323e", 2: "#c0582b", 3: "#2c6e8f", 4: "#a77a12", 5: "#7a4f9a", 6: "#4f7d5c", 7: "#5d6b76"}
 # the changes that can alter what Today shows
 WATCHED = ("today", "tasks", "referrals", "outreach", "calls", "time", "facts", "risk", "gaps", "patients", "staff")

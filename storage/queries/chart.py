@@ -96,6 +96,8 @@ class Chart:
     # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
     gaps: list = dataclasses.field(default_factory=list)
     gap_history: list = dataclasses.field(default_factory=list)
+    # when each referral is due to move on (the pod's expected days; storage.referral_due)
+    referral_due: dict = dataclasses.field(default_factory=dict)
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]

@@ -260,3 +260,9 @@ def practice_clinicians(conn: Connection, patient_id: int) -> tuple[list[tuple[i
         name = " ".join(x for x in (row.given, row.family) if x)
         names.append((row.id, f"{name}, {row.credentials}" if row.credentials else name))
     return names, pcp_id
+
+
+def due_times(engine: Engine, patient_id: int) -> dict[int, dt.datetime | None]:
+    """When each of the patient's referrals is due to move on (``referral.due_at``)."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(r.c.id, r.c.due_at).where(r.c.patient_id == patient_id)).all())

@@ -174,7 +174,7 @@ def tasks(conn: Connection, staff: str, on: dt.date, codes: dict[int, str], limi
         patient = who.get(r.patient_id, _NOBODY)
         rows.append(TodayRow("task", r.id, r.patient_id, patient.name, patient.mrn,
                              codes.get(patient.practice_id or r.practice_id, ""),
-                             f"{high}: {r.title} — {when} (due {r.due_date:%m/%d/%Y})", r.due_date))
+                             f"{high}: {r.title} — {when}", r.due_date))
     return KindRows(rows, total)
 
 
