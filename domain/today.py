@@ -93,6 +93,8 @@ class TodayMark:
     id: int | None = None
 
     def validate(self, today: dt.date | None = None) -> None:
+        """The mark's own rules; a snooze's day is checked against ``today`` when given (the day
+        the user is on when she snoozes), else only that there is one, with a reason."""
         if self.item_kind not in KIND:
             raise DomainError(f"Unknown kind of Today item {self.item_kind!r}.")
         if self.action not in ACTIONS:
@@ -100,7 +102,10 @@ class TodayMark:
         if not self.by:
             raise DomainError("A Today mark must say who left it.")
         if self.action == "snooze":
-            check_snooze(self.until, self.reason, today or self.at.date())
+            if today is not None:
+                check_snooze(self.until, self.reason, today)
+            elif self.until is None or not (self.reason or "").strip():
+                raise DomainError("A snooze needs the day the item is back and a reason.")
 
     @classmethod
     def snooze(cls, *, item_kind: str, record_id: int, until: dt.date, reason: str, by: str, today: dt.date,
