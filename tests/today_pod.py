@@ -80,7 +80,7 @@ def build_today_pod(engine) -> TodayPod:
         gus = patient(elm, "T007", "Garcia", "Gus", risk_tier="high", risk_override="complex",
                       risk_override_reason="Three admissions this year")
         hal = patient(pine, "T008", "Hughes", "Hal", risk_tier="high")
-        ida = patient(oak, "T009", "Ito", "Ida")
+        ida = patient(oak, "T009", "Ito", "Ida", pcp_id=patel.id)
         jon = patient(oak, "T010", "Jones", "Jon")
         kim = patient(elm, "T011", "Kim", "Kara")
         uow.commit()
