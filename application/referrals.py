@@ -214,8 +214,10 @@ def scorecard_with_loop_closure(pod, practice_id: int, period_end: dt.date, rate
 
 
 def loop_closure_score(practice_id: int, peers: list[PracticeRate]) -> MeasureScore | None:
+    """The practice's loop-closure row; None when no practice of the pod referred anyone in the
+    period (a row of dashes would say nothing)."""
     mine = next((x for x in peers if x.practice_id == practice_id), None)
-    if mine is None:
+    if mine is None or not any(x.denominator for x in peers):
         return None
     return MeasureScore(LOOP_CLOSURE_ID, 0, LOOP_CLOSURE_TITLE, False, mine, peers)
 

@@ -27,7 +27,7 @@ class ChartReferralsTab(QWidget):
         self.outreach_dialog = None
         self.list = record_list("Referrals and their history",
                                 ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Due"),
-                                "No referrals on record", referral_lines(chart, utcnow()), name="referrals_and_history")
+                                "No referrals on record", referral_lines(chart, utcnow()))
         self.list.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.new_button = QPushButton("New referral…", objectName="chartNewReferral")
         self.move_button = QPushButton("Move…", objectName="chartMoveReferral")

@@ -255,8 +255,11 @@ class TodayScreen(QWidget):
         if listing.rows:
             self.empty_label.hide()
             self.table.show()
+            self.table.resizeColumnToContents(0)  # the priority and kind, never cut
             row = min(max(keep, 0), len(listing.rows) - 1)
             self.table.setCurrentIndex(self.model.index(row, 0))
+            if not self.day_edit.hasFocus():
+                self.table.setFocus()  # ready for Enter, Ctrl+D, Ctrl+S, Ctrl+L
         else:
             self.table.hide()
             self._show_empty(f"Nothing on the list for {listing.on:%A %m/%d/%Y}.")
