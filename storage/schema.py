@@ -121,6 +121,8 @@ INACTIVE_WHERE = sa.text("status <> 'active' OR entered_in_error = 1")
 # the two-way contacts (domain.today.TWO_WAY_OUTCOMES, TWO_WAY_ACTIVITIES)
 REACHED_WHERE = sa.text("outcome = 'reached' AND entered_in_error = 0")
 CONTACT_TIME_WHERE = sa.text("activity = 'transition_of_care' AND entered_in_error = 0")
+# after-hours calls to follow up: flagged by the nurse, or sent to the ED or 911 (domain.today)
+CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('ed', '911')) AND entered_in_error = 0")
 # the inpatient stays whose discharge starts transitional care (domain.today.INPATIENT_CLASSES)
 DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
 
@@ -319,6 +321,9 @@ after_hours_call = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_call_practice_received", "practice_id", "received_at"),
     sa.Index("ix_call_patient", "patient_id"),
+    # the calls a care team follows up (Today), with what Today filters on, read without the rows
+    sa.Index("ix_call_follow_up", "practice_id", "received_at", "disposition", "follow_up_needed",
+             sqlite_where=CALL_FOLLOW_UP_WHERE),
 )
 
 medication_review = sa.Table(

@@ -187,13 +187,17 @@ def calls(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.dateti
     emergency = c.c.disposition.in_(rules.EMERGENCY_DISPOSITIONS)
     query = (sa.select(c.c.id, c.c.received_at, c.c.disposition, c.c.reason, c.c.caller_name, c.c.patient_id,
                        c.c.practice_id)
-             .where(c.c.practice_id.in_(practice_ids),
+             .where(t.CALL_FOLLOW_UP_WHERE,  # as the partial index says it: read from there, not the rows
+                    c.c.practice_id.in_(practice_ids),
                     c.c.received_at >= now - dt.timedelta(days=rules.CALL_FOLLOW_UP_DAYS), c.c.received_at <= now,
-                    c.c.entered_in_error.is_(False), _unmarked(("emergency_call", "call"), c.c.id, on)))
+                    _unmarked(("emergency_call", "call"), c.c.id, on)))
     result = []
     calendars = PracticeCalendars(conn, practice_ids)
-    for kind, which in (("emergency_call", emergency), ("call", sa.and_(~emergency, c.c.follow_up_needed.is_(True)))):
-        found, total = _first(conn, query.where(which), c.c.received_at, c.c.id, limit=limit)
+    for kind, which in (("emergency_call", emergency), ("call", ~emergency)):
+        # the count from the index alone, the rows of the first ones only
+        total = conn.execute(sa.select(sa.func.count()).select_from(query.where(which).subquery())).scalar_one()
+        found = conn.execute(query.where(which).order_by(c.c.received_at, c.c.id).limit(limit)).all() \
+            if total else []
         who = _patients(conn, (r.patient_id for r in found))
         rows = []
         for r in found:

@@ -232,3 +232,5 @@ def test_partial_index_conditions_say_what_the_domain_says():
         assert f"'{klass}'" in str(t.DISCHARGE_WHERE)
     assert rules.TWO_WAY_OUTCOMES == ("reached",) and "'reached'" in str(t.REACHED_WHERE)
     assert rules.TWO_WAY_ACTIVITIES == ("transition_of_care",) and "'transition_of_care'" in str(t.CONTACT_TIME_WHERE)
+    for disposition in rules.EMERGENCY_DISPOSITIONS:
+        assert f"'{disposition}'" in str(t.CALL_FOLLOW_UP_WHERE)

@@ -25,6 +25,7 @@ INACTIVE_WHERE = sa.text("status <> 'active' OR entered_in_error = 1")
 DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
 REACHED_WHERE = sa.text("outcome = 'reached' AND entered_in_error = 0")
 CONTACT_TIME_WHERE = sa.text("activity = 'transition_of_care' AND entered_in_error = 0")
+CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('ed', '911')) AND entered_in_error = 0")
 
 
 def upgrade() -> None:
@@ -94,6 +95,8 @@ def upgrade() -> None:
                     sqlite_where=DISCHARGE_WHERE)
     op.create_index('ix_outreach_reached', 'outreach_attempt', ['patient_id', 'at'], sqlite_where=REACHED_WHERE)
     op.create_index('ix_time_contact', 'time_entry', ['patient_id', 'entry_date'], sqlite_where=CONTACT_TIME_WHERE)
+    op.create_index('ix_call_follow_up', 'after_hours_call', ['practice_id', 'received_at', 'disposition',
+                                                               'follow_up_needed'], sqlite_where=CALL_FOLLOW_UP_WHERE)
     _backfill(op.get_bind())
 
 
@@ -112,6 +115,7 @@ def _backfill(conn) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_call_follow_up', table_name='after_hours_call')
     op.drop_index('ix_time_contact', table_name='time_entry')
     op.drop_index('ix_outreach_reached', table_name='outreach_attempt')
     op.drop_index('ix_fact_discharge', table_name='clinical_fact')
