@@ -581,7 +581,7 @@ gap = sa.Table(
     # when the gap was first computed; its state then is the first change's from_state in
     # gap_history, or its state if it never changed
     sa.Column("created_at", sa.DateTime, nullable=True),
-    # the gap's evidence items as one number (storage.measures.recompute.evidence_key): a
+    # the gap's evidence items as one number (storage.measures.gap_evidence.evidence_key): a
     # recompute compares it instead of reading the rows; NULL: not known, written anew
     sa.Column("evidence_key", sa.Integer, nullable=True),
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
@@ -625,7 +625,7 @@ gap_override = sa.Table(
 
 # How many times each measure's gaps of a period were written: a recompute prepares its
 # writes before it takes the write lock and checks, once it holds it, that nobody wrote the
-# same measure in between (storage.measures.recompute).
+# same measure in between (storage.measures.gap_writer).
 gap_write = sa.Table(
     "gap_write", metadata,
     sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),

@@ -139,7 +139,7 @@ def count_words(n: int, noun: str) -> str:
     return f"{number} {noun}" if n == 1 else f"{number} {noun}s"
 
 
-def info_of(definition: dict, variant_of: str | None = None) -> MeasureInfo:
+def info_of(definition: definitions.MeasureDefinition, variant_of: str | None = None) -> MeasureInfo:
     """A measure's catalogue entry from its resolved definition (DomainError naming the
     measure and field when the block is malformed)."""
     mid = definition["id"]

@@ -20,6 +20,10 @@ from typing import Callable, Iterator
 from domain.measures import definition as definitions
 from domain.measures.catalogue import DEFAULT_COST, catalogue
 from domain.measures.period import MeasurementPeriod
+from storage.measures.engine import Cancelled, needed_criteria, raw_connection
+from storage.measures.local_run import recompute_here, run_time
+from storage.measures.measure_table import install_measures
+from storage.measures.write_lock import in_write_transaction
 
 MAX_WORKERS = 4
 WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, however long
@@ -61,9 +65,7 @@ def hand_out_order(measure_ids: list[str]) -> list[str]:
 
 
 def _steps(measure_ids: list[str]) -> int:
-    from storage.measures.engine import _needed
-
-    return sum(len(_needed(definitions.load(m))) for m in measure_ids)
+    return sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
 
 
 def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[str], workers: int, *,
@@ -71,12 +73,9 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                            progress: Callable[[int, int, str], None] | None = None,
                            cancel: Callable[[], bool] | None = None,
                            snapshot_month=None) -> dict[str, dict[str, int]]:
-    from storage.measures.engine import Cancelled, raw_connection
-    from storage.measures.recompute import _in_write_transaction, install_measures, run_time
-
     fairy, con = raw_connection(engine)
     try:
-        _in_write_transaction(con, install_measures, con, measure_ids)
+        in_write_transaction(con, install_measures, con, measure_ids)
     finally:
         fairy.close()
     queue = hand_out_order(measure_ids)
@@ -215,8 +214,6 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
         from sqlalchemy import event
 
         from storage.db import open_database
-        from storage.measures.engine import Cancelled
-        from storage.measures.recompute import recompute_here
 
         still_to_come: list[str] = []
 
