@@ -129,7 +129,6 @@ def undo_mark(pod, mark_id: int, *, reason: str) -> ChangeSet:
 @dataclasses.dataclass(frozen=True)
 class Printed:
     path: str
-    pages: int
     changes: ChangeSet = ChangeSet.of("audit")
 
 
@@ -140,11 +139,11 @@ def print_day_sheet(pod, listing: TodayList, path) -> Printed:
     kinds = [SheetKind(kind.priority, kind.label, kind.explanation, listing.totals.get(kind.name, 0),
                        [SheetRow(r.practice_code, r.patient_name, r.mrn, r.reason, r.since)
                         for r in listing.rows if r.kind == kind.name]) for kind in KINDS]
-    sheet = DaySheet(listing.staff.name, listing.on, [f"{p.name} ({p.code})" for p in listing.staff.practices],
-                     kinds, utcnow(), pod.actor())
-    pages = write_day_sheet(sheet, path)
+    sheet = DaySheet(listing.staff.name, listing.on, [(p.code, p.name) for p in listing.staff.practices], kinds,
+                     pod.actor())
+    write_day_sheet(sheet, path)
     with pod.unit_of_work() as uow:
         uow.audit.record("print", "DaySheet", None, None,
                          f"day sheet of {listing.staff.name} for {listing.on:%m/%d/%Y}: {len(listing.rows)} rows")
         uow.commit()
-    return Printed(str(path), pages)
+    return Printed(str(path))

@@ -5,10 +5,10 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from reportlab.lib.pagesizes import letter
-from reportlab.platypus import KeepTogether, Spacer
+from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.lib import colors
 
-from reports.document import MARGIN, PageHeading, build, checkbox, grid, para
+from reports.base import Heading, Report, count_text, date_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,44 +33,50 @@ class SheetKind:
 class DaySheet:
     staff: str
     day: dt.date
-    practices: list[str]  # "Oak Family Medicine (OAK)"
+    practices: list[tuple[str, str]]  # (code, name)
     kinds: list[SheetKind]
-    printed_at: dt.datetime
     printed_by: str
 
 
-def _story(sheet: DaySheet, width: float):
-    story = [para(f"Day sheet — {sheet.staff} — {sheet.day:%A %m/%d/%Y}", "title"),
-             para("Practices covered: " + ("; ".join(sheet.practices) or "none"), "muted"), Spacer(1, 6)]
-    summary = [[para("Priority", "cell_bold"), para("What", "cell_bold"), para("On the list", "cell_bold"),
-                para("Why it comes here", "cell_bold")]]
-    for kind in sheet.kinds:
-        summary.append([para(str(kind.priority), "cell"), para(kind.label, "cell"), para(f"{kind.total:,}", "cell"),
-                        para(kind.explanation, "cell")])
-    story.append(grid(summary, [0.08 * width, 0.2 * width, 0.1 * width, 0.62 * width]))
-    for kind in sheet.kinds:
-        if not kind.rows:
-            continue
-        shown = f"{kind.total:,}" if kind.total == len(kind.rows) else f"the first {len(kind.rows):,} of {kind.total:,}"
-        title = para(f"{kind.priority} · {kind.label} — {shown}", "heading")
-        rows = [[para(h, "cell_bold") for h in ("Done", "Practice", "Patient", "MRN", "Why", "Since")]]
-        for row in kind.rows:
-            rows.append([checkbox(), para(row.practice, "cell"), para(row.patient, "cell"),
-                         para(row.mrn, "cell"), para(row.reason, "cell"), para(f"{row.since:%m/%d/%Y}", "cell")])
-        table = grid(rows, [0.05 * width, 0.09 * width, 0.17 * width, 0.09 * width, 0.51 * width, 0.09 * width])
-        story.append(KeepTogether([title, table]) if len(rows) < 12 else title)
-        if len(rows) >= 12:
-            story.append(table)
-    if not any(kind.rows for kind in sheet.kinds):
-        story.append(Spacer(1, 10))
-        story.append(para("Nothing is on the list for this day.", "body"))
-    return story
+def checkbox(size: float = 7.5) -> Drawing:
+    """An empty box to tick by hand."""
+    box = Drawing(size + 1, size + 1)
+    box.add(Rect(0.5, 0.5, size, size, fillColor=None, strokeColor=colors.black, strokeWidth=0.7))
+    return box
 
 
-def write_day_sheet(sheet: DaySheet, path: str | Path) -> int:
-    """Write the PDF; returns its page count."""
-    heading = PageHeading(f"Day sheet {sheet.day:%m/%d/%Y}", "Practices: " + ", ".join(
-        p.rsplit("(", 1)[-1].rstrip(")") for p in sheet.practices), printed_by=sheet.printed_by,
-        printed_at=sheet.printed_at, patient=f"{sheet.staff} · {sheet.day:%m/%d/%Y}")
-    width = letter[1] - 2 * MARGIN
-    return build(path, heading, lambda: _story(sheet, width), landscape=True)
+class DaySheetReport(Report):
+    landscape = True
+
+    def __init__(self, sheet: DaySheet):
+        codes = ", ".join(code for code, _name in sheet.practices) or "no practices"
+        super().__init__(Heading(f"Day sheet of {sheet.staff}", practice=f"Practices {codes}",
+                                 period=f"{sheet.day:%A} {date_text(sheet.day)}", generated_by=sheet.printed_by))
+        self.sheet = sheet
+
+    def get_story(self):
+        sheet = self.sheet
+        practices = "; ".join(f"{name} ({code})" for code, name in sheet.practices) or "none"
+        story = [*self.title_block(f"Day sheet — {sheet.staff}", f"{sheet.day:%A} {date_text(sheet.day)}",
+                                   facts=[("Practices covered", practices),
+                                          ("Order", "by priority; within each, the longest waiting first")])]
+        story.append(self.table(("Priority", "What", "Items", "Why it comes here"),
+                                [(str(k.priority), k.label, count_text(k.total), k.explanation) for k in sheet.kinds],
+                                ("fit", "fit", "fit", 1.0), numeric=(2,)))
+        for kind in sheet.kinds:
+            if not kind.rows:
+                continue
+            shown = (count_text(kind.total) if kind.total == len(kind.rows)
+                     else f"the first {len(kind.rows):,} of {kind.total:,}")
+            story += self.section(f"{kind.priority} · {kind.label} — {shown}")
+            story.append(self.table(("Done", "Practice", "Patient", "MRN", "Why", "Since"),
+                                    [(checkbox(), r.practice, r.patient, r.mrn, r.reason, date_text(r.since))
+                                     for r in kind.rows],
+                                    ("fit", "fit", 0.22, "fit", 0.78, "fit"), continued=kind.label))
+        if not any(kind.rows for kind in sheet.kinds):
+            story.append(self.empty("Nothing is on the list for this day."))
+        return story
+
+
+def write_day_sheet(sheet: DaySheet, path: str | Path) -> Path:
+    return DaySheetReport(sheet).write(path)

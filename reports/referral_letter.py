@@ -7,10 +7,9 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from reportlab.lib.pagesizes import letter
 from reportlab.platypus import Spacer
 
-from reports.document import MARGIN, PageHeading, build, grid, para
+from reports.base import Heading, PatientLine, Report, date_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,74 +43,58 @@ class LetterData:
     printed_at: dt.datetime  # naive UTC
 
 
-def _story(data: LetterData, width: float):
-    story = [para(f"Referral to {data.specialty}", "title"),
-             para(f"{data.practice_name} ({data.practice_code})" + (f" · {data.practice_address}" if data.practice_address
-                                                                    else "")
-                  + (f" · phone {data.practice_phone}" if data.practice_phone else "")
-                  + (f" · NPI {data.practice_npi}" if data.practice_npi else ""), "muted"),
-             Spacer(1, 8)]
-    to = data.specialist or f"the {data.specialty} service"
-    story.append(para(f"To: {to}", "body"))
-    story.append(para(f"Date: {data.printed_at.replace(tzinfo=dt.timezone.utc).astimezone():%m/%d/%Y}", "body"))
-    story.append(Spacer(1, 6))
-    urgency = data.urgency.lower()
-    story.append(para(
-        f"We are referring our patient {data.patient_name} for {urgency} {data.specialty.lower()} care. "
-        f"Reason for referral: {data.reason}.", "body"))
-    story.append(Spacer(1, 4))
-    facts = [
-        ("Patient", data.patient_name), ("Date of birth", f"{data.birth_date:%m/%d/%Y}"), ("Sex", data.sex),
-        ("MRN", data.mrn), ("Phone", data.patient_phone or "—"), ("Preferred language", data.language or "—"),
-        ("Insurance", data.payer or "None on record"),
-        ("Referring clinician", data.referring_clinician or "—"),
-        ("Urgency", data.urgency), ("Ordered", f"{data.ordered_on:%m/%d/%Y}"),
-        ("Referral status", data.state + (f" · appointment {data.appointment}" if data.appointment else "")),
-        ("Referral number", f"R-{data.referral_id}"),
-    ]
-    half = (len(facts) + 1) // 2
-    rows = []
-    for i in range(half):
-        left = facts[i]
-        right = facts[i + half] if i + half < len(facts) else ("", "")
-        rows.append([para(left[0], "cell_bold"), para(left[1], "cell"), para(right[0], "cell_bold"),
-                     para(right[1], "cell")])
-    story.append(grid(rows, [0.17 * width, 0.33 * width, 0.17 * width, 0.33 * width], header=False, zebra=False))
+class ReferralLetter(Report):
+    def __init__(self, data: LetterData):
+        printed = data.printed_at.replace(tzinfo=dt.timezone.utc).astimezone()
+        super().__init__(Heading(f"Referral to {data.specialty}", practice=f"{data.practice_name} ({data.practice_code})",
+                                 period=f"Referral R-{data.referral_id} · ordered {date_text(data.ordered_on)}",
+                                 patient=PatientLine(data.patient_name, data.birth_date, data.mrn),
+                                 generated_by=data.author, generated_at=printed))
+        self.data = data
 
-    story.append(para("Active problems", "heading"))
-    story.append(_listing([("Condition", "Since")], data.conditions, [0.75, 0.25], width, "None on record"))
-    story.append(para("Current medications", "heading"))
-    story.append(_listing([("Medication", "Since")], data.medications, [0.75, 0.25], width, "None on record"))
-    story.append(para("Allergies", "heading"))
-    story.append(para(", ".join(data.allergies) if data.allergies else "No known allergies on record.", "body"))
-    story.append(para("Latest results", "heading"))
-    story.append(_listing([("Observation", "Value", "Date")], data.observations, [0.4, 0.35, 0.25], width,
-                          "None on record"))
-    story.append(Spacer(1, 10))
-    story.append(para(
-        f"Please send your consultation report to {data.practice_name}"
-        + (f" (phone {data.practice_phone})" if data.practice_phone else "")
-        + f", quoting referral number R-{data.referral_id}, so that the patient's care team can act on it.", "body"))
-    story.append(Spacer(1, 14))
-    story.append(para("Sincerely,", "body"))
-    story.append(Spacer(1, 18))
-    story.append(para(data.referring_clinician or data.practice_name, "body"))
-    story.append(para(f"Prepared by {data.author} for {data.practice_name}", "muted"))
-    return story
+    def get_story(self):
+        d = self.data
+        letterhead = " · ".join(x for x in (d.practice_address, f"phone {d.practice_phone}" if d.practice_phone else "",
+                                            f"NPI {d.practice_npi}" if d.practice_npi else "") if x)
+        story = [*self.title_block(f"Referral to {d.specialty}", f"{d.practice_name} ({d.practice_code})"
+                                   + (f" · {letterhead}" if letterhead else ""),
+                                   facts=[("To", d.specialist or f"the {d.specialty} service"),
+                                          ("Date", date_text(self.generated_at))])]
+        story.append(self.paragraph(f"We are referring our patient {d.patient_name} for {d.urgency.lower()} "
+                                    f"{d.specialty.lower()} care. Reason for referral: {d.reason}."))
+        story.append(Spacer(1, 4))
+        patient = [("Name", d.patient_name), ("Date of birth", date_text(d.birth_date)), ("Sex", d.sex),
+                   ("MRN", d.mrn), ("Phone", d.patient_phone or "—"), ("Preferred language", d.language or "—"),
+                   ("Insurance", d.payer or "None on record")]
+        referral = [("Number", f"R-{d.referral_id}"), ("Referring clinician", d.referring_clinician or "—"),
+                    ("Urgency", d.urgency), ("Ordered", date_text(d.ordered_on)),
+                    ("Status", d.state + (f" · appointment {d.appointment}" if d.appointment else ""))]
+        rows = [(*(patient[i] if i < len(patient) else ("", "")), *(referral[i] if i < len(referral) else ("", "")))
+                for i in range(max(len(patient), len(referral)))]
+        story.append(self.table(("Patient", "", "Referral", ""), rows, (0.16, 0.34, 0.17, 0.33)))
+        story += self.section("Active problems")
+        story.append(self.table(("Condition", "Since"), d.conditions, (1.0, "fit")) if d.conditions
+                     else self.empty("None on record."))
+        story += self.section("Current medications")
+        story.append(self.table(("Medication", "Since"), d.medications, (1.0, "fit")) if d.medications
+                     else self.empty("None on record."))
+        story += self.section("Allergies", keep=0.6 * 72)
+        story.append(self.paragraph(", ".join(d.allergies) if d.allergies else "No known allergies on record."))
+        story += self.section("Latest results")
+        story.append(self.table(("Observation", "Value", "Date"), d.observations, (0.5, 0.5, "fit"))
+                     if d.observations else self.empty("None on record."))
+        story.append(Spacer(1, 10))
+        story.append(self.paragraph(
+            f"Please send your consultation report to {d.practice_name}"
+            + (f" (phone {d.practice_phone})" if d.practice_phone else "")
+            + f", quoting referral number R-{d.referral_id}, so that the patient's care team can act on it."))
+        story.append(Spacer(1, 14))
+        story.append(self.paragraph("Sincerely,"))
+        story.append(Spacer(1, 18))
+        story.append(self.paragraph(d.referring_clinician or d.practice_name))
+        story.append(self.note(f"Prepared by {d.author} for {d.practice_name}"))
+        return story
 
 
-def _listing(header, rows, fractions, width, empty: str):
-    if not rows:
-        return para(empty, "body")
-    table_rows = [[para(h, "cell_bold") for h in header[0]]]
-    table_rows += [[para(cell, "cell") for cell in row] for row in rows]
-    return grid(table_rows, [f * width for f in fractions])
-
-
-def write_referral_letter(data: LetterData, path: str | Path) -> int:
-    """Write the letter as a PDF; returns its page count."""
-    heading = PageHeading(f"Referral to {data.specialty}", f"{data.practice_name} ({data.practice_code})",
-                          patient=f"{data.patient_name} · MRN {data.mrn} · DOB {data.birth_date:%m/%d/%Y}",
-                          printed_by=data.author, printed_at=data.printed_at)
-    width = letter[0] - 2 * MARGIN
-    return build(path, heading, lambda: _story(data, width))
+def write_referral_letter(data: LetterData, path: str | Path) -> Path:
+    return ReferralLetter(data).write(path)

@@ -377,8 +377,7 @@ class TodayScreen(QWidget):
             return None
         return self.context.tasks.background(
             lambda job: app.print_day_sheet(pod, listing, path), label="Printing the day sheet…", parent=self,
-            on_done=lambda printed: self._say(f"Day sheet written to {printed.path} ({printed.pages} "
-                                              f"page{'s' if printed.pages != 1 else ''})."))
+            on_done=lambda printed: self._say(f"Day sheet written to {printed.path}."))
 
 
 def today_section(context) -> TodayScreen:
