@@ -26,7 +26,7 @@ class ChartReferralsTab(QWidget):
         self.referral_dialog = None
         self.outreach_dialog = None
         self.list = record_list("Referrals and their history",
-                                ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Due"),
+                                ("Ordered", "Specialty", "Reason", "Urgency", "State", "Since", "Due"),
                                 "No referrals on record", referral_lines(chart, utcnow()))
         self.list.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.new_button = QPushButton("New referral…", objectName="chartNewReferral")

@@ -204,14 +204,15 @@ def referral_lines(chart: Chart, now: dt.datetime | None = None) -> list[Line]:
         if due is None:
             due_text = ""
         elif overdue:
-            due_text = f"Overdue since {fmt.date(due)}"
+            due_text = f"Overdue {(now - due).days} d"
         else:
             due_text = f"Due {fmt.date(due)}"
         lines.append(Line(
             (fmt.date(r.ordered_at), r.specialty + (f" — {r.specialist}" if r.specialist else ""), r.reason,
-             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state),
-             f"since {fmt.date(r.state_since)} ({r.days_in_state(now)} d)", due_text),
-            children=events, alert=overdue))
+             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state), fmt.date(r.state_since), due_text),
+            children=events, alert=overdue,
+            tooltip=f"{REFERRAL_LABELS.get(r.state, r.state)} for {r.days_in_state(now)} days"
+                    + (f"; due to move on by {fmt.local_datetime(due)}" if due else "")))
     return lines
 
 

@@ -115,7 +115,8 @@ class TodayScreen(QWidget):
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("ddd MM/dd/yyyy")
         self.day_edit.setDate(QDate(clock_today()))
-        self.day_edit.dateChanged.connect(lambda _d: self.refresh())
+        self.day_edit.dateChanged.connect(self._day_changed)
+        self._focus_table = True  # after a read, except while the day is being changed
         day_caption = QLabel("D&ay")
         day_caption.setBuddy(self.day_edit)
 
@@ -190,6 +191,7 @@ class TodayScreen(QWidget):
         shortcuts.bind(shortcuts.LOG_OUTREACH, self, self.log_outreach)
         shortcuts.bind(shortcuts.PRINT, self, self.choose_print_file)
         shortcuts.bind(shortcuts.REFRESH, self, self.refresh)
+        self.table.installEventFilter(self)
         self._update_buttons()
 
     # -- reading -------------------------------------------------------------------------------
@@ -198,6 +200,16 @@ class TodayScreen(QWidget):
         if not self._shown_once:  # read when first looked at, not at app start
             self._shown_once = True
             self.refresh()
+        self.table.setFocus()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.table and event.type() == event.Type.FocusIn:
+            self._focus_table = True  # back in the list: later reads keep the focus here
+        return super().eventFilter(watched, event)
+
+    def _day_changed(self, _date) -> None:
+        self._focus_table = False  # the user is stepping through days: the focus stays with her
+        self.refresh()
 
     def day(self) -> dt.date:
         return self.day_edit.date().toPython()
@@ -258,7 +270,7 @@ class TodayScreen(QWidget):
             self.table.resizeColumnToContents(0)  # the priority and kind, never cut
             row = min(max(keep, 0), len(listing.rows) - 1)
             self.table.setCurrentIndex(self.model.index(row, 0))
-            if not self.day_edit.hasFocus():
+            if self._focus_table:
                 self.table.setFocus()  # ready for Enter, Ctrl+D, Ctrl+S, Ctrl+L
         else:
             self.table.hide()
