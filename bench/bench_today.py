@@ -202,7 +202,7 @@ def main(argv=None) -> int:
     board = ReferralsSection(context)
     board.resize(1366, 768)
     board.show()
-    wait_for(app, lambda: board._choices_filled and board._read_task is None)
+    wait_for(app, lambda: board._choices_filled and not board.reads.running)
     for label, practice_index in (("all practices", 0), (f"one practice ({covered[0].code})", None)):
         index = practice_index if practice_index is not None else board.practice_combo.findData(covered[0].id)
         board.practice_combo.blockSignals(True)

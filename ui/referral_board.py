@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from application import referrals as app
 from domain.clock import utcnow
 from ui import shortcuts, style
+from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.referral_actions import edit_expected_days, move_referral, print_letter
 from ui.tables import make_read_only_list
@@ -337,8 +338,7 @@ class ReferralsSection(QWidget):
         self.setObjectName("referralsSection")
         self.context, self.pod = context, context.pod
         self._shown_once = False
-        self._read_task = None
-        self._reread = False
+        self.reads = LatestRead(context, self, self._make_read, self._show, self._failed)
         self.referral_dialog = None
         self.outreach_dialog = None
 
@@ -485,38 +485,24 @@ class ReferralsSection(QWidget):
 
     def refresh(self):
         """Read the board and the table's first page again (in the background); returns the task."""
-        if not self._choices_filled:
-            return None
-        if self._read_task is not None:
-            self._reread = True
-            return None
+        return self.reads.start() if self._choices_filled else None
+
+    def _make_read(self):
         pod, flt, now = self.pod, self.current_filter(), utcnow()
+        self.status_label.setText("Reading the referrals…")
 
         def read(job) -> _Read:
             columns = app.board(pod, flt, now)
             cards, after = app.table_page(pod, flt, now)
             return _Read(flt, now, columns, cards, after)
 
-        self.status_label.setText("Reading the referrals…")
-        self._read_task = self.context.tasks.read(read, parent=self, on_done=self._show, on_error=self._failed)
-        return self._read_task
-
-    def _finished(self) -> bool:
-        self._read_task = None
-        if self._reread:
-            self._reread = False
-            self.refresh()
-            return False
-        return True
+        return read
 
     def _failed(self, error: BaseException) -> None:
-        if self._finished():
-            log.error("The referrals could not be read", exc_info=(type(error), error, error.__traceback__))
-            self.status_label.setText(f"The referrals could not be read: {error}")
+        log.error("The referrals could not be read", exc_info=(type(error), error, error.__traceback__))
+        self.status_label.setText(f"The referrals could not be read: {error}")
 
     def _show(self, read: _Read) -> None:
-        if not self._finished():
-            return
         self.board.show_columns(read.columns, read.now)
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)

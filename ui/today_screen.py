@@ -22,6 +22,7 @@ from domain.clock import today as clock_today
 from domain.errors import DomainError, NotFound
 from domain.today import KIND
 from ui import shortcuts, style
+from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.snooze_dialog import SnoozeDialog
 from ui.tables import make_read_only_list
@@ -103,8 +104,7 @@ class TodayScreen(QWidget):
         self.context, self.pod = context, context.pod
         self.listing: app.TodayList | None = None
         self._shown_once = False
-        self._read_task = None
-        self._reread = False
+        self.reads = LatestRead(context, self, self._make_read, self._show, self._failed)
         self.outreach_dialog = None  # the outreach dialog last opened from here
 
         title = QLabel("Today")
@@ -216,27 +216,15 @@ class TodayScreen(QWidget):
 
     def refresh(self):
         """Read the list again (in the background); returns the task, or None when one is running
-        (its result is followed by another read)."""
-        if self._read_task is not None:
-            self._reread = True
-            return None
+        (another read follows it)."""
+        return self.reads.start()
+
+    def _make_read(self):
         pod, user, day = self.pod, self.context.user, self.day()
         self.summary_label.setText(f"Reading the list for {day:%A %m/%d/%Y}…")
-        self._read_task = self.context.tasks.read(lambda job: app.today_list(pod, user, day), parent=self,
-                                                  on_done=self._show, on_error=self._failed)
-        return self._read_task
-
-    def _read_finished(self) -> bool:
-        self._read_task = None
-        if self._reread:
-            self._reread = False
-            self.refresh()
-            return False
-        return True
+        return lambda job: app.today_list(pod, user, day)
 
     def _failed(self, error: BaseException) -> None:
-        if not self._read_finished():
-            return
         self.listing = None
         self.model.set_rows([])
         self.table.hide()
@@ -252,8 +240,6 @@ class TodayScreen(QWidget):
         self.loaded.emit()
 
     def _show(self, listing: app.TodayList) -> None:
-        if not self._read_finished():
-            return
         keep = self.table.currentIndex().row()
         self.listing = listing
         staff = listing.staff

@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from storage import schema as t
 from tests.today_pod import DANA, NOW, build_today_pod
+from tests.ui import window_helpers
 from tests.ui.conftest import make_context, open_chart
-from ui.main_window import MainWindow
+from tests.ui.window_helpers import active
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
@@ -30,26 +30,12 @@ def _the_moment(monkeypatch):
 
 
 def open_window(qtbot, engine):
-    context = make_context(engine, DANA)
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    return window, context
-
-
-def active(qtbot, dialog):
-    dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
-    return dialog
+    return window_helpers.open_window(qtbot, engine, DANA)
 
 
 def show_board(qtbot, window, context):
     section = window.section("Referrals")
-    with qtbot.waitSignal(section.loaded, timeout=10_000):
+    with qtbot.waitSignal(section.loaded, timeout=30_000):
         qtbot.keyClick(window, Qt.Key.Key_4, CTRL)
     context.tasks.wait_idle()
     return section
@@ -88,7 +74,7 @@ def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
     qtbot.keyClick(dialog, Qt.Key.Key_1, ALT)
     qtbot.waitUntil(lambda: dialog.chosen() == "scheduled")
     qtbot.keyClicks(dialog.note_edit, "Appointment 11/20 10:30 with Dr. Okafor")
-    with qtbot.waitSignal(section.loaded, timeout=10_000):
+    with qtbot.waitSignal(section.loaded, timeout=30_000):
         qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return)  # saved, the dialog closes, the board is read again
     context.tasks.wait_idle()
     with engine.connect() as conn:
@@ -134,7 +120,7 @@ def test_expected_days_out_of_range_are_refused_and_change_nothing(qtbot, engine
     section = show_board(qtbot, window, context)
     section.days_button.click()
     qtbot.waitUntil(lambda: section.referral_dialog is not None and section.referral_dialog.isVisible(),
-                    timeout=10_000)
+                    timeout=30_000)
     dialog = section.referral_dialog
     spin = dialog.spins[("routine", "sent")]
     assert spin.value() == 14
@@ -169,7 +155,7 @@ def test_a_new_referral_from_the_chart(qtbot, engine, tp):
     assert len(tab.referrals) == 2 and view.tabs.tabText(view.tabs.currentIndex()) == "Referrals (2)"
     tab.list.tree.setFocus()
     qtbot.keyClick(tab.list.tree, Qt.Key.Key_N, CTRL)
-    qtbot.waitUntil(lambda: tab.referral_dialog is not None and tab.referral_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: tab.referral_dialog is not None and tab.referral_dialog.isVisible(), timeout=30_000)
     dialog = active(qtbot, tab.referral_dialog)
     assert dialog.clinician_combo.currentText() == "Ravi Patel, MD (PCP)"
     qtbot.keyClicks(dialog.specialty_combo.lineEdit(), "Nephrology")
@@ -177,7 +163,7 @@ def test_a_new_referral_from_the_chart(qtbot, engine, tp):
     qtbot.keyClick(dialog.reason_edit, Qt.Key.Key_Return)
     context.tasks.wait_idle()
     qtbot.waitUntil(lambda: any(v.patient_id == tp.referral_patient and len(v.chart.referrals) == 3
-                                for v in patients.open_charts()), timeout=10_000)
+                                for v in patients.open_charts()), timeout=30_000)
     with engine.connect() as conn:
         new = conn.execute(sa.select(t.referral).where(t.referral.c.specialty == "Nephrology")).one()
     assert (new.reason, new.state, new.practice_id) == ("CKD stage 3b, falling eGFR", "ordered", tp.oak)
@@ -195,14 +181,14 @@ def test_outreach_from_the_charts_activity_shows_there(qtbot, engine, tp):
 
     panel = activity.findChild(OutreachPanel, "chartOutreach")
     panel.log_button.click()
-    qtbot.waitUntil(lambda: panel.outreach_dialog is not None and panel.outreach_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: panel.outreach_dialog is not None and panel.outreach_dialog.isVisible(), timeout=30_000)
     dialog = active(qtbot, panel.outreach_dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_R, ALT)
     qtbot.waitUntil(lambda: dialog.outcome() == "reached")
     qtbot.keyClick(dialog, Qt.Key.Key_Return)
     context.tasks.wait_idle()
     qtbot.waitUntil(lambda: any(v.patient_id == tp.high_risk_never and len(v.chart.outreach) == 1
-                                for v in patients.open_charts()), timeout=10_000)
+                                for v in patients.open_charts()), timeout=30_000)
 
 
 def test_ctrl_l_in_the_gaps_worklist_logs_outreach_about_that_gap(qtbot, engine, pod):
@@ -215,12 +201,12 @@ def test_ctrl_l_in_the_gaps_worklist_logs_outreach_about_that_gap(qtbot, engine,
     screen.show()
     qtbot.waitExposed(screen)
     active(qtbot, screen)
-    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=30_000)
     screen.table.setFocus()
     screen.table.setCurrentIndex(screen.model.index(0, 0))
     row = screen.model.row_at(0)
     qtbot.keyClick(screen.table, Qt.Key.Key_L, CTRL)
-    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=30_000)
     dialog = active(qtbot, screen.outreach_dialog)
     assert dialog.target_combo.currentData() == (row.gap_id, None)
     qtbot.keyClick(dialog, Qt.Key.Key_N, ALT)
@@ -232,7 +218,7 @@ def test_ctrl_l_in_the_gaps_worklist_logs_outreach_about_that_gap(qtbot, engine,
     assert (attempt.patient_id, attempt.gap_id, attempt.outcome) == (row.patient_id, row.gap_id, "no_answer")
     qtbot.waitUntil(lambda: screen.model.row_at(0) is not None and any(
         r.last_outreach_at is not None for r in screen.model.loaded_rows() if r.patient_id == row.patient_id),
-                    timeout=10_000)
+                    timeout=30_000)
 
 
 def test_loop_closure_is_a_row_of_quality_beside_the_measures(qtbot, engine, pod):
@@ -251,10 +237,10 @@ def test_loop_closure_is_a_row_of_quality_beside_the_measures(qtbot, engine, pod
         advance_referral(app_pod, ordered.referral_id, state, at=dt.datetime(2025, 3, day))
     screen = QualityScreen(make_context(engine, "Dana Reyes"))
     qtbot.addWidget(screen)
-    with qtbot.waitSignal(screen.loaded, timeout=10_000):
+    with qtbot.waitSignal(screen.loaded, timeout=30_000):
         screen.show()
     screen.practice_combo.setCurrentIndex(screen.practice_combo.findData(practice_id))
-    qtbot.waitUntil(lambda: screen.scores and screen.scores[-1].mine.practice_id == practice_id, timeout=10_000)
+    qtbot.waitUntil(lambda: screen.scores and screen.scores[-1].mine.practice_id == practice_id, timeout=30_000)
     last = screen.table.rowCount() - 1
     cells = [screen.table.item(last, c).text() for c in range(screen.table.columnCount())]
     assert cells[:6] == ["LOOP", "Referral loop closure: specialist report received (after CMS50)", "1", "1",

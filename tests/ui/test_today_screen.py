@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QLineEdit
 
 from storage import schema as t
 from tests.today_pod import DANA, DAY, NOW, build_today_pod
-from tests.ui.conftest import make_context
-from ui.main_window import MainWindow
+from tests.ui import window_helpers
+from tests.ui.window_helpers import active
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
@@ -31,29 +31,14 @@ def tp(engine):
 
 
 def open_window(qtbot, engine, user=DANA):
-    context = make_context(engine, user)
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()  # keys go through the window's shortcuts as a user's would
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    return window, context
-
-
-def active(qtbot, dialog):
-    """The dialog as the window the keys go to (the offscreen platform activates nothing itself)."""
-    dialog.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
-    return dialog
+    return window_helpers.open_window(qtbot, engine, user)
 
 
 def show_today(qtbot, window, context):
     screen = window.section("Today")
-    with qtbot.waitSignal(screen.loaded, timeout=10_000, raising=False):
+    with qtbot.waitSignal(screen.loaded, timeout=30_000, raising=False):
         qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
-    qtbot.waitUntil(lambda: screen.listing is not None or screen.empty_label.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.listing is not None or screen.empty_label.isVisible(), timeout=30_000)
     context.tasks.wait_idle()
     assert window.current_section_name() == "Today"
     return screen
@@ -69,7 +54,7 @@ def select(qtbot, screen, kind: str, patient_id: int | None = None) -> int:
 
 def reread(qtbot, screen, context):
     context.tasks.wait_idle()
-    qtbot.waitUntil(lambda: screen._read_task is None, timeout=10_000)
+    qtbot.waitUntil(lambda: not screen.reads.running, timeout=30_000)
     context.tasks.wait_idle()
 
 
@@ -94,7 +79,7 @@ def test_enter_opens_the_rows_chart(qtbot, engine, tp):
     select(qtbot, screen, "referral")
     qtbot.keyClick(screen.table, Qt.Key.Key_Return)
     patients = window.section("Patients")
-    qtbot.waitUntil(lambda: any(v.patient_id == tp.referral_patient for v in patients.open_charts()), timeout=10_000)
+    qtbot.waitUntil(lambda: any(v.patient_id == tp.referral_patient for v in patients.open_charts()), timeout=30_000)
     assert window.current_section_name() == "Patients"
     assert count(engine, t.audit_event, t.audit_event.c.action == "view",
                  t.audit_event.c.patient_id == tp.referral_patient) == 1
@@ -105,13 +90,13 @@ def test_log_outreach_from_today_in_a_few_keys(qtbot, engine, tp):
     screen = show_today(qtbot, window, context)
     select(qtbot, screen, "outreach", tp.outreach_patient)
     qtbot.keyClick(screen.table, Qt.Key.Key_L, CTRL)
-    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=30_000)
     dialog = active(qtbot, screen.outreach_dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_L, ALT)  # Left message (a button's key clicks it a moment later)
     qtbot.waitUntil(lambda: dialog.outcome() == "left_message")
     qtbot.keyClicks(dialog.note_edit, "Voicemail with callback number")
     qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
     reread(qtbot, screen, context)
     with engine.connect() as conn:
         attempt = conn.execute(sa.select(t.outreach_attempt).where(t.outreach_attempt.c.patient_id ==
@@ -145,7 +130,7 @@ def test_snooze_refuses_a_past_day_then_takes_the_row_off(qtbot, engine, tp):
     dialog.until_edit.selectAll()
     qtbot.keyClicks(dialog.until_edit, "+3")
     qtbot.keyClick(dialog.reason_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
     reread(qtbot, screen, context)
     with engine.connect() as conn:
         mark = conn.execute(sa.select(t.today_mark)).one()
@@ -196,7 +181,7 @@ def test_every_field_of_the_outreach_dialog_is_reachable(qtbot, engine, tp):
     screen = show_today(qtbot, window, context)
     select(qtbot, screen, "referral")
     screen.log_outreach()
-    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: screen.outreach_dialog is not None and screen.outreach_dialog.isVisible(), timeout=30_000)
     dialog = screen.outreach_dialog
     # opened from a referral's row: that referral is what the try is about
     assert dialog.target_combo.currentData() == (None, tp.overdue_referral)
