@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 
 from domain.business_days import BusinessCalendar
+from domain.calls import CARE_MANAGER_DISPOSITIONS
 from domain.clock import utcnow
 from domain.errors import DomainError
 
@@ -43,7 +44,7 @@ HIGH_RISK_TIERS = ("high", "complex")
 CONTACT_INTERVAL_DAYS = 30  # a high-risk patient is contacted at least this often
 DISCHARGE_CONTACT_BUSINESS_DAYS = 2  # transitional care: two-way contact within 2 business days
 CALL_FOLLOW_UP_DAYS = 30  # after-hours calls of the last 30 days are followed up from Today
-EMERGENCY_DISPOSITIONS = ("ed", "911")
+EMERGENCY_DISPOSITIONS = CARE_MANAGER_DISPOSITIONS  # sent to the emergency department or by 911
 INPATIENT_CLASSES = ("IMP", "ACUTE", "OBSENC", "SS")  # stays whose discharge starts transitional care
 
 # A two-way contact: the patient (or caregiver) was reached, or a transitional-care contact was

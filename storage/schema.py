@@ -122,7 +122,8 @@ INACTIVE_WHERE = sa.text("status <> 'active' OR entered_in_error = 1")
 REACHED_WHERE = sa.text("outcome = 'reached' AND entered_in_error = 0")
 CONTACT_TIME_WHERE = sa.text("activity = 'transition_of_care' AND entered_in_error = 0")
 # after-hours calls to follow up: flagged by the nurse, or sent to the ED or 911 (domain.today)
-CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('ed', '911')) AND entered_in_error = 0")
+CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('call_911', 'ed_now')) "
+                               "AND entered_in_error = 0")
 # the inpatient stays whose discharge starts transitional care (domain.today.INPATIENT_CLASSES)
 DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
 
@@ -319,11 +320,48 @@ after_hours_call = sa.Table(
     _flag("follow_up_needed"), _text("taken_by"), _text("acknowledged_by"),
     sa.Column("acknowledged_at", sa.DateTime, nullable=True),
     _flag("entered_in_error"),
+    # issue 21: who a caller not yet a patient calls about; what was confirmed; the practice's to-do
+    _text("patient_name"), sa.Column("patient_birth_date", sa.Date, nullable=True),
+    _flag("medications_confirmed"), _flag("allergies_confirmed"), _flag("advice_repeated_back"),
+    _text("follow_up_note"),
     sa.Index("ix_call_practice_received", "practice_id", "received_at"),
     sa.Index("ix_call_patient", "patient_id"),
     # the calls a care team follows up (Today), with what Today filters on, read without the rows
     sa.Index("ix_call_follow_up", "practice_id", "received_at", "disposition", "follow_up_needed",
              sqlite_where=CALL_FOLLOW_UP_WHERE),
+    # the calls still waiting for their call-back (a handful among hundreds of thousands)
+    sa.Index("ix_call_waiting", "received_at", sqlite_where=sa.text("called_back_at IS NULL")),
+    # the night's calls across the pod, and those no practice has acknowledged yet
+    sa.Index("ix_call_received", "received_at"),
+    sa.Index("ix_call_unacknowledged", "received_at", sqlite_where=sa.text("acknowledged_at IS NULL")),
+)
+
+# each page of the on-call clinician about a call: when, whom, by whom, what came of it
+call_page = sa.Table(
+    "call_page", metadata, _pk(),
+    sa.Column("call_id", Id, sa.ForeignKey("after_hours_call.id", ondelete="CASCADE"), nullable=False),
+    _fk("clinician_id", "clinician.id"),
+    sa.Column("paged_at", sa.DateTime, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False, server_default="awaiting"),
+    _text("note"), _text("by"),
+    sa.Index("ix_call_page_call", "call_id"),
+)
+
+# the unfinished call entries of each staff member, saved as they type (JSON of the form's
+# fields); offered back when the app starts again, gone once the call is saved or discarded
+call_draft = sa.Table(
+    "call_draft", metadata, _pk(),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Index("ix_call_draft_actor", "actor"),
+)
+
+# triage protocols the pod added to the shipped list (domain.triage.PROTOCOLS)
+triage_protocol = sa.Table(
+    "triage_protocol", metadata, _pk(),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    _flag("active", True), _text("created_by"), _created(),
 )
 
 medication_review = sa.Table(

@@ -110,15 +110,17 @@ def build_today_pod(engine) -> TodayPod:
         uow.referrals.advance(fresh, "sent", at=at(5))
 
         def call(days, disposition, follow_up=False):
-            return uow.calls.add(AfterHoursCall(practice_id=oak.id, patient_id=jon, received_at=at(days, 3),
+            received = at(days, 3)
+            return uow.calls.add(AfterHoursCall(practice_id=oak.id, patient_id=jon, received_at=received,
+                                                called_back_at=received + dt.timedelta(minutes=10),
                                                 caller_name="Jon Jones", reason="Chest pain",
                                                 disposition=disposition, follow_up_needed=follow_up,
                                                 taken_by="Lee Park")).id
 
-        ed = call(1, "ed")
-        flagged = call(2, "office_next_day", follow_up=True)
-        old = call(40, "ed")
-        call(3, "self_care")  # neither flagged nor an emergency: not on the list
+        ed = call(1, "ed_now")
+        flagged = call(2, "see_within_24h", follow_up=True)
+        old = call(40, "ed_now")
+        call(3, "home_care")  # neither flagged nor an emergency: not on the list
 
         overdue_task = uow.tasks.add(Task("Call about cardiology appointment", DANA, DAY - dt.timedelta(days=3),
                                           practice_id=oak.id, patient_id=ida, priority="high")).id

@@ -98,6 +98,8 @@ class Chart:
     gap_history: list = dataclasses.field(default_factory=list)
     # when each referral is due to move on (the pod's expected days; storage.referral_due)
     referral_due: dict = dataclasses.field(default_factory=dict)
+    # the Calls tab's rows (storage.queries.calls.CallRow: times on the practice clock, pages named)
+    call_rows: list = dataclasses.field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]

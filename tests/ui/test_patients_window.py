@@ -44,7 +44,8 @@ def type_search(qtbot, window, text: str) -> None:
 
 
 def test_only_built_sections_and_status_bar(window, db_path):
-    assert window.section_names() == ["Today", "Patients", "Gaps", "Referrals", "Quality"]
+    assert window.section_names() == ["Today", "Patients", "Gaps", "Referrals", "After-hours calls", "Quality",
+                                      "Administration"]
     assert window.database_label.text() == f"Database: {db_path}"
     assert window.user_label.text() == "User: Dana Reyes"
 

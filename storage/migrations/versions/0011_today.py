@@ -1,8 +1,9 @@
 """The care manager's day: Today's marks, outreach plans, referral due times and the pod's
-expected days, and two small partial indexes (high-risk patients, hospital discharges)
+expected days, and small partial indexes for Today (high-risk and inactive patients, hospital
+discharges, two-way contacts, calls to follow up)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 08:00:00
 
 Existing open referrals get their due time from the default expected days, and every existing
@@ -13,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
@@ -25,7 +26,8 @@ INACTIVE_WHERE = sa.text("status <> 'active' OR entered_in_error = 1")
 DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
 REACHED_WHERE = sa.text("outcome = 'reached' AND entered_in_error = 0")
 CONTACT_TIME_WHERE = sa.text("activity = 'transition_of_care' AND entered_in_error = 0")
-CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('ed', '911')) AND entered_in_error = 0")
+CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('call_911', 'ed_now')) "
+                               "AND entered_in_error = 0")
 
 
 def upgrade() -> None:
