@@ -204,7 +204,7 @@ def calls(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.dateti
             patient = who.get(r.patient_id, _NOBODY)
             name = patient.name if r.patient_id else f"{r.caller_name} (not a patient yet)"
             if kind == "emergency_call":
-                what = "sent to the emergency department" if r.disposition == "ed_now" else "told to call 911"
+                what = "sent to the ED" if r.disposition == "ed_now" else "told to call 911"
             else:
                 what = f"{DISPOSITION_LABELS.get(r.disposition, r.disposition).lower()}, follow-up flagged by the nurse"
             local = r.received_at.replace(tzinfo=dt.timezone.utc).astimezone(zone(calendars.zone_name(r.practice_id)))
