@@ -31,7 +31,7 @@ ALL = None
 URGENCY_LABELS = {"routine": "Routine", "urgent": "Urgent", "stat": "Stat"}
 AGE_LABELS = {"0-30": "Ordered in the last 30 days", "31-90": "Ordered 31–90 days ago", "91+": "Ordered over 90 days ago"}
 OVERDUE = QColor(style.RISK_COLOURS["complex"])
-COLUMN_WIDTH = 246  # the least a column takes; wider screens share their room among the columns
+COLUMN_WIDTH = 238  # the least a column takes; wider screens share their room among the columns
 CARD_HEIGHT = 74
 TABLE_COLUMNS = ("Patient", "MRN", "Practice", "Specialty", "Urgency", "State", "In state since", "Due / overdue",
                  "Ordered", "Reason")
@@ -99,7 +99,7 @@ class CardDelegate(QStyledItemDelegate):
         overdue = card.is_overdue(now)
         if overdue:
             painter.fillRect(QRect(rect.left() + 1, rect.top() + 1, 4, rect.height() - 1), OVERDUE)
-        inner = rect.adjusted(10, 5, -7, -4)
+        inner = rect.adjusted(9, 5, -5, -4)
         metrics = painter.fontMetrics()
         line = metrics.height() + 1
         bold = QFont(option.font)
@@ -186,7 +186,7 @@ class ReferralBoard(QScrollArea):
         self.body = QWidget()
         self.row = QHBoxLayout(self.body)
         self.row.setContentsMargins(0, 0, 0, 0)
-        self.row.setSpacing(8)
+        self.row.setSpacing(6)
         self.row.addStretch(0)
         self.setWidget(self.body)
         self.columns: list[BoardColumnView] = []
