@@ -10,6 +10,7 @@ from domain.text import us_date
 from storage.queries import care_management as care_queries
 from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
+from storage.queries import referrals as referral_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
 __all__ = ["Chart", "open_chart", "read_chart", "value_display"]
@@ -37,6 +38,7 @@ def read_chart(pod, patient_id: int) -> Chart:
     return dataclasses.replace(
         chart, gaps=gap_queries.patient_gaps(pod.engine, patient_id),
         gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
+        referral_due=referral_queries.due_times(pod.engine, patient_id),
         risk=risk.risk_detail(pod.engine, p, zone, us_date),
         care_months=care_management.patient_months(chart.time_entries, consent, date_format=us_date,
                                                    practice_names=care_queries.practice_names(pod.engine)),

@@ -27,6 +27,7 @@ from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral
 from domain.time_entry import RunningTimer, TimeEntry
+from domain.today import TodayMark
 from storage import schema as t
 
 R = TypeVar("R")
@@ -229,13 +230,30 @@ class ReferralRepository(_PatientRecords[Referral]):
     record_class = Referral
     order_column = t.referral.c.ordered_at
 
+    def add(self, record: Referral) -> Referral:
+        super().add(record)
+        self._store_due(record)
+        return record
+
     def advance(self, referral: Referral, state: str, *, at: dt.datetime | None = None,
                 note: str = "") -> None:
         previous = referral.state
         referral.advance_to(state, by=self.audit.actor, at=at, note=note)
         self.session.flush()
+        self._store_due(referral)
         self.audit.record("change", "Referral", referral.id, referral.patient_id,
                           f"state {previous} -> {state}")
+
+    def correct(self, record: Referral, changes: dict[str, Any], *, reason: str = "") -> Revision | None:
+        revision = super().correct(record, changes, reason=reason)
+        self._store_due(record)  # a new urgency, or entered in error, changes when it is due
+        return revision
+
+    def _store_due(self, referral: Referral) -> None:
+        """The referral's due time (``referral.due_at``) from the pod's expected days."""
+        from storage.referral_due import store_due_at
+
+        store_due_at(self.session.connection(), [referral.id])
 
 
 class CallRepository(_PatientRecords[AfterHoursCall]):
@@ -317,3 +335,9 @@ class TimerRepository(Repository[RunningTimer]):
 class GapOverrideRepository(_PatientRecords[GapOverride]):
     record_class = GapOverride
     order_column = t.gap_override.c.at
+
+
+class TodayMarkRepository(Repository[TodayMark]):
+    """Done and snoozed marks on Today's items; undone by marking them entered in error."""
+
+    record_class = TodayMark

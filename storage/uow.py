@@ -41,6 +41,7 @@ class UnitOfWork:
         self.time_entries = r.TimeEntryRepository(*args)
         self.timers = r.TimerRepository(*args)
         self.gap_overrides = r.GapOverrideRepository(*args)
+        self.today_marks = r.TodayMarkRepository(*args)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -32,7 +32,7 @@ CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Summary", "ui.chart_tabs:summary_tab"),
     ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab"),
     ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
-    ChartTabSpec("Referrals", "ui.chart_tabs:referrals_tab"),
+    ChartTabSpec("Referrals", "ui.chart_referrals_tab:chart_referrals_tab"),
     ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab"),
     ChartTabSpec("Medications & reviews", "ui.chart_tabs:medications_tab"),
     ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab"),
@@ -196,27 +196,29 @@ def encounters_tab(context, chart: Chart):
 # -- Referrals ---------------------------------------------------------------------------
 
 def referral_lines(chart: Chart, now: dt.datetime | None = None) -> list[Line]:
+    """A line per referral (newest first) with its history under it; overdue ones in bold, by
+    the due time the pod's expected days give (``chart.referral_due``)."""
     now = now or utcnow()
     lines = []
     for r in chart.referrals:
-        overdue = r.is_overdue(now)
+        due = chart.referral_due.get(r.id, r.due_at())
+        overdue = due is not None and now > due
         events = [Line((fmt.local_datetime(e.at), "", "", "",
                         f"{REFERRAL_LABELS.get(e.from_state, 'New')} → {REFERRAL_LABELS.get(e.to_state, e.to_state)}",
                         f"by {e.by}", e.note)) for e in reversed(r.events)]
+        if due is None:
+            due_text = ""
+        elif overdue:
+            due_text = f"Overdue {(now - due).days} d"
+        else:
+            due_text = f"Due {fmt.date(due)}"
         lines.append(Line(
             (fmt.date(r.ordered_at), r.specialty + (f" — {r.specialist}" if r.specialist else ""), r.reason,
-             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state),
-             f"since {fmt.date(r.state_since)} ({r.days_in_state(now)} d)",
-             "Overdue" if overdue else ""),
-            children=events, alert=overdue))
+             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state), fmt.date(r.state_since), due_text),
+            children=events, alert=overdue,
+            tooltip=f"{REFERRAL_LABELS.get(r.state, r.state)} for {r.days_in_state(now)} days"
+                    + (f"; due to move on by {fmt.local_datetime(due)}" if due else "")))
     return lines
-
-
-def referrals_tab(context, chart: Chart):
-    lines = referral_lines(chart)
-    return _page(record_list("Referrals and their history",
-                             ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Note"),
-                             "No referrals on record", lines)), len(lines)
 
 
 # -- Medications & reviews -----------------------------------------------------------------
@@ -263,6 +265,14 @@ def outreach_lines(chart: Chart) -> list[Line]:
             for o in chart.outreach]
 
 
+def outreach_panel(context, chart: Chart) -> QWidget:
+    """The outreach list with its "Log outreach…" button (Ctrl+L anywhere in the tab)."""
+    from ui.chart_outreach import OutreachPanel
+
+    return OutreachPanel(context, chart, record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"),
+                                                     "No outreach on record", outreach_lines(chart)))
+
+
 def audit_lines(chart: Chart) -> list[Line]:
     return [Line((fmt.local_datetime(a.at), a.actor, fmt.label(a.action), a.record_type, a.detail))
             for a in chart.audit]
@@ -270,8 +280,7 @@ def audit_lines(chart: Chart) -> list[Line]:
 
 def activity_tab(context, chart: Chart):
     return _page(
-        record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"), "No outreach on record",
-                    outreach_lines(chart)),
+        outreach_panel(context, chart),
         record_list("Audit trail", ("When", "Who", "Action", "Record", "Detail"), "No audit events",
                     audit_lines(chart)),
     ), None

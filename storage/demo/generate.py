@@ -100,6 +100,7 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
                              workers=workers)
         progress.step("tiering patients by risk")
         _tier(temporary)
+        rows["outreach_plan"] = _outreach_plans(temporary, progress)
         progress.step("moving the new pod into place")
         kept = _move_into_place(temporary, target, keep_old=has_data)
     except BaseException:
@@ -108,6 +109,22 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     finally:
         progress.finish()
     return DemoResult(target, practices, patients, staff, rows, time.monotonic() - started, kept)
+
+
+def _outreach_plans(path: Path, progress: Progress) -> int:
+    """Where outreach about each target stands, worked out from the attempts just written
+    (storage.outreach_plans, as the app keeps it), dated at the demo's reference moment."""
+    from storage.db import create_engine
+    from storage.demo.clock import reference_moment
+    from storage.outreach_plans import rebuild_all
+
+    progress.step("scheduling outreach")
+    engine = create_engine(path)
+    try:
+        with engine.begin() as conn:
+            return rebuild_all(conn, now=reference_moment(8))
+    finally:
+        engine.dispose()
 
 
 def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Progress,

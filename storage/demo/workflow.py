@@ -15,7 +15,7 @@ from domain.business_days import BusinessCalendar
 from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
 from domain.medication_review import MED_ACTIONS, PROBLEM_CATEGORIES, RESPONSES
 from domain.outreach import CHANNELS, OUTCOMES
-from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral
+from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral, due_at
 from domain.time_entry import ACTIVITIES
 from storage.demo import codes as C
 from storage.demo import names
@@ -174,6 +174,8 @@ class WorkflowBuilder:
             state_since=referral.state_since, ordered_at=ordered,
             appointment_at=appointment if referral.state in ("scheduled", "seen", "report_received", "closed",
                                                              "no_show") else None,
+            # kept beside it as storage.referral_due keeps them (the default expected days)
+            practice_id=practice.id, due_at=due_at(referral.state, urgency, referral.state_since),
         )
         for event in referral.events:
             self.loader["referral_event"].add_values(id=self._id("referral_event"), referral_id=rid,

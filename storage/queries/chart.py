@@ -88,6 +88,8 @@ class Chart:
     # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
     gaps: list = dataclasses.field(default_factory=list)
     gap_history: list = dataclasses.field(default_factory=list)
+    # when each referral is due to move on (the pod's expected days; storage.referral_due)
+    referral_due: dict = dataclasses.field(default_factory=dict)
     # the Calls tab's rows (storage.queries.calls.CallRow: times on the practice clock, pages named)
     call_rows: list = dataclasses.field(default_factory=list)
     # the care manager's (application.chart): why the risk tier, CCM months, transitional care of

@@ -48,7 +48,8 @@ def test_only_built_sections_and_status_bar(window, db_path):
 
     # every section whose module is built, in the registry's order, and none other
     assert window.section_names() == [s.name for s in SECTIONS if load_factory(s.factory) is not None]
-    assert {"Patients", "Gaps", "Quality", "Reports", "After-hours calls"} <= set(window.section_names())
+    assert {"Today", "Patients", "Gaps", "Referrals", "Quality", "Reports",
+                                            "After-hours calls"} <= set(window.section_names())
     assert window.database_label.text() == f"Database: {db_path}"
     assert window.user_label.text() == "User: Dana Reyes"
 
