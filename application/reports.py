@@ -29,11 +29,12 @@ from reports.practice_quality import (
 )
 from storage.queries import gaps as gap_queries
 from storage.queries import quality as quality_queries
+from storage.queries import reports as report_queries
 from storage.queries.quality import PracticeRate
 
 __all__ = ["BatchResult", "MeasureGaps", "MeasureLine", "OpenGapLine", "PodRates", "PracticeQualityData",
-           "PrintedReport", "ReportWriteFailed", "month_choices", "parse_month", "pod_rates",
-           "practice_quality_report", "record_preview", "record_print", "render", "save_report",
+           "PracticeLine", "PrintedReport", "ReportWriteFailed", "ReportsOverview", "month_choices", "parse_month", "pod_rates",
+           "practice_quality_report", "record_preview", "record_print", "render", "reports_overview", "save_report",
            "write_practice_reports"]
 
 Progress = Callable[[int, int, str], None]
@@ -79,6 +80,35 @@ def month_choices(pod) -> list[dt.date]:
     return sorted(months, reverse=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class PracticeLine:
+    code: str
+    name: str
+    patients: int
+    open_gaps: int  # in the month's period
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportsOverview:
+    """What the Reports section shows for a month: its period, where the rates would come from,
+    and each active practice with its patients and open gaps."""
+
+    month: dt.date
+    period_start: dt.date
+    period_end: dt.date
+    snapshot_taken_at: dt.datetime | None  # the month's snapshot, or None: rates computed when printed
+    practices: tuple[PracticeLine, ...]
+
+
+def reports_overview(pod, month: dt.date) -> ReportsOverview:
+    month = month.replace(day=1)
+    start, end = _period_of(pod, month)
+    _kept, taken_at = quality_queries.snapshot_rates(pod.engine, end, month)
+    lines = tuple(PracticeLine(code, name, patients, open_gaps) for _pid, code, name, patients, open_gaps
+                  in report_queries.practices_overview(pod.engine, end))
+    return ReportsOverview(month, start, end, taken_at, lines)
+
+
 # --- the pod's rates --------------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -113,11 +143,10 @@ class _Practice:
 
 
 def _practice(pod, code: str) -> _Practice:
-    with pod.unit_of_work() as uow:
-        practice = uow.practices.by_code((code or "").strip().upper())
-        if practice is None:
-            raise DomainError(f"The pod has no practice with code {code!r}.")
-        return _Practice(practice.id, practice.code, practice.name)
+    found = report_queries.practice_by_code(pod.engine, (code or "").strip().upper())
+    if found is None:
+        raise DomainError(f"The pod has no practice with code {code!r}.")
+    return _Practice(*found)
 
 
 def practice_quality_report(pod, practice_code: str, month: dt.date, *, rates: PodRates | None = None,
@@ -157,23 +186,18 @@ def practice_quality_report(pod, practice_code: str, month: dt.date, *, rates: P
 def _open_gaps(pod, practice_id: int, period_end: dt.date, scores, group_title, progress, cancel
                ) -> tuple[MeasureGaps, ...]:
     """The practice's open gaps of the period, grouped by measure (the scorecard's order),
-    patients in name order; read a page at a time with progress and cancel."""
-    flt = gap_queries.GapFilter(practice_id=practice_id, state="open", period_end=period_end)
-    total = gap_queries.count_gaps(pod.engine, flt).of("open")
+    patients in name order."""
+    if progress:
+        progress(0, 0, "Reading the practice's open gaps…")
     groups: dict[tuple[str, int], list[OpenGapLine]] = {}
     info = {}
-    read = 0
-    for row in gap_queries.iter_gaps(pod.engine, flt, sort="patient"):
+    for row in report_queries.practice_open_gaps(pod.engine, practice_id, period_end, cancel=cancel):
         key = (row.measure_id, row.group_index)
         groups.setdefault(key, []).append(OpenGapLine(row.patient_name, row.birth_date, row.mrn, row.due_date,
                                                       row.last_outreach_at, _why(row.why)))
         info.setdefault(key, row)
-        read += 1
-        if read % 2000 == 0:
-            if cancel and cancel():
-                raise Cancelled()
-            if progress:
-                progress(read, total, f"Reading the practice's open gaps: {read:,} of {total:,}")
+    if cancel and cancel():
+        raise Cancelled()
     order = {(s.measure_id, s.group_index): i for i, s in enumerate(scores)}
     multi = {s.measure_id for s in scores if s.multi_group}
     result = []

@@ -97,3 +97,8 @@ def phone_display(text: str) -> str:
     if len(digits) == 10:
         return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
     return (text or "").strip()
+
+
+def us_date(day: dt.date | None) -> str:
+    """A date as US clinics read it, 03/04/1957 (the screens' order, for sentences built below them)."""
+    return "" if day is None else day.strftime("%m/%d/%Y")

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 
-from reportlab.platypus import PageBreak
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import PageBreak, Table
 
 from reports.base import (
-    Heading, Report, count_text, date_text, datetime_text, percent_text,
+    ACCENT_LIGHT, Heading, Report, count_text, date_text, datetime_text, percent_text,
 )
 from reports.charts import ComparisonRow, PeerComparisonChart
 
@@ -103,7 +107,7 @@ class PracticeQualityData:
 SCORE_COLUMNS = ("Measure", "What is measured", "Numerator", "Denominator", "Rate", "Rank", "Pod median",
                  "Best in pod")
 SCORE_WIDTHS = ("fit", 1.0, "fit", "fit", "fit", "fit", "fit", "fit")
-GAP_COLUMNS = ("Patient", "Birth date", "MRN", "Due", "Last outreach", "Why the gap is open")
+GAP_COLUMNS = ("Patient", "Birth date", "MRN", "Due", "Last outreach", "Why it is open")
 GAP_WIDTHS = (0.34, "fit", "fit", "fit", "fit", 0.66)
 
 
@@ -128,22 +132,49 @@ class PracticeQualityReport(Report):
                    ("Open gaps", f"{count_text(data.open_gap_count)} open gaps in care of "
                                  f"{count_text(data.patients_with_open_gaps)} patients, as of "
                                  f"{date_text(data.generated_at)}")])]
+        story += self._at_a_glance()
         story += self._scorecard()
         story += self._gap_lists()
         return story
 
     # -- page one --------------------------------------------------------------------------------------
+    def _at_a_glance(self) -> list:
+        """Three figures a reader takes in first, in boxes across the page."""
+        data, styles = self.data, self.styles
+        rated = [m for m in data.measures if m.rate is not None]
+        if not rated:
+            return []
+        at_median = sum(1 for m in rated if m.pod_median is not None
+                        and ((m.rate <= m.pod_median) if m.inverse else (m.rate >= m.pod_median)))  # lower is better
+        best = sum(1 for m in rated if m.rank == 1)
+        figures = [
+            (f"{at_median} of {len(rated)}", "measures at or better than the pod median"),
+            (f"{best}", "measure with the pod's best rate" if best == 1 else "measures with the pod's best rate"),
+            (count_text(data.open_gap_count), f"open gaps in care, of {count_text(data.patients_with_open_gaps)} "
+                                              "patients"),
+        ]
+        big = ParagraphStyle("glance-figure", parent=styles.title, fontSize=styles.size * 2.0,
+                             leading=styles.size * 2.4, spaceAfter=0, alignment=TA_CENTER)
+        caption = ParagraphStyle("glance-caption", parent=styles.note, alignment=TA_CENTER, spaceBefore=2,
+                                 spaceAfter=0)
+        cells = [[[self.paragraph(figure, big), self.paragraph(words, caption)] for figure, words in figures]]
+        width = self.frame_width / len(figures)
+        return [Table(cells, colWidths=[width] * len(figures), hAlign="LEFT", style=[
+            # three boxes on the accent's pale tint, white gutters between them
+            ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT),
+            ("LINEAFTER", (0, 0), (-2, -1), 6, colors.white),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 8),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 9),
+        ])]
+
     def _scorecard(self) -> list:
         data = self.data
         parts = self.section("Measures against the pod")
         if not data.measures:
             return parts + [self.empty("No measure has been computed for this measurement period.")]
-        better = [m for m in data.measures if m.rate is not None and m.pod_median is not None
-                  and ((m.rate <= m.pod_median) if m.inverse else (m.rate >= m.pod_median))]
-        rated = [m for m in data.measures if m.rate is not None]
-        summary = (f"The practice is at or better than the pod median on {len(better)} of {len(rated)} measures "
-                   f"with patients in them." if rated else "The practice has no patients in any measure's denominator.")
-        parts.append(self.paragraph(summary))
+        if not any(m.rate is not None for m in data.measures):  # else the figures at a glance say how it stands
+            parts.append(self.paragraph("The practice has no patients in any measure's denominator."))
         rows = [(m.label, _measure_words(m), count_text(m.numerator), count_text(m.denominator),
                  percent_text(m.rate), m.rank_text, percent_text(m.pod_median), percent_text(m.pod_best))
                 for m in data.measures]
@@ -159,6 +190,11 @@ class PracticeQualityReport(Report):
                       for m in data.measures]
         parts.append(PeerComparisonChart(chart_rows, self.frame_width, practice=data.practice_code,
                                          font_size=self.styles.size * 0.9))
+        inverse = [m.label for m in data.measures if m.inverse]
+        parts.append(self.note(
+            f"Each bar is the practice's rate; the black tick is the median of the {data.practices_in_pod} practices' "
+            "rates, the green diamond the best rate in the pod."
+            + (f" For {', '.join(inverse)} lower is better: a shorter bar is the better result." if inverse else "")))
         return parts
 
     # -- the lists of patients ----------------------------------------------------------------------
@@ -170,17 +206,57 @@ class PracticeQualityReport(Report):
             return parts + [self.empty("No patient of the practice has an open gap in care in this period.")]
         parts.append(self.paragraph(
             "The practice's patients whose care a measure still looks for, measure by measure, patients in "
-            "name order. Due: the date by which the care counts for the period. Last outreach: the latest "
-            "call, letter or message to the patient about any of their care."))
+            "name order. Due: the date by which the care must be done to count for the period. Last outreach: "
+            "the latest call, letter or message to the patient about any of their care."))
         for group in data.open_gaps:
             name = f"{group.label} · {group.group_title or group.title}"
             parts += self.subsection(f"{name} — {count_text(len(group.gaps))} open")
-            if group.inverse:
-                parts.append(self.note("Lower is better: these patients' latest result shows poor control."))
-            rows = [(gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
-                     date_text(_local(gap.last_outreach_at)) or "—", gap.why) for gap in group.gaps]
-            parts.append(self.table(GAP_COLUMNS, rows, GAP_WIDTHS, continued=name))
+            parts += self._gap_table(group, name)
         return parts
+
+    def _gap_table(self, group: MeasureGaps, name: str) -> list:
+        listing = gap_listing(group)
+        parts = [self.paragraph(" ".join(listing.said))] if listing.said else []
+        parts.append(self.table(listing.columns, listing.rows, listing.widths, continued=name))
+        return parts
+
+
+@dataclasses.dataclass(frozen=True)
+class GapListing:
+    said: list[str]  # sentences above the table
+    columns: list[str]
+    widths: list[float | str]
+    rows: list[list[str]]
+
+
+def gap_listing(group: MeasureGaps) -> GapListing:
+    """One measure's open gaps as the report prints them. What every row would repeat is said
+    once above the table: the due date when all share it, and the reason most of them are open
+    (a row whose reason differs says so in the last column)."""
+    gaps = group.gaps
+    said = []
+    if group.inverse:
+        said.append("Lower is better: these patients' latest result shows poor control.")
+    dues = {gap.due_date for gap in gaps}
+    one_due = len(dues) == 1 and None not in dues
+    if one_due:
+        said.append(f"Due by {date_text(next(iter(dues)))} for every patient below.")
+    common, times = Counter(gap.why for gap in gaps).most_common(1)[0]
+    shared_why = times > 1 and times * 2 >= len(gaps)
+    if shared_why:
+        said.append(f"Open because: {common}" + ("" if times == len(gaps) else
+                                                   " (unless the last column gives another reason)"))
+    columns = list(GAP_COLUMNS)
+    if shared_why:
+        columns[-1] = "Other reason"
+    keep = [i for i in range(len(columns)) if not (one_due and columns[i] == "Due")
+            and not (shared_why and times == len(gaps) and i == len(columns) - 1)]
+    rows = []
+    for gap in gaps:
+        row = (gap.patient_name, date_text(gap.birth_date), gap.mrn, date_text(gap.due_date),
+               date_text(_local(gap.last_outreach_at)) or "—", "" if shared_why and gap.why == common else gap.why)
+        rows.append([row[i] for i in keep])
+    return GapListing(said, [columns[i] for i in keep], [GAP_WIDTHS[i] for i in keep], rows)
 
 
 def _period_text(data: PracticeQualityData) -> str:

@@ -59,8 +59,13 @@ def run(args) -> int:
         summary = recompute(engine, period, measures, patient_ids=args.patient)
         if set(catalogue().active_ids) <= set(measures):  # a chart can then say "in no measure's population"
             record_evaluation(engine, period.start, period.end, args.patient, started)
+        from storage.risk import recompute_risk
+
+        tiers = recompute_risk(engine, patient_ids=args.patient)  # the tiers follow the facts, as in the window
     finally:
         engine.dispose()
     for measure, counts in summary.items():
         print(measure, " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nobody in the measure")
+    print("risk tiers", " ".join(f"{k}={tiers.tiers.get(k, 0)}" for k in ("high", "rising", "moderate", "low")),
+          f"(high from score {tiers.high_cut})" if tiers.high_cut is not None else "(nobody high)")
     return 0

@@ -11,7 +11,7 @@ from storage.migrate import upgrade_to
 
 def test_the_old_imported_practice_becomes_the_holding_place(db_path):
     engine = create_engine(db_path)
-    upgrade_to(engine, "0010")
+    upgrade_to(engine, "0012")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO practice (id, code, name) VALUES (1, 'OAK', 'Oak'), (2, 'IMPORTED', 'Imported')"))
         conn.execute(sa.text("INSERT INTO patient (id, practice_id, mrn, family, given, birth_date, sex) VALUES "

@@ -111,6 +111,16 @@ def test_every_rate_numerator_and_denominator_matches_the_database(demo):
                 (code, label, figures)
             line = next(m for m in data.measures if m.label == label)
             assert (line.numerator, line.denominator) == by_practice.get(code, (0, 0))[:2]
+        # the figures at a glance: measures at or better than the pod median (lower for CMS122)
+        rated = at_median = 0
+        for by_practice in expected.values():
+            rate, inverse = by_practice.get(code, (0, 0, None, False))[2:]
+            rates = [r for _n, _d, r, _i in by_practice.values() if r is not None]
+            if rate is not None:
+                rated += 1
+                median = statistics.median(rates)
+                at_median += (rate <= median) if inverse else (rate >= median)
+        assert squeeze(f"{at_median} of {rated} measures at or better than the pod median") in front
 
 
 def test_every_page_has_page_x_of_y_the_practice_and_the_period(demo):
@@ -216,8 +226,8 @@ def test_the_batch_writes_every_practice_and_stops_when_cancelled(demo, tmp_path
     assert seen[-1] == (len(codes), len(codes))
     folder = tmp_path / "cancelled"
     folder.mkdir()
-    calls = iter(range(100))
-    stopped = reports.write_practice_reports(demo, codes, MARCH, folder, cancel=lambda: next(calls) >= 1)
+    # the user cancels once the first report is written
+    stopped = reports.write_practice_reports(demo, codes, MARCH, folder, cancel=lambda: any(folder.iterdir()))
     assert stopped.cancelled and len(stopped.written) == 1 and len(list(folder.iterdir())) == 1
     with pytest.raises(DomainError, match="no practice with code 'NOPE'"):
         reports.write_practice_reports(demo, [codes[0], "NOPE"], MARCH, folder)
@@ -303,3 +313,22 @@ def test_two_thousand_open_gaps_and_very_long_names_print_whole_within_the_margi
     for run in text_runs(pdf):  # nothing runs past the right margin
         font = FONT_BOLD if "Bold" in run.font else FONT
         assert run.x + stringWidth(run.text, font, run.size) <= run.page_width - MARGIN + 1.0, run
+
+
+def test_the_reports_open_gaps_are_the_worklists_with_the_same_why(demo):
+    """The report reads a practice's open gaps in one go (storage.queries.reports); the Gaps
+    worklist pages through them: the same gaps, in the same name order, with the same reason."""
+    from storage.queries.gaps import GapFilter, iter_gaps
+    from storage.queries.reports import practice_open_gaps
+
+    with demo.engine.connect() as conn:
+        practices = dict(conn.execute(sa.select(t.practice.c.code, t.practice.c.id)).all())
+    for code, practice_id in practices.items():
+        worklist = list(iter_gaps(demo.engine, GapFilter(practice_id=practice_id, state="open",
+                                                         period_end=YEAR_2026.end), sort="patient"))
+        report = practice_open_gaps(demo.engine, practice_id, YEAR_2026.end)
+        assert worklist and len(report) == len(worklist)
+        by_measure = sorted(worklist, key=lambda r: (r.measure_id, r.group_index))  # stable: name order kept
+        assert [(r.gap_id, r.why, r.last_outreach_at) for r in report] == \
+            [(r.gap_id, r.why, r.last_outreach_at) for r in by_measure]
+        assert any(r.measure_id == "CMS122" for r in report)  # an inverse measure's why cites the result

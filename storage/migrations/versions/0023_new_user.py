@@ -2,7 +2,7 @@
 known, structured exclusion and refusal reasons, when gaps were evaluated, and pod settings
 
 Revision ID: 0023
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-08 09:00:00
 
 - ``practice.holding``: the practice an import used to create as a peer ("Imported") becomes the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
