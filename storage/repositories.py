@@ -27,13 +27,15 @@ from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral
 from domain.time_entry import TimeEntry
+from storage import audit_chain
 from storage import schema as t
 
 R = TypeVar("R")
 
 
 class AuditLog:
-    """Append-only audit trail (the database refuses updates and deletes)."""
+    """Append-only, hash-chained audit trail (:mod:`storage.audit_chain`; the database refuses
+    updates, deletes and replacements)."""
 
     def __init__(self, session: Session, actor: str):
         self.session, self.actor = session, actor
@@ -41,10 +43,9 @@ class AuditLog:
     def record(self, action: str, record_type: str, record_id: int | None,
                patient_id: int | None = None, detail: str = "") -> None:
         event = AuditEvent(self.actor, action, record_type, record_id, patient_id, detail)
-        self.session.execute(sa.insert(t.audit_event).values(
-            at=event.at, actor=event.actor, action=event.action, record_type=event.record_type,
-            record_id=event.record_id, patient_id=event.patient_id, detail=event.detail,
-        ))
+        audit_chain.append(self.session, at=event.at, actor=event.actor, action=event.action,
+                           record_type=event.record_type, record_id=event.record_id,
+                           patient_id=event.patient_id, detail=event.detail)
 
     def for_patient(self, patient_id: int, limit: int = 500) -> list[AuditEvent]:
         rows = self.session.execute(

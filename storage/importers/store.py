@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import operator
 
-from storage import coded_facts
+from storage import audit_chain, coded_facts
 from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -244,9 +244,8 @@ class Store:
         self.add_children(table, fact_id, rows)
 
     def audit(self, action: str, record_type: str, record_id: int | None, detail: str) -> None:
-        self.db.execute(
-            "INSERT INTO audit_event (at, actor, action, record_type, record_id, patient_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, NULL, ?)", (self.now, self.actor, action, record_type, record_id, detail))
+        audit_chain.append_sqlite(self.db, at=self.now, actor=self.actor, action=action, record_type=record_type,
+                                  record_id=record_id, patient_id=None, detail=detail)
 
 
 def _same_number(a, b) -> bool:
