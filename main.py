@@ -23,6 +23,14 @@ COMMANDS = {
     "evaluate-measure": ("storage.measures.command_evaluate",
                          "Evaluate an eCQM and print FHIR MeasureReport JSON."),
     "recompute": ("storage.measures.command_recompute", "Recompute gaps in care for the pod."),
+    "report": ("application.commands.report", "Write a practice's quality report as PDF."),
+    "today": ("application.commands.today", "Print a staff member's Today list."),
+    "handoff": ("application.commands.handoff", "Write a practice's morning hand-off sheet of after-hours calls."),
+    "med-list": ("application.commands.med_list", "Write a patient's personal medication list as PDF."),
+    "backup": ("application.commands.backup", "Copy the database safely while it is in use, and check the copy."),
+    "restore": ("application.commands.restore", "Replace the database with a checked backup."),
+    "check": ("application.commands.check", "Check the whole database for damage."),
+    "audit": ("application.commands.audit", "Check the audit trail's chain of events."),
 }
 
 

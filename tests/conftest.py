@@ -47,3 +47,29 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"The shared folder with eCQM cases is missing: {SHARED}")
     return SHARED
+
+
+@pytest.fixture
+def app_pod(engine):
+    """The application layer's Pod over the test database, acting as the sample staff member."""
+    return app_pod_for(engine).with_actor("Dana Reyes")
+
+
+@pytest.fixture
+def context(qapp, engine):
+    """What the window gives every screen (Pod, task runner, settings), acting as Dana Reyes."""
+    from ui.context import AppContext
+    from ui.settings import Settings
+
+    settings = Settings()
+    settings.user_name = "Dana Reyes"
+    context = AppContext.create(app_pod_for(engine), settings)
+    yield context
+    context.tasks.wait_idle()
+
+
+def app_pod_for(engine):
+    """A Pod over an engine a test opened (its actor follows the context's user once composed)."""
+    from application.pod import Pod
+
+    return Pod(engine, str(engine.url.database))

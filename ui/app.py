@@ -34,20 +34,19 @@ def seconds_since_process_start() -> float:
 
 def open_window(app, path: str | None):
     """A main window on the database at ``path``, or None after telling the user why not."""
-    from storage.queries.database import NotACarepodDatabase, open_carepod_database
+    from application.pod import NotACarepodDatabase, open_pod
     from ui import dialogs
     from ui.context import AppContext
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
     try:
-        engine = open_showing_progress(open_carepod_database, path)
+        pod = open_showing_progress(open_pod, path)
     except NotACarepodDatabase as exc:
         print(f"carepod: {exc}", file=sys.stderr)
         dialogs.show_error(None, "Cannot open the database", str(exc))
         return None
-    label = str(path) if path else engine.url.database
-    window = MainWindow(AppContext(engine=engine, database=label, settings=Settings()))
+    window = MainWindow(AppContext.create(pod, Settings()))
 
     def switch(other_path: str) -> None:
         other = open_window(app, other_path)
@@ -63,8 +62,8 @@ def open_window(app, path: str | None):
 OPENING_NOTICE_AFTER_S = 0.4
 
 
-def open_showing_progress(open_engine, path: str | None):
-    """``open_engine(path)`` in a thread of its own; should it take a while (an older database
+def open_showing_progress(open_database, path: str | None):
+    """``open_database(path)`` in a thread of its own; should it take a while (an older database
     is upgraded first: a minute at a million patients), a busy dialog says so meanwhile
     instead of a window that seems hung. Its error, if any, is raised here."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -74,7 +73,7 @@ def open_showing_progress(open_engine, path: str | None):
 
     def work() -> None:
         try:
-            outcome["engine"] = open_engine(path)
+            outcome["pod"] = open_database(path)
         except BaseException as exc:  # raised again below, in the caller's thread
             outcome["error"] = exc
 
@@ -104,7 +103,7 @@ def open_showing_progress(open_engine, path: str | None):
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["engine"]
+    return outcome["pod"]
 
 
 def run(args) -> int:

@@ -2,11 +2,10 @@
 
 Nothing here types a result: the only things a person records are a documented
 exclusion or "patient declined" (with a reason), and marking one of those
-entered-in-error. Both go through ``domain.services`` with a unit of work.
+entered-in-error. Both are use cases of ``application.gaps``, run on the task runner's
+writer; their ChangeSet has the open chart read anew.
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -14,16 +13,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
     QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
-from sqlalchemy.engine import Engine
-
-from domain import services
+from application import gaps as q
 from domain.errors import DomainError
 from domain.gaps import STATE_LABELS
 from domain.measures.explain import override_label
-from domain.measures.period import MeasurementPeriod
-from storage.measures.recompute import recompute_for_patients
-from storage.queries import gaps as q
-from storage.uow import UnitOfWork
 from ui import format as fmt
 from ui.gap_override_dialog import GapOverrideDialog
 from ui.gaps_model import STATE_COLOURS
@@ -40,22 +33,19 @@ def _measure_label(gap: q.PatientGap) -> str:
 
 
 class ChartGapsTab(QWidget):
-    changed = Signal()  # an override was documented or marked entered-in-error
+    changed = Signal()  # an override was documented or marked entered-in-error (and saved)
 
-    def __init__(self, engine: Engine, actor: str | Callable[[], str], patient_id: int,
-                 patient_name: str = "", parent: QWidget | None = None,
-                 recompute: Callable[..., object] | None = None):
+    def __init__(self, context, patient_id: int, patient_name: str = "",
+                 gaps: list[q.PatientGap] | None = None, history: list[q.GapHistoryEntry] | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("chartGapsTab")
-        self.engine, self.patient_id = engine, patient_id
-        # recompute_for_patients in the app: a documented override changes the gap's state
-        # at once (about 0.3 s for one patient); None keeps the stored states (screens of fixtures)
-        self.recompute = recompute
+        self.context, self.patient_id = context, patient_id
         self.patient_name = patient_name or "the patient"
-        self._actor = actor if callable(actor) else (lambda: actor)
         # a dialog factory tests can replace; the real one is modal
         self.make_dialog = GapOverrideDialog
         self.gaps: list[q.PatientGap] = []
+        self._history: list[q.GapHistoryEntry] = []
 
         title = QLabel("Gaps in care — current period")
         title.setProperty("role", "sectionTitle")
@@ -116,7 +106,9 @@ class ChartGapsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.addWidget(splitter)
-        self.refresh()
+        self.show_gaps(gaps or [], history or [])
+        if gaps is None:  # a tab on its own, not made from a chart read model
+            self.reload()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         # rows built while the tab was hidden were measured against a too-narrow column;
@@ -129,9 +121,9 @@ class ChartGapsTab(QWidget):
         """The number the chart shows in this tab's title."""
         return sum(1 for g in self.gaps if g.state == "open")
 
-    def refresh(self) -> None:
+    def show_gaps(self, gaps: list[q.PatientGap], history: list[q.GapHistoryEntry]) -> None:
         selected = self.selected_gap()
-        self.gaps = q.patient_gaps(self.engine, self.patient_id)
+        self.gaps, self._history = gaps, history
         self.table.setRowCount(len(self.gaps))
         for row, gap in enumerate(self.gaps):
             cells = (_measure_label(gap), STATE_LABELS.get(gap.state, gap.state), gap.why,
@@ -156,7 +148,7 @@ class ChartGapsTab(QWidget):
 
     def _fill_history(self) -> None:
         self.history.clear()
-        entries = q.patient_gap_history(self.engine, self.patient_id)
+        entries = self._history
         for entry in entries:
             self.history.addTopLevelItem(QTreeWidgetItem([fmt.local_datetime(entry.at), entry.measure_id,
                                                           entry.text]))
@@ -187,55 +179,56 @@ class ChartGapsTab(QWidget):
         self.error_button.setEnabled(self._active_override(gap) is not None)
 
     # -- documenting -------------------------------------------------------------------------
-    def _run(self, action: Callable[[UnitOfWork], None]) -> str | None:
-        """Run one service in its own unit of work: None when kept, else the message to show."""
-        try:
-            with UnitOfWork(self.engine, self._actor()) as uow:
-                action(uow)
-        except DomainError as exc:
-            return str(exc)
-        return None
-
     def document(self, kind: str) -> bool:
         """Ask for the reason and keep a documented exclusion or refusal of the selected gap."""
         gap = self.selected_gap()
         if gap is None or gap.state != "open":
             return False
-
-        def submit(reason: str) -> str | None:
-            return self._run(lambda uow: services.document_gap_override(
-                uow, patient_id=self.patient_id, measure_id=gap.measure_id,
-                period_start=gap.period_start, period_end=gap.period_end, kind=kind, reason=reason))
-
-        return self._ask(kind, gap, submit)
+        return self._ask(kind, gap, lambda reason: q.document_override(
+            self.context.pod, patient_id=self.patient_id, measure_id=gap.measure_id,
+            period_start=gap.period_start, period_end=gap.period_end, kind=kind, reason=reason))
 
     def mark_error(self) -> bool:
         gap = self.selected_gap()
         override = self._active_override(gap)
         if override is None:
             return False
+        return self._ask("error", gap, lambda reason: q.mark_override_entered_in_error(
+            self.context.pod, override_id=override.id, patient_id=self.patient_id, measure_id=gap.measure_id,
+            period_start=gap.period_start, period_end=gap.period_end, reason=reason),
+            f"{override_label(override.kind).lower()} for ")
 
+    def _ask(self, kind: str, gap: q.PatientGap, use_case, prefix: str = "") -> bool:
+        """The dialog asks for the reason; on OK the use case runs on the writer (it saves and
+        recomputes the gap) while the dialog waits. A rule broken (no reason) keeps the dialog
+        open with the message; nothing is saved."""
         def submit(reason: str) -> str | None:
-            return self._run(lambda uow: services.mark_entered_in_error(
-                uow, "gap_overrides", override.id, reason=reason))
+            task = self.context.tasks.write(lambda job: use_case(reason), label="Saving…", parent=self,
+                                            on_error=lambda _e: None)
+            self.context.tasks.wait_for(task)
+            if isinstance(task.error, DomainError):
+                return str(task.error)
+            if task.error is not None:
+                return f"It could not be saved: {task.error}"
+            return None
 
-        return self._ask("error", gap, submit, f"{override_label(override.kind).lower()} for ")
-
-    def _ask(self, kind: str, gap: q.PatientGap, submit, prefix: str = "") -> bool:
         dialog = self.make_dialog(kind, prefix + _measure_label(gap), self.patient_name, submit, self)
         if not dialog.exec():
             return False
-        if self.recompute is not None:
-            self.recompute(self.engine, [self.patient_id], MeasurementPeriod(gap.period_start, gap.period_end),
-                           measure_ids=[gap.measure_id])
-        self.refresh()
+        self.reload()
         self.changed.emit()
         return True
+
+    def reload(self):
+        """Read this patient's gaps and history again (in the background) and show them."""
+        pod, patient_id = self.context.pod, self.patient_id
+        return self.context.tasks.read(
+            lambda job: (q.patient_gaps(pod, patient_id), q.patient_gap_history(pod, patient_id)),
+            parent=self, on_done=lambda result: self.show_gaps(*result))
 
 
 def chart_gaps_tab(context, chart):
     """The chart's tab factory (``ui.chart_tabs.CHART_TABS``): (widget, number of open gaps)."""
     patient = chart.patient
-    tab = ChartGapsTab(context.engine, lambda: context.user, patient.id, patient.display_name,
-                       recompute=recompute_for_patients)
+    tab = ChartGapsTab(context, patient.id, patient.display_name, chart.gaps, chart.gap_history)
     return tab, tab.open_count()

@@ -19,7 +19,7 @@ from domain.facts import ClinicalFact, system_label
 from domain.medication_review import REVIEW_TYPE_LABELS
 from domain.referral import LABELS as REFERRAL_LABELS
 from domain.time_entry import CCM_BASIC_MINUTES
-from storage.queries.chart import Chart
+from application.chart import Chart
 from ui import format as fmt
 from ui.record_list import Line, RecordList
 

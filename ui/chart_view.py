@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from storage.queries.chart import Chart
+from application.chart import Chart
 from ui import format as fmt
 from ui import shortcuts, style
 from ui.chart_tabs import CHART_TABS, consent_text
@@ -86,8 +86,10 @@ class ChartHeader(QFrame):
 
 
 class ChartView(QWidget):
+    """A chart as it was read; when the patient's records change, the Patients section reads
+    the chart again and puts a new view in this one's place (the same tab stays chosen)."""
+
     close_requested = Signal()
-    data_changed = Signal()  # a tab changed records other screens show (a documented gap override)
 
     def __init__(self, context: AppContext, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
@@ -105,10 +107,7 @@ class ChartView(QWidget):
             widget, count = factory(context, chart)
             self.tab_titles.append(spec.title)
             title = spec.title.replace("&", "&&")  # a plain ampersand, not a mnemonic
-            index = self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
-            changed = getattr(widget, "changed", None)
-            if changed is not None and hasattr(changed, "connect"):
-                changed.connect(lambda w=widget, i=index, t=title: self._tab_changed(w, i, t))
+            self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
@@ -118,12 +117,6 @@ class ChartView(QWidget):
         shortcuts.bind(shortcuts.NEXT_TAB, self, lambda: self.step_tab(1))
         shortcuts.bind(shortcuts.PREVIOUS_TAB, self, lambda: self.step_tab(-1))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-    def _tab_changed(self, widget: QWidget, index: int, title: str) -> None:
-        count = getattr(widget, "open_count", None)
-        if callable(count):
-            self.tabs.setTabText(index, f"{title} ({count()})")
-        self.data_changed.emit()
 
     def step_tab(self, step: int) -> None:
         count = self.tabs.count()

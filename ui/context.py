@@ -1,20 +1,32 @@
-"""What every screen is given: the open database, the settings and who is using the app."""
+"""What every screen is given: the application's Pod, the task runner, the settings, the user."""
 from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy.engine import Engine
-
+from application.pod import Pod
 from ui.settings import Settings
+from ui.tasks import TaskRunner
 
 
 @dataclasses.dataclass
 class AppContext:
-    engine: Engine
-    database: str  # the file (or URL) shown in the status bar
+    pod: Pod  # the open database; use cases and read models take it
     settings: Settings
+    tasks: TaskRunner  # all database writes and slow reads go through it
+
+    @property
+    def database(self) -> str:
+        """The file (or URL) shown in the status bar."""
+        return self.pod.label
 
     @property
     def user(self) -> str:
-        """The staff member every audit event names."""
+        """The staff member every record and audit event names."""
         return self.settings.user_name
+
+    @classmethod
+    def create(cls, pod: Pod, settings: Settings, tasks: TaskRunner | None = None) -> "AppContext":
+        """The one place a context is composed: the Pod's actor follows the settings' user."""
+        context = cls(pod=pod, settings=settings, tasks=tasks or TaskRunner())
+        context.pod = pod.with_actor(lambda: context.user)
+        return context

@@ -13,11 +13,11 @@ COLUMNS = ("Score", "Reason", "Practice", "Patient", "MRN", "Other practice", "O
 
 
 class DuplicatesDialog(QDialog):
-    def __init__(self, engine, actor: str, parent=None):
+    def __init__(self, context, parent=None):
         super().__init__(parent)
         self.setObjectName("DuplicatesDialog")
         self.setWindowTitle("Possible duplicate patients across practices")
-        self.engine, self.actor = engine, actor
+        self.context = context
         self.rows = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -49,18 +49,17 @@ class DuplicatesDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        from storage.importers.duplicates import links
-
+        from application.duplicates import candidate_links
         from ui.format import date
 
-        self.rows = links(self.engine, "candidate")
+        self.rows = candidate_links(self.context.pod)
         self.table.setRowCount(len(self.rows))
         for r, link in enumerate(self.rows):
             values = (f"{link.score:.2f}", link.reason, link.a_practice, link.a_name, link.a_mrn,
                       link.b_practice, link.b_name, link.b_mrn, date(link.birth_date))
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setData(Qt.UserRole, link.id)
+                item.setData(Qt.UserRole, r)
                 item.setToolTip(value)
                 self.table.setItem(r, c, item)
         # whole reasons, names and MRNs (imported MRNs can be long identifiers): scroll rather than cut
@@ -75,11 +74,13 @@ class DuplicatesDialog(QDialog):
         self.confirm.setEnabled(chosen)
         self.dismiss.setEnabled(chosen)
 
-    def decide_selected(self, decision: str) -> None:
-        from storage.importers.duplicates import decide
+    def decide_selected(self, decision: str):
+        """Confirm or dismiss the chosen candidate (saved on the writer; the list is read anew)."""
+        from application.duplicates import decide_link
 
         items = self.table.selectedItems()
         if not items:
-            return
-        decide(self.engine, items[0].data(Qt.UserRole), decision, actor=self.actor)
-        self.refresh()
+            return None
+        link = self.rows[items[0].data(Qt.UserRole)]
+        return self.context.tasks.write(lambda job: decide_link(self.context.pod, link, decision),
+                                        label="Saving the decision…", parent=self, on_done=lambda _c: self.refresh())

@@ -1,6 +1,6 @@
 """The Gaps worklist as a lazy table model: rows arrive a page at a time as the view scrolls.
 
-Sorting is done by the database (``storage.queries.gaps``): changing the sort or a
+Sorting is done by the database (``application.gaps``): changing the sort or a
 filter drops the loaded rows and asks for the first page again.
 """
 from __future__ import annotations
@@ -10,15 +10,13 @@ import logging
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from sqlalchemy.engine import Engine
-
+from application import gaps as q
 from domain.gaps import STATE_LABELS
-from storage.queries import gaps as q
 from ui import format as fmt
 
 log = logging.getLogger(__name__)
 
-# header, sort key in storage.queries.gaps.SORT_KEYS (None: not sortable)
+# header, sort key of application.gaps.gap_page (None: not sortable)
 COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("Patient", "patient"), ("DOB", "dob"), ("MRN", "mrn"), ("Practice", "practice"),
     ("Measure", "measure"), ("State", "state"), ("Due", "due"), ("Last outreach", "last_outreach"),
@@ -49,9 +47,9 @@ def _cells(row: q.GapRow) -> tuple[str, ...]:
 
 
 class GapTableModel(QAbstractTableModel):
-    def __init__(self, engine: Engine, parent=None):
+    def __init__(self, pod, parent=None):
         super().__init__(parent)
-        self.engine = engine
+        self.pod = pod
         self.filter = q.GapFilter()
         self.sort_key, self.descending = q.DEFAULT_SORT, False
         self.page_size = q.PAGE_SIZE
@@ -78,7 +76,7 @@ class GapTableModel(QAbstractTableModel):
 
     def _read_page(self) -> q.Page | None:
         try:
-            return q.gap_page(self.engine, self.filter, sort=self.sort_key, descending=self.descending,
+            return q.gap_page(self.pod, self.filter, sort=self.sort_key, descending=self.descending,
                               after=self._after, limit=self.page_size)
         except Exception as exc:  # a failed read keeps the rows already shown and says why
             log.exception("Could not read the gaps worklist")

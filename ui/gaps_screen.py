@@ -1,68 +1,40 @@
 """The Gaps worklist: every gap in care of the pod by measure and practice, open gaps first.
 
-``GapsScreen(engine, actor, settings=None)``; double-click or Enter on a row emits
+``GapsScreen(context)``; double-click or Enter on a row emits
 ``open_patient(patient_id)`` for the main window to open that chart.
 """
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 
-from PySide6.QtCore import QThread, QTimer, Qt, Signal
+from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QProgressDialog, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
+    QMessageBox, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget,
 )
-from sqlalchemy.engine import Engine
 
+from application import gaps as q
 from domain.gaps import STATE_LABELS
-from storage.queries import gaps as q
 from ui import format as fmt
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.tables import make_read_only_list
 
 TEXT_DELAY_MS = 250
-PROGRESS_DELAY_MS = 600  # a short export finishes before any dialog flashes
 ALL = None
 STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"),
                  ("not_applicable", "Not applicable"), (ALL, "All states"))
 COLUMN_WIDTHS = (190, 90, 90, 74, 96, 118, 90, 130)  # the last column (Why) stretches
 
 
-class ExportWorker(QThread):
-    """Writes the CSV off the UI thread; reports (rows, error) when done."""
-
-    progressed = Signal(int)
-    done = Signal(object, str)
-
-    def __init__(self, engine, actor, flt, path, sort, descending, parent=None):
-        super().__init__(parent)
-        self.args = (engine, actor, flt, path)
-        self.sort, self.descending = sort, descending
-        self.cancelled = threading.Event()
-
-    def run(self) -> None:
-        try:
-            rows = q.export_csv(*self.args, sort=self.sort, descending=self.descending,
-                                progress=self.progressed.emit, cancel=self.cancelled.is_set)
-            self.done.emit(rows, "")
-        except Exception as exc:  # shown to the user as a message, not a traceback
-            self.done.emit(None, str(exc))
-
-
 class GapsScreen(QWidget):
     open_patient = Signal(int)
     export_finished = Signal(object)  # rows written, or None (cancelled or failed)
 
-    def __init__(self, engine: Engine, actor: str | Callable[[], str], settings=None,
-                 parent: QWidget | None = None):
+    def __init__(self, context, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("gapsScreen")
-        self.engine, self.settings = engine, settings
-        # a callable follows File > Change user; a string is fixed
-        self._actor = actor if callable(actor) else (lambda: actor)
-        self.worker: ExportWorker | None = None
+        self.context, self.pod, self.settings = context, context.pod, context.settings
+        self.export_task = None
 
         title = QLabel("Gaps in care")
         title.setProperty("role", "sectionTitle")
@@ -86,7 +58,7 @@ class GapsScreen(QWidget):
         self.message_label.setProperty("role", "status-alert")
         self.message_label.hide()
 
-        self.model = GapTableModel(engine, self)
+        self.model = GapTableModel(self.pod, self)
         self.table = QTableView(objectName="gapsTable")
         self.table.setModel(self.model)
         make_read_only_list(self.table)
@@ -146,8 +118,8 @@ class GapsScreen(QWidget):
     # -- filters ---------------------------------------------------------------------------
     def _fill_choices(self) -> None:
         self.measure_combo.addItem("All measures", ALL)
-        groups = q.measure_groups(self.engine)
-        for measure_id, title in q.measure_choices(self.engine):
+        groups = q.measure_groups(self.pod)
+        for measure_id, title in q.measure_choices(self.pod):
             self.measure_combo.addItem(f"{measure_id} — {title}", measure_id)
             self.measure_combo.setItemData(self.measure_combo.count() - 1, title, Qt.ItemDataRole.ToolTipRole)
             for index, group_title in enumerate(groups.get(measure_id, [])):
@@ -156,12 +128,12 @@ class GapsScreen(QWidget):
                 self.measure_combo.setItemData(self.measure_combo.count() - 1, group_title,
                                                Qt.ItemDataRole.ToolTipRole)
         self.practice_combo.addItem("All practices", ALL)
-        for practice_id, code, name in q.practice_choices(self.engine):
+        for practice_id, code, name in q.practice_choices(self.pod):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
             self._practice_codes[practice_id] = code
         for value, text in STATE_CHOICES:
             self.state_combo.addItem(text, value)
-        for start, end in q.gap_periods(self.engine):
+        for start, end in q.gap_periods(self.pod):
             self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
         self.period_combo.addItem("All periods", ALL)
         self.measure_combo.setMaximumWidth(260)
@@ -199,7 +171,7 @@ class GapsScreen(QWidget):
         flt = self.current_filter()
         self.model.set_filter(flt)
         try:
-            counts = q.count_gaps(self.engine, flt)
+            counts = q.count_gaps(self.pod, flt)
         except Exception as exc:
             self.count_label.setText("")
             self._show_message(f"Could not count the gaps: {exc}")
@@ -286,35 +258,43 @@ class GapsScreen(QWidget):
             path += ".csv"
         self.start_export(path)
 
-    def start_export(self, path: str) -> None:
-        if self.worker is not None:
-            return
+    def start_export(self, path: str):
+        """Write the CSV in the background (progress after half a second, with Cancel)."""
+        if self.export_task is not None:
+            return None
         self.export_button.setEnabled(False)
-        self.worker = ExportWorker(self.engine, self._actor(), self.current_filter(), path,
-                                   self.model.sort_key, self.model.descending, self)
-        self.progress = QProgressDialog("Exporting gaps…", "Cancel", 0, 0, self)
-        self.progress.setWindowTitle("Export CSV")
-        self.progress.setMinimumDuration(PROGRESS_DELAY_MS)
-        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
-        self.progress.canceled.connect(self.worker.cancelled.set)
-        self.worker.progressed.connect(lambda n: self.progress.setLabelText(f"Exporting gaps… {n:,} rows"))
-        self.worker.done.connect(self._export_done)
-        self.worker.start()
+        flt, sort, descending = self.current_filter(), self.model.sort_key, self.model.descending
 
-    def _export_done(self, rows, error: str) -> None:
-        self.worker.wait()
-        self.worker.deleteLater()
-        self.worker = None
-        self.progress.reset()
-        self.progress.deleteLater()
+        def work(job):
+            return q.export_worklist(self.pod, flt, path, sort=sort, descending=descending,
+                                     progress=lambda n: job.progress(n, 0, f"Exporting gaps… {n:,} rows"),
+                                     cancel=job.cancelled)
+
+        self.export_task = self.context.tasks.background(
+            work, label="Exporting gaps…", parent=self, on_done=self._export_done, on_error=self._export_failed)
+        return self.export_task
+
+    def _export_finished(self) -> None:
+        self.export_task = None
         self.export_button.setEnabled(True)
-        if error:
-            QMessageBox.warning(self, "Export failed", f"The gaps could not be exported:\n{error}")
-        elif rows is not None:
+
+    def _export_failed(self, error: BaseException) -> None:
+        self._export_finished()
+        QMessageBox.warning(self, "Export failed", f"The gaps could not be exported:\n{error}")
+        self.export_finished.emit(None)
+
+    def _export_done(self, exported) -> None:
+        self._export_finished()
+        if exported.rows is not None:
             self._show_message("")
             self.count_label.setText(self.count_label.text().split("  ·  ")[0] +
-                                     f"  ·  exported {rows:,} rows")
-        self.export_finished.emit(rows)
+                                     f"  ·  exported {exported.rows:,} rows to {exported.path}")
+        self.export_finished.emit(exported.rows)
+
+    def apply_changes(self, changes) -> None:
+        """Gaps recomputed or documented, patients imported, an outreach logged: read again."""
+        if changes.touches("gaps", "patients", "outreach") and self._shown_once:
+            self.refresh()
 
 
 def measure_key(measure_id: str, group_index: int | None) -> str:
@@ -337,4 +317,4 @@ def index_of_data(combo, value) -> int:
 
 def gaps_section(context) -> GapsScreen:
     """The main window's section factory (``ui.sections``): the worklist for the app's context."""
-    return GapsScreen(context.engine, lambda: context.user, context.settings)
+    return GapsScreen(context)

@@ -1,14 +1,13 @@
 """File ▸ Import: FHIR bundles, NDJSON files, CSV panels or folders of them.
 
-The import runs on a worker thread with its own database connection; the dialog shows
+The import runs on the task runner's background lane (one long job at a time: an import
+asked for while another runs waits its turn, and the dialog says so); the dialog shows
 progress, can cancel (the file being read is rolled back), then shows the counts and the
 rejections, which can be saved as CSV.
 """
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
@@ -17,47 +16,15 @@ from ui.import_problems_view import ProblemsModel, problems_view, save_problems_
 from ui.tables import CountItem
 
 
-class ImportWorker(QThread):
-    """Runs :func:`import_paths` off the UI thread; never touches widgets."""
-
-    progressed = Signal(int, int, str, int)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, database_url: str, paths: list[str], practice_code: str | None, dry_run: bool,
-                 actor: str, parent=None):
-        super().__init__(parent)
-        self.database_url, self.paths = database_url, paths
-        self.practice_code, self.dry_run, self.actor = practice_code, dry_run, actor
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:
-        from storage.db import open_database
-        from storage.importers.run import import_paths
-
-        engine = open_database(self.database_url, upgrade=False)  # this thread's own connection
-        try:
-            report = import_paths(engine, self.paths, practice_code=self.practice_code, dry_run=self.dry_run,
-                                  actor=self.actor, cancel=self.cancel_event,
-                                  progress=lambda p: self.progressed.emit(p.file_index, p.file_count,
-                                                                          p.file, p.resources))
-        except Exception as exc:  # reported to the user, not raised on a thread nobody joins
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.done.emit(report)
-        finally:
-            engine.dispose()
-
-
 class ImportDialog(QDialog):
     import_finished = Signal(object)  # the ImportReport
 
-    def __init__(self, engine, actor: str, parent=None):
+    def __init__(self, context, parent=None):
         super().__init__(parent)
         self.setObjectName("ImportDialog")
         self.setWindowTitle("Import patients and clinical data")
-        self.engine, self.actor = engine, actor
-        self.worker: ImportWorker | None = None
+        self.context = context
+        self.task = None
         self.report = None
 
         self.paths = QListWidget()
@@ -75,11 +42,11 @@ class ImportDialog(QDialog):
             path_buttons.addWidget(button)
         path_buttons.addStretch()
 
-        from storage.importers.history import practice_choices
+        from application.imports import practice_choices
 
         self.practice = QComboBox()
         self.practice.addItem("From the data (else the Imported practice)", None)
-        for code, name in practice_choices(engine):
+        for code, name in practice_choices(context.pod):
             self.practice.addItem(f"{name} ({code})", code)
         self.dry_run = QCheckBox("&Dry run: check and count, save nothing")
         form = QFormLayout()
@@ -170,45 +137,58 @@ class ImportDialog(QDialog):
         self.save.setEnabled(False)
         self.cancel.setEnabled(True)
         self.status.setText("Importing…")
-        url = self.engine.url.render_as_string(hide_password=False)
-        self.worker = ImportWorker(url, paths, self.practice.currentData(), self.dry_run.isChecked(), self.actor, self)
-        self.worker.progressed.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.start()
+        if self.context.tasks.running("background"):
+            self.status.setText("Waiting for the work already running (an import or a recompute) to finish…")
+        from application.imports import import_files
+
+        practice, dry_run = self.practice.currentData(), self.dry_run.isChecked()
+
+        def work(job):
+            job.progress(0, 0, "")  # started: no longer waiting for another job
+            return import_files(self.context.pod, paths, practice_code=practice, dry_run=dry_run,
+                                cancel=job.cancel_event,
+                                progress=lambda p: job.progress(p.file_index, p.file_count,
+                                                                f"{p.file}\t{p.resources}"))
+
+        self.task = self.context.tasks.background(work, label="Importing…", parent=self, show_progress=False,
+                                                  on_done=self._on_done, on_error=self._on_failed)
+        self.task.progressed.connect(self._on_progress)
 
     def cancel_import(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel_event.set()
+        if self.task is not None:
+            self.task.cancel()
             self.cancel.setEnabled(False)
             self.status.setText("Cancelling: the file being read will be rolled back…")
 
-    def _on_progress(self, index: int, count: int, file: str, resources: int) -> None:
+    def _on_progress(self, index: int, count: int, text: str) -> None:
+        if count <= 0:
+            self.status.setText("Importing…")
+            return
+        file, _, resources = text.partition("\t")
+        resources = int(resources or 0)
         self.progress.setRange(0, count)
         self.progress.setValue(index)
         self.status.setText(f"File {index + 1} of {count}: {file}" + (f" — {resources:,} read" if resources else ""))
 
     def _finish_worker(self) -> None:
-        if self.worker is not None:
-            self.worker.wait()
-            self.worker.deleteLater()
-            self.worker = None
+        self.task = None
         self.progress.setVisible(False)
         self.start.setEnabled(True)
         self.cancel.setEnabled(False)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, error: BaseException) -> None:
         self._finish_worker()
-        self.status.setText(f"The import stopped: {message}. Nothing of the file being read was saved.")
+        self.status.setText(f"The import stopped: {type(error).__name__}: {error}. "
+                            "Nothing of the file being read was saved.")
 
-    def _on_done(self, report) -> None:
+    def _on_done(self, imported) -> None:
         self._finish_worker()
-        self.report = report
+        report = self.report = imported.report
         self.show_report(report)
         self.import_finished.emit(report)
 
     def show_report(self, report) -> None:
-        from storage.importers.report import OUTCOMES
+        from application.imports import OUTCOMES
 
         prefix = "Dry run — nothing was saved. " if report.dry_run else ""
         cancelled = " Cancelled." if report.cancelled else ""
@@ -232,7 +212,7 @@ class ImportDialog(QDialog):
     def show_history(self):
         from ui.import_history_dialog import ImportHistoryDialog
 
-        dialog = ImportHistoryDialog(self.engine, self)
+        dialog = ImportHistoryDialog(self.context, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -242,13 +222,13 @@ class ImportDialog(QDialog):
         save_problems_as(self, "import-problems.csv", self.report.problems if self.report else [])
 
     def save_problems_csv(self, path) -> None:
-        from storage.importers.history import write_problems_csv
+        from application.imports import write_problems_csv
 
         write_problems_csv(path, self.report.problems if self.report else [])
 
     def done(self, result: int) -> None:  # closing while importing cancels and waits
-        if self.worker is not None:
-            self.worker.cancel_event.set()
-            self.worker.wait()
+        if self.task is not None:
+            self.task.cancel()
+            self.context.tasks.wait_for(self.task)
         super().done(result)
 

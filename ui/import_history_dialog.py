@@ -18,11 +18,11 @@ RUN_LIMIT = 200
 
 
 class ImportHistoryDialog(QDialog):
-    def __init__(self, engine, parent=None):
+    def __init__(self, context, parent=None):
         super().__init__(parent)
         self.setObjectName("ImportHistoryDialog")
         self.setWindowTitle("Import history")
-        self.engine = engine
+        self.pod = context.pod
         self.runs: list = []
         self.all_problems: list = []
 
@@ -81,10 +81,10 @@ class ImportHistoryDialog(QDialog):
 
     # --- runs ---------------------------------------------------------------------
     def refresh(self) -> None:
-        from storage.importers.history import recent_runs
+        from application.imports import recent_runs
 
         chosen = self.selected_run()
-        self.runs = recent_runs(self.engine, RUN_LIMIT)
+        self.runs = recent_runs(self.pod, RUN_LIMIT)
         table = self.runs_table
         table.setRowCount(len(self.runs))
         for r, run in enumerate(self.runs):
@@ -111,10 +111,10 @@ class ImportHistoryDialog(QDialog):
         return self.runs[rows[0].row()]
 
     def _show_selected(self) -> None:
-        from storage.importers.history import run_problems
+        from application.imports import run_problems
 
         run = self.selected_run()
-        self.all_problems = run_problems(self.engine, run.id) if run else []
+        self.all_problems = run_problems(self.pod, run.id) if run else []
         if run is None:
             self.summary.setText("No imports yet: File ▸ Import… brings in FHIR or CSV files."
                                  if not self.runs else "Choose an import above.")
@@ -140,7 +140,7 @@ class ImportHistoryDialog(QDialog):
 
     def save_problems_csv(self, path) -> None:
         """The problems shown (with or without warnings) as CSV."""
-        from storage.importers.history import write_problems_csv
+        from application.imports import write_problems_csv
 
         write_problems_csv(path, self.shown_problems())
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from storage.importers.report import PROBLEM_COLUMNS
+from application.imports import PROBLEM_COLUMNS
 
 _WARNING_TEXT = QColor("#7a5a00")
 _WIDTHS = (220, 80, 120, 140, 70)  # every column but the reason, which takes the rest
@@ -71,7 +71,7 @@ def save_problems_as(parent, default_name: str, problems) -> None:
     """Ask where, then write ``problems`` as CSV; a disk error is a message, not a traceback."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    from storage.importers.history import write_problems_csv
+    from application.imports import write_problems_csv
 
     path, _ = QFileDialog.getSaveFileName(parent, "Save problems", default_name, "CSV (*.csv)")
     if not path:

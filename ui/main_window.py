@@ -41,6 +41,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._build_status_bar()
+        # every operation's ChangeSet reaches the sections, which refresh only what they show
+        context.tasks.changed.connect(self.apply_changes)
         for spec in sections.SECTIONS:
             widget = sections.build(spec, context)
             if widget is not None:
@@ -67,9 +69,6 @@ class MainWindow(QMainWindow):
         open_patient = getattr(widget, "open_patient", None)
         if open_patient is not None and hasattr(open_patient, "connect"):
             open_patient.connect(self.open_chart)
-        data_changed = getattr(widget, "data_changed", None)
-        if data_changed is not None and hasattr(data_changed, "connect"):
-            data_changed.connect(self.refresh_sections)
         open_gaps = getattr(widget, "open_gaps", None)
         if open_gaps is not None and hasattr(open_gaps, "connect"):
             open_gaps.connect(self.open_gaps)
@@ -161,7 +160,7 @@ class MainWindow(QMainWindow):
     def import_data(self) -> None:
         from ui.import_dialog import ImportDialog
 
-        dialog = ImportDialog(self.context.engine, self.context.user, self)
+        dialog = ImportDialog(self.context, self)
         dialog.import_finished.connect(self._imported)
         dialog.exec()
 
@@ -170,31 +169,29 @@ class MainWindow(QMainWindow):
         changed = sorted(report.changed_patient_ids)
         if changed and not report.dry_run:
             self.recompute_gaps(patient_ids=changed, start=True)
-        self.refresh_sections()
 
     def show_import_history(self) -> None:
         from ui.import_history_dialog import ImportHistoryDialog
 
-        ImportHistoryDialog(self.context.engine, self).exec()
+        ImportHistoryDialog(self.context, self).exec()
 
     def show_duplicates(self) -> None:
         from ui.duplicates_dialog import DuplicatesDialog
 
-        DuplicatesDialog(self.context.engine, self.context.user, self).exec()
+        DuplicatesDialog(self.context, self).exec()
 
     def recompute_gaps(self, patient_ids: list[int] | None = None, start: bool = False) -> None:
         from ui.recompute_dialog import RecomputeDialog
 
-        dialog = RecomputeDialog(self.context.engine, self, patient_ids=patient_ids, start=start)
-        dialog.recomputed.connect(lambda _summary: self.refresh_sections())
-        dialog.exec()
+        RecomputeDialog(self.context, self, patient_ids=patient_ids, start=start).exec()
 
-    def refresh_sections(self) -> None:
-        """After data changed underneath: every section that can refresh itself does."""
+    def apply_changes(self, changes) -> None:
+        """An operation changed records: each section that shows some of them refreshes itself
+        (``apply_changes(changes)``), the others are left alone."""
         for widget in self._sections.values():
-            refresh = getattr(widget, "refresh", None)
-            if callable(refresh):
-                refresh()
+            apply = getattr(widget, "apply_changes", None)
+            if callable(apply):
+                apply(changes)
 
     def choose_database(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Carepod database", "",
@@ -203,9 +200,9 @@ class MainWindow(QMainWindow):
             self.database_chosen.emit(path)
 
     def choose_user(self) -> None:
-        from storage.queries.staff import active_staff_names
+        from application.staff import active_staff_names
 
-        names = active_staff_names(self.context.engine)
+        names = active_staff_names(self.context.pod)
         current = self.context.user
         if current not in names:
             names.insert(0, current)
@@ -240,4 +237,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.save_layout()
+        # what is being saved is finished; long work is asked to stop at its next safe point
+        self.context.tasks.shutdown()
         super().closeEvent(event)

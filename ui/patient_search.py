@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
 )
 
-from storage.queries.patients import patients_by_ids, practice_choices, search_patients
+from application.patients import patients_by_ids, practice_choices, search_patients
 from ui import shortcuts
 from ui.context import AppContext
 from ui.patient_table_model import PatientIdRole, PatientTableModel
@@ -69,11 +69,11 @@ class PatientSearch(QWidget):
 
     # -- searching ---------------------------------------------------------------------------
     def _fetch_page(self, text, practice_ids, limit, offset):
-        return search_patients(self.context.engine, text, practice_ids, limit=limit, offset=offset)
+        return search_patients(self.context.pod, text, practice_ids, limit=limit, offset=offset)
 
     def _load_practices(self) -> None:
         self.practice_combo.addItem("All practices", 0)
-        for practice in practice_choices(self.context.engine):
+        for practice in practice_choices(self.context.pod):
             self.practice_combo.addItem(f"{practice.name} ({practice.code})", practice.id)
 
     def practice_ids(self) -> list[int] | None:
@@ -89,7 +89,7 @@ class PatientSearch(QWidget):
         self._timer.stop()
         text = self.search_box.text().strip()
         if not text:
-            self.model.show_rows(patients_by_ids(self.context.engine, self.context.settings.recent_patient_ids))
+            self.model.show_rows(patients_by_ids(self.context.pod, self.context.settings.recent_patient_ids))
             count = self.model.rowCount()
             self.summary.setText("Recently opened charts" if count else
                                  "Type a name, MRN, birth date or phone number to find a patient.")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from storage.queries.patients import PAGE_SIZE, PatientRow
+from application.patients import PAGE_SIZE, PatientRow
 from ui import format as fmt
 
 log = logging.getLogger(__name__)

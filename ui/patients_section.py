@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
-from sqlalchemy.exc import SQLAlchemyError
-
-from domain.errors import NotFound
+from domain.errors import DomainError
 from ui import dialogs, shortcuts
 from ui.context import AppContext
 from ui.patient_search import PatientSearch
+from ui.tasks import error_sentence
 
 log = logging.getLogger(__name__)
 MAX_OPEN_CHARTS = 12
 
 
 class PatientsSection(QWidget):
-    data_changed = Signal()  # something in an open chart changed what other sections show
-
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
@@ -64,25 +61,26 @@ class PatientsSection(QWidget):
         return None if widget is self.search else widget
 
     def open_chart(self, patient_id: int):
-        """Show the patient's chart (already open: bring it forward). Every opening is audited."""
-        # imported on the first chart, not at start-up (the ORM and the tabs take a while to load)
-        from storage.queries.chart import load_chart, record_chart_view
+        """Show the patient's chart (already open: bring it forward, read anew). Every opening
+        is audited: the view is recorded first, then the chart read, on the task runner's
+        writer, and the tab appears when both are done. Returns the task."""
+        from application.chart import open_chart
 
-        try:
-            # the view is recorded first: a chart is never shown without its audit event
-            record_chart_view(self.context.engine, self.context.user, patient_id)
-            chart = load_chart(self.context.engine, patient_id)
-        except NotFound:
-            chart = None
-        except SQLAlchemyError as exc:
-            log.exception("cannot open chart %s", patient_id)
-            dialogs.show_error(self, "Cannot open the chart",
-                               f"The chart could not be read from the database: {exc.__class__.__name__}: "
-                               f"{getattr(exc, 'orig', exc)}")
-            return None
-        if chart is None:
-            dialogs.show_error(self, "Cannot open the chart", f"There is no patient with id {patient_id}.")
-            return None
+        return self.context.tasks.write(lambda job: open_chart(self.context.pod, patient_id),
+                                        label="Opening the chart…", parent=self,
+                                        on_done=self.show_chart, on_error=self._chart_failed)
+
+    def _chart_failed(self, error: BaseException) -> None:
+        if isinstance(error, DomainError):
+            dialogs.show_error(self, "Cannot open the chart", str(error))
+            return
+        log.error("cannot open a chart", exc_info=(type(error), error, error.__traceback__))
+        dialogs.show_error(self, "Cannot open the chart", f"The chart could not be read from the database: "
+                                                          f"{error_sentence(error)}")
+
+    def show_chart(self, chart):
+        """Show a chart that was read (a new tab, or the open one replaced in place)."""
+        patient_id = chart.patient.id
         self.context.settings.remember_opened(patient_id)
         for index, view in enumerate(self.open_charts(), start=1):
             if view.patient_id == patient_id:
@@ -99,15 +97,32 @@ class PatientsSection(QWidget):
         view.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
         return view
 
+    def apply_changes(self, changes) -> None:
+        """Open charts whose patient's records changed are read again in place."""
+        from application.chart import read_chart
+
+        for view in self.open_charts():
+            if changes.touches_patient(view.patient_id) and not changes.kinds <= {"audit"}:
+                patient_id = view.patient_id
+                self.context.tasks.read(lambda job, p=patient_id: read_chart(self.context.pod, p),
+                                        on_done=self._chart_reread, on_error=lambda _e: None)
+        if changes.touches("patients", "risk"):
+            self.search.run_search()
+
+    def _chart_reread(self, chart) -> None:
+        """A chart read again after a change: replaced where it is, if it is still open."""
+        for index, view in enumerate(self.open_charts(), start=1):
+            if view.patient_id == chart.patient.id:
+                self._replace(index, chart, make_current=self.tabs.currentIndex() == index)
+
     def _make_view(self, chart):
         from ui.chart_view import ChartView
 
         view = ChartView(self.context, chart)
         view.close_requested.connect(lambda v=view: self.close_chart(v))
-        view.data_changed.connect(self.data_changed)
         return view
 
-    def _replace(self, index: int, chart) -> None:
+    def _replace(self, index: int, chart, make_current: bool = True) -> None:
         old = self.tabs.widget(index)
         tab = old.tabs.currentIndex()
         view = self._make_view(chart)
@@ -115,7 +130,8 @@ class PatientsSection(QWidget):
         self.tabs.insertTab(index, view, self._tab_title(chart))
         view.tabs.setCurrentIndex(tab)
         old.deleteLater()
-        self.tabs.setCurrentIndex(index)
+        if make_current:
+            self.tabs.setCurrentIndex(index)
 
     @staticmethod
     def _tab_title(chart) -> str:

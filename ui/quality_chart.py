@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from storage.queries.quality import MeasureScore, TrendPoint
+from application.quality import MeasureScore, TrendPoint
 from ui.style import ACCENT, BORDER, MUTED, TEXT
 
 PEER = QColor("#9aa6b0")

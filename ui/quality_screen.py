@@ -1,24 +1,21 @@
 """Quality: one practice's measures against its pod peers, and their monthly trend.
 
-``QualityScreen(engine, actor)``. Double-clicking a measure emits
+``QualityScreen(context)``. Double-clicking a measure emits
 ``open_gaps(GapFilter)`` (that practice's open gaps of that measure) for the main
 window to show in the Gaps worklist.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
-from PySide6.QtCore import QThread, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
-from sqlalchemy.engine import Engine
-
+from application import gaps as gap_queries
+from application import quality
 from domain.clock import today
-from storage.queries import gaps as gap_queries
-from storage.queries import quality
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
 from ui.tables import make_read_only_list
@@ -27,34 +24,17 @@ COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod 
 NUMERIC = {2, 3, 4, 5, 6}
 
 
-class RatesWorker(QThread):
-    """Computes every practice's rates for one period off the UI thread (seconds on a large pod)."""
-
-    done = Signal(object, object, str)  # period_end, rates or None, error
-
-    def __init__(self, engine: Engine, period_end: dt.date, parent=None):
-        super().__init__(parent)
-        self.engine, self.period_end = engine, period_end
-
-    def run(self) -> None:
-        try:
-            self.done.emit(self.period_end, quality.peer_rates(self.engine, self.period_end), "")
-        except Exception as exc:  # shown on the screen, not as a traceback
-            self.done.emit(self.period_end, None, str(exc))
-
-
 class QualityScreen(QWidget):
-    open_gaps = Signal(object)  # a storage.queries.gaps.GapFilter
+    open_gaps = Signal(object)  # an application.gaps.GapFilter
     loaded = Signal()  # the table and charts show the chosen practice and period
 
-    def __init__(self, engine: Engine, actor: str | Callable[[], str], parent: QWidget | None = None):
+    def __init__(self, context, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("qualityScreen")
-        self.engine = engine
-        self._actor = actor if callable(actor) else (lambda: actor)
+        self.context, self.pod = context, context.pod
         self.scores: list[quality.MeasureScore] = []
         self._rates_cache: dict[dt.date, dict] = {}
-        self._worker: RatesWorker | None = None
+        self._rates_task = None
         self._shown_once = False
 
         title = QLabel("Quality against pod peers")
@@ -120,13 +100,35 @@ class QualityScreen(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(body, 1)
 
-        for practice_id, code, name in gap_queries.practice_choices(engine):
-            self.practice_combo.addItem(f"{name} ({code})", practice_id)
-        for start, end in gap_queries.gap_periods(engine):
-            self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
+        self._fill_choices()
         self.practice_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh(recompute=True))
         self.snapshot_button.clicked.connect(self.take_snapshot)
+
+    def _fill_choices(self) -> None:
+        for combo in (self.practice_combo, self.period_combo):
+            combo.blockSignals(True)
+        practice, period = self.practice_id(), self.period_end()
+        self.practice_combo.clear()
+        self.period_combo.clear()
+        for practice_id, code, name in gap_queries.practice_choices(self.pod):
+            self.practice_combo.addItem(f"{name} ({code})", practice_id)
+        for start, end in gap_queries.gap_periods(self.pod):
+            self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
+        for combo, value in ((self.practice_combo, practice), (self.period_combo, period)):
+            index = next((i for i in range(combo.count()) if combo.itemData(i) == value), 0)
+            combo.setCurrentIndex(index)
+            combo.blockSignals(False)
+
+    def apply_changes(self, changes) -> None:
+        """Rates follow the gaps: a recompute or a documented exclusion reads them again."""
+        if changes.touches("gaps", "practices"):
+            self._rates_cache.clear()
+            self._fill_choices()
+            if self._shown_once:
+                self.refresh()
+        elif changes.touches("quality") and self._shown_once:
+            self._measure_chosen()  # a snapshot: the trend has a new month
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -153,17 +155,16 @@ class QualityScreen(QWidget):
         if rates is not None:
             self._show_rates(practice_id, period_end, rates)
             return
-        if self._worker is not None:
+        if self._rates_task is not None:
             return  # its result refreshes the screen with whatever is chosen by then
         self.status_label.setText("Computing the rates of every practice of the pod…")
-        self._worker = RatesWorker(self.engine, period_end, self)
-        self._worker.done.connect(self._rates_ready)
-        self._worker.start()
+        self._rates_task = self.context.tasks.read(
+            lambda job: quality.peer_rates(self.pod, period_end), parent=self,
+            on_done=lambda rates: self._rates_ready(period_end, rates, ""),
+            on_error=lambda error: self._rates_ready(period_end, None, str(error)))
 
     def _rates_ready(self, period_end, rates, error: str) -> None:
-        self._worker.wait()
-        self._worker.deleteLater()
-        self._worker = None
+        self._rates_task = None
         if error:
             self._show([], f"Could not compute the rates: {error}")
             return
@@ -171,7 +172,7 @@ class QualityScreen(QWidget):
         self.refresh()
 
     def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict) -> None:
-        scores = quality.practice_scorecard(self.engine, practice_id, period_end, rates)
+        scores = quality.practice_scorecard(self.pod, practice_id, period_end, rates)
         practices = len({r.practice_id for peers in rates.values() for r in peers})
         self._show(scores, f"{len(scores)} measures · compared with {practices} practices of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
@@ -213,16 +214,20 @@ class QualityScreen(QWidget):
         if score is None:
             self.trend.set_points([], "Monthly trend")
             return
-        points = quality.rate_history(self.engine, score.mine.practice_id, score.measure_id,
+        points = quality.rate_history(self.pod, score.mine.practice_id, score.measure_id,
                                       score.group_index, self.period_end())
         self.trend.set_points(points, f"{score.label} by month: {score.mine.practice_code} and the pod")
 
     # -- actions -----------------------------------------------------------------------------------
-    def take_snapshot(self) -> int:
-        written = quality.take_snapshot(self.engine, today())
-        self._measure_chosen()
-        self.status_label.setText(f"Snapshot of {today():%B %Y} kept: {written:,} practice rates.")
-        return written
+    def take_snapshot(self):
+        """Keep this month's rates of every practice (in the background); returns the task."""
+        def kept(snapshot) -> None:
+            self._measure_chosen()
+            self.status_label.setText(f"Snapshot of {snapshot.month:%B %Y} kept: {snapshot.rows:,} practice rates.")
+
+        month = today()
+        return self.context.tasks.write(lambda job: quality.take_snapshot(self.pod, month),
+                                        label="Keeping this month's snapshot…", parent=self, on_done=kept)
 
     def _open_gaps(self, row: int) -> None:
         if 0 <= row < len(self.scores):
@@ -234,4 +239,4 @@ class QualityScreen(QWidget):
 
 def quality_section(context) -> QualityScreen:
     """The main window's section factory (``ui.sections``)."""
-    return QualityScreen(context.engine, lambda: context.user)
+    return QualityScreen(context)

@@ -1,4 +1,4 @@
-"""Recompute gaps in care, on a worker thread with progress and cancel.
+"""Recompute gaps in care, on the task runner's background lane with progress and cancel.
 
 Used for a complete recompute on demand (Data ▸ Recompute gaps) and, after an
 import, for only the patients whose facts changed. The
@@ -7,48 +7,11 @@ so a cancel keeps the measures already finished and writes nothing of the others
 """
 from __future__ import annotations
 
-import datetime as dt
-import threading
-
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar,
                                QVBoxLayout)
 
 from domain.clock import today
-
-
-class RecomputeWorker(QThread):
-    """Runs the measure engine off the UI thread with its own connection; never touches widgets."""
-
-    progressed = Signal(object)  # (done, total, label)
-    done = Signal(object)  # {measure: {state: count}}
-    failed = Signal(str)
-
-    def __init__(self, database_url: str, year: int, patient_ids: list[int] | None, parent=None):
-        super().__init__(parent)
-        self.database_url, self.year, self.patient_ids = database_url, year, patient_ids
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:
-        from domain.measures.period import MeasurementPeriod
-        from storage.db import open_database
-        from storage.measures.engine import Cancelled
-        from storage.measures.recompute import recompute
-
-        engine = open_database(self.database_url, upgrade=False)
-        try:
-            period = MeasurementPeriod(dt.date(self.year, 1, 1), dt.date(self.year, 12, 31))
-            summary = recompute(engine, period, patient_ids=self.patient_ids,
-                                progress=lambda i, n, label: self.progressed.emit((i, n, label)),
-                                cancel=self.cancel_event.is_set)
-        except Cancelled:
-            self.failed.emit("Cancelled: measures finished before the cancel were updated; the others are unchanged.")
-        except Exception as exc:  # shown to the user; a thread nobody joins must not raise
-            self.failed.emit(f"The recompute failed: {exc}")
-        else:
-            self.done.emit(summary)
-        finally:
-            engine.dispose()
 
 
 class RecomputeDialog(QDialog):
@@ -56,14 +19,13 @@ class RecomputeDialog(QDialog):
 
     recomputed = Signal(object)
 
-    def __init__(self, engine, parent=None, *, patient_ids: list[int] | None = None,
+    def __init__(self, context, parent=None, *, patient_ids: list[int] | None = None,
                  year: int | None = None, start: bool = False):
         super().__init__(parent)
         self.setObjectName("RecomputeDialog")
         self.setWindowTitle("Recompute gaps in care")
-        self.engine, self.patient_ids = engine, patient_ids
-        self.worker: RecomputeWorker | None = None
-        self._busy = False
+        self.context, self.patient_ids = context, patient_ids
+        self.task = None
 
         scope = ("all patients of the pod" if patient_ids is None
                  else f"{len(patient_ids):,} patient{'s' if len(patient_ids) != 1 else ''} whose data changed")
@@ -99,46 +61,61 @@ class RecomputeDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        """From start until the worker's last signal has been handled here."""
-        return self._busy
+        """From start until the task's result has been handled here."""
+        return self.task is not None
 
-    def start(self) -> None:
+    def start(self):
         if self.running:
-            return
-        url = self.engine.url.render_as_string(hide_password=False)
-        self.worker = RecomputeWorker(url, self.year_combo.currentData(), self.patient_ids, self)
-        self.worker.progressed.connect(self._on_progress)
-        self.worker.done.connect(self._on_done)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.finished.connect(self._on_finished)
+            return None
+        from application.measures import recompute_gaps, year_period
+
+        period, patient_ids = year_period(self.year_combo.currentData()), self.patient_ids
+
+        def work(job):
+            job.progress(0, 0, "Evaluating measures…")
+            return recompute_gaps(self.context.pod, period, patient_ids=patient_ids, cancel=job.cancelled,
+                                  progress=lambda i, n, label: job.progress(i, n, label))
+
         self.start_button.setEnabled(False)
         self.year_combo.setEnabled(False)
         self.close_button.setText("Cancel")
         self.progress.setRange(0, 0)
-        self.status.setText("Evaluating measures…")
-        self._busy = True
-        self.worker.start()
+        waiting = bool(self.context.tasks.running("background"))
+        self.status.setText("Waiting for the work already running (an import or a recompute) to finish…"
+                            if waiting else "Evaluating measures…")
+        self.task = self.context.tasks.background(work, label="Recomputing gaps in care…", parent=self,
+                                                  show_progress=False, on_done=self._on_done,
+                                                  on_error=self._on_failed)
+        self.task.progressed.connect(lambda i, n, label: self._on_progress((i, n, label)))
+        return self.task
 
     def _on_progress(self, step) -> None:
         index, count, label = step
-        self.progress.setRange(0, max(count, 1))
-        self.progress.setValue(index)
-        self.status.setText(label)
+        if count > 0:
+            self.progress.setRange(0, count)
+            self.progress.setValue(index)
+        if label and (self.task is None or not self.task.job.cancelled()):
+            self.status.setText(label)
 
-    def _on_done(self, summary) -> None:
-        open_gaps = sum(states.get("open", 0) for states in summary.values())
+    def _on_done(self, recomputed) -> None:
+        self._on_finished()
+        summary = recomputed.summary
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.status.setText(f"Done: {len(summary)} measures evaluated; {open_gaps:,} open gaps.")
+        self.status.setText(f"Done: {len(summary)} measures evaluated; {recomputed.open_gaps:,} open gaps.")
         self.recomputed.emit(summary)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, error: BaseException) -> None:
+        from application.measures import RecomputeCancelled
+
+        self._on_finished()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status.setText(message)
+        self.status.setText("Cancelled: measures finished before the cancel were updated; the others are unchanged."
+                            if isinstance(error, RecomputeCancelled) else f"The recompute failed: {error}")
 
     def _on_finished(self) -> None:
-        self._busy = False
+        self.task = None
         self.close_button.setText("Close")
         self.start_button.setEnabled(True)
         self.year_combo.setEnabled(True)
@@ -147,12 +124,12 @@ class RecomputeDialog(QDialog):
         """Close, or while running: cancel and wait for the worker to stop."""
         if self.running:
             self.status.setText("Cancelling…")
-            self.worker.cancel_event.set()
+            self.task.cancel()
             return
         super().reject()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if self.worker is not None and self.worker.isRunning():
-            self.worker.cancel_event.set()
-            self.worker.wait()
+        if self.task is not None:
+            self.task.cancel()
+            self.context.tasks.wait_for(self.task)
         super().closeEvent(event)

@@ -21,9 +21,15 @@ class SectionSpec:
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("Patients", "ui.patients_section:PatientsSection", "Ctrl+1"),
-    SectionSpec("Gaps", "ui.gaps_screen:gaps_section", "Ctrl+2"),
-    SectionSpec("Quality", "ui.quality_screen:quality_section", "Ctrl+3"),
+    SectionSpec("Today", "ui.today_screen:today_section", "Ctrl+1"),
+    SectionSpec("Patients", "ui.patients_section:PatientsSection", "Ctrl+2"),
+    SectionSpec("Gaps", "ui.gaps_screen:gaps_section", "Ctrl+3"),
+    SectionSpec("Referrals", "ui.referral_board:referrals_section", "Ctrl+4"),
+    SectionSpec("After-hours calls", "ui.calls_section:calls_section", "Ctrl+5"),
+    SectionSpec("Medication reviews", "ui.reviews_section:reviews_section", "Ctrl+6"),
+    SectionSpec("Quality", "ui.quality_screen:quality_section", "Ctrl+7"),
+    SectionSpec("Reports", "ui.reports_section:reports_section", "Ctrl+8"),
+    SectionSpec("Administration", "ui.admin_section:admin_section", "Ctrl+9"),
 )
 
 
@@ -40,6 +46,7 @@ def load_factory(path: str):
 
 
 def build(spec: SectionSpec, context: AppContext):
-    """The section's widget, or None when its module does not exist (not built yet)."""
+    """The section's widget, or None when its module does not exist (not built yet) or the
+    factory has nothing to show (returns None)."""
     factory = load_factory(spec.factory)
     return None if factory is None else factory(context)

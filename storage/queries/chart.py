@@ -93,6 +93,9 @@ class Chart:
     outreach: list[OutreachAttempt]
     time_entries: list[TimeEntry]
     audit: list[AuditEvent]
+    # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
+    gaps: list = dataclasses.field(default_factory=list)
+    gap_history: list = dataclasses.field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]

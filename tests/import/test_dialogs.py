@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from tests.ui.conftest import make_context
+
 from helpers import add_practice
 
 
@@ -26,7 +28,7 @@ def test_import_dialog_runs_in_background_and_saves_problems(qtbot, engine, tmp_
     from ui.import_dialog import ImportDialog
 
     add_practice(engine)
-    dialog = ImportDialog(engine, "Test Admin")
+    dialog = ImportDialog(make_context(engine, "Test Admin"))
     qtbot.addWidget(dialog)
     assert dialog.practice.count() == 2  # "from the data" + OAK
     dialog.add_paths([_bundle(tmp_path / "good.json"), _bundle(tmp_path / "bad.json", pid="p2", bad=True)])
@@ -51,7 +53,7 @@ def test_import_dialog_runs_in_background_and_saves_problems(qtbot, engine, tmp_
 def test_import_dialog_dry_run_and_cancel(qtbot, engine, tmp_path):
     from ui.import_dialog import ImportDialog
 
-    dialog = ImportDialog(engine, "Test Admin")
+    dialog = ImportDialog(make_context(engine, "Test Admin"))
     qtbot.addWidget(dialog)
     dialog.add_paths([_bundle(tmp_path / "good.json")])
     dialog.dry_run.setChecked(True)
@@ -79,12 +81,13 @@ def test_duplicates_dialog_confirms_without_merging(qtbot, engine, tmp_path):
     assert import_paths(engine, [_bundle(tmp_path / "a.json")], practice_code="OAK", source="oak-ehr").errors == []
     assert import_paths(engine, [_bundle(tmp_path / "b.json", family="Riviera", pid="x9")],
                         practice_code="ELM", source="elm-ehr").errors == []
-    dialog = DuplicatesDialog(engine, "Test Admin")
+    dialog = DuplicatesDialog(make_context(engine, "Test Admin"))
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 1
     assert "phone" in dialog.table.item(0, 1).text()
     dialog.table.selectRow(0)
     dialog.confirm.click()
+    dialog.context.tasks.wait_idle()
     assert dialog.table.rowCount() == 0
     from sqlalchemy import text
 

@@ -52,10 +52,11 @@ def test_history_reads_back_runs_and_problems_as_they_were(engine, tmp_path):
 
 
 def test_history_dialog_lists_runs_and_saves_the_chosen_runs_problems(qtbot, engine, tmp_path):
+    from tests.ui.conftest import make_context
     from ui.import_history_dialog import RUN_COLUMNS, ImportHistoryDialog
 
     first, _dry, bad = _three_runs(engine, tmp_path)
-    dialog = ImportHistoryDialog(engine)
+    dialog = ImportHistoryDialog(make_context(engine))
     qtbot.addWidget(dialog)
     table = dialog.runs_table
     assert table.rowCount() == 3
@@ -86,9 +87,10 @@ def test_history_dialog_lists_runs_and_saves_the_chosen_runs_problems(qtbot, eng
 
 
 def test_history_dialog_with_no_imports_says_so(qtbot, engine):
+    from tests.ui.conftest import make_context
     from ui.import_history_dialog import ImportHistoryDialog
 
-    dialog = ImportHistoryDialog(engine)
+    dialog = ImportHistoryDialog(make_context(engine))
     qtbot.addWidget(dialog)
     assert dialog.runs_table.rowCount() == 0 and dialog.problems_model.rowCount() == 0
     assert "No imports yet" in dialog.summary.text() and not dialog.save.isEnabled()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage.measures.recompute import recompute_for_patients
 from tests.measures.test_documented_overrides import PERIOD, _open_patients
+from tests.ui.conftest import make_context
 from ui.chart_gaps_tab import ChartGapsTab
 from ui.gap_override_dialog import GapOverrideDialog
 
@@ -28,16 +28,19 @@ def _row(tab):
 
 def test_declined_shows_excluded_at_once_and_error_reopens(qtbot, measure_engine):
     pid = _open_patients(measure_engine)[0]
-    tab = ChartGapsTab(measure_engine, "nurse.kim", pid, "Doe, Jo", recompute=recompute_for_patients)
+    tab = ChartGapsTab(make_context(measure_engine, "nurse.kim"), pid, "Doe, Jo")
     qtbot.addWidget(tab)
+    tab.context.tasks.wait_idle()
     assert _row(tab).state == "open" and _row(tab).period_end == PERIOD.end
     tab.make_dialog = _answering("Does not want a colonoscopy")
     assert tab.document("declined")
+    tab.context.tasks.wait_idle()
     gap = _row(tab)
     assert gap.state == "excluded"
     assert gap.why.startswith("Excluded: patient declined — Does not want a colonoscopy — documented by nurse.kim")
     tab.make_dialog = _answering("Wrong patient")
     assert tab.mark_error()
+    tab.context.tasks.wait_idle()
     gap = _row(tab)
     assert gap.state == "open" and gap.why.startswith("Open: no colorectal cancer screening on record")
 
@@ -45,18 +48,19 @@ def test_declined_shows_excluded_at_once_and_error_reopens(qtbot, measure_engine
 @pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")  # offscreen, a shown window
 def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_engine, db_path):
     """Declining in a chart opened from the window: the tab's count and the Gaps worklist's
-    counts change at once, without a filter change or a recompute from the menu."""
-    from ui.context import AppContext
+    counts change at once, without a filter change or a recompute from the menu (the ChangeSet of
+    the documentation reaches both)."""
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
     pid = _open_patients(measure_engine)[0]
-    window = MainWindow(AppContext(engine=measure_engine, database=str(db_path), settings=Settings()))
+    window = MainWindow(make_context(measure_engine, "", Settings()))
     qtbot.addWidget(window)
     window.show()
     gaps = window.show_section("Gaps")
     open_before = gaps.count_label.text()
     window.open_chart(pid)
+    window.context.tasks.wait_idle()
     view = window.section("Patients").open_charts()[-1]
     tab = view.show_tab("Gaps")
     index = view.tab_titles.index("Gaps")
@@ -65,6 +69,9 @@ def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_
     tab.make_dialog = _answering("Does not want a colonoscopy")
     _row(tab)
     assert tab.document("declined")
+    window.context.tasks.wait_idle()  # the change set has the chart read anew, in place
+    view = window.section("Patients").open_charts()[-1]
+    assert view.current_tab_title() == "Gaps"
     assert view.tabs.tabText(index) == f"Gaps ({count - 1})"
     assert gaps.count_label.text() != open_before
     assert int(gaps.count_label.text().split()[0].replace(",", "")) == \

@@ -47,12 +47,13 @@ def test_the_worklist_shows_one_group_and_quality_asks_for_it(qtbot, measure_eng
     offers each group of a measure that has several."""
     from storage.measures.recompute import recompute
     from storage.queries import gaps as q
+    from tests.ui.conftest import make_context
     from ui.gaps_screen import GapsScreen
     from ui.quality_screen import QualityScreen
 
     import_isolated(measure_engine, sorted((SHARED / "ecqm" / "CMS138" / "cases").glob("*.json")))
     recompute(measure_engine, PERIOD, ["CMS138"])
-    screen = GapsScreen(measure_engine, "nurse.kim")
+    screen = GapsScreen(make_context(measure_engine, "nurse.kim"))
     qtbot.addWidget(screen)
     screen.show()
     choices = [screen.measure_combo.itemText(i).strip() for i in range(screen.measure_combo.count())]
@@ -67,7 +68,7 @@ def test_the_worklist_shows_one_group_and_quality_asks_for_it(qtbot, measure_eng
     counts = q.count_gaps(measure_engine, screen.current_filter())
     assert counts.total == len(rows) and screen.current_filter().group_index == 1
 
-    quality = QualityScreen(measure_engine, "nurse.kim")
+    quality = QualityScreen(make_context(measure_engine, "nurse.kim"))
     qtbot.addWidget(quality)
     with qtbot.waitSignal(quality.loaded, timeout=30_000):
         quality.show()

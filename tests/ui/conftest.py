@@ -145,3 +145,23 @@ def pod(engine):
 
     return build_pod(engine)
 
+
+
+def open_chart(section, patient_id: int):
+    """Open a chart as the Patients section does (the view is saved on the task runner's writer,
+    then the tab appears) and return its view, or None when it could not be opened."""
+    task = section.open_chart(patient_id)
+    section.context.tasks.wait_for(task)
+    return next((v for v in section.open_charts() if v.patient_id == patient_id), None)
+
+
+def make_context(engine, user: str = "Dana Reyes", settings=None):
+    """The AppContext a MainWindow gets, over a test's engine."""
+    from tests.conftest import app_pod_for
+    from ui.context import AppContext
+    from ui.settings import Settings
+
+    settings = settings or Settings()
+    if user:
+        settings.user_name = user
+    return AppContext.create(app_pod_for(engine), settings)

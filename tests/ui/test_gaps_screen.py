@@ -10,6 +10,8 @@ from pytestqt.modeltest import ModelTester
 
 from storage import schema as t
 from storage.queries import gaps as q
+from tests.conftest import app_pod_for
+from tests.ui.conftest import make_context
 from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, OLD_PERIOD, PERIOD
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.gaps_screen import GapsScreen
@@ -17,7 +19,7 @@ from ui.gaps_screen import GapsScreen
 
 @pytest.fixture
 def screen(qtbot, engine, pod):
-    widget = GapsScreen(engine, ACTOR)
+    widget = GapsScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     widget.resize(1300, 600)
     widget.show()
@@ -109,7 +111,7 @@ def test_why_column_cannot_be_sorted_and_keeps_the_current_order(screen):
 
 
 def test_rows_are_paged_in_as_the_view_asks(qtbot, engine, pod):
-    model = GapTableModel(engine)
+    model = GapTableModel(app_pod_for(engine))
     model.page_size = 5
     ModelTester(qtbot).check(model)  # empty before the first filter
     model.set_filter(q.GapFilter(state=None))
@@ -125,7 +127,7 @@ def test_rows_are_paged_in_as_the_view_asks(qtbot, engine, pod):
 
 
 def test_model_data_never_raises_and_shows_text(engine, pod):
-    model = GapTableModel(engine)
+    model = GapTableModel(app_pod_for(engine))
     model.set_filter(q.GapFilter(measure_id="CMS125", state="closed", period_end=PERIOD[1]))
     why = model.index(0, WHY_COLUMN)
     assert model.data(why).startswith("Closed: Mammogram (LOINC 24606-6) on 2024-11-03")
@@ -144,7 +146,7 @@ def test_an_open_gap_past_its_due_date_is_marked_overdue(engine, pod, monkeypatc
             return dt.date(2025, 12, 1)
 
     monkeypatch.setattr(gaps_model.dt, "date", Today)
-    model = GapTableModel(engine)
+    model = GapTableModel(app_pod_for(engine))
     model.set_filter(q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]))
     marked = {}
     for i, row in enumerate(model.loaded_rows()):
@@ -261,7 +263,7 @@ def _audit_count(engine):
 
 
 def test_nothing_is_read_until_the_screen_is_shown(qtbot, engine, pod):
-    widget = GapsScreen(engine, ACTOR)
+    widget = GapsScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     assert widget.model.rowCount() == 0 and widget.count_label.text() == ""
     widget.show()
@@ -269,7 +271,7 @@ def test_nothing_is_read_until_the_screen_is_shown(qtbot, engine, pod):
 
 
 def test_screen_on_an_empty_database(qtbot, engine):
-    widget = GapsScreen(engine, ACTOR)
+    widget = GapsScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     widget.show()
     assert widget.model.rowCount() == 0
@@ -286,14 +288,14 @@ def test_default_sort_is_by_state_then_due(screen):
 def test_filters_are_remembered_across_screens(qtbot, engine, pod):
     from ui.settings import Settings
 
-    first = GapsScreen(engine, ACTOR, Settings())
+    first = GapsScreen(make_context(engine, ACTOR, Settings()))
     qtbot.addWidget(first)
     first.show()
     _select(first.measure_combo, "CMS125")
     _select(first.practice_combo, pod.practices["BIR"])
     _select(first.state_combo, None)
     first.settings.sync()
-    second = GapsScreen(engine, ACTOR, Settings())
+    second = GapsScreen(make_context(engine, ACTOR, Settings()))
     qtbot.addWidget(second)
     second.show()
     flt = second.current_filter()

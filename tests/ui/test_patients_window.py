@@ -8,15 +8,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from storage import schema as t
 from ui.chart_view import ChartView
-from ui.context import AppContext
+from tests.ui.conftest import make_context, open_chart
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
 
 def make_window(qtbot, engine, db_path, user="Dana Reyes") -> MainWindow:
-    settings = Settings()
-    settings.user_name = user
-    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=settings))
+    window = MainWindow(make_context(engine, user))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -120,6 +118,7 @@ def test_enter_opens_the_chart_and_audits_the_view(window, qtbot, engine, sample
     table = patients(window).search.table
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Return)
+    window.context.tasks.wait_idle()
     chart = patients(window).current_chart()
     assert isinstance(chart, ChartView) and chart.patient_id == sample_pod.grace
     header = chart.header.values
@@ -140,11 +139,12 @@ def test_enter_in_the_search_box_opens_the_first_match(window, qtbot, sample_pod
     box = patients(window).search.search_box
     qtbot.keyClicks(box, "smithers")
     qtbot.keyClick(box, Qt.Key.Key_Return)  # before the pause: searches first, then opens
+    window.context.tasks.wait_idle()
     assert patients(window).current_chart().patient_id == sample_pod.jo
 
 
 def test_summary_shows_the_latest_values(window, qtbot, sample_pod):
-    chart = patients(window).open_chart(sample_pod.grace)
+    chart = open_chart(patients(window), sample_pod.grace)
     summary = chart.show_tab("Summary")
     observations = summary.findChild(QWidget, "latest_observations").rows()
     assert observations == [("HbA1c", "8.1 %", "02/10/2026"), ("Blood pressure", "142/88 mmHg", "02/10/2026"),
@@ -161,7 +161,7 @@ def test_summary_shows_the_latest_values(window, qtbot, sample_pod):
 
 
 def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
-    chart = patients(window).open_chart(sample_pod.grace)
+    chart = open_chart(patients(window), sample_pod.grace)
     titles = [chart.tabs.tabText(i) for i in range(chart.tabs.count())]
     assert titles[0] == "Summary" and titles[1].startswith("Gaps")  # the measures' tab, when built
     assert titles[2:] == ["Encounters (1)", "Referrals (1)", "Calls (1)", "Medications && reviews (1)",
@@ -182,7 +182,7 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
 
 
 def test_empty_tabs_say_so(window, qtbot, sample_pod):
-    chart = patients(window).open_chart(sample_pod.empty)
+    chart = open_chart(patients(window), sample_pod.empty)
     referrals = chart.show_tab("Referrals").findChild(QWidget, "referrals_and_their_history")
     assert referrals.is_empty() and referrals.empty.text() == "No referrals on record"
     calls = chart.show_tab("Calls").findChild(QWidget, "after_hours_calls")
@@ -194,7 +194,7 @@ def test_empty_tabs_say_so(window, qtbot, sample_pod):
 
 def test_keyboard_close_next_tab_and_search_from_anywhere(window, qtbot, sample_pod):
     section = patients(window)
-    chart = section.open_chart(sample_pod.grace)
+    chart = open_chart(section, sample_pod.grace)
     chart.tabs.setFocus()
     qtbot.keyClick(chart.tabs, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert chart.current_tab_title() == chart.tab_titles[1]
@@ -214,7 +214,7 @@ def test_keyboard_close_next_tab_and_search_from_anywhere(window, qtbot, sample_
     qtbot.keyClick(chart.tabs, Qt.Key.Key_Escape)
     assert section.open_charts() == []
     assert QApplication.focusWidget() is section.search.search_box
-    other = section.open_chart(sample_pod.john)
+    other = open_chart(section, sample_pod.john)
     qtbot.keyClick(other.tabs, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert section.open_charts() == []
 
@@ -230,17 +230,17 @@ def test_f3_switches_section_and_focuses_search(window, qtbot):
 
 def test_opening_again_refreshes_the_same_tab(window, qtbot, sample_pod):
     section = patients(window)
-    section.open_chart(sample_pod.john)
-    section.open_chart(sample_pod.grace)
-    section.open_chart(sample_pod.john)
+    open_chart(section, sample_pod.john)
+    open_chart(section, sample_pod.grace)
+    open_chart(section, sample_pod.john)
     assert [c.patient_id for c in section.open_charts()] == [sample_pod.john, sample_pod.grace]
     assert section.current_chart().patient_id == sample_pod.john
 
 
 def test_empty_search_lists_recently_opened_charts(window, qtbot, sample_pod):
     section = patients(window)
-    section.open_chart(sample_pod.john)
-    section.open_chart(sample_pod.grace)
+    open_chart(section, sample_pod.john)
+    open_chart(section, sample_pod.grace)
     type_search(qtbot, window, "x")
     section.search.search_box.clear()
     section.search.run_search()
@@ -252,9 +252,9 @@ def test_settings_are_remembered_across_windows(qtbot, engine, db_path, sample_p
     first = make_window(qtbot, engine, db_path, user="Sam Ortiz")
     first.resize(first.width(), 523)  # within the offscreen screen (800x600)
     patients(first).search.set_practice(sample_pod.elm)
-    patients(first).open_chart(sample_pod.joan)
+    open_chart(patients(first), sample_pod.joan)
     first.close()
-    second = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    second = MainWindow(make_context(engine, user="", settings=Settings()))
     qtbot.addWidget(second)
     assert second.size().height() == 523
     assert patients(second).search.practice_combo.currentData() == sample_pod.elm
@@ -270,7 +270,7 @@ def test_help_lists_the_shortcuts(window):
     assert "Ctrl+K" in rows["Find a patient (from anywhere)"] and "F3" in rows["Find a patient (from anywhere)"]
     assert "Esc" in rows["Close the chart"]
     assert "Ctrl+PgDown" in rows["Next tab of the chart"]
-    assert rows["Go to Patients"] == "Ctrl+1"
+    assert rows["Go to Patients"] == "Ctrl+2"
     dialog.close()
 
 
@@ -357,4 +357,4 @@ def test_the_window_opens_on_a_database_of_an_earlier_version(qtbot, db_path):
     window = open_window(QApplication.instance(), str(db_path))
     qtbot.addWidget(window)
     assert window is not None and window.isVisible()
-    assert current_revision(window.context.engine) == HEAD
+    assert current_revision(window.context.pod.engine) == HEAD

@@ -11,12 +11,13 @@ from storage import schema as t
 from storage.queries import quality
 from tests.ui.test_gaps_data import ACTOR, PERIOD
 from ui.quality_chart import PeerStripChart, TrendChart
+from tests.ui.conftest import make_context
 from ui.quality_screen import QualityScreen
 
 
 @pytest.fixture
 def screen(qtbot, engine, pod):
-    widget = QualityScreen(engine, ACTOR)
+    widget = QualityScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
     with qtbot.waitSignal(widget.loaded, timeout=10_000):
@@ -69,7 +70,8 @@ def test_strip_chart_gets_every_measure_and_highlights_the_selection(screen, pod
 
 def test_snapshot_button_feeds_the_trend(screen, engine, pod):
     assert screen.trend.points == []
-    assert screen.take_snapshot() == 6
+    screen.context.tasks.wait_for(screen.take_snapshot())
+    assert "6 practice rates" in screen.status_label.text()
     assert len(screen.trend.points) == 1
     with engine.connect() as conn:
         months = set(conn.scalars(sa.select(t.quality_snapshot.c.month)))
@@ -87,7 +89,7 @@ def test_double_click_asks_for_that_practices_open_gaps(qtbot, screen, pod):
 
 
 def test_empty_database_says_what_to_do(qtbot, engine):
-    widget = QualityScreen(engine, ACTOR)
+    widget = QualityScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     widget.show()
     assert widget.table.rowCount() == 0 and "recompute" in widget.status_label.text()
@@ -154,7 +156,7 @@ def test_a_failed_computation_is_a_message(qtbot, engine, pod, monkeypatch):
         raise RuntimeError("database is locked")
 
     monkeypatch.setattr(quality, "peer_rates", broken)
-    widget = QualityScreen(engine, ACTOR)
+    widget = QualityScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     with qtbot.waitSignal(widget.loaded, timeout=10_000):
         widget.show()
@@ -165,6 +167,6 @@ def test_a_failed_computation_is_a_message(qtbot, engine, pod, monkeypatch):
 def test_nothing_is_computed_before_the_screen_is_shown(qtbot, engine, pod, monkeypatch):
     calls = []
     monkeypatch.setattr(quality, "peer_rates", lambda *a, **k: calls.append(a) or {})
-    widget = QualityScreen(engine, ACTOR)
+    widget = QualityScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     assert calls == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from storage.importers.run import import_paths
+from tests.ui.conftest import make_context
 from ui.recompute_dialog import RecomputeDialog
 
 CASES = ["CMS125", "CMS130", "CMS165"]
@@ -25,7 +26,7 @@ def gap_count(engine) -> int:
 
 def test_recompute_runs_in_a_worker_and_writes_gaps(qtbot, engine, shared_dir):
     import_some_cases(engine, shared_dir)
-    dialog = RecomputeDialog(engine, year=2025)
+    dialog = RecomputeDialog(make_context(engine), year=2025)
     qtbot.addWidget(dialog)
     assert dialog.year_combo.currentData() == 2025
     with qtbot.waitSignal(dialog.recomputed, timeout=60_000) as signal:
@@ -40,10 +41,10 @@ def test_recompute_runs_in_a_worker_and_writes_gaps(qtbot, engine, shared_dir):
 
 def test_cancelled_recompute_changes_nothing(qtbot, engine, shared_dir):
     import_some_cases(engine, shared_dir)
-    dialog = RecomputeDialog(engine, year=2025)
+    dialog = RecomputeDialog(make_context(engine), year=2025)
     qtbot.addWidget(dialog)
     dialog.start()
-    dialog.worker.cancel_event.set()  # as the Cancel button does
+    dialog.reject()  # the Cancel button: asks the task to stop
     qtbot.waitUntil(lambda: not dialog.running, timeout=60_000)
     if "Cancelled" in dialog.status.text():
         assert gap_count(engine) == 0
@@ -54,7 +55,7 @@ def test_cancelled_recompute_changes_nothing(qtbot, engine, shared_dir):
 def test_recompute_for_changed_patients_only(qtbot, engine, shared_dir):
     report = import_some_cases(engine, shared_dir)
     changed = sorted(report.changed_patient_ids)[:1]
-    dialog = RecomputeDialog(engine, patient_ids=changed, year=2025)
+    dialog = RecomputeDialog(make_context(engine), patient_ids=changed, year=2025)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.recomputed, timeout=60_000):
         dialog.start()
@@ -65,11 +66,11 @@ def test_recompute_for_changed_patients_only(qtbot, engine, shared_dir):
 
 
 def test_data_menu_offers_import_history_duplicates_and_recompute(qtbot, engine, db_path):
-    from ui.context import AppContext
+    from tests.ui.conftest import make_context
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
-    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    window = MainWindow(make_context(engine, "", Settings()))
     qtbot.addWidget(window)
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
     actions = {a.text().replace("&", ""): a for a in menus["Data"].actions() if a.text()}
@@ -80,11 +81,11 @@ def test_data_menu_offers_import_history_duplicates_and_recompute(qtbot, engine,
 
 def test_quality_asks_for_a_measures_gaps_and_the_window_shows_them(qtbot, engine, db_path):
     from storage.queries.gaps import GapFilter
-    from ui.context import AppContext
+    from tests.ui.conftest import make_context
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
-    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    window = MainWindow(make_context(engine, "", Settings()))
     qtbot.addWidget(window)
     window.show()
     window.show_section("Quality").open_gaps.emit(GapFilter(measure_id="CMS125", state="open"))
@@ -95,14 +96,14 @@ def test_quality_asks_for_a_measures_gaps_and_the_window_shows_them(qtbot, engin
 def test_the_window_fits_a_1366_pixel_laptop_screen(qtbot, engine, db_path, pod):
     """Every section, the Gaps filter row the widest, fits beside the navigation on a common
     small screen; long practice and measure names are elided in their choosers instead."""
-    from ui.context import AppContext
+    from tests.ui.conftest import make_context
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE practice SET name = 'The Very Long Named Community Family Medicine "
                              "and Internal Medicine Associates of the Valley'"))
-    window = MainWindow(AppContext(engine=engine, database=str(db_path), settings=Settings()))
+    window = MainWindow(make_context(engine, "", Settings()))
     qtbot.addWidget(window)
     window.show()
     for name in window.section_names():

@@ -1,0 +1,38 @@
+"""Recomputing gaps in care (a use case) for the pod, a practice or some patients."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from application.changes import ChangeSet
+from domain.measures.period import MeasurementPeriod
+from storage.measures.engine import Cancelled as RecomputeCancelled
+from storage.measures.recompute import ALL_MEASURES, recompute
+
+__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "recompute_gaps", "year_period"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Recomputed:
+    summary: dict[str, dict[str, int]]  # measure -> state -> gaps
+    period: MeasurementPeriod
+    changes: ChangeSet
+
+    @property
+    def open_gaps(self) -> int:
+        return sum(states.get("open", 0) for states in self.summary.values())
+
+
+def year_period(year: int) -> MeasurementPeriod:
+    return MeasurementPeriod(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def recompute_gaps(pod, period: MeasurementPeriod, *, patient_ids: Iterable[int] | None = None,
+                   measure_ids: Iterable[str] = ALL_MEASURES, progress=None, cancel=None) -> Recomputed:
+    """Evaluate the measures and write their gaps (each measure whole, in its own transaction:
+    a cancel keeps the measures finished before it). Raises :class:`RecomputeCancelled`."""
+    ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
+    measure_ids = list(measure_ids)
+    summary = recompute(pod.engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
+    return Recomputed(summary, period, ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids))

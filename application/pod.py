@@ -1,0 +1,51 @@
+"""The open Carepod database of one user session: what every use case and read model is given.
+
+``open_pod(path)`` is the one place that opens a database for the window and the command
+line (checked to be a Carepod database, brought to the newest schema). A :class:`Pod` knows
+its engine and the staff member doing the work; use cases reach the records through
+:meth:`Pod.unit_of_work` and never hold a connection between calls, so a Pod can be used
+from the task runner's threads (each call checks a connection out of the engine's pool).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from storage.queries.database import NotACarepodDatabase, open_carepod_database
+from storage.uow import UnitOfWork
+
+__all__ = ["NotACarepodDatabase", "Pod", "open_pod"]
+
+
+@dataclasses.dataclass
+class Pod:
+    engine: Engine
+    label: str  # the file (or URL) shown to the user
+    # the staff member every record and audit event names; a callable follows File > Change user
+    actor: Callable[[], str] = lambda: "unknown user"
+
+    def unit_of_work(self) -> UnitOfWork:
+        """``with pod.unit_of_work() as uow: ...; uow.commit()`` — one transaction."""
+        return UnitOfWork(self.engine, self.actor())
+
+    def with_actor(self, actor: str | Callable[[], str]) -> "Pod":
+        return dataclasses.replace(self, actor=actor if callable(actor) else (lambda: actor))
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_pod(path: str | os.PathLike | None, actor: str | Callable[[], str] = "unknown user") -> Pod:
+    """The Pod of a checked, migrated Carepod database (None: the default one).
+
+    Raises :class:`NotACarepodDatabase` (its message names the file and the reason)."""
+    engine = open_carepod_database(path)
+    label = str(path) if path else str(engine.url.database)
+    return Pod(engine, label).with_actor(actor)
