@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_from_shell() -> int:
     """:func:`main`, for a shell: output piped to a reader that stops early (``| head``) ends
-    the command quietly instead of with a traceback."""
+    the command quietly instead of with a traceback. Every file this process makes (database,
+    exports, backups, reports) is readable by the user only."""
+    os.umask(0o077)
     try:
         return main()
     except BrokenPipeError:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from storage.private_files import create_private_file, make_private_folder
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ APP_NAME = "Carepod"
 BUSY_TIMEOUT_MS = 60_000
 PAGE_SIZE = 16384
 WRITE = "carepod_write"  # execution option: the transaction begins as a write
-PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
 _DAMAGED: dict[str, str] = {}  # database file -> why it was found damaged
 
 
@@ -47,9 +47,8 @@ def default_db_path(*, create_folder: bool = False) -> Path:
         import platformdirs
 
         base = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    if create_folder and not base.exists():
-        base.mkdir(parents=True, mode=PRIVATE_FOLDER)
-        os.chmod(base, PRIVATE_FOLDER)  # mkdir's mode is narrowed by the umask, never widened
+    if create_folder:
+        make_private_folder(base)
     return base / "carepod.db"
 
 
@@ -146,29 +145,6 @@ def write_transaction(engine: Engine):
 
 def _disable_pysqlite_begin(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
-
-
-def make_private(path: str | os.PathLike) -> None:
-    """Narrow a file Carepod writes (and an SQLite database's log files) to the user alone."""
-    for name in (os.fspath(path), f"{os.fspath(path)}-wal", f"{os.fspath(path)}-shm"):
-        try:
-            mode = os.stat(name).st_mode
-        except OSError:
-            continue
-        if stat.S_IMODE(mode) & 0o077:
-            try:
-                os.chmod(name, PRIVATE_FILE)
-            except OSError as exc:  # not ours to change: say so, carry on
-                log.warning("could not make %s readable by its owner only: %s", name, exc)
-
-
-def create_private_file(path: str | os.PathLike) -> None:
-    """Make an empty file readable by the user only, unless it exists (then narrow it)."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    except FileExistsError:
-        pass
-    make_private(path)
 
 
 def open_database(path_or_url: str | os.PathLike | None = None, *, upgrade: bool = True) -> Engine:

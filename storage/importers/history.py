@@ -105,7 +105,9 @@ def logged_reason(problem: Problem) -> str:
 
 def write_problems_csv(path, problems: list[Problem]) -> None:
     """Problems as a CSV file with a header row (the same columns as the screens)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    from storage.private_files import open_private
+
+    with open_private(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(PROBLEM_COLUMNS)
         writer.writerows(p.as_row() for p in problems)

@@ -607,13 +607,14 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     import os
     from pathlib import Path
 
+    from storage.private_files import open_private
     from storage.uow import UnitOfWork
 
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     written = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        with open_private(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_HEADER)
             for row in iter_gaps(engine, flt, sort=sort, descending=descending):
@@ -630,6 +631,11 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
                         progress(written)
                     if cancel and cancel():
                         raise _Cancelled
+        # audited before the file is there: an export the trail does not know of never appears
+        with UnitOfWork(engine, actor) as uow:
+            uow.audit.record("export", "Gap", None, None,
+                             f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
+            uow.commit()
         os.replace(partial, target)
     except _Cancelled:
         partial.unlink(missing_ok=True)
@@ -640,10 +646,6 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    with UnitOfWork(engine, actor) as uow:
-        uow.audit.record("export", "Gap", None, None,
-                         f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
-        uow.commit()
     if progress:
         progress(written)
     return written
