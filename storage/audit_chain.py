@@ -57,6 +57,23 @@ def append(conn, *, at: dt.datetime, actor: str, action: str, record_type: str, 
                  .values(events=head.events + 1, last_hash=digest))
 
 
+def append_many(conn, events: list[dict]) -> None:
+    """:func:`append` for many events at once (each a dict of its keyword arguments), in order."""
+    if not events:
+        return
+    head = conn.execute(sa.select(t.audit_chain.c.events, t.audit_chain.c.last_hash)
+                        .where(t.audit_chain.c.id == 1).with_for_update()).one()
+    digest, rows = head.last_hash, []
+    for event in events:
+        row = {"detail": "", **event}
+        digest = link(digest, row["at"], row["actor"], row["action"], row["record_type"], row["record_id"],
+                      row["patient_id"], row["detail"])
+        rows.append({**row, "chain_hash": digest})
+    conn.execute(sa.insert(t.audit_event), rows)
+    conn.execute(sa.update(t.audit_chain).where(t.audit_chain.c.id == 1)
+                 .values(events=head.events + len(rows), last_hash=digest))
+
+
 def append_sqlite(db, *, at: str, actor: str, action: str, record_type: str, record_id: int | None,
                   patient_id: int | None, detail: str = "") -> None:
     """:func:`append` for the importer's bulk writer, on its sqlite3 connection (speed module)."""

@@ -8,8 +8,7 @@ Create Date: 2026-12-07 06:00:00
   out here for the events already recorded, oldest first; ``audit_chain`` keeps how many
   events there are and the newest hash.
 - Triggers: an insert over an existing event (``REPLACE INTO``, ``INSERT OR REPLACE``, which
-  the delete trigger does not see) is refused, and the chain's head only moves forward one
-  event at a time.
+  the delete trigger does not see) is refused, and the chain's head only moves forward.
 """
 from __future__ import annotations
 
@@ -32,8 +31,8 @@ TRIGGERS = {
         "BEGIN SELECT RAISE(ABORT, 'the audit chain has one head'); END",
     "audit_chain_no_rewind":
         "CREATE TRIGGER audit_chain_no_rewind BEFORE UPDATE ON audit_chain "
-        "WHEN NEW.id != OLD.id OR NEW.events != OLD.events + 1 "
-        "BEGIN SELECT RAISE(ABORT, 'the audit chain only grows, one event at a time'); END",
+        "WHEN NEW.id != OLD.id OR NEW.events <= OLD.events "
+        "BEGIN SELECT RAISE(ABORT, 'the audit chain only grows'); END",
     "audit_chain_no_delete":
         "CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain "
         "BEGIN SELECT RAISE(ABORT, 'the audit chain head cannot be deleted'); END",
