@@ -50,8 +50,8 @@ def check_database_file(path: str | os.PathLike) -> None:
 def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True,
                           read_only: bool = False) -> Engine:
     """The engine of a checked, migrated Carepod database (None: the default one, created if
-    new). ``create=False``: a database that is not there is an error rather than a new one (a
-    command that only reads never creates one). ``read_only``: opened so that nothing can be
+    new; so is a file that is not there yet). ``create=False``: a database that is not there is
+    an error rather than a new one (a command that only reads never creates one). ``read_only``: opened so that nothing can be
     written to it (nor migrated). Opening looks for damage and a broken audit trail within
     about a second (:func:`storage.health.check_on_open`; :func:`storage.health.findings_of`
     says what it found); a damaged database is then only read."""
@@ -64,7 +64,10 @@ def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True
             raise NotACarepodDatabase(f"There is no Carepod database at {default} yet (give --db PATH).")
         path = default
     if path is not None and "://" not in str(path):
-        check_database_file(path)
+        if create and not Path(path).expanduser().exists():
+            pass  # a new database, made by open_database below
+        else:
+            check_database_file(path)
     try:
         engine = create_engine(path, read_only=True) if read_only else open_database(path)
     except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
