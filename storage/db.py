@@ -97,7 +97,8 @@ def create_engine(path_or_url: str | os.PathLike | None = None, *, echo: bool = 
     url = database_url(path_or_url)
     if read_only and url.startswith("sqlite:///") and ":memory:" not in url:
         url = f"sqlite:///file:{url[len('sqlite:///'):]}?mode=ro&uri=true"
-    engine = sa.create_engine(url, echo=echo)
+    # an SQL error's message never carries the values of a row (patient data) into a log
+    engine = sa.create_engine(url, echo=echo, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         database = database_file(engine)
         # let SQLAlchemy's transaction begin be the one SQLite sees (pysqlite's own is lazy)

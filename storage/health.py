@@ -18,6 +18,9 @@ from sqlalchemy.engine import Engine
 from storage import audit_chain
 from storage.db import damage_of, database_file, mark_damaged
 
+__all__ = ["DamagedDatabase", "Finding", "FullCheck", "check_on_open", "damage_of", "findings_of",
+           "full_check", "refuse_if_damaged"]
+
 OPEN_CHECK_SECONDS = 1.0  # the quick check on open gives up (unfinished, not failed) after this
 _PROGRESS_EVERY = 10_000  # SQLite virtual-machine steps between looks at the clock
 _REPORTED = 5  # problems of a check quoted in a message

@@ -522,7 +522,7 @@ class FileLoader:
         target = landed.get(subject_key) if subject_key else None
         misfiled = False
         if (not target or target[0] != "patient") and self.sole_patient_key and subject_key \
-                and subject_key[0] == "Patient" and not index.holds(subject_key):
+                and subject_key[0] == "Patient" and not index.holds(subject_key) and self.run.sole_patient_bundles:
             # a Bundle holding one patient's record is that patient's, whatever id its resources
             # use for them (some published eCQM cases refer to "Patient/Patient-5")
             target, misfiled = landed.get(self.sole_patient_key), True

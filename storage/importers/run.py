@@ -53,8 +53,12 @@ class Cancelled(Exception):
 class RunState:
     """What the files of one import share: the target practice and what they can refer to."""
 
-    def __init__(self, practice_id: int | None, now: dt.datetime):
+    def __init__(self, practice_id: int | None, now: dt.datetime, sole_patient_bundles: bool = False):
         self.practice_id, self.now = practice_id, now
+        # each Bundle is one patient's record, evaluated alone (published test cases): a
+        # resource naming a patient not in it is its one patient's, with a warning; otherwise
+        # such a resource is refused (a fact on the wrong patient is a safety defect)
+        self.sole_patient_bundles = sole_patient_bundles
         self.shared: dict[str, dict] = {}  # source → reference-only resources (Organization, Medication…)
         self.landed: dict[str, dict] = {}  # source → (type, id) → (table, id) of committed files' patients…
 
@@ -94,12 +98,13 @@ def _is_cancelled(cancel) -> bool:
 def import_paths(engine, paths, *, practice_code: str | None = None, source: str | None = None,
                  dry_run: bool = False, actor: str = "import",
                  progress: Callable[[ImportProgress], None] | None = None,
-                 cancel=None, wait: bool = True) -> ImportReport:
+                 cancel=None, wait: bool = True, sole_patient_bundles: bool = False) -> ImportReport:
     """Import the files and folders in ``paths``; see the module docstring.
 
     One import of a database runs at a time (:mod:`storage.importers.turn`): while another
     runs, this one waits (``progress`` says for what) or, unless ``wait``, is refused
-    (``report.busy``); either way it is in the import log."""
+    (``report.busy``); either way it is in the import log. ``sole_patient_bundles``: see
+    :class:`RunState` (only for test Bundles evaluated one by one, never for a pod's data)."""
     report = ImportReport(dry_run=dry_run)
     files, missing = list_files([paths] if isinstance(paths, (str, Path)) else list(paths))
     report.files = [str(f) for f in files] + [m for m, _reason in missing]
@@ -118,7 +123,8 @@ def import_paths(engine, paths, *, practice_code: str | None = None, source: str
     with turn.one_import_at_a_time(engine, start, report, progress, cancel, wait) as running:
         if running and files:
             with _fewer_collections():
-                _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
+                _import_files(engine, report, files, RunState(practice_id, now, sole_patient_bundles), actor, source,
+                              dry_run, progress, cancel)
         if running and report.patient_ids and not dry_run and not report.cancelled:
             from storage.importers.duplicates import find_candidates
 
@@ -147,14 +153,13 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-def _import_files(engine, report: ImportReport, files: list[Path], practice_id, now, actor, source,
+def _import_files(engine, report: ImportReport, files: list[Path], state: RunState, actor, source,
                   dry_run, progress, cancel) -> None:
     raw = engine.raw_connection()
     try:
         from storage.importers.store import Store
 
-        store = Store(raw.driver_connection, actor, report.run_id, now, dry_run=dry_run)
-        state = RunState(practice_id, now)
+        store = Store(raw.driver_connection, actor, report.run_id, state.now, dry_run=dry_run)
         try:
             sources = {str(f): identity.source_for(f, given=source) for f in files if is_ndjson(f)}
             database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None

@@ -1,4 +1,8 @@
-"""``recompute``: recompute gaps in care for the pod (or one practice / some patients)."""
+"""``recompute``: recompute gaps in care for the pod (or one practice / some patients).
+
+Exit status: 0 done, 1 stopped part-way (a worker process failed or was killed: the measures
+written before stay written, each whole), 2 a user error (no such database, measure or
+patient), 3 the database could not be written (damaged, read-only, disk full)."""
 from __future__ import annotations
 
 import argparse
@@ -30,18 +34,23 @@ def run(args) -> int:
     except DomainError as exc:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
+    from storage import health
     from storage.db import default_db_path
+    from storage.failures import EXIT_UNUSABLE, explain
+    from storage.measures.parallel import RecomputeFailed
     from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
-    if args.db is None and not default_db_path().exists():
-        print(f"recompute: there is no database yet at {default_db_path()} (give --db PATH)", file=sys.stderr)
-        return 2
     try:
-        engine = open_carepod_database(args.db)
+        engine = open_carepod_database(args.db, create=False)
     except NotACarepodDatabase as exc:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
     try:
+        for finding in health.findings_of(engine):
+            print(f"recompute: {finding.message}", file=sys.stderr)
+        if health.damage_of(engine):
+            print("recompute: the database was found damaged: nothing was recomputed.", file=sys.stderr)
+            return EXIT_UNUSABLE
         if args.patient:
             from storage.queries.patients import patients_by_ids
 
@@ -52,6 +61,15 @@ def run(args) -> int:
                       " (or it was entered in error)", file=sys.stderr)
                 return 2
         summary = recompute(engine, period, measures, patient_ids=args.patient)
+    except RecomputeFailed as exc:
+        print(f"recompute: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        unusable = explain(exc, engine.url.database)
+        if unusable is None:
+            raise
+        print(f"recompute: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
     finally:
         engine.dispose()
     for measure, counts in summary.items():

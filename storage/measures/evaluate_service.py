@@ -87,7 +87,8 @@ def _import_isolated(engine, paths: list[Path]) -> None:
         code = f"EV{number:05d}"  # one practice per bundle: each is a separate patient record
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO practice (code, name) VALUES (:c, :n)"), {"c": code, "n": str(path)[:200]})
-        report = import_paths(engine, [path], practice_code=code)
+        # a test Bundle evaluated alone: a resource naming a patient not in it is its one patient's
+        report = import_paths(engine, [path], practice_code=code, sole_patient_bundles=True)
         if report.errors:
             raise EvaluationError("; ".join(p.as_text() for p in report.errors[:5]))
 

@@ -21,6 +21,7 @@ from domain.measures.explain import OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
 from storage.db import BUSY_TIMEOUT_MS
+from storage.failures import rollback_quietly
 from storage.measures import evidence_items, id_sets
 from storage.measures.criteria import quote
 from storage.measures.engine import evaluate_each, raw_connection
@@ -235,7 +236,7 @@ def _in_write_transaction(con, work, *args, begun: bool = False):
         con.execute("COMMIT")
         return outcome
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)  # a full disk has rolled it back already: keep that error, not ROLLBACK's
         raise
 
 
