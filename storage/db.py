@@ -73,13 +73,14 @@ def database_file(engine: Engine) -> str | None:
     return database
 
 
-def _sqlite_pragmas(dbapi_connection, _record, database: str | None) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, database: str | None, read_only: bool = False) -> None:
     cursor = dbapi_connection.cursor()
-    # A new database's pages are 16 KB rather than 4 KB: shallower B-trees with fewer pages to
-    # split (a recompute at 100k patients took 7 % less CPU). Only a file not yet written takes
-    # it (before WAL mode writes the header); an existing database keeps its page size.
-    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if not read_only:  # a file opened read-only is left exactly as it is (a backup, another's file)
+        # A new database's pages are 16 KB rather than 4 KB: shallower B-trees with fewer pages to
+        # split (a recompute at 100k patients took 7 % less CPU). Only a file not yet written takes
+        # it (before WAL mode writes the header); an existing database keeps its page size.
+        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -102,7 +103,7 @@ def create_engine(path_or_url: str | os.PathLike | None = None, *, echo: bool = 
     if engine.dialect.name == "sqlite":
         database = database_file(engine)
         # let SQLAlchemy's transaction begin be the one SQLite sees (pysqlite's own is lazy)
-        event.listen(engine, "connect", lambda dbapi, record: _sqlite_pragmas(dbapi, record, database))
+        event.listen(engine, "connect", lambda dbapi, record: _sqlite_pragmas(dbapi, record, database, read_only))
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", lambda conn: _begin(conn, database))
         event.listen(engine, "commit", _end_write)

@@ -33,6 +33,7 @@ def run(args) -> int:
     if not args.additional_data and not args.db:
         print("evaluate-measure: give --db PATH or --additional-data FILE_OR_DIR", file=sys.stderr)
         return 2
+    from storage.health import DamagedDatabase
     from storage.measures.evaluate_service import EvaluationError, evaluate_report
     try:
         report = evaluate_report(args.measure, period, report_type=args.report_type, subject=args.subject,
@@ -41,6 +42,17 @@ def run(args) -> int:
     except EvaluationError as exc:
         print(f"evaluate-measure: {exc}", file=sys.stderr)
         return 2
+    except DamagedDatabase as exc:
+        print(f"evaluate-measure: {exc} Patient-level output is audited, so nothing was printed.", file=sys.stderr)
+        return 3
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        from storage.failures import EXIT_UNUSABLE, explain
+
+        unusable = explain(exc, args.db)
+        if unusable is None:
+            raise
+        print(f"evaluate-measure: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
     json.dump(report, sys.stdout, indent=1)  # audited first (evaluate_report)
     sys.stdout.write("\n")
     return 0

@@ -2,7 +2,8 @@
 
 Exit status: 0 done, 1 stopped part-way (a worker process failed or was killed: the measures
 written before stay written, each whole), 2 a user error (no such database, measure or
-patient), 3 the database could not be written (damaged, read-only, disk full)."""
+patient), 3 the database could not be written (damaged, read-only, disk full; the measures
+written before stay written)."""
 from __future__ import annotations
 
 import argparse
@@ -63,7 +64,7 @@ def run(args) -> int:
         summary = recompute(engine, period, measures, patient_ids=args.patient)
     except RecomputeFailed as exc:
         print(f"recompute: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_UNUSABLE if exc.unusable else 1
     except Exception as exc:  # the disk or the database file: one sentence, not a traceback
         unusable = explain(exc, engine.url.database)
         if unusable is None:

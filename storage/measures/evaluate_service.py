@@ -51,6 +51,9 @@ def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: 
     except NotACarepodDatabase as exc:
         raise EvaluationError(str(exc)) from None
     try:
+        from storage.health import refuse_if_damaged
+
+        refuse_if_damaged(engine)  # its output could not be audited: the database is only read now
         ensure_valuesets(engine)
         report, shown = _evaluate(engine, measure_id, period, report_type, subject)
         _audit_output(engine, actor, measure_id, period, report_type, shown)

@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 
 class RecomputeFailed(RuntimeError):
     """A worker failed or was killed; the message says so in words (the details are logged).
-    The measures written before it stay written, each whole; the others were not."""
+    The measures written before it stay written, each whole; the others were not.
+    ``unusable``: it was the database or the disk (full, read-only, damaged)."""
+
+    def __init__(self, message: str, unusable: bool = False):
+        super().__init__(message)
+        self.unusable = unusable
 
 
 def worker_count(engine, measure_ids: list[str], patient_ids, wanted: int | None) -> int:
@@ -107,6 +112,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
     outcome: dict[int, str] = {}
     summary: dict[str, dict[str, int]] = {}
     failure: str | None = None
+    unusable = False
     cancelled = False
     try:
         while channels:
@@ -141,9 +147,10 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                         stop.set()
                 elif kind == "error":
                     outcome[n] = kind
-                    summary_text, detail = rest
+                    summary_text, detail, about_the_database = rest
                     log.error("recompute worker %d failed: %s", n, detail)
-                    failure = failure or summary_text
+                    if failure is None:
+                        failure, unusable = summary_text, about_the_database
                     stop.set()
     finally:
         stop.set()
@@ -157,7 +164,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
         checkpoints.finish()
     if failure is not None:
         raise RecomputeFailed(f"The recompute stopped: {failure}. The measures written before stay written, "
-                              "each whole; run the recompute again for the others.")
+                              "each whole; run the recompute again for the others.", unusable)
     if cancelled:
         raise Cancelled()
     return {mid: summary[mid] for mid in measure_ids if mid in summary}
@@ -277,6 +284,6 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
         reason = reason_of(exc)
         channel.send(("error", f"the database could not be written: {reason}" if reason else
                       f"a worker failed ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]})",
-                      traceback.format_exc()))
+                      traceback.format_exc(), reason is not None))
     finally:
         channel.close()
