@@ -221,3 +221,43 @@ def test_a_killed_recompute_worker_is_one_sentence(demo, tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     con.close()
+
+
+@pytest.fixture
+def read_only_folder(demo, tmp_path):
+    """A folder (and the pod in it) that cannot be written: a read-only mount when the tests
+    run as root (root writes through permissions), else permissions."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)]).returncode != 0:
+            pytest.skip("cannot mount a read-only folder here")
+        shutil.copy(demo, folder / "pod.db")
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        try:
+            yield folder / "pod.db"
+        finally:
+            if subprocess.run(["umount", str(folder)]).returncode != 0:
+                subprocess.run(["umount", "-l", str(folder)])
+    else:
+        shutil.copy(demo, folder / "pod.db")
+        os.chmod(folder / "pod.db", 0o400)
+        os.chmod(folder, 0o500)
+        yield folder / "pod.db"
+        os.chmod(folder, 0o700)
+
+
+def test_a_read_only_database_or_folder(read_only_folder, tmp_path):
+    path = read_only_folder
+    con = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    code = con.execute("SELECT code FROM practice LIMIT 1").fetchone()[0]
+    con.close()
+    bundle = tmp_path / "b.json"
+    bundle.write_text('{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": '
+                      '"Patient", "id": "p", "birthDate": "1961-04-12", "name": [{"family": "Rivera"}]}}]}')
+    for command in (["import", "--db", path, "--practice", code, bundle], ["recompute", "--db", path],
+                    ["demo", "--db", path.parent / "new.db", "--patients", "50", "--quiet"]):
+        out = _carepod(*command)
+        assert out.returncode in (2, 3), (command, out.stderr)
+        _one_sentence(out, "read-only", "cannot be opened", "cannot be written", "cannot be read or written")
+        assert str(path.parent) in out.stderr
