@@ -275,3 +275,20 @@ class TimeEntryRepository(_PatientRecords[TimeEntry]):
 class GapOverrideRepository(_PatientRecords[GapOverride]):
     record_class = GapOverride
     order_column = t.gap_override.c.at
+
+    def add(self, record: GapOverride) -> GapOverride:
+        self._ensure_measure(record.measure_id)
+        return super().add(record)
+
+    def _ensure_measure(self, measure_id: str) -> None:
+        """The measure's row, which a pod never recomputed does not have yet (the first recompute
+        writes them): an exclusion documented first failed on its foreign key. Unknown
+        measures are a DomainError naming them."""
+        if self.session.execute(sa.select(t.measure.c.id).where(t.measure.c.id == measure_id)).first():
+            return
+        from domain.measures import definition as definitions
+
+        found = definitions.load(measure_id)
+        self.session.execute(sa.insert(t.measure).values(
+            id=measure_id, version=found.get("version", ""), title=found["title"],
+            inverse=bool(found.get("inverse")), active=True, definition=found))

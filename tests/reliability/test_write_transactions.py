@@ -107,3 +107,40 @@ def test_first_use_of_the_unit_of_work_from_four_threads(tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         assert "failures 0" in proc.stdout, proc.stdout
+
+
+def test_an_exclusion_documented_on_a_pod_never_recomputed(engine):
+    """The measure rows came only with the first recompute: documenting an exclusion before it
+    failed with a raw FOREIGN KEY error."""
+    import pytest
+
+    from domain.errors import DomainError
+
+    patient_id = _patient(engine)
+    with UnitOfWork(engine, "Dana") as uow:
+        override_id = services.document_gap_override(
+            uow, patient_id=patient_id, measure_id="CMS125", period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31), kind="declined", reason="Declined screening today")
+    assert override_id
+    with UnitOfWork(engine, "Dana") as uow, pytest.raises(DomainError, match="CMS999"):
+        services.document_gap_override(uow, patient_id=patient_id, measure_id="CMS999",
+                                       period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+                                       kind="declined", reason="x")
+
+
+def test_staff_saves_are_durable_and_bulk_steps_say_so():
+    """A save the user was told succeeded survives a power cut: every connection commits with
+    synchronous=FULL (the log synced); bulk writers lower it on their own connection only."""
+    import tempfile
+
+    from storage.db import open_database
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_database(f"{folder}/d.db")
+        try:
+            with UnitOfWork(engine, "Dana") as uow:
+                assert uow.session.connection().exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+            with write_transaction(engine) as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        finally:
+            engine.dispose()
