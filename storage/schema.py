@@ -540,6 +540,16 @@ gap_write = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+# A measure and period whose first write is under way in several steps
+# (storage.measures.gap_steps): its gaps are left out of sight until the last step removes it.
+gap_staging = sa.Table(
+    "gap_staging", metadata,
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)
+
 quality_snapshot = sa.Table(
     "quality_snapshot", metadata, _pk(),
     _fk("practice_id", "practice.id"),

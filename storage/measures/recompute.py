@@ -20,12 +20,12 @@ from domain.measures.due import due_date, lapse_dates
 from domain.measures.explain import OVERRIDE_RULES
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import names_in
-from storage.db import BUSY_TIMEOUT_MS
+from storage.db import BUSY_TIMEOUT_MS, database_file
 from storage.failures import rollback_quietly
 from storage.measures import evidence_items, id_sets
 from storage.measures.criteria import quote
 from storage.measures.engine import evaluate_each, raw_connection
-from storage.measures.peer_rates import practice_sums, take_snapshot
+from storage.measures.peer_rates import practice_sums
 from storage.measures.valuesets import ensure_valuesets
 
 ALL_MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
@@ -101,8 +101,11 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
     ``measure`` rows are then already installed. With ``snapshot_month`` each measure's
     pod-peer rates are kept for that month once it is written."""
     scoped = patient_ids is not None or practice_id is not None
+    database = database_file(engine)
     fairy, con = raw_connection(engine)
     con.row_factory = None
+    # a measure's steps need not each reach the disk: its last step, which marks it written, does (gap_steps)
+    con.execute("PRAGMA synchronous = NORMAL")
     if write_lock_wait_ms is not None:  # a worker waits for its sibling's write, however long
         con.execute(f"PRAGMA busy_timeout = {int(write_lock_wait_ms)}")
     # Reading the facts through a memory map saves a system call per page; the mapped pages
@@ -133,15 +136,11 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         waiting: list[Plan] = []  # at most one
         practices = _Practices() if snapshot_month is not None else None  # for the snapshots
 
-        def written(plan: Plan) -> None:
-            mid = plan.result.measure_id
-            summary[mid] = plan.counts
-            if snapshot_month is not None:
-                take_snapshot(engine, mid, period.start, period.end, snapshot_month,
-                              sums=(plan.sums, bool(plan.result.definition.get("inverse"))))
+        def written(plan: Plan) -> None:  # its snapshot was kept in its last step (gap_steps)
+            summary[plan.result.measure_id] = plan.counts
 
         def write(plan: Plan, wait: bool) -> None:
-            done = _write_plan(con, plan, wait)
+            done = _write_plan(con, plan, wait, database=database, snapshot_month=snapshot_month)
             if done is None:
                 waiting.append(plan)
             else:
@@ -173,6 +172,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         if collecting:
             gc.enable()
         con.execute("PRAGMA mmap_size = 0")
+        con.execute("PRAGMA synchronous = FULL")  # back to the pool as it came
         if write_lock_wait_ms is not None:
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         fairy.close()
@@ -195,20 +195,22 @@ def _plan_writes(con, result, period: MeasurementPeriod, now: str, scoped: bool,
         con.execute("COMMIT")
 
 
-def _write_plan(con, plan: Plan, wait: bool = True) -> Plan | None:
-    """Write one measure's gaps in one transaction and return the plan written (worked out
-    again if need be: :func:`_apply`), or, unless ``wait``, None at once when another
-    connection is writing; without SQLite looking up the parent row of
+def _write_plan(con, plan: Plan, wait: bool = True, *, database: str | None = None,
+                snapshot_month: dt.date | None = None) -> Plan | None:
+    """Write one measure's gaps in short steps, published together with its snapshot
+    (:mod:`storage.measures.gap_steps`), and return the plan written (worked out again if
+    need be), or, unless ``wait``, None at once when another connection is writing as it
+    would begin; without SQLite looking up the parent row of
     every foreign key: at 1M patients those look-ups (each evidence row's fact among millions)
     cost more than the writing itself. Every id written comes from rows read in this run that
     are never deleted — patients and facts are marked entered-in-error instead, the measure row
     is installed first, gap ids are assigned inside the same transaction — and a test checks
     ``PRAGMA foreign_key_check`` after a recompute."""
+    from storage.measures.gap_steps import write_in_steps
+
     con.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction does this take effect
     try:
-        if not wait and not _begin_now(con):
-            return None
-        return _in_write_transaction(con, _apply, con, plan, begun=not wait)
+        return write_in_steps(con, plan, wait=wait, database=database, snapshot_month=snapshot_month)
     finally:
         con.execute("PRAGMA foreign_keys = ON")
 
@@ -418,30 +420,6 @@ class Plan:
     rekeyed: list[tuple[int, int, str | None]]  # stored gaps whose evidence is replaced: (id, key, items)
     practices: _Practices | None = None
     sums: dict[int, list[tuple]] | None = None  # with practices: see storage.measures.peer_rates.practice_sums
-
-
-def _apply(con, plan: Plan) -> Plan:
-    """Write a plan, in the caller's write transaction, and return it. A plan made before
-    another connection wrote the same measure's gaps is made again first, in the transaction."""
-    mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
-    if _version(con, mid, ps, pe) != plan.version:
-        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped, plan.practices)
-    now = plan.now
-    next_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
-    evidence = plan.new_evidence
-    con.executemany(_insert_sql(mid, ps, pe, now), [(next_id + index, pid, gi, bits, state, due, evidence[index][0])
-                                                    for index, (pid, gi, bits, state, due) in enumerate(plan.new_gaps)])
-    con.executemany(_UPDATE, plan.updates)
-    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", plan.history)
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", [(gid,) for gid, _key, _items in plan.rekeyed])
-    con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", [(key, gid) for gid, key, _items in plan.rekeyed])
-    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
-                    [(gid, items) for gid, _key, items in plan.rekeyed if items])
-    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
-                    [(next_id + index, items) for index, (_key, items) in enumerate(evidence) if items])
-    con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
-    return plan
 
 
 class _Practices:

@@ -7,6 +7,8 @@ Create Date: 2026-12-07 06:00:00
 - ``audit_event.chain_hash``: each event's link in the chain (storage.audit_chain), worked
   out here for the events already recorded, oldest first; ``audit_chain`` keeps how many
   events there are and the newest hash.
+- ``gap_staging``: a measure and period whose first write is under way in steps
+  (storage.measures.gap_steps), out of sight until it is complete.
 - Triggers: an insert over an existing event (``REPLACE INTO``, ``INSERT OR REPLACE``, which
   the delete trigger does not see) is refused, and the chain's head only moves forward.
 """
@@ -68,9 +70,18 @@ def upgrade() -> None:
                  {"n": count, "h": previous})
     for sql in TRIGGERS.values():
         op.execute(sql)
+    op.create_table('gap_staging',
+    sa.Column('measure_id', sa.String(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['measure_id'], ['measure.id'], name=op.f('fk_gap_staging_measure_id_measure')),
+    sa.PrimaryKeyConstraint('measure_id', 'period_start', 'period_end', name=op.f('pk_gap_staging'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('gap_staging')
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_table('audit_chain')

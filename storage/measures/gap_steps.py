@@ -1,0 +1,162 @@
+"""Writing one measure's gaps in short steps, so that a staff member's save never waits
+behind a measure of a million patients (SQLite has one writer; a measure's first write at
+1M patients held the lock for up to 25 s).
+
+A plan (:class:`storage.measures.recompute.Plan`) is written in steps of at most
+:data:`STEP_ROWS` rows, each its own transaction, the staff's saves let in between
+(:func:`storage.write_priority.before_bulk_step`). Each step keeps every gap whole (its row,
+its evidence, its history). The last step also bumps the measure's write version and keeps
+this month's pod-peer snapshot, in the same transaction: a measure's gaps and its snapshot
+become visible together (a kill between them left the snapshot missing).
+
+A measure and period with no gaps yet (a new period: the big case, every gap new) stays out
+of sight until its last step: ``gap_staging`` names it meanwhile, and the reads that find
+periods and a patient's latest period leave it out (:data:`UNPUBLISHED`). A run killed midway
+leaves it named there, its rows unseen, and the next recompute completes it. A measure
+whose period was published already and that changes in more than one step (a large import
+since) shows each gap's new state as its step commits.
+
+Each step bumps ``gap_write.version``: another writer's plan made before it is worked out
+again (as :func:`storage.measures.recompute._apply` does), and this one's own, should
+another writer have written the measure between two of its steps.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+import sqlalchemy as sa
+
+from storage import schema as t
+from storage.failures import rollback_quietly
+from storage.write_priority import before_bulk_step
+
+STEP_ROWS = 20_000  # gaps written per step: about a tenth of a second at 1M patients
+
+# the measure-periods whose first write is under way: unseen until published
+UNPUBLISHED = sa.exists().where(t.gap_staging.c.measure_id == t.gap.c.measure_id,
+                                t.gap_staging.c.period_start == t.gap.c.period_start,
+                                t.gap_staging.c.period_end == t.gap.c.period_end)
+
+
+def unpublished_periods(conn) -> set[tuple[str, dt.date, dt.date]]:
+    """(measure, period start, period end) of the measures whose first write is under way."""
+    s = t.gap_staging
+    return {tuple(row) for row in conn.execute(sa.select(s.c.measure_id, s.c.period_start, s.c.period_end))}
+
+
+class _Steps:
+    """What is left to write of a plan, a step at a time (new gaps first, in patient order,
+    then changes to stored gaps in gap order)."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.new = 0  # new gaps written so far
+        touched = sorted({row[-1] for row in plan.updates} | {row[0] for row in plan.history}
+                         | {row[0] for row in plan.rekeyed})
+        self.changed = [touched[i:i + STEP_ROWS] for i in range(0, len(touched), STEP_ROWS)]
+
+    def left(self) -> int:
+        return len(self.plan.new_gaps) - self.new + sum(map(len, self.changed))
+
+    def write_next(self, con, mid: str, ps: str, pe: str) -> None:
+        from storage.measures.recompute import _UPDATE, _insert_sql
+
+        plan = self.plan
+        if self.new < len(plan.new_gaps):
+            start, end = self.new, min(self.new + STEP_ROWS, len(plan.new_gaps))
+            first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+            evidence = plan.new_evidence
+            con.executemany(_insert_sql(mid, ps, pe, plan.now),
+                            [(first_id + n, pid, gi, bits, state, due, evidence[start + n][0])
+                             for n, (pid, gi, bits, state, due) in enumerate(plan.new_gaps[start:end])])
+            con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
+                            [(first_id + n, evidence[start + n][1]) for n in range(end - start)
+                             if evidence[start + n][1]])
+            self.new = end
+            return
+        ids = self.changed.pop(0)
+        low, high = ids[0], ids[-1]
+
+        def within(rows, key):
+            keys = [key(row) for row in rows]
+            return rows[bisect.bisect_left(keys, low):bisect.bisect_right(keys, high)]
+
+        updates = within(plan.updates, lambda row: row[-1])
+        history = within(plan.history, lambda row: row[0])
+        rekeyed = within(plan.rekeyed, lambda row: row[0])
+        con.executemany(_UPDATE, updates)
+        con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
+        con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", [(gid,) for gid, _key, _items in rekeyed])
+        con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", [(key, gid) for gid, key, _items in rekeyed])
+        con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
+                        [(gid, items) for gid, _key, items in rekeyed if items])
+
+
+def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_month: dt.date | None):
+    """Write the plan (see the module docstring) and return it as written (worked out again if
+    another writer wrote the measure meanwhile); None at once, unless ``wait``, when another
+    connection is writing as it would begin. The caller's connection is outside a transaction
+    and has foreign-key checks off (storage.measures.recompute._write_plan)."""
+    from storage.measures.recompute import _begin_now, _plan, _version
+
+    mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
+    steps, begun = _Steps(plan), False
+    while True:
+        before_bulk_step(database)  # a staff member's save waiting now goes first
+        last = steps.left() <= STEP_ROWS
+        # the measure's last step marks it written: that commit, and the ones before it, reach the disk
+        con.execute(f"PRAGMA synchronous = {'FULL' if last else 'NORMAL'}")
+        if not begun and not wait:
+            if not _begin_now(con):
+                return None
+        else:
+            con.execute("BEGIN IMMEDIATE")
+        try:
+            if _version(con, mid, ps, pe) != steps.plan.version:  # another writer wrote it meanwhile
+                steps = _Steps(_plan(con, steps.plan.result, steps.plan.period, steps.plan.now,
+                                     steps.plan.scoped, steps.plan.practices))
+            if not begun and steps.left() > STEP_ROWS and not con.execute(
+                    "SELECT 1 FROM gap WHERE measure_id = ? AND period_start = ? AND period_end = ? LIMIT 1",
+                    (mid, ps, pe)).fetchone():
+                # a new period, to be written in several steps: out of sight until its last
+                con.execute("INSERT INTO gap_staging (measure_id, period_start, period_end, started_at) "
+                            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", (mid, ps, pe, steps.plan.now))
+            begun = True
+            if steps.left():
+                steps.write_next(con, mid, ps, pe)
+            con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
+                        "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
+            done = not steps.left()
+            if done:
+                con.execute("DELETE FROM gap_staging WHERE measure_id = ? AND period_start = ? AND period_end = ?",
+                            (mid, ps, pe))
+                if snapshot_month is not None:
+                    _keep_snapshot(con, steps.plan, snapshot_month)
+            steps.plan.version = _version(con, mid, ps, pe)
+            con.execute("COMMIT")
+        except BaseException:
+            rollback_quietly(con)
+            raise
+        if done:
+            con.execute("PRAGMA synchronous = NORMAL")
+            return steps.plan
+
+
+def _keep_snapshot(con, plan, month: dt.date) -> None:
+    """This month's pod-peer rates of the measure, from the sums its plan worked out, in the
+    transaction that completes its gaps."""
+    from domain.clock import utcnow
+    from storage.measures.peer_rates import snapshot_rows
+    from storage.schema import sql_date, sql_datetime
+
+    mid = plan.result.measure_id
+    rows = snapshot_rows(mid, plan.period.start, plan.period.end, month,
+                         (plan.sums, bool(plan.result.definition.get("inverse"))), utcnow())
+    con.execute("DELETE FROM quality_snapshot WHERE measure_id = ? AND period_end = ? AND month = ?",
+                (mid, sql_date(plan.period.end), sql_date(month.replace(day=1))))
+    columns = ("practice_id", "measure_id", "period_start", "period_end", "group_index", "month", "numerator",
+               "denominator", "rate", "rank", "practices_ranked", "pod_median", "pod_best", "taken_at")
+    con.executemany(f"INSERT INTO quality_snapshot ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    [tuple(sql_datetime(v) if isinstance(v, dt.datetime) else sql_date(v) if isinstance(v, dt.date)
+                           else v for v in (row[c] for c in columns)) for row in rows])
