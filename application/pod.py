@@ -37,10 +37,10 @@ class Pod:
     @property
     def findings(self) -> list[str]:
         """What opening the database found and the user must be told (damage, a broken audit
-        trail, too large to check on open), one or two sentences each."""
+        trail), one or two sentences each."""
         from storage.health import findings_of
 
-        return [finding.message for finding in findings_of(self.engine)]
+        return [finding.message for finding in findings_of(self.engine) if finding.alarming]
 
     @property
     def damaged(self) -> bool:

@@ -84,6 +84,8 @@ def _sqlite_pragmas(dbapi_connection, _record, database: str | None, read_only: 
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
+    # the log is copied into the database off the save's path (storage.checkpoints)
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MB page cache per connection
     if database and database in _DAMAGED:
@@ -106,8 +108,8 @@ def create_engine(path_or_url: str | os.PathLike | None = None, *, echo: bool = 
         event.listen(engine, "connect", lambda dbapi, record: _sqlite_pragmas(dbapi, record, database, read_only))
         event.listen(engine, "connect", _disable_pysqlite_begin)
         event.listen(engine, "begin", lambda conn: _begin(conn, database))
-        event.listen(engine, "commit", _end_write)
-        event.listen(engine, "rollback", _end_write)
+        event.listen(engine, "commit", lambda conn: _end_write(conn, database, committed=True))
+        event.listen(engine, "rollback", lambda conn: _end_write(conn, database))
     return engine
 
 
@@ -128,10 +130,14 @@ def _begin(conn, database: str | None) -> None:
         conn.info["carepod_turn"] = turn
 
 
-def _end_write(conn) -> None:
+def _end_write(conn, database: str | None, committed: bool = False) -> None:
     turn = conn.info.pop("carepod_turn", None)
     if turn is not None:
         turn.release()
+        if committed:
+            from storage.checkpoints import after_write
+
+            after_write(database)
 
 
 def writer(engine: Engine) -> Engine:

@@ -22,6 +22,9 @@ __all__ = ["DamagedDatabase", "Finding", "FullCheck", "check_on_open", "damage_o
            "full_check", "refuse_if_damaged"]
 
 OPEN_CHECK_SECONDS = 1.0  # the quick check on open gives up (unfinished, not failed) after this
+# a larger file is not quick-checked on open (it could not finish within the second: SQLite
+# reads 250-500 MB a second here): ``check`` and every backup check it whole
+OPEN_CHECK_MAX_BYTES = 256 * 1024 * 1024
 _PROGRESS_EVERY = 10_000  # SQLite virtual-machine steps between looks at the clock
 _REPORTED = 5  # problems of a check quoted in a message
 _FINDINGS: "weakref.WeakKeyDictionary[Engine, list[Finding]]" = weakref.WeakKeyDictionary()
@@ -33,6 +36,11 @@ class Finding:
 
     kind: str  # "damaged" | "audit" | "unchecked"
     message: str
+
+    @property
+    def alarming(self) -> bool:
+        """Damage or a broken audit trail (not merely "too large to check on open")."""
+        return self.kind != "unchecked"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +72,9 @@ def quick_check_on_open(engine: Engine, seconds: float = OPEN_CHECK_SECONDS) -> 
     database = database_file(engine)
     if database is None:
         return None
+    if file_size(engine) > OPEN_CHECK_MAX_BYTES:
+        return Finding("unchecked", f"{database} is too large to check when it opens; "
+                                    "run python main.py check to check it whole.")
     deadline = time.monotonic() + seconds
     raw = engine.raw_connection()
     try:

@@ -54,7 +54,7 @@ def run(args) -> int:
         print(f"carepod import: {exc}", file=sys.stderr)
         return 2
     try:
-        for finding in health.findings_of(engine):
+        for finding in filter(lambda f: f.alarming, health.findings_of(engine)):
             print(f"carepod import: {finding.message}", file=sys.stderr)
         health.refuse_if_damaged(engine)
         said = set()

@@ -159,6 +159,7 @@ def _import_files(engine, report: ImportReport, files: list[Path], state: RunSta
     # each file's commit need not wait for the disk: the run's end, committed in full, marks
     # what landed (a power cut before it shows the run interrupted, and re-importing is safe)
     raw.driver_connection.execute("PRAGMA synchronous=NORMAL")
+    raw.driver_connection.execute("PRAGMA wal_autocheckpoint=1000")  # a bulk writer copies its own log
     try:
         from storage.importers.store import Store
 
@@ -180,6 +181,7 @@ def _import_files(engine, report: ImportReport, files: list[Path], state: RunSta
             store.finish()
     finally:
         raw.driver_connection.execute("PRAGMA synchronous=FULL")  # back to the pool as it came
+        raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
         raw.close()
 
 

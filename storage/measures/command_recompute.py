@@ -47,7 +47,7 @@ def run(args) -> int:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
     try:
-        for finding in health.findings_of(engine):
+        for finding in filter(lambda f: f.alarming, health.findings_of(engine)):
             print(f"recompute: {finding.message}", file=sys.stderr)
         if health.damage_of(engine):
             print("recompute: the database was found damaged: nothing was recomputed.", file=sys.stderr)

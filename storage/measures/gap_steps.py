@@ -2,8 +2,9 @@
 behind a measure of a million patients (SQLite has one writer; a measure's first write at
 1M patients held the lock for up to 25 s).
 
-A plan (:class:`storage.measures.recompute.Plan`) is written in steps of at most
-:data:`STEP_ROWS` rows, each its own transaction, the staff's saves let in between
+A plan (:class:`storage.measures.recompute.Plan`) is written in steps of about
+:data:`STEP_SECONDS` each (sized from the step before, at most :data:`STEP_ROWS` gaps), each
+its own transaction, the staff's saves let in between
 (:func:`storage.write_priority.before_bulk_step`). Each step keeps every gap whole (its row,
 its evidence, its history). The last step also bumps the measure's write version and keeps
 this month's pod-peer snapshot, in the same transaction: a measure's gaps and its snapshot
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import time
 
 import sqlalchemy as sa
 
@@ -31,7 +33,9 @@ from storage import schema as t
 from storage.failures import rollback_quietly
 from storage.write_priority import before_bulk_step
 
-STEP_ROWS = 20_000  # gaps written per step: about a tenth of a second at 1M patients
+STEP_ROWS = 50_000  # at most, gaps written per step
+STEP_SECONDS = 0.1  # what a step aims to last: it is sized from how long the one before took
+FIRST_STEP_ROWS = 2_000
 
 # the measure-periods whose first write is under way: unseen until published
 UNPUBLISHED = sa.exists().where(t.gap_staging.c.measure_id == t.gap.c.measure_id,
@@ -49,22 +53,28 @@ class _Steps:
     """What is left to write of a plan, a step at a time (new gaps first, in patient order,
     then changes to stored gaps in gap order)."""
 
-    def __init__(self, plan):
+    def __init__(self, plan, rows: int):
         self.plan = plan
+        self.rows = rows  # gaps the next step writes
         self.new = 0  # new gaps written so far
-        touched = sorted({row[-1] for row in plan.updates} | {row[0] for row in plan.history}
-                         | {row[0] for row in plan.rekeyed})
-        self.changed = [touched[i:i + STEP_ROWS] for i in range(0, len(touched), STEP_ROWS)]
+        self.touched = sorted({row[-1] for row in plan.updates} | {row[0] for row in plan.history}
+                              | {row[0] for row in plan.rekeyed})
+        self.changed = 0  # stored gaps changed so far (in gap id order)
 
     def left(self) -> int:
-        return len(self.plan.new_gaps) - self.new + sum(map(len, self.changed))
+        return len(self.plan.new_gaps) - self.new + len(self.touched) - self.changed
+
+    def took(self, seconds: float) -> None:
+        """Size the next step so that it lasts about STEP_SECONDS (this machine, this pod)."""
+        wanted = int(self.rows * STEP_SECONDS / max(seconds, 1e-3))
+        self.rows = max(min(100, STEP_ROWS), min(STEP_ROWS, wanted, self.rows * 4))
 
     def write_next(self, con, mid: str, ps: str, pe: str) -> None:
         from storage.measures.recompute import _UPDATE, _insert_sql
 
         plan = self.plan
         if self.new < len(plan.new_gaps):
-            start, end = self.new, min(self.new + STEP_ROWS, len(plan.new_gaps))
+            start, end = self.new, min(self.new + self.rows, len(plan.new_gaps))
             first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
             evidence = plan.new_evidence
             con.executemany(_insert_sql(mid, ps, pe, plan.now),
@@ -75,7 +85,8 @@ class _Steps:
                              if evidence[start + n][1]])
             self.new = end
             return
-        ids = self.changed.pop(0)
+        ids = self.touched[self.changed:self.changed + self.rows]
+        self.changed += len(ids)
         low, high = ids[0], ids[-1]
 
         def within(rows, key):
@@ -101,10 +112,10 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
     from storage.measures.recompute import _begin_now, _plan, _version
 
     mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
-    steps, begun = _Steps(plan), False
+    steps, begun = _Steps(plan, min(FIRST_STEP_ROWS, STEP_ROWS)), False
     while True:
         before_bulk_step(database)  # a staff member's save waiting now goes first
-        last = steps.left() <= STEP_ROWS
+        last = steps.left() <= steps.rows
         # the measure's last step marks it written: that commit, and the ones before it, reach the disk
         con.execute(f"PRAGMA synchronous = {'FULL' if last else 'NORMAL'}")
         if not begun and not wait:
@@ -113,10 +124,11 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
         else:
             con.execute("BEGIN IMMEDIATE")
         try:
+            started = time.perf_counter()
             if _version(con, mid, ps, pe) != steps.plan.version:  # another writer wrote it meanwhile
                 steps = _Steps(_plan(con, steps.plan.result, steps.plan.period, steps.plan.now,
-                                     steps.plan.scoped, steps.plan.practices))
-            if not begun and steps.left() > STEP_ROWS and not con.execute(
+                                     steps.plan.scoped, steps.plan.practices), steps.rows)
+            if not begun and steps.left() > steps.rows and not con.execute(
                     "SELECT 1 FROM gap WHERE measure_id = ? AND period_start = ? AND period_end = ? LIMIT 1",
                     (mid, ps, pe)).fetchone():
                 # a new period, to be written in several steps: out of sight until its last
@@ -135,6 +147,7 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
                     _keep_snapshot(con, steps.plan, snapshot_month)
             steps.plan.version = _version(con, mid, ps, pe)
             con.execute("COMMIT")
+            steps.took(time.perf_counter() - started)
         except BaseException:
             rollback_quietly(con)
             raise

@@ -176,6 +176,10 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         if write_lock_wait_ms is not None:
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         fairy.close()
+        if write_lock_wait_ms is None:  # a worker's log is copied by its parent (parallel._Checkpointer)
+            from storage.checkpoints import after_write
+
+            after_write(database)
     return summary
 
 
