@@ -1,6 +1,7 @@
 """Backup and restore of the pod (use cases; the copying is :mod:`storage.backups`)."""
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -44,5 +45,11 @@ def check_backup(path: str | os.PathLike) -> None:
 def restore_pod(database: str | os.PathLike, backup: str | os.PathLike, actor: str, progress=None) -> tuple[Restored, ChangeSet]:
     """Replace the database with the backup (checked first; the current one kept aside). The
     caller closed its Pod and asked the user to confirm; every screen reads again afterwards."""
+    from storage.checkpoints import release
+
+    release(os.fspath(database))  # this process's log copier lets go of the file
+    # a closed sqlite3 connection is freed (its file let go) only when the collector breaks
+    # its cycle with its own statement cache
+    gc.collect()
     restored = backups.restore_backup(backup, database, actor=actor, progress=progress)
     return restored, ChangeSet.everything()

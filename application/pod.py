@@ -50,6 +50,13 @@ class Pod:
         return damage_of(self.engine) is not None
 
     @property
+    def database_path(self) -> str | None:
+        """The database file (None: a server database)."""
+        from storage.db import database_file
+
+        return database_file(self.engine)
+
+    @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=False)
 

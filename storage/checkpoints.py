@@ -24,15 +24,17 @@ class _Checkpointer(threading.Thread):
         super().__init__(name="carepod-checkpoint", daemon=True)
         self.database = database
         self.wanted = threading.Event()
+        self.stopping = False
 
     def run(self) -> None:
         con = None
         try:
-            while True:
+            while not self.stopping:
                 self.wanted.wait()
                 self.wanted.clear()
-                self.wanted.wait(DELAY_S)  # let a burst of saves finish first
-                self.wanted.clear()
+                if not self.stopping:
+                    self.wanted.wait(DELAY_S)  # let a burst of saves finish first
+                    self.wanted.clear()
                 try:
                     if con is None:
                         con = sqlite3.connect(self.database, isolation_level=None, check_same_thread=False)
@@ -56,3 +58,16 @@ def after_write(database: str | None) -> None:
             thread = _threads[database] = _Checkpointer(database)
             thread.start()
     thread.wanted.set()
+
+
+def release(database: str | None) -> None:
+    """Let go of ``database`` (before a restore replaces the file): the copying thread, if
+    any, copies what is left and closes its connection."""
+    if not database:
+        return
+    with _lock:
+        thread = _threads.pop(database, None)
+    if thread is not None and thread.is_alive():
+        thread.stopping = True
+        thread.wanted.set()
+        thread.join(5)
