@@ -97,9 +97,10 @@ def import_check(path: Path, expected: dict[str, int]) -> list[str]:
     for rtype, count in landed.items():
         if count not in (0, expected[rtype]):
             problems.append(f"{rtype}.ndjson half landed: {count} of {expected[rtype]}")
-    orphans = rows(path, "SELECT count(*) FROM clinical_fact f WHERE NOT EXISTS (SELECT 1 FROM fact_coding c "
-                         "WHERE c.fact_id = f.id) OR NOT EXISTS (SELECT 1 FROM source_record s "
-                         "WHERE s.record_table = 'clinical_fact' AND s.record_id = f.id)")[0][0]
+    orphans = rows(path, "SELECT count(*) FROM clinical_fact f WHERE f.source_key IS NOT NULL AND ("
+                         "NOT EXISTS (SELECT 1 FROM fact_coding c WHERE c.fact_id = f.id) OR NOT EXISTS ("
+                         "SELECT 1 FROM source_record s WHERE s.record_table = 'clinical_fact' AND s.record_id = f.id))"
+                   )[0][0]
     if orphans:
         problems.append(f"{orphans} facts without their codings or source record")
     running = rows(path, "SELECT count(*) FROM import_run WHERE status IN ('running', 'waiting')")[0][0]
