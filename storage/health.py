@@ -19,7 +19,7 @@ from storage import audit_chain
 from storage.db import damage_of, database_file, mark_damaged
 
 __all__ = ["DamagedDatabase", "Finding", "FullCheck", "check_on_open", "damage_of", "findings_of",
-           "full_check", "refuse_if_damaged"]
+           "full_check", "refuse_if_damaged", "tell_findings"]
 
 OPEN_CHECK_SECONDS = 1.0  # the quick check on open gives up (unfinished, not failed) after this
 # a larger file is not quick-checked on open (it could not finish within the second: SQLite
@@ -156,6 +156,15 @@ def full_check(engine: Engine, progress: Callable[[str], None] | None = None) ->
     else:
         mark_damaged(engine, _damaged_message(database, integrity))
     return FullCheck(database, integrity, foreign_keys, verdict, time.monotonic() - started)
+
+
+def tell_findings(engine: Engine, say: Callable[[str], None]) -> bool:
+    """Say what opening the database found that matters (damage, a broken audit trail);
+    True if it was found damaged (a command that writes then stops)."""
+    for finding in findings_of(engine):
+        if finding.alarming:
+            say(finding.message)
+    return damage_of(engine) is not None
 
 
 def refuse_if_damaged(engine: Engine) -> None:

@@ -19,12 +19,10 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from application.integrity import NotChained, verify_audit_trail
-    from application.pod import NotACarepodDatabase, open_pod
+    from application.commands import open_to_read
 
-    try:
-        pod = open_pod(args.db, create=False, read_only=True)
-    except NotACarepodDatabase as exc:
-        print(f"audit: {exc}", file=sys.stderr)
+    pod = open_to_read(args, "audit")
+    if pod is None:
         return 2
     try:
         verdict = verify_audit_trail(pod)

@@ -19,12 +19,10 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from application.integrity import check_database
-    from application.pod import NotACarepodDatabase, open_pod
+    from application.commands import open_to_read
 
-    try:
-        pod = open_pod(args.db, create=False, read_only=True)
-    except NotACarepodDatabase as exc:
-        print(f"check: {exc}", file=sys.stderr)
+    pod = open_to_read(args, "check")
+    if pod is None:
         return 2
     say = None if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     try:

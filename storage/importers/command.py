@@ -54,9 +54,9 @@ def run(args) -> int:
         print(f"carepod import: {exc}", file=sys.stderr)
         return 2
     try:
-        for finding in filter(lambda f: f.alarming, health.findings_of(engine)):
-            print(f"carepod import: {finding.message}", file=sys.stderr)
-        health.refuse_if_damaged(engine)
+        if health.tell_findings(engine, lambda text: print(f"carepod import: {text}", file=sys.stderr)):
+            print("carepod import: the database was found damaged: nothing was imported.", file=sys.stderr)
+            return EXIT_UNUSABLE
         said = set()
 
         def waiting(progress) -> None:
@@ -66,9 +66,6 @@ def run(args) -> int:
 
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
                               dry_run=args.dry_run, actor=args.actor, progress=waiting, wait=args.wait)
-    except health.DamagedDatabase:
-        print("carepod import: the database was found damaged: nothing was imported.", file=sys.stderr)
-        return EXIT_UNUSABLE
     except Exception as exc:  # the disk or the database file: one sentence, not a traceback
         unusable = explain(exc, engine.url.database)
         if unusable is None:

@@ -47,9 +47,7 @@ def run(args) -> int:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
     try:
-        for finding in filter(lambda f: f.alarming, health.findings_of(engine)):
-            print(f"recompute: {finding.message}", file=sys.stderr)
-        if health.damage_of(engine):
+        if health.tell_findings(engine, lambda text: print(f"recompute: {text}", file=sys.stderr)):
             print("recompute: the database was found damaged: nothing was recomputed.", file=sys.stderr)
             return EXIT_UNUSABLE
         if args.patient:

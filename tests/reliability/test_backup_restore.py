@@ -3,7 +3,6 @@ database kept aside, a damaged backup refused with nothing changed."""
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import sqlite3
 import stat
@@ -14,15 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
+from tests.reliability.conftest import damage
 
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "pod.db"
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(path), "--practices", "2",
-                          "--patients", "300", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return path
 
 
 def _carepod(*args, stdin: str = ""):
@@ -63,17 +55,11 @@ def test_backup_while_a_recompute_writes_is_whole_and_private(demo, tmp_path):
     con.close()
 
 
-def _damage(path) -> None:
-    size = os.path.getsize(path)
-    with open(path, "r+b") as handle:
-        handle.seek(size // 2)
-        handle.write(random.Random(7).randbytes(64 * 1024))
-
 
 def test_a_damaged_database_is_not_backed_up(demo, tmp_path):
     db = tmp_path / "pod.db"
     shutil.copy(demo, db)
-    _damage(db)
+    damage(db)
     out = _carepod("backup", "--db", db, "--out", tmp_path / "copy.db")
     assert out.returncode == 3 and "is damaged" in out.stderr, out.stderr
     assert not (tmp_path / "copy.db").exists() and not (tmp_path / "copy.db.part").exists()
@@ -109,7 +95,7 @@ def test_restore_asks_first_and_refuses_a_damaged_backup(demo, tmp_path):
     before = db.read_bytes()
     out = _carepod("restore", "--db", db, "--from", backup, stdin="no\n")
     assert out.returncode == 1 and "nothing was changed" in out.stderr
-    _damage(backup)
+    damage(backup)
     out = _carepod("restore", "--db", db, "--from", backup, "--yes")
     assert out.returncode == 3 and f"The backup {backup} is damaged" in out.stderr, out.stderr
     notes = tmp_path / "notes.db"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import resource
 import shutil
 import signal
@@ -17,18 +16,10 @@ import time
 import pytest
 
 from tests.conftest import ROOT
+from tests.reliability.conftest import damage
 
 FULL = ("the disk is full", "the disk could not be read or written")
 
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """A small pod, not yet recomputed (its first recompute writes every gap)."""
-    path = tmp_path_factory.mktemp("demo") / "pod.db"
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(path), "--practices", "2",
-                          "--patients", "300", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert out.returncode == 0, out.stderr
-    return path
 
 
 def _copy(demo, tmp_path, name="pod.db"):
@@ -152,17 +143,10 @@ def test_commands_that_only_read_never_create_a_database(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def _damage(path) -> None:
-    """64 KB of random bytes in the middle of the file."""
-    size = os.path.getsize(path)
-    with open(path, "r+b") as handle:
-        handle.seek(size // 2)
-        handle.write(random.Random(7).randbytes(64 * 1024))
-
 
 def test_a_damaged_database_is_noticed_read_and_never_written(demo, tmp_path):
     path = _copy(demo, tmp_path)
-    _damage(path)
+    damage(path)
     before = path.read_bytes()
     bundle = tmp_path / "b.json"
     bundle.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
@@ -184,7 +168,7 @@ def test_a_damaged_database_refuses_staff_writes_but_reads(demo, tmp_path):
     from domain.errors import DomainError  # noqa: F401 - what a screen shows is a sentence
 
     path = _copy(demo, tmp_path)
-    _damage(path)
+    damage(path)
     pod = open_pod(path, "Dana Reyes")
     try:
         assert pod.damaged and any("is damaged" in message for message in pod.findings)
