@@ -53,6 +53,28 @@ practice = sa.Table(
     _text("address"), _text("phone"), _text("tin"), _text("npi"),
     _text("after_hours_instructions"),
     _flag("active", True), _created(),
+    # the IANA zone its hours are kept in; instants are stored in UTC and shown in this zone
+    sa.Column("time_zone", sa.String, nullable=False, default="America/New_York", server_default="America/New_York"),
+)
+
+# a practice's opening hours: one row per weekday it opens (0 Monday … 6 Sunday), local times
+# 'HH:MM' in the practice's zone; a weekday without a row is closed all day
+practice_hours = sa.Table(
+    "practice_hours", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("opens", sa.String(5), nullable=False),
+    sa.Column("closes", sa.String(5), nullable=False),
+    sa.UniqueConstraint("practice_id", "weekday", name="uq_practice_hours_day"),
+)
+
+# days a practice is closed besides weekends and federal holidays (domain.business_days)
+practice_closed_day = sa.Table(
+    "practice_closed_day", metadata, _pk(),
+    _fk("practice_id", "practice.id"),
+    sa.Column("day", sa.Date, nullable=False),
+    _text("reason"),
+    sa.UniqueConstraint("practice_id", "day", name="uq_practice_closed_day"),
 )
 
 clinician = sa.Table(
@@ -258,8 +280,45 @@ after_hours_call = sa.Table(
     _flag("follow_up_needed"), _text("taken_by"), _text("acknowledged_by"),
     sa.Column("acknowledged_at", sa.DateTime, nullable=True),
     _flag("entered_in_error"),
+    # issue 21: who a caller not yet a patient calls about; what was confirmed; the practice's to-do
+    _text("patient_name"), sa.Column("patient_birth_date", sa.Date, nullable=True),
+    _flag("medications_confirmed"), _flag("allergies_confirmed"), _flag("advice_repeated_back"),
+    _text("follow_up_note"),
     sa.Index("ix_call_practice_received", "practice_id", "received_at"),
     sa.Index("ix_call_patient", "patient_id"),
+    # the calls still waiting for their call-back (a handful among hundreds of thousands)
+    sa.Index("ix_call_waiting", "received_at", sqlite_where=sa.text("called_back_at IS NULL")),
+    # the night's calls across the pod, and those no practice has acknowledged yet
+    sa.Index("ix_call_received", "received_at"),
+    sa.Index("ix_call_unacknowledged", "received_at", sqlite_where=sa.text("acknowledged_at IS NULL")),
+)
+
+# each page of the on-call clinician about a call: when, whom, by whom, what came of it
+call_page = sa.Table(
+    "call_page", metadata, _pk(),
+    sa.Column("call_id", Id, sa.ForeignKey("after_hours_call.id", ondelete="CASCADE"), nullable=False),
+    _fk("clinician_id", "clinician.id"),
+    sa.Column("paged_at", sa.DateTime, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False, server_default="awaiting"),
+    _text("note"), _text("by"),
+    sa.Index("ix_call_page_call", "call_id"),
+)
+
+# the unfinished call entries of each staff member, saved as they type (JSON of the form's
+# fields); offered back when the app starts again, gone once the call is saved or discarded
+call_draft = sa.Table(
+    "call_draft", metadata, _pk(),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Index("ix_call_draft_actor", "actor"),
+)
+
+# triage protocols the pod added to the shipped list (domain.triage.PROTOCOLS)
+triage_protocol = sa.Table(
+    "triage_protocol", metadata, _pk(),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    _flag("active", True), _text("created_by"), _created(),
 )
 
 medication_review = sa.Table(
@@ -487,7 +546,7 @@ gap = sa.Table(
     # when the gap was first computed; its state then is the first change's from_state in
     # gap_history, or its state if it never changed
     sa.Column("created_at", sa.DateTime, nullable=True),
-    # the gap's evidence items as one number (storage.measures.recompute.evidence_key): a
+    # the gap's evidence items as one number (storage.measures.gap_evidence.evidence_key): a
     # recompute compares it instead of reading the rows; NULL: not known, written anew
     sa.Column("evidence_key", sa.Integer, nullable=True),
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
@@ -531,7 +590,7 @@ gap_override = sa.Table(
 
 # How many times each measure's gaps of a period were written: a recompute prepares its
 # writes before it takes the write lock and checks, once it holds it, that nobody wrote the
-# same measure in between (storage.measures.recompute).
+# same measure in between (storage.measures.gap_writer).
 gap_write = sa.Table(
     "gap_write", metadata,
     sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),
@@ -572,7 +631,7 @@ quality_snapshot = sa.Table(
 )
 
 # Audit events are written once and never changed (enforced in the database by triggers,
-# made by migrations 0001 and 0009; storage.audit_chain checks they are still there).
+# made by migrations 0001 and 0011; storage.audit_chain checks they are still there).
 
 
 # --- how values are stored, for the bulk writers (demo generator, importers) ------------

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, object] = {
     "patients/recent": "",  # comma-separated patient ids, most recent first
     "chart/last_tab": 0,
     "gaps/filters": "",  # JSON, written and read by the Gaps worklist
+    "reports/folder": "",  # where reports were last saved; empty: the user's documents folder
 }
 
 
@@ -101,6 +102,20 @@ class Settings:
                             lambda self, v: self._set("gaps/filters", v))
     chart_tab = property(lambda self: self._get("chart/last_tab"),
                          lambda self, v: self._set("chart/last_tab", int(v)))
+
+    @property
+    def report_folder(self) -> str:
+        """The folder reports are saved into: the last one chosen, else the user's documents."""
+        folder = self._get("reports/folder")
+        if folder and Path(folder).is_dir():
+            return folder
+        from PySide6.QtCore import QStandardPaths
+
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+
+    @report_folder.setter
+    def report_folder(self, folder: str) -> None:
+        self._set("reports/folder", str(folder))
 
     @property
     def practice_filter(self) -> int | None:

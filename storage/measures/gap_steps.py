@@ -18,14 +18,15 @@ whose period was published already and that changes in more than one step (a lar
 since) shows each gap's new state as its step commits.
 
 Each step bumps ``gap_write.version``: another writer's plan made before it is worked out
-again (as :func:`storage.measures.recompute._apply` does), and this one's own, should
-another writer have written the measure between two of its steps.
+again, and this one's own, should another writer have written the measure between two of its
+steps.
 """
 from __future__ import annotations
 
 import bisect
 import datetime as dt
 import time
+from typing import Callable
 
 import sqlalchemy as sa
 
@@ -70,19 +71,16 @@ class _Steps:
         self.rows = max(min(100, STEP_ROWS), min(STEP_ROWS, wanted, self.rows * 4))
 
     def write_next(self, con, mid: str, ps: str, pe: str) -> None:
-        from storage.measures.recompute import _UPDATE, _insert_sql
+        from storage.measures.gap_writer import _UPDATE, _insert_sql, insert_new_gaps
 
         plan = self.plan
         if self.new < len(plan.new_gaps):
             start, end = self.new, min(self.new + self.rows, len(plan.new_gaps))
-            first_id = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM gap").fetchone()[0]
+            first_id = insert_new_gaps(con, plan, _insert_sql(mid, ps, pe, plan.now), start, end)
             evidence = plan.new_evidence
-            con.executemany(_insert_sql(mid, ps, pe, plan.now),
-                            [(first_id + n, pid, gi, bits, state, due, evidence[start + n][0])
-                             for n, (pid, gi, bits, state, due) in enumerate(plan.new_gaps[start:end])])
             con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
-                            [(first_id + n, evidence[start + n][1]) for n in range(end - start)
-                             if evidence[start + n][1]])
+                            [(first_id + n, evidence[start + n].items) for n in range(end - start)
+                             if evidence[start + n].items])
             self.new = end
             return
         ids = self.touched[self.changed:self.changed + self.rows]
@@ -104,12 +102,14 @@ class _Steps:
                         [(gid, items) for gid, _key, items in rekeyed if items])
 
 
-def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_month: dt.date | None):
+def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_month: dt.date | None,
+                   begin_now: Callable[[object], bool]):
     """Write the plan (see the module docstring) and return it as written (worked out again if
     another writer wrote the measure meanwhile); None at once, unless ``wait``, when another
-    connection is writing as it would begin. The caller's connection is outside a transaction
-    and has foreign-key checks off (storage.measures.recompute._write_plan)."""
-    from storage.measures.recompute import _begin_now, _plan, _version
+    connection is writing as it would begin (``begin_now``). The caller's connection is outside
+    a transaction and has foreign-key checks off (storage.measures.gap_writer.write_plan)."""
+    from storage.measures.gap_writer import _plan
+    from storage.measures.stored_gaps import write_version as _version
 
     mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
     steps, begun = _Steps(plan, min(FIRST_STEP_ROWS, STEP_ROWS)), False
@@ -119,7 +119,7 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
         # the measure's last step marks it written: that commit, and the ones before it, reach the disk
         con.execute(f"PRAGMA synchronous = {'FULL' if last else 'NORMAL'}")
         if not begun and not wait:
-            if not _begin_now(con):
+            if not begin_now(con):
                 return None
         else:
             con.execute("BEGIN IMMEDIATE")
