@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "Carepod"
 # how long a write waits for the write lock before it fails: bulk writers give way between
-# their short steps (storage.write_priority), so a save waits far less than this
-BUSY_TIMEOUT_MS = 60_000
+# their short steps (storage.write_priority), so a save waits far less than this; an import
+# writes each file in one transaction, which a save may have to wait out (a large file: a minute)
+BUSY_TIMEOUT_MS = 300_000
 PAGE_SIZE = 16384
 WRITE = "carepod_write"  # execution option: the transaction begins as a write
 _DAMAGED: dict[str, str] = {}  # database file -> why it was found damaged

@@ -25,6 +25,7 @@ from domain.clock import utcnow
 from domain.text import name_key
 from storage import schema as t
 from storage.db import write_transaction
+from storage.write_priority import before_bulk_step
 from storage.importers import identity, turn
 from storage.importers import loader as loader_module
 from storage.importers.loader import CHUNK, FileLoader
@@ -173,6 +174,8 @@ def _import_files(engine, report: ImportReport, files: list[Path], state: RunSta
                     if _is_cancelled(cancel):
                         report.cancelled = True
                         break
+                    if not dry_run:  # a staff member's save waiting now goes before the next file
+                        before_bulk_step(database if database != ":memory:" else None)
                     _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel,
                                  ndjson)
                     if report.cancelled:

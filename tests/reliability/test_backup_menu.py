@@ -69,3 +69,28 @@ def test_a_failed_backup_is_a_sentence(qtbot, engine, sample_pod, tmp_path, monk
     backup_actions.back_up(window, str(tmp_path / "no-such-folder" / "copy.db"))
     qtbot.waitUntil(lambda: bool(told), timeout=60_000)
     assert told[0][0] == "Backup not made" and "no-such-folder" in told[0][1] and "could not be written" in told[0][1]
+
+
+def test_opening_a_damaged_database_says_so_and_only_reads(qtbot, demo, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from tests.reliability.conftest import damage
+    from ui.app import open_window
+
+    path = tmp_path / "damaged.db"
+    shutil.copy(demo, path)
+    damage(path)
+    window = open_window(QApplication.instance(), str(path))
+    qtbot.addWidget(window)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    try:
+        assert boxes and boxes[0].windowTitle() == "The database needs attention"
+        assert f"{path} is damaged" in boxes[0].text() and "will not write to it" in boxes[0].text()
+        assert "found damaged: read only" in window.database_label.text()
+    finally:
+        for box in boxes:
+            box.done(0)
+        window.context.tasks.wait_idle()
+        window.close()
