@@ -20,6 +20,9 @@ since) shows each gap's new state as its step commits.
 Each step bumps ``gap_write.version``: another writer's plan made before it is worked out
 again, and this one's own, should another writer have written the measure between two of its
 steps.
+
+Like :mod:`storage.measures.gap_writer`, one of the modules that use SQLite-specific SQL for
+speed, on the recompute's raw sqlite3 connection.
 """
 from __future__ import annotations
 
