@@ -33,8 +33,9 @@ def check_database_file(path: str | os.PathLike) -> None:
         return  # an empty file becomes a new database
     if head != SQLITE_MAGIC:
         raise NotACarepodDatabase(f"{file} is not a Carepod database (it is not an SQLite file).")
-    # read-only: looking at another application's file must not change it (not even its log files)
-    engine = sa.create_engine(f"sqlite:///file:{file.resolve()}?mode=ro&uri=true")
+    # read-only: looking at another application's file must not change it, nor leave log files
+    # beside it: a write-ahead-log file nobody has open is read as it is on disk (immutable)
+    engine = sa.create_engine(f"sqlite:///file:{file.resolve()}?{_read_only_mode(file)}&uri=true")
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
@@ -45,6 +46,20 @@ def check_database_file(path: str | os.PathLike) -> None:
     if tables and not CAREPOD_TABLES <= tables:
         raise NotACarepodDatabase(
             f"{file} is an SQLite database but not a Carepod one (it has no {', '.join(sorted(CAREPOD_TABLES - tables))} table).")
+
+
+def _read_only_mode(file: Path) -> str:
+    """``mode=ro``, or ``immutable=1`` for a write-ahead-log database nobody has open (a
+    read-only connection to it would create its -wal and -shm files)."""
+    try:
+        with file.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return "mode=ro"
+    in_wal_mode = len(header) == 20 and header[18] == 2
+    if in_wal_mode and not Path(f"{file}-shm").exists() and not Path(f"{file}-wal").exists():
+        return "immutable=1"
+    return "mode=ro"
 
 
 def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True,

@@ -245,3 +245,16 @@ def test_a_read_only_database_or_folder(read_only_folder, tmp_path):
         assert out.returncode in (2, 3), (command, out.stderr)
         _one_sentence(out, "read-only", "cannot be opened", "cannot be written", "cannot be read or written")
         assert str(path.parent) in out.stderr
+
+
+def test_another_applications_wal_database_gets_no_files_beside_it(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    out = _carepod("import", "--db", path, "--history")
+    assert out.returncode == 2 and "not a Carepod one" in out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"] and path.read_bytes() == before
