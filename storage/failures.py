@@ -72,3 +72,38 @@ def rollback_quietly(con) -> None:
     transaction is active") would hide the real error."""
     if con.in_transaction:
         con.execute("ROLLBACK")
+
+
+def open_to_write(db, command: str, doing: str, *, create: bool = True):
+    """``(engine, 0)`` of the Carepod database ``db`` for a command that writes, or ``(None,
+    exit status)`` after saying in one sentence why not (2: not a Carepod database;
+    :data:`EXIT_UNUSABLE`: found damaged). What opening found that matters (damage, a broken
+    audit trail) is said on stderr. ``doing``: what would not be done ("imported", …)."""
+    import sys
+
+    from storage import health
+    from storage.queries.database import NotACarepodDatabase, open_carepod_database
+
+    say = lambda text: print(f"{command}: {text}", file=sys.stderr)  # noqa: E731
+    try:
+        engine = open_carepod_database(db, create=create)
+    except NotACarepodDatabase as exc:
+        say(str(exc))
+        return None, 2
+    if health.tell_findings(engine, say):
+        say(f"the database was found damaged: nothing was {doing}.")
+        engine.dispose()
+        return None, EXIT_UNUSABLE
+    return engine, 0
+
+
+def unusable_exit(exc: BaseException, engine, command: str) -> int:
+    """:data:`EXIT_UNUSABLE` after saying in one sentence what was wrong with the database or the
+    disk; ``exc`` raised again when it is about neither (a bug: main.py logs it)."""
+    import sys
+
+    unusable = explain(exc, engine.url.database)
+    if unusable is None:
+        raise exc
+    print(f"{command}: {unusable}", file=sys.stderr)
+    return EXIT_UNUSABLE

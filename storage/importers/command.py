@@ -35,10 +35,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from storage import health
-    from storage.failures import EXIT_UNUSABLE, explain
+    from storage.failures import open_to_write, unusable_exit
     from storage.importers.run import import_paths
-    from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
     if args.history or args.show_run is not None:
         if args.paths:
@@ -48,15 +46,10 @@ def run(args) -> int:
     if not args.paths:
         print("carepod import: name at least one file or folder to import (or --history)", file=sys.stderr)
         return 2
+    engine, refused = open_to_write(args.db, "carepod import", "imported")
+    if engine is None:
+        return refused
     try:
-        engine = open_carepod_database(args.db)
-    except NotACarepodDatabase as exc:
-        print(f"carepod import: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if health.tell_findings(engine, lambda text: print(f"carepod import: {text}", file=sys.stderr)):
-            print("carepod import: the database was found damaged: nothing was imported.", file=sys.stderr)
-            return EXIT_UNUSABLE
         said = set()
 
         def waiting(progress) -> None:
@@ -67,11 +60,7 @@ def run(args) -> int:
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
                               dry_run=args.dry_run, actor=args.actor, progress=waiting, wait=args.wait)
     except Exception as exc:  # the disk or the database file: one sentence, not a traceback
-        unusable = explain(exc, engine.url.database)
-        if unusable is None:
-            raise
-        print(f"carepod import: {unusable}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return unusable_exit(exc, engine, "carepod import")
     finally:
         engine.dispose()
     print(format_report(report, warnings=args.warnings))

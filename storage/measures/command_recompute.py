@@ -36,21 +36,14 @@ def run(args) -> int:
     except DomainError as exc:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
-    from storage import health
     from storage.db import default_db_path
-    from storage.failures import EXIT_UNUSABLE, explain
+    from storage.failures import EXIT_UNUSABLE, open_to_write, unusable_exit
     from storage.measures.parallel import RecomputeFailed
-    from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
+    engine, refused = open_to_write(args.db, "recompute", "recomputed", create=False)
+    if engine is None:
+        return refused
     try:
-        engine = open_carepod_database(args.db, create=False)
-    except NotACarepodDatabase as exc:
-        print(f"recompute: {exc}", file=sys.stderr)
-        return 2
-    try:
-        if health.tell_findings(engine, lambda text: print(f"recompute: {text}", file=sys.stderr)):
-            print("recompute: the database was found damaged: nothing was recomputed.", file=sys.stderr)
-            return EXIT_UNUSABLE
         if args.patient:
             from storage.queries.patients import patients_by_ids
 
@@ -65,11 +58,7 @@ def run(args) -> int:
         print(f"recompute: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE if exc.unusable else 1
     except Exception as exc:  # the disk or the database file: one sentence, not a traceback
-        unusable = explain(exc, engine.url.database)
-        if unusable is None:
-            raise
-        print(f"recompute: {unusable}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return unusable_exit(exc, engine, "recompute")
     finally:
         engine.dispose()
     for measure, counts in summary.items():
