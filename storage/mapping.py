@@ -14,7 +14,8 @@ from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral, ReferralEvent
-from domain.time_entry import TimeEntry
+from domain.time_entry import RunningTimer, TimeEntry
+from domain.today import TodayMark
 from storage import schema as t
 
 mapper_registry = registry(metadata=t.metadata)
@@ -54,7 +55,7 @@ def _map_all() -> None:
     m(Referral, t.referral, properties={
         "events": relationship(ReferralEvent, cascade="all, delete-orphan",
                                order_by=(t.referral_event.c.at, t.referral_event.c.id)),
-    })
+    }, exclude_properties=["due_at"])  # kept by storage.referral_due, never set on the record
     m(CallPage, t.call_page)
     m(AfterHoursCall, t.after_hours_call, properties={
         "pages": relationship(CallPage, cascade="all, delete-orphan", lazy="selectin",
@@ -78,4 +79,6 @@ def _map_all() -> None:
     })
     m(Task, t.task)
     m(TimeEntry, t.time_entry)
+    m(RunningTimer, t.running_timer)
     m(GapOverride, t.gap_override)
+    m(TodayMark, t.today_mark)

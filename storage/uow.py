@@ -44,7 +44,9 @@ class UnitOfWork:
         self.care_plans = r.CarePlanRepository(*args)
         self.tasks = r.TaskRepository(*args)
         self.time_entries = r.TimeEntryRepository(*args)
+        self.timers = r.TimerRepository(*args)
         self.gap_overrides = r.GapOverrideRepository(*args)
+        self.today_marks = r.TodayMarkRepository(*args)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -48,6 +48,9 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 self.add_section(spec.name, widget, spec.shortcut)
         self._restore()
+        from ui.chart_timer import offer_running_timer
+
+        offer_running_timer(self)  # a timer left running when Carepod last closed (or was killed)
 
     # -- sections ---------------------------------------------------------------------
     def add_section(self, name: str, widget: QWidget, shortcut: str = "") -> None:
@@ -142,6 +145,7 @@ class MainWindow(QMainWindow):
         self._view_separator = self.view_menu.addSeparator()
         self.find_action = self._action(self.view_menu, "&Find patient", self.find_patient,
                                         shortcuts.FIND_PATIENT)
+        self._action(self.view_menu, "Care management &month…", self.show_care_month, shortcuts.CARE_MONTH)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, shortcuts.SHOW_SHORTCUTS)
         self._action(help_menu, "&About Carepod", lambda: dialogs.show_about(self))
@@ -175,6 +179,11 @@ class MainWindow(QMainWindow):
         changed = sorted(report.changed_patient_ids)
         if changed and not report.dry_run:
             self.recompute_gaps(patient_ids=changed, start=True)
+
+    def show_care_month(self):
+        from ui.care_month_dialog import show_care_month
+
+        return show_care_month(self)
 
     def new_call(self) -> None:
         """Ctrl+Shift+N from anywhere: a call entry window, its draft saved as the nurse types."""

@@ -554,7 +554,8 @@ class FileLoader:
 
     def _write_referral(self, fact_row: dict, referral: dict, patient_id: int) -> bool:
         at = fact_row.get("recorded_at") or fact_row.get("start_at") or self.run.now
-        current = self.store.one("SELECT id, state FROM referral WHERE source_key = ?", (fact_row["source_key"],))
+        current = self.store.one("SELECT id, state, urgency FROM referral WHERE source_key = ?",
+                                 (fact_row["source_key"],))
         if current is None:
             referral_id = self.store.insert("referral", dict(
                 referral, patient_id=patient_id, clinician_id=None, state_since=at, ordered_at=at,
@@ -566,8 +567,10 @@ class FileLoader:
                                                   referral["state"], *_sql_at(at), self.store.actor,
                                                   "status at the source when imported"))
             return True
-        referral_id, state = current
+        referral_id, state, urgency = current
         values = {k: referral[k] for k in ("specialty", "reason", "urgency", "entered_in_error")}
+        if referral["state"] != state or referral["urgency"] != urgency:
+            values["due_at"] = None  # worked out again when the file is committed (storage.referral_due)
         if referral["state"] != state:
             values.update(state=referral["state"], state_since=self.run.now)
             self.store.add("referral_event", (referral_id, state,

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import operator
 
-from storage import audit_chain, coded_facts
+from storage import audit_chain, coded_facts, referral_due
 from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -128,6 +128,7 @@ class Store:
     def commit(self) -> None:
         self.flush()
         coded_facts.catch_up(self.db)  # the measure criteria's rows of the facts just written
+        referral_due.fill_missing(self.db)  # the practice and due time of the referrals just written
         self.db.execute("RELEASE import_file" if self.dry_run else "COMMIT")
 
     def rollback(self) -> None:

@@ -54,6 +54,9 @@ def run(args) -> int:
                       " (or it was entered in error)", file=sys.stderr)
                 return 2
         summary = recompute(engine, period, measures, patient_ids=args.patient)
+        from storage.risk import recompute_risk
+
+        tiers = recompute_risk(engine, patient_ids=args.patient)  # the tiers follow the facts, as in the window
     except RecomputeFailed as exc:
         print(f"recompute: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE if exc.unusable else 1
@@ -63,4 +66,6 @@ def run(args) -> int:
         engine.dispose()
     for measure, counts in summary.items():
         print(measure, " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nobody in the measure")
+    print("risk tiers", " ".join(f"{k}={tiers.tiers.get(k, 0)}" for k in ("high", "rising", "moderate", "low")),
+          f"(high from score {tiers.high_cut})" if tiers.high_cut is not None else "(nobody high)")
     return 0

@@ -158,7 +158,7 @@ def test_older_events_are_chained_by_the_upgrade(db_path):
     from storage.migrate import upgrade_to
 
     engine = create_engine(db_path)
-    upgrade_to(engine, "0010")
+    upgrade_to(engine, "0012")
     with engine.begin() as conn:
         for n in range(3):
             conn.execute(sa.text("INSERT INTO audit_event (at, actor, action, record_type, detail) "

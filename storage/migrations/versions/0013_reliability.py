@@ -1,7 +1,7 @@
 """Reliability: the audit trail hash-chained and append-only
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 06:00:00
 
 - ``audit_event.chain_hash``: each event's link in the chain (storage.audit_chain), worked
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
