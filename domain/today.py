@@ -40,7 +40,7 @@ KINDS: tuple[ItemKind, ...] = (
 )
 KIND = {k.name: k for k in KINDS}
 
-HIGH_RISK_TIERS = ("high", "complex")
+HIGH_RISK_TIERS = ("high",)  # domain.risk.TIERS; a "complex" override became "high" (migration 0011)
 CONTACT_INTERVAL_DAYS = 30  # a high-risk patient is contacted at least this often
 DISCHARGE_CONTACT_BUSINESS_DAYS = 2  # transitional care: two-way contact within 2 business days
 CALL_FOLLOW_UP_DAYS = 30  # after-hours calls of the last 30 days are followed up from Today

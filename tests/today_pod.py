@@ -39,7 +39,7 @@ class TodayPod:
     discharged_toc_logged: int  # Dan: a transition-of-care contact logged as time
     high_risk_never: int  # Eve: high risk, never contacted
     high_risk_recent: int  # Fay: high risk, reached 10 days ago
-    complex_old_contact: int  # Gus: complex (set by hand), last reached 40 days ago
+    complex_old_contact: int  # Gus: high (set by hand), last reached 40 days ago
     not_covered: int  # Hal: high risk at Pine
     referral_patient: int  # Ida: a routine referral sent 20 days ago (overdue), another sent 5 days ago
     caller: int  # Jon: an ED call last night, a flagged call two nights ago, an old ED call
@@ -77,7 +77,7 @@ def build_today_pod(engine) -> TodayPod:
         dan = patient(elm, "T004", "Diaz", "Dan")
         eve = patient(oak, "T005", "Evans", "Eve", risk_tier="high")
         fay = patient(oak, "T006", "Foster", "Fay", risk_tier="high")
-        gus = patient(elm, "T007", "Garcia", "Gus", risk_tier="high", risk_override="complex",
+        gus = patient(elm, "T007", "Garcia", "Gus", risk_tier="moderate", risk_override="high",
                       risk_override_reason="Three admissions this year")
         hal = patient(pine, "T008", "Hughes", "Hal", risk_tier="high")
         ida = patient(oak, "T009", "Ito", "Ida", pcp_id=patel.id)

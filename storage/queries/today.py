@@ -347,8 +347,8 @@ def outreach(conn: Connection, practice_ids: list[int], on: dt.date, codes: dict
 def high_risk(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.datetime, codes: dict[int, str],
               limit: int = LIMIT) -> KindRows:
     """High-risk patients (their tier or its override) without a two-way contact in the last
-    30 days: complex before high; within each, those never contacted first (longest on the
-    pod's list first), then the longest since their last contact."""
+    30 days: those never contacted first (longest on the pod's list first), then the longest
+    since their last contact."""
     o, e = t.outreach_attempt, t.time_entry
     cutoff_at = now - dt.timedelta(days=rules.CONTACT_INTERVAL_DAYS)
     cutoff_day = on - dt.timedelta(days=rules.CONTACT_INTERVAL_DAYS)
@@ -371,7 +371,7 @@ def high_risk(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.da
     last_logged = (sa.select(sa.func.max(e.c.entry_date)).where(e.c.patient_id == p.c.id, t.CONTACT_TIME_WHERE)
                    .scalar_subquery())
     picked: list[tuple] = []
-    for wanted in ("complex", "high"):
+    for wanted in rules.HIGH_RISK_TIERS:
         room = limit - len(picked)
         if room <= 0:
             break
@@ -389,7 +389,7 @@ def high_risk(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.da
     rows = []
     for pid, which, last in picked:
         patient = who[pid]
-        label = "Complex" if which == "complex" else "High"
+        label = which.capitalize()
         if last is None:
             reason, since = f"{label} risk: no two-way contact on record", patient.created_at.date()
         else:

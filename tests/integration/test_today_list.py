@@ -52,9 +52,10 @@ def test_each_kind_is_listed_with_its_reason_and_since(pod, tp):
     assert [r.patient_id for r in by_kind["outreach"]] == [tp.outreach_patient]
     assert by_kind["outreach"][0].reason == ("Try 2 of 3 about the patient's care due since 10/30/2026 "
                                              "(last try 10/28/2026)")
-    assert [r.patient_id for r in by_kind["high_risk"]] == [tp.complex_old_contact, tp.high_risk_never]
-    assert by_kind["high_risk"][0].reason == "Complex risk: last two-way contact 09/23/2026 (40 days ago)"
-    assert by_kind["high_risk"][1].reason == "High risk: no two-way contact on record"
+    # never contacted first, then the longest since the last contact (a tier set by hand counts)
+    assert [r.patient_id for r in by_kind["high_risk"]] == [tp.high_risk_never, tp.complex_old_contact]
+    assert by_kind["high_risk"][0].reason == "High risk: no two-way contact on record"
+    assert by_kind["high_risk"][1].reason == "High risk: last two-way contact 09/23/2026 (40 days ago)"
     assert result.totals == {"emergency_call": 1, "discharge": 2, "task": 1, "call": 1, "referral": 1, "outreach": 1,
                              "high_risk": 2}
 
