@@ -1,7 +1,9 @@
 """Imperative mapping of the domain's plain dataclasses onto the tables (Cosmic Python)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import registry, relationship
+import threading
+
+from sqlalchemy.orm import configure_mappers, registry, relationship
 
 from domain.calls import AfterHoursCall, CallPage
 from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
@@ -18,14 +20,23 @@ from storage import schema as t
 
 mapper_registry = registry(metadata=t.metadata)
 _started = False
+_starting = threading.Lock()
 
 
 def start_mappers() -> None:
-    """Map every domain record once per process."""
+    """Map every domain record once per process. Threads that need the mappers at the same
+    moment wait for the first to finish them: one that saw them half made failed."""
     global _started
     if _started:
         return
-    _started = True
+    with _starting:
+        if not _started:
+            _map_all()
+            configure_mappers()  # relationships resolved now, not by whichever thread queries first
+            _started = True
+
+
+def _map_all() -> None:
     m = mapper_registry.map_imperatively
     m(Practice, t.practice)
     m(Clinician, t.clinician)

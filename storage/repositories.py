@@ -28,13 +28,15 @@ from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral
 from domain.time_entry import RunningTimer, TimeEntry
 from domain.today import TodayMark
+from storage import audit_chain
 from storage import schema as t
 
 R = TypeVar("R")
 
 
 class AuditLog:
-    """Append-only audit trail (the database refuses updates and deletes)."""
+    """Append-only, hash-chained audit trail (:mod:`storage.audit_chain`; the database refuses
+    updates, deletes and replacements)."""
 
     def __init__(self, session: Session, actor: str):
         self.session, self.actor = session, actor
@@ -42,10 +44,9 @@ class AuditLog:
     def record(self, action: str, record_type: str, record_id: int | None,
                patient_id: int | None = None, detail: str = "") -> None:
         event = AuditEvent(self.actor, action, record_type, record_id, patient_id, detail)
-        self.session.execute(sa.insert(t.audit_event).values(
-            at=event.at, actor=event.actor, action=event.action, record_type=event.record_type,
-            record_id=event.record_id, patient_id=event.patient_id, detail=event.detail,
-        ))
+        audit_chain.append(self.session, at=event.at, actor=event.actor, action=event.action,
+                           record_type=event.record_type, record_id=event.record_id,
+                           patient_id=event.patient_id, detail=event.detail)
 
     def for_patient(self, patient_id: int, limit: int = 500) -> list[AuditEvent]:
         rows = self.session.execute(
@@ -335,6 +336,23 @@ class TimerRepository(Repository[RunningTimer]):
 class GapOverrideRepository(_PatientRecords[GapOverride]):
     record_class = GapOverride
     order_column = t.gap_override.c.at
+
+    def add(self, record: GapOverride) -> GapOverride:
+        self._ensure_measure(record.measure_id)
+        return super().add(record)
+
+    def _ensure_measure(self, measure_id: str) -> None:
+        """The measure's row, which a pod never recomputed does not have yet (the first recompute
+        writes them): an exclusion documented first failed on its foreign key. Unknown
+        measures are a DomainError naming them."""
+        if self.session.execute(sa.select(t.measure.c.id).where(t.measure.c.id == measure_id)).first():
+            return
+        from domain.measures import definition as definitions
+
+        found = definitions.load(measure_id)
+        self.session.execute(sa.insert(t.measure).values(
+            id=measure_id, version=found.get("version", ""), title=found["title"],
+            inverse=bool(found.get("inverse")), active=True, definition=found))
 
 
 class TodayMarkRepository(Repository[TodayMark]):

@@ -602,8 +602,18 @@ audit_event = sa.Table(
     sa.Column("record_type", sa.String, nullable=False),
     sa.Column("record_id", Id, nullable=True),
     sa.Column("patient_id", Id, nullable=True), _text("detail"),
+    # SHA-256 of the previous event's chain_hash and this event's content (storage.audit_chain)
+    _text("chain_hash"),
     sa.Index("ix_audit_patient", "patient_id", "at"),
     sa.Index("ix_audit_at", "at"),
+)
+
+# the audit chain's head: how many events there are and the newest one's hash (one row, id 1)
+audit_chain = sa.Table(
+    "audit_chain", metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=False),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String, nullable=False),
 )
 
 # --- import bookkeeping -------------------------------------------------------------
@@ -773,6 +783,16 @@ gap_write = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+# A measure and period whose first write is under way in several steps
+# (storage.measures.gap_steps): its gaps are left out of sight until the last step removes it.
+gap_staging = sa.Table(
+    "gap_staging", metadata,
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)
+
 quality_snapshot = sa.Table(
     "quality_snapshot", metadata, _pk(),
     _fk("practice_id", "practice.id"),
@@ -794,13 +814,8 @@ quality_snapshot = sa.Table(
                         name="uq_snapshot_key"),
 )
 
-# Audit events are written once and never changed (enforced in the database).
-AUDIT_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be changed'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be deleted'); END",
-)
+# Audit events are written once and never changed (enforced in the database by triggers,
+# made by migrations 0001 and 0013; storage.audit_chain checks they are still there).
 
 
 # --- how values are stored, for the bulk writers (demo generator, importers) ------------

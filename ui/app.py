@@ -86,6 +86,8 @@ def open_window(app, path: str | None, as_name: str | None = None, *, start=None
     OPEN_WINDOWS.append(window)
     window.destroyed.connect(lambda *_args, w=window: OPEN_WINDOWS.remove(w) if w in OPEN_WINDOWS else None)
     window.show()
+    if context.pod.findings:  # damage, a broken audit trail: said at once, in words
+        dialogs.show_warning(window, "The database needs attention", "\n\n".join(context.pod.findings))
     if outcome == "import":
         from PySide6.QtCore import QTimer
 

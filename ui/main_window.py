@@ -129,6 +129,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open or create database…", self.choose_database, shortcuts.OPEN_DATABASE)
         self._action(file_menu, "Change &user…", self.choose_user, shortcuts.SWITCH_USER)
         file_menu.addSeparator()
+        self._action(file_menu, "&Back up…", self.back_up)
+        self._action(file_menu, "&Restore from backup…", self.restore_backup)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, shortcuts.QUIT)
         calls_menu = bar.addMenu("&Calls")
         self.new_call_action = self._action(calls_menu, "&New after-hours call…", self.new_call, shortcuts.NEW_CALL)
@@ -155,7 +158,8 @@ class MainWindow(QMainWindow):
         self._show_status()
 
     def _show_status(self) -> None:
-        self.database_label.setText(f"Database: {self.context.database}")
+        damaged = " — found damaged: read only" if self.context.pod.damaged else ""
+        self.database_label.setText(f"Database: {self.context.database}{damaged}")
         self.database_label.setToolTip(self.context.database)
         self.user_label.setText(f"User: {self.context.user or 'nobody chosen'}")
         self.user_label.setToolTip("The staff member every record, view, print and export is recorded "
@@ -215,6 +219,16 @@ class MainWindow(QMainWindow):
             apply = getattr(widget, "apply_changes", None)
             if callable(apply):
                 apply(changes)
+
+    def back_up(self) -> None:
+        from ui.backup_actions import back_up
+
+        back_up(self)
+
+    def restore_backup(self) -> None:
+        from ui.backup_actions import restore
+
+        restore(self)
 
     def choose_database(self) -> None:
         """Open a Carepod database, or name a new file to start another pod in (its first run)."""

@@ -1,10 +1,17 @@
 """``python main.py import --db PATH --as NAME [--practice CODE] [--source NAME] [--dry-run] FILE_OR_DIR...``
 
 Prints counts per resource type (created / updated / unchanged / rejected / skipped) and
-every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read.
+every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read
+(or the file given as the database is not a Carepod database), 3 the database could not be
+used: another import of it was running (with ``--no-wait``), it was found damaged, it is
+read-only, or the disk is full; one sentence on stderr says which, and nothing was changed.
+
+One import of a database runs at a time: a second one waits for it (saying so on stderr),
+or with ``--no-wait`` is refused; both are in the import log.
 
 The import log: ``import --history [--limit N]`` lists the latest imports (newest first);
-``import --show-run N`` prints one of them with every problem it logged.
+``import --show-run N`` prints one of them with every problem it logged. These only read:
+they never create a database nor change one.
 """
 from __future__ import annotations
 
@@ -22,11 +29,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--source", help="name of the sending system (default: from each file; see docs)")
     parser.add_argument("--dry-run", action="store_true", help="check and count, then save nothing")
     parser.add_argument("--warnings", action="store_true", help="also list warnings (nothing refused)")
+    parser.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="if another import of the database is running, refuse instead of waiting")
 
 
 def run(args) -> int:
+    from storage.failures import open_to_write, unusable_exit
     from storage.importers.run import import_paths
-    from storage.queries.database import NotACarepodDatabase, open_existing_carepod_database
 
     if args.history or args.show_run is not None:
         if args.paths:
@@ -40,14 +49,21 @@ def run(args) -> int:
         print("carepod import: say who is importing with --as NAME (one of the pod's active staff); "
               "the import log and audit trail carry the name", file=sys.stderr)
         return 2
+    engine, refused = open_to_write(args.db, "carepod import", "imported", create=False)
+    if engine is None:
+        return refused
     try:
-        engine = open_existing_carepod_database(args.db)
-    except NotACarepodDatabase as exc:
-        print(f"carepod import: {exc}", file=sys.stderr)
-        return 2
-    try:
+        said = set()
+
+        def waiting(progress) -> None:
+            if progress.waiting and progress.waiting not in said:
+                said.add(progress.waiting)
+                print(f"carepod import: {progress.waiting}", file=sys.stderr, flush=True)
+
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
-                              dry_run=args.dry_run, actor=args.as_name)
+                              dry_run=args.dry_run, actor=args.as_name, progress=waiting, wait=args.wait)
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        return unusable_exit(exc, engine, "carepod import")
     finally:
         engine.dispose()
     print(format_report(report, warnings=args.warnings))
@@ -76,10 +92,10 @@ def format_report(report, *, warnings: bool = False) -> str:
 
 def show_log(args) -> int:
     from storage.importers.history import logged_run, recent_runs, run_problems
-    from storage.queries.database import NotACarepodDatabase, open_existing_carepod_database
+    from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
-    try:  # reading the log never creates a database
-        engine = open_existing_carepod_database(args.db)
+    try:  # only reads: never creates a database, never changes one
+        engine = open_carepod_database(args.db, create=False, read_only=True)
     except NotACarepodDatabase as exc:
         print(f"carepod import: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from domain.clock import utcnow
 from domain.measures.populations import median, rate
 from storage import schema
+from storage.db import write_transaction
 from storage.queries.pod_settings import minimum_denominator
 
 # the populations a practice's rate is summed from, in PracticeRate's order
@@ -142,6 +143,23 @@ def _ranked(rows, inverse: bool, minimum: int = 20) -> list[PracticeRate]:
             for pid, num, den, r in items]
 
 
+def snapshot_rows(measure_id: str, period_start: dt.date, period_end: dt.date, month: dt.date,
+                  rates: tuple[dict[int, list[tuple]], bool] | dict[int, list[PracticeRate]],
+                  now: dt.datetime, holding: set[int] = frozenset(), minimum: int = 20) -> list[dict]:
+    """The quality_snapshot rows of a measure's month, from its rates by group, or from
+    ``(sums, inverse)`` (:func:`practice_sums`; what a recompute's last step writes with its gaps),
+    ranked leaving out the ``holding`` places and rates below the pod's ``minimum`` denominator."""
+    month = month.replace(day=1)
+    by_group = {gi: _ranked([r for r in group_rows if r[0] not in holding], rates[1], minimum)
+                for gi, group_rows in rates[0].items() if group_rows} \
+        if isinstance(rates, tuple) else rates
+    return [{"practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
+             "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
+             "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
+             "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
+            for group_index, rates_of in by_group.items() for r in rates_of]
+
+
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                   month: dt.date | None = None, sums: tuple[dict[int, list[PracticeSum]], bool] | None = None) -> int:
     """Store this month's rates of every population group, read from the gaps at once
@@ -149,24 +167,15 @@ def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt
     that has just written every gap of the measure passes their ``sums`` (from
     :func:`practice_sums`, and whether the measure is inverse) instead."""
     month = (month or utcnow().date()).replace(day=1)
-    now = utcnow()
-    rows = []
     if sums is None:
-        by_group = rates_by_group(engine, measure_id, period_start, period_end)
+        rows = snapshot_rows(measure_id, period_start, period_end, month,
+                             rates_by_group(engine, measure_id, period_start, period_end), utcnow())
     else:
         with engine.connect() as conn:
             holding, minimum = _holding_places(conn), minimum_denominator(conn)
-        by_group = {gi: _ranked([r for r in group_rows if r[0] not in holding], sums[1], minimum)
-                    for gi, group_rows in sums[0].items() if group_rows}
-    for group_index, rates in by_group.items():
-        rows.extend({
-            "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
-            "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
-            "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
-            "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
-            for r in rates)
+        rows = snapshot_rows(measure_id, period_start, period_end, month, sums, utcnow(), holding, minimum)
     t = schema.quality_snapshot
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(t.delete().where(t.c.measure_id == measure_id, t.c.period_end == period_end, t.c.month == month))
         if rows:
             conn.execute(t.insert(), rows)

@@ -145,8 +145,11 @@ def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.
     Walks the (measure_id, period_end) index one distinct value at a time, so it
     costs a few index seeks per period, not a scan of millions of gap rows.
     """
+    from storage.measures.gap_steps import unpublished_periods
+
     with engine.connect() as conn:
         measure_ids = [measure_id] if measure_id else list(conn.scalars(sa.select(m.c.id)))
+        staged = unpublished_periods(conn)  # first written, not yet whole: out of sight
         found: set[tuple[dt.date, dt.date]] = set()
         for mid in measure_ids:
             after = None
@@ -161,7 +164,8 @@ def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.
                     end = dt.date.fromisoformat(end)
                 start = conn.scalar(sa.select(g.c.period_start).where(
                     g.c.measure_id == mid, g.c.period_end == end).limit(1))
-                found.add((start, end))
+                if (mid, start, end) not in staged:
+                    found.add((start, end))
                 after = end
     return sorted(found, key=lambda period: period[1], reverse=True)
 
@@ -602,9 +606,11 @@ def patient_gaps(engine: Engine, patient_id: int, period_end: dt.date | None = N
         if chosen is None:
             return []
         period_end = chosen[1]
+    from storage.measures.gap_steps import UNPUBLISHED
+
     query = (sa.select(g, m.c.title, m.c.inverse, _LAST_OUTREACH.label("patient_last_outreach"))
              .select_from(g.join(m, m.c.id == g.c.measure_id))
-             .where(g.c.patient_id == patient_id, g.c.period_end == period_end)
+             .where(g.c.patient_id == patient_id, g.c.period_end == period_end, ~UNPUBLISHED)
              .order_by(g.c.measure_id, g.c.group_index))
     with engine.connect() as conn:
         rows = list(conn.execute(query))
@@ -716,13 +722,14 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     import os
     from pathlib import Path
 
+    from storage.private_files import open_private
     from storage.uow import UnitOfWork
 
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     written = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        with open_private(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_HEADER)
             for row in iter_gaps(engine, flt, sort=sort, descending=descending):
@@ -740,6 +747,11 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
                         progress(written)
                     if cancel and cancel():
                         raise _Cancelled
+        # audited before the file is there: an export the trail does not know of never appears
+        with UnitOfWork(engine, actor) as uow:
+            uow.audit.record("export", "Gap", None, None,
+                             f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
+            uow.commit()
         os.replace(partial, target)
     except _Cancelled:
         partial.unlink(missing_ok=True)
@@ -750,10 +762,6 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    with UnitOfWork(engine, actor) as uow:
-        uow.audit.record("export", "Gap", None, None,
-                         f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
-        uow.commit()
     if progress:
         progress(written)
     return written

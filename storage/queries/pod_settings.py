@@ -22,8 +22,13 @@ def read_setting(conn, key: str) -> str:
 
 def minimum_denominator(conn) -> int:
     """The pod's minimum denominator of a ranked rate (20 unless set)."""
+    return minimum_from(read_setting(conn, MINIMUM_DENOMINATOR))
+
+
+def minimum_from(value: str | None) -> int:
+    """The minimum denominator a stored setting's text says (the default when unset or unreadable)."""
     try:
-        return max(1, int(read_setting(conn, MINIMUM_DENOMINATOR)))
+        return max(1, int(DEFAULTS[MINIMUM_DENOMINATOR] if value is None else value))
     except ValueError:
         return int(DEFAULTS[MINIMUM_DENOMINATOR])
 
