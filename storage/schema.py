@@ -11,6 +11,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from domain.medication_review import ACTIVE_MEDICATION_STATUSES
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -113,6 +115,12 @@ payer = sa.Table(
 
 # --- patients and their facts -------------------------------------------------
 
+# an active patient whose risk tier (the override when there is one) is high or complex
+_HIGH_RISK = ("coalesce(risk_override, risk_tier) IN ('high', 'complex') AND entered_in_error = {false} "
+              "AND status = 'active'")
+HIGH_RISK_WHERE = _HIGH_RISK.format(false="0")
+HIGH_RISK_PG = _HIGH_RISK.format(false="false")
+
 patient = sa.Table(
     "patient", metadata, _pk(),
     _fk("practice_id", "practice.id"),
@@ -147,7 +155,17 @@ patient = sa.Table(
     sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
     # the few patients marked entered-in-error (the Gaps worklist leaves them out of its counts)
     sa.Index("ix_patient_in_error", "id", sqlite_where=sa.text("entered_in_error = 1")),
+    # the high-risk patients of the pod (the pharmacist's worklist; storage.queries.reviews.HIGH_RISK)
+    sa.Index("ix_patient_high_risk", "id", sqlite_where=sa.text(HIGH_RISK_WHERE),
+             postgresql_where=sa.text(HIGH_RISK_PG)),
 )
+
+# on a patient's active medication list: ordered or taken, not stopped, completed or refuted
+# (the end date, which moves with the clock, is checked by the query)
+_ACTIVE_MEDICATION = ("kind IN ('medication_request', 'medication_statement') AND entered_in_error = {false} "
+                      "AND status IN (" + ", ".join(f"'{s}'" for s in ACTIVE_MEDICATION_STATUSES) + ")")
+ACTIVE_MEDICATION_WHERE = _ACTIVE_MEDICATION.format(false="0")
+ACTIVE_MEDICATION_PG = _ACTIVE_MEDICATION.format(false="false")
 
 clinical_fact = sa.Table(
     "clinical_fact", metadata, _pk(),
@@ -174,6 +192,10 @@ clinical_fact = sa.Table(
     sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
     sa.Index("ix_fact_code", "code_system", "code"),
     sa.Index("ix_fact_kind_start", "kind", "start_at"),
+    # the active medication list of every patient (the pharmacist's worklist counts it per
+    # patient across the pod; storage.queries.reviews.ACTIVE_MEDICATION says what "active" is)
+    sa.Index("ix_fact_active_medication", "patient_id", "end_at", "code",
+             sqlite_where=sa.text(ACTIVE_MEDICATION_WHERE), postgresql_where=sa.text(ACTIVE_MEDICATION_PG)),
 )
 
 fact_coding = sa.Table(
@@ -229,6 +251,16 @@ coded_fact = sa.Table(
     sa.Column("has_value", sa.Boolean, nullable=False),
     sa.Column("encounter_fact_id", Id, nullable=True),  # the encounter the fact was recorded in
     sqlite_with_rowid=False,
+)
+
+# Derived: the number of distinct medications of each patient with an active status, kept by
+# triggers on clinical_fact (migration 0010); the end date is not looked at, so it is never
+# below the active list's length, and the worklist checks the few patients it names exactly.
+patient_medication_count = sa.Table(
+    "patient_medication_count", metadata,
+    sa.Column("patient_id", Id, primary_key=True),
+    sa.Column("medications", sa.Integer, nullable=False),
+    sa.Index("ix_patient_medication_count", "medications"),
 )
 
 # codings whose coded_fact row is still to be added (storage.coded_facts.catch_up)
@@ -292,8 +324,28 @@ medication_review = sa.Table(
     sa.Column("pharmacist", sa.String, nullable=False),
     sa.Column("follow_up_date", sa.Date, nullable=True), _text("notes"),
     _flag("entered_in_error"),
+    # draft (saved as the pharmacist types), finished, or unable_to_reach (domain.medication_review)
+    sa.Column("status", sa.String, nullable=False, default="finished", server_default="finished"),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    # the written summary of a comprehensive review: when and how it reached the patient
+    sa.Column("summary_given_on", sa.Date, nullable=True), _text("summary_method"),
     sa.Index("ix_review_patient", "patient_id"),
     sa.Index("ix_review_date", "review_date"),
+    # "no comprehensive review in 12 months" and "a later review" per patient
+    sa.Index("ix_review_patient_type_date", "patient_id", "review_type", "review_date"),
+    # the pharmacist's worklist reads these few rows from small partial indexes
+    sa.Index("ix_review_follow_up", "follow_up_date",
+             sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0 AND follow_up_date IS NOT NULL"),
+             postgresql_where=sa.text("status = 'finished' AND NOT entered_in_error AND follow_up_date IS NOT NULL")),
+    sa.Index("ix_review_summary_pending", "review_date",
+             sqlite_where=sa.text("review_type = 'comprehensive' AND status = 'finished' AND entered_in_error = 0 "
+                                  "AND summary_given_on IS NULL"),
+             postgresql_where=sa.text("review_type = 'comprehensive' AND status = 'finished' "
+                                      "AND NOT entered_in_error AND summary_given_on IS NULL")),
+    sa.Index("ix_review_draft", "started_at",
+             sqlite_where=sa.text("status = 'draft' AND entered_in_error = 0"),
+             postgresql_where=sa.text("status = 'draft' AND NOT entered_in_error")),
 )
 
 reviewed_medication = sa.Table(
@@ -301,6 +353,12 @@ reviewed_medication = sa.Table(
     sa.Column("review_id", Id, sa.ForeignKey("medication_review.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.String, nullable=False), _text("rxnorm"), _text("dose"),
     sa.Column("action", sa.String, nullable=False, server_default="continue"), _text("note"),
+    # prescription, otc, herbal, supplement; what it is for; who prescribed it; since when
+    sa.Column("kind", sa.String, nullable=False, default="prescription", server_default="prescription"),
+    _text("indication"), _text("prescriber"), sa.Column("start_date", sa.Date, nullable=True),
+    _text("patient_words"),
+    # the chart's medication the line was taken from; NULL: added by hand during the review
+    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id", ondelete="SET NULL"), nullable=True),
     sa.Index("ix_reviewed_medication_review", "review_id"),
 )
 
@@ -312,7 +370,14 @@ drug_therapy_problem = sa.Table(
     _text("medication"), _text("recommendation"),
     sa.Column("response", sa.String, nullable=False, server_default="pending"),
     sa.Column("responded_at", sa.Date, nullable=True),
+    _text("condition"), _text("prescriber"),
+    sa.Column("recommended_on", sa.Date, nullable=True), _text("response_note"),
+    # the patient's action plan: what we talked about, what I need to do
+    _text("talked_about"), _text("patient_action"),
     sa.Index("ix_dtp_review", "review_id"),
+    # recommendations awaiting the prescriber's response, oldest first
+    sa.Index("ix_dtp_pending", "recommended_on", sqlite_where=sa.text("response = 'pending'"),
+             postgresql_where=sa.text("response = 'pending'")),
 )
 
 outreach_attempt = sa.Table(
@@ -325,7 +390,13 @@ outreach_attempt = sa.Table(
     sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="SET NULL"), nullable=True),
     _fk("referral_id", "referral.id", nullable=True), _text("note"),
     _flag("entered_in_error"),
+    # an attempt to reach the patient for a medication review (the review's draft)
+    sa.Column("medication_review_id", Id, sa.ForeignKey("medication_review.id", ondelete="SET NULL"),
+              nullable=True),
     sa.Index("ix_outreach_patient", "patient_id", "at"),
+    sa.Index("ix_outreach_review", "medication_review_id",
+             sqlite_where=sa.text("medication_review_id IS NOT NULL"),
+             postgresql_where=sa.text("medication_review_id IS NOT NULL")),
 )
 
 care_plan = sa.Table(
