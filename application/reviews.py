@@ -173,8 +173,10 @@ def _draft(uow, review_id: int) -> MedicationReview:
     return review
 
 
-def save_draft(pod, state: MedicationReview) -> DraftSaved:
-    """Keep the draft as the screen holds it (a :func:`snapshot`), so nothing typed is lost."""
+def save_draft(pod, state: MedicationReview, *, closing: bool = False) -> DraftSaved:
+    """Keep the draft as the screen holds it (a :func:`snapshot`), so nothing typed is lost.
+    While the pharmacist types only "drafts" changed; when she closes the review, the chart and
+    the worklist read it again (``closing``)."""
     state.validate()
     with pod.unit_of_work() as uow:
         review = _draft(uow, state.id)
@@ -182,8 +184,9 @@ def save_draft(pod, state: MedicationReview) -> DraftSaved:
         review.validate()
         uow.session.flush()
         uow.audit.record("change", "MedicationReview", review.id, review.patient_id, "draft saved")
+        changes = ChangeSet.of("drafts", "reviews", patients=[review.patient_id]) if closing else ChangeSet.of("drafts")
         saved = DraftSaved(review.id, tuple(m.id for m in review.medications), tuple(p.id for p in review.problems),
-                           utcnow())
+                           utcnow(), changes)
         uow.commit()
     return saved
 

@@ -78,6 +78,18 @@ def us_date(day: dt.date | None) -> str:
     return "" if day is None else day.strftime("%m/%d/%Y")
 
 
+SEMANTIC_TAGS = ("disorder", "finding", "situation", "morphologic abnormality", "event")
+
+
+def plain_name(display: str) -> str:
+    """A condition as a pharmacist writes it: a SNOMED display without its semantic tag
+    ('Essential hypertension (disorder)' → 'Essential hypertension')."""
+    text = (display or "").strip()
+    if text.endswith(")") and " (" in text and text[text.rindex(" (") + 2:-1] in SEMANTIC_TAGS:
+        text = text[:text.rindex(" (")]
+    return text
+
+
 @dataclasses.dataclass(eq=False)
 class ReviewedMedication:
     """One line of the reviewed list: from the chart (``fact_id``) or added by hand."""

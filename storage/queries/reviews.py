@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain.clock import utcnow
 from domain.medication_review import (
     CATEGORY_LABELS, HIGH_RISK_TIERS, POLYPHARMACY_COUNT, REVIEW_TYPE_LABELS, MedicationReview, SummaryStatus,
-    comprehensive_review_cutoff, comprehensive_review_due_on, summary_status, us_date,
+    comprehensive_review_cutoff, comprehensive_review_due_on, plain_name, summary_status, us_date,
 )
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
@@ -161,7 +161,7 @@ def conditions_and_allergies(conn: Connection, patient_id: int) -> tuple[list[st
     conditions: list[str] = []
     allergies: list[str] = []
     for row in rows:
-        name = _plain_name(row.display or row.code)
+        name = plain_name(row.display or row.code)
         if row.kind == "condition":
             fact = ClinicalFact(patient_id, "condition", "", row.code, clinical_status=row.clinical_status,
                                 verification_status=row.verification_status, end_at=row.end_at)
@@ -171,16 +171,6 @@ def conditions_and_allergies(conn: Connection, patient_id: int) -> tuple[list[st
               and row.verification_status not in ("refuted", "entered-in-error") and name not in allergies):
             allergies.append(name)
     return conditions, allergies
-
-
-def _plain_name(display: str) -> str:
-    """A SNOMED display without its semantic tag: 'Hypertension (disorder)' → 'Hypertension'."""
-    text = display.strip()
-    if text.endswith(")") and " (" in text:
-        tag = text[text.rindex(" (") + 2:-1]
-        if tag in ("disorder", "finding", "situation", "morphologic abnormality", "event"):
-            text = text[:text.rindex(" (")]
-    return text
 
 
 def _clinicians(conn: Connection, practice_id: int) -> list[str]:

@@ -100,9 +100,26 @@ def upgrade() -> None:
         batch.add_column(sa.Column('prescriber', sa.String(), server_default='', nullable=False))
         batch.add_column(sa.Column('start_date', sa.Date(), nullable=True))
         batch.add_column(sa.Column('patient_words', sa.String(), server_default='', nullable=False))
-        batch.add_column(sa.Column('fact_id', sa.Integer(), nullable=True))
-        batch.create_foreign_key(op.f('fk_reviewed_medication_fact_id_clinical_fact'), 'clinical_fact',
-                                 ['fact_id'], ['id'], ondelete='SET NULL')
+    _rebuild('reviewed_medication', (
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('review_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(), nullable=False),
+        sa.Column('rxnorm', sa.String(), server_default='', nullable=False),
+        sa.Column('dose', sa.String(), server_default='', nullable=False),
+        sa.Column('action', sa.String(), server_default='continue', nullable=False),
+        sa.Column('note', sa.String(), server_default='', nullable=False),
+        sa.Column('kind', sa.String(), server_default='prescription', nullable=False),
+        sa.Column('indication', sa.String(), server_default='', nullable=False),
+        sa.Column('prescriber', sa.String(), server_default='', nullable=False),
+        sa.Column('start_date', sa.Date(), nullable=True),
+        sa.Column('patient_words', sa.String(), server_default='', nullable=False),
+        sa.Column('fact_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['review_id'], ['medication_review.id'],
+                                name='fk_reviewed_medication_review_id_medication_review', ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['fact_id'], ['clinical_fact.id'], name='fk_reviewed_medication_fact_id_clinical_fact',
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name='pk_reviewed_medication'),
+    ), new=('fact_id',), indexes=(('ix_reviewed_medication_review', ['review_id'], None),))
     with op.batch_alter_table('drug_therapy_problem') as batch:
         for name in ('condition', 'prescriber'):
             batch.add_column(sa.Column(name, sa.String(), server_default='', nullable=False))
@@ -110,12 +127,27 @@ def upgrade() -> None:
         for name in ('response_note', 'talked_about', 'patient_action'):
             batch.add_column(sa.Column(name, sa.String(), server_default='', nullable=False))
         batch.create_index('ix_dtp_pending', ['recommended_on'], sqlite_where=sa.text("response = 'pending'"))
-    with op.batch_alter_table('outreach_attempt') as batch:
-        batch.add_column(sa.Column('medication_review_id', sa.Integer(), nullable=True))
-        batch.create_foreign_key(op.f('fk_outreach_attempt_medication_review_id_medication_review'),
-                                 'medication_review', ['medication_review_id'], ['id'], ondelete='SET NULL')
-        batch.create_index('ix_outreach_review', ['medication_review_id'],
-                           sqlite_where=sa.text("medication_review_id IS NOT NULL"))
+    _rebuild('outreach_attempt', (
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('patient_id', sa.Integer(), nullable=False),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.Column('channel', sa.String(), nullable=False),
+        sa.Column('outcome', sa.String(), nullable=False),
+        sa.Column('by', sa.String(), nullable=False),
+        sa.Column('gap_id', sa.Integer(), nullable=True),
+        sa.Column('referral_id', sa.Integer(), nullable=True),
+        sa.Column('note', sa.String(), server_default='', nullable=False),
+        sa.Column('entered_in_error', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+        sa.Column('medication_review_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['gap_id'], ['gap.id'], name='fk_outreach_attempt_gap_id_gap', ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], name='fk_outreach_attempt_patient_id_patient'),
+        sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name='fk_outreach_attempt_referral_id_referral'),
+        sa.ForeignKeyConstraint(['medication_review_id'], ['medication_review.id'],
+                                name='fk_outreach_attempt_medication_review_id_medication_review', ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name='pk_outreach_attempt'),
+    ), new=('medication_review_id',), indexes=(
+        ('ix_outreach_patient', ['patient_id', 'at'], None),
+        ('ix_outreach_review', ['medication_review_id'], "medication_review_id IS NOT NULL")))
     op.create_index('ix_fact_active_medication', 'clinical_fact', ['patient_id', 'end_at', 'code'],
                     sqlite_where=sa.text(ACTIVE_MEDICATION))
     op.create_index('ix_patient_high_risk', 'patient', ['id'], sqlite_where=sa.text(HIGH_RISK))
@@ -131,6 +163,21 @@ def upgrade() -> None:
     for name, body in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {body}")
     _migrate_rows()
+
+
+def _rebuild(name: str, items: tuple, *, new: tuple[str, ...], indexes: tuple) -> None:
+    """Rebuild a table with new foreign-key columns: a new table made from the listed columns and
+    named constraints, the rows copied, the old one dropped. (Alembic's batch mode would do this
+    too, but lists the rebuilt table's constraints in an order that varies from process to
+    process, and two demo pods made with one seed must be identical.)"""
+    temporary = f"{name}_0010"
+    op.create_table(temporary, *items)
+    kept = ", ".join(f'"{c.name}"' for c in items if isinstance(c, sa.Column) and c.name not in new)
+    op.execute(f'INSERT INTO {temporary} ({kept}) SELECT {kept} FROM {name}')
+    op.drop_table(name)
+    op.rename_table(temporary, name)
+    for index, columns, where in indexes:
+        op.create_index(index, name, columns, sqlite_where=sa.text(where) if where else None)
 
 
 def _migrate_rows() -> None:
@@ -183,10 +230,8 @@ def downgrade() -> None:
     op.drop_table('patient_medication_count')
     op.drop_index('ix_patient_high_risk', table_name='patient')
     op.drop_index('ix_fact_active_medication', table_name='clinical_fact')
+    op.drop_index('ix_outreach_review', table_name='outreach_attempt')
     with op.batch_alter_table('outreach_attempt') as batch:
-        batch.drop_index('ix_outreach_review')
-        batch.drop_constraint(op.f('fk_outreach_attempt_medication_review_id_medication_review'),
-                              type_='foreignkey')
         batch.drop_column('medication_review_id')
     with op.batch_alter_table('drug_therapy_problem') as batch:
         batch.drop_index('ix_dtp_pending')
@@ -194,7 +239,6 @@ def downgrade() -> None:
                      'patient_action'):
             batch.drop_column(name)
     with op.batch_alter_table('reviewed_medication') as batch:
-        batch.drop_constraint(op.f('fk_reviewed_medication_fact_id_clinical_fact'), type_='foreignkey')
         for name in ('kind', 'indication', 'prescriber', 'start_date', 'patient_words', 'fact_id'):
             batch.drop_column(name)
     with op.batch_alter_table('medication_review') as batch:
