@@ -102,7 +102,7 @@ def _cover_letter(data: PatientDocuments) -> list:
     talked = f"on {us_date(data.review_date)}" if data.review_date else "recently"
     story += [
         para(f"Thank you for talking with me {talked} about your health and medications. As part of "
-             f"{p.practice}'s medication review programme, I reviewed all of your medications with you: the ones "
+             f"{p.practice}'s medication review program, I reviewed all of your medications with you: the ones "
              "your doctors prescribed, the ones you buy over the counter, and herbals, vitamins and supplements."),
         para("With this letter are an action plan (Medication Action Plan) and a medication list (Personal "
              "Medication List). The action plan has steps you should take to get the best results from your "

@@ -99,10 +99,17 @@ def _text_box(name: str, placeholder: str, lines: int = 2) -> QPlainTextEdit:
     return box
 
 
+def _set_text(edit: QLineEdit, value: str) -> None:
+    """Fill a field showing the start of its text (a long one would otherwise show its end)."""
+    edit.setText(value)
+    edit.setCursorPosition(0)
+
+
 def _set_combo(combo: QComboBox, value: str) -> None:
     index = combo.findData(value)
     if index < 0 and combo.isEditable():
         combo.setEditText(value)
+        combo.lineEdit().setCursorPosition(0)
     else:
         combo.setCurrentIndex(max(index, 0))
 
@@ -223,7 +230,7 @@ class MedicationsPage(LinesPage):
         self.model = LinesModel(MEDICATION_COLUMNS, lines, self)
         self.table = _table(self.model, "medicationTable", (290, 120, 150, 190, 130, 86, 130))
         self.table.installEventFilter(self)
-        hint = QLabel("In the list: 1 Continue · 2 Changed · 3 Stopped · 4 Patient not taking (then the next line) · "
+        self.hint = hint = QLabel("In the list: 1 Continue · 2 Changed · 3 Stopped · 4 Patient not taking (then the next line) · "
                       "Ctrl+N adds a medication the record does not have · Tab goes to the form below")
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
@@ -276,7 +283,7 @@ class MedicationsPage(LinesPage):
         self._watch(self.name_edit, self.kind_combo, self.for_edit, self.how_edit, self.prescriber_combo,
                     self.started_edit, self.reconcile_combo, self.words_edit, self.note_edit)
         self.table.selectionModel().currentRowChanged.connect(self._current_moved)
-        for widget in (self.add_button, self.remove_button):
+        for widget in (self.add_button, self.remove_button, hint):
             widget.setVisible(editable)
         self.select_row(0)
         self._load(self.current_line())
@@ -284,15 +291,15 @@ class MedicationsPage(LinesPage):
     # the form
     def fill_form(self, m: ReviewedMedication | None) -> None:
         m = m or ReviewedMedication("")
-        self.name_edit.setText(m.name)
+        _set_text(self.name_edit, m.name)
         _set_combo(self.kind_combo, m.kind)
-        self.for_edit.setText(m.indication)
-        self.how_edit.setText(m.dose)
+        _set_text(self.for_edit, m.indication)
+        _set_text(self.how_edit, m.dose)
         _set_combo(self.prescriber_combo, m.prescriber)
         self.started_edit.set_date(m.start_date)
         _set_combo(self.reconcile_combo, m.action)
-        self.words_edit.setText(m.patient_words)
-        self.note_edit.setText(m.note)
+        _set_text(self.words_edit, m.patient_words)
+        _set_text(self.note_edit, m.note)
         self.source_label.setText("From the record" + (f" · RxNorm {m.rxnorm}" if m.rxnorm else "")
                                   if m.fact_id else "Added during the review")
         # a line from the record keeps the record's name; one added here is named here
@@ -404,7 +411,7 @@ class ProblemsPage(LinesPage):
         self.responses_open = responses_open  # a finished review: responses are entered here
         self.medication_names = medication_names
         self.model = LinesModel(PROBLEM_COLUMNS, problems, self)
-        self.table = _table(self.model, "problemTable", (170, 200, 260, 300, 130, 86))
+        self.table = _table(self.model, "problemTable", (190, 210, 260, 300, 130, 86))
         self.table.installEventFilter(self)
 
         self.category_combo = _combo([(c, category_label(c)) for c in PROBLEM_CATEGORIES], "problemCategory")
@@ -413,10 +420,10 @@ class ProblemsPage(LinesPage):
         self.description_box = _text_box("problemDescription", "The problem, as a pharmacist would write it")
         self.recommendation_box = _text_box("problemRecommendation", "What you recommend to the prescriber")
         self.prescriber_combo = _combo([(p, p) for p in prescribers], "problemPrescriber", editable=True)
-        self.talked_edit = QLineEdit(objectName="problemTalkedAbout")
-        self.talked_edit.setPlaceholderText("For the patient's action plan: what we talked about, in plain words")
-        self.todo_edit = QLineEdit(objectName="problemPatientAction")
-        self.todo_edit.setPlaceholderText("For the patient's action plan: what I need to do (empty: not on the plan)")
+        self.talked_edit = _text_box("problemTalkedAbout", "For the patient's action plan: what we talked about, "
+                                                           "in plain words")
+        self.todo_edit = _text_box("problemPatientAction", "For the patient's action plan: what I need to do "
+                                                           "(empty: not on the plan)")
         self.sent_edit = DateField("Sent to the prescriber", objectName="problemSent")
         self.sent_edit.setPlaceholderText("when finished")
         self.response_combo = _combo([(r, RESPONSE_LABELS[r]) for r in RESPONSES], "problemResponse")
@@ -446,6 +453,7 @@ class ProblemsPage(LinesPage):
             widget.setVisible(editable)
         hint = QLabel("Ctrl+N adds a problem · each is tied to a medication or a condition and goes to a prescriber")
         hint.setProperty("role", "hint")
+        hint.setVisible(editable)
         self.form_box = QWidget(objectName="problemForm")
         grid = QGridLayout(self.form_box)
         grid.setContentsMargins(0, 4, 0, 0)
@@ -484,12 +492,12 @@ class ProblemsPage(LinesPage):
         self.description_box.setPlainText(p.description)
         self.recommendation_box.setPlainText(p.recommendation)
         _set_combo(self.prescriber_combo, p.prescriber)
-        self.talked_edit.setText(p.talked_about)
-        self.todo_edit.setText(p.patient_action)
+        self.talked_edit.setPlainText(p.talked_about)
+        self.todo_edit.setPlainText(p.patient_action)
         self.sent_edit.set_date(p.recommended_on)
         _set_combo(self.response_combo, p.response)
         self.responded_edit.set_date(p.responded_at)
-        self.response_note_edit.setText(p.response_note)
+        _set_text(self.response_note_edit, p.response_note)
         for widget in (self.category_combo, self.medication_combo, self.condition_combo, self.description_box,
                        self.recommendation_box, self.prescriber_combo, self.talked_edit, self.todo_edit,
                        self.sent_edit):
@@ -507,8 +515,8 @@ class ProblemsPage(LinesPage):
             p.description = self.description_box.toPlainText().strip()
             p.recommendation = self.recommendation_box.toPlainText().strip()
             p.prescriber = _combo_value(self.prescriber_combo)
-            p.talked_about = self.talked_edit.text().strip()
-            p.patient_action = self.todo_edit.text().strip()
+            p.talked_about = self.talked_edit.toPlainText().strip()
+            p.patient_action = self.todo_edit.toPlainText().strip()
             if self.sent_edit.is_valid():
                 p.recommended_on = self.sent_edit.date()
         if self.editable or self.responses_open:

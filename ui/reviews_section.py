@@ -22,8 +22,8 @@ from ui.review_screen import open_review, start_review
 from ui.tables import make_read_only_list
 
 ALL = ""
-COLUMNS = ("Patient", "MRN", "Practice", "Reason", "Why", "Date")
-COLUMN_WIDTHS = (180, 90, 70, 210, 560)
+COLUMNS = ("Patient", "MRN", "Practice", "Reason", "Date", "Why")
+COLUMN_WIDTHS = (190, 90, 76, 196, 90)  # Why takes the rest
 WATCHED = ("reviews", "drafts", "outreach", "risk", "facts", "patients")
 
 
@@ -113,7 +113,7 @@ class WorklistModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (row.patient, row.mrn, row.practice, row.reason, row.why, fmt.date(row.day))[index.column()]
+            return (row.patient, row.mrn, row.practice, row.reason, fmt.date(row.day), row.why)[index.column()]
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -137,6 +137,8 @@ class ReviewsSection(QWidget):
             self.group_combo.addItem(app.GROUP_LABELS[group], group)
         self.count_label = QLabel(objectName="reviewsCount")
         self.count_label.setProperty("role", "hint")
+        self.count_label.setWordWrap(True)  # never wider than the window leaves it
+        self.count_label.setMinimumWidth(120)
         self.model = WorklistModel(context, self)
         self.table = QTableView(objectName="reviewsTable")
         self.table.setModel(self.model)
@@ -210,7 +212,7 @@ class ReviewsSection(QWidget):
             return
         group = self.group()
         total = sum(self.counts.values()) if group == ALL else self.counts.get(group, 0)
-        parts = [f"{self.counts[g]:,} {app.GROUP_LABELS[g].lower()}" for g in app.GROUPS if self.counts.get(g)]
+        parts = [f"{self.counts[g]:,} {app.GROUP_COUNTS[g]}" for g in app.GROUPS if self.counts.get(g)]
         self.count_label.setText(f"{total:,} row{'s' if total != 1 else ''}" +
                                  (f": {' · '.join(parts)}" if group == ALL and parts else ""))
 

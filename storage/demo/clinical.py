@@ -75,6 +75,7 @@ class ChartSummary:
     # what the workflow's medication reviews must agree with (never drawn from the random stream)
     condition_names: dict[str, str] = dataclasses.field(default_factory=dict)  # key → display
     medication_starts: dict[str, dt.date] = dataclasses.field(default_factory=dict)  # RxNorm → first day
+    medication_facts: dict[str, int] = dataclasses.field(default_factory=dict)  # RxNorm → its fact's id
     hba1c: tuple[dt.date, float] | None = None  # the latest result
     blood_pressure: tuple[dt.date, int, int] | None = None  # the latest reading
 
@@ -501,8 +502,9 @@ class ChartBuilder:
             written.append(code)
             self.summary.medication_starts[code.code] = day
             moment = self._office_time(day)
-            self.sink.add(p.id, "medication_request", code, moment, self._raw(moment), status="active",
-                          intent="order", category="community")
+            self.summary.medication_facts[code.code] = self.sink.add(
+                p.id, "medication_request", code, moment, self._raw(moment), status="active", intent="order",
+                category="community")
             if rng.random() < 0.25:
                 filled = moment + dt.timedelta(days=rng.randint(1, 3), hours=2)
                 self.sink.add(p.id, "medication_dispense", code, filled, self._raw(filled), status="completed")
@@ -514,7 +516,8 @@ class ChartBuilder:
             day = self._day_between(first, p.last_day)
             if day:
                 start, raw = self._date_only(day)
-                self.sink.add(p.id, "medication_statement", otc, start, raw, status="active")
+                self.summary.medication_facts[otc.code] = self.sink.add(p.id, "medication_statement", otc, start,
+                                                                        raw, status="active")
                 written.append(otc)
                 self.summary.medication_starts[otc.code] = day
         if self.age >= 75 and rng.random() < 0.12:

@@ -256,7 +256,7 @@ class ReviewWriter:
                 id=b._id("reviewed_medication"), review_id=review_id, name=med.display, rxnorm=med.code,
                 dose=how, action=action, kind="otc" if med.code in OTC else "prescription", indication=what_for,
                 prescriber="" if med.code in OTC else prescriber, start_date=chart.medication_starts[med.code],
-                patient_words=said)
+                patient_words=said, fact_id=chart.medication_facts.get(med.code))
         for problem in chosen:
             response = self._response(day)
             responded = None
@@ -315,7 +315,8 @@ class ReviewWriter:
             b.loader["reviewed_medication"].add_values(
                 id=b._id("reviewed_medication"), review_id=review_id, name=med.display, rxnorm=med.code, dose=how,
                 action="continue", kind="otc" if med.code in OTC else "prescription", indication=what_for,
-                prescriber="" if med.code in OTC else prescriber, start_date=chart.medication_starts[med.code])
+                prescriber="" if med.code in OTC else prescriber, start_date=chart.medication_starts[med.code],
+                fact_id=chart.medication_facts.get(med.code))
         return review_id
 
     def draft(self, practice, who, chart: ChartSummary, *, attempts: int, closed: bool) -> None:
@@ -343,7 +344,8 @@ class ReviewWriter:
                 id=b._id("reviewed_medication"), review_id=review_id, name=med.display, rxnorm=med.code,
                 dose=how if index == 0 else "", action="continue" if index == 0 and not closed else "",
                 kind="otc" if med.code in OTC else "prescription", indication=what_for if index == 0 else "",
-                prescriber="" if med.code in OTC else prescriber, start_date=chart.medication_starts[med.code])
+                prescriber="" if med.code in OTC else prescriber, start_date=chart.medication_starts[med.code],
+                fact_id=chart.medication_facts.get(med.code))
         outcomes = ("no_answer", "left_message", "no_answer")
         for index, day in enumerate(days):
             outcome = outcomes[index % 3]

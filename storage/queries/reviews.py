@@ -233,6 +233,8 @@ def patient_exists(engine: Engine, patient_id: int) -> bool:
 # --- the pharmacist's worklist ----------------------------------------------------------------------
 
 GROUPS = ("draft", "awaiting_response", "follow_up", "summary", "due_review")
+GROUP_COUNTS = {"draft": "not finished", "awaiting_response": "awaiting the prescriber",
+                "follow_up": "follow-ups due", "summary": "summaries not given", "due_review": "due for a review"}
 GROUP_LABELS = {
     "draft": "Review not finished",
     "awaiting_response": "Awaiting the prescriber",
@@ -393,23 +395,21 @@ def _row(group: str, x, on: dt.date, counts: dict[int, int]) -> WorklistRow:
     review_id = x.get("review_id")
     if group == "draft":
         started = x["started_at"].date() if x["started_at"] else x["review_date"]
-        why = (f"{REVIEW_TYPE_LABELS[x['review_type']]} review started {us_date(started)} by "
-               f"{x['pharmacist']}, not finished")
+        why = f"{REVIEW_TYPE_LABELS[x['review_type']]} review started {us_date(started)} by {x['pharmacist']}"
         key, day = (x["started_at"], x["review_id"]), started
     elif group == "awaiting_response":
         sent = x["recommended_on"]
         about = " · ".join(v for v in (x["medication"], x["condition"]) if v)
         who = x["prescriber"] or "the prescriber"
-        why = (f"{CATEGORY_LABELS.get(x['category'], x['category'])}"
-               f"{' — ' + about if about else ''}: sent to {who} {us_date(sent)}, "
-               f"no response for {_days((on - sent).days)}")
+        why = (f"No response from {who} for {_days((on - sent).days)} · "
+               f"{CATEGORY_LABELS.get(x['category'], x['category'])}{' — ' + about if about else ''}")
         key, day = (sent, x["id"]), sent
     elif group == "follow_up":
         due = x["follow_up_date"]
         when = ("today" if due == on else f"{_days((on - due).days)} ago" if due < on
                 else f"in {_days((due - on).days)}")
-        why = (f"Follow-up due {us_date(due)} ({when}) after the "
-               f"{REVIEW_TYPE_LABELS[x['review_type']].lower()} review of {us_date(x['review_date'])}")
+        why = (f"Due {when} · after the {REVIEW_TYPE_LABELS[x['review_type']].lower()} review of "
+               f"{us_date(x['review_date'])}")
         key, day = (due, x["review_id"]), due
     elif group == "summary":
         status: SummaryStatus = summary_status("comprehensive", x["review_date"], None, "", on)
