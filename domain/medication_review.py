@@ -342,8 +342,9 @@ def summary_status(review_type: str, review_date: dt.date, given_on: dt.date | N
         how = SUMMARY_METHOD_LABELS.get(method, "Given")
         if given_on <= due:
             return SummaryStatus("given", due, f"{how} {us_date(given_on)}")
+        late = (given_on - due).days
         return SummaryStatus("given_late", due, f"{how} {us_date(given_on)}, "
-                                                f"{(given_on - due).days} days late (due {us_date(due)})")
+                                                f"{late} day{'s' if late != 1 else ''} late (due {us_date(due)})")
     if on <= due:
         left = (due - on).days
         return SummaryStatus("due", due, f"Written summary due {us_date(due)} "

@@ -76,8 +76,8 @@ class ChartSummary:
     condition_names: dict[str, str] = dataclasses.field(default_factory=dict)  # key → display
     medication_starts: dict[str, dt.date] = dataclasses.field(default_factory=dict)  # RxNorm → first day
     medication_facts: dict[str, int] = dataclasses.field(default_factory=dict)  # RxNorm → its fact's id
-    hba1c: tuple[dt.date, float] | None = None  # the latest result
-    blood_pressure: tuple[dt.date, int, int] | None = None  # the latest reading
+    hba1c: list[tuple[dt.date, float]] = dataclasses.field(default_factory=list)  # results, oldest first
+    blood_pressures: list[tuple[dt.date, int, int]] = dataclasses.field(default_factory=list)  # readings
 
 
 def _band(age: int) -> int:
@@ -307,7 +307,7 @@ class ChartBuilder:
             self._observation(moment, enc, C.BP_PANEL, category="vital-signs",
                               components=((C.SYSTOLIC, float(systolic), "mm[Hg]"),
                                           (C.DIASTOLIC, float(diastolic), "mm[Hg]")))
-            self.summary.blood_pressure = (moment.date(), systolic, diastolic)
+            self.summary.blood_pressures.append((moment.date(), systolic, diastolic))
 
     def _hba1c(self, visits, year: int, first: dt.date, last: dt.date) -> None:
         """CMS122 (inverse): the last HbA1c of the year above 9 %, or none, is poor control."""
@@ -329,7 +329,7 @@ class ChartBuilder:
             value = rng.uniform(5.9, 8.9) if good else rng.uniform(9.1, 12.8)
             self._observation(self._office_time(day), None, self.book.hba1c, category="laboratory",
                               value_num=round(value, 1), unit="%")
-            self.summary.hba1c = (day, round(value, 1))
+            self.summary.hba1c.append((day, round(value, 1)))
 
     def _tobacco(self, moment: dt.datetime, enc: int, year: int) -> None:
         """CMS138: screened in the year; users also get an intervention."""

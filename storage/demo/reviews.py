@@ -67,20 +67,23 @@ class Problem:
     words: tuple[str, str] | None = None  # (medication name, what the patient said), and its reconciliation
 
 
-def _bp_high(chart: ChartSummary) -> bool:
-    bp = chart.blood_pressure
-    return bp is not None and (bp[1] >= 140 or bp[2] >= 90)
+def _latest(results: list[tuple], day: dt.date):
+    """The latest result on or before ``day`` (None when there is none yet)."""
+    return max((r for r in results if r[0] <= day), default=None, key=lambda r: r[0])
 
 
-def problems_for(chart: ChartSummary, meds: dict[str, str], age: int) -> list[Problem]:
-    """The problems the chart bears out; ``meds``: RxNorm → name of the medications on the list."""
+def problems_for(chart: ChartSummary, meds: dict[str, str], age: int, day: dt.date) -> list[Problem]:
+    """The problems the chart bears out on ``day``; ``meds``: RxNorm → name of the medications
+    on the list; only results the chart had by then are quoted."""
     has = meds.__contains__
     names = chart.condition_names
     cond = {key: plain_name(names[key]) for key in names}
     found: list[Problem] = []
     add = found.append
     diabetes, hypertension, ckd = "diabetes" in cond, "hypertension" in cond, "ckd" in cond
-    bp = chart.blood_pressure
+    bp = _latest(chart.blood_pressures, day)
+    bp_high = bp is not None and (bp[1] >= 140 or bp[2] >= 90)
+    a1c = _latest(chart.hba1c, day)
     if diabetes and 40 <= age <= 75 and not STATINS & meds.keys():
         add(Problem("needs_additional_therapy", f"Diabetes at age {age} and no statin on the list",
                     condition=cond["diabetes"], recommendation="Start atorvastatin 20 mg once a day "
@@ -114,16 +117,16 @@ def problems_for(chart: ChartSummary, meds: dict[str, str], age: int) -> list[Pr
     if has("310325") and "ckd" not in cond:
         add(Problem("unnecessary_therapy", "Iron tablets with no anemia on record", medication=meds["310325"],
                     recommendation="Check CBC and ferritin; stop iron if not needed"))
-    if has(METFORMIN) and not has(INSULIN) and chart.hba1c and chart.hba1c[1] > 9:
-        day, value = chart.hba1c
-        add(Problem("ineffective_drug", f"HbA1c {value:g} % on {day:%m/%d/%Y} on metformin alone",
+    if has(METFORMIN) and not has(INSULIN) and a1c and a1c[1] > 9:
+        tested, value = a1c
+        add(Problem("ineffective_drug", f"HbA1c {value:g} % on {tested:%m/%d/%Y} on metformin alone",
                     medication=meds[METFORMIN], condition=cond.get("diabetes", ""),
                     recommendation="Add a second agent (GLP-1 receptor agonist preferred)",
                     talked_about=f"Your blood sugar test (A1c {value:g} %) is still above your goal",
                     patient_action="Keep taking metformin every day; ask your doctor about a second diabetes medicine"))
-    if has(INSULIN) and chart.hba1c and chart.hba1c[1] > 9:
-        day, value = chart.hba1c
-        add(Problem("ineffective_drug", f"HbA1c {value:g} % on {day:%m/%d/%Y} on insulin 70/30",
+    if has(INSULIN) and a1c and a1c[1] > 9:
+        tested, value = a1c
+        add(Problem("ineffective_drug", f"HbA1c {value:g} % on {tested:%m/%d/%Y} on insulin 70/30",
                     medication=meds[INSULIN], condition=cond.get("diabetes", ""),
                     recommendation="Change to basal insulin with a GLP-1 receptor agonist; review injection technique",
                     talked_about=f"Your blood sugar test (A1c {value:g} %) is above your goal",
@@ -135,7 +138,7 @@ def problems_for(chart: ChartSummary, meds: dict[str, str], age: int) -> list[Pr
                     recommendation="Check inhaler technique and step up the controller therapy",
                     talked_about="Your breathing got bad enough to need the emergency room",
                     patient_action="Show your inhaler technique at your next visit; use the controller every day"))
-    if hypertension and _bp_high(chart):
+    if hypertension and bp_high:
         for code, increase in (("314076", "Increase lisinopril to 20 mg once a day"),
                                ("197361", "Increase amlodipine to 10 mg once a day"),
                                ("979492", "Increase losartan to 100 mg once a day")):
@@ -163,7 +166,7 @@ def problems_for(chart: ChartSummary, meds: dict[str, str], age: int) -> list[Pr
         add(Problem("adverse_reaction", "Stomach upset and loose stools on metformin", medication=meds[METFORMIN],
                     recommendation="Keep the extended-release tablet with the evening meal; if it continues, "
                     "reduce to 500 mg and increase slowly", words=(meds[METFORMIN], "My stomach is off after I take it")))
-    if has(INSULIN) and age >= 65 and (chart.hba1c is None or chart.hba1c[1] < 7.5):
+    if has(INSULIN) and age >= 65 and (a1c is None or a1c[1] < 7.5):
         add(Problem("dosage_too_high", "Low blood sugars (under 70 mg/dL) on insulin 70/30", medication=meds[INSULIN],
                     recommendation="Reduce each insulin 70/30 dose by 10 %; review meal timing",
                     talked_about="Your blood sugar has been going too low",
@@ -220,7 +223,7 @@ class ReviewWriter:
         if len(shown) == len(PROBLEM_CATEGORIES) or not chart.medications:
             return False
         names = {m.code: m.display for m in chart.medications}
-        return any(p.category not in shown for p in problems_for(chart, names, who.age))
+        return any(p.category not in shown for p in problems_for(chart, names, who.age, REFERENCE_DATE))
 
     def review(self, practice, who, chart: ChartSummary) -> None:
         rng, b = self.rng, self.b
@@ -237,7 +240,7 @@ class ReviewWriter:
         prescriber = self._prescriber(practice, who)
         pharmacist = rng.choice(practice.staff_for("pharmacist"))
         names = {m.code: m.display for m in meds}
-        candidates = problems_for(chart, names, who.age)
+        candidates = problems_for(chart, names, who.age, day)
         # each practice shows every category early on: the categories it has not shown come first
         shown = b.cycle.setdefault("dtp_categories_shown", set())
         new = len({p.category for p in candidates} - shown)
