@@ -257,8 +257,8 @@ class MedicationsPage(LinesPage):
                      ("&How to take it", self.how_edit), ("&Prescriber", self.prescriber_combo))
         right = _form(("&Reconciled", self.reconcile_combo), ("Patient's own &words", self.words_edit),
                       ("&Started", self.started_edit), ("N&ote", self.note_edit), ("", self.source_label))
-        self.add_button = QPushButton("&Add a medication", objectName="addMedication")
-        self.remove_button = QPushButton("Remo&ve added line", objectName="removeMedication")
+        self.add_button = QPushButton("&Add a medication (Ctrl+N)", objectName="addMedication")
+        self.remove_button = QPushButton("Remove the added &line", objectName="removeMedication")
         self.add_button.clicked.connect(self.add_medication)
         self.remove_button.clicked.connect(self.remove_current)
         buttons = QHBoxLayout()
@@ -428,21 +428,23 @@ class ProblemsPage(LinesPage):
         self.sent_edit.setPlaceholderText("when finished")
         self.response_combo = _combo([(r, RESPONSE_LABELS[r]) for r in RESPONSES], "problemResponse")
         self.responded_edit = DateField("Response date", objectName="problemResponded")
+        self.responded_edit.setToolTip("The day the prescriber's response came back: 03/05/2026, t (today)")
         self.response_note_edit = QLineEdit(objectName="problemResponseNote")
         self.response_note_edit.setPlaceholderText("What the prescriber changed or why not")
-        self.record_button = QPushButton("Record the &response", objectName="recordResponse")
+        self.record_button = QPushButton("Record the response (Ctrl+S)", objectName="recordResponse")
         self.record_button.clicked.connect(lambda: self.response_requested.emit(self.current_line()))
         self.record_button.setVisible(responses_open)
 
+        # mnemonics unique on the page and beside the header's (V, E)
         left = _form(("&Category", self.category_combo), ("&Medication", self.medication_combo),
                      ("C&ondition", self.condition_combo), ("&Problem", self.description_box),
                      ("Recommen&dation", self.recommendation_box), ("Pre&scriber", self.prescriber_combo))
-        right = _form(("What we &talked about", self.talked_edit), ("What I need to do", self.todo_edit),
-                      ("Sent o&n", self.sent_edit), ("Resp&onse", self.response_combo),
-                      ("Response dat&e", self.responded_edit), ("Response note", self.response_note_edit),
+        right = _form(("What we &talked about", self.talked_edit), ("What &I need to do", self.todo_edit),
+                      ("Sent on", self.sent_edit), ("&Response", self.response_combo),
+                      ("Came &back on", self.responded_edit), ("Response &note", self.response_note_edit),
                       ("", self.record_button))
-        self.add_button = QPushButton("&Add a problem", objectName="addProblem")
-        self.remove_button = QPushButton("Remo&ve problem", objectName="removeProblem")
+        self.add_button = QPushButton("&Add a problem (Ctrl+N)", objectName="addProblem")
+        self.remove_button = QPushButton("Remove the problem (De&lete)", objectName="removeProblem")
         self.add_button.clicked.connect(self.add_problem)
         self.remove_button.clicked.connect(self.remove_current)
         buttons = QHBoxLayout()

@@ -110,7 +110,7 @@ class ReviewHeader(QFrame):
         line.addSpacing(12)
         line.addWidget(facts, 1)
         form = QHBoxLayout()
-        for caption, widget in (("Re&view", self.type_combo), ("D&ate", self.date_edit)):
+        for caption, widget in (("Re&view", self.type_combo), ("Dat&e", self.date_edit)):
             label = QLabel(caption)
             label.setBuddy(widget)
             form.addWidget(label)
@@ -156,7 +156,7 @@ class FollowUpPage(QWidget):
         self.notes_box.setPlainText(state.notes)
         self.notes_box.setEnabled(editable)
         self.notes_box.setFixedHeight(self.notes_box.fontMetrics().lineSpacing() * 5 + 14)
-        self.save_follow_up_button = QPushButton("Save the &follow-up", objectName="saveFollowUp")
+        self.save_follow_up_button = QPushButton("Save the follow-up (Ctrl+S)", objectName="saveFollowUp")
         self.save_follow_up_button.setVisible(review.status == "finished")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -178,7 +178,7 @@ class FollowUpPage(QWidget):
         self.summary_given_edit = DateField("Summary given on", objectName="summaryGivenOn")
         self.summary_method_combo = _combo([("", "")] + [(m, SUMMARY_METHOD_LABELS[m]) for m in SUMMARY_METHODS],
                                            "summaryMethod")
-        self.record_summary_button = QPushButton("Record the &summary", objectName="recordSummary")
+        self.record_summary_button = QPushButton("Record the summary (Ctrl+S)", objectName="recordSummary")
         if review.review_type == "comprehensive":
             title = QLabel("Written summary for the patient (due within 14 days of a comprehensive review)")
             title.setProperty("role", "sectionTitle")
@@ -264,7 +264,8 @@ class OutreachPage(QWidget):
 
 
 class ReviewScreen(QDialog):
-    """One medication review; ``reloaded`` fires after it is read again (a finish, a response)."""
+    """One medication review; ``reloaded`` fires once it is shown anew after a change (a finish,
+    a response), with the keyboard in it; ``saved`` after each save of the draft."""
 
     reloaded = Signal()
     saved = Signal()
@@ -288,10 +289,11 @@ class ReviewScreen(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.message.setOpenExternalLinks(True)
-        self.documents_button = QPushButton("Patient &documents…", objectName="printDocuments")
-        self.letters_button = QPushButton("Prescriber &letters…", objectName="printLetters")
-        self.finish_button = QPushButton("&Finish review", objectName="finishReview")
-        self.close_button = QPushButton("Close", objectName="closeReview")
+        # no mnemonics here: the pages use the letters; each action has its key, on the button
+        self.documents_button = QPushButton("Patient documents… (Ctrl+P)", objectName="printDocuments")
+        self.letters_button = QPushButton("Prescriber letters… (Ctrl+Shift+P)", objectName="printLetters")
+        self.finish_button = QPushButton("Finish the review (Ctrl+Enter)", objectName="finishReview")
+        self.close_button = QPushButton("Close (Esc)", objectName="closeReview")
         self.documents_button.setToolTip("Cover letter, Medication Action Plan and Personal Medication List (Ctrl+P)")
         self.letters_button.setToolTip("One page per prescriber with the recommendations (Ctrl+Shift+P)")
         self.finish_button.setToolTip("Finish the review (Ctrl+Enter)")
@@ -326,9 +328,7 @@ class ReviewScreen(QDialog):
     def _build(self, sheet: app.ReviewSheet) -> None:
         """(Re)build everything but the button bar from a freshly read review."""
         tab = self.tabs.currentIndex() if self.body is not None else 0
-        if self.body is not None:
-            self.outer.removeWidget(self.body)
-            self.body.deleteLater()
+        old, was_active = self.body, self.isActiveWindow()
         self.sheet = sheet
         self.review = app.snapshot(sheet.review)  # what the pharmacist edits; a copy goes to each save
         review = self.review
@@ -360,7 +360,9 @@ class ReviewScreen(QDialog):
         layout.addWidget(self.header)
         layout.addWidget(self.tabs, 1)
         self.outer.insertWidget(0, self.body, 1)
+        self.body.show()  # now, not at the next turn of the event loop: the keyboard goes into it below
         self.tabs.setCurrentIndex(tab)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         for signal in (self.medications.changed, self.problems.changed, self.follow_up.changed):
             signal.connect(self.edited)
@@ -374,7 +376,31 @@ class ReviewScreen(QDialog):
         self.documents_button.setEnabled(finished)
         self.letters_button.setEnabled(finished and bool(review.problems))
         self._show_status()
-        self.medications.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if old is None:
+            self._tab_shown(self.tabs.currentIndex())
+            self.reloaded.emit()
+        else:  # the old fields go once the new ones are shown and have the keyboard
+            QTimer.singleShot(0, self, lambda: self._swap_done(old, was_active))
+
+    def _swap_done(self, old: QWidget, was_active: bool) -> None:
+        self.outer.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        if was_active and not self.isActiveWindow():
+            self.activateWindow()  # the window whose fields were replaced keeps the keyboard
+        self._tab_shown(self.tabs.currentIndex())
+        self.reloaded.emit()
+
+    def _tab_shown(self, index: int) -> None:
+        """Alt+1 … Alt+4: the keyboard lands in the page's list (or its first field)."""
+        page = self.tabs.widget(index)
+        if page is self.outreach:
+            target = page.channel_combo if page.channel_combo.isEnabled() else page.table
+        elif page is self.follow_up:
+            target = page.follow_up_edit
+        else:
+            target = page.table
+        target.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _count_tabs(self) -> None:
         waiting = len(self.review.unreconciled)
@@ -548,7 +574,6 @@ class ReviewScreen(QDialog):
     def _reloaded(self, sheet: app.ReviewSheet, text: str) -> None:
         self._build(sheet)
         self.say(text)
-        self.reloaded.emit()
 
     def record_response(self, problem) -> None:
         if problem is None or problem.id is None:
@@ -629,6 +654,9 @@ class ReviewScreen(QDialog):
                     return
         _OPEN.pop(self.review_id, None)
         super().done(result)
+        parent = self.parentWidget()
+        if parent is not None and parent.isVisible():
+            parent.activateWindow()  # back to the chart or the worklist it was opened from
         self.deleteLater()
 
 

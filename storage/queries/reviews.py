@@ -276,9 +276,12 @@ def _later_review_exists():
 
 def _current_comprehensive(patient_id, cutoff: dt.date):
     """A comprehensive review that still counts: finished, or closed because the patient
-    could not be reached (the offer was made), on or after the cut-off."""
+    could not be reached (the offer was made), on or after the cut-off; or one being worked on
+    (a draft, listed with the drafts)."""
     return sa.exists().where(r.c.patient_id == patient_id, r.c.review_type == "comprehensive",
-                             r.c.review_date >= cutoff, r.c.status.in_(("finished", "unable_to_reach")),
+                             sa.or_(sa.and_(r.c.review_date >= cutoff,
+                                            r.c.status.in_(("finished", "unable_to_reach"))),
+                                    r.c.status == "draft"),
                              r.c.entered_in_error.is_(False))
 
 
