@@ -44,7 +44,7 @@ def type_search(qtbot, window, text: str) -> None:
 
 
 def test_only_built_sections_and_status_bar(window, db_path):
-    assert window.section_names() == ["Patients", "Gaps", "Quality"]
+    assert window.section_names() == ["Patients", "Gaps", "Medication reviews", "Quality"]
     assert window.database_label.text() == f"Database: {db_path}"
     assert window.user_label.text() == "User: Dana Reyes"
 
