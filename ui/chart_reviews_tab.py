@@ -75,7 +75,6 @@ class ReviewsTab(QWidget):
             self.new_buttons[kind] = button
             buttons.addWidget(button)
         self.continue_button = QPushButton("C&ontinue the unfinished review", objectName="continueReview")
-        self.continue_button.setVisible(self.draft is not None)
         self.continue_button.clicked.connect(lambda: self.open(self.draft.id))
         buttons.addWidget(self.continue_button)
         buttons.addStretch(1)
@@ -103,6 +102,7 @@ class ReviewsTab(QWidget):
         for widget in (self.reviews, active, history):
             layout.addWidget(widget, 1)
         layout.addStretch(0)
+        self.continue_button.setVisible(self.draft is not None)  # in its layout: never a window of its own
 
     def start(self, review_type: str) -> None:
         return start_review(self.context, self.chart.patient.id, review_type, self.window())

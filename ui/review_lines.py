@@ -433,7 +433,6 @@ class ProblemsPage(LinesPage):
         self.response_note_edit.setPlaceholderText("What the prescriber changed or why not")
         self.record_button = QPushButton("Record the response (Ctrl+S)", objectName="recordResponse")
         self.record_button.clicked.connect(lambda: self.response_requested.emit(self.current_line()))
-        self.record_button.setVisible(responses_open)
 
         # mnemonics unique on the page and beside the header's (V, E)
         left = _form(("&Category", self.category_combo), ("&Medication", self.medication_combo),
@@ -451,11 +450,8 @@ class ProblemsPage(LinesPage):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
-        for widget in (self.add_button, self.remove_button):
-            widget.setVisible(editable)
         hint = QLabel("Ctrl+N adds a problem · each is tied to a medication or a condition and goes to a prescriber")
         hint.setProperty("role", "hint")
-        hint.setVisible(editable)
         self.form_box = QWidget(objectName="problemForm")
         grid = QGridLayout(self.form_box)
         grid.setContentsMargins(0, 4, 0, 0)
@@ -474,6 +470,10 @@ class ProblemsPage(LinesPage):
                     self.recommendation_box, self.prescriber_combo, self.talked_edit, self.todo_edit, self.sent_edit,
                     self.response_combo, self.responded_edit, self.response_note_edit)
         self.table.selectionModel().currentRowChanged.connect(self._current_moved)
+        # hidden only once in their layouts: a widget without a parent shown or hidden is a window
+        for widget in (self.add_button, self.remove_button, hint):
+            widget.setVisible(editable)
+        self.record_button.setVisible(responses_open)
         self.select_row(0)
         self._load(self.current_line())
 

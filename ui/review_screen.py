@@ -37,6 +37,7 @@ from ui.tasks import error_sentence
 
 log = logging.getLogger(__name__)
 AUTOSAVE_MS = 700  # a draft is saved this long after the pharmacist stops typing
+PAGES = ("medications", "problems", "follow_up", "outreach")  # the tabs, in order
 _OPEN: dict[int, "ReviewScreen"] = {}
 
 
@@ -157,7 +158,6 @@ class FollowUpPage(QWidget):
         self.notes_box.setEnabled(editable)
         self.notes_box.setFixedHeight(self.notes_box.fontMetrics().lineSpacing() * 5 + 14)
         self.save_follow_up_button = QPushButton("Save the follow-up (Ctrl+S)", objectName="saveFollowUp")
-        self.save_follow_up_button.setVisible(review.status == "finished")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         label = QLabel("&Follow-up on")
@@ -204,6 +204,8 @@ class FollowUpPage(QWidget):
             layout.addWidget(title)
             layout.addLayout(summary)
         layout.addStretch(1)
+        # only now, in its layout (a widget without a parent shown or hidden would be a window)
+        self.save_follow_up_button.setVisible(review.status == "finished")
         if editable:
             self.follow_up_edit.date_changed.connect(self.changed.emit)
             self.notes_box.textChanged.connect(self.changed.emit)
@@ -328,7 +330,7 @@ class ReviewScreen(QDialog):
     def _build(self, sheet: app.ReviewSheet) -> None:
         """(Re)build everything but the button bar from a freshly read review."""
         tab = self.tabs.currentIndex() if self.body is not None else 0
-        old, was_active = self.body, self.isActiveWindow()
+        old = self.body
         self.sheet = sheet
         self.review = app.snapshot(sheet.review)  # what the pharmacist edits; a copy goes to each save
         review = self.review
@@ -338,65 +340,95 @@ class ReviewScreen(QDialog):
                             f"{sheet.patient.display_name}")
         self.body = QWidget(objectName="reviewBody")
         self.header = ReviewHeader(sheet, self.editable, self.body)
-        prescribers = list(dict.fromkeys([*sheet.data.clinicians, *(m.prescriber for m in review.medications
-                                                                     if m.prescriber)]))
-        self.medications = MedicationsPage(review.medications, editable=self.editable,
-                                           conditions=sheet.data.conditions, prescribers=prescribers)
-        self.problems = ProblemsPage(review.problems, editable=self.editable, responses_open=finished,
-                                     medication_names=lambda: [m.name for m in self.review.medications if m.name],
-                                     conditions=sheet.data.conditions, prescribers=prescribers)
-        self.follow_up = FollowUpPage(sheet, review, self.editable)
-        self.outreach = OutreachPage(sheet, self.editable)
+        # the pages are made when first shown: the window opens with the medication list alone
+        self._pages: list[QWidget | None] = [None] * len(PAGES)
         self.tabs = QTabWidget(objectName="reviewTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.medications, "")
-        self.tabs.addTab(self.problems, "")
-        self.tabs.addTab(self.follow_up, "&3 Follow-up and summary")
-        self.tabs.addTab(self.outreach, f"&4 Reaching the patient ({len(sheet.data.attempts)})")
+        for _ in PAGES:
+            holder = QWidget()
+            # the keyboard can rest here while its page is made (else it would have nowhere to go)
+            holder.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.tabs.addTab(holder, "")
         self._count_tabs()
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(self.header)
         layout.addWidget(self.tabs, 1)
+        self.page(tab)
         self.outer.insertWidget(0, self.body, 1)
         self.body.show()  # now, not at the next turn of the event loop: the keyboard goes into it below
         self.tabs.setCurrentIndex(tab)
         self.tabs.currentChanged.connect(self._tab_shown)
-
-        for signal in (self.medications.changed, self.problems.changed, self.follow_up.changed):
-            signal.connect(self.edited)
         self.header.type_combo.currentIndexChanged.connect(self.edited)
         self.header.date_edit.date_changed.connect(self.edited)
-        self.problems.response_requested.connect(self.record_response)
-        self.follow_up.record_summary_button.clicked.connect(self.record_summary)
-        self.follow_up.save_follow_up_button.clicked.connect(self.save_follow_up)
-        self.outreach.log_button.clicked.connect(self.log_attempt)
         self.finish_button.setEnabled(self.editable)
         self.documents_button.setEnabled(finished)
         self.letters_button.setEnabled(finished and bool(review.problems))
         self._show_status()
-        if old is None:
-            self._tab_shown(self.tabs.currentIndex())
-            self.reloaded.emit()
-        else:  # the old fields go once the new ones are shown and have the keyboard
-            QTimer.singleShot(0, self, lambda: self._swap_done(old, was_active))
-
-    def _swap_done(self, old: QWidget, was_active: bool) -> None:
-        self.outer.removeWidget(old)
-        old.hide()
-        old.deleteLater()
-        if was_active and not self.isActiveWindow():
-            self.activateWindow()  # the window whose fields were replaced keeps the keyboard
         self._tab_shown(self.tabs.currentIndex())
+        if old is not None:  # the old fields go once the keyboard is in the new ones
+            self.outer.removeWidget(old)
+            old.hide()
+            old.deleteLater()
         self.reloaded.emit()
+
+    # -- the pages ------------------------------------------------------------------------------
+    def page(self, index: int) -> QWidget:
+        """The page of a tab, made (and wired) the first time it is asked for."""
+        if self._pages[index] is None:
+            page = getattr(self, f"_make_{PAGES[index]}")()
+            self.tabs.widget(index).layout().addWidget(page)
+            page.show()  # at once (not at the next turn of the event loop), so it can take the keyboard
+            self._pages[index] = page
+        return self._pages[index]
+
+    def built(self, name: str) -> QWidget | None:
+        return self._pages[PAGES.index(name)]
+
+    medications = property(lambda self: self.page(0))
+    problems = property(lambda self: self.page(1))
+    follow_up = property(lambda self: self.page(2))
+    outreach = property(lambda self: self.page(3))
+
+    def _prescribers(self) -> list[str]:
+        return list(dict.fromkeys([*self.sheet.data.clinicians,
+                                   *(m.prescriber for m in self.review.medications if m.prescriber)]))
+
+    def _make_medications(self) -> MedicationsPage:
+        page = MedicationsPage(self.review.medications, editable=self.editable,
+                               conditions=self.sheet.data.conditions, prescribers=self._prescribers())
+        page.changed.connect(self.edited)
+        return page
+
+    def _make_problems(self) -> ProblemsPage:
+        finished = self.review.status == "finished" and not self.sheet.review.entered_in_error
+        page = ProblemsPage(self.review.problems, editable=self.editable, responses_open=finished,
+                            medication_names=lambda: [m.name for m in self.review.medications if m.name],
+                            conditions=self.sheet.data.conditions, prescribers=self._prescribers())
+        page.changed.connect(self.edited)
+        page.response_requested.connect(self.record_response)
+        return page
+
+    def _make_follow_up(self) -> "FollowUpPage":
+        page = FollowUpPage(self.sheet, self.review, self.editable)
+        page.changed.connect(self.edited)
+        page.record_summary_button.clicked.connect(self.record_summary)
+        page.save_follow_up_button.clicked.connect(self.save_follow_up)
+        return page
+
+    def _make_outreach(self) -> "OutreachPage":
+        page = OutreachPage(self.sheet, self.editable)
+        page.log_button.clicked.connect(self.log_attempt)
+        return page
 
     def _tab_shown(self, index: int) -> None:
         """Alt+1 … Alt+4: the keyboard lands in the page's list (or its first field)."""
-        page = self.tabs.widget(index)
-        if page is self.outreach:
+        page = self.page(index)
+        if page is self.built("outreach"):
             target = page.channel_combo if page.channel_combo.isEnabled() else page.table
-        elif page is self.follow_up:
+        elif page is self.built("follow_up"):
             target = page.follow_up_edit
         else:
             target = page.table
@@ -407,6 +439,8 @@ class ReviewScreen(QDialog):
         self.tabs.setTabText(0, f"&1 Medications ({len(self.review.medications)}"
                                 + (f", {waiting} to reconcile)" if waiting and self.editable else ")"))
         self.tabs.setTabText(1, f"&2 Problems and recommendations ({len(self.review.problems)})")
+        self.tabs.setTabText(2, "&3 Follow-up and summary")
+        self.tabs.setTabText(3, f"&4 Reaching the patient ({len(self.sheet.data.attempts)})")
 
     def _show_status(self) -> None:
         review = self.sheet.review
@@ -430,16 +464,19 @@ class ReviewScreen(QDialog):
         self.review.review_type = _combo_value(self.header.type_combo)
         if self.header.date_edit.is_valid() and self.header.date_edit.date():
             self.review.review_date = self.header.date_edit.date()
-        if self.follow_up.follow_up_edit.is_valid():
-            self.review.follow_up_date = self.follow_up.follow_up_edit.date()
-        self.review.notes = self.follow_up.notes_box.toPlainText().strip()
+        follow_up = self.built("follow_up")
+        if follow_up is not None:  # else the page was never shown and its values are as read
+            if follow_up.follow_up_edit.is_valid():
+                self.review.follow_up_date = follow_up.follow_up_edit.date()
+            self.review.notes = follow_up.notes_box.toPlainText().strip()
 
     def _problems_in_form(self) -> list[str]:
-        problems = self.problems.date_errors()
-        started = self.medications.started_error()
+        problems = self.built("problems").date_errors() if self.built("problems") else []
+        started = self.built("medications").started_error() if self.built("medications") else ""
         if started:
             problems.append(started)
-        for field in (self.header.date_edit, self.follow_up.follow_up_edit):
+        fields = [self.header.date_edit] + ([self.follow_up.follow_up_edit] if self.built("follow_up") else [])
+        for field in fields:
             if not field.is_valid():
                 problems.append(f"{field.caption}: “{field.text()}” is not a date.")
         if not self.header.date_edit.text().strip():
@@ -517,16 +554,16 @@ class ReviewScreen(QDialog):
         if self.editable:
             self._timer.stop()
             self.save_draft()
-        elif self.tabs.currentWidget() is self.problems:
+        elif self.tabs.currentIndex() == PAGES.index("problems"):
             self.record_response(self.problems.current_line())
-        elif self.tabs.currentWidget() is self.follow_up:
+        elif self.tabs.currentIndex() == PAGES.index("follow_up"):
             self.record_summary() if self.follow_up.summary_given_edit.text().strip() else self.save_follow_up()
 
     def add_line(self) -> None:
-        if self.tabs.currentWidget() is self.problems:
+        if self.tabs.currentIndex() == PAGES.index("problems"):
             self.problems.add_problem()
         else:
-            self.tabs.setCurrentWidget(self.medications)
+            self.tabs.setCurrentIndex(PAGES.index("medications"))
             self.medications.add_medication()
 
     def _wait_for_saves(self) -> bool:

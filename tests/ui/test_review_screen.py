@@ -130,7 +130,7 @@ def test_a_complete_comprehensive_review_typed_by_the_pharmacist(qtbot, window, 
 
     # two problems, each tied to a medication or condition, with a recommendation to a prescriber
     key(qtbot, Qt.Key.Key_2, ALT)
-    assert screen.tabs.currentWidget() is screen.problems
+    assert screen.tabs.currentIndex() == 1
     key(qtbot, Qt.Key.Key_N, CTRL)
     problems = screen.problems
     assert focus() is problems.category_combo
