@@ -189,6 +189,55 @@ class LinesPage(QWidget):
     def store_form(self, line) -> None:
         raise NotImplementedError
 
+    def removal_question(self, line) -> str | None:
+        """What to ask before the line goes ("" to remove it without asking; None: it cannot go)."""
+        raise NotImplementedError
+
+    def remove_current(self) -> None:
+        line = self.current_line()
+        question = self.removal_question(line) if self.editable and line is not None else None
+        if question is None:
+            return
+        if question and QMessageBox.question(self, "Remove", question) != QMessageBox.StandardButton.Yes:
+            return
+        row = self.current_row()
+        del self.lines[row]
+        self.model.reset()
+        self.select_row(min(row, len(self.lines) - 1))
+        self._load(self.current_line())
+        self.changed.emit()
+
+    def lay_out(self, left: QFormLayout, right: QFormLayout, hint: QLabel, form_name: str,
+                stretch: tuple[int, int]) -> None:
+        """The table over its hint, the form of the chosen line in two columns, the buttons below."""
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        self.form_box = QWidget(objectName=form_name)
+        grid = QGridLayout(self.form_box)
+        grid.setContentsMargins(0, 4, 0, 0)
+        grid.setHorizontalSpacing(24)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, stretch[0])
+        grid.setColumnStretch(1, stretch[1])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(hint)
+        layout.addWidget(self.form_box)
+        layout.addLayout(buttons)
+        self.table.selectionModel().currentRowChanged.connect(self._current_moved)
+        self.add_button.clicked.connect(self.add_line)
+        self.remove_button.clicked.connect(self.remove_current)
+        # shown or hidden only now, in their layouts: a widget without a parent would be a window
+        for widget in (self.add_button, self.remove_button, hint):
+            widget.setVisible(self.editable)
+
+    def add_line(self) -> None:
+        raise NotImplementedError
+
 
 def _form(*rows: tuple[str, QWidget]) -> QFormLayout:
     form = QFormLayout()
@@ -259,32 +308,9 @@ class MedicationsPage(LinesPage):
                       ("&Started", self.started_edit), ("N&ote", self.note_edit), ("", self.source_label))
         self.add_button = QPushButton("&Add a medication (Ctrl+N)", objectName="addMedication")
         self.remove_button = QPushButton("Remove the added &line", objectName="removeMedication")
-        self.add_button.clicked.connect(self.add_medication)
-        self.remove_button.clicked.connect(self.remove_current)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        self.form_box = QWidget(objectName="medForm")
-        grid = QGridLayout(self.form_box)
-        grid.setContentsMargins(0, 4, 0, 0)
-        grid.setHorizontalSpacing(24)
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(hint)
-        layout.addWidget(self.form_box)
-        layout.addLayout(buttons)
-
+        self.lay_out(left, right, hint, "medForm", (1, 1))
         self._watch(self.name_edit, self.kind_combo, self.for_edit, self.how_edit, self.prescriber_combo,
                     self.started_edit, self.reconcile_combo, self.words_edit, self.note_edit)
-        self.table.selectionModel().currentRowChanged.connect(self._current_moved)
-        for widget in (self.add_button, self.remove_button, hint):
-            widget.setVisible(editable)
         self.select_row(0)
         self._load(self.current_line())
 
@@ -348,20 +374,13 @@ class MedicationsPage(LinesPage):
         self.name_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.changed.emit()
 
-    def remove_current(self) -> None:
-        line = self.current_line()
-        if not self.editable or line is None or line.fact_id is not None:
-            return
-        if line.name and QMessageBox.question(self, "Remove the line",
-                                              f"Remove {line.name} from this review's list?") \
-                != QMessageBox.StandardButton.Yes:
-            return
-        row = self.current_row()
-        del self.lines[row]
-        self.model.reset()
-        self.select_row(min(row, len(self.lines) - 1))
-        self._load(self.current_line())
-        self.changed.emit()
+    def removal_question(self, line: ReviewedMedication) -> str | None:
+        if line.fact_id is not None:
+            return None  # a line from the record is reconciled (stopped, not taking), never removed
+        return f"Remove {line.name} from this review's list?" if line.name else ""
+
+    def add_line(self) -> None:
+        self.add_medication()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.table and event.type() == QEvent.Type.KeyPress and self.editable:
@@ -444,36 +463,13 @@ class ProblemsPage(LinesPage):
                       ("", self.record_button))
         self.add_button = QPushButton("&Add a problem (Ctrl+N)", objectName="addProblem")
         self.remove_button = QPushButton("Remove the problem (De&lete)", objectName="removeProblem")
-        self.add_button.clicked.connect(self.add_problem)
-        self.remove_button.clicked.connect(self.remove_current)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
         hint = QLabel("Ctrl+N adds a problem · each is tied to a medication or a condition and goes to a prescriber")
         hint.setProperty("role", "hint")
-        self.form_box = QWidget(objectName="problemForm")
-        grid = QGridLayout(self.form_box)
-        grid.setContentsMargins(0, 4, 0, 0)
-        grid.setHorizontalSpacing(24)
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(hint)
-        layout.addWidget(self.form_box)
-        layout.addLayout(buttons)
+        self.lay_out(left, right, hint, "problemForm", (3, 2))
         self._watch(self.category_combo, self.medication_combo, self.condition_combo, self.description_box,
                     self.recommendation_box, self.prescriber_combo, self.talked_edit, self.todo_edit, self.sent_edit,
                     self.response_combo, self.responded_edit, self.response_note_edit)
-        self.table.selectionModel().currentRowChanged.connect(self._current_moved)
-        # hidden only once in their layouts: a widget without a parent shown or hidden is a window
-        for widget in (self.add_button, self.remove_button, hint):
-            widget.setVisible(editable)
-        self.record_button.setVisible(responses_open)
+        self.record_button.setVisible(responses_open)  # in its layout by now
         self.select_row(0)
         self._load(self.current_line())
 
@@ -542,20 +538,11 @@ class ProblemsPage(LinesPage):
         self.category_combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.changed.emit()
 
-    def remove_current(self) -> None:
-        line = self.current_line()
-        if not self.editable or line is None:
-            return
-        if line.description and QMessageBox.question(
-                self, "Remove the problem", f"Remove the problem “{line.description}” from this review?") \
-                != QMessageBox.StandardButton.Yes:
-            return
-        row = self.current_row()
-        del self.lines[row]
-        self.model.reset()
-        self.select_row(min(row, len(self.lines) - 1))
-        self._load(self.current_line())
-        self.changed.emit()
+    def removal_question(self, line: DrugTherapyProblem) -> str | None:
+        return f"Remove the problem “{line.description}” from this review?" if line.description else ""
+
+    def add_line(self) -> None:
+        self.add_problem()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if watched is self.table and event.type() == QEvent.Type.KeyPress and self.editable \

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
     QPlainTextEdit, QPushButton, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -30,6 +30,7 @@ from domain.medication_review import (
 )
 from domain.outreach import CHANNELS, OUTCOMES
 from ui import format as fmt
+from ui import shortcuts
 from ui.date_field import DateField
 from ui.review_lines import MedicationsPage, ProblemsPage, _combo, _combo_value, _set_combo
 from ui.review_printing import print_review_documents
@@ -312,12 +313,11 @@ class ReviewScreen(QDialog):
         self.outer.setContentsMargins(10, 10, 10, 10)
         self.outer.setSpacing(8)
         self.outer.addLayout(bar)
-        for keys, slot in (("Ctrl+N", self.add_line), ("Ctrl+Return", self.finish), ("Ctrl+Enter", self.finish),
-                           ("Ctrl+P", lambda: self.print("documents")), ("Ctrl+Shift+P", lambda: self.print("letters")),
-                           ("Ctrl+S", self.save_now)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(slot)
+        for keys, slot in ((shortcuts.REVIEW_ADD, self.add_line), (shortcuts.REVIEW_FINISH, self.finish),
+                           (shortcuts.REVIEW_DOCUMENTS, lambda: self.print("documents")),
+                           (shortcuts.REVIEW_LETTERS, lambda: self.print("letters")),
+                           (shortcuts.REVIEW_SAVE, self.save_now)):
+            shortcuts.bind(keys, self, slot, context=Qt.ShortcutContext.WindowShortcut)
         self._build(sheet)
         self._size_to_screen()
 

@@ -6,18 +6,18 @@ follow-ups due, written summaries not yet given, and patients due for a comprehe
 read a page at a time on a reader as the list is scrolled.
 
 Enter opens the row's review (or, for a patient due for one, the chart); Ctrl+N starts the
-comprehensive review of a patient due for one; Ctrl+O opens the chart.
+comprehensive review of a patient due for one; Alt+C opens the chart.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
 from application import reviews as app
 from ui import format as fmt
+from ui import shortcuts
 from ui.review_screen import open_review, start_review
 from ui.tables import make_read_only_list
 
@@ -152,7 +152,7 @@ class ReviewsSection(QWidget):
             header.resizeSection(column, width)
         self.table.activated.connect(self._activated)
         self.open_button = QPushButton("&Open", objectName="reviewsOpen")
-        self.chart_button = QPushButton("Open the &chart (Ctrl+O)", objectName="reviewsChart")
+        self.chart_button = QPushButton("Open the &chart", objectName="reviewsChart")
         self.start_button = QPushButton("Start the comprehensive &review (Ctrl+N)", objectName="reviewsStart")
         self.open_button.clicked.connect(self.open_current)
         self.chart_button.clicked.connect(self.open_chart)
@@ -171,10 +171,7 @@ class ReviewsSection(QWidget):
         layout.addWidget(title)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
-        for keys, slot in (("Ctrl+N", self.start_current), ("Ctrl+O", self.open_chart)):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        shortcuts.bind(shortcuts.REVIEW_ADD, self, self.start_current)
         index = self.group_combo.findData(context.settings.review_group)
         self.group_combo.setCurrentIndex(max(index, 0))
         self.group_combo.currentIndexChanged.connect(self._group_changed)

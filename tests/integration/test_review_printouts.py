@@ -16,21 +16,10 @@ from pypdf import PdfReader
 
 from application import reviews as app
 from storage import schema as t
-from tests.conftest import app_pod_for
-from tests.reviews_pod import PHARMACIST, TODAY, build_reviews_pod
-from tests.integration.test_reviews import _finished
+from tests.reviews_pod import PHARMACIST, TODAY
+from tests.integration.test_reviews import _finished, pharmacist, pod  # noqa: F401 (the fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def pod(engine):
-    return build_reviews_pod(engine)
-
-
-@pytest.fixture
-def pharmacist(engine):
-    return app_pod_for(engine).with_actor(PHARMACIST)
 
 
 def pages(path) -> list[str]:
