@@ -167,12 +167,12 @@ def _action_plan(data: PatientDocuments) -> list:
             [_lines(2, inset=20)],
         ], heading=False)))
     follow_up = (f"I will be contacted again on or about {us_date(data.follow_up)}." if data.follow_up else "")
-    story += [CondPageBreak(2.4 * inch), Spacer(1, 8),
+    story += [CondPageBreak(2.0 * inch), Spacer(1, 8),
               KeepTogether([marked("<b>My follow-up plan</b> (add notes about next steps):", "body"),
                             para(follow_up) if follow_up else Spacer(1, 0), _lines(2)]),
               Spacer(1, 8),
               KeepTogether([marked("<b>Questions I want to ask</b> (include topics about medications or "
-                                   "therapy):", "body"), _lines(3)]),
+                                   "therapy):", "body"), _lines(2)]),
               Spacer(1, 10)]
     phone = f" at {data.patient.practice_phone}" if data.patient.practice_phone else ""
     who = data.pharmacist or "your pharmacist"
@@ -244,8 +244,8 @@ def _medication_list(data: PatientDocuments) -> list:
         story += [CondPageBreak(1.5 * inch), marked("<b>Medications you stopped at this review</b>", "heading")]
         for line in data.stopped:
             story.append(_medication_block(line))
-    story += [CondPageBreak(1.6 * inch), marked("<b>Other information:</b>", "body")]
+    story += [CondPageBreak(1.1 * inch), marked("<b>Other information:</b>", "body")]
     if data.notes:
         story.append(para(data.notes))
-    story.append(_lines(3))
+    story.append(_lines(2))
     return story

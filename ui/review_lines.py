@@ -152,7 +152,9 @@ class LinesPage(QWidget):
             self.fill_form(line)
         finally:
             self._loading = False
-        self.form_box.setEnabled(line is not None)
+        # no line: no form of empty fields, a sentence instead
+        self.form_box.setVisible(line is not None)
+        self.empty_label.setVisible(not self.lines)
 
     def _edited(self, *_args) -> None:
         if self._loading:
@@ -208,8 +210,11 @@ class LinesPage(QWidget):
         self.changed.emit()
 
     def lay_out(self, left: QFormLayout, right: QFormLayout, hint: QLabel, form_name: str,
-                stretch: tuple[int, int]) -> None:
-        """The table over its hint, the form of the chosen line in two columns, the buttons below."""
+                stretch: tuple[int, int], empty: str) -> None:
+        """The table over its hint, the form of the chosen line in two columns, the buttons below;
+        ``empty`` is said instead of the form while there is no line."""
+        self.empty_label = QLabel(empty, objectName=f"{form_name}Empty")
+        self.empty_label.setProperty("role", "empty")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
@@ -226,6 +231,7 @@ class LinesPage(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.table, 1)
         layout.addWidget(hint)
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.form_box)
         layout.addLayout(buttons)
         self.table.selectionModel().currentRowChanged.connect(self._current_moved)
@@ -308,7 +314,8 @@ class MedicationsPage(LinesPage):
                       ("&Started", self.started_edit), ("N&ote", self.note_edit), ("", self.source_label))
         self.add_button = QPushButton("&Add a medication (Ctrl+N)", objectName="addMedication")
         self.remove_button = QPushButton("Remove the added &line", objectName="removeMedication")
-        self.lay_out(left, right, hint, "medForm", (1, 1))
+        self.lay_out(left, right, hint, "medForm", (1, 1),
+                     "No medications on this review yet." + (" Ctrl+N adds one the patient takes." if editable else ""))
         self._watch(self.name_edit, self.kind_combo, self.for_edit, self.how_edit, self.prescriber_combo,
                     self.started_edit, self.reconcile_combo, self.words_edit, self.note_edit)
         self.select_row(0)
@@ -465,7 +472,8 @@ class ProblemsPage(LinesPage):
         self.remove_button = QPushButton("Remove the problem (De&lete)", objectName="removeProblem")
         hint = QLabel("Ctrl+N adds a problem · each is tied to a medication or a condition and goes to a prescriber")
         hint.setProperty("role", "hint")
-        self.lay_out(left, right, hint, "problemForm", (3, 2))
+        self.lay_out(left, right, hint, "problemForm", (3, 2),
+                     "No drug-therapy problems recorded." + (" Ctrl+N adds one." if editable else ""))
         self._watch(self.category_combo, self.medication_combo, self.condition_combo, self.description_box,
                     self.recommendation_box, self.prescriber_combo, self.talked_edit, self.todo_edit, self.sent_edit,
                     self.response_combo, self.responded_edit, self.response_note_edit)

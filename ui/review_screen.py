@@ -244,6 +244,9 @@ class OutreachPage(QWidget):
                     "is closed as unable to reach.")
         self.status = QLabel(text, objectName="attemptStatus")
         self.status.setWordWrap(True)
+        self.empty = QLabel("No attempts to reach the patient for this review yet."
+                            + (" Log each call, letter or message below." if editable else ""))
+        self.empty.setProperty("role", "empty")
         self.channel_combo = _combo([(c, fmt.label(c)) for c in CHANNELS], "attemptChannel")
         self.outcome_combo = _combo([(o, fmt.label(o)) for o in OUTCOMES], "attemptOutcome")
         self.note_edit = QLineEdit(objectName="attemptNote")
@@ -262,8 +265,13 @@ class OutreachPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.status)
+        layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
+        if not attempts:  # in their layout by now: never windows of their own
+            self.table.hide()
+            layout.insertStretch(2, 1)
+        self.empty.setVisible(not attempts)
 
 
 class ReviewScreen(QDialog):
