@@ -127,3 +127,22 @@ def test_rendered_pages_are_letter_size_portrait(pharmacist, pod, tmp_path):
     for page in PdfReader(printed.path).pages:
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (612, 792)
     assert "Prepared 03/02/2026 10:00 AM" in pages(printed.path)[0]  # the practice's clock (New York)
+
+
+def test_the_patients_documents_are_in_large_type(pharmacist, pod, tmp_path):
+    """Medication-therapy-management programmes ask for 12-point type at least: every word on the
+    patient's pages is 12 points or more, but the running header and footer (11 and over)."""
+    review = _finished(pharmacist, pod)
+    printed = app.print_patient_documents(pharmacist, review.id, tmp_path / "grace.pdf")
+    sizes: dict[float, int] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            scale = abs(tm[0]) * abs(cm[0]) if tm and cm else 1
+            effective = round(size * scale, 1)
+            sizes[effective] = sizes.get(effective, 0) + len(text.strip())
+
+    for page in PdfReader(printed.path).pages:
+        page.extract_text(visitor_text=visit)
+    small = sum(n for size, n in sizes.items() if size < 12)
+    assert min(sizes) >= 11 and small / sum(sizes.values()) < 0.1, sizes
