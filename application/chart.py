@@ -5,6 +5,7 @@ import dataclasses
 
 from domain import services
 from domain.errors import NotFound
+from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
@@ -25,4 +26,5 @@ def read_chart(pod, patient_id: int) -> Chart:
     if chart is None:
         raise NotFound(f"There is no patient with id {patient_id}.")
     return dataclasses.replace(chart, gaps=gap_queries.patient_gaps(pod.engine, patient_id),
-                               gap_history=gap_queries.patient_gap_history(pod.engine, patient_id))
+                               gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
+                               call_rows=call_queries.patient_calls(pod.engine, patient_id))

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from application.changes import ChangeSet
 from domain.measures.period import MeasurementPeriod
 from storage.measures.engine import Cancelled as RecomputeCancelled
-from storage.measures.recompute import ALL_MEASURES, recompute
+from domain.measures.catalogue import catalogue
+from storage.measures.recompute import recompute
 
-__all__ = ["ALL_MEASURES", "Recomputed", "RecomputeCancelled", "recompute_gaps", "year_period"]
+__all__ = ["Recomputed", "RecomputeCancelled", "recompute_gaps", "year_period"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,10 +30,10 @@ def year_period(year: int) -> MeasurementPeriod:
 
 
 def recompute_gaps(pod, period: MeasurementPeriod, *, patient_ids: Iterable[int] | None = None,
-                   measure_ids: Iterable[str] = ALL_MEASURES, progress=None, cancel=None) -> Recomputed:
-    """Evaluate the measures and write their gaps (each measure whole, in its own transaction:
+                   measure_ids: Iterable[str] | None = None, progress=None, cancel=None) -> Recomputed:
+    """Evaluate the measures (the catalogue's active ones unless told) and write their gaps (each measure whole, in its own transaction:
     a cancel keeps the measures finished before it). Raises :class:`RecomputeCancelled`."""
     ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
-    measure_ids = list(measure_ids)
+    measure_ids = list(catalogue().active_ids if measure_ids is None else measure_ids)
     summary = recompute(pod.engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
     return Recomputed(summary, period, ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids))

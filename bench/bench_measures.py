@@ -1,4 +1,4 @@
-"""Measure engine speed: recompute every gap of the eight measures on a demo pod, pod-peer
+"""Measure engine speed: recompute every gap of the active measures (the catalogue's) on a demo pod, pod-peer
 rates, and the published eCQM cases through Carepod beside the reference CQL engine.
 
     .venv/bin/python bench/bench_measures.py /tmp/m100k.db [--practices 20 --patients 100000 --seed 7]
@@ -33,7 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 ECQM = SHARED / "ecqm"
-MEASURES = ("CMS125", "CMS130", "CMS124", "CMS122", "CMS165", "CMS138", "CMS2", "CMS117")
+
+from domain.measures.catalogue import catalogue  # noqa: E402  (after the path is set)
+
+MEASURES = catalogue().active_ids  # what a recompute computes: every active measure
+CASE_MEASURES = tuple(m for m in catalogue().base_ids if (ECQM / m / "expected.json").exists())  # published cases
 REFERENCE_PACKAGES = ("cql-execution@3.3.2", "cql-exec-fhir@2.2.0")
 PERIOD = ("2025-01-01", "2025-12-31")
 NEW_PERIOD = ("2026-01-01", "2026-12-31")  # --new-period: one the bench pod has never computed
@@ -161,7 +165,7 @@ def new_period(db: Path) -> dict:
 
 
 def carepod_cases() -> dict:
-    """Every published case imported (one practice per Bundle), then all eight measures
+    """Every published case imported (one practice per Bundle), then every measure with published cases
     evaluated over all of them; agreement with expected.json counted per case of its measure."""
     from domain.measures.period import MeasurementPeriod
     from storage.db import open_database
@@ -181,13 +185,13 @@ def carepod_cases() -> dict:
             try:
                 subjects = {ref.split("/", 1)[1]: pid for pid, ref in _subjects(con).items()}
                 with Timer() as evaluated:
-                    results = {r.measure_id: r for r in evaluate(con, MEASURES, period)}
+                    results = {r.measure_id: r for r in evaluate(con, CASE_MEASURES, period)}
             finally:
                 fairy.close()
         finally:
             engine.dispose()
     agree = cases = 0
-    for mid in MEASURES:
+    for mid in CASE_MEASURES:
         expected = json.loads((ECQM / mid / "expected.json").read_text())["cases"]
         for case, want in expected.items():
             cases += 1
@@ -200,7 +204,7 @@ def carepod_cases() -> dict:
                          "denominator-exception"))
             agree += ok
     return {"cases": cases, "agree": agree, "patients": len(files), "imported": imported, "evaluated": evaluated,
-            "evaluations": len(files) * len(MEASURES)}
+            "evaluations": len(files) * len(CASE_MEASURES)}
 
 
 def ensure_reference(cqlrun: Path) -> None:
@@ -220,7 +224,7 @@ def reference_cases(cqlrun: Path) -> dict:
     cases = agree = 0
     engine_ms = 0
     with Timer() as wall:
-        for mid in MEASURES:
+        for mid in CASE_MEASURES:
             out = subprocess.run(["node", str(ECQM / "run_reference.js"), mid], cwd=ECQM, env=env,
                                  capture_output=True, text=True, check=True).stdout
             summary = json.loads(out.strip().splitlines()[-1])
@@ -275,7 +279,7 @@ def main(argv=None) -> int:
     target_seconds = TARGET_SECONDS * n / TARGET_PATIENTS
     target_rate = TARGET_PATIENTS * len(MEASURES) / TARGET_SECONDS
     rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts", ""),
-            (f"recompute all 8 measures ({'first run' if pod['first'] else 'gaps already there'}, "
+            (f"recompute all {len(MEASURES)} measures ({'first run' if pod['first'] else 'gaps already there'}, "
              f"{pod['workers']} worker process{'es' if pod['workers'] > 1 else ''}), wall s",
              pod['run'].figure(), f"{target_seconds:.1f} (60 s per 1M patients)"),
             ("patient-measure evaluations per second (pod, wall / CPU)",
@@ -284,12 +288,12 @@ def main(argv=None) -> int:
     if again:
         rows.append(("recompute again, nothing changed, wall s", again['run'].figure(), f"{target_seconds:.1f}"))
     if fresh:
-        rows.append((f"recompute all 8 measures, a new period ({NEW_PERIOD[0][:4]}, {fresh['gaps']:,} gaps written), wall s",
+        rows.append((f"recompute all {len(MEASURES)} measures, a new period ({NEW_PERIOD[0][:4]}, {fresh['gaps']:,} gaps written), wall s",
                      fresh['run'].figure(), f"{target_seconds:.1f}"))
-    rows.append((f"pod-peer rates, 8 measures ({pod['groups']} groups, as the Quality screen reads them), wall s", f"{pod['rates'].wall:.3f}",
+    rows.append((f"pod-peer rates, {len(MEASURES)} measures ({pod['groups']} groups, as the Quality screen reads them), wall s", f"{pod['rates'].wall:.3f}",
                  f"{WORKLIST_SECONDS:.3f} (a screen opens)"))
     mine_rate = mine["evaluations"] / mine["evaluated"].wall
-    rows.append((f"published cases, Carepod: {mine['patients']} patients x 8 measures, evaluations/s",
+    rows.append((f"published cases, Carepod: {mine['patients']} patients x {len(CASE_MEASURES)} measures, evaluations/s",
                  f"{mine_rate:,.0f}", f"{ref['cases'] / ref['engine_seconds']:,.1f} (reference engine, this run)"
                  if ref else "—"))
     rows.append(("published cases agreeing with expected.json", f"{mine['agree']}/{mine['cases']}",

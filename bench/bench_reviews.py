@@ -90,7 +90,7 @@ def prepare(source: Path, target: Path) -> None:
     from storage.db import open_database
 
     started = time.perf_counter()
-    engine = open_database(target)  # migrations 0009, 0010 (and any newer) on a million patients
+    engine = open_database(target)  # every migration newer than the source on a million patients
     print(f"migrated to the newest schema in {time.perf_counter() - started:.0f} s", flush=True)
     _review_of_25(engine)
     engine.dispose()

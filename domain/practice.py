@@ -7,6 +7,7 @@ import re
 
 from domain.clock import utcnow
 from domain.errors import DomainError
+from domain.office_hours import zone
 
 ROLES = ("care_manager", "nurse", "pharmacist", "social_worker", "administrator", "practice_viewer")
 ROLE_LABELS = {
@@ -44,6 +45,9 @@ class Practice:
             raise DomainError("A practice needs a name.")
         if self.npi and not re.fullmatch(r"\d{10}", self.npi):
             raise DomainError(f"Practice NPI {self.npi!r} must be 10 digits.")
+        if self.tin and not re.fullmatch(r"\d{2}-?\d{7}", self.tin):
+            raise DomainError(f"Practice TIN {self.tin!r} must be 9 digits (12-3456789).")
+        zone(self.time_zone)
 
 
 @dataclasses.dataclass(eq=False)

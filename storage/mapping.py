@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry, relationship
 
-from domain.calls import AfterHoursCall
+from domain.calls import AfterHoursCall, CallPage
 from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
 from domain.facts import ClinicalFact, Coding, Component
 from domain.gaps import GapOverride
@@ -44,7 +44,11 @@ def start_mappers() -> None:
         "events": relationship(ReferralEvent, cascade="all, delete-orphan",
                                order_by=(t.referral_event.c.at, t.referral_event.c.id)),
     })
-    m(AfterHoursCall, t.after_hours_call)
+    m(CallPage, t.call_page)
+    m(AfterHoursCall, t.after_hours_call, properties={
+        "pages": relationship(CallPage, cascade="all, delete-orphan", lazy="selectin",
+                              order_by=(t.call_page.c.paged_at, t.call_page.c.id)),
+    })
     m(ReviewedMedication, t.reviewed_medication)
     m(DrugTherapyProblem, t.drug_therapy_problem)
     m(MedicationReview, t.medication_review, properties={

@@ -254,7 +254,7 @@ coded_fact = sa.Table(
 )
 
 # Derived: the number of distinct medications of each patient with an active status, kept by
-# triggers on clinical_fact (migration 0010); the end date is not looked at, so it is never
+# triggers on clinical_fact (migration 0011); the end date is not looked at, so it is never
 # below the active list's length, and the worklist checks the few patients it names exactly.
 patient_medication_count = sa.Table(
     "patient_medication_count", metadata,
@@ -312,8 +312,45 @@ after_hours_call = sa.Table(
     _flag("follow_up_needed"), _text("taken_by"), _text("acknowledged_by"),
     sa.Column("acknowledged_at", sa.DateTime, nullable=True),
     _flag("entered_in_error"),
+    # issue 21: who a caller not yet a patient calls about; what was confirmed; the practice's to-do
+    _text("patient_name"), sa.Column("patient_birth_date", sa.Date, nullable=True),
+    _flag("medications_confirmed"), _flag("allergies_confirmed"), _flag("advice_repeated_back"),
+    _text("follow_up_note"),
     sa.Index("ix_call_practice_received", "practice_id", "received_at"),
     sa.Index("ix_call_patient", "patient_id"),
+    # the calls still waiting for their call-back (a handful among hundreds of thousands)
+    sa.Index("ix_call_waiting", "received_at", sqlite_where=sa.text("called_back_at IS NULL")),
+    # the night's calls across the pod, and those no practice has acknowledged yet
+    sa.Index("ix_call_received", "received_at"),
+    sa.Index("ix_call_unacknowledged", "received_at", sqlite_where=sa.text("acknowledged_at IS NULL")),
+)
+
+# each page of the on-call clinician about a call: when, whom, by whom, what came of it
+call_page = sa.Table(
+    "call_page", metadata, _pk(),
+    sa.Column("call_id", Id, sa.ForeignKey("after_hours_call.id", ondelete="CASCADE"), nullable=False),
+    _fk("clinician_id", "clinician.id"),
+    sa.Column("paged_at", sa.DateTime, nullable=False),
+    sa.Column("outcome", sa.String, nullable=False, server_default="awaiting"),
+    _text("note"), _text("by"),
+    sa.Index("ix_call_page_call", "call_id"),
+)
+
+# the unfinished call entries of each staff member, saved as they type (JSON of the form's
+# fields); offered back when the app starts again, gone once the call is saved or discarded
+call_draft = sa.Table(
+    "call_draft", metadata, _pk(),
+    sa.Column("actor", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Index("ix_call_draft_actor", "actor"),
+)
+
+# triage protocols the pod added to the shipped list (domain.triage.PROTOCOLS)
+triage_protocol = sa.Table(
+    "triage_protocol", metadata, _pk(),
+    sa.Column("name", sa.String, nullable=False, unique=True),
+    _flag("active", True), _text("created_by"), _created(),
 )
 
 medication_review = sa.Table(
@@ -570,7 +607,7 @@ gap = sa.Table(
     # when the gap was first computed; its state then is the first change's from_state in
     # gap_history, or its state if it never changed
     sa.Column("created_at", sa.DateTime, nullable=True),
-    # the gap's evidence items as one number (storage.measures.recompute.evidence_key): a
+    # the gap's evidence items as one number (storage.measures.gap_evidence.evidence_key): a
     # recompute compares it instead of reading the rows; NULL: not known, written anew
     sa.Column("evidence_key", sa.Integer, nullable=True),
     sa.UniqueConstraint("patient_id", "measure_id", "period_start", "period_end", "group_index",
@@ -614,7 +651,7 @@ gap_override = sa.Table(
 
 # How many times each measure's gaps of a period were written: a recompute prepares its
 # writes before it takes the write lock and checks, once it holds it, that nobody wrote the
-# same measure in between (storage.measures.recompute).
+# same measure in between (storage.measures.gap_writer).
 gap_write = sa.Table(
     "gap_write", metadata,
     sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),

@@ -17,7 +17,7 @@ from ui.record_list import Line
 from ui.review_printing import print_medication_list
 from ui.review_screen import open_review, start_review
 
-NEW_REVIEWS = (("comprehensive", "New &comprehensive review"), ("targeted", "New &targeted review"),
+NEW_REVIEWS = (("comprehensive", "New co&mprehensive review"), ("targeted", "New &targeted review"),
                ("reconciliation", "New &reconciliation after discharge"))
 
 

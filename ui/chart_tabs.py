@@ -13,7 +13,6 @@ import re
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from domain.calls import DISPOSITION_LABELS
 from domain.clock import today, utcnow
 from domain.facts import ClinicalFact, system_label
 from domain.referral import LABELS as REFERRAL_LABELS
@@ -34,7 +33,7 @@ CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab"),
     ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
     ChartTabSpec("Referrals", "ui.chart_tabs:referrals_tab"),
-    ChartTabSpec("Calls", "ui.chart_tabs:calls_tab"),
+    ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab"),
     ChartTabSpec("Medications & reviews", "ui.chart_reviews_tab:reviews_tab"),
     ChartTabSpec("Care plan", "ui.chart_tabs:care_plan_tab"),
     ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
@@ -211,29 +210,6 @@ def referrals_tab(context, chart: Chart):
     return _page(record_list("Referrals and their history",
                              ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Note"),
                              "No referrals on record", lines)), len(lines)
-
-
-# -- Calls -------------------------------------------------------------------------------
-
-def call_lines(chart: Chart) -> list[Line]:
-    lines = []
-    for c in chart.calls:
-        relation = "" if c.caller_relation in ("self", "") else f" ({c.caller_relation})"
-        callback = "" if c.callback_minutes is None else f"{c.callback_minutes} min"
-        acknowledged = (f"{c.acknowledged_by}, {fmt.local_datetime(c.acknowledged_at)}"
-                        if c.acknowledged_at else "Not yet")
-        lines.append(Line((fmt.local_datetime(c.received_at), c.caller_name + relation, c.reason,
-                           DISPOSITION_LABELS.get(c.disposition, c.disposition), callback, c.taken_by,
-                           fmt.yes_no(c.follow_up_needed), acknowledged),
-                          tooltip="\n".join(x for x in (c.symptoms, c.advice) if x)))
-    return lines
-
-
-def calls_tab(context, chart: Chart):
-    lines = call_lines(chart)
-    return _page(record_list("After-hours calls", ("Received", "Caller", "Reason", "Disposition", "Call-back",
-                                                   "Taken by", "Follow-up", "Acknowledged by practice"),
-                             "No after-hours calls on record", lines)), len(lines)
 
 
 # -- Care plan -------------------------------------------------------------------------------

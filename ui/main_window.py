@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Change &user…", self.choose_user, shortcuts.SWITCH_USER)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, shortcuts.QUIT)
+        calls_menu = bar.addMenu("&Calls")
+        self.new_call_action = self._action(calls_menu, "&New after-hours call…", self.new_call, shortcuts.NEW_CALL)
         data_menu = bar.addMenu("&Data")
         self._action(data_menu, "&Import data…", self.import_data, shortcuts.IMPORT)
         self._action(data_menu, "Import &history…", self.show_import_history)
@@ -169,6 +171,12 @@ class MainWindow(QMainWindow):
         changed = sorted(report.changed_patient_ids)
         if changed and not report.dry_run:
             self.recompute_gaps(patient_ids=changed, start=True)
+
+    def new_call(self) -> None:
+        """Ctrl+Shift+N from anywhere: a call entry window, its draft saved as the nurse types."""
+        from ui.call_entry import open_call_entry
+
+        open_call_entry(self.context, self)
 
     def show_import_history(self) -> None:
         from ui.import_history_dialog import ImportHistoryDialog

@@ -9,19 +9,23 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSplitter,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QScrollArea, QSplitter,
+    QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
 )
 from application import gaps as gap_queries
 from application import quality
 from domain.clock import today
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
+from ui.report_actions import ReportActions, report_month
 from ui.tables import make_read_only_list
 
 COLUMNS = ("Measure", "Title", "Numerator", "Denominator", "Rate", "Rank", "Pod median", "Best")
 NUMERIC = {2, 3, 4, 5, 6}
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the practice combo's items keep the practice's code here
+START_ROLE = Qt.ItemDataRole.UserRole + 1  # and the period combo's the period's first day
 
 
 class QualityScreen(QWidget):
@@ -41,10 +45,29 @@ class QualityScreen(QWidget):
         title.setProperty("role", "sectionTitle")
         self.practice_combo = QComboBox(objectName="qualityPractice")
         self.period_combo = QComboBox(objectName="qualityPeriod")
-        self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # room for a usual "Name (CODE)"; a longer name is elided, so the row (with the report
+        # button) still fits a 1366-pixel laptop
+        self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.practice_combo.setMinimumContentsLength(40)
         self.snapshot_button = QPushButton("Take this month's snapshot", objectName="qualitySnapshot")
         self.snapshot_button.setToolTip("Keep this month's rates of every practice for the trend "
                                         "(taking it again replaces this month's)")
+        # the practice's printed quality report of the period (this month, or the period's last)
+        self.report_actions = ReportActions(context, self)
+        # one button (a click previews) with a menu, so the row still fits a 1366-pixel screen
+        self.preview_action = QAction("&Preview the report", self, objectName="qualityReportPreview")
+        self.print_action = QAction("P&rint the report…", self, objectName="qualityReportPrint")
+        self.save_action = QAction("&Save the report as PDF…", self, objectName="qualityReportSave")
+        self.report_button = QToolButton(objectName="qualityReport")
+        self.report_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.report_button.setDefaultAction(self.preview_action)
+        self.report_button.setText("Quality report")
+        self.report_button.setToolTip("This practice's quality report of the period: its rates against the pod "
+                                      "and its patients with open gaps (click to preview; the arrow prints or "
+                                      "saves it)")
+        report_menu = QMenu(self.report_button)
+        report_menu.addActions([self.preview_action, self.print_action, self.save_action])
+        self.report_button.setMenu(report_menu)
         self.status_label = QLabel(objectName="qualityStatus")
         self.status_label.setProperty("role", "hint")
 
@@ -92,6 +115,8 @@ class QualityScreen(QWidget):
             controls.addWidget(widget)
             controls.addSpacing(8)
         controls.addStretch(1)
+        controls.addWidget(self.report_button)
+        controls.addSpacing(8)
         controls.addWidget(self.snapshot_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 12)
@@ -104,6 +129,10 @@ class QualityScreen(QWidget):
         self.practice_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.period_combo.currentIndexChanged.connect(lambda _i: self.refresh(recompute=True))
         self.snapshot_button.clicked.connect(self.take_snapshot)
+        self.preview_action.triggered.connect(lambda: self._report(self.report_actions.preview))
+        self.print_action.triggered.connect(lambda: self._report(self.report_actions.print_report))
+        self.save_action.triggered.connect(lambda: self._report(self.report_actions.save))
+        self.report_actions.status.connect(self.status_label.setText)
 
     def _fill_choices(self) -> None:
         for combo in (self.practice_combo, self.period_combo):
@@ -113,8 +142,10 @@ class QualityScreen(QWidget):
         self.period_combo.clear()
         for practice_id, code, name in gap_queries.practice_choices(self.pod):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
+            self.practice_combo.setItemData(self.practice_combo.count() - 1, code, CODE_ROLE)
         for start, end in gap_queries.gap_periods(self.pod):
             self.period_combo.addItem(f"{fmt.date(start)} – {fmt.date(end)}", end)
+            self.period_combo.setItemData(self.period_combo.count() - 1, start, START_ROLE)
         for combo, value in ((self.practice_combo, practice), (self.period_combo, period)):
             index = next((i for i in range(combo.count()) if combo.itemData(i) == value), 0)
             combo.setCurrentIndex(index)
@@ -228,6 +259,17 @@ class QualityScreen(QWidget):
         month = today()
         return self.context.tasks.write(lambda job: quality.take_snapshot(self.pod, month),
                                         label="Keeping this month's snapshot…", parent=self, on_done=kept)
+
+    def practice_code(self) -> str | None:
+        return self.practice_combo.currentData(CODE_ROLE)
+
+    def _report(self, action):
+        """Preview, print or save the chosen practice's report of the chosen period; returns the task."""
+        code, period_end = self.practice_code(), self.period_end()
+        if not code or period_end is None:
+            self.status_label.setText("Choose a practice and a computed period first.")
+            return None
+        return action(code, report_month(self.period_combo.currentData(START_ROLE), period_end))
 
     def _open_gaps(self, row: int) -> None:
         if 0 <= row < len(self.scores):

@@ -29,7 +29,9 @@ class RecomputeDialog(QDialog):
 
         scope = ("all patients of the pod" if patient_ids is None
                  else f"{len(patient_ids):,} patient{'s' if len(patient_ids) != 1 else ''} whose data changed")
-        intro = QLabel(f"Evaluates the eight quality measures for {scope} and updates their gaps in care.")
+        from domain.measures.catalogue import catalogue
+
+        intro = self.intro = QLabel(f"Evaluates {catalogue().describe()} for {scope} and updates their gaps in care.")
         intro.setWordWrap(True)
         self.year_combo = QComboBox(objectName="recomputeYear")
         this_year = today().year

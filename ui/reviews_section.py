@@ -6,7 +6,7 @@ follow-ups due, written summaries not yet given, and patients due for a comprehe
 read a page at a time on a reader as the list is scrolled.
 
 Enter opens the row's review (or, for a patient due for one, the chart); Ctrl+N starts the
-comprehensive review of a patient due for one; Alt+C opens the chart.
+comprehensive review of a patient due for one; Alt+T opens the chart.
 """
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ class ReviewsSection(QWidget):
             header.resizeSection(column, width)
         self.table.activated.connect(self._activated)
         self.open_button = QPushButton("&Open", objectName="reviewsOpen")
-        self.chart_button = QPushButton("Open the &chart", objectName="reviewsChart")
+        self.chart_button = QPushButton("Open &the chart", objectName="reviewsChart")
         self.start_button = QPushButton("Start the comprehensive &review (Ctrl+N)", objectName="reviewsStart")
         self.open_button.clicked.connect(self.open_current)
         self.chart_button.clicked.connect(self.open_chart)

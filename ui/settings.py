@@ -36,6 +36,7 @@ DEFAULTS: dict[str, object] = {
     "gaps/filters": "",  # JSON, written and read by the Gaps worklist
     "reviews/print_folder": "",  # where the last review printout was saved
     "reviews/group": "",  # the pharmacist's worklist: the group shown ("" all)
+    "reports/folder": "",  # where reports were last saved; empty: the user's documents folder
 }
 
 
@@ -106,6 +107,20 @@ class Settings:
     review_group = property(lambda self: self._get("reviews/group"), lambda self, v: self._set("reviews/group", v))
     chart_tab = property(lambda self: self._get("chart/last_tab"),
                          lambda self, v: self._set("chart/last_tab", int(v)))
+
+    @property
+    def report_folder(self) -> str:
+        """The folder reports are saved into: the last one chosen, else the user's documents."""
+        folder = self._get("reports/folder")
+        if folder and Path(folder).is_dir():
+            return folder
+        from PySide6.QtCore import QStandardPaths
+
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+
+    @report_folder.setter
+    def report_folder(self, folder: str) -> None:
+        self._set("reports/folder", str(folder))
 
     @property
     def practice_filter(self) -> int | None:

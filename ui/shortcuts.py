@@ -29,11 +29,19 @@ SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
 IMPORT = Shortcut(("Ctrl+I",), "Import FHIR bundles, NDJSON files or CSV panels")
 RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
+# the night nurse line
+NEW_CALL = Shortcut(("Ctrl+Shift+N",), "New after-hours call (from anywhere)")
+SAVE_CALL = Shortcut(("Ctrl+S", "Ctrl+Return"), "Call entry: save the complete call")
+SAVE_WAITING = Shortcut(("Ctrl+Shift+S",), "Call entry: save as waiting for a call-back")
+PAGE_ON_CALL = Shortcut(("Ctrl+Shift+P",), "Call entry or waiting calls: page the on-call clinician")
+PRINT_CALLS = Shortcut(("Ctrl+P",), "After-hours calls: print the call record or the hand-off sheet")
+ACKNOWLEDGE = Shortcut(("Ctrl+Shift+A",), "Hand-off: the practice acknowledges the selected calls")
 
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
-    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, SHOW_SHORTCUTS, QUIT,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, NEW_CALL, SAVE_CALL, SAVE_WAITING, PAGE_ON_CALL,
+    PRINT_CALLS, ACKNOWLEDGE, SHOW_SHORTCUTS, QUIT,
 )
 
 

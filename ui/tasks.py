@@ -217,9 +217,11 @@ class TaskRunner(QObject):
 
     # -- handing work over ------------------------------------------------------------------------
     def write(self, fn: Callable[[Job], Any], *, label: str = "Saving…", on_done=None, on_error=None,
-              parent: QWidget | None = None) -> Task:
-        """A short staff write; its progress dialog (should it take long) cannot cancel it."""
-        return self._submit("write", fn, label, on_done, on_error, parent, cancellable=False, show_progress=True)
+              parent: QWidget | None = None, show_progress: bool = True) -> Task:
+        """A short staff write; its progress dialog (should it take long) cannot cancel it.
+        ``show_progress=False`` for saves the user does not wait for (a draft kept while typing)."""
+        return self._submit("write", fn, label, on_done, on_error, parent, cancellable=False,
+                            show_progress=show_progress)
 
     def background(self, fn: Callable[[Job], Any], *, label: str, on_done=None, on_error=None,
                    parent: QWidget | None = None, cancellable: bool = True, show_progress: bool = True) -> Task:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import TypedDict, Union
 
 from domain.errors import DomainError
 from domain.measures import due
@@ -17,9 +18,66 @@ from domain.measures.populations import POPULATIONS, names_in
 DEFINITIONS = Path(__file__).with_name("definitions")
 VARIANTS = "variants"  # payer variants live in this subfolder of a definitions folder
 LIBRARIES = ("library",)
+# The kinds of criterion a definition may name; the engine answers exactly these (its one
+# registry, storage.measures.criteria.registry, refuses to load otherwise).
 CRITERION_KINDS = ("age", "gender", "facts", "latest", "lowest_on_latest_day", "dose_schedule",
                    "dates_after", "condition_before_encounter", "depression_screening",
                    "not_done_during_encounter", "screened_near_encounter")
+
+
+# A population expression: a name (criterion, named expression, earlier population), or
+# {"all": [...]}, {"any": [...]}, {"not": expr} (domain.measures.populations).
+Expression = Union[str, dict]
+
+
+class TimingSpec(TypedDict, total=False):
+    of: str  # interval, prevalence, latest, earliest, start, issued, medication_period
+    rel: str  # storage.measures.sql_time.relation's relations, or "any"
+    window: dict  # from / to anchors (storage.measures.sql_time.window)
+
+
+class SourceSpec(TypedDict, total=False):
+    """Where a criterion's facts come from: a resource kind, its codes and filters."""
+    resource: str
+    valuesets: list[str]
+    codes: list[list[str]]  # [system, code]
+    status: Union[str, list[str]]  # a list, or the name of one of the definition's statuses
+    intent: list[str]
+    category: str
+    value: Union[str, dict, list]
+    timing: TimingSpec
+
+
+class CriterionSpec(TypedDict, total=False):
+    """One criterion: its ``kind`` (CRITERION_KINDS) and what that kind reads."""
+    kind: str
+    rule: str  # in words, for explanations and progress
+    sources: list[SourceSpec]
+    lapse: dict  # when a met criterion's gap opens again (domain.measures.due)
+
+
+class GroupDefinition(TypedDict, total=False):
+    id: str
+    title: str
+    populations: dict[str, Expression]  # population code -> expression
+
+
+class MeasureDefinition(TypedDict, total=False):
+    """A measure as :func:`load` resolves it: self-contained, every reference checked."""
+    id: str
+    title: str
+    version: str
+    url: str
+    inverse: bool
+    payer: str
+    catalogue: dict  # domain.measures.catalogue
+    due_open: dict
+    groups: list[GroupDefinition]
+    criteria: dict[str, CriterionSpec]
+    expressions: dict[str, Expression]
+    statuses: dict[str, list[str]]
+    sources: dict[str, SourceSpec]
+    windows: dict[str, dict]
 
 
 def _read(path: Path) -> dict:
@@ -57,6 +115,15 @@ def _path_of(measure_id: str, folder: Path) -> Path | None:
     return None
 
 
+def extends(measure_id: str, folder: Path = DEFINITIONS) -> str | None:
+    """The measure a payer variant extends (None for a measure of its own)."""
+    path = _path_of(measure_id, folder)
+    if path is None:
+        raise DomainError(f"Unknown measure {measure_id!r}; known: {', '.join(available(folder))}")
+    base = _read(path).get("extends")
+    return str(base) if base else None
+
+
 def _merge(base: dict, override: dict) -> dict:
     out = copy.deepcopy(base)
     for key, value in override.items():
@@ -82,7 +149,7 @@ def _resolve_refs(node, tables: dict):
     return node
 
 
-def load(measure_id: str, folder: Path = DEFINITIONS) -> dict:
+def load(measure_id: str, folder: Path = DEFINITIONS) -> MeasureDefinition:
     """The resolved definition of one measure: its criteria, the library's, expressions,
     status lists and groups, with every reference checked."""
     safe = measure_id.strip()
@@ -113,7 +180,7 @@ def load(measure_id: str, folder: Path = DEFINITIONS) -> dict:
     return definition
 
 
-def validate(definition: dict) -> None:
+def validate(definition: MeasureDefinition) -> None:
     for key in ("id", "title", "groups"):
         if key not in definition:
             raise DomainError(f"Measure definition without {key!r}")
@@ -141,7 +208,7 @@ def validate(definition: dict) -> None:
                 raise DomainError(f"{definition['id']}: {pop} refers to unknown {sorted(missing)}")
 
 
-def valueset_oids(definition: dict) -> set[str]:
+def valueset_oids(definition: MeasureDefinition) -> set[str]:
     """Every value set a definition uses (to check they are loaded)."""
     found: set[str] = set()
 

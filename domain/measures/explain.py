@@ -12,21 +12,14 @@ import datetime as dt
 
 from domain.facts import system_label
 from domain.gaps import GapOverride
+from domain.measures.catalogue import catalogue
 
-# What closes each measure's gap, as missing care is said aloud ("no ... on record"); a measure
-# with several population groups names what closes each group's gap, in Measure.group order.
-NUMERATOR_CARE = {
-    "CMS125": "mammography",
-    "CMS130": "colorectal cancer screening",
-    "CMS124": "cervical cancer screening",
-    "CMS122": "HbA1c or GMI result of 9 % or below this period",
-    "CMS165": "blood pressure below 140/90 on the latest reading day",
-    "CMS138": ("tobacco screening",
-               "cessation intervention for this tobacco user",
-               "tobacco screening with a cessation intervention for a tobacco user"),
-    "CMS2": "depression screening with follow-up",
-    "CMS117": "complete set of childhood immunizations",
-}
+# The population of an evidence item that is no evidence: a condition a measure's rule would
+# count if it were active, recorded without an active status or an end date, so that the measure
+# does not count it (QICoreCommon gives it no prevalence interval); its detail is the clinical
+# status it was recorded with ("" for none). Kept where it decided a population.
+NOT_COUNTED = "not-counted"
+_CLINICAL_STATUS_WORDS = {"inactive": "as inactive", "resolved": "as resolved", "remission": "as in remission"}
 
 OVERRIDE_LABELS = {"exclusion": "Documented exclusion", "declined": "Patient declined"}
 # The evidence rule of a gap the care team excluded by documentation (no fact behind it).
@@ -111,6 +104,28 @@ def _lower_first(text: str) -> str:
     return " ".join(lower(w) for w in words) if title_case else " ".join([lower(words[0])] + words[1:])
 
 
+def describe_not_counted(item: EvidenceItem) -> str:
+    """'Type 2 diabetes mellitus (ICD-10-CM E11.9), onset 2025-03-01, is recorded without an
+    active status or an end date: the measure does not count it'."""
+    text = item.display.strip() or (item.rule or "").strip() or "A condition"
+    code = code_label(item.code_system, item.code)
+    if code:
+        text += f" ({code})"
+    when = _date(item.fact_date)
+    if when:
+        text += f", onset {when},"
+    status = (item.detail or "").strip()
+    if status:
+        recorded = f"is recorded {_CLINICAL_STATUS_WORDS.get(status, 'as ' + status)}, without an end date"
+    else:
+        recorded = "is recorded without an active status or an end date"
+    return f"{text} {recorded}: the measure does not count it"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _pick(evidence: list[EvidenceItem], *populations: str) -> list[EvidenceItem]:
     wanted = {population_key(p) for p in populations}
     return [e for e in evidence if population_key(e.population) in wanted]
@@ -122,11 +137,10 @@ def _sentence(text: str) -> str:
 
 
 def numerator_care(measure_id: str, group_index: int = 0, measure_title: str = "") -> str:
-    """What closes the gap of this measure's population group, in plain words."""
-    care = NUMERATOR_CARE.get(measure_id, (measure_title or measure_id).lower())
-    if isinstance(care, tuple):
-        return care[group_index] if 0 <= group_index < len(care) else care[0]
-    return care
+    """What closes the gap of this measure's population group, in plain words (the measure
+    catalogue's ``care``; a measure it does not know: its title)."""
+    info = catalogue().get(measure_id)
+    return info.care_of(group_index) if info is not None else (measure_title or measure_id).lower()
 
 
 def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse: bool = False,
@@ -134,7 +148,11 @@ def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse
                 evidence: list[EvidenceItem] = (), overrides: list[GapOverride] = (),
                 group_index: int = 0) -> str:
     """One plain sentence (or two) saying why the gap is in the state it is."""
-    evidence = list(evidence)
+    # one condition can be left out by several rules (renal failure: advanced illness, and
+    # kidney disease in CMS165): it is named once
+    not_counted = list({(e.code_system, e.code, e.fact_date, e.detail): e
+                        for e in _pick(evidence, NOT_COUNTED)}.values())
+    evidence = [e for e in evidence if population_key(e.population) != population_key(NOT_COUNTED)]
     care = numerator_care(measure_id, group_index, measure_title)
     numerator = _pick(evidence, "numerator")
     documented = next((e for e in evidence if e.rule in OVERRIDE_RULES.values() and not e.code), None)
@@ -164,11 +182,15 @@ def explain_gap(*, state: str, measure_id: str, measure_title: str = "", inverse
             text += f"; due by {due_date.isoformat()}"
         elif period_end:
             text += f"; due by {period_end.isoformat()}"
+    elif state == "not_applicable" and not_counted:
+        text, not_counted = "Not applicable: " + describe_not_counted(not_counted[0]), not_counted[1:]
     elif state == "not_applicable":
         text = "Not applicable: not in the measure's population (age, sex, condition or qualifying visit)"
     else:
         text = state.capitalize()
     text = _sentence(text)
+    for item in not_counted[:2]:  # what the measure did not count, where it decided a population
+        text += " " + _sentence(_upper_first(describe_not_counted(item)))
     active = [o for o in overrides if not o.entered_in_error]
     if active:
         latest = active[0]

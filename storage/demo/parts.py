@@ -27,7 +27,7 @@ from storage.demo.workflow import WorkflowBuilder
 # The tables the parts write; every other table belongs to the pod and is written once.
 PART_TABLES = (
     "patient", "clinical_fact", "fact_coding", "fact_component", "referral", "referral_event",
-    "after_hours_call", "medication_review", "reviewed_medication", "drug_therapy_problem",
+    "after_hours_call", "call_page", "medication_review", "reviewed_medication", "drug_therapy_problem",
     "outreach_attempt", "care_plan", "care_goal", "care_intervention", "task", "time_entry",
 )
 _CONSENT = PATIENT_COLUMNS.index("consent_date")

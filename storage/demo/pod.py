@@ -5,12 +5,13 @@ import dataclasses
 import datetime as dt
 import random
 
+from domain.office_hours import OfficeHours, OpeningHours, hhmm, to_utc
 from domain.practice import ROLES
 from domain.text import name_key
 from storage.demo import names
 from storage.demo.bulk import Loader
 from storage.schema import sql_datetime
-from storage.demo.clock import MEASURES, REFERENCE_DATE, at_local
+from storage.demo.clock import MEASURES, REFERENCE_DATE
 
 # (code, name, kind): kinds as domain.practice.Payer documents them
 PAYERS = (
@@ -30,6 +31,10 @@ STAFF_CREDENTIALS = {
     "care_manager": ("RN", "RN", "MSW", "CHW"), "nurse": ("RN",), "pharmacist": ("PharmD",),
     "social_worker": ("LCSW",), "administrator": ("MBA", ""),
 }
+# a practice's time zone: its state's, else the zone of its standard UTC offset
+STATE_ZONES = {"AZ": "America/Phoenix", "MI": "America/Detroit", "IN": "America/Indiana/Indianapolis",
+               "KY": "America/New_York", "FL": "America/Chicago"}  # Milton, FL is in the Panhandle
+OFFSET_ZONES = {-5: "America/New_York", -6: "America/Chicago", -7: "America/Denver", -8: "America/Los_Angeles"}
 # How many practices one member of each role covers (capped at the pod's size).
 COVERAGE = {"care_manager": 6, "nurse": 20, "pharmacist": 40, "social_worker": 10}
 
@@ -57,6 +62,11 @@ class PracticePlan:
     staff: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # role → names
     on_call: list[tuple[dt.datetime, dt.datetime, int]] = dataclasses.field(default_factory=list)
     patient_count: int = 0
+    office: OfficeHours | None = None  # its time zone, opening hours and own closed days
+
+    @property
+    def time_zone(self) -> str:
+        return self.office.time_zone
 
     def staff_for(self, role: str) -> list[str]:
         return self.staff.get(role) or self.staff.get("care_manager") or ["Pod staff"]
@@ -139,18 +149,18 @@ def build_pod(seed: int, practices: int, patients: int, loader: Loader) -> PodPl
         quality = {m: round(0.44 + 0.38 * min(1.0, max(0.0, factor + rng.uniform(-0.2, 0.2))), 3)
                    for m in MEASURES}
         plan = PracticePlan(pid, code, name, city, state, zip3, offset, area, rng.randrange(3), quality,
-                            patient_count=sizes[index])
+                            patient_count=sizes[index], office=_office(seed, pid, state, offset))
         street = f"{rng.randint(10, 4999)} {rng.choice(names.STREETS)} {rng.choice(names.STREET_KINDS)}"
         loader["practice"].add_values(
             id=pid, code=code, name=name,
             address=f"{street}, Suite {rng.randint(100, 399)}, {city}, {state} {zip3}{rng.randint(0, 99):02d}",
             phone=phone, tin=f"{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}", npi=npi(rng),
             after_hours_instructions=(
-                f"After 5 pm and on weekends calls go to the pod nurse line {nurse_line}. "
+                f"Outside office hours calls go to the pod nurse line {nurse_line}. "
                 f"{rng.choice(('Page the on-call clinician for chest pain, shortness of breath or a sick infant.', 'Page the on-call clinician for any urgent symptom the protocol sends to the ED.', 'The on-call clinician takes pages until 10 pm; after that, urgent care or ED per protocol.'))} "
                 f"{rng.choice(('Refill requests wait for the next business day.', 'Controlled-substance refills are never approved after hours.', 'Hospital discharges: leave a message for the care manager.'))}"
             ),
-            active=True, created_at=created,
+            active=True, created_at=created, time_zone=plan.office.time_zone,
         )
         for _ in range(rng.choices((1, 2, 3, 4), (35, 35, 20, 10))[0]):
             clinician_id += 1
@@ -164,30 +174,72 @@ def build_pod(seed: int, practices: int, patients: int, loader: Loader) -> PodPl
             plan.clinicians.append(ClinicianPlan(clinician_id, label, f"{given} {family}, {cred}"))
         plans.append(plan)
 
+    _calendars(plans, loader)
     _on_call_rota(rng, plans, loader)
     staff_count = _staff(rng, plans, loader)
     return PodPlan(plans, payer_ids, staff_count)
 
 
+def _office(seed: int, practice_id: int, state: str, utc_offset: int) -> OfficeHours:
+    """The practice's zone (its state's), a usual week of opening hours, and its own closed
+    days: a staff training day some weeks back for some, the day after Thanksgiving for others.
+    From a stream of its own, so the rest of the pod is the same whatever the hours."""
+    rng = random.Random(f"{seed}:office:{practice_id}")
+    zone_name = STATE_ZONES.get(state) or OFFSET_ZONES[utc_offset]
+    pattern = weighted(rng, ((0, 50), (1, 15), (2, 15), (3, 10), (4, 10)))
+    t = dt.time
+    week = {day: (t(8), t(17)) for day in range(5)}
+    if pattern == 1:
+        week = {day: (t(8, 30), t(17, 30)) for day in range(5)}
+    elif pattern == 2:
+        week = {day: (t(7, 30), t(18)) for day in range(4)} | {4: (t(7, 30), t(16))}
+    elif pattern == 3:
+        week[5] = (t(9), t(12))  # a Saturday morning clinic
+    elif pattern == 4:
+        week[1] = week[3] = (t(8), t(19))  # late evenings on Tuesday and Thursday
+    closed: dict[dt.date, str] = {}
+    if rng.random() < 0.3:
+        training = REFERENCE_DATE - dt.timedelta(days=rng.randint(10, 50))
+        training += dt.timedelta(days=(2 - training.weekday()) % 7)  # a Wednesday
+        closed[training] = "Staff training day"
+    if rng.random() < 0.4:
+        closed[dt.date(REFERENCE_DATE.year, 11, 27)] = "Day after Thanksgiving"
+    return OfficeHours(zone_name, [OpeningHours(d, o, c) for d, (o, c) in sorted(week.items())], closed)
+
+
+def _calendars(plans: list[PracticePlan], loader: Loader) -> None:
+    hours_id = closed_id = 0
+    for plan in plans:
+        for row in plan.office.hours.values():
+            hours_id += 1
+            loader["practice_hours"].add_values(id=hours_id, practice_id=plan.id, weekday=row.weekday,
+                                                opens=hhmm(row.opens), closes=hhmm(row.closes))
+        for day, reason in sorted(plan.office.calendar.closed_days.items()):
+            closed_id += 1
+            loader["practice_closed_day"].add_values(id=closed_id, practice_id=plan.id, day=day, reason=reason)
+
+
 def _on_call_rota(rng: random.Random, plans: list[PracticePlan], loader: Loader) -> None:
-    """Nightly slots (17:00–08:00 local) Monday to Thursday and one weekend slot
-    (Friday 17:00 – Monday 08:00), one clinician a week, from 9 weeks back to 5 weeks ahead."""
+    """One slot from each closing of the office to its next opening (a weeknight; Friday evening
+    to Monday morning; over a holiday), one clinician a week, from 9 weeks back to 5 weeks ahead."""
     first_monday = REFERENCE_DATE - dt.timedelta(days=REFERENCE_DATE.weekday() + 63)
     slot_id = 0
     for plan in plans:
         turn = rng.randrange(len(plan.clinicians))
-        for week in range(14):
-            monday = first_monday + dt.timedelta(weeks=week)
+        office = plan.office
+        moment = to_utc(dt.datetime.combine(first_monday, dt.time()), office.time_zone)
+        end = to_utc(dt.datetime.combine(first_monday + dt.timedelta(weeks=14), dt.time()), office.time_zone)
+        while moment < end:
+            opening = office.next_opening(moment)
+            closing = office.opening_on(office.local_day(opening)).end
+            starts, ends = closing, office.next_opening(closing)
+            week = (office.local_day(starts) - first_monday).days // 7
             clinician = plan.clinicians[(turn + week) % len(plan.clinicians)].id
-            blocks = [(monday + dt.timedelta(days=d), 17, monday + dt.timedelta(days=d + 1), 8) for d in range(4)]
-            blocks.append((monday + dt.timedelta(days=4), 17, monday + dt.timedelta(days=7), 8))
-            for start_day, start_hour, end_day, end_hour in blocks:
-                starts = at_local(start_day, start_hour * 60, plan.utc_offset)
-                ends = at_local(end_day, end_hour * 60, plan.utc_offset)
-                slot_id += 1
-                loader["on_call_slot"].add_values(id=slot_id, practice_id=plan.id, clinician_id=clinician,
-                                                  starts_at=starts, ends_at=ends)
-                plan.on_call.append((starts, ends, clinician))
+            slot_id += 1
+            loader["on_call_slot"].add_values(id=slot_id, practice_id=plan.id, clinician_id=clinician,
+                                              starts_at=starts, ends_at=ends)
+            plan.on_call.append((starts, ends, clinician))
+            moment = ends
 
 
 def _staff(rng: random.Random, plans: list[PracticePlan], loader: Loader) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from domain.calls import DISPOSITIONS
 from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
 from domain.medication_review import HIGH_RISK_TIERS
 from domain.outreach import CHANNELS, OUTCOMES
@@ -21,6 +20,7 @@ from domain.time_entry import ACTIVITIES
 from storage.demo import codes as C
 from storage.demo import names
 from storage.demo.bulk import Loader
+from storage.demo.calls import CallMaker, CallPatient, short_medication
 from storage.demo.clinical import ChartSummary
 from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment
 from storage.demo.facts import FactSink
@@ -48,45 +48,6 @@ REFERRALS = (
 SPECIALISTS = ("Okafor", "Lindqvist", "Ramanathan", "Castellanos", "Whitfield", "Nakamura", "Abernathy",
                "Delacroix", "Haddad", "Brennan", "Oyelaran", "Sorensen", "Vukovic", "Achebe", "Moreau")
 
-# disposition → (reason, symptoms, protocol, advice), adult and child variants
-CALLS = {
-    "self_care": (
-        ("Cold symptoms", "Runny nose, sore throat 2 days, no fever", "Colds - Adult",
-         "Fluids, rest, acetaminophen as labelled; call if fever over 3 days."),
-        ("Fever in child", "Temp 101.2 F, drinking well, playful", "Fever - Pediatric",
-         "Fluids, dress lightly, acetaminophen by weight; call back if lethargic."),
-    ),
-    "office_next_day": (
-        ("Medication question", "Missed two doses of lisinopril", "Medication Question Call - Adult",
-         "Resume usual dose; office will review in the morning."),
-        ("Ear pain", "Pulling at right ear since this evening, temp 100.8 F", "Earache - Pediatric",
-         "Pain relief now; appointment tomorrow morning."),
-    ),
-    "urgent_care": (
-        ("Possible UTI", "Burning on urination, frequency since yesterday", "Urination Pain - Female",
-         "Urgent care tonight for urinalysis; fluids."),
-        ("Ankle injury", "Twisted ankle at practice, swelling, can bear weight", "Ankle Injury - Pediatric",
-         "Rest, ice, elevation; urgent care for X-ray."),
-    ),
-    "ed": (
-        ("Shortness of breath", "Short of breath at rest, ankles swollen, weight up 4 lb", "Breathing Difficulty - Adult",
-         "Go to the emergency department now; do not drive yourself."),
-        ("Dehydration", "Vomiting 8 times, no urine 10 hours", "Vomiting - Pediatric",
-         "Emergency department now for assessment and fluids."),
-    ),
-    "911": (
-        ("Chest pain", "Crushing chest pain 20 minutes, sweating", "Chest Pain - Adult",
-         "Call 911 now; chew aspirin 325 mg if not allergic."),
-        ("Breathing trouble", "Child struggling to breathe, lips bluish", "Breathing Difficulty - Pediatric",
-         "Call 911 now; stay on the line."),
-    ),
-    "on_call_paged": (
-        ("High blood sugar", "Glucose meter reads 410, thirsty, no vomiting", "Diabetes - High Blood Sugar",
-         "On-call clinician paged; insulin correction per clinician."),
-        ("Rash after new antibiotic", "Hives after second amoxicillin dose, no breathing trouble",
-         "Rash - Widespread - Pediatric", "On-call clinician paged; stop antibiotic, antihistamine per clinician."),
-    ),
-}
 GOALS = {
     "hypertension": ("Blood pressure under control", "BP < 140/90 at home readings"),
     "diabetes": ("Better glucose control", "HbA1c < 8%"),
@@ -115,11 +76,13 @@ class WorkflowBuilder:
         self.practice_index, self.practice_count = 0, 1
         self.reference = reference_moment(8)
         self.reviews = ReviewWriter(self)
+        self.call_patients: list[CallPatient] = []  # the practice's active patients, for its calls
 
     def start_practice(self, rng: random.Random, practice_id: int, practice_count: int) -> None:
         """A practice's own stream, and its share of the pod's 'every value once first'."""
         self.rng, self.cycle = rng, {}
         self.practice_index, self.practice_count = practice_id - 1, practice_count
+        self.call_patients = []
 
     def _id(self, table: str) -> int:
         self.ids[table] = self.ids.get(table, 0) + 1
@@ -149,6 +112,8 @@ class WorkflowBuilder:
     def patient(self, practice: PracticePlan, who: Demographics, chart: ChartSummary, consent: bool) -> None:
         if who.status != "active":
             return
+        self.call_patients.append(CallPatient(who, frozenset(chart.conditions),
+                                              tuple(short_medication(m.display) for m in chart.medications)))
         rng = self.rng
         chronic = len(chart.chronic)
         referral_ids = []
@@ -293,50 +258,9 @@ class WorkflowBuilder:
     # --- per practice -----------------------------------------------------------------------
 
     def calls(self, practice: PracticePlan, panel: list[Demographics]) -> None:
-        """After-hours calls of the last 60 nights; last night's are not yet acknowledged."""
-        rng = self.rng
-        if not panel:
-            return
-        count = max(3, round(len(panel) * 0.03))
-        nurses = practice.staff_for("nurse")
-        viewers = [c.name for c in practice.clinicians] + ["Front desk"]
-        for index in range(count):
-            last_night = index < 2
-            nights_back = 1 if last_night else rng.randint(2, 60)
-            evening = REFERENCE_DATE - dt.timedelta(days=nights_back)
-            minute = rng.randrange(17 * 60, 32 * 60, 3)  # 5 pm to 8 am local
-            received = at_local(evening, minute, practice.utc_offset)
-            if received >= self.reference:
-                received = self.reference - dt.timedelta(minutes=rng.randrange(30, 600))
-            who = rng.choice(panel) if rng.random() < 0.97 else None
-            child = who is not None and who.age < 18
-            disposition = self._cycled("disposition", DISPOSITIONS, (30, 30, 14, 12, 3, 11))
-            reason, symptoms, protocol, advice = CALLS[disposition][1 if child else 0]
-            if who is None:
-                caller, relation, phone = f"{rng.choice(('Sam', 'Alex', 'Jordan', 'Taylor'))} (new caller)", "self", \
-                    f"({practice.area_code}) 555-{rng.randrange(10000):04d}"
-            elif child:
-                caller, relation, phone = f"Parent of {who.given} {who.family}", "parent", who.phone
-            else:
-                relation = rng.choices(("self", "spouse", "child", "caregiver"), (80, 10, 6, 4))[0]
-                caller = f"{who.given} {who.family}" if relation == "self" else f"{relation.capitalize()} of {who.given} {who.family}"
-                phone = who.phone
-            called_back = received + dt.timedelta(minutes=rng.randint(4, 45))
-            paged = disposition == "on_call_paged"
-            acknowledged = not last_night
-            self.loader["after_hours_call"].add_values(
-                id=self._id("after_hours_call"), practice_id=practice.id,
-                patient_id=who.person.id if who else None, received_at=received, caller_name=caller,
-                caller_relation=relation, caller_phone=phone, called_back_at=called_back, reason=reason,
-                symptoms=symptoms, protocol=protocol, disposition=disposition, advice=advice,
-                escalated_to_id=practice.on_call_at(received) if paged else None,
-                escalated_at=called_back + dt.timedelta(minutes=rng.randint(2, 15)) if paged else None,
-                follow_up_needed=disposition in ("office_next_day", "ed", "911", "on_call_paged") or rng.random() < 0.1,
-                taken_by=rng.choice(nurses),
-                acknowledged_by=rng.choice(viewers) if acknowledged else "",
-                acknowledged_at=at_local(evening + dt.timedelta(days=1), rng.randrange(8 * 60, 10 * 60),
-                                         practice.utc_offset) if acknowledged else None,
-            )
+        """After-hours calls of the last 60 nights, from the practice's active patients
+        (:mod:`storage.demo.calls`); tonight's are not yet acknowledged."""
+        CallMaker(self, practice, self.call_patients).make()
 
 
 def _path_to(target: str, rng: random.Random) -> list[str]:

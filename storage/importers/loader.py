@@ -59,6 +59,7 @@ class FileLoader:
         self.unknown_systems: collections.Counter = collections.Counter()
         self.unresolved: collections.Counter = collections.Counter()
         self.unsupported: collections.Counter = collections.Counter()
+        self.conditions_without_status = 0  # see finish_warnings
         self.mrns: dict[tuple[int, str], str] = {}
         self.fresh_practices: dict[int, bool] = {}  # see _had_no_patients
         self.practices = identity.PracticeFinder(store, run.practice_id)
@@ -98,6 +99,10 @@ class FileLoader:
         if self.unresolved:
             listed = ", ".join(f"{n} to {t}" for t, n in sorted(self.unresolved.items()))
             self.warn(f"references to resources not in this import kept unresolved (in the resource JSON): {listed}")
+        if self.conditions_without_status:
+            self.warn(f"{self.conditions_without_status} Condition(s) without a clinicalStatus, imported: the "
+                      "measures count such a condition only if it has an end date (abatement); the source "
+                      "should send clinicalStatus")
 
     # --- a chunk -----------------------------------------------------------------
     def load_chunk(self, entries: list[Entry], *, whole_file: bool = False) -> None:
@@ -294,6 +299,8 @@ class FileLoader:
                 target = landed.get(subject_key) if subject_key else None
                 if target is not None and target[0] == "patient":
                     middle, entered_in_error, found, components, _subject, encounter_ref = plan
+                    if middle[0] == "condition" and not middle[5] and not entered_in_error:  # clinical_status
+                        self.conditions_without_status += 1
                     for coding in found:
                         if coding[1] not in known:
                             if is_known_system(coding[1]):
@@ -534,6 +541,8 @@ class FileLoader:
             self.warn(f"its patient {index.describe(plan.subject_ref)} is not in this import; attached to "
                       "the one patient of this Bundle", item.entry.location, item.rtype, item.rid)
         row = plan.row  # the plan is this resource's alone: completed in place
+        if row["kind"] == "condition" and not row["clinical_status"] and not row["entered_in_error"]:
+            self.conditions_without_status += 1  # see finish_warnings
         row.update(patient_id=patient_id, encounter_fact_id=None,
                    source_key=identity.source_key(self.source, item.rtype, item.rid), resource_json=item.text)
         if plan.encounter_ref is not None:

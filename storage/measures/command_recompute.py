@@ -6,7 +6,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--measure", action="append", help="CMS id (repeatable; default: all eight)")
+    parser.add_argument("--measure", action="append", help="CMS id (repeatable; default: every active measure)")
     parser.add_argument("--period-start", help="YYYY-MM-DD (default: 1 January of this year, or a year "
                                                "before --period-end)")
     parser.add_argument("--period-end", help="YYYY-MM-DD (default: 31 December of this year, or a year "
@@ -20,11 +20,12 @@ def run(args) -> int:
     from domain.errors import DomainError
     from domain.measures import definition
     from domain.measures.period import MeasurementPeriod
-    from storage.measures.recompute import ALL_MEASURES, recompute
+    from domain.measures.catalogue import catalogue
+    from storage.measures.recompute import recompute
 
     try:
         period = MeasurementPeriod.from_bounds(args.period_start, args.period_end, dt.date.today())
-        measures = [definition.canonical_id(m) for m in args.measure] if args.measure else list(ALL_MEASURES)
+        measures = [definition.canonical_id(m) for m in args.measure] if args.measure else list(catalogue().active_ids)
         for m in measures:
             definition.load(m)
     except DomainError as exc:

@@ -10,11 +10,12 @@ from typing import Callable, Iterable, Iterator
 
 from domain.errors import DomainError
 from domain.measures import definition as definitions
+from domain.measures.definition import MeasureDefinition
 from domain.measures.period import MeasurementPeriod
 from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, names_in, proportion
 from storage import coded_facts
-from storage.measures import criteria as crit_mod, id_sets
-from storage.measures.criteria import Context, CriterionResult
+from storage.measures import id_sets
+from storage.measures.criteria import Context, CriterionResult, evaluate as evaluate_criterion, ident
 
 
 class Cancelled(Exception):
@@ -31,7 +32,7 @@ class GroupResult:
 @dataclasses.dataclass
 class MeasureResult:
     measure_id: str
-    definition: dict
+    definition: MeasureDefinition
     period: MeasurementPeriod
     universe: set
     groups: list[GroupResult]
@@ -75,7 +76,7 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
     ``still_to_come`` then names the measures not handed out yet, whose criteria are kept."""
     if still_to_come is None:
         measure_ids = list(measure_ids)
-        total = sum(len(_needed(definitions.load(m))) for m in measure_ids)
+        total = sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
         still_to_come = _rest_of(measure_ids)
     else:
         total = 0  # not known in advance
@@ -100,8 +101,8 @@ def _rest_of(measure_ids: list[str]) -> Callable[[], list[str]]:
     return rest
 
 
-def _idents(d: dict) -> set[str]:
-    return {crit_mod.ident(d["criteria"][name], d["statuses"]) for name in _needed(d)}
+def _idents(d: MeasureDefinition) -> set[str]:
+    return {ident(d["criteria"][name], d["statuses"]) for name in needed_criteria(d)}
 
 
 def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementPeriod, universe: set, total: int,
@@ -116,7 +117,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
 
     for mid in measure_ids:
         d = definitions.load(mid)
-        needed = _needed(d)
+        needed = needed_criteria(d)
         # criterion results are kept only while a measure still to come asks for the same
         # criterion (hospice, frailty, outpatient visits...): memory holds one measure at a time
         later = set().union(*(idents_of(m) for m in still_to_come()))
@@ -130,12 +131,12 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
             if cancel is not None and cancel():
                 raise Cancelled()
             crit = d["criteria"][name]
-            ident = crit_mod.ident(crit, d["statuses"])
+            its_ident = ident(crit, d["statuses"])
             # a criterion another measure asks for too (outpatient visits, hospice...) is
             # answered once for everyone rather than once per measure's domain
-            shared = ident in later or (ident, "") in ctx.cache
+            shared = its_ident in later or (its_ident, "") in ctx.cache
             with ctx.everyone() if shared else contextlib.nullcontext():
-                results_by_name[name] = crit_mod.evaluate(ctx, name, crit, d["statuses"])
+                results_by_name[name] = evaluate_criterion(ctx, name, crit, d["statuses"])
             done += 1
             if progress is not None:
                 progress(done, total, f"{d['id']}: {_step_label(name, d['criteria'][name])}")
@@ -146,7 +147,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
         domain, domain_key = set(universe), []
         for names in _domain_steps(d):
             domain.intersection_update(set().union(*(run(name).patients for name in names)))
-            domain_key.append(sorted(crit_mod.ident(d["criteria"][n], d["statuses"]) for n in names))
+            domain_key.append(sorted(ident(d["criteria"][n], d["statuses"]) for n in names))
         ctx.restrict(json.dumps(domain_key), domain, len(universe))
         try:
             for name in sorted(needed - results_by_name.keys()):
@@ -156,7 +157,7 @@ def _evaluate_all(ctx: Context, measure_ids: Iterable[str], period: MeasurementP
         yield _populations(d, period, universe, results_by_name)
 
 
-def _domain_steps(d: dict) -> list[list[str]]:
+def _domain_steps(d: MeasureDefinition) -> list[list[str]]:
     """The requirements every group's initial population makes (``all`` of them, through
     named expressions): each a criterion, or ``any`` of criteria (met by any one of them).
     Age and sex first: they read no facts."""
@@ -175,7 +176,7 @@ def _domain_steps(d: dict) -> list[list[str]]:
     return demographic + [n for n in common if n not in demographic]
 
 
-def _conjuncts(d: dict, expr) -> list:
+def _conjuncts(d: MeasureDefinition, expr) -> list:
     """The parts an expression requires all of (through named expressions). A function of
     its own: a nested one that calls itself would be a reference cycle (see _Resolver)."""
     if isinstance(expr, str) and expr in d["expressions"]:
@@ -185,7 +186,7 @@ def _conjuncts(d: dict, expr) -> list:
     return [expr]
 
 
-def _needed(d: dict) -> set[str]:
+def needed_criteria(d: MeasureDefinition) -> set[str]:
     """The criteria the groups' populations reach through named expressions."""
     seen, todo, out = set(), [], set()
     for group in d["groups"]:
@@ -227,7 +228,7 @@ class _Resolver:
         raise DomainError(f"{self.d['id']}: unknown name {name!r}")
 
 
-def _populations(d: dict, period: MeasurementPeriod, universe: set,
+def _populations(d: MeasureDefinition, period: MeasurementPeriod, universe: set,
                  crits: dict[str, CriterionResult]) -> MeasureResult:
     named: dict[str, set] = {}
     groups = []

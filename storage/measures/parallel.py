@@ -18,15 +18,15 @@ from multiprocessing import connection
 from typing import Callable, Iterator
 
 from domain.measures import definition as definitions
+from domain.measures.catalogue import DEFAULT_COST, catalogue
 from domain.measures.period import MeasurementPeriod
+from storage.measures.engine import Cancelled, needed_criteria, raw_connection
+from storage.measures.local_run import recompute_here, run_time
+from storage.measures.measure_table import install_measures
+from storage.measures.write_lock import in_write_transaction
 
 MAX_WORKERS = 4
 WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, however long
-# Relative cost of each measure on the demo pod (evaluate + write, measured with
-# bench/bench_measures.py): the longest are handed out first, so no worker is left with a
-# long one at the end; a measure not listed counts 2.
-COST = {"CMS138": 7, "CMS2": 6, "CMS165": 4, "CMS130": 3, "CMS124": 2, "CMS117": 2, "CMS122": 1.5,
-        "CMS125": 1.5}
 POLL_SECONDS = 0.1
 CHECKPOINT_SECONDS = 0.5
 
@@ -57,14 +57,15 @@ def _database_file(engine) -> str | None:
 
 
 def hand_out_order(measure_ids: list[str]) -> list[str]:
-    """Longest first (ties keep the caller's order)."""
-    return sorted(measure_ids, key=lambda m: -COST.get(m, 2))
+    """Longest first (ties keep the caller's order): the catalogue's relative cost of each
+    measure (evaluate + write, measured with bench/bench_measures.py), so no worker is left
+    with a long one at the end."""
+    costs = catalogue().costs()
+    return sorted(measure_ids, key=lambda m: -costs.get(m, DEFAULT_COST))
 
 
 def _steps(measure_ids: list[str]) -> int:
-    from storage.measures.engine import _needed
-
-    return sum(len(_needed(definitions.load(m))) for m in measure_ids)
+    return sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
 
 
 def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[str], workers: int, *,
@@ -72,12 +73,9 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                            progress: Callable[[int, int, str], None] | None = None,
                            cancel: Callable[[], bool] | None = None,
                            snapshot_month=None) -> dict[str, dict[str, int]]:
-    from storage.measures.engine import Cancelled, raw_connection
-    from storage.measures.recompute import _in_write_transaction, install_measures, run_time
-
     fairy, con = raw_connection(engine)
     try:
-        _in_write_transaction(con, install_measures, con, measure_ids)
+        in_write_transaction(con, install_measures, con, measure_ids)
     finally:
         fairy.close()
     queue = hand_out_order(measure_ids)
@@ -216,8 +214,6 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
         from sqlalchemy import event
 
         from storage.db import open_database
-        from storage.measures.engine import Cancelled
-        from storage.measures.recompute import recompute_here
 
         still_to_come: list[str] = []
 

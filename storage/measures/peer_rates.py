@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -58,7 +59,36 @@ def rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: d
     return {gi: _ranked(group_rows, inverse) for gi, group_rows in sorted(groups.items())}
 
 
-def practice_sums(groups, stored, practice_of: Sequence[int]) -> dict[int, list[tuple]]:
+class PracticeSum(NamedTuple):
+    """What one practice's rate of a population group is worked out from (each counted in the
+    initial population)."""
+    practice_id: int
+    numerator: int
+    denominator: int
+    exclusions: int
+    exceptions: int
+
+
+class PracticeOf:
+    """Every patient's practice, as a list indexed by patient id (a tenth of a dict's memory),
+    read once per run (a patient moving practice meanwhile counts where they were) and again
+    only when patients were added since."""
+
+    def __init__(self) -> None:
+        self.of: list[int] = []
+
+    def read(self, con) -> list[int]:
+        """The list, from a raw sqlite3 connection."""
+        top = con.execute("SELECT COALESCE(MAX(id), 0) FROM patient").fetchone()[0]
+        if top >= len(self.of):
+            practice_of = [0] * (top + 1)
+            for pid, practice in con.execute("SELECT id, practice_id FROM patient"):
+                practice_of[pid] = practice
+            self.of = practice_of
+        return self.of
+
+
+def practice_sums(groups, stored, practice_of: Sequence[int]) -> dict[int, list[PracticeSum]]:
     """What :func:`rates_by_group` reads from a measure's gaps, worked out from what a
     complete recompute writes them from: ``groups``, per group the population code ->
     patients; ``stored``, per group the patients who had a gap before (one outside the
@@ -72,7 +102,7 @@ def practice_sums(groups, stored, practice_of: Sequence[int]) -> dict[int, list[
         counts = [Counter(map(practice_of.__getitem__, pops[code] & ip if code in pops else ()))
                   for code in _SUMMED]
         practices = set(map(practice_of.__getitem__, ip)) | set(map(practice_of.__getitem__, stored[gi]))
-        out[gi] = [(practice, *(c[practice] for c in counts)) for practice in sorted(practices)]
+        out[gi] = [PracticeSum(practice, *(c[practice] for c in counts)) for practice in sorted(practices)]
     return out
 
 
@@ -93,7 +123,7 @@ def _ranked(rows, inverse: bool) -> list[PracticeRate]:
 
 
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
-                  month: dt.date | None = None, sums: tuple[dict[int, list[tuple]], bool] | None = None) -> int:
+                  month: dt.date | None = None, sums: tuple[dict[int, list[PracticeSum]], bool] | None = None) -> int:
     """Store this month's rates of every population group, read from the gaps at once
     (replacing an earlier snapshot of the same month); returns the rows written. A recompute
     that has just written every gap of the measure passes their ``sums`` (from

@@ -63,12 +63,13 @@ def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, B
     ``coded``: ``f`` is a ``coded_fact`` row, which says whether the date is a Period."""
     start, end = (CODED_START, CODED_END) if coded else (START, END)
     if of == "prevalence":
-        # QICoreCommon.prevalenceInterval: [onset, abatement]; an active condition without
-        # abatement never ends; an inactive one without abatement ends at an unknown time.
+        # QICoreCommon.prevalenceInterval: [onset, abatement], and an active condition without
+        # abatement never ends. A condition that is not active and has no abatement has no
+        # interval at all (see prevalence_known): what is given here for it is the interval it
+        # would have if it were active, which says whether it would count then (see
+        # storage.measures.criteria: a condition the measure does not count is explained).
         low = _coalesce(start, _const(MIN_DAY, MIN_AT))
-        high = _when(f"f.clinical_status IN {ACTIVE_CLINICAL}",
-                     _coalesce(end, _const(MAX_DAY, MAX_AT)), end)
-        return low, high
+        return low, _coalesce(end, _const(MAX_DAY, MAX_AT))
     if of == "issued":
         point = Bound("date(f.recorded_at)", "f.recorded_at", "0")
         return point, point
@@ -79,6 +80,21 @@ def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, B
         high = _when("f.end_raw <> ''", end, _when(open_period, _const(MAX_DAY, MAX_AT), start))
         return start, high
     return start, _when("f.end_raw <> ''", end, start)
+
+
+def prevalence_known(coded: bool = False) -> str:
+    """SQL: the condition ``f`` has a prevalence interval.
+
+    QICoreCommon.prevalenceInterval() gives a condition that is not active (recurrence,
+    relapse) and has no abatement date no interval at all, not one with an unknown end: its
+    "else" branch is a query over the abatement date, and a query whose source is null is null
+    in CQL. Every timing rule on it is then not true, start-only ones ("starts on or before the
+    end of the period") included: an inactive, resolved or status-less diagnosis without an end
+    date neither puts a patient in a population nor excludes them (cql-execution 3.3.2, the
+    reference engine, evaluates it so). An abatement the engine cannot read as a date
+    (abatementString, an age) is no abatement date either."""
+    end = CODED_END if coded else END
+    return f"(f.clinical_status IN {ACTIVE_CLINICAL} OR {end.day} IS NOT NULL)"
 
 
 def point_of(resource: str, of: str, coded: bool = False) -> Bound:
@@ -167,9 +183,14 @@ def relation(resource: str, of: str, rel: str, win: Window, coded: bool = False)
                     f"{compare(p, '<' if win.hi_open else '<=', _unquote(win.hi_at), _unquote(win.hi_day))})")
         raise DomainError(f"Relation {rel!r} does not apply to a single date ({of}).")
     low, high = fact_interval(resource, of, coded)
+    # (a condition's prevalence is never NULL here: a condition without one is left out by
+    # prevalence_known, which the caller adds)
     if rel == "during_day":
         return f"({low.day} >= {win.lo_day} AND {high.day} <= {win.hi_day})"
     if rel == "overlaps_day":
+        # a bound that is unknown (a Period with one end) lies somewhere between the other
+        # bound and the end of time, as cql-execution reads an open null boundary: the known
+        # bound decides where that is enough, else it is unknown
         return (f"(COALESCE({low.day}, {high.day}) <= {win.hi_day} AND "
                 f"COALESCE({high.day}, {low.day}) >= {win.lo_day})")
     if rel == "overlaps":

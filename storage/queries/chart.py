@@ -96,6 +96,8 @@ class Chart:
     # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
     gaps: list = dataclasses.field(default_factory=list)
     gap_history: list = dataclasses.field(default_factory=list)
+    # the Calls tab's rows (storage.queries.calls.CallRow: times on the practice clock, pages named)
+    call_rows: list = dataclasses.field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.gaps import GapOverride
+from domain.measures.catalogue import catalogue
 from domain.measures.explain import EvidenceItem, explain_gap
 from domain.text import name_key
 from storage import schema as t
@@ -225,12 +226,22 @@ def _group(flt: GapFilter) -> sa.ColumnElement | None:
     return _no_index(g.c.group_index) == flt.group_index if flt.group_index is not None else None
 
 
+def _measure(flt: GapFilter, column=lambda c: c) -> sa.ColumnElement | None:
+    """The measure chosen, or for "All measures" every measure but the payer variants: a
+    variant is a measure of its own, shown when chosen, never counted again beside its base
+    (its patients are its base's). Checked on each row, never steering the read."""
+    if flt.measure_id:
+        return column(g.c.measure_id) == flt.measure_id
+    variants = catalogue().variant_ids
+    return _no_index(g.c.measure_id).not_in(variants) if variants else None
+
+
 def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> list[sa.ColumnElement]:
     gap_col = (lambda c: _no_index(c)) if steer == "patient" else (lambda c: c)
     conds: list[sa.ColumnElement] = _patient_conditions(flt)
-    if flt.measure_id:
-        steered = steer in ("gap", "patient")
-        conds.append((_no_index(g.c.measure_id) if steered else g.c.measure_id) == flt.measure_id)
+    measure = _measure(flt, _no_index if steer in ("gap", "patient") else lambda c: c)
+    if measure is not None:
+        conds.append(measure)
     if flt.group_index is not None:
         conds.append(_group(flt))
     if flt.period_end:
@@ -250,7 +261,7 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
     by_patient = flt.practice_id is not None or text_condition(flt.text) is not None
 
     def gap_filter(column=lambda c: c):
-        return [c for c in (column(g.c.measure_id) == flt.measure_id if flt.measure_id else None,
+        return [c for c in (_measure(flt, column),
                             column(g.c.period_end) == flt.period_end if flt.period_end else None,
                             _group(flt))
                 if c is not None]

@@ -173,3 +173,29 @@ def rate_history(engine: Engine, practice_id: int, measure_id: str, group_index:
         points[r["month"]] = TrendPoint(r["month"], r["numerator"], r["denominator"], r["rate"],
                                         r["pod_median"], r["pod_best"])  # latest period wins a month
     return [points[month] for month in sorted(points)]
+
+
+def snapshot_rates(engine: Engine, period_end: dt.date, month: dt.date
+                   ) -> tuple[dict[tuple[str, int], list[PracticeRate]], dt.datetime | None]:
+    """The rates kept in ``month``'s snapshot of the period, shaped as :func:`peer_rates`
+    gives them (every active practice, "no rate" for one the snapshot does not have), and
+    when the snapshot was taken; ({}, None) when no snapshot of that month was kept."""
+    s = t.quality_snapshot
+    practices = {pid: code for pid, code, _name in practice_choices(engine)}
+    with engine.connect() as conn:
+        rows = list(conn.execute(sa.select(s).where(s.c.period_end == period_end, s.c.month == month.replace(day=1))
+                                 .order_by(s.c.measure_id, s.c.group_index, s.c.practice_id)))
+    by_key: dict[tuple[str, int], dict[int, object]] = {}
+    for r in rows:
+        by_key.setdefault((r.measure_id, r.group_index), {})[r.practice_id] = r
+    result = {}
+    for (mid, group_index), kept in by_key.items():
+        any_row = next(iter(kept.values()))
+        best = tuple(practices[pid] for pid, r in kept.items() if r.rank == 1 and pid in practices)
+        result[(mid, group_index)] = [
+            PracticeRate(pid, code, mid, group_index,
+                         kept[pid].numerator if pid in kept else 0, kept[pid].denominator if pid in kept else 0,
+                         kept[pid].rate if pid in kept else None, kept[pid].rank if pid in kept else None,
+                         any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best)
+            for pid, code in practices.items()]
+    return result, max((r.taken_at for r in rows), default=None)

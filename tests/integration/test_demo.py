@@ -127,13 +127,20 @@ def test_referral_histories_follow_the_closed_loop(pods):
 
 def test_calls_last_night_wait_for_the_practice_and_pages_go_to_its_clinicians(pods):
     a, _, _ = pods
-    night_start = sql_datetime(dt.datetime.combine(REFERENCE_DATE - dt.timedelta(days=1), dt.time(12)))
-    waiting = _query(a, "SELECT received_at FROM after_hours_call WHERE acknowledged_at IS NULL")
-    assert waiting and all(r[0] >= night_start for r in waiting)
+    night_start = sql_datetime(dt.datetime.combine(REFERENCE_DATE - dt.timedelta(days=3), dt.time(12)))
+    waiting = _query(a, "SELECT received_at FROM after_hours_call WHERE acknowledged_at IS NULL "
+                        "AND received_at >= ?", night_start)
+    assert waiting  # the weekend in progress is not handed off yet
     assert _query(a, "SELECT count(*) FROM after_hours_call c JOIN clinician k ON k.id = c.escalated_to_id "
                      "WHERE c.disposition = 'on_call_paged' AND k.practice_id != c.practice_id")[0][0] == 0
     assert _query(a, "SELECT count(*) FROM after_hours_call WHERE disposition = 'on_call_paged' "
                      "AND escalated_to_id IS NULL")[0][0] == 0
+    # every escalation is a page of the clinician the call names, after the call came in
+    assert _query(a, "SELECT count(*) FROM after_hours_call c WHERE c.escalated_to_id IS NOT NULL AND NOT EXISTS "
+                     "(SELECT 1 FROM call_page g WHERE g.call_id = c.id AND g.clinician_id = c.escalated_to_id "
+                     "AND g.paged_at = c.escalated_at AND g.paged_at >= c.received_at)")[0][0] == 0
+    assert _query(a, "SELECT count(*) FROM after_hours_call WHERE called_back_at IS NULL "
+                     "OR called_back_at < received_at")[0][0] == 0
 
 
 def test_facts_carry_their_codings_and_blood_pressure_components(pods):

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
-from domain.calls import AfterHoursCall
+from domain.calls import AfterHoursCall, CallPage
 from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
 from domain.errors import DomainError, InvalidTransition
 from domain.facts import ClinicalFact, Coding, Component
@@ -55,9 +55,11 @@ def test_every_record_round_trips(engine, pod):
         referral = uow.referrals.add(Referral.order(by="Dana Reyes", at=T0, patient_id=pid,
                                                     specialty="Cardiology", reason="Palpitations"))
         uow.referrals.advance(referral, "sent", at=T0 + dt.timedelta(days=1))
-        uow.calls.add(AfterHoursCall(practice_id=pod["practice"], patient_id=pid, received_at=T0,
-                                     caller_name="Grace Okafor", reason="Dizzy", disposition="on_call_paged",
-                                     escalated_to_id=cid))
+        call = AfterHoursCall(practice_id=pod["practice"], patient_id=pid, received_at=T0,
+                              called_back_at=T0 + dt.timedelta(minutes=5), caller_name="Grace Okafor",
+                              reason="Dizzy", disposition="on_call_paged")
+        call.add_page(CallPage(cid, T0 + dt.timedelta(minutes=9), "reached", "Hold the new dose", by="Lee Park"))
+        uow.calls.add(call)
         uow.reviews.add(MedicationReview(
             patient_id=pid, review_type="comprehensive", review_date=dt.date(2026, 3, 3),
             pharmacist="Priya Shah", medications=[ReviewedMedication("Lisinopril 10 mg", "314076")],
@@ -76,6 +78,8 @@ def test_every_record_round_trips(engine, pod):
         assert fact.value_text_for_display() == "128/79 mmHg"
         assert [e.to_state for e in uow.referrals.for_patient(pid)[0].events] == ["ordered", "sent"]
         assert uow.calls.for_patient(pid)[0].escalated_to_id == cid
+        assert [(p.clinician_id, p.outcome, p.note) for p in uow.calls.for_patient(pid)[0].pages] == \
+            [(cid, "reached", "Hold the new dose")]
         review = uow.reviews.for_patient(pid)[0]
         assert review.medications[0].rxnorm == "314076" and review.problems[0].category == "adherence"
         assert uow.care_plans.for_patient(pid)[0].goals[0].description == "BP < 140/90"

@@ -24,7 +24,7 @@ def pod(tmp_path_factory):
 
 
 def _evaluate(path, monkeypatch, share: float, filled: list) -> dict:
-    monkeypatch.setattr(criteria, "DOMAIN_WORTHWHILE", share)
+    monkeypatch.setattr(criteria.context, "DOMAIN_WORTHWHILE", share)
     monkeypatch.setattr(id_sets, "fill", lambda con, table, ids: (filled.append((table, len(set(ids)))),
                                                                   FILL(con, table, ids)))
     engine = open_database(path)

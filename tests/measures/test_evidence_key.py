@@ -17,7 +17,8 @@ from domain.measures.period import MeasurementPeriod
 from storage.db import open_database
 from storage.demo.generate import create_demo_pod
 from storage.measures import evidence_items
-from storage.measures.recompute import evidence_key, recompute
+from storage.measures.gap_evidence import evidence_key
+from storage.measures.recompute import recompute
 from tests.measures.conftest import EVIDENCE_ROWS, count_evidence_writes
 
 PERIOD = MeasurementPeriod.parse("2025-01-01", "2025-12-31")
@@ -46,7 +47,7 @@ def test_the_key_is_the_same_in_any_order_and_any_process():
     assert evidence_key([]) == 0
     assert evidence_key([ROWS[0][:4] + ("24606-7",) + ROWS[0][5:]]) != evidence_key(ROWS[:1])
     # Python's own string hash differs between processes; the key must not
-    code = f"from storage.measures.recompute import evidence_key; print(evidence_key({ROWS!r}))"
+    code = f"from storage.measures.gap_evidence import evidence_key; print(evidence_key({ROWS!r}))"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout) == evidence_key(ROWS)

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.measures.catalogue import catalogue
 from domain.measures.period import MeasurementPeriod
 from storage.db import open_database
 from storage.demo.generate import create_demo_pod
 from storage.measures.engine import Cancelled
-from storage.measures.parallel import COST, hand_out_order, worker_count
+from storage.measures.parallel import hand_out_order, worker_count
 from storage.measures.recompute import ALL_MEASURES, recompute
 from storage.measures.valuesets import ensure_valuesets
 from tests.measures.conftest import count_evidence_writes
@@ -137,7 +138,8 @@ def test_a_worker_killed_midway_is_reported_and_leaves_whole_measures(pod, seria
 def test_longest_measures_are_handed_out_first():
     order = hand_out_order(list(ALL_MEASURES))
     assert sorted(order) == sorted(ALL_MEASURES)
-    assert [COST[m] for m in order] == sorted((COST[m] for m in ALL_MEASURES), reverse=True)
+    cost = catalogue().costs()
+    assert [cost[m] for m in order] == sorted((cost[m] for m in ALL_MEASURES), reverse=True)
     assert hand_out_order(["CMS125", "PAYER-X"]) == ["PAYER-X", "CMS125"]  # unknown: counts 2
 
 
@@ -185,18 +187,21 @@ def test_foreign_keys_are_enforced_again_after_a_recompute(pod, tmp_path):
 def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_path, monkeypatch):
     import threading
 
-    from storage.measures import recompute as recompute_module
+    from storage.measures import gap_writer, local_run
+    from storage.measures.engine import raw_connection
+    from storage.measures.measure_table import install_measures
+    from storage.measures.write_lock import in_write_transaction
 
     path = tmp_path / "overlap.db"
     shutil.copy(pod, path)
     engine = open_database(path)
     ensure_valuesets(engine)
-    fairy, con = recompute_module.raw_connection(engine)
-    recompute_module._in_write_transaction(con, recompute_module.install_measures, con, ["CMS125", "CMS130"])
+    fairy, con = raw_connection(engine)
+    in_write_transaction(con, install_measures, con, ["CMS125", "CMS130"])
     fairy.close()
     sibling = sqlite3.connect(path, check_same_thread=False)
     sibling.execute("BEGIN IMMEDIATE")  # the other worker is writing
-    attempts, begin_now = [], recompute_module._begin_now
+    attempts, begin_now = [], gap_writer.begin_now
 
     def attempt(con):
         began = begin_now(con)
@@ -204,11 +209,11 @@ def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_p
         if not began and len(attempts) == 1:  # the sibling finishes a moment later
             threading.Timer(0.3, sibling.rollback).start()
         return began
-    monkeypatch.setattr(recompute_module, "_begin_now", attempt)
+    monkeypatch.setattr(gap_writer, "begin_now", attempt)
     try:
         measures = iter(["CMS125", "CMS130"])
-        written = recompute_module.recompute_here(engine, PERIOD, measures, write_lock_wait_ms=60_000,
-                                                  still_to_come=lambda: [])
+        written = local_run.recompute_here(engine, PERIOD, measures, write_lock_wait_ms=60_000,
+                                           still_to_come=lambda: [])
     finally:
         engine.dispose()
         sibling.close()
@@ -224,22 +229,25 @@ def test_a_worker_evaluates_its_next_measure_while_its_sibling_writes(pod, tmp_p
 
 
 def test_a_write_worked_out_before_another_write_of_the_measure_is_worked_out_again(pod, tmp_path):
-    from storage.measures import recompute as recompute_module
-    from storage.measures.engine import evaluate_each
+    from storage.measures.engine import evaluate_each, raw_connection
+    from storage.measures.gap_writer import plan_writes, write_plan
+    from storage.measures.local_run import run_time
+    from storage.measures.measure_table import install_measures
+    from storage.measures.write_lock import in_write_transaction
 
     path = tmp_path / "stale.db"
     shutil.copy(pod, path)
     engine = open_database(path)
     ensure_valuesets(engine)
-    fairy, con = recompute_module.raw_connection(engine)
+    fairy, con = raw_connection(engine)
     try:
-        recompute_module._in_write_transaction(con, recompute_module.install_measures, con, ["CMS125"])
+        in_write_transaction(con, install_measures, con, ["CMS125"])
         result = next(evaluate_each(con, ["CMS125"], PERIOD))
-        plan = recompute_module._plan_writes(con, result, PERIOD, recompute_module.run_time(), False)
+        plan = plan_writes(con, result, PERIOD, run_time(), False)
         # meanwhile one patient's CMS125 gap is written by another recompute (after an import)
         patient = min(result.groups[0].populations["initial-population"])
         recompute(engine, PERIOD, ["CMS125"], patient_ids=[patient])
-        recompute_module._write_plan(con, plan)  # would add that patient's gap a second time
+        write_plan(con, plan)  # would add that patient's gap a second time
     finally:
         fairy.close()
         engine.dispose()

@@ -15,9 +15,9 @@ SOURCE_KEYS = ("source", "encounters", "screening", "not_done", "condition")
 
 
 def _sources(definition):
-    from storage.measures.engine import _needed
+    from storage.measures.engine import needed_criteria
 
-    for name in sorted(_needed(definition)):
+    for name in sorted(needed_criteria(definition)):
         crit = definition["criteria"][name]
         for key in SOURCE_LISTS:
             for src in crit.get(key, []):

@@ -29,6 +29,9 @@ def test_recompute_runs_in_a_worker_and_writes_gaps(qtbot, engine, shared_dir):
     dialog = RecomputeDialog(make_context(engine), year=2025)
     qtbot.addWidget(dialog)
     assert dialog.year_combo.currentData() == 2025
+    # the wording follows the measure catalogue (the active measures, payer variants named)
+    assert dialog.intro.text() == ("Evaluates the eight quality measures for all patients of the pod and "
+                                   "updates their gaps in care.")
     with qtbot.waitSignal(dialog.recomputed, timeout=60_000) as signal:
         dialog.start_button.click()
     summary = signal.args[0]

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 
 from domain import referral as ref
-from domain.calls import AfterHoursCall, is_after_hours
 from domain.care_plan import CarePlan, CareGoal, Task
 from domain.errors import DomainError, InvalidTransition
 from domain.gaps import GapOverride, state_from_populations
@@ -78,31 +77,6 @@ def test_entered_in_error_referral_cannot_move():
     r.entered_in_error = True
     with pytest.raises(InvalidTransition, match="entered-in-error"):
         r.advance_to("sent", by="D", at=T0)
-
-
-def test_call_rules():
-    call = AfterHoursCall(practice_id=1, received_at=T0, caller_name="Ann", reason="Fever")
-    call.validate()
-    call.called_back_at = T0 - dt.timedelta(minutes=1)
-    with pytest.raises(DomainError, match="call-back"):
-        call.validate()
-    call.called_back_at = T0 + dt.timedelta(minutes=12)
-    assert call.callback_minutes == 12
-    call.disposition = "on_call_paged"
-    with pytest.raises(DomainError, match="clinician paged"):
-        call.validate()
-    call.acknowledge("Front desk", T0)
-    with pytest.raises(DomainError, match="Already acknowledged"):
-        call.acknowledge("Someone else", T0)
-
-
-@pytest.mark.parametrize("moment,after", [
-    (dt.datetime(2026, 11, 23, 16, 59), False), (dt.datetime(2026, 11, 23, 17, 0), True),
-    (dt.datetime(2026, 11, 24, 7, 59), True), (dt.datetime(2026, 11, 24, 8, 0), False),
-    (dt.datetime(2026, 11, 28, 12, 0), True),
-])
-def test_after_hours_boundaries(moment, after):
-    assert is_after_hours(moment) is after
 
 
 def test_on_call_slot_boundaries():

@@ -1,7 +1,7 @@
 """Medication reviews as the pod pharmacist works them (issue 22)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 08:00:00
 
 A review is a draft until finished (or closed as unable to reach); its medication lines say
@@ -27,8 +27,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
@@ -170,7 +170,7 @@ def _rebuild(name: str, items: tuple, *, new: tuple[str, ...], indexes: tuple) -
     named constraints, the rows copied, the old one dropped. (Alembic's batch mode would do this
     too, but lists the rebuilt table's constraints in an order that varies from process to
     process, and two demo pods made with one seed must be identical.)"""
-    temporary = f"{name}_0010"
+    temporary = f"{name}_0011"
     op.create_table(temporary, *items)
     kept = ", ".join(f'"{c.name}"' for c in items if isinstance(c, sa.Column) and c.name not in new)
     op.execute(f'INSERT INTO {temporary} ({kept}) SELECT {kept} FROM {name}')
@@ -207,7 +207,7 @@ def _migrate_rows() -> None:
     if revisions:
         conn.execute(sa.text(
             "INSERT INTO record_revision (record_type, record_id, changed_at, changed_by, reason, old_values, "
-            "new_values) VALUES ('DrugTherapyProblem', :record_id, :changed_at, 'Carepod (migration 0010)', "
+            "new_values) VALUES ('DrugTherapyProblem', :record_id, :changed_at, 'Carepod (migration 0011)', "
             "'The seven standard drug-therapy problem categories replace the four needs', :old, :new)"),
             revisions)
 
