@@ -25,10 +25,10 @@ from storage.queries import gaps as gap_queries
 from storage.queries import reviews as q
 from storage.queries.gaps import PatientGap
 from storage.queries.reviews import (
-    GROUP_COUNTS, GROUP_LABELS, GROUPS, PAGE_SIZE, ChartMedication, ReviewData, ReviewPatient, WorklistRow,
+    DUE_GROUPS, GROUP_COUNTS, GROUP_LABELS, GROUPS, PAGE_SIZE, ChartMedication, ReviewData, ReviewPatient, WorklistRow,
 )
 
-__all__ = ["GAP_MEASURES", "GROUP_COUNTS", "GROUPS", "GROUP_LABELS", "PAGE_SIZE", "AttemptLogged", "ChartMedication", "DraftSaved",
+__all__ = ["DUE_GROUPS", "GAP_MEASURES", "GROUP_COUNTS", "GROUPS", "GROUP_LABELS", "PAGE_SIZE", "AttemptLogged", "ChartMedication", "DraftSaved",
            "Printed", "ReviewData", "ReviewPatient", "ReviewSheet", "ReviewStarted", "WorklistRow",
            "change_follow_up", "finish_review", "log_attempt", "mark_review_entered_in_error",
            "print_medication_list", "print_patient_documents", "print_prescriber_letters", "read_review",

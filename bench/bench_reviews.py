@@ -148,6 +148,7 @@ def _median(samples: list[float]) -> float:
 
 def measure(db: Path, runs: int) -> None:
     import sqlalchemy as sa
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from application import patients as patient_reads
@@ -173,19 +174,29 @@ def measure(db: Path, runs: int) -> None:
         patients = conn.execute(sa.select(sa.func.count()).select_from(t.patient)).scalar()
     print(f"pod: {db} ({db.stat().st_size / 2**30:.1f} GB), {patients:,} patients; runs: {runs} (median)")
 
-    def worklist_once() -> tuple[float, int]:
+    def worklist_once() -> tuple[float, float, int]:
+        """Until the first page is on screen, and until the groups' counts are too (both are
+        read at once, on the two readers)."""
         started = time.perf_counter()
         section = ReviewsSection(context)
         section.resize(1366, 700)
         section.show()  # reads the counts and the first page on the readers
-        context.tasks.wait_idle()
+        # the event loop waits for the readers' answers as the app's does (no busy loop taking the
+        # interpreter from the reader threads)
+        while not section.model.rows and section.model.loading():
+            app_.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         app_.processEvents()
-        seconds = time.perf_counter() - started
+        first_page = time.perf_counter() - started
+        while not section.counts:
+            app_.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        app_.processEvents()
+        counted = time.perf_counter() - started
         rows = section.model.rowCount()
+        context.tasks.wait_idle()
         section.close()
         section.deleteLater()
         app_.processEvents()
-        return seconds, rows
+        return first_page, counted, rows
 
     def review_once() -> tuple[float, float]:
         started = time.perf_counter()
@@ -212,6 +223,19 @@ def measure(db: Path, runs: int) -> None:
         app_.processEvents()
         return seconds
 
+    def floor_once() -> float:
+        from PySide6.QtWidgets import QLabel
+
+        started = time.perf_counter()
+        widget = QLabel("empty")
+        widget.resize(1366, 700)
+        widget.show()
+        app_.processEvents()
+        seconds = time.perf_counter() - started
+        widget.close()
+        widget.deleteLater()
+        return seconds
+
     def search_once() -> float:
         started = time.perf_counter()
         patient_reads.search_patients(pod, "smi")
@@ -225,10 +249,11 @@ def measure(db: Path, runs: int) -> None:
         return time.perf_counter() - started
 
     worklist_once(), review_once(), chart_once()  # warm the file cache and the imports once
-    worklist, rows = zip(*(worklist_once() for _ in range(runs)))
+    worklist, counted, rows = zip(*(worklist_once() for _ in range(runs)))
     review, read = zip(*(review_once() for _ in range(runs)))
     chart = [chart_once() for _ in range(runs)]
     search = [search_once() for _ in range(runs)]
+    floor = [floor_once() for _ in range(runs)]
     try:
         gaps = [gaps_once() for _ in range(runs)]
     except Exception as exc:  # a pod without that period: say so rather than fail
@@ -238,9 +263,11 @@ def measure(db: Path, runs: int) -> None:
 
     print()
     print(f"{'figure':<62}{'measured':>12}{'target':>10}")
-    print(f"{'pharmacist worklist opens (section shown, counts + first page), ms':<62}"
+    print(f"{'pharmacist worklist opens (section shown to first page on screen), ms':<62}"
           f"{_median(worklist):>12}{TARGETS['worklist']:>10}")
+    print(f"{'  and the count of every group shown beside it, ms':<62}{_median(counted):>12}{'':>10}")
     print(f"{'  baseline: patient search of the Patients section, ms':<62}{_median(search):>12}{50.0:>10}")
+    print(f"{'  baseline: empty section widget shown (Qt floor), ms':<62}{_median(floor):>12}{'':>10}")
     if gaps:
         print(f"{'  baseline: Gaps worklist first page (2025), ms':<62}{_median(gaps):>12}{200.0:>10}")
     print(f"{f'review of a patient with {MEDICATIONS} medications opens (read + window), ms':<62}"

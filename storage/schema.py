@@ -156,8 +156,9 @@ patient = sa.Table(
     # the few patients marked entered-in-error (the Gaps worklist leaves them out of its counts)
     sa.Index("ix_patient_in_error", "id", sqlite_where=sa.text("entered_in_error = 1")),
     # the high-risk patients of the pod (the pharmacist's worklist; storage.queries.reviews.HIGH_RISK)
-    sa.Index("ix_patient_high_risk", "id", sqlite_where=sa.text(HIGH_RISK_WHERE),
-             postgresql_where=sa.text(HIGH_RISK_PG)),
+    # (complex before high, then by id: the worklist reads them in this order, a page at a time)
+    sa.Index("ix_patient_high_risk", sa.func.coalesce(sa.text("risk_override"), sa.text("risk_tier")), "id",
+             sqlite_where=sa.text(HIGH_RISK_WHERE), postgresql_where=sa.text(HIGH_RISK_PG)),
 )
 
 # on a patient's active medication list: ordered or taken, not stopped, completed or refuted
@@ -353,6 +354,9 @@ triage_protocol = sa.Table(
     _flag("active", True), _text("created_by"), _created(),
 )
 
+REVIEW_SET_ASIDE_WHERE = "status <> 'finished' OR entered_in_error = 1"
+REVIEW_SET_ASIDE_PG = "status <> 'finished' OR entered_in_error"
+
 medication_review = sa.Table(
     "medication_review", metadata, _pk(),
     _fk("patient_id", "patient.id"),
@@ -369,8 +373,15 @@ medication_review = sa.Table(
     sa.Column("summary_given_on", sa.Date, nullable=True), _text("summary_method"),
     sa.Index("ix_review_patient", "patient_id"),
     sa.Index("ix_review_date", "review_date"),
-    # "no comprehensive review in 12 months" and "a later review" per patient
-    sa.Index("ix_review_patient_type_date", "patient_id", "review_type", "review_date"),
+    # "no comprehensive review in 12 months" per patient, from the index alone
+    sa.Index("ix_review_patient_type_date", "patient_id", "review_type", "review_date", "status", "entered_in_error"),
+    # "a later finished review" of the patient (the follow-up was done), one probe
+    sa.Index("ix_review_patient_finished", "patient_id", "review_date", "id",
+             sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0"),
+             postgresql_where=sa.text("status = 'finished' AND NOT entered_in_error")),
+    # the few reviews whose recommendations are not awaiting a response (not finished, or in error)
+    sa.Index("ix_review_set_aside", "id", sqlite_where=sa.text(REVIEW_SET_ASIDE_WHERE),
+             postgresql_where=sa.text(REVIEW_SET_ASIDE_PG)),
     # the pharmacist's worklist reads these few rows from small partial indexes
     sa.Index("ix_review_follow_up", "follow_up_date",
              sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0 AND follow_up_date IS NOT NULL"),

@@ -236,7 +236,7 @@ class ReviewsSection(QWidget):
         row = self.current_row()
         self.open_button.setEnabled(row is not None)
         self.chart_button.setEnabled(row is not None)
-        self.start_button.setEnabled(row is not None and row.group == "due_review")
+        self.start_button.setEnabled(row is not None and row.group in app.DUE_GROUPS)
 
     def _activated(self, _index) -> None:
         self.open_current()
@@ -257,7 +257,7 @@ class ReviewsSection(QWidget):
 
     def start_current(self) -> None:
         row = self.current_row()
-        if row is not None and row.group == "due_review":
+        if row is not None and row.group in app.DUE_GROUPS:
             start_review(self.context, row.patient_id, "comprehensive", self)
 
 

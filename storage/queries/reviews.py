@@ -232,15 +232,18 @@ def patient_exists(engine: Engine, patient_id: int) -> bool:
 
 # --- the pharmacist's worklist ----------------------------------------------------------------------
 
-GROUPS = ("draft", "awaiting_response", "follow_up", "summary", "due_review")
+GROUPS = ("draft", "awaiting_response", "follow_up", "summary", "due_risk", "due_medications")
+DUE_GROUPS = ("due_risk", "due_medications")
 GROUP_COUNTS = {"draft": "not finished", "awaiting_response": "awaiting the prescriber",
-                "follow_up": "follow-ups due", "summary": "summaries not given", "due_review": "due for a review"}
+                "follow_up": "follow-ups due", "summary": "summaries not given",
+                "due_risk": "high risk due for a review", "due_medications": "on 10+ medications due for a review"}
 GROUP_LABELS = {
     "draft": "Review not finished",
     "awaiting_response": "Awaiting the prescriber",
     "follow_up": "Follow-up due",
     "summary": "Written summary not given",
-    "due_review": "Due for a comprehensive review",
+    "due_risk": "Due for a review: high risk",
+    "due_medications": "Due for a review: 10+ medications",
 }
 FOLLOW_UP_AHEAD_DAYS = 7  # follow-ups due within a week are listed
 
@@ -266,10 +269,11 @@ _NAME = (p.c.family, p.c.given, p.c.mrn, pr.c.code.label("practice"))
 
 
 def _later_review_exists():
-    """A finished review of the same patient after this one (the follow-up was done)."""
+    """A finished review of the same patient after this one (the follow-up was done): one probe
+    of ix_review_patient_finished."""
     later = r.alias("later")
     return sa.exists().where(
-        later.c.patient_id == r.c.patient_id, later.c.status == "finished", later.c.entered_in_error.is_(False),
+        later.c.patient_id == r.c.patient_id, _is(later.c.status, "finished"), later.c.entered_in_error == sa.false(),
         sa.or_(later.c.review_date > r.c.review_date,
                sa.and_(later.c.review_date == r.c.review_date, later.c.id > r.c.id)))
 
@@ -289,28 +293,6 @@ def _distinct_medication():
     return sa.case((f.c.code != "", f.c.code), else_="name:" + f.c.display)
 
 
-def _due_review_candidates(on: dt.date, now: dt.datetime):
-    """Patients of high risk or with ten or more active medications and no comprehensive review in
-    12 months: (patient_id, last comprehensive review date or NULL). The medication counts kept
-    by the triggers never undercount (they do not look at end dates), so the few patients they
-    name are counted again from the facts."""
-    cutoff = comprehensive_review_cutoff(on)
-    count = t.patient_medication_count
-    exact = (sa.select(sa.func.count(sa.distinct(_distinct_medication())))
-             .where(f.c.patient_id == count.c.patient_id, _ACTIVE_MEDICATION,
-                    sa.or_(f.c.end_at.is_(None), f.c.end_at >= now)).scalar_subquery())
-    many = (sa.select(count.c.patient_id).join(p, p.c.id == count.c.patient_id)
-            .where(count.c.medications >= POLYPHARMACY_COUNT, p.c.entered_in_error.is_(False),
-                   p.c.status == "active", exact >= POLYPHARMACY_COUNT))
-    high = sa.select(p.c.id.label("patient_id")).where(_HIGH_RISK)
-    people = sa.union(high, many).subquery("people")
-    last = (sa.select(sa.func.max(r.c.review_date)).where(
-        r.c.patient_id == people.c.patient_id, r.c.review_type == "comprehensive",
-        r.c.status.in_(("finished", "unable_to_reach")), r.c.entered_in_error.is_(False)).scalar_subquery())
-    return (sa.select(people.c.patient_id, last.label("last_review"))
-            .where(~_current_comprehensive(people.c.patient_id, cutoff))).subquery("due")
-
-
 def _active_counts(conn: Connection, patient_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:
     """The exact number of distinct active medications of each patient (for the few on a page)."""
     if not patient_ids:
@@ -323,55 +305,119 @@ def _active_counts(conn: Connection, patient_ids: Sequence[int], now: dt.datetim
 
 
 def worklist_counts(engine: Engine, on: dt.date, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many rows each group of the worklist has on ``on``."""
+    """How many rows each group of the worklist has on ``on``. The review groups are counted from
+    their partial indexes alone, less the rows of the few patients (and reviews) entered in
+    error, rather than looking every row's patient up."""
     now = now or utcnow()
+    counts = {}
     with engine.connect() as conn:
-        return {group: conn.execute(sa.select(sa.func.count()).select_from(
-            _group_query(group, on, now=now).subquery())).scalar() for group in GROUPS}
+        for group in GROUPS:
+            if group in _REVIEW_COUNTS:
+                where = _REVIEW_COUNTS[group](on)
+                total = conn.execute(sa.select(sa.func.count()).select_from(r).where(*where)).scalar()
+                total -= conn.execute(sa.select(sa.func.count()).select_from(r).where(
+                    *where, r.c.patient_id.in_(_PATIENTS_IN_ERROR))).scalar()
+            elif group == "awaiting_response":
+                pending = (_is(dtp.c.response, "pending"), dtp.c.recommended_on.is_not(None))
+                total = conn.execute(sa.select(sa.func.count()).select_from(dtp).where(*pending)).scalar()
+                set_aside = sa.union(  # reviews not (or no longer) counted, and those of patients in error
+                    sa.select(r.c.id).where(sa.text(SET_ASIDE_WHERE)),
+                    sa.select(r.c.id).where(r.c.patient_id.in_(_PATIENTS_IN_ERROR)))
+                total -= conn.execute(sa.select(sa.func.count()).select_from(dtp).where(
+                    *pending, dtp.c.review_id.in_(set_aside))).scalar()
+            else:
+                total = conn.execute(sa.select(sa.func.count()).select_from(p)
+                                     .where(*_due_where(group, on, now))).scalar()
+            counts[group] = total
+    return counts
+
+
+# reviews whose recommendations the worklist does not list (schema: ix_review_set_aside)
+SET_ASIDE_WHERE = t.REVIEW_SET_ASIDE_WHERE
+_PATIENTS_IN_ERROR = sa.select(p.c.id).where(p.c.entered_in_error == sa.literal_column("1"))
+
+
+def _follow_up_rows(on: dt.date):
+    return (_is(r.c.status, "finished"), r.c.entered_in_error == sa.false(), r.c.follow_up_date.is_not(None),
+            r.c.follow_up_date <= on + dt.timedelta(days=FOLLOW_UP_AHEAD_DAYS), ~_later_review_exists())
+
+
+# the review groups' conditions on the review alone (ix_review_draft, _follow_up, _summary_pending)
+_REVIEW_COUNTS = {
+    "draft": lambda on: (_is(r.c.status, "draft"), r.c.entered_in_error == sa.false()),
+    "follow_up": _follow_up_rows,
+    "summary": lambda on: (_is(r.c.review_type, "comprehensive"), _is(r.c.status, "finished"),
+                           r.c.entered_in_error == sa.false(), r.c.summary_given_on.is_(None)),
+}
+
+
+def _due_where(group: str, on: dt.date, now: dt.datetime) -> tuple:
+    """Patients due for a comprehensive review: of high risk (due_risk), or not of high risk with
+    ten or more active medications (due_medications: the counts the triggers keep never
+    undercount, so the few they name are counted again from the facts); and none in 12 months."""
+    current = ~_current_comprehensive(p.c.id, comprehensive_review_cutoff(on))
+    if group == "due_risk":
+        return _HIGH_RISK, current
+    count = t.patient_medication_count
+    exact = (sa.select(sa.func.count(sa.distinct(_distinct_medication())))
+             .where(f.c.patient_id == p.c.id, _ACTIVE_MEDICATION,
+                    sa.or_(f.c.end_at.is_(None), f.c.end_at >= now)).scalar_subquery())
+    return (p.c.id.in_(sa.select(count.c.patient_id).where(count.c.medications >= POLYPHARMACY_COUNT)),
+            p.c.entered_in_error == sa.false(), _is(p.c.status, "active"), _TIER.not_in(HIGH_RISK_TIERS),
+            exact >= POLYPHARMACY_COUNT, current)
+
+
+def _is(column, value: str):
+    """``column = 'value'`` with the value written out: a bound parameter would not show SQLite
+    that the query stays inside a partial index's WHERE, and it would scan the table instead."""
+    return column == sa.literal_column(f"'{value}'")
+
+
+_TIER = sa.func.coalesce(p.c.risk_override, p.c.risk_tier)
 
 
 def _group_query(group: str, on: dt.date, after: tuple | None = None, *, now: dt.datetime):
-    """The group's rows in its order, from ``after`` (the last row's key) on."""
-    ok = sa.and_(r.c.entered_in_error.is_(False), p.c.entered_in_error.is_(False))
+    """The group's rows in its order, from ``after`` (the last row's key) on. Each is read in the
+    order of a (partial) index, so a page is the next rows of an index walk, not a sort."""
+    ok = sa.and_(r.c.entered_in_error == sa.false(), p.c.entered_in_error == sa.false())
     base = r.join(p, p.c.id == r.c.patient_id).join(pr, pr.c.id == p.c.practice_id)
     if group == "draft":
         key = (r.c.started_at, r.c.id)
         query = (sa.select(r.c.id.label("review_id"), r.c.patient_id, r.c.review_type, r.c.review_date,
                            r.c.pharmacist, r.c.started_at, *_NAME, *key)
-                 .select_from(base).where(r.c.status == "draft", ok))
+                 .select_from(base).where(_is(r.c.status, "draft"), ok))
     elif group == "awaiting_response":
         key = (dtp.c.recommended_on, dtp.c.id)
         query = (sa.select(r.c.id.label("review_id"), r.c.patient_id, dtp.c.category, dtp.c.medication,
                            dtp.c.condition, dtp.c.prescriber, dtp.c.description, *_NAME, *key)
-                 .select_from(dtp.join(r, r.c.id == dtp.c.review_id).join(p, p.c.id == r.c.patient_id)
+                 # "review_id + 0": the walk starts from the pending recommendations in their order
+                 # (ix_dtp_pending), not from a review index followed by a sort of every one of them
+                 .select_from(dtp.join(r, r.c.id == dtp.c.review_id + 0).join(p, p.c.id == r.c.patient_id)
                               .join(pr, pr.c.id == p.c.practice_id))
-                 .where(dtp.c.response == "pending", dtp.c.recommended_on.is_not(None),
-                        r.c.status == "finished", ok))
+                 .where(_is(dtp.c.response, "pending"), dtp.c.recommended_on.is_not(None),
+                        _is(r.c.status, "finished"), ok))
     elif group == "follow_up":
         key = (r.c.follow_up_date, r.c.id)
         query = (sa.select(r.c.id.label("review_id"), r.c.patient_id, r.c.review_type, r.c.review_date,
                            *_NAME, *key)
                  .select_from(base)
-                 .where(r.c.status == "finished", r.c.follow_up_date.is_not(None),
+                 .where(_is(r.c.status, "finished"), r.c.follow_up_date.is_not(None),
                         r.c.follow_up_date <= on + dt.timedelta(days=FOLLOW_UP_AHEAD_DAYS), ok,
                         ~_later_review_exists()))
     elif group == "summary":
         key = (r.c.review_date, r.c.id)
         query = (sa.select(r.c.id.label("review_id"), r.c.patient_id, r.c.review_type, *_NAME, *key)
                  .select_from(base)
-                 .where(r.c.review_type == "comprehensive", r.c.status == "finished",
+                 .where(_is(r.c.review_type, "comprehensive"), _is(r.c.status, "finished"),
                         r.c.summary_given_on.is_(None), ok))
-    elif group == "due_review":
-        due = _due_review_candidates(on, now)
-        tier_rank = sa.case((sa.func.coalesce(p.c.risk_override, p.c.risk_tier) == "complex", 0),
-                            (sa.func.coalesce(p.c.risk_override, p.c.risk_tier) == "high", 1), else_=2)
-        # never reviewed first, then the longest since the last review
-        last = sa.func.coalesce(due.c.last_review, dt.date.min)
-        key = (tier_rank, last, p.c.id)
-        query = (sa.select(p.c.id.label("patient_id"), due.c.last_review,
-                           sa.func.coalesce(p.c.risk_override, p.c.risk_tier).label("tier"), *_NAME,
-                           tier_rank.label("k0"), last.label("k1"), p.c.id.label("k2"))
-                 .select_from(due.join(p, p.c.id == due.c.patient_id).join(pr, pr.c.id == p.c.practice_id)))
+    elif group in DUE_GROUPS:
+        last = (sa.select(sa.func.max(r.c.review_date)).where(
+            r.c.patient_id == p.c.id, r.c.review_type == "comprehensive",
+            r.c.status.in_(("finished", "unable_to_reach")), r.c.entered_in_error.is_(False)).scalar_subquery())
+        # due_risk: complex before high (in ix_patient_high_risk's order), then by patient
+        key = (_TIER, p.c.id) if group == "due_risk" else (p.c.id,)
+        query = (sa.select(p.c.id.label("patient_id"), last.label("last_review"), _TIER.label("tier"), *_NAME, *key)
+                 .select_from(p.join(pr, pr.c.id == p.c.practice_id)).where(*_due_where(group, on, now)))
     else:
         raise ValueError(f"unknown worklist group {group!r}")
     if after is not None:
@@ -385,7 +431,7 @@ def worklist_page(engine: Engine, group: str, on: dt.date, *, after: tuple | Non
     now = now or utcnow()
     with engine.connect() as conn:
         rows = list(conn.execute(_group_query(group, on, after, now=now).limit(limit)).mappings())
-        counts = _active_counts(conn, [x["patient_id"] for x in rows], now) if group == "due_review" else {}
+        counts = _active_counts(conn, [x["patient_id"] for x in rows], now) if group in DUE_GROUPS else {}
     return [_row(group, x, on, counts) for x in rows]
 
 
@@ -428,5 +474,5 @@ def _row(group: str, x, on: dt.date, counts: dict[int, int]) -> WorklistRow:
         reasons.append("no comprehensive review on record" if last is None else
                        f"last comprehensive review {us_date(last)} (due again {us_date(comprehensive_review_due_on(last))})")
         why = " · ".join(reasons)
-        key, day = (x["k0"], x["k1"], x["k2"]), last
+        key, day = ((x["tier"], x["patient_id"]) if group == "due_risk" else (x["patient_id"],)), last
     return WorklistRow(group, x["patient_id"], name, x["mrn"], x["practice"], review_id, day, why, key)

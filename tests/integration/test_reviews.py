@@ -176,19 +176,20 @@ def _rows(pharmacist, group, on=None):
 
 
 def test_due_for_a_comprehensive_review_high_risk_or_ten_medications(pharmacist, pod):
-    rows = {r.patient_id: r for r in _rows(pharmacist, "due_review")}
-    assert set(rows) == {pod.grace, pod.many, pod.other}  # "ended" has 8 active; "recent" was reviewed 364 days ago
+    rows = {r.patient_id: r for group in app.DUE_GROUPS for r in _rows(pharmacist, group)}
+    assert set(rows) == {pod.grace, pod.many, pod.other}
+    assert [r.patient_id for r in _rows(pharmacist, "due_medications")] == [pod.many]  # "ended" has 8 active; "recent" was reviewed 364 days ago
     assert rows[pod.grace].why == "High risk · 4 active medications · no comprehensive review on record"
     assert rows[pod.many].why == "10 active medications · no comprehensive review on record"
     counts = app.worklist_counts(pharmacist)
-    assert counts["due_review"] == 3
+    assert (counts["due_risk"], counts["due_medications"]) == (2, 1)
 
 
 def test_the_12_month_rule_in_the_worklist_at_its_edges(pharmacist, pod):
     day = TODAY - dt.timedelta(days=364)  # the date of Rita Recent's review
-    due = {r.patient_id for r in _rows(pharmacist, "due_review", on=day + dt.timedelta(days=364))}
+    due = {r.patient_id for r in _rows(pharmacist, "due_risk", on=day + dt.timedelta(days=364))}
     assert pod.recent not in due
-    later = _rows(pharmacist, "due_review", on=dt.date(day.year + 1, day.month, day.day)
+    later = _rows(pharmacist, "due_risk", on=dt.date(day.year + 1, day.month, day.day)
                   if (day.month, day.day) != (2, 29) else dt.date(day.year + 1, 3, 1))
     row = next(r for r in later if r.patient_id == pod.recent)
     assert row.why.startswith("Complex risk · 0 active medications · last comprehensive review")
@@ -198,7 +199,7 @@ def test_the_medication_count_follows_every_write_of_a_fact(pharmacist, pod):
     with pharmacist.engine.begin() as conn:
         conn.execute(sa.update(t.clinical_fact).where(t.clinical_fact.c.patient_id == pod.many,
                                                       t.clinical_fact.c.code == "900000").values(status="stopped"))
-    assert pod.many not in {r.patient_id for r in _rows(pharmacist, "due_review")}
+    assert pod.many not in {r.patient_id for r in _rows(pharmacist, "due_medications")}
     with pharmacist.engine.connect() as conn:
         count = conn.execute(sa.select(t.patient_medication_count.c.medications)
                              .where(t.patient_medication_count.c.patient_id == pod.many)).scalar()
@@ -221,7 +222,7 @@ def test_awaiting_response_follow_up_summary_and_drafts_each_say_why(pharmacist,
     drafts = _rows(pharmacist, "draft")
     assert [(r.patient, r.why) for r in drafts] == [("Smith, John", f"Targeted review started {TODAY:%m/%d/%Y} by "
                                                                     f"{PHARMACIST}")]
-    assert pod.grace not in {r.patient_id for r in _rows(pharmacist, "due_review")}  # reviewed today
+    assert pod.grace not in {r.patient_id for r in _rows(pharmacist, "due_risk")}  # reviewed today
 
 
 def test_recommendations_awaiting_a_response_oldest_first_and_paged(pharmacist, pod):

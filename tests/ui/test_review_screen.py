@@ -278,9 +278,10 @@ def test_the_worklist_says_why_and_starts_a_review(qtbot, window, pod):
     idle(window)
     qtbot.waitUntil(lambda: section.model.rowCount() == 3 and bool(section.counts), timeout=20000)
     rows = [(r.patient, r.reason, r.why) for r in section.model.rows]
-    assert ("Okafor, Grace", "Due for a comprehensive review",
+    assert ("Okafor, Grace", "Due for a review: high risk",
             "High risk · 4 active medications · no comprehensive review on record") in rows
-    assert section.count_label.text() == "3 rows: 3 due for a review"
+    assert section.count_label.text() == ("3 rows: 2 high risk due for a review · 1 on 10+ medications due for a "
+                                          "review")
     section.table.setFocus()
     grace = next(i for i, r in enumerate(section.model.rows) if r.patient_id == pod.grace)
     section.table.setCurrentIndex(section.model.index(grace, 0))
@@ -293,4 +294,4 @@ def test_the_worklist_says_why_and_starts_a_review(qtbot, window, pod):
     qtbot.waitUntil(lambda: any(r.group == "draft" for r in section.model.rows), timeout=20000)
     draft = next(r for r in section.model.rows if r.group == "draft")
     assert draft.why == f"Comprehensive review started {TODAY:%m/%d/%Y} by {PHARMACIST}"
-    assert pod.grace not in {r.patient_id for r in section.model.rows if r.group == "due_review"}
+    assert pod.grace not in {r.patient_id for r in section.model.rows if r.group in app.DUE_GROUPS}

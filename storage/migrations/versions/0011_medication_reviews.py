@@ -86,7 +86,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column('finished_at', sa.DateTime(), nullable=True))
         batch.add_column(sa.Column('summary_given_on', sa.Date(), nullable=True))
         batch.add_column(sa.Column('summary_method', sa.String(), server_default='', nullable=False))
-        batch.create_index('ix_review_patient_type_date', ['patient_id', 'review_type', 'review_date'])
+        batch.create_index('ix_review_patient_type_date',
+                           ['patient_id', 'review_type', 'review_date', 'status', 'entered_in_error'])
+        batch.create_index('ix_review_patient_finished', ['patient_id', 'review_date', 'id'],
+                           sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0"))
+        batch.create_index('ix_review_set_aside', ['id'],
+                           sqlite_where=sa.text("status <> 'finished' OR entered_in_error = 1"))
         batch.create_index('ix_review_follow_up', ['follow_up_date'], sqlite_where=sa.text(
             "status = 'finished' AND entered_in_error = 0 AND follow_up_date IS NOT NULL"))
         batch.create_index('ix_review_summary_pending', ['review_date'], sqlite_where=sa.text(
@@ -150,7 +155,8 @@ def upgrade() -> None:
         ('ix_outreach_review', ['medication_review_id'], "medication_review_id IS NOT NULL")))
     op.create_index('ix_fact_active_medication', 'clinical_fact', ['patient_id', 'end_at', 'code'],
                     sqlite_where=sa.text(ACTIVE_MEDICATION))
-    op.create_index('ix_patient_high_risk', 'patient', ['id'], sqlite_where=sa.text(HIGH_RISK))
+    op.create_index('ix_patient_high_risk', 'patient', [sa.text('coalesce(risk_override, risk_tier)'), 'id'],
+                    sqlite_where=sa.text(HIGH_RISK))
     op.create_table(
         'patient_medication_count',
         sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -243,7 +249,7 @@ def downgrade() -> None:
             batch.drop_column(name)
     with op.batch_alter_table('medication_review') as batch:
         for name in ('ix_review_draft', 'ix_review_summary_pending', 'ix_review_follow_up',
-                     'ix_review_patient_type_date'):
+                     'ix_review_patient_type_date', 'ix_review_patient_finished', 'ix_review_set_aside'):
             batch.drop_index(name)
         for name in ('summary_method', 'summary_given_on', 'finished_at', 'started_at', 'status'):
             batch.drop_column(name)
