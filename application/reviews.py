@@ -310,9 +310,9 @@ def _audited_print(pod, patient_id: int, review_id: int | None, detail: str) -> 
 
 
 def _local(at: dt.datetime | None, patient: ReviewPatient) -> dt.datetime:
-    """A stored instant (naive UTC; now when None) as the practice's clock shows it, for "Prepared"."""
+    """A stored instant (naive UTC; now when None) on the practice's clock, for "Date prepared"."""
     at = at or utcnow()
-    return at.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(patient.time_zone)).replace(tzinfo=None)
+    return at.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(patient.time_zone))
 
 
 def _documents_of(sheet: ReviewSheet, at: dt.datetime | None) -> documents.PatientDocuments:

@@ -71,7 +71,8 @@ class PatientDocuments:
 
 
 def _frame(data: PatientDocuments) -> Frame:
-    return Frame(data.patient.name, data.patient.birth_date, data.patient.practice, data.prepared_at)
+    return Frame(data.patient.name, data.patient.birth_date, data.patient.practice, data.prepared_at,
+                 data.patient.mrn)
 
 
 def write_patient_documents(data: PatientDocuments, path: str) -> int:
@@ -194,7 +195,7 @@ def _medication_block(line: MedicationLine | None) -> KeepTogether:
         values = dict(how="", why="", prescriber="", started="", notes="")
     else:
         kind = KIND_WORDS.get(line.kind, "")
-        name_row = marked(f"{text(line.name)}" + (f"  <font size=11>({text(kind)})</font>" if kind else ""),
+        name_row = marked(f"{text(line.name)}" + (f"  <font size=12>({text(kind)})</font>" if kind else ""),
                           "cell_bold")
         values = dict(how=line.how, why=line.what_for, prescriber=line.prescriber, started=us_date(line.started),
                       notes=line.notes)

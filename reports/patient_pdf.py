@@ -1,50 +1,48 @@
-"""The page frame of Carepod's patient-level printouts, in large readable type.
+"""The patient-level printouts of medication reviews, on the report base (:mod:`reports.base`) in
+its large type.
 
-A printout may hold several documents one after the other (a cover letter, a medication list,
-an action plan; one letter per prescriber). Every page carries the patient's name and birth
-date and the practice at the top, and at the bottom the document's title, its own "Page x of
-y" and when it was prepared. Page numbers are known only once the whole story is laid out, so
-the header and footer are drawn when the file is saved (the usual reportlab "numbered canvas").
-
-Type is Helvetica at 13 points for text and 12 for tables (medication-therapy-management
-programmes ask for at least 12), black on white, so the pages read well at home and copy well.
+A printout may hold several documents one after the other (a cover letter, an action plan, a
+medication list; one letter per prescriber). The base's header puts the practice, the printout's
+title and the patient's name, birth date and MRN on every page; the footer here numbers each
+document's pages on their own ("Medication Action Plan · Page 1 of 2"), as patients get them.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_LEFT
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import inch
-from reportlab.pdfgen import canvas as pdf_canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 from xml.sax.saxutils import escape
 
-PAGE = LETTER
-MARGIN = 0.75 * inch
-FONT, BOLD, ITALIC = "Helvetica", "Helvetica-Bold", "Helvetica-Oblique"
-TEXT_SIZE, TABLE_SIZE = 13, 12
-INK = colors.black
-MUTED = colors.HexColor("#333333")
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph
+
+from reports.base import (
+    FONT, FONT_BOLD, LARGE_SIZE, MARGIN, PAGE_SIZE, Heading, PatientLine, Report, ReportStyles, date_text,
+    datetime_text,
+)
+
+INK = colors.HexColor("#1f2a33")
 RULE = colors.HexColor("#555555")
 SHADE = colors.HexColor("#eeeeee")
+_BASE = ReportStyles.at(LARGE_SIZE)  # body 14 points, table cells 12.6
+
+
+def _style(name: str, parent: ParagraphStyle, **changes) -> ParagraphStyle:
+    return ParagraphStyle(name, parent=parent, **changes)
+
 
 STYLES = {
-    "title": ParagraphStyle("title", fontName=BOLD, fontSize=18, leading=23, spaceAfter=8, textColor=INK),
-    "heading": ParagraphStyle("heading", fontName=BOLD, fontSize=15, leading=19, spaceBefore=10, spaceAfter=6,
-                              textColor=INK),
-    "body": ParagraphStyle("body", fontName=FONT, fontSize=TEXT_SIZE, leading=18, spaceAfter=8, textColor=INK,
-                           alignment=TA_LEFT),
-    "label": ParagraphStyle("label", fontName=BOLD, fontSize=TABLE_SIZE, leading=16, textColor=INK),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=TABLE_SIZE, leading=16, textColor=INK),
-    "cell_bold": ParagraphStyle("cell_bold", fontName=BOLD, fontSize=TEXT_SIZE + 1, leading=18, textColor=INK),
-    "small": ParagraphStyle("small", fontName=FONT, fontSize=11, leading=14, textColor=MUTED),
-    "list": ParagraphStyle("list", fontName=FONT, fontSize=TEXT_SIZE, leading=18, leftIndent=22,
-                           bulletIndent=6, spaceAfter=4, textColor=INK),
+    "title": _style("mtm-title", _BASE.body, fontName=FONT_BOLD, fontSize=18, leading=23, spaceAfter=8),
+    "heading": _style("mtm-heading", _BASE.body, fontName=FONT_BOLD, fontSize=16, leading=20, spaceBefore=10,
+                      spaceAfter=6),
+    "body": _style("mtm-body", _BASE.body, fontSize=13, leading=18, spaceAfter=8),
+    "cell": _style("mtm-cell", _BASE.cell, fontSize=12, leading=16),
+    "cell_bold": _style("mtm-cell-bold", _BASE.cell, fontName=FONT_BOLD, fontSize=14, leading=18),
+    "small": _style("mtm-small", _BASE.note, fontSize=12, leading=15),
+    "list": _style("mtm-list", _BASE.body, fontSize=13, leading=18, leftIndent=22, spaceAfter=4),
 }
 
 
@@ -63,17 +61,18 @@ def marked(markup: str, style: str = "body") -> Paragraph:
 
 
 def us_date(day: dt.date | None) -> str:
-    return day.strftime("%m/%d/%Y") if day else ""
+    return date_text(day)
 
 
 @dataclasses.dataclass(frozen=True)
 class Frame:
-    """What every page of a printout shows around its text."""
+    """Who and what every page is about."""
 
     patient: str  # "Grace Okafor"
     birth_date: dt.date
     practice: str
-    prepared_at: dt.datetime  # local time of the practice
+    prepared_at: dt.datetime  # aware, on the practice's clock
+    mrn: str = ""
 
 
 class DocumentStart(Flowable):
@@ -88,83 +87,62 @@ class DocumentStart(Flowable):
         return 0, 0
 
     def draw(self):
-        self.canv.start_document(self.title)
+        self.canv.carepod_document = self.title  # kept with each page's state until the footers
 
 
-class _Canvas(pdf_canvas.Canvas):
-    """Keeps each page until the end, then draws every header and footer knowing the counts."""
+class PatientPrintout(Report):
+    """A story of one or more documents about one patient, in large type."""
 
-    frame: Frame
+    def __init__(self, frame: Frame, story: Sequence[Flowable], *, title: str, author: str = ""):
+        super().__init__(Heading(title, practice=frame.practice, patient=PatientLine(frame.patient, frame.birth_date,
+                                                                                     frame.mrn),
+                                 generated_by=author, generated_at=frame.prepared_at), large_type=True)
+        self._story = list(story)
+        self.pages = 0
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-        self._titles: list[str] = []  # the document each kept page belongs to
-        self._current = ""
+    def get_story(self) -> list[Flowable]:
+        return self._story
 
-    def start_document(self, title: str) -> None:
-        self._current = title
-
-    def showPage(self):  # noqa: N802 (reportlab's name)
-        self._pages.append(dict(self.__dict__))
-        self._titles.append(self._current)
-        self._startPage()
-
-    def save(self):
-        totals: dict[int, int] = {}
-        starts: list[int] = []
-        for index, title in enumerate(self._titles):
-            if index == 0 or title != self._titles[index - 1]:
-                starts.append(index)
-        for number, start in enumerate(starts):
-            end = starts[number + 1] if number + 1 < len(starts) else len(self._titles)
-            for index in range(start, end):
-                totals[index] = (index - start + 1, end - start)
-        for index, state in enumerate(self._pages):
-            self.__dict__.update(state)
-            page, count = totals[index]
-            self._decorate(self._titles[index], page, count)
-            super().showPage()
-        super().save()
-
-    def _decorate(self, title: str, page: int, count: int) -> None:
-        frame = self.frame
-        width, height = PAGE
-        top = height - MARGIN + 18
-        self.setFillColor(INK)
-        self.setFont(BOLD, 12)
-        self.drawString(MARGIN, top, f"{frame.patient}")
-        self.setFont(FONT, 12)
-        self.drawString(MARGIN + self.stringWidth(frame.patient + "  ", BOLD, 12), top,
-                        f"Date of birth {us_date(frame.birth_date)}")
-        self.drawRightString(width - MARGIN, top, frame.practice)
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.6)
-        self.line(MARGIN, top - 6, width - MARGIN, top - 6)
-        bottom = MARGIN - 26
-        self.line(MARGIN, bottom + 14, width - MARGIN, bottom + 14)
-        self.setFont(FONT, 11)
-        self.drawString(MARGIN, bottom, f"{title} · Page {page} of {count}")
-        self.drawRightString(width - MARGIN, bottom,
-                             f"Prepared {frame.prepared_at.strftime('%m/%d/%Y %I:%M %p').replace(' 0', ' ')}")
+    def _draw_footer(self, canvas: Canvas, number: int, total: int) -> None:
+        """Each document's own "Page x of y", after its title."""
+        titles = [page.get("carepod_document", "") for page in canvas._pages]
+        title = titles[number - 1]
+        first = number - 1
+        while first > 0 and titles[first - 1] == title:
+            first -= 1
+        last = number - 1
+        while last + 1 < total and titles[last + 1] == title:
+            last += 1
+        self.pages = total
+        width, _height = canvas._pagesize
+        label = f"{title}, page {number - first} of {last - first + 1}" if title else f"Page {number} of {total}"
+        # beside the base's "Generated … by …" on the same line, in the room it leaves
+        info = self.heading_info
+        generated = f"Generated {datetime_text(self.generated_at)}" + (f" by {info.generated_by}" if info.generated_by else "")
+        generated += " · Confidential patient information"
+        inner = width - 2 * MARGIN
+        used = min(stringWidth(generated, FONT, self.styles.footer.fontSize), inner * 0.78)
+        size = self.styles.footer.fontSize
+        while size > 5 and stringWidth(label, FONT_BOLD, size) > inner - used - 12:
+            size -= 0.25
+        canvas.saveState()
+        canvas.setFont(FONT_BOLD, size)
+        canvas.setFillColor(INK)
+        canvas.drawRightString(width - MARGIN, MARGIN * 0.7 + self.styles.footer.leading * 0.6, label)
+        canvas.restoreState()
 
 
 def build(path: str, frame: Frame, story: Sequence[Flowable], *, title: str, author: str = "") -> int:
-    """Write the story to ``path`` in the frame; returns the number of pages."""
-    doc = SimpleDocTemplate(path, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 10,
-                            bottomMargin=MARGIN + 4, title=title, author=author or "Carepod",
-                            subject=f"{title} for {frame.patient}", creator="Carepod")
-    made: list[_Canvas] = []
-
-    def canvas_maker(*args, **kwargs):
-        canvas = _Canvas(*args, **kwargs)
-        canvas.frame = frame
-        made.append(canvas)
-        return canvas
-
-    doc.build(list(story), canvasmaker=canvas_maker)
-    return len(made[-1]._pages) if made else 0
+    """Write the story to ``path`` (whole or not at all); returns the number of pages."""
+    printout = PatientPrintout(frame, story, title=title, author=author)
+    printout.write(path)
+    return printout.pages
 
 
 def frame_width() -> float:
-    return PAGE[0] - 2 * MARGIN - 12  # the frame keeps 6 points of padding each side
+    """The width of the base's portrait frame (Letter less its margins, no padding)."""
+    return PAGE_SIZE[0] - 2 * MARGIN
+
+
+__all__ = ["FONT", "FONT_BOLD", "INK", "RULE", "SHADE", "STYLES", "DocumentStart", "Frame", "PatientPrintout",
+           "build", "frame_width", "marked", "para", "text", "us_date"]

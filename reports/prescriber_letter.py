@@ -14,7 +14,9 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table,
 
 from domain.medication_review import CATEGORY_LABELS, NEED_LABELS, DrugTherapyProblem
 from reports.medication_documents import DocumentPatient, MedicationLine
-from reports.patient_pdf import INK, RULE, SHADE, DocumentStart, Frame, build, frame_width, marked, para, text, us_date
+from reports.patient_pdf import (
+    FONT, INK, RULE, SHADE, DocumentStart, Frame, build, frame_width, marked, para, text, us_date,
+)
 
 RESPONSE_BOXES = ("Accept", "Accept with changes", "Reject")
 
@@ -61,13 +63,13 @@ class CheckBox(Flowable):
         self.label = label
 
     def wrap(self, available_width, available_height):
-        return self.SIZE + 6 + stringWidth(self.label, "Helvetica", 12), 14
+        return self.SIZE + 6 + stringWidth(self.label, FONT, 12), 14
 
     def draw(self):
         self.canv.setStrokeColor(INK)
         self.canv.setLineWidth(1)
         self.canv.rect(0, 1, self.SIZE, self.SIZE)
-        self.canv.setFont("Helvetica", 12)
+        self.canv.setFont(FONT, 12)
         self.canv.drawString(self.SIZE + 6, 2, self.label)
 
 
@@ -77,7 +79,8 @@ def write_prescriber_letters(data: PrescriberLetters, path: str) -> int:
         if index:
             story.append(PageBreak())
         story += _letter(data, letter)
-    frame = Frame(data.patient.name, data.patient.birth_date, data.patient.practice, data.prepared_at)
+    frame = Frame(data.patient.name, data.patient.birth_date, data.patient.practice, data.prepared_at,
+                 data.patient.mrn)
     return build(path, frame, story, title="Medication review recommendations", author=data.pharmacist)
 
 
@@ -97,7 +100,7 @@ def _letter(data: PrescriberLetters, letter: Letter) -> list:
     head.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 1),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     count = len(letter.recommendations)
-    story = [DocumentStart(f"Recommendations to {to}"),
+    story = [DocumentStart(f"Letter to {to}"),
              marked("Medication review: recommendations to the prescriber", "heading"), head, Spacer(1, 8),
              para(f"I reviewed the medications of your patient {p.name} and found "
                   f"{'the following drug-therapy problem' if count == 1 else f'{count} drug-therapy problems'} "
@@ -111,7 +114,7 @@ def _letter(data: PrescriberLetters, letter: Letter) -> list:
         story.append(para(f"Medications reviewed with the patient: {names}.", "small"))
         story.append(Spacer(1, 10))
     sign = Table([[para("Prescriber signature:", "cell"), "", para("Date:", "cell"), ""]],
-                 colWidths=[1.8 * inch, frame_width() - 4.0 * inch, 0.6 * inch, 1.6 * inch], rowHeights=[30])
+                 colWidths=[2.2 * inch, frame_width() - 4.6 * inch, 0.8 * inch, 1.6 * inch], rowHeights=[30])
     sign.setStyle(TableStyle([("LINEBELOW", (1, 0), (1, 0), 0.8, INK), ("LINEBELOW", (3, 0), (3, 0), 0.8, INK),
                               ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(KeepTogether([sign]))
