@@ -68,13 +68,42 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_from_shell() -> int:
     """:func:`main`, for a shell: output piped to a reader that stops early (``| head``) ends
-    the command quietly instead of with a traceback."""
+    the command quietly instead of with a traceback. Every file this process makes (database,
+    exports, backups, reports) is readable by the user only."""
+    os.umask(0o077)
+    from storage.log_file import send_logs_to_file
+
+    log = send_logs_to_file()  # details of a failure go there; the user is told in one sentence
     try:
         return main()
     except BrokenPipeError:
         # Python flushes stdout again on the way out, which would raise once more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        print("carepod: interrupted; what was being written is rolled back.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback on the user's screen
+        return _failed(exc, log)
+
+
+def _failed(exc: Exception, log) -> int:
+    """A failure no command turned into a sentence: the disk or the database file (exit 3), or a
+    bug (exit 70), told in one sentence; the traceback goes to the log file."""
+    import logging
+
+    from storage.failures import EXIT_UNUSABLE, explain
+
+    logging.getLogger("carepod").error("command failed: %s", " ".join(sys.argv[1:2]), exc_info=exc)
+    unusable = explain(exc, None)
+    if unusable is not None:
+        print(f"carepod: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    where = f" Details are in {log}." if log else ""
+    first_line = (str(exc).splitlines() or [""])[0][:200]
+    print(f"carepod: the command stopped on an unexpected error ({type(exc).__name__}: {first_line}).{where}",
+          file=sys.stderr)
+    return 70
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from domain.office_hours import OfficeHours, Window, to_local
 from domain.text import parse_typed_date
 from domain.triage import PROTOCOLS, clean_protocol_name
 from storage import call_drafts
+from storage.db import write_transaction
 from storage.call_drafts import Draft
 from storage.practice_calendar import office_hours_for
 from storage.queries import calls as q
@@ -263,7 +264,7 @@ def call_drafts_of(pod) -> list[Draft]:
 
 
 def discard_draft(pod, draft_id: int) -> ChangeSet:
-    with pod.engine.begin() as conn:
+    with write_transaction(pod.engine) as conn:  # a staff save: begun as a write (storage.db)
         call_drafts.delete_draft(conn, draft_id)
     return ChangeSet.of("drafts")
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 import dataclasses
 
 from domain import services
+from domain.care_management import Consent
 from domain.errors import NotFound
+from domain.text import us_date
+from storage.queries import care_management as care_queries
 from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
+from storage.queries import referrals as referral_queries
 from storage.queries.chart import Chart, load_chart, value_display
 
 __all__ = ["Chart", "open_chart", "read_chart", "value_display"]
@@ -22,9 +26,24 @@ def open_chart(pod, patient_id: int) -> Chart:
 
 def read_chart(pod, patient_id: int) -> Chart:
     """The chart read again for an open tab after a change (the view was recorded on opening)."""
+    from application import care_management, risk
+
     chart = load_chart(pod.engine, patient_id)
     if chart is None:
         raise NotFound(f"There is no patient with id {patient_id}.")
-    return dataclasses.replace(chart, gaps=gap_queries.patient_gaps(pod.engine, patient_id),
-                               gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
-                               call_rows=call_queries.patient_calls(pod.engine, patient_id))
+    p = chart.patient
+    calendar = care_queries.practice_calendar(pod.engine, p.practice_id)
+    zone = calendar.time_zone if calendar else "America/New_York"
+    consent = Consent(p.consent_date, p.consent_withdrawn_on)
+    return dataclasses.replace(
+        chart, gaps=gap_queries.patient_gaps(pod.engine, patient_id),
+        gap_history=gap_queries.patient_gap_history(pod.engine, patient_id),
+        referral_due=referral_queries.due_times(pod.engine, patient_id),
+        risk=risk.risk_detail(pod.engine, p, zone, us_date),
+        care_months=care_management.patient_months(chart.time_entries, consent, date_format=us_date,
+                                                   practice_names=care_queries.practice_names(pod.engine)),
+        transitions=care_management.patient_transitions(pod, patient_id, p.practice_id, date_format=us_date),
+        timers=care_queries.running_timers(pod.engine, patient_id=patient_id),
+        colleagues=care_queries.staff_covering(pod.engine, p.practice_id),
+        staff=care_queries.active_staff(pod.engine), time_zone=zone,
+        call_rows=call_queries.patient_calls(pod.engine, patient_id))

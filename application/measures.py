@@ -30,10 +30,21 @@ def year_period(year: int) -> MeasurementPeriod:
 
 
 def recompute_gaps(pod, period: MeasurementPeriod, *, patient_ids: Iterable[int] | None = None,
-                   measure_ids: Iterable[str] | None = None, progress=None, cancel=None) -> Recomputed:
-    """Evaluate the measures (the catalogue's active ones unless told) and write their gaps (each measure whole, in its own transaction:
-    a cancel keeps the measures finished before it). Raises :class:`RecomputeCancelled`."""
+                   measure_ids: Iterable[str] | None = None, progress=None, cancel=None,
+                   risk_tiers: bool = True) -> Recomputed:
+    """Evaluate the measures (the catalogue's active ones unless told) and write their gaps (each
+    measure whole, in its own transaction: a cancel keeps the measures finished before it), then the
+    same patients' risk tiers (application.risk; the whole pod's after a complete recompute).
+    Raises :class:`RecomputeCancelled`."""
     ids = None if patient_ids is None else sorted({int(p) for p in patient_ids})
     measure_ids = list(catalogue().active_ids if measure_ids is None else measure_ids)
     summary = recompute(pod.engine, period, measure_ids, patient_ids=ids, progress=progress, cancel=cancel)
-    return Recomputed(summary, period, ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids))
+    changes = ChangeSet.of("gaps", "quality", patients=ids, measures=measure_ids)
+    if risk_tiers:
+        from application.risk import RiskCancelled, recompute_risk_tiers
+
+        try:
+            changes = changes | recompute_risk_tiers(pod, patient_ids=ids, progress=progress, cancel=cancel).changes
+        except RiskCancelled:
+            raise RecomputeCancelled() from None
+    return Recomputed(summary, period, changes)

@@ -35,6 +35,28 @@ class Pod:
         return dataclasses.replace(self, actor=actor if callable(actor) else (lambda: actor))
 
     @property
+    def findings(self) -> list[str]:
+        """What opening the database found and the user must be told (damage, a broken audit
+        trail), one or two sentences each."""
+        from storage.health import findings_of
+
+        return [finding.message for finding in findings_of(self.engine) if finding.alarming]
+
+    @property
+    def damaged(self) -> bool:
+        """Found damaged: only read from now on (see :mod:`storage.health`)."""
+        from storage.db import damage_of
+
+        return damage_of(self.engine) is not None
+
+    @property
+    def database_path(self) -> str | None:
+        """The database file (None: a server database)."""
+        from storage.db import database_file
+
+        return database_file(self.engine)
+
+    @property
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=False)
 
@@ -42,10 +64,14 @@ class Pod:
         self.engine.dispose()
 
 
-def open_pod(path: str | os.PathLike | None, actor: str | Callable[[], str] = "unknown user") -> Pod:
+def open_pod(path: str | os.PathLike | None, actor: str | Callable[[], str] = "unknown user", *,
+             create: bool = True, read_only: bool = False) -> Pod:
     """The Pod of a checked, migrated Carepod database (None: the default one).
+    ``create=False``: a missing database is an error (commands that only read); ``read_only``:
+    nothing can be written, nor the schema upgraded. :attr:`Pod.findings` says what opening it
+    found (damage, a broken audit trail).
 
     Raises :class:`NotACarepodDatabase` (its message names the file and the reason)."""
-    engine = open_carepod_database(path)
+    engine = open_carepod_database(path, create=create, read_only=read_only)
     label = str(path) if path else str(engine.url.database)
     return Pod(engine, label).with_actor(actor)

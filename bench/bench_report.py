@@ -1,12 +1,16 @@
 """One practice's quality report on a large pod, beside a plain reportlab document of the same
 page count, in the same run.
 
-    .venv/bin/python bench/bench_report.py [--db /work/pods/pod1m.db] [--practice CODE] [--period YYYY-MM]
+    .venv/bin/python bench/bench_report.py [--db /work/pods/pod200-1m.db] [--practice CODE|typical|largest|smallest]
+                                           [--period YYYY-MM] [--batch]
 
 The pod is opened read-only (nothing is migrated, written or audited: the figures are the
-reading and the laying out the user waits for). Without ``--practice`` the practice with the
-fewest patients is taken; without ``--period`` the last month of the newest computed period.
-Printed:
+reading and the laying out the user waits for). Without ``--practice`` two practices are
+timed: the typical one (the median number of patients) and the largest; without ``--period``
+the last month of the newest computed period. Every figure is the wall time the user waits,
+with this process's CPU time beside it (the machine is shared: the load average is printed
+before and after, and a wall time far above its CPU time was spent waiting for a core).
+Printed for each practice:
 
 - the pod's rates: from a kept monthly snapshot (what a month's report reads when the snapshot
   was taken; the pod's newest snapshot of the period is used), and computed from the gaps (a
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import sys
 import time
 from io import BytesIO
@@ -47,17 +52,44 @@ def read_only_pod(path: str) -> Pod:
     return Pod(engine, path).with_actor("bench")
 
 
-def smallest_practice(pod: Pod) -> str:
+def practices_by_size(pod: Pod) -> list[tuple[str, int]]:
+    """(code, patients) of every practice with patients, fewest first."""
     with pod.engine.connect() as conn:
-        return conn.execute(sa.text(
-            "SELECT pr.code FROM practice pr JOIN patient p ON p.practice_id = pr.id "
-            "GROUP BY pr.id ORDER BY COUNT(*) LIMIT 1")).scalar_one()
+        return [tuple(r) for r in conn.execute(sa.text(
+            "SELECT pr.code, COUNT(*) FROM practice pr JOIN patient p ON p.practice_id = pr.id "
+            "GROUP BY pr.id ORDER BY COUNT(*), pr.code"))]
+
+
+def chosen_practices(pod: Pod, wanted: str | None) -> list[tuple[str, str]]:
+    """(what it is, code): the typical and the largest practice, or the one asked for."""
+    sizes = practices_by_size(pod)
+    named = {"smallest": sizes[0][0], "typical": sizes[len(sizes) // 2][0], "largest": sizes[-1][0]}
+    if wanted is None:
+        return [("typical", named["typical"]), ("largest", named["largest"])]
+    return [(wanted.lower(), named[wanted.lower()])] if wanted.lower() in named else [("asked for", wanted.upper())]
+
+
+class Timed:
+    """Wall and CPU time (this process's) of one step."""
+
+    def __init__(self, wall: float, cpu: float):
+        self.wall, self.cpu = wall, cpu
+
+    def __add__(self, other: "Timed") -> "Timed":
+        return Timed(self.wall + other.wall, self.cpu + other.cpu)
+
+    def __str__(self) -> str:
+        return f"{self.wall:.3f} (CPU {self.cpu:.3f})"
 
 
 def timed(fn):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    return result, time.perf_counter() - start
+    return result, Timed(time.perf_counter() - start, time.process_time() - cpu)
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
 def plain_reportlab(rows: list[list[str]], pages: int) -> tuple[bytes, int]:
@@ -85,8 +117,9 @@ def plain_reportlab(rows: list[list[str]], pages: int) -> tuple[bytes, int]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="/work/pods/pod1m.db")
-    parser.add_argument("--practice", help="practice code (default: the one with the fewest patients)")
+    parser.add_argument("--db", default="/work/pods/pod200-1m.db")
+    parser.add_argument("--practice", help="a practice code, or typical / largest / smallest (default: typical "
+                                           "and largest)")
     parser.add_argument("--period", help="YYYY-MM (default: the newest computed period's last month)")
     parser.add_argument("--batch", action="store_true",
                         help="also write every practice's report into a temporary folder as the Reports "
@@ -97,7 +130,6 @@ def main(argv=None) -> int:
     with pod.engine.connect() as conn:
         patients = conn.scalar(sa.select(sa.func.max(t.patient.c.id)))
         practices = conn.scalar(sa.select(sa.func.count()).select_from(t.practice))
-    code = (args.practice or smallest_practice(pod)).upper()
     if args.period:
         month = reports.parse_month(args.period)
         start, end = reports._period_of(pod, month)
@@ -107,48 +139,50 @@ def main(argv=None) -> int:
     with pod.engine.connect() as conn:
         kept_month = conn.scalar(sa.select(sa.func.max(t.quality_snapshot.c.month))
                                  .where(t.quality_snapshot.c.period_end == end))
-        in_practice = conn.execute(sa.text(
-            "SELECT COUNT(*) FROM patient p JOIN practice pr ON pr.id = p.practice_id WHERE pr.code = :c"),
-            {"c": code}).scalar_one()
 
-    rows: list[tuple[str, str, str]] = []
+    def figure(name: str, measured: object, baseline: str = "") -> None:
+        print(f"{name:<66}{str(measured):>30}  {baseline}", flush=True)
 
-    def figure(name: str, measured: str, baseline: str = "") -> None:
-        rows.append((name, measured, baseline))
-        print(f"{name:<74}{measured:>22}  {baseline}", flush=True)
-
-    print(f"pod {args.db}: {practices} practices, about {patients:,} patients; practice {code} ({in_practice:,} "
-          f"patients), month {month:%Y-%m} of the period {start} – {end}\n")
-    print(f"{'figure':<74}{'measured':>22}  baseline (same run)")
+    print(f"pod {args.db}: {practices} practices, about {patients:,} patients; month {month:%Y-%m} of the period "
+          f"{start} – {end}; {load()}\n")
+    print(f"{'figure (wall s, CPU s of this process)':<66}{'measured':>30}  baseline (same run)")
 
     from reports.base import register_fonts
 
-    _none, fonts_s = timed(register_fonts)
-    figure("report fonts registered (once per process), s", f"{fonts_s:.3f}")
+    _none, fonts = timed(register_fonts)
+    figure("report fonts registered (once per process)", fonts)
     if kept_month is not None:
         kept_month = dt.date.fromisoformat(str(kept_month)[:10])
-        (by_measure, taken_at), snapshot_s = timed(lambda: quality_queries.snapshot_rates(pod.engine, end, kept_month))
+        (by_measure, taken_at), snapshot_t = timed(lambda: quality_queries.snapshot_rates(pod.engine, end, kept_month))
         snapshot = reports.PodRates(month, start, end, by_measure, taken_at)
-        figure(f"pod rates from the snapshot of {kept_month:%Y-%m}, s", f"{snapshot_s:.3f}")
+        figure(f"pod rates from the snapshot of {kept_month:%Y-%m}", snapshot_t)
     else:
-        snapshot, snapshot_s = None, None
-        figure("pod rates from a snapshot, s", "no snapshot kept")
-    computed, computed_s = timed(lambda: reports.pod_rates(pod, month) if snapshot is None else
+        snapshot, snapshot_t = None, None
+        figure("pod rates from a snapshot", "no snapshot kept")
+    computed, computed_t = timed(lambda: reports.pod_rates(pod, month) if snapshot is None else
                                  reports.PodRates(month, start, end, quality_queries.peer_rates(pod.engine, end), None))
-    figure("pod rates computed from the gaps (a month without a snapshot), s", f"{computed_s:.3f}")
+    figure("pod rates computed from the gaps (a month without a snapshot)", computed_t)
     rates = snapshot or computed
+    rates_t = snapshot_t if snapshot_t is not None else computed_t
 
-    data, read_s = timed(lambda: reports.practice_quality_report(pod, code, month, rates=rates))
-    figure(f"read model with those rates ({data.open_gap_count:,} open gaps, why included), s", f"{read_s:.3f}")
-    printed, render_s = timed(lambda: reports.render(data))
-    gap_rows = [row for group in data.open_gaps for row in gap_listing(group).rows]  # the very cells printed
-    (plain, plain_pages), plain_s = timed(lambda: plain_reportlab(gap_rows, printed.pages))
-    figure(f"PDF laid out ({printed.pages:,} pages, {len(printed.pdf) / 1e6:.1f} MB), s", f"{render_s:.3f}",
-           f"{plain_s:.3f} s: plain reportlab, {plain_pages:,} pages")
-    figure("pages per second", f"{printed.pages / render_s:,.0f}", f"{plain_pages / plain_s:,.0f}")
-    whole = (snapshot_s if snapshot_s is not None else computed_s) + read_s + render_s
-    figure("one practice's report as the user waits (rates + gaps + PDF), s", f"{whole:.3f}", "1.000 (target)")
+    for what, code in chosen_practices(pod, args.practice):
+        with pod.engine.connect() as conn:
+            in_practice = conn.execute(sa.text(
+                "SELECT COUNT(*) FROM patient p JOIN practice pr ON pr.id = p.practice_id WHERE pr.code = :c"),
+                {"c": code}).scalar_one()
+        print(f"\n{what} practice {code}: {in_practice:,} patients")
+        data, read_t = timed(lambda: reports.practice_quality_report(pod, code, month, rates=rates))
+        figure(f"read model with those rates ({data.open_gap_count:,} open gaps, why included)", read_t)
+        printed, render_t = timed(lambda: reports.render(data))
+        gap_rows = [row for group in data.open_gaps for row in gap_listing(group).rows]  # the very cells printed
+        (plain, plain_pages), plain_t = timed(lambda: plain_reportlab(gap_rows, printed.pages))
+        figure(f"PDF laid out ({printed.pages:,} pages, {len(printed.pdf) / 1e6:.1f} MB)", render_t,
+               f"{plain_t}: plain reportlab, {plain_pages:,} pages")
+        figure("pages per second (wall)", f"{printed.pages / render_t.wall:,.0f}", f"{plain_pages / plain_t.wall:,.0f}")
+        figure("one practice's report as the user waits (rates + gaps + PDF)", rates_t + read_t + render_t,
+               "1.000 (target)")
     pod.close()
+    print(f"\n{load()}")
     if args.batch:
         batch(args.db, month)
     return 0
@@ -166,12 +200,13 @@ def batch(path: str, month: dt.date) -> None:
     practices = practices_overview(pod.engine, end)
     gaps = sum(line[4] for line in practices)
     with tempfile.TemporaryDirectory() as folder:
-        result, batch_s = timed(lambda: reports.write_practice_reports(pod, [line[1] for line in practices], month,
+        result, batch_t = timed(lambda: reports.write_practice_reports(pod, [line[1] for line in practices], month,
                                                                         folder))
         pages = sum(reports._page_count(Path(p).read_bytes()) for p in result.written)
     pod.close()
-    print(f"{f'batch: {len(result.written)} practices, {gaps:,} open gaps, {pages:,} pages, s':<74}{batch_s:>22.3f}  "
+    print(f"{f'batch: {len(result.written)} practices, {gaps:,} open gaps, {pages:,} pages':<66}{str(batch_t):>30}  "
           f"{120 * len(practices) / 200:.1f} (2 minutes for 200 practices, pro rata)")
+    print(load())
 
 
 if __name__ == "__main__":

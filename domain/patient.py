@@ -6,11 +6,13 @@ import datetime as dt
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError
+from domain.risk import TIERS as RISK_TIERS
+from domain.risk import validate_override
 from domain.text import age_on, name_key, phone_digits
 
 SEXES = ("female", "male", "other", "unknown")
 STATUSES = ("active", "moved", "deceased")
-RISK_TIERS = ("low", "rising", "high", "complex")
+CONSENT_METHODS = ("verbal", "written", "electronic")
 
 
 @dataclasses.dataclass(eq=False)
@@ -31,11 +33,13 @@ class Patient:
     payer_id: int | None = None
     member_id: str = ""
     pcp_id: int | None = None
-    risk_tier: str = "low"
+    risk_tier: str | None = None  # computed (domain.risk); None: never tiered
     risk_override: str | None = None
     risk_override_reason: str = ""
-    consent_date: dt.date | None = None
-    consent_by: str = ""
+    consent_date: dt.date | None = None  # care management consent: the day it was given
+    consent_by: str = ""  # who recorded it
+    consent_method: str = ""  # CONSENT_METHODS
+    consent_withdrawn_on: dt.date | None = None
     status: str = "active"
     deceased_date: dt.date | None = None
     attributed_from: dt.date | None = None
@@ -61,7 +65,8 @@ class Patient:
         return f"{self.family}, {self.given}"
 
     @property
-    def effective_risk_tier(self) -> str:
+    def effective_risk_tier(self) -> str | None:
+        """The tier set by hand, else the computed one; None when never tiered."""
         return self.risk_override or self.risk_tier
 
     def age(self, on: dt.date | None = None) -> int:
@@ -85,24 +90,26 @@ class Patient:
             raise DomainError(f"Status must be one of {', '.join(STATUSES)}; got {self.status!r}.")
         if self.status == "deceased" and self.deceased_date and self.deceased_date < self.birth_date:
             raise DomainError("Date of death is before the birth date.")
-        if self.risk_tier not in RISK_TIERS:
+        if self.risk_tier is not None and self.risk_tier not in RISK_TIERS:
             raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
         if self.risk_override is not None:
-            if self.risk_override not in RISK_TIERS:
-                raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
-            if not self.risk_override_reason.strip():
-                raise DomainError("Overriding the risk tier needs a reason.")
+            validate_override(self.risk_override, self.risk_override_reason)
         if self.consent_date and not self.consent_by.strip():
             raise DomainError("Consent for care management must say who recorded it.")
+        if self.consent_method and self.consent_method not in CONSENT_METHODS:
+            raise DomainError(f"Consent must be given {', '.join(CONSENT_METHODS)}; got {self.consent_method!r}.")
+        if self.consent_withdrawn_on is not None:
+            if self.consent_date is None:
+                raise DomainError("Consent can only be withdrawn once it was given.")
+            if self.consent_withdrawn_on < self.consent_date:
+                raise DomainError(f"Consent cannot be withdrawn ({self.consent_withdrawn_on.isoformat()}) "
+                                  f"before it was given ({self.consent_date.isoformat()}).")
         if self.attributed_from and self.attributed_to and self.attributed_to < self.attributed_from:
             raise DomainError("Attribution ends before it starts.")
         self.refresh_search_keys()
 
     def override_risk(self, tier: str, reason: str) -> None:
-        if tier not in RISK_TIERS:
-            raise DomainError(f"Risk tier must be one of {', '.join(RISK_TIERS)}.")
-        if not reason.strip():
-            raise DomainError("Overriding the risk tier needs a reason.")
+        validate_override(tier, reason)
         self.risk_override, self.risk_override_reason = tier, reason.strip()
 
 
@@ -114,20 +121,3 @@ def ensure_unique_mrns(patients: list[Patient]) -> None:
         if key in seen:
             raise DomainError(f"MRN {key[1]} appears twice in practice {p.practice_id}.")
         seen.add(key)
-
-
-def compute_risk_tier(chronic_conditions: int, ed_visits_12m: int, admissions_12m: int) -> str:
-    """Risk tier from conditions and utilisation (the override, when set, wins).
-
-    complex: 4+ chronic conditions with an admission, or 3+ admissions
-    high:    3+ chronic conditions, or any admission, or 3+ ED visits
-    rising:  2 chronic conditions or an ED visit
-    low:     otherwise
-    """
-    if admissions_12m >= 3 or (chronic_conditions >= 4 and admissions_12m >= 1):
-        return "complex"
-    if chronic_conditions >= 3 or admissions_12m >= 1 or ed_visits_12m >= 3:
-        return "high"
-    if chronic_conditions >= 2 or ed_visits_12m >= 1:
-        return "rising"
-    return "low"

@@ -38,8 +38,11 @@ NEXT: dict[str, tuple[str, ...]] = {
 }
 FINAL = frozenset(s for s, nxt in NEXT.items() if not nxt)
 
-# Days a state may last before the referral is overdue, by urgency.
-EXPECTED_DAYS: dict[str, dict[str, int]] = {
+ExpectedDays = dict[str, dict[str, int]]  # urgency -> state -> days
+
+# Days a state may last before the referral is overdue, by urgency (the pod may set its own:
+# storage keeps them in ``referral_expected_days``; these are the defaults).
+EXPECTED_DAYS: ExpectedDays = {
     "routine": {"ordered": 3, "sent": 14, "scheduled": 60, "seen": 14, "report_received": 7,
                 "no_show": 7, "unable_to_reach": 14},
     "urgent": {"ordered": 1, "sent": 3, "scheduled": 14, "seen": 7, "report_received": 3,
@@ -117,8 +120,57 @@ class Referral:
     def days_in_state(self, now: dt.datetime | None = None) -> int:
         return ((now or utcnow()) - self.state_since).days
 
-    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+    def due_at(self, expected: ExpectedDays | None = None) -> dt.datetime | None:
+        """When the current state will have lasted as long as expected for the referral's
+        urgency (``expected``: the pod's table, :data:`EXPECTED_DAYS` by default); None for a
+        final state, a state without an expected time, or a referral entered in error."""
         if self.state in FINAL or self.entered_in_error:
-            return False
-        limit = EXPECTED_DAYS[self.urgency].get(self.state)
-        return limit is not None and self.days_in_state(now) > limit
+            return None
+        return due_at(self.state, self.urgency, self.state_since, expected)
+
+    def is_overdue(self, now: dt.datetime | None = None, expected: ExpectedDays | None = None) -> bool:
+        """The state has lasted longer than expected: overdue one moment after :meth:`due_at`,
+        not at it (a routine referral sent at 9:00 on the 1st, 14 days expected, is overdue from
+        9:00:01 on the 15th)."""
+        due = self.due_at(expected)
+        return due is not None and (now or utcnow()) > due
+
+
+def expected_days_for(expected: ExpectedDays | None, urgency: str, state: str) -> int | None:
+    """Days the state may last at this urgency (None: no limit, e.g. a final state)."""
+    return (expected or EXPECTED_DAYS).get(urgency, {}).get(state)
+
+
+def due_at(state: str, urgency: str, state_since: dt.datetime,
+           expected: ExpectedDays | None = None) -> dt.datetime | None:
+    """The moment a referral in ``state`` since ``state_since`` becomes due to move on (the
+    same rule as :meth:`Referral.due_at`, for rows read without their record)."""
+    if state in FINAL:
+        return None
+    days = expected_days_for(expected, urgency, state)
+    return None if days is None else state_since + dt.timedelta(days=days)
+
+
+MAX_EXPECTED_DAYS = 365
+
+
+def checked_expected_days(table: dict) -> ExpectedDays:
+    """The pod's expected days, checked: every urgency and every state that can wait (not a
+    final one) has a whole number of days from 1 to 365. Raises :class:`DomainError` naming
+    the urgency, state and value."""
+    checked: ExpectedDays = {}
+    for urgency in URGENCIES:
+        row = table.get(urgency) or {}
+        checked[urgency] = {}
+        for state in STATES:
+            if state in FINAL:
+                continue
+            value = row.get(state, EXPECTED_DAYS[urgency].get(state))
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise DomainError(f"Expected days for a {urgency} referral that is {LABELS[state]} must be a "
+                                  f"whole number of days; got {value!r}.")
+            if not 1 <= value <= MAX_EXPECTED_DAYS:
+                raise DomainError(f"Expected days for a {urgency} referral that is {LABELS[state]} must be "
+                                  f"between 1 and {MAX_EXPECTED_DAYS}; got {value}.")
+            checked[urgency][state] = value
+    return checked

@@ -64,3 +64,8 @@ def age_on(birth_date: dt.date, on: dt.date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+def us_date(day: dt.date | None) -> str:
+    """A date as US clinics read it, 03/04/1957 (the screens' order, for sentences built below them)."""
+    return "" if day is None else day.strftime("%m/%d/%Y")

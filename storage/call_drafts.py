@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storage import schema as t
+from storage.db import write_transaction
 
 d = t.call_draft
 
@@ -30,7 +31,7 @@ class Draft:
 def save_draft(engine: Engine, actor: str, draft_id: int | None, content: dict, now: dt.datetime) -> int:
     """Write the draft (a new one when ``draft_id`` is None or was discarded meanwhile); its id."""
     text = json.dumps(content, sort_keys=True)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:  # a staff save: begun as a write (storage.db)
         if draft_id is not None:
             updated = conn.execute(sa.update(d).where(d.c.id == draft_id, d.c.actor == actor)
                                    .values(content=text, updated_at=now))

@@ -1,7 +1,9 @@
 """Imperative mapping of the domain's plain dataclasses onto the tables (Cosmic Python)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import registry, relationship
+import threading
+
+from sqlalchemy.orm import configure_mappers, registry, relationship
 
 from domain.calls import AfterHoursCall, CallPage
 from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
@@ -12,19 +14,29 @@ from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral, ReferralEvent
-from domain.time_entry import TimeEntry
+from domain.time_entry import RunningTimer, TimeEntry
+from domain.today import TodayMark
 from storage import schema as t
 
 mapper_registry = registry(metadata=t.metadata)
 _started = False
+_starting = threading.Lock()
 
 
 def start_mappers() -> None:
-    """Map every domain record once per process."""
+    """Map every domain record once per process. Threads that need the mappers at the same
+    moment wait for the first to finish them: one that saw them half made failed."""
     global _started
     if _started:
         return
-    _started = True
+    with _starting:
+        if not _started:
+            _map_all()
+            configure_mappers()  # relationships resolved now, not by whichever thread queries first
+            _started = True
+
+
+def _map_all() -> None:
     m = mapper_registry.map_imperatively
     m(Practice, t.practice)
     m(Clinician, t.clinician)
@@ -43,7 +55,7 @@ def start_mappers() -> None:
     m(Referral, t.referral, properties={
         "events": relationship(ReferralEvent, cascade="all, delete-orphan",
                                order_by=(t.referral_event.c.at, t.referral_event.c.id)),
-    })
+    }, exclude_properties=["due_at"])  # kept by storage.referral_due, never set on the record
     m(CallPage, t.call_page)
     m(AfterHoursCall, t.after_hours_call, properties={
         "pages": relationship(CallPage, cascade="all, delete-orphan", lazy="selectin",
@@ -67,4 +79,6 @@ def start_mappers() -> None:
     })
     m(Task, t.task)
     m(TimeEntry, t.time_entry)
+    m(RunningTimer, t.running_timer)
     m(GapOverride, t.gap_override)
+    m(TodayMark, t.today_mark)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from domain.audit import AuditEvent
 from domain.calls import AfterHoursCall
-from domain.care_plan import CarePlan, Task
+from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.facts import ClinicalFact
@@ -26,14 +26,17 @@ from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral
-from domain.time_entry import TimeEntry
+from domain.time_entry import RunningTimer, TimeEntry
+from domain.today import TodayMark
+from storage import audit_chain
 from storage import schema as t
 
 R = TypeVar("R")
 
 
 class AuditLog:
-    """Append-only audit trail (the database refuses updates and deletes)."""
+    """Append-only, hash-chained audit trail (:mod:`storage.audit_chain`; the database refuses
+    updates, deletes and replacements)."""
 
     def __init__(self, session: Session, actor: str):
         self.session, self.actor = session, actor
@@ -41,10 +44,9 @@ class AuditLog:
     def record(self, action: str, record_type: str, record_id: int | None,
                patient_id: int | None = None, detail: str = "") -> None:
         event = AuditEvent(self.actor, action, record_type, record_id, patient_id, detail)
-        self.session.execute(sa.insert(t.audit_event).values(
-            at=event.at, actor=event.actor, action=event.action, record_type=event.record_type,
-            record_id=event.record_id, patient_id=event.patient_id, detail=event.detail,
-        ))
+        audit_chain.append(self.session, at=event.at, actor=event.actor, action=event.action,
+                           record_type=event.record_type, record_id=event.record_id,
+                           patient_id=event.patient_id, detail=event.detail)
 
     def for_patient(self, patient_id: int, limit: int = 500) -> list[AuditEvent]:
         rows = self.session.execute(
@@ -81,8 +83,10 @@ class Repository(Generic[R]):
             self.audit.record("create", type(record).__name__, record.id, self._patient_of(record))
         return record
 
-    def correct(self, record: R, changes: dict[str, Any], *, reason: str = "") -> Revision | None:
-        """Change fields, keeping the earlier values as a revision."""
+    def correct(self, record: R, changes: dict[str, Any], *, reason: str = "",
+                patient_id: int | None = None) -> Revision | None:
+        """Change fields, keeping the earlier values as a revision (``patient_id``: the patient
+        a part of a record belongs to, a care plan's goal, for the audit trail)."""
         revision = correct(record, changes, by=self.audit.actor, reason=reason)
         if revision is None:
             return None
@@ -95,16 +99,16 @@ class Repository(Generic[R]):
             old_values=revision.old_values, new_values=revision.new_values,
         ))
         self.audit.record("change", revision.record_type, revision.record_id,
-                          self._patient_of(record), ", ".join(sorted(revision.new_values)))
+                          patient_id or self._patient_of(record), ", ".join(sorted(revision.new_values)))
         return revision
 
-    def mark_entered_in_error(self, record: R, *, reason: str) -> None:
+    def mark_entered_in_error(self, record: R, *, reason: str, patient_id: int | None = None) -> None:
         """Records are never deleted: they are marked entered-in-error, with the reason kept."""
         if not reason.strip():
             raise DomainError("Marking a record entered-in-error needs a reason.")
         if getattr(record, "entered_in_error", False):
             raise DomainError("This record is already marked entered-in-error.")
-        self.correct(record, {"entered_in_error": True}, reason=reason)
+        self.correct(record, {"entered_in_error": True}, reason=reason, patient_id=patient_id)
 
     def revisions(self, record: R) -> list[dict]:
         rows = self.session.execute(
@@ -227,13 +231,30 @@ class ReferralRepository(_PatientRecords[Referral]):
     record_class = Referral
     order_column = t.referral.c.ordered_at
 
+    def add(self, record: Referral) -> Referral:
+        super().add(record)
+        self._store_due(record)
+        return record
+
     def advance(self, referral: Referral, state: str, *, at: dt.datetime | None = None,
                 note: str = "") -> None:
         previous = referral.state
         referral.advance_to(state, by=self.audit.actor, at=at, note=note)
         self.session.flush()
+        self._store_due(referral)
         self.audit.record("change", "Referral", referral.id, referral.patient_id,
                           f"state {previous} -> {state}")
+
+    def correct(self, record: Referral, changes: dict[str, Any], *, reason: str = "") -> Revision | None:
+        revision = super().correct(record, changes, reason=reason)
+        self._store_due(record)  # a new urgency, or entered in error, changes when it is due
+        return revision
+
+    def _store_due(self, referral: Referral) -> None:
+        """The referral's due time (``referral.due_at``) from the pod's expected days."""
+        from storage.referral_due import store_due_at
+
+        store_due_at(self.session.connection(), [referral.id])
 
 
 class CallRepository(_PatientRecords[AfterHoursCall]):
@@ -278,6 +299,20 @@ class CarePlanRepository(_PatientRecords[CarePlan]):
     record_class = CarePlan
     order_column = t.care_plan.c.created_at
 
+    def add_item(self, plan: CarePlan, item: CareGoal | CareIntervention) -> None:
+        """A goal or intervention added to a plan, audited under the plan's patient."""
+        item.validate()
+        (plan.goals if isinstance(item, CareGoal) else plan.interventions).append(item)
+        self.session.flush()
+        self.audit.record("create", type(item).__name__, item.id, plan.patient_id, f"care plan {plan.id}")
+
+    def item(self, plan: CarePlan, kind: type, item_id: int) -> CareGoal | CareIntervention:
+        items = plan.goals if kind is CareGoal else plan.interventions
+        found = next((i for i in items if i.id == item_id), None)
+        if found is None:
+            raise NotFound(f"The care plan '{plan.title}' has no {kind.__name__[4:].lower()} with id {item_id}.")
+        return found
+
 
 class TaskRepository(_PatientRecords[Task]):
     record_class = Task
@@ -288,7 +323,57 @@ class TimeEntryRepository(_PatientRecords[TimeEntry]):
     record_class = TimeEntry
     order_column = t.time_entry.c.entry_date
 
+    def of_staff(self, staff: str, first: dt.date, last: dt.date) -> list[TimeEntry]:
+        """A staff member's entries (not in error) dated from ``first`` to ``last``, any patient."""
+        te = t.time_entry
+        return list(self.session.scalars(sa.select(TimeEntry).where(
+            te.c.staff == staff, te.c.entry_date.between(first, last), te.c.entered_in_error.is_(False))))
+
+
+class TimerRepository(Repository[RunningTimer]):
+    record_class = RunningTimer
+
+    def running(self, staff: str | None = None, patient_id: int | None = None) -> list[RunningTimer]:
+        rt = t.running_timer
+        query = sa.select(RunningTimer).where(rt.c.state == "running")
+        if staff is not None:
+            query = query.where(rt.c.staff == staff)
+        if patient_id is not None:
+            query = query.where(rt.c.patient_id == patient_id)
+        return list(self.session.scalars(query.order_by(rt.c.started_at)))
+
+    def stop(self, timer: RunningTimer, state: str, time_entry_id: int | None = None,
+             at: dt.datetime | None = None) -> None:
+        timer.stop(state, at)
+        timer.time_entry_id = time_entry_id
+        self.session.flush()
+        self.audit.record("change", "RunningTimer", timer.id, timer.patient_id,
+                          f"timer {state}" + (f" as time entry {time_entry_id}" if time_entry_id else ""))
+
 
 class GapOverrideRepository(_PatientRecords[GapOverride]):
     record_class = GapOverride
     order_column = t.gap_override.c.at
+
+    def add(self, record: GapOverride) -> GapOverride:
+        self._ensure_measure(record.measure_id)
+        return super().add(record)
+
+    def _ensure_measure(self, measure_id: str) -> None:
+        """The measure's row, which a pod never recomputed does not have yet (the first recompute
+        writes them): an exclusion documented first failed on its foreign key. Unknown
+        measures are a DomainError naming them."""
+        if self.session.execute(sa.select(t.measure.c.id).where(t.measure.c.id == measure_id)).first():
+            return
+        from domain.measures import definition as definitions
+
+        found = definitions.load(measure_id)
+        self.session.execute(sa.insert(t.measure).values(
+            id=measure_id, version=found.get("version", ""), title=found["title"],
+            inverse=bool(found.get("inverse")), active=True, definition=found))
+
+
+class TodayMarkRepository(Repository[TodayMark]):
+    """Done and snoozed marks on Today's items; undone by marking them entered in error."""
+
+    record_class = TodayMark

@@ -12,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from domain.medication_review import ACTIVE_MEDICATION_STATUSES
+from domain.risk import ACUTE_CLASSES, REFUTED_VERIFICATION
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -115,11 +116,25 @@ payer = sa.Table(
 
 # --- patients and their facts -------------------------------------------------
 
-# an active patient whose risk tier (the override when there is one) is high or complex
-_HIGH_RISK = ("coalesce(risk_override, risk_tier) IN ('high', 'complex') AND entered_in_error = {false} "
-              "AND status = 'active'")
-HIGH_RISK_WHERE = _HIGH_RISK.format(false="0")
-HIGH_RISK_PG = _HIGH_RISK.format(false="false")
+# domain.today.HIGH_RISK_TIERS as the partial indexes' condition; a query uses the index when it
+# says the same (storage.queries.today)
+HIGH_RISK_WHERE = sa.text("coalesce(risk_override, risk_tier) IN ('high', 'complex') "
+                          "AND status = 'active' AND entered_in_error = 0")
+INACTIVE_WHERE = sa.text("status <> 'active' OR entered_in_error = 1")
+# the two-way contacts (domain.today.TWO_WAY_OUTCOMES, TWO_WAY_ACTIVITIES)
+REACHED_WHERE = sa.text("outcome = 'reached' AND entered_in_error = 0")
+CONTACT_TIME_WHERE = sa.text("activity = 'transition_of_care' AND entered_in_error = 0")
+# after-hours calls to follow up: flagged by the nurse, or sent to the ED or 911 (domain.today)
+CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('call_911', 'ed_now')) "
+                               "AND entered_in_error = 0")
+# the inpatient stays whose discharge starts transitional care (domain.today.INPATIENT_CLASSES)
+DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
+# the same patients for the pharmacist's worklist, read pod-wide in tier order (migration 0014's
+# partial index; storage.queries.reviews)
+_REVIEW_HIGH_RISK = ("coalesce(risk_override, risk_tier) IN ('high', 'complex') AND entered_in_error = {false} "
+                     "AND status = 'active'")
+REVIEW_HIGH_RISK_WHERE = _REVIEW_HIGH_RISK.format(false="0")
+REVIEW_HIGH_RISK_PG = _REVIEW_HIGH_RISK.format(false="false")
 
 patient = sa.Table(
     "patient", metadata, _pk(),
@@ -132,7 +147,8 @@ patient = sa.Table(
     _text("language"),
     _fk("payer_id", "payer.id", nullable=True), _text("member_id"),
     _fk("pcp_id", "clinician.id", nullable=True),
-    sa.Column("risk_tier", sa.String, nullable=False, server_default="low"),
+    # computed by storage.risk (its components in risk_score); NULL: never tiered
+    sa.Column("risk_tier", sa.String, nullable=True),
     sa.Column("risk_override", sa.String, nullable=True), _text("risk_override_reason"),
     sa.Column("consent_date", sa.Date, nullable=True), _text("consent_by"),
     sa.Column("status", sa.String, nullable=False, server_default="active"),
@@ -155,11 +171,27 @@ patient = sa.Table(
     sa.Index("ix_patient_practice_name", "practice_id", "family_key", "given_key"),
     # the few patients marked entered-in-error (the Gaps worklist leaves them out of its counts)
     sa.Index("ix_patient_in_error", "id", sqlite_where=sa.text("entered_in_error = 1")),
-    # the high-risk patients of the pod (the pharmacist's worklist; storage.queries.reviews.HIGH_RISK)
-    # (complex before high, then by id: the worklist reads them in this order, a page at a time)
-    sa.Index("ix_patient_high_risk", sa.func.coalesce(sa.text("risk_override"), sa.text("risk_tier")), "id",
-             sqlite_where=sa.text(HIGH_RISK_WHERE), postgresql_where=sa.text(HIGH_RISK_PG)),
+    # care management consent: how it was given, and the day it was withdrawn (it ends with that month)
+    _text("consent_method"),
+    sa.Column("consent_withdrawn_on", sa.Date, nullable=True),
+    # a practice's consented patients (the care management month) without walking the whole panel
+    sa.Index("ix_patient_consent", "practice_id", "consent_date", sqlite_where=sa.text("consent_date IS NOT NULL"),
+             postgresql_where=sa.text("consent_date IS NOT NULL")),
+    # the active high-risk patients of a practice with their tiers (Today: high risk without
+    # contact), a few per cent of the patients, read without the patient rows
+    sa.Index("ix_patient_high_risk", "practice_id", "risk_override", "risk_tier", sqlite_where=HIGH_RISK_WHERE),
+    # the patients no longer in care (moved, deceased, entered in error): few, read as one set
+    sa.Index("ix_patient_inactive", "id", sqlite_where=INACTIVE_WHERE),
+    # the high-risk patients of the pod in tier order, then by id (the pharmacist's worklist reads
+    # them a page at a time; storage.queries.reviews)
+    sa.Index("ix_patient_high_risk_review", sa.func.coalesce(sa.text("risk_override"), sa.text("risk_tier")), "id",
+             sqlite_where=sa.text(REVIEW_HIGH_RISK_WHERE), postgresql_where=sa.text(REVIEW_HIGH_RISK_PG)),
 )
+
+# the partial indexes' conditions: a query uses the index only when it says the same
+ACUTE_ENCOUNTERS = (f"kind = 'encounter' AND encounter_class IN ({', '.join(map(repr, ACUTE_CLASSES))}) "
+                    "AND entered_in_error = 0")
+REFUTED_CONDITIONS = f"kind = 'condition' AND verification_status IN ({', '.join(map(repr, REFUTED_VERIFICATION))})"
 
 # on a patient's active medication list: ordered or taken, not stopped, completed or refuted
 # (the end date, which moves with the clock, is checked by the query)
@@ -197,6 +229,16 @@ clinical_fact = sa.Table(
     # patient across the pod; storage.queries.reviews.ACTIVE_MEDICATION says what "active" is)
     sa.Index("ix_fact_active_medication", "patient_id", "end_at", "code",
              sqlite_where=sa.text(ACTIVE_MEDICATION_WHERE), postgresql_where=sa.text(ACTIVE_MEDICATION_PG)),
+    # risk tiers (storage.risk): the pod's ED visits and hospital stays of a period from one
+    # small index (a few % of the encounters), not millions of encounter rows looked up
+    sa.Index("ix_fact_acute_encounter", "start_at", "patient_id", "encounter_class", "end_at", "status",
+             sqlite_where=sa.text(ACUTE_ENCOUNTERS), postgresql_where=sa.text(ACUTE_ENCOUNTERS)),
+    # risk tiers: the few conditions whose verification refuted them (coded_fact does not say)
+    sa.Index("ix_fact_refuted_condition", "id",
+             sqlite_where=sa.text(REFUTED_CONDITIONS), postgresql_where=sa.text(REFUTED_CONDITIONS)),
+    # hospital discharges by day (Today: transitional care), a small part of the facts
+    sa.Index("ix_fact_discharge", "kind", "end_at", "patient_id", "entered_in_error",
+             sqlite_where=DISCHARGE_WHERE),
 )
 
 fact_coding = sa.Table(
@@ -284,6 +326,24 @@ referral = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_referral_patient", "patient_id"),
     sa.Index("ix_referral_state", "state", "state_since"),
+    # when the current state will have lasted as long as the pod expects (domain.referral.due_at);
+    # NULL once final. The board and Today read open referrals overdue-first from it, and by the
+    # patient's practice, kept beside it (storage.referral_due), without reading the patients.
+    sa.Column("due_at", sa.DateTime, nullable=True),
+    sa.Column("practice_id", Id, nullable=True),  # a copy of the patient's, so no reference of its own
+    sa.Index("ix_referral_state_due", "state", "due_at"),
+    sa.Index("ix_referral_practice_due", "practice_id", "urgency", "due_at"),
+    sa.Index("ix_referral_practice_state", "practice_id", "state", "due_at"),
+)
+
+# the pod's own expected days per urgency and state (domain.referral.EXPECTED_DAYS when none)
+referral_expected_days = sa.Table(
+    "referral_expected_days", metadata,
+    sa.Column("urgency", sa.String, primary_key=True),
+    sa.Column("state", sa.String, primary_key=True),
+    sa.Column("days", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("changed_by", sa.String, nullable=False),
 )
 
 referral_event = sa.Table(
@@ -319,6 +379,9 @@ after_hours_call = sa.Table(
     _text("follow_up_note"),
     sa.Index("ix_call_practice_received", "practice_id", "received_at"),
     sa.Index("ix_call_patient", "patient_id"),
+    # the calls a care team follows up (Today), with what Today filters on, read without the rows
+    sa.Index("ix_call_follow_up", "practice_id", "received_at", "disposition", "follow_up_needed",
+             sqlite_where=CALL_FOLLOW_UP_WHERE),
     # the calls still waiting for their call-back (a handful among hundreds of thousands)
     sa.Index("ix_call_waiting", "received_at", sqlite_where=sa.text("called_back_at IS NULL")),
     # the night's calls across the pod, and those no practice has acknowledged yet
@@ -445,6 +508,28 @@ outreach_attempt = sa.Table(
     sa.Index("ix_outreach_review", "medication_review_id",
              sqlite_where=sa.text("medication_review_id IS NOT NULL"),
              postgresql_where=sa.text("medication_review_id IS NOT NULL")),
+    # a patient's two-way contacts by time (Today: discharges, high risk without contact)
+    sa.Index("ix_outreach_reached", "patient_id", "at", sqlite_where=REACHED_WHERE),
+)
+
+# Where outreach about one thing (a gap, a referral, the patient) stands: one row per target,
+# worked out from its attempts by domain.outreach.outreach_progress whenever one is logged,
+# so Today finds the tries due from an index instead of every attempt of the pod.
+outreach_plan = sa.Table(
+    "outreach_plan", metadata, _pk(),
+    sa.Column("target", sa.String, nullable=False, unique=True),  # domain.outreach.target_key
+    _fk("patient_id", "patient.id"),
+    _fk("practice_id", "practice.id"),  # the patient's, so Today reads a practice's plans alone
+    sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="SET NULL"), nullable=True),
+    _fk("referral_id", "referral.id", nullable=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("days_tried", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_try_on", sa.Date, nullable=True),
+    sa.Column("last_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("settled_on", sa.Date, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_outreach_plan_due", "practice_id", "status", "next_try_on"),
+    sa.Index("ix_outreach_plan_patient", "patient_id"),
 )
 
 care_plan = sa.Table(
@@ -464,6 +549,7 @@ care_goal = sa.Table(
     sa.Column("due_date", sa.Date, nullable=True),
     sa.Column("status", sa.String, nullable=False, server_default="active"), _text("problem"),
     sa.Index("ix_care_goal_plan", "care_plan_id"),
+    _flag("entered_in_error"),
 )
 
 care_intervention = sa.Table(
@@ -473,6 +559,7 @@ care_intervention = sa.Table(
     sa.Column("status", sa.String, nullable=False, server_default="planned"),
     _text("goal_description"),
     sa.Index("ix_care_intervention_plan", "care_plan_id"),
+    _flag("entered_in_error"),
 )
 
 task = sa.Table(
@@ -489,6 +576,7 @@ task = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_task_assignee_status", "assignee", "status", "due_date"),
     sa.Index("ix_task_patient", "patient_id"),
+    _text("created_by"), _text("note"),
 )
 
 time_entry = sa.Table(
@@ -501,6 +589,74 @@ time_entry = sa.Table(
     _flag("entered_in_error"),
     sa.Index("ix_time_patient_date", "patient_id", "entry_date"),
     sa.Index("ix_time_staff_date", "staff", "entry_date"),
+    # domain.time_entry: the programme the minutes are claimed for, who did the work, when it
+    # started (naive UTC), the billing practice, and when and by whom it was entered
+    sa.Column("programme", sa.String, nullable=False, default="ccm", server_default="ccm"),
+    sa.Column("performer", sa.String, nullable=False, default="clinical_staff", server_default="clinical_staff"),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    _fk("practice_id", "practice.id", nullable=True),
+    sa.Column("recorded_at", sa.DateTime, nullable=True), _text("recorded_by"),
+    sa.Index("ix_time_practice_date", "practice_id", "entry_date"),
+    # a patient's transitional-care contacts logged as time (Today: two-way contact)
+    sa.Index("ix_time_contact", "patient_id", "entry_date", sqlite_where=CONTACT_TIME_WHERE),
+)
+
+# a timer started on a chart, kept from its first second so a crash does not lose it
+running_timer = sa.Table(
+    "running_timer", metadata, _pk(),
+    sa.Column("staff", sa.String, nullable=False),
+    _fk("patient_id", "patient.id"),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("activity", sa.String, nullable=False),
+    sa.Column("programme", sa.String, nullable=False),
+    sa.Column("state", sa.String, nullable=False, default="running", server_default="running"),
+    sa.Column("stopped_at", sa.DateTime, nullable=True),
+    _fk("time_entry_id", "time_entry.id", nullable=True), _text("note"),
+    sa.Index("ix_running_timer_staff", "staff", "state"),
+)
+
+# --- risk tiers (storage.risk, domain.risk) ------------------------------------------------
+
+# what each tiered patient's score was made of at the last recompute (derived: rewritten whole)
+risk_score = sa.Table(
+    "risk_score", metadata,
+    sa.Column("patient_id", Id, sa.ForeignKey("patient.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tier", sa.String, nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("score_before", sa.Integer, nullable=False),  # as of domain.risk.RISING_DAYS ago
+    sa.Column("chronic_groups", sa.String, nullable=False),  # domain.risk group keys, comma-separated
+    sa.Column("ed_visits", sa.Integer, nullable=False),
+    sa.Column("admissions", sa.Integer, nullable=False),
+    sa.Column("discharged_at", sa.DateTime, nullable=True),  # the latest discharge in the last 30 days
+    sa.Column("admitted_at", sa.DateTime, nullable=True),  # the latest admission in the last 90 days
+    sa.Column("run_id", Id, sa.ForeignKey("risk_run.id"), nullable=False),
+)
+
+# each recompute of the tiers: as of when, the pod's high cut, how many in each tier
+risk_run = sa.Table(
+    "risk_run", metadata, _pk(),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.Column("scope", sa.String, nullable=False),  # "pod", or "N patients"
+    sa.Column("high_cut", sa.Integer, nullable=True),
+    sa.Column("patients", sa.Integer, nullable=False),
+    sa.Column("tiers", sa.JSON, nullable=False),  # tier -> patients
+)
+
+# Done and snoozed marks left on Today's items (domain.today.TodayMark), with who and when
+today_mark = sa.Table(
+    "today_mark", metadata, _pk(),
+    sa.Column("item_kind", sa.String, nullable=False),
+    sa.Column("record_id", Id, nullable=False),
+    sa.Column("occurrence_at", sa.DateTime, nullable=True),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("until", sa.Date, nullable=True),
+    _text("reason"),
+    sa.Column("by", sa.String, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    _fk("patient_id", "patient.id", nullable=True),
+    _flag("entered_in_error"),
+    sa.Index("ix_today_mark_item", "item_kind", "record_id"),
 )
 
 # --- history and audit ----------------------------------------------------------
@@ -524,8 +680,18 @@ audit_event = sa.Table(
     sa.Column("record_type", sa.String, nullable=False),
     sa.Column("record_id", Id, nullable=True),
     sa.Column("patient_id", Id, nullable=True), _text("detail"),
+    # SHA-256 of the previous event's chain_hash and this event's content (storage.audit_chain)
+    _text("chain_hash"),
     sa.Index("ix_audit_patient", "patient_id", "at"),
     sa.Index("ix_audit_at", "at"),
+)
+
+# the audit chain's head: how many events there are and the newest one's hash (one row, id 1)
+audit_chain = sa.Table(
+    "audit_chain", metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=False),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String, nullable=False),
 )
 
 # --- import bookkeeping -------------------------------------------------------------
@@ -671,6 +837,16 @@ gap_write = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+# A measure and period whose first write is under way in several steps
+# (storage.measures.gap_steps): its gaps are left out of sight until the last step removes it.
+gap_staging = sa.Table(
+    "gap_staging", metadata,
+    sa.Column("measure_id", sa.String, sa.ForeignKey("measure.id"), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)
+
 quality_snapshot = sa.Table(
     "quality_snapshot", metadata, _pk(),
     _fk("practice_id", "practice.id"),
@@ -692,13 +868,8 @@ quality_snapshot = sa.Table(
                         name="uq_snapshot_key"),
 )
 
-# Audit events are written once and never changed (enforced in the database).
-AUDIT_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be changed'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit events cannot be deleted'); END",
-)
+# Audit events are written once and never changed (enforced in the database by triggers,
+# made by migrations 0001 and 0013; storage.audit_chain checks they are still there).
 
 
 # --- how values are stored, for the bulk writers (demo generator, importers) ------------

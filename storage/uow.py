@@ -1,10 +1,15 @@
-"""The unit of work: one transaction, commits only when told, rolls back on exit otherwise."""
+"""The unit of work: one transaction, commits only when told, rolls back on exit otherwise.
+
+Its transaction begins as a write (``BEGIN IMMEDIATE``, :func:`storage.db.writer`): a unit of
+work reads and then writes (a chart opened is read, then its view audited), and a transaction
+begun as a read cannot wait for the write lock later."""
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as r
+from storage.db import writer
 from storage.mapping import start_mappers
 
 
@@ -17,7 +22,7 @@ class UnitOfWork:
 
     def __init__(self, engine: Engine, actor: str):
         start_mappers()
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self._factory = sessionmaker(bind=writer(engine), expire_on_commit=False)
         self.actor = actor
         self.session: Session | None = None
 
@@ -39,7 +44,9 @@ class UnitOfWork:
         self.care_plans = r.CarePlanRepository(*args)
         self.tasks = r.TaskRepository(*args)
         self.time_entries = r.TimeEntryRepository(*args)
+        self.timers = r.TimerRepository(*args)
         self.gap_overrides = r.GapOverrideRepository(*args)
+        self.today_marks = r.TodayMarkRepository(*args)
         return self
 
     def __exit__(self, *exc) -> None:

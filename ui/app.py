@@ -56,6 +56,8 @@ def open_window(app, path: str | None):
     window.database_chosen.connect(switch)
     app.setProperty("carepod_windows", [*(app.property("carepod_windows") or []), window])
     window.show()
+    if pod.findings:  # damage, a broken audit trail: said at once, in words
+        dialogs.show_warning(window, "The database needs attention", "\n\n".join(pod.findings))
     return window
 
 

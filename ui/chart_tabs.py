@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 from domain.clock import today, utcnow
 from domain.facts import ClinicalFact, system_label
 from domain.referral import LABELS as REFERRAL_LABELS
-from domain.time_entry import CCM_BASIC_MINUTES
 from application.chart import Chart
 from ui import format as fmt
 from ui.record_list import Line, RecordList
@@ -32,10 +31,11 @@ CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Summary", "ui.chart_tabs:summary_tab"),
     ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab"),
     ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
-    ChartTabSpec("Referrals", "ui.chart_tabs:referrals_tab"),
+    ChartTabSpec("Referrals", "ui.chart_referrals_tab:chart_referrals_tab"),
     ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab"),
     ChartTabSpec("Medications & reviews", "ui.chart_reviews_tab:reviews_tab"),
-    ChartTabSpec("Care plan", "ui.chart_tabs:care_plan_tab"),
+    ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab"),
+    ChartTabSpec("Time", "ui.chart_time:time_tab"),
     ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
 )
 
@@ -110,18 +110,24 @@ def demographics(chart: Chart) -> list[tuple[str, str]]:
 
 
 def risk_text(chart: Chart) -> str:
+    """The tier and why, naming the facts; a tier set by hand says so and keeps the computed one."""
     p = chart.patient
+    computed = chart.risk.explanation if chart.risk is not None else (
+        fmt.risk(p.risk_tier) if p.risk_tier else "No risk tier computed yet")
     if p.risk_override:
-        return (f"{fmt.risk(p.risk_override)} — set by hand: {p.risk_override_reason} "
-                f"(computed: {fmt.risk(p.risk_tier)})")
-    return fmt.risk(p.risk_tier)
+        return f"{fmt.risk(p.risk_override)} — set by hand: {p.risk_override_reason} (computed: {computed})"
+    return computed
 
 
 def consent_text(chart: Chart) -> str:
     p = chart.patient
     if p.consent_date is None:
         return "Not recorded"
-    return f"{fmt.date(p.consent_date)}" + (f" by {p.consent_by}" if p.consent_by else "")
+    text = f"{fmt.date(p.consent_date)}" + (f" ({p.consent_method})" if p.consent_method else "") \
+        + (f" by {p.consent_by}" if p.consent_by else "")
+    if p.consent_withdrawn_on:
+        text += f"; withdrawn {fmt.date(p.consent_withdrawn_on)} (counts to the end of that month)"
+    return text
 
 
 def summary_tab(context, chart: Chart):
@@ -189,58 +195,31 @@ def encounters_tab(context, chart: Chart):
 # -- Referrals ---------------------------------------------------------------------------
 
 def referral_lines(chart: Chart, now: dt.datetime | None = None) -> list[Line]:
+    """A line per referral (newest first) with its history under it; overdue ones in bold, by
+    the due time the pod's expected days give (``chart.referral_due``)."""
     now = now or utcnow()
     lines = []
     for r in chart.referrals:
-        overdue = r.is_overdue(now)
+        due = chart.referral_due.get(r.id, r.due_at())
+        overdue = due is not None and now > due
         events = [Line((fmt.local_datetime(e.at), "", "", "",
                         f"{REFERRAL_LABELS.get(e.from_state, 'New')} → {REFERRAL_LABELS.get(e.to_state, e.to_state)}",
                         f"by {e.by}", e.note)) for e in reversed(r.events)]
+        if due is None:
+            due_text = ""
+        elif overdue:
+            due_text = f"Overdue {(now - due).days} d"
+        else:
+            due_text = f"Due {fmt.date(due)}"
         lines.append(Line(
             (fmt.date(r.ordered_at), r.specialty + (f" — {r.specialist}" if r.specialist else ""), r.reason,
-             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state),
-             f"since {fmt.date(r.state_since)} ({r.days_in_state(now)} d)",
-             "Overdue" if overdue else ""),
-            children=events, alert=overdue))
+             fmt.label(r.urgency), REFERRAL_LABELS.get(r.state, r.state), fmt.date(r.state_since), due_text),
+            children=events, alert=overdue,
+            tooltip=f"{REFERRAL_LABELS.get(r.state, r.state)} for {r.days_in_state(now)} days"
+                    + (f"; due to move on by {fmt.local_datetime(due)}" if due else "")))
     return lines
 
 
-def referrals_tab(context, chart: Chart):
-    lines = referral_lines(chart)
-    return _page(record_list("Referrals and their history",
-                             ("Ordered", "Specialty", "Reason", "Urgency", "State", "In state", "Note"),
-                             "No referrals on record", lines)), len(lines)
-
-
-# -- Care plan -------------------------------------------------------------------------------
-
-def care_plan_lines(chart: Chart) -> list[Line]:
-    lines = []
-    for plan in chart.care_plans:
-        children = [Line(("", f"Goal: {g.description}", g.target, fmt.date(g.due_date), fmt.label(g.status)))
-                    for g in plan.goals]
-        children += [Line(("", f"Intervention: {i.description}", i.goal_description, "", fmt.label(i.status)))
-                     for i in plan.interventions]
-        problems = ", ".join(x.strip() for x in plan.problems.splitlines() if x.strip())
-        lines.append(Line((fmt.date(plan.created_at), plan.title, problems, "", fmt.label(plan.status)),
-                          children=children, tooltip=f"Created by {plan.created_by}" if plan.created_by else ""))
-    return lines
-
-
-def task_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
-    on = on or today()
-    return [Line((fmt.date(t.due_date), t.title, t.assignee, fmt.label(t.priority),
-                  fmt.label(t.status) + (" — overdue" if t.is_overdue(on) else "")),
-                 alert=t.is_overdue(on)) for t in chart.tasks]
-
-
-def care_plan_tab(context, chart: Chart):
-    return _page(
-        record_list("Care plans", ("Created", "Plan / goal / intervention", "Problems / target", "Due", "Status"),
-                    "No care plan on record", care_plan_lines(chart)),
-        record_list("Tasks", ("Due", "Task", "Assignee", "Priority", "Status"), "No tasks on record",
-                    task_lines(chart)),
-    ), len(chart.care_plans)
 
 
 # -- Activity ---------------------------------------------------------------------------------
@@ -250,22 +229,12 @@ def outreach_lines(chart: Chart) -> list[Line]:
             for o in chart.outreach]
 
 
-def time_lines(chart: Chart) -> list[Line]:
-    return [Line((fmt.date(e.entry_date), e.staff, str(e.minutes), fmt.label(e.activity), e.note))
-            for e in chart.time_entries]
+def outreach_panel(context, chart: Chart) -> QWidget:
+    """The outreach list with its "Log outreach…" button (Ctrl+L anywhere in the tab)."""
+    from ui.chart_outreach import OutreachPanel
 
-
-def ccm_lines(chart: Chart, on: dt.date | None = None) -> list[Line]:
-    lines = []
-    for month in chart.ccm_months(on):
-        if month.met:
-            status = "Met"
-        elif month.minutes >= CCM_BASIC_MINUTES:
-            status = "Time met, no consent on record"
-        else:
-            status = f"{CCM_BASIC_MINUTES - month.minutes} min to go"
-        lines.append(Line((month.month.strftime("%B %Y"), str(month.minutes), status)))
-    return lines
+    return OutreachPanel(context, chart, record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"),
+                                                     "No outreach on record", outreach_lines(chart)))
 
 
 def audit_lines(chart: Chart) -> list[Line]:
@@ -275,12 +244,7 @@ def audit_lines(chart: Chart) -> list[Line]:
 
 def activity_tab(context, chart: Chart):
     return _page(
-        record_list("Outreach", ("When", "Channel", "Outcome", "By", "Note"), "No outreach on record",
-                    outreach_lines(chart)),
-        record_list("Time logged", ("Date", "Staff", "Minutes", "Activity", "Note"), "No time logged",
-                    time_lines(chart)),
-        record_list(f"Monthly care-management minutes (basic CCM needs {CCM_BASIC_MINUTES} and consent)",
-                    ("Month", "Minutes", "Basic CCM"), "No time logged", ccm_lines(chart), name="ccm_months"),
+        outreach_panel(context, chart),
         record_list("Audit trail", ("When", "Who", "Action", "Record", "Detail"), "No audit events",
                     audit_lines(chart)),
     ), None

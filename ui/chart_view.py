@@ -32,6 +32,35 @@ def header_fields(chart: Chart) -> list[tuple[str, str]]:
     ]
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it does not fit, instead of being cut mid-word."""
+
+    def __init__(self, text: str = "", **kwargs):
+        super().__init__(text, **kwargs)
+        self._full = text
+        self.setMinimumWidth(40)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        super().setText(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def minimumSizeHint(self):  # noqa: N802
+        hint = super().minimumSizeHint()
+        hint.setWidth(40)
+        return hint
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        from PySide6.QtGui import QPainter
+
+        painter = QPainter(self)
+        text = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+
+
 class ChartHeader(QFrame):
     def __init__(self, chart: Chart, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,21 +69,30 @@ class ChartHeader(QFrame):
         name = QLabel(p.display_name, objectName="chartName")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         tier = p.effective_risk_tier
+        why = chart.risk.explanation if chart.risk is not None else ""
         self.risk = QLabel(f"{fmt.risk(tier)} risk", objectName="riskBadge")
         self.risk.setProperty("role", "risk")
         self.risk.setStyleSheet(style.risk_style(tier))
+        tip = why + (f"\nComputed as of {fmt.date(chart.risk.computed_on)}"
+                     if chart.risk is not None and chart.risk.computed_on else "")
+        self.risk.setToolTip(tip)
+        if tier is None:  # never tiered: no tier, not "low" (setVisible(True) here would make it a window)
+            self.risk.hide()
         if p.risk_override:
             self.risk.setText(f"{fmt.risk(tier)} risk (set by hand)")
-            self.risk.setToolTip(f"Set by hand: {p.risk_override_reason}\nComputed: {fmt.risk(p.risk_tier)}")
+            self.risk.setToolTip(f"Set by hand: {p.risk_override_reason}\nComputed: {tip or 'none yet'}")
         title = QHBoxLayout()
         title.addWidget(name)
         title.addSpacing(12)
         title.addWidget(self.risk, 0, Qt.AlignmentFlag.AlignVCenter)
-        if p.risk_override:
-            reason = QLabel(f"Override: {p.risk_override_reason}", objectName="riskReason")
-            reason.setProperty("role", "hint")
-            title.addWidget(reason, 0, Qt.AlignmentFlag.AlignVCenter)
-        title.addStretch(1)
+        # why the patient is in the tier, in a line (the whole sentence on hover and in the Summary)
+        reason_text = (f"Override: {p.risk_override_reason}" if p.risk_override else
+                       why.partition(": ")[2] if tier else why or "No risk tier computed yet")
+        self.risk_reason = ElidedLabel(reason_text, objectName="riskReason")
+        self.risk_reason.setProperty("role", "hint")
+        self.risk_reason.setToolTip(tip)
+        title.addWidget(self.risk_reason, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.title_row = title
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
@@ -97,6 +135,11 @@ class ChartView(QWidget):
         self.patient_id = chart.patient.id
         self.setObjectName("chartView")
         self.header = ChartHeader(chart)
+        from ui.chart_timer import TimerWidget
+
+        self.timer = TimerWidget(context, chart)
+        self.header.title_row.addWidget(self.timer, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.context = context
         self.tabs = QTabWidget(objectName="chartTabs")
         self.tabs.setDocumentMode(True)
         self.tab_titles: list[str] = []
@@ -116,7 +159,22 @@ class ChartView(QWidget):
         shortcuts.bind(shortcuts.CLOSE_CHART, self, self.close_requested.emit)
         shortcuts.bind(shortcuts.NEXT_TAB, self, lambda: self.step_tab(1))
         shortcuts.bind(shortcuts.PREVIOUS_TAB, self, lambda: self.step_tab(-1))
+        shortcuts.bind(shortcuts.TIMER, self, self.timer.toggle)
+        shortcuts.bind(shortcuts.LOG_TIME, self, self.log_time)
+        shortcuts.bind(shortcuts.RISK_TIER, self, self.set_risk_tier)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def log_time(self):
+        """Ctrl+Shift+T: the Time tab, its form for time logged by hand."""
+        from ui.chart_time import TimePanel
+
+        return self.show_tab("Time").findChild(TimePanel).log_time()
+
+    def set_risk_tier(self):
+        from ui.risk_dialog import open_risk_dialog
+
+        self.dialog = open_risk_dialog(self.context, self.chart, self)
+        return self.dialog
 
     def step_tab(self, step: int) -> None:
         count = self.tabs.count()

@@ -21,6 +21,13 @@ def show_error(parent: QWidget | None, title: str, message: str) -> None:
     QMessageBox.critical(parent, title, message)
 
 
+def show_warning(parent: QWidget | None, title: str, message: str) -> None:
+    """Something the user must know about the data (a damaged database), without blocking."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("warningBox")
+    box.open()
+
+
 class ShortcutsDialog(QDialog):
     """Help > Keyboard shortcuts: the table in :mod:`ui.shortcuts` plus each section's key."""
 

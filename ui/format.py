@@ -9,7 +9,7 @@ DATETIME_FORMAT = "%m/%d/%Y %H:%M"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 SEX_LABELS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown", "": "Unknown"}
-RISK_LABELS = {"low": "Low", "rising": "Rising", "high": "High", "complex": "Complex"}
+RISK_LABELS = {"low": "Low", "moderate": "Moderate", "rising": "Rising", "high": "High"}
 STATUS_LABELS = {"active": "Active", "moved": "Moved", "deceased": "Deceased"}
 ENCOUNTER_CLASSES = {"AMB": "Ambulatory", "EMER": "Emergency", "IMP": "Inpatient", "ACUTE": "Inpatient acute",
                      "OBSENC": "Observation", "HH": "Home health", "VR": "Virtual", "SS": "Short stay"}

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 from application import gaps as q
 from domain.gaps import STATE_LABELS
 from ui import format as fmt
+from ui import shortcuts
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
 from ui.tables import make_read_only_list
 
@@ -75,6 +76,8 @@ class GapsScreen(QWidget):
         self.table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
         self.table.activated.connect(self._activated)
+        self.outreach_dialog = None
+        shortcuts.bind(shortcuts.LOG_OUTREACH, self, self.log_outreach)
 
         filters = QHBoxLayout()
         for caption, widget in (("Measure", self.measure_combo), ("Practice", self.practice_combo),
@@ -232,6 +235,17 @@ class GapsScreen(QWidget):
                                     Qt.SortOrder.DescendingOrder if self.model.descending
                                     else Qt.SortOrder.AscendingOrder)
             header.blockSignals(False)
+
+    def log_outreach(self):
+        """Ctrl+L: log an outreach attempt about the selected row's gap (``ui.outreach_dialog``)."""
+        from ui.outreach_dialog import open_outreach_dialog
+
+        row = self.model.row_at(self.table.currentIndex().row())
+        if row is None:
+            return None
+        return open_outreach_dialog(self.context, self, row.patient_id, row.patient_name, gap_id=row.gap_id,
+                                    on_logged=lambda result: self._show_message(
+                                        f"Outreach logged for {row.patient_name}: {result.describe()}."))
 
     def _activated(self, index) -> None:
         row = self.model.row_at(index.row())

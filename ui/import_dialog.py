@@ -147,8 +147,8 @@ class ImportDialog(QDialog):
             job.progress(0, 0, "")  # started: no longer waiting for another job
             return import_files(self.context.pod, paths, practice_code=practice, dry_run=dry_run,
                                 cancel=job.cancel_event,
-                                progress=lambda p: job.progress(p.file_index, p.file_count,
-                                                                f"{p.file}\t{p.resources}"))
+                                progress=lambda p: job.progress(0, -1, p.waiting) if p.waiting else
+                                job.progress(p.file_index, p.file_count, f"{p.file}\t{p.resources}"))
 
         self.task = self.context.tasks.background(work, label="Importing…", parent=self, show_progress=False,
                                                   on_done=self._on_done, on_error=self._on_failed)
@@ -161,6 +161,9 @@ class ImportDialog(QDialog):
             self.status.setText("Cancelling: the file being read will be rolled back…")
 
     def _on_progress(self, index: int, count: int, text: str) -> None:
+        if count < 0 and text:  # waiting for another import of the database (another app's)
+            self.status.setText(text)
+            return
         if count <= 0:
             self.status.setText("Importing…")
             return

@@ -48,6 +48,9 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 self.add_section(spec.name, widget, spec.shortcut)
         self._restore()
+        from ui.chart_timer import offer_running_timer
+
+        offer_running_timer(self)  # a timer left running when Carepod last closed (or was killed)
 
     # -- sections ---------------------------------------------------------------------
     def add_section(self, name: str, widget: QWidget, shortcut: str = "") -> None:
@@ -126,6 +129,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open database…", self.choose_database, shortcuts.OPEN_DATABASE)
         self._action(file_menu, "Change &user…", self.choose_user, shortcuts.SWITCH_USER)
         file_menu.addSeparator()
+        self._action(file_menu, "&Back up…", self.back_up)
+        self._action(file_menu, "&Restore from backup…", self.restore_backup)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, shortcuts.QUIT)
         calls_menu = bar.addMenu("&Calls")
         self.new_call_action = self._action(calls_menu, "&New after-hours call…", self.new_call, shortcuts.NEW_CALL)
@@ -139,6 +145,7 @@ class MainWindow(QMainWindow):
         self._view_separator = self.view_menu.addSeparator()
         self.find_action = self._action(self.view_menu, "&Find patient", self.find_patient,
                                         shortcuts.FIND_PATIENT)
+        self._action(self.view_menu, "Care management &month…", self.show_care_month, shortcuts.CARE_MONTH)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, shortcuts.SHOW_SHORTCUTS)
         self._action(help_menu, "&About Carepod", lambda: dialogs.show_about(self))
@@ -151,7 +158,8 @@ class MainWindow(QMainWindow):
         self._show_status()
 
     def _show_status(self) -> None:
-        self.database_label.setText(f"Database: {self.context.database}")
+        damaged = " — found damaged: read only" if self.context.pod.damaged else ""
+        self.database_label.setText(f"Database: {self.context.database}{damaged}")
         self.database_label.setToolTip(self.context.database)
         self.user_label.setText(f"User: {self.context.user}")
 
@@ -171,6 +179,11 @@ class MainWindow(QMainWindow):
         changed = sorted(report.changed_patient_ids)
         if changed and not report.dry_run:
             self.recompute_gaps(patient_ids=changed, start=True)
+
+    def show_care_month(self):
+        from ui.care_month_dialog import show_care_month
+
+        return show_care_month(self)
 
     def new_call(self) -> None:
         """Ctrl+Shift+N from anywhere: a call entry window, its draft saved as the nurse types."""
@@ -200,6 +213,16 @@ class MainWindow(QMainWindow):
             apply = getattr(widget, "apply_changes", None)
             if callable(apply):
                 apply(changes)
+
+    def back_up(self) -> None:
+        from ui.backup_actions import back_up
+
+        back_up(self)
+
+    def restore_backup(self) -> None:
+        from ui.backup_actions import restore
+
+        restore(self)
 
     def choose_database(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a Carepod database", "",

@@ -118,6 +118,8 @@ class PatientTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 if index.column() == len(COLUMNS) - 1 and row.risk_override_reason:
                     return f"Risk tier set by hand: {row.risk_override_reason}"
+                if index.column() == len(COLUMNS) - 1 and not row.risk_tier:
+                    return "No risk tier computed yet"
                 if row.status != "active":
                     return f"{fmt.label(row.status, fmt.STATUS_LABELS)} patient"
             if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == AGE_COLUMN:

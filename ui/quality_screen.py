@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 from application import gaps as gap_queries
 from application import quality
+from application.referrals import LOOP_CLOSURE_ID, rates_with_loop_closure, scorecard_with_loop_closure
 from domain.clock import today
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
@@ -190,7 +191,7 @@ class QualityScreen(QWidget):
             return  # its result refreshes the screen with whatever is chosen by then
         self.status_label.setText("Computing the rates of every practice of the pod…")
         self._rates_task = self.context.tasks.read(
-            lambda job: quality.peer_rates(self.pod, period_end), parent=self,
+            lambda job: rates_with_loop_closure(self.pod, period_end), parent=self,
             on_done=lambda rates: self._rates_ready(period_end, rates, ""),
             on_error=lambda error: self._rates_ready(period_end, None, str(error)))
 
@@ -203,9 +204,11 @@ class QualityScreen(QWidget):
         self.refresh()
 
     def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict) -> None:
-        scores = quality.practice_scorecard(self.pod, practice_id, period_end, rates)
+        scores = scorecard_with_loop_closure(self.pod, practice_id, period_end, rates)
         practices = len({r.practice_id for peers in rates.values() for r in peers})
-        self._show(scores, f"{len(scores)} measures · compared with {practices} practices of the pod · "
+        loop = sum(1 for score in scores if score.measure_id == LOOP_CLOSURE_ID)
+        what = f"{len(scores) - loop} measures" + (" and referral loop closure" if loop else "")
+        self._show(scores, f"{what} · compared with {practices} practices of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:
@@ -272,7 +275,7 @@ class QualityScreen(QWidget):
         return action(code, report_month(self.period_combo.currentData(START_ROLE), period_end))
 
     def _open_gaps(self, row: int) -> None:
-        if 0 <= row < len(self.scores):
+        if 0 <= row < len(self.scores) and self.scores[row].measure_id != LOOP_CLOSURE_ID:  # not a gap measure
             score = self.scores[row]
             self.open_gaps.emit(gap_queries.GapFilter(
                 measure_id=score.measure_id, practice_id=score.mine.practice_id, state="open",

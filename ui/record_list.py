@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 COLUMN_PADDING = 18
+KEY_ROLE = Qt.ItemDataRole.UserRole + 7
 UNLIMITED = 16777215  # Qt's QWIDGETSIZE_MAX
 
 
@@ -21,6 +22,7 @@ class Line:
     children: list["Line"] = dataclasses.field(default_factory=list)
     tooltip: str = ""
     alert: bool = False  # e.g. an overdue referral: shown in bold
+    key: object = None  # what the line stands for (a record id), for lists a user acts on
 
 
 class RecordList(QWidget):
@@ -87,6 +89,7 @@ class RecordList(QWidget):
 
     def _item(self, line: Line) -> QTreeWidgetItem:
         item = QTreeWidgetItem(list(line.cells))
+        item.setData(0, KEY_ROLE, line.key)
         for column, text in enumerate(line.cells):
             # the full text on hover, should a narrow window cut a cell
             tip = "\n".join(x for x in (text, line.tooltip) if x)
@@ -98,6 +101,21 @@ class RecordList(QWidget):
             for column in range(len(line.cells)):
                 item.setFont(column, font)
         return item
+
+    def current_key(self):
+        """The key of the chosen line (None when none is chosen or it has none)."""
+        item = self.tree.currentItem()
+        return None if item is None else item.data(0, KEY_ROLE)
+
+    def select_key(self, key) -> bool:
+        """Choose the line with ``key`` (a child line too); False when there is none."""
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for item in [top] + [top.child(j) for j in range(top.childCount())]:
+                if item.data(0, KEY_ROLE) == key:
+                    self.tree.setCurrentItem(item)
+                    return True
+        return False
 
     # -- for tests and screen readers ----------------------------------------------------
     def is_empty(self) -> bool:

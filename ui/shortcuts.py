@@ -29,6 +29,13 @@ SHOW_SHORTCUTS = Shortcut(("F1", "Ctrl+/"), "Show these keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit Carepod")
 IMPORT = Shortcut(("Ctrl+I",), "Import FHIR bundles, NDJSON files or CSV panels")
 RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
+LOG_OUTREACH = Shortcut(("Ctrl+L",), "Log an outreach attempt (Today, Gaps, Referrals, the chart)")
+MARK_DONE = Shortcut(("Ctrl+D",), "Today: mark the selected item done")
+SNOOZE = Shortcut(("Ctrl+S",), "Today: snooze the selected item until a day, with a reason")
+PRINT = Shortcut(("Ctrl+P",), "Print: the day sheet (Today), the referral letter (Referrals, chart)")
+REFRESH = Shortcut(("F5",), "Read the list again (Today, Referrals)")
+MOVE_REFERRAL = Shortcut(("Ctrl+M",), "Move the selected referral to its next state")
+NEW_REFERRAL = Shortcut(("Ctrl+N",), "Chart, Referrals tab: order a new referral")
 # the night nurse line
 NEW_CALL = Shortcut(("Ctrl+Shift+N",), "New after-hours call (from anywhere)")
 SAVE_CALL = Shortcut(("Ctrl+S", "Ctrl+Return"), "Call entry: save the complete call")
@@ -36,12 +43,24 @@ SAVE_WAITING = Shortcut(("Ctrl+Shift+S",), "Call entry: save as waiting for a ca
 PAGE_ON_CALL = Shortcut(("Ctrl+Shift+P",), "Call entry or waiting calls: page the on-call clinician")
 PRINT_CALLS = Shortcut(("Ctrl+P",), "After-hours calls: print the call record or the hand-off sheet")
 ACKNOWLEDGE = Shortcut(("Ctrl+Shift+A",), "Hand-off: the practice acknowledges the selected calls")
+# the care manager's, on a chart (Care plan and Activity tabs) and the month view
+TIMER = Shortcut(("Ctrl+T",), "Start or stop the timer on the chart")
+LOG_TIME = Shortcut(("Ctrl+Shift+T",), "Log time by hand for the chart's patient")
+RISK_TIER = Shortcut(("Ctrl+Shift+R",), "Set the chart's risk tier by hand (or back to computed)")
+NEW_GOAL = Shortcut(("Ctrl+G",), "Care plan: add a goal to the chosen plan")
+NEW_TASK = Shortcut(("Alt+N",), "Care plan: new task for the chart's patient")
+TASK_DONE = Shortcut(("Ctrl+D",), "Care plan: mark the chosen task done")
+HAND_OVER = Shortcut(("Ctrl+Shift+H",), "Care plan: hand the chosen task to a colleague")
+EDIT_ITEM = Shortcut(("F2",), "Care plan: change the chosen plan, goal, intervention or task")
+CARE_MONTH = Shortcut(("Ctrl+Shift+M",), "Care management month of a practice (CCM minutes, transitional care)")
 
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
-    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, NEW_CALL, SAVE_CALL, SAVE_WAITING, PAGE_ON_CALL,
-    PRINT_CALLS, ACKNOWLEDGE, SHOW_SHORTCUTS, QUIT,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, LOG_OUTREACH, MARK_DONE, SNOOZE, PRINT,
+    REFRESH, MOVE_REFERRAL, NEW_REFERRAL, NEW_CALL, SAVE_CALL, SAVE_WAITING, PAGE_ON_CALL, PRINT_CALLS, ACKNOWLEDGE,
+    TIMER, LOG_TIME, RISK_TIER, NEW_GOAL, NEW_TASK, TASK_DONE, HAND_OVER, EDIT_ITEM, CARE_MONTH,
+    SHOW_SHORTCUTS, QUIT,
 )
 
 

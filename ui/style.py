@@ -14,7 +14,8 @@ TEXT = "#1f2a33"
 MUTED = "#5d6b76"
 BORDER = "#d5dce2"
 PANEL = "#f5f7f9"
-RISK_COLOURS = {"low": "#4f7d5c", "rising": "#a77a12", "high": "#c0582b", "complex": "#a8323e"}
+RISK_COLOURS = {"low": "#4f7d5c", "moderate": "#52708a", "rising": "#a77a12", "high": "#c0582b",
+                "complex": "#a8323e"}
 BASE_POINT_SIZE = 10
 
 STYLE_SHEET = f"""

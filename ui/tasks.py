@@ -196,6 +196,12 @@ class Task(QObject):
 
 def error_sentence(error: BaseException) -> str:
     """One sentence for an error a user did not cause (the traceback goes to the log)."""
+    from application.failures import reason_of
+
+    reason = reason_of(error)  # the disk or the database file: full, read-only, damaged
+    if reason:
+        told = f"the database {reason[3:]}" if reason.startswith("it ") else reason
+        return f"It could not be done: {told}. Nothing was changed."
     text = str(getattr(error, "orig", None) or error).strip().rstrip(".")
     return f"It could not be done: {text or type(error).__name__}."
 

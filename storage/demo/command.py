@@ -46,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("carepod demo: interrupted; nothing was written.", file=sys.stderr)
         return 130
+    except Exception as exc:  # the disk or the file: one sentence, not a traceback
+        from storage.failures import EXIT_UNUSABLE, explain
+
+        unusable = explain(exc, args.db)
+        if unusable is None:
+            raise
+        print(f"carepod demo: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
     if not args.quiet:
         rows = result.rows
         print(f"Demo pod written to {result.path} in {result.seconds:.1f} s: "

@@ -98,6 +98,9 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     try:
         rows, staff = _build(temporary, practices=practices, patients=patients, seed=seed, progress=progress,
                              workers=workers)
+        progress.step("tiering patients by risk")
+        _tier(temporary)
+        rows["outreach_plan"] = _outreach_plans(temporary, progress)
         progress.step("moving the new pod into place")
         kept = _move_into_place(temporary, target, keep_old=has_data)
     except BaseException:
@@ -106,6 +109,22 @@ def create_demo_pod(db_path: str | os.PathLike, *, practices: int, patients: int
     finally:
         progress.finish()
     return DemoResult(target, practices, patients, staff, rows, time.monotonic() - started, kept)
+
+
+def _outreach_plans(path: Path, progress: Progress) -> int:
+    """Where outreach about each target stands, worked out from the attempts just written
+    (storage.outreach_plans, as the app keeps it), dated at the demo's reference moment."""
+    from storage.db import create_engine
+    from storage.demo.clock import reference_moment
+    from storage.outreach_plans import rebuild_all
+
+    progress.step("scheduling outreach")
+    engine = create_engine(path)
+    try:
+        with engine.begin() as conn:
+            return rebuild_all(conn, now=reference_moment(8))
+    finally:
+        engine.dispose()
 
 
 def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Progress,
@@ -159,6 +178,21 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
             dbapi.close()
             for part in parts:
                 _remove_database(part.path)
+    finally:
+        engine.dispose()
+
+
+def _tier(path: Path) -> None:
+    """Risk tiers as of the demo's reference date, by the risk model itself (storage.risk)."""
+    from storage.db import open_database
+    from storage.demo.clock import REFERENCE_DATE, reference_moment
+    from storage.risk import recompute_risk
+
+    engine = open_database(path)
+    try:
+        recompute_risk(engine, as_of=REFERENCE_DATE, now=reference_moment(8))
+        with engine.connect() as conn:  # the file alone is the whole database
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
 

@@ -5,7 +5,6 @@ import dataclasses
 import datetime as dt
 import random
 
-from domain.patient import compute_risk_tier
 from domain.text import name_key, phone_digits
 from storage.demo import names
 from storage.schema import sql_date, sql_datetime
@@ -18,7 +17,7 @@ PATIENT_COLUMNS = (
     "address_line", "city", "state", "postal_code", "language", "payer_id", "member_id", "pcp_id",
     "risk_tier", "risk_override", "risk_override_reason", "consent_date", "consent_by", "status",
     "deceased_date", "attributed_from", "attributed_to", "family_key", "given_key", "phone_key",
-    "entered_in_error", "created_at", "updated_at",
+    "entered_in_error", "created_at", "updated_at", "consent_method", "consent_withdrawn_on",
 )
 OVERRIDE_REASONS = (
     "Lives alone after recent falls; care manager judgement.",
@@ -142,22 +141,24 @@ class PanelBuilder:
         return Demographics(person, practice.id, family, given, phone, age, status, pcp), row
 
     def row(self, practice: PracticePlan, fields: dict, chart: ChartSummary) -> tuple:
-        """The finished patient row: risk tier from the chart, consent for some."""
+        """The finished patient row: a tier set by hand for a few, consent for some. The computed
+        tier is left to the risk model (storage.risk), run once the pod is written."""
         rng = self.rng
-        tier = compute_risk_tier(len(chart.chronic), chart.ed_visits_12m, chart.admissions_12m)
         override, reason = None, ""
         if rng.random() < 0.004:
-            override = "high" if tier in ("low", "rising") else "complex"
+            override = "high"
             reason = rng.choice(OVERRIDE_REASONS)
-        consent_date, consent_by = None, ""
-        if fields["status"] == "active" and (len(chart.chronic) >= 2 or tier in ("high", "complex")) \
-                and rng.random() < 0.45:
+        consent_date, consent_by, method = None, "", ""
+        # (the patients the earlier tier rule called high or complex: the same random stream)
+        busy = len(chart.chronic) >= 3 or chart.admissions_12m >= 1 or chart.ed_visits_12m >= 3
+        if fields["status"] == "active" and (len(chart.chronic) >= 2 or busy) and rng.random() < 0.45:
             consent_date = max(REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 700)),
                                dt.date.fromisoformat(fields["attributed_from"]))
             consent_by = rng.choice(practice.staff_for("care_manager"))
-        fields.update(risk_tier=tier, risk_override=override, risk_override_reason=reason,
+            method = "written" if consent_date.day % 4 == 0 else "verbal"  # no draw: the stream stays
+        fields.update(risk_tier=None, risk_override=override, risk_override_reason=reason,
                       consent_date=sql_date(consent_date) if consent_date else None, consent_by=consent_by,
-                      entered_in_error=0)
+                      consent_method=method, consent_withdrawn_on=None, entered_in_error=0)
         updated = chart.last_visit + dt.timedelta(hours=2) if chart.last_visit else None
         fields["updated_at"] = sql_datetime(updated) if updated and sql_datetime(updated) > fields["created_at"] \
             else fields["created_at"]

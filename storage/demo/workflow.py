@@ -11,18 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from domain.business_days import BusinessCalendar
 from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
-from domain.medication_review import HIGH_RISK_TIERS
 from domain.outreach import CHANNELS, OUTCOMES
-from domain.patient import compute_risk_tier
-from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral
+from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral, due_at
 from domain.time_entry import ACTIVITIES
 from storage.demo import codes as C
 from storage.demo import names
 from storage.demo.bulk import Loader
 from storage.demo.calls import CallMaker, CallPatient, short_medication
 from storage.demo.clinical import ChartSummary
-from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment
+from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference_moment, shift_to_weekday
 from storage.demo.facts import FactSink
 from storage.demo.people import Demographics
 from storage.demo.pod import PracticePlan
@@ -124,8 +123,9 @@ class WorkflowBuilder:
         if (chronic >= 2 and rng.random() < 0.08) or (chart.discharges and rng.random() < 0.4) \
                 or (self.reviews.shows_something_new(who, chart) and rng.random() < 0.5):
             self.reviews.review(practice, who, chart)
-        elif compute_risk_tier(chronic, chart.ed_visits_12m, chart.admissions_12m) in HIGH_RISK_TIERS:
-            # a review begun for a patient due for one; the first two of each practice show a
+        elif chronic >= 3 or chart.admissions_12m >= 1 or chart.ed_visits_12m >= 3:
+            # a review begun for a patient likely due for one (in the high risk tier once tiers are
+            # computed, storage.risk); the first two of each practice show a
             # draft being worked and one closed after 3 days of failed calls
             made = self.cycle.get("review_drafts", 0)
             if made < 2 or rng.random() < 0.02:
@@ -135,6 +135,9 @@ class WorkflowBuilder:
         if consent:
             self._care_plan(practice, who, chart)
             self._time_entries(practice, who)
+        recent = [d for d in chart.discharges if REFERENCE_DATE - dt.timedelta(days=75) <= d < REFERENCE_DATE]
+        if recent:
+            self._transition(practice, who, recent[-1])
         if (consent and rng.random() < 0.5) or (referral_ids and rng.random() < 0.3):
             self._task(practice, who)
 
@@ -172,6 +175,8 @@ class WorkflowBuilder:
             state_since=referral.state_since, ordered_at=ordered,
             appointment_at=appointment if referral.state in ("scheduled", "seen", "report_received", "closed",
                                                              "no_show") else None,
+            # kept beside it as storage.referral_due keeps them (the default expected days)
+            practice_id=practice.id, due_at=due_at(referral.state, urgency, referral.state_since),
         )
         for event in referral.events:
             self.loader["referral_event"].add_values(id=self._id("referral_event"), referral_id=rid,
@@ -241,17 +246,57 @@ class WorkflowBuilder:
                     entry_date=month + dt.timedelta(days=rng.randint(0, 27)),
                     note=rng.choice(("Phone follow-up", "Reviewed home readings", "Coordinated with specialist office",
                                      "Updated care plan", "Arranged transport")),
+                    practice_id=practice.id, recorded_by=manager,
                 )
+
+    def _transition(self, practice: PracticePlan, who: Demographics, discharged: dt.date) -> None:
+        """The transitional-care contact after a recent discharge: most reached within two
+        business days, some only after messages, a few never. A stream of its own (the patient's,
+        from what the patient is, not the id a part of the pod gives), so the pod's other records
+        stay as they were."""
+        rng = random.Random(f"transition:{practice.id}:{who.family}:{who.given}:{who.phone}:{discharged}")
+        calendar = BusinessCalendar()
+        manager = rng.choice(practice.staff_for("care_manager"))
+        roll = rng.random()
+        visit_after = rng.choices((0, rng.randint(2, 7), rng.randint(8, 14)), (25, 55, 20))[0]
+        visit_day = discharged + dt.timedelta(days=visit_after)
+        if visit_after and visit_day < REFERENCE_DATE:  # the follow-up visit at the practice
+            start = at_local(shift_to_weekday(visit_day), rng.randrange(9 * 60, 16 * 60, 15), practice.utc_offset)
+            end = start + dt.timedelta(minutes=25)
+            self.sink.add(who.person.id, "encounter", C.codebook().office_visit[2], start,
+                          fhir_instant(start, practice.utc_offset), end=end,
+                          end_raw=fhir_instant(end, practice.utc_offset), status="finished",
+                          encounter_class=C.codebook().classes["AMB"])
+        if roll < 0.15:
+            return  # nobody called: the window is missed (or still open)
+        days = [calendar.add(discharged, n) for n in (1, 2, 3, 4)]
+        contacts = ([("reached", days[rng.randrange(2)])] if roll < 0.7 else
+                    [("left_message", days[0]), ("reached", days[rng.randrange(2, 4)])])
+        for outcome, day in contacts:
+            if day >= REFERENCE_DATE:
+                break
+            at = at_local(day, rng.randrange(9 * 60, 16 * 60, 5), practice.utc_offset)
+            self.loader["outreach_attempt"].add_values(
+                id=self._id("outreach_attempt"), patient_id=who.person.id, at=at, channel="phone", outcome=outcome,
+                by=manager, note="Post-discharge call: medications reviewed, follow-up visit booked"
+                if outcome == "reached" else "Left voicemail after discharge")
+            if outcome == "reached":
+                self.loader["time_entry"].add_values(
+                    id=self._id("time_entry"), staff=manager, patient_id=who.person.id,
+                    minutes=rng.choice((15, 20, 25, 30)), activity="transition_of_care", entry_date=day,
+                    note="Transitional care call after discharge", programme="tcm", practice_id=practice.id,
+                    started_at=at, recorded_at=at + dt.timedelta(minutes=40), recorded_by=manager)
 
     def _task(self, practice: PracticePlan, who: Demographics) -> None:
         rng = self.rng
         status = rng.choices(("open", "in_progress", "done", "cancelled"), (50, 15, 30, 5))[0]
         created = self.reference - dt.timedelta(days=rng.randint(1, 60), minutes=rng.randrange(600))
         due = created.date() + dt.timedelta(days=rng.randint(1, 40))  # open ones due in the past are overdue
+        title, assignee = rng.choice(TASKS), rng.choice(practice.staff_for("care_manager"))
         self.loader["task"].add_values(
-            id=self._id("task"), title=rng.choice(TASKS), assignee=rng.choice(practice.staff_for("care_manager")),
+            id=self._id("task"), title=title, assignee=assignee,
             due_date=due, practice_id=practice.id, patient_id=who.person.id, status=status,
-            priority=rng.choices(TASK_PRIORITIES, (20, 60, 20))[0], created_at=created,
+            priority=rng.choices(TASK_PRIORITIES, (20, 60, 20))[0], created_at=created, created_by=assignee,
             completed_at=created + dt.timedelta(days=rng.randint(0, 10)) if status == "done" else None,
         )
 

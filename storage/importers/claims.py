@@ -3,7 +3,7 @@ ExplanationOfBenefit (a ``claim`` fact when they carry diagnoses or services).""
 from __future__ import annotations
 
 from storage.importers.codings import as_list, codings
-from storage.importers.dates import instant, set_span
+from storage.importers.dates import instant, period_element, set_span
 from storage.importers.facts import base
 from storage.importers.plans import FactPlan, SkipPlan
 
@@ -11,8 +11,8 @@ from storage.importers.plans import FactPlan, SkipPlan
 def coverage(resource: dict, ctx) -> FactPlan:
     plan = base(resource, "coverage", resource.get("type"), subject_field="beneficiary")
     plan.codings += codings(resource.get("relationship"), "relationship")
-    period = resource.get("period")
-    if isinstance(period, dict):
+    period = period_element(resource, "period")
+    if period is not None:
         set_span(plan.row, period.get("start"), period.get("end"), "Coverage.period")
     payors = as_list(resource.get("payor"))
     payor_ref = payors[0] if payors and isinstance(payors[0], dict) else None
@@ -66,8 +66,8 @@ def claim(resource: dict, ctx) -> FactPlan | SkipPlan:
     for diagnosis in as_list(resource.get("diagnosis")):
         if isinstance(diagnosis, dict) and diagnosis.get("diagnosisReference"):
             plan.linked.append(("diagnosis", diagnosis["diagnosisReference"]))
-    period = resource.get("billablePeriod")
-    if isinstance(period, dict):
+    period = period_element(resource, "billablePeriod")
+    if period is not None:
         set_span(plan.row, period.get("start"), period.get("end"), "billablePeriod")
     plan.row["recorded_at"] = instant(resource.get("created"), "created")
     return plan

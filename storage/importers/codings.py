@@ -49,10 +49,28 @@ def codings(concept, role: str) -> list[tuple[str, str, str, str]]:
             code = coding.get("code")
             if code is not None and code != "":
                 system, display = coding.get("system"), coding.get("display")
-                out.append((role, system if system.__class__ is str else str(system or ""),
-                            code if code.__class__ is str else str(code),
-                            display if display.__class__ is str else str(display or "")))
+                if code.__class__ is not str or system.__class__ is not str and system is not None \
+                        or display.__class__ is not str and display is not None:
+                    _not_text(coding, role)
+                out.append((role, system or "", code, display or ""))
     return out
+
+
+def _not_text(coding: dict, role: str) -> None:
+    """A coding's code, system and display are texts in FHIR JSON: another type (a number) is
+    refused, never turned into text (4548 is not the code "4548-4" nor a sure "4548")."""
+    from storage.importers.plans import Rejected
+
+    for name in ("code", "system", "display"):
+        value = coding.get(name)
+        if value is not None and not isinstance(value, str):
+            raise Rejected(f"a coding's {name} is {value!r} ({_json_type(value)}) where FHIR has text"
+                           f"{'' if role in ('', 'code') else f' (in its {role} element)'}")
+
+
+def _json_type(value) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", dict: "an object", list: "a list"}.get(
+        type(value), type(value).__name__)
 
 
 def codings_of_list(concepts, role: str) -> list[tuple[str, str, str, str]]:

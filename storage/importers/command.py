@@ -1,10 +1,17 @@
 """``python main.py import --db PATH [--practice CODE] [--source NAME] [--dry-run] FILE_OR_DIR...``
 
 Prints counts per resource type (created / updated / unchanged / rejected / skipped) and
-every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read.
+every rejection. Exit status: 0 nothing rejected, 1 something rejected, 2 nothing could be read
+(or the file given as the database is not a Carepod database), 3 the database could not be
+used: another import of it was running (with ``--no-wait``), it was found damaged, it is
+read-only, or the disk is full; one sentence on stderr says which, and nothing was changed.
+
+One import of a database runs at a time: a second one waits for it (saying so on stderr),
+or with ``--no-wait`` is refused; both are in the import log.
 
 The import log: ``import --history [--limit N]`` lists the latest imports (newest first);
-``import --show-run N`` prints one of them with every problem it logged.
+``import --show-run N`` prints one of them with every problem it logged. These only read:
+they never create a database nor change one.
 """
 from __future__ import annotations
 
@@ -23,10 +30,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="check and count, then save nothing")
     parser.add_argument("--actor", default="import", help="who is importing (kept in the import log)")
     parser.add_argument("--warnings", action="store_true", help="also list warnings (nothing refused)")
+    parser.add_argument("--no-wait", dest="wait", action="store_false",
+                        help="if another import of the database is running, refuse instead of waiting")
 
 
 def run(args) -> int:
-    from storage.db import open_database
+    from storage.failures import open_to_write, unusable_exit
     from storage.importers.run import import_paths
 
     if args.history or args.show_run is not None:
@@ -37,10 +46,21 @@ def run(args) -> int:
     if not args.paths:
         print("carepod import: name at least one file or folder to import (or --history)", file=sys.stderr)
         return 2
-    engine = open_database(args.db)
+    engine, refused = open_to_write(args.db, "carepod import", "imported")
+    if engine is None:
+        return refused
     try:
+        said = set()
+
+        def waiting(progress) -> None:
+            if progress.waiting and progress.waiting not in said:
+                said.add(progress.waiting)
+                print(f"carepod import: {progress.waiting}", file=sys.stderr, flush=True)
+
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
-                              dry_run=args.dry_run, actor=args.actor)
+                              dry_run=args.dry_run, actor=args.actor, progress=waiting, wait=args.wait)
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        return unusable_exit(exc, engine, "carepod import")
     finally:
         engine.dispose()
     print(format_report(report, warnings=args.warnings))
@@ -68,10 +88,14 @@ def format_report(report, *, warnings: bool = False) -> str:
 
 
 def show_log(args) -> int:
-    from storage.db import open_database
     from storage.importers.history import logged_run, recent_runs, run_problems
+    from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
-    engine = open_database(args.db)
+    try:  # only reads: never creates a database, never changes one
+        engine = open_carepod_database(args.db, create=False, read_only=True)
+    except NotACarepodDatabase as exc:
+        print(f"carepod import: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.show_run is None:
             print(format_runs(recent_runs(engine, max(1, args.limit))))

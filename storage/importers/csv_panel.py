@@ -130,6 +130,10 @@ class PanelLoader(FileLoader):
             if len(cells) != len(keys):
                 self.reject(f"line {line}", ROW_TYPE, "", f"{len(cells)} cells but the header has {len(keys)}")
                 continue
+            control = next((k for k, c in zip(keys, cells) if "\x00" in c), None)
+            if control is not None:  # a NUL cuts the text short wherever it is read: refused, not stored
+                self.reject(f"line {line}", ROW_TYPE, "", f"the {control} cell holds a NUL character (byte 0)")
+                continue
             values = {k: c.strip() for k, c in zip(keys, cells)}
             rid = f"{(practice_code or values.get('practice_code', '')).upper()}|{values.get('mrn', '')}"
             try:

@@ -19,10 +19,22 @@ def instant(value, field: str, part: str = ""):
 
 
 def set_span(row: dict, start, end, field: str) -> None:
+    if start == "" or end == "":  # an empty date is no date: never a fact silently undated
+        raise Rejected(f"{field}{'.end' if end == '' else '.start' if end is not None else ''} is empty "
+                       "(leave the element out when there is no date)")
     row["start_raw"] = start if isinstance(start, str) else ""
     row["end_raw"] = end if isinstance(end, str) else ""
     row["start_at"] = instant(start, field, ".start" if end is not None else "")
     row["end_at"] = instant(end, field, ".end")
+
+
+def period_element(resource: dict, name: str) -> dict | None:
+    """A Period element, or None when absent; anything else (``"effectivePeriod": "2025"``) is
+    refused rather than read as no date."""
+    value = resource.get(name)
+    if value is None or isinstance(value, dict):
+        return value
+    raise Rejected(f'{name} is {value!r}: a Period ({{"start": ..., "end": ...}}) belongs there')
 
 
 _CHOICE_NAMES: dict[str, tuple[str, ...]] = {}
@@ -38,11 +50,13 @@ def set_choice(row: dict, resource: dict, prefix: str) -> bool:
         if value is not None:
             set_span(row, value, None, name)
             return True
-    period = resource.get(prefix + "Period")
-    if isinstance(period, dict):
+    period = period_element(resource, prefix + "Period")
+    if period is not None:
         set_span(row, period.get("start"), period.get("end"), prefix + "Period")
         return True
     timing = resource.get(prefix + "Timing")
+    if timing is not None and not isinstance(timing, dict):
+        raise Rejected(f"{prefix}Timing is {timing!r}: a Timing object belongs there")
     if isinstance(timing, dict):
         set_timing(row, timing, prefix + "Timing")
         return True

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 from domain.clock import utcnow
 from domain.errors import DomainError
+from storage import audit_chain
 from storage import schema as t
+from storage.db import write_transaction
 
 SAME_NAME_SCORE = 1.0
 FUZZY_SCORE = 0.8
@@ -34,7 +36,7 @@ def find_candidates(engine, patient_ids) -> int:
     p, q = t.patient.alias("p"), t.patient.alias("q")
     ids = sorted(patient_ids)
     found: dict[tuple[int, int], tuple[float, str]] = {}
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for start in range(0, len(ids), _BATCH):
             part = ids[start:start + _BATCH]
             same = sa.select(p.c.id, q.c.id).join(q, sa.and_(
@@ -119,16 +121,15 @@ def decide(engine, link_id: int, decision: str, *, actor: str) -> None:
     if not actor:
         raise DomainError("Deciding a link must name who decided.")
     now = utcnow()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = conn.execute(sa.select(t.patient_link).where(t.patient_link.c.id == link_id)).mappings().first()
         if row is None:
             raise DomainError(f"No duplicate candidate with id {link_id}.")
         conn.execute(sa.update(t.patient_link).where(t.patient_link.c.id == link_id).values(
             status=decision, decided_by=actor, decided_at=now))
         for patient_id in (row["patient_a_id"], row["patient_b_id"]):
-            conn.execute(sa.insert(t.audit_event).values(
-                at=now, actor=actor, action="change", record_type="PatientLink", record_id=link_id,
-                patient_id=patient_id, detail=f"{row['status']} → {decision}"))
+            audit_chain.append(conn, at=now, actor=actor, action="change", record_type="PatientLink",
+                               record_id=link_id, patient_id=patient_id, detail=f"{row['status']} → {decision}")
 
 
 @dataclasses.dataclass

@@ -4,7 +4,7 @@ diagnoses and reasons (the referenced Conditions' codes are added as role ``diag
 from __future__ import annotations
 
 from storage.importers.codings import as_list, coding_as_concept, codings, codings_of_list
-from storage.importers.dates import set_span
+from storage.importers.dates import period_element, set_span
 from storage.importers.facts import base, require_code
 from storage.importers.plans import FactPlan
 
@@ -16,8 +16,8 @@ def encounter(resource: dict, ctx) -> FactPlan:
     class_codings = encounter_class_codings(resource)
     plan.codings += class_codings
     plan.row["encounter_class"] = class_codings[0][2] if class_codings else ""
-    period = resource.get("period")
-    if isinstance(period, dict):
+    period = period_element(resource, "period")
+    if period is not None:
         set_span(plan.row, period.get("start"), period.get("end"), "Encounter.period")
     hospitalization = resource.get("hospitalization")
     if isinstance(hospitalization, dict):

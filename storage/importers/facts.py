@@ -9,9 +9,11 @@ referenced Medication's code), DeviceRequest ``code[x]``, Coverage ``type``, Cla
 """
 from __future__ import annotations
 
+import math
+
 from storage.importers.codings import as_list, codings, codings_of_list, first_code
 from storage.importers.dates import instant, set_choice
-from storage.importers.plans import FactPlan, Rejected
+from storage.importers.plans import FactPlan, Rejected, reference_element, text_element
 
 # QI-Core marks "not done" with these extensions (and one published misspelling of them)
 NOT_DONE_REASON_URLS = ("qicore-notDoneReason", "qicore-doNotPerformReason")
@@ -48,13 +50,13 @@ def base(resource: dict, kind: str, code_concept, *, subject_field: str = "subje
     found = codings(code_concept, "code") if isinstance(code_concept, dict) else \
         [c for c in code_concept if isinstance(c, tuple)] if isinstance(code_concept, list) else []
     get = resource.get
-    status = str(get("status") or "")
+    status = text_element(resource, "status")
     first = found[0] if found else ("", "", "", "")
     row = {
         "kind": kind, "status": status,
         "clinical_status": first_code(get("clinicalStatus")),
         "verification_status": first_code(get("verificationStatus")),
-        "intent": str(get("intent") or ""),
+        "intent": text_element(resource, "intent"),
         "category": "", "start_at": None, "end_at": None, "start_raw": "", "end_raw": "",
         "recorded_at": None, "value_num": None, "value_unit": "", "value_system": "",
         "value_code": "", "value_text": "", "encounter_class": "", "discharge_code": "",
@@ -81,7 +83,7 @@ def base(resource: dict, kind: str, code_concept, *, subject_field: str = "subje
                                or row["verification_status"] == "entered-in-error")
     plan = FactPlan(kind, row, found + category_codings + codings(get("statusReason"), "not_done_reason")
                     + extension_reasons + codings_of_list(get("reasonCode"), "reason"),
-                    subject_ref=get(subject_field),
+                    subject_ref=reference_element(resource, subject_field),
                     encounter_ref=get("encounter") or get("context"))
     for reason in as_list(get("reasonReference")):
         plan.linked.append(("reason", reason))
@@ -126,7 +128,7 @@ def set_value(row: dict, plan_codings: list, holder: dict, field: str) -> None:
     """Observation.value[x] of every kind."""
     if "valueQuantity" in holder and isinstance(holder["valueQuantity"], dict):
         q = holder["valueQuantity"]
-        row["value_num"] = _number(q.get("value"), field + ".valueQuantity.value")
+        row["value_num"] = _number(q.get("value"), field + ".valueQuantity.value", q, "value")
         row["value_unit"] = str(q.get("unit") or q.get("code") or "")
         row["value_code"] = str(q.get("code") or "")
         row["value_system"] = str(q.get("system") or "")
@@ -142,7 +144,7 @@ def set_value(row: dict, plan_codings: list, holder: dict, field: str) -> None:
     elif isinstance(holder.get("valueBoolean"), bool):
         row["value_text"] = "true" if holder["valueBoolean"] else "false"
     elif "valueInteger" in holder:
-        row["value_num"] = _number(holder["valueInteger"], field + ".valueInteger")
+        row["value_num"] = _number(holder["valueInteger"], field + ".valueInteger", holder, "valueInteger")
     elif isinstance(holder.get("valueString"), str):
         row["value_text"] = holder["valueString"]
     elif "valueDateTime" in holder:
@@ -161,12 +163,20 @@ def set_value(row: dict, plan_codings: list, holder: dict, field: str) -> None:
     plan_codings.extend(codings(holder.get("dataAbsentReason"), "data_absent_reason"))
 
 
-def _number(value, field: str):
+def _number(value, field: str, holder: dict | None = None, name: str = ""):
+    """A number as stored; refused when it is not one, or not a finite one (NaN, Infinity and
+    1e400 read as infinity would be stored as no value or as infinity), or an explicit null
+    (FHIR JSON leaves an absent value out; a null is a sender's error, not a missing result)."""
     if value is None:
+        if holder is not None and name in holder:
+            raise Rejected(f"{field} is null: FHIR JSON leaves out a value it does not have")
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise Rejected(f"{field}: {value!r} is not a number")
-    return float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise Rejected(f"{field}: {value!r} is not a finite number (NaN, Infinity or too large)")
+    return number
 
 
 def observation(resource: dict, ctx) -> FactPlan:
@@ -185,9 +195,12 @@ def observation(resource: dict, ctx) -> FactPlan:
 def observation_components(resource: dict) -> list:
     """Observation.component (a blood pressure's systolic and diastolic) as component rows."""
     out = []
-    for index, component in enumerate(as_list(resource.get("component"))):
+    components = resource.get("component")
+    if components is not None and not isinstance(components, list):
+        raise Rejected(f"Observation.component is {components!r}: a list of components belongs there")
+    for index, component in enumerate(components or ()):
         if not isinstance(component, dict):
-            continue
+            raise Rejected(f"Observation.component[{index}] is {component!r}: a component object belongs there")
         found = codings(component.get("code"), "component")
         if not found:
             raise Rejected(f"Observation.component[{index}].code has no coding with a code")

@@ -12,6 +12,8 @@ and ``tests/import/test_fast_path.py`` compares the two table by table.
 """
 from __future__ import annotations
 
+import math
+
 from storage.importers.codings import codings, codings_of_list, first_code
 from storage.importers.dates import set_choice
 from storage.importers.encounters import encounter_class_codings
@@ -53,6 +55,13 @@ def fast_fact(resource: dict, rtype: str) -> tuple | None:
     reason when the resource is to be rejected: a bad value here means None too). The common
     shapes (a dateTime, a quantity, an absent element) are read inline; the rest through the
     general path's own helpers."""
+    try:
+        return _fast_fact(resource, rtype)
+    except (Rejected, InvalidDate):  # the general path rejects it, with its own message
+        return None
+
+
+def _fast_fact(resource: dict, rtype: str) -> tuple | None:
     if not _GENERAL_ONLY_BY_TYPE[rtype].isdisjoint(resource):
         return None
     get = resource.get
@@ -70,6 +79,8 @@ def fast_fact(resource: dict, rtype: str) -> tuple | None:
     recorded_at = None
     encounter_class = ""
     subject_ref = get("subject")
+    if subject_ref is not None and subject_ref.__class__ is not dict:
+        return None  # not a Reference: the general path refuses it
     try:
         if rtype == "Observation":
             kind, found = "observation", codings(get("code"), "code")
@@ -113,8 +124,12 @@ def fast_fact(resource: dict, rtype: str) -> tuple | None:
             extra = encounter_class_codings(resource)
             encounter_class = extra[0][2] if extra else ""
             period = get("period")
+            if period is not None and period.__class__ is not dict:
+                return None  # not a Period: the general path refuses it
             if period.__class__ is dict:
                 start, end = period.get("start"), period.get("end")
+                if start == "" or end == "":
+                    return None  # an empty date: the general path refuses it
                 start_raw = start if start.__class__ is str else ""
                 end_raw = end if end.__class__ is str else ""
                 start_at, end_at = _sql_at(start), _sql_at(end)
@@ -134,6 +149,8 @@ def fast_fact(resource: dict, rtype: str) -> tuple | None:
             if not found:
                 return None
             subject_ref = get("patient")
+            if subject_ref is not None and subject_ref.__class__ is not dict:
+                return None
             span = {"start_raw": "", "end_raw": "", "start_at": None, "end_at": None}
             if not set_choice(span, resource, "occurrence") and isinstance(get("occurrenceString"), str):
                 span["start_raw"] = resource["occurrenceString"]
@@ -154,18 +171,23 @@ def fast_fact(resource: dict, rtype: str) -> tuple | None:
         return None
     status = get("status")
     if status.__class__ is not str:
-        status = str(status) if status else ""
+        if status is not None:
+            return None  # not text: the general path refuses it
+        status = ""
     verification = get("verificationStatus")
     verification = _first_code(verification) if verification is not None else ""
     clinical = get("clinicalStatus")
+    clinical = _first_code(clinical) if clinical is not None else ""
     intent = get("intent")
+    if verification is None or clinical is None or intent is not None and intent.__class__ is not str:
+        return None
     first = found[0]
     if category_codings:
         found = found + category_codings
     if "reasonCode" in resource:
         found = found + codings_of_list(resource["reasonCode"], "reason")
     middle = (
-        kind, first[1], first[2], first[3], status, _first_code(clinical) if clinical is not None else "",
+        kind, first[1], first[2], first[3], status, clinical,
         verification, str(intent) if intent else "", category, start_at, end_at, start_raw, end_raw, recorded_at,
         *value, int(status == "not-done"), encounter_class, "",
     )
@@ -197,8 +219,9 @@ _SQL_AT: dict[str, str] = {}
 _SQL_AT_LIMIT = 100_000
 
 
-def _first_code(concept) -> str:
-    """codings.first_code, inline for a concept of plain dicts and lists (clinicalStatus…)."""
+def _first_code(concept) -> str | None:
+    """codings.first_code, inline for a concept of plain dicts and lists (clinicalStatus…);
+    None where that refuses the resource."""
     if concept.__class__ is dict:
         items = concept.get("coding")
         if items.__class__ is list:
@@ -206,17 +229,20 @@ def _first_code(concept) -> str:
                 if coding.__class__ is dict:
                     code = coding.get("code")
                     if code is not None and code != "":
-                        return code if code.__class__ is str else str(code)
+                        return code if code.__class__ is str else None  # None: the general path refuses it
                 elif isinstance(coding, dict):
                     return first_code(concept)
             return ""
-    return first_code(concept)
+    try:
+        return first_code(concept)
+    except Rejected:
+        return None
 
 
 def _choice(resource: dict, common: str, prefix: str) -> tuple:
     """(start_raw, end_raw, start_at, end_at) of a ``<prefix>[x]`` date choice, as set_choice reads it."""
     value = resource.get(common)
-    if value.__class__ is str:
+    if value.__class__ is str and value:
         return value, "", _sql_at(value), None
     span = {"start_raw": "", "end_raw": "", "start_at": None, "end_at": None}
     set_choice(span, resource, prefix)
@@ -230,6 +256,10 @@ def _quantity(quantity: dict) -> tuple | None:
         if number.__class__ is bool or not isinstance(number, (int, float)):
             return None
         number = float(number)
+        if not math.isfinite(number):
+            return None
+    elif "value" in quantity:  # an explicit null
+        return None
     get = quantity.get
     return (number, str(get("unit") or get("code") or ""), str(get("system") or ""), str(get("code") or ""),
             str(quantity["comparator"]) if get("comparator") else "")

@@ -25,7 +25,9 @@ class LoggedRun:
     dry_run: bool
     files: list[str]
     counts: dict[str, dict[str, int]]  # resource type → outcome → number
-    status: str                   # running | ok | with problems | failed | cancelled
+    # running | waiting (for another import) | ok | with problems | failed | cancelled | refused
+    # (another import was running) | interrupted (its process was killed)
+    status: str
     errors: int = 0
     warnings: int = 0
 
@@ -75,13 +77,15 @@ def _runs(engine, condition, limit: int) -> list[LoggedRun]:
              .outerjoin(counted, counted.c.import_run_id == t.import_run.c.id)
              .where(condition).order_by(t.import_run.c.id.desc()).limit(limit))
     with engine.connect() as conn:
-        return [_logged_run(r) for r in conn.execute(query).mappings()]
+        return [_logged_run(engine, r) for r in conn.execute(query).mappings()]
 
 
-def _logged_run(row) -> LoggedRun:
+def _logged_run(engine, row) -> LoggedRun:
+    from storage.importers.turn import shown_status
+
     return LoggedRun(row["id"], row["started_at"], row["finished_at"], row["actor"], row["practice_code"] or "",
-                     bool(row["dry_run"]), list(row["files"] or []), dict(row["counts"] or {}), row["status"],
-                     int(row.get("errors") or 0), int(row.get("warnings") or 0))
+                     bool(row["dry_run"]), list(row["files"] or []), dict(row["counts"] or {}),
+                     shown_status(engine, row["status"]), int(row.get("errors") or 0), int(row.get("warnings") or 0))
 
 
 def run_problems(engine, run_id: int) -> list[Problem]:
@@ -105,7 +109,9 @@ def logged_reason(problem: Problem) -> str:
 
 def write_problems_csv(path, problems: list[Problem]) -> None:
     """Problems as a CSV file with a header row (the same columns as the screens)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    from storage.private_files import open_private
+
+    with open_private(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(PROBLEM_COLUMNS)
         writer.writerows(p.as_row() for p in problems)

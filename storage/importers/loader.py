@@ -24,7 +24,7 @@ from storage.importers.reader import Entry, Prepared
 from storage.importers.references import ReferenceIndex, parse_key
 from storage.importers.report import Problem
 from storage.importers.resources import MAPPERS, R4_TYPES, REFERENCE_ONLY, looks_like_type, map_resource, phase_of
-from storage.importers.store import Store, sql_value
+from storage.importers.store import Store, fact_middle, sql_value
 
 CHUNK = 2000
 # what other resources refer to: where these landed is kept for the rest of the file and run
@@ -278,22 +278,14 @@ class FileLoader:
 
     def _write_plans(self, plans: list[tuple], index: ReferenceIndex, landed: dict) -> None:
         """Write the plans of a phase in order: a fast fact (see :func:`fast_fact`) whose patient
-        is known straight into the store's buffers, the rest through :meth:`_write`. This is
-        :meth:`_write_fact` for a new fact, with the store's bookkeeping (ids, buffers, source
-        records) done inline: it runs for most resources of an import. A new patient naming no
-        clinician, of a practice that had none before the file (a first bulk load), is likewise
-        :meth:`_write_patient` inline (the fast path only: the general one is what tests compare
-        it with)."""
-        store = self.store
-        pending, next_id = store.pending, store.next_id
-        source, run_id, now = self.source, store.run_id, store.now
+        is known goes to :meth:`Store.new_fact` at once, the writer :meth:`_write_fact` also
+        uses for a new fact; the rest through :meth:`_write`. This runs for most resources of
+        an import: the fast fact's bookkeeping (code systems, counts) is written out here."""
+        new_fact = self.store.new_fact
+        source = self.source
         known, unknown = self.known_systems, self.unknown_systems
         patient_ids, changed_patient_ids = self.patient_ids, self.changed_patient_ids
         counts = self.counts
-        facts, coding_rows = pending["clinical_fact"], pending["fact_coding"]
-        components_rows, sources = pending["fact_component"], pending["source_record"]
-        fact_id, coding_id = next_id["clinical_fact"], next_id["fact_coding"]
-        component_id, source_id = next_id["fact_component"], next_id["source_record"]
         for item, plan, subject_key in plans:  # a general plan's third part is what this source sent before
             if plan.__class__ is tuple:
                 target = landed.get(subject_key) if subject_key else None
@@ -318,63 +310,18 @@ class FileLoader:
                             self.unresolved[(encounter_ref[0] if keyed else index.type_of(encounter_ref))
                                             or "?"] += 1
                     rtype, rid = key = item[5]
-                    facts.append((fact_id, patient_id, *middle, encounter_fact_id,
-                                  f"{source}|{rtype}|{rid}", item[4], entered_in_error, now))  # identity.source_key
-                    if len(found) == 1:
-                        coding_rows.append((coding_id, fact_id, *found[0]))
-                        coding_id += 1
-                    else:
-                        for coding in dict.fromkeys(found):
-                            coding_rows.append((coding_id, fact_id, *coding))
-                            coding_id += 1
-                    for component in components:
-                        components_rows.append((component_id, fact_id, *component))
-                        component_id += 1
-                    sources.append((source_id, source, rtype, rid, "clinical_fact", fact_id, item[3], run_id))
-                    source_id += 1
-                    landed[key] = ("clinical_fact", fact_id)
-                    fact_id += 1
+                    landed[key] = ("clinical_fact", new_fact(patient_id, middle, entered_in_error, found, components,
+                                                             encounter_fact_id, source, rtype, rid, item[4], item[3]))
                     patient_ids.add(patient_id)
                     changed_patient_ids.add(patient_id)
                     counts[rtype]["created"] += 1
                     continue
-            if plan.__class__ is PatientPlan and subject_key is None and not plan.practitioner_refs and self.fast:
-                # a new patient naming no clinician, of a practice that had none before this file
-                # (so no record to match: _choose_mrn gives a new MRN): _write_patient, its
-                # bookkeeping inline
-                practice_id = self.practices.for_patient(plan, index, landed)
-                if self._had_no_patients(practice_id):
-                    try:
-                        mrn, _none = self._choose_mrn(item[2], plan, practice_id)
-                    except Rejected as exc:
-                        self.reject(item[0].location, item[1], item[2], str(exc))
-                        continue
-                    row = plan.row
-                    patient_id = store.insert("patient", {
-                        **row, "practice_id": practice_id, "mrn": mrn, "language": row.get("language", ""),
-                        "created_at": now, "updated_at": now})
-                    rtype, rid = key = item[5]
-                    sources.append((source_id, source, rtype, rid, "patient", patient_id, item[3], run_id))
-                    source_id += 1
-                    landed[key] = ("patient", patient_id)
-                    patient_ids.add(patient_id)
-                    counts[rtype]["created"] += 1
-                    continue
-            # the general way: the store's own counters and buffers, taken back afterwards
-            next_id.update(clinical_fact=fact_id, fact_coding=coding_id, fact_component=component_id,
-                           source_record=source_id)
             try:
                 if plan.__class__ is tuple:  # a fast fact without its patient: the general path
                     plan, subject_key = map_resource(item[0].resource, index), None  # explains the problem
                 self._write(Item(*item), plan, subject_key, index, landed)
             except Rejected as exc:
                 self.reject(item[0].location, item[1], item[2], str(exc))
-            facts, coding_rows = pending["clinical_fact"], pending["fact_coding"]
-            components_rows, sources = pending["fact_component"], pending["source_record"]
-            fact_id, coding_id = next_id["clinical_fact"], next_id["fact_coding"]
-            component_id, source_id = next_id["fact_component"], next_id["source_record"]
-        next_id.update(clinical_fact=fact_id, fact_coding=coding_id, fact_component=component_id,
-                       source_record=source_id)
 
     def _item(self, entry: Entry, seen: dict) -> Item | None:
         if entry.error:
@@ -529,7 +476,7 @@ class FileLoader:
         target = landed.get(subject_key) if subject_key else None
         misfiled = False
         if (not target or target[0] != "patient") and self.sole_patient_key and subject_key \
-                and subject_key[0] == "Patient" and not index.holds(subject_key):
+                and subject_key[0] == "Patient" and not index.holds(subject_key) and self.run.sole_patient_bundles:
             # a Bundle holding one patient's record is that patient's, whatever id its resources
             # use for them (some published eCQM cases refer to "Patient/Patient-5")
             target, misfiled = landed.get(self.sole_patient_key), True
@@ -555,19 +502,16 @@ class FileLoader:
         if existing and existing[0] == "clinical_fact":
             fact_id = existing[1]
             changed = self._update_fact(item, fact_id, row, found, plan.components)
-        else:
-            fact_id = self.store.new_id("clinical_fact")
-            row.update(id=fact_id, created_at=self.store.now)
-            self.store.insert("clinical_fact", row)
-            self.store.add_children("fact_coding", fact_id, list(dict.fromkeys(found)))
-            if plan.components:
-                self.store.add_children("fact_component", fact_id, plan.components)
+            self._remember(item, "clinical_fact", fact_id, existing)
+        else:  # the writer of new facts, with its source record, as for the fast path
+            fact_id = self.store.new_fact(patient_id, fact_middle(row), int(row["entered_in_error"]), found,
+                                          plan.components, row["encounter_fact_id"], self.source, item.rtype,
+                                          item.rid, item.text, item.content_hash)
             changed = True
         if plan.referral is not None:
             changed = self._write_referral(row, plan.referral, patient_id) or changed
         if plan.payer is not None:
             self.run.apply_coverage(self.store, patient_id, plan.payer, self._reason(item))
-        self._remember(item, "clinical_fact", fact_id, existing)
         landed[item.key] = ("clinical_fact", fact_id)
         self.patient_ids.add(patient_id)
         if changed:
@@ -610,23 +554,26 @@ class FileLoader:
 
     def _write_referral(self, fact_row: dict, referral: dict, patient_id: int) -> bool:
         at = fact_row.get("recorded_at") or fact_row.get("start_at") or self.run.now
-        current = self.store.one("SELECT id, state FROM referral WHERE source_key = ?", (fact_row["source_key"],))
+        current = self.store.one("SELECT id, state, urgency FROM referral WHERE source_key = ?",
+                                 (fact_row["source_key"],))
         if current is None:
             referral_id = self.store.insert("referral", dict(
                 referral, patient_id=patient_id, clinician_id=None, state_since=at, ordered_at=at,
                 appointment_at=None, source_key=fact_row["source_key"]))
-            self.store.add("referral_event", (self.store.new_id("referral_event"), referral_id, None, "ordered",
+            self.store.add("referral_event", (referral_id, None, "ordered",
                                               *_sql_at(at), self.store.actor, f"imported from {self.source}"))
             if referral["state"] != "ordered":
-                self.store.add("referral_event", (self.store.new_id("referral_event"), referral_id, "ordered",
+                self.store.add("referral_event", (referral_id, "ordered",
                                                   referral["state"], *_sql_at(at), self.store.actor,
                                                   "status at the source when imported"))
             return True
-        referral_id, state = current
+        referral_id, state, urgency = current
         values = {k: referral[k] for k in ("specialty", "reason", "urgency", "entered_in_error")}
+        if referral["state"] != state or referral["urgency"] != urgency:
+            values["due_at"] = None  # worked out again when the file is committed (storage.referral_due)
         if referral["state"] != state:
             values.update(state=referral["state"], state_since=self.run.now)
-            self.store.add("referral_event", (self.store.new_id("referral_event"), referral_id, state,
+            self.store.add("referral_event", (referral_id, state,
                                               referral["state"], *_sql_at(self.run.now), self.store.actor,
                                               f"status changed at {self.source}"))
         return self.store.update("referral", referral_id, values, reason="import: changed at source")

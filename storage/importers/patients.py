@@ -29,15 +29,28 @@ def _name(resource: dict) -> tuple[str, str]:
     chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
     if not chosen:
         raise Rejected("Patient.name is missing (a patient needs a family name)")
-    family = str(chosen.get("family") or "").strip()
+    family = chosen.get("family")
+    if family is not None and not isinstance(family, str):
+        raise Rejected(f"Patient.name.family is {family!r}, not text")
+    family = (family or "").strip()
     if not family:
         raise Rejected("Patient.name.family is missing (a patient needs a family name)")
-    given = " ".join(str(g) for g in as_list(chosen.get("given")) if g)
-    return family, given
+    given = chosen.get("given")
+    if given is not None and (not isinstance(given, list) or not all(isinstance(g, str) for g in given)):
+        raise Rejected(f"Patient.name.given is {given!r}: a list of texts belongs there")
+    return family, " ".join(g for g in given or () if g)
 
 
 def mrn_of(resource: dict) -> tuple[str, bool]:
-    identifiers = [i for i in as_list(resource.get("identifier")) if isinstance(i, dict) and i.get("value")]
+    listed = resource.get("identifier")
+    if listed is not None and not isinstance(listed, list):
+        # an MRN sent where it cannot be read would be lost, and the patient matched on nothing
+        raise Rejected(f"{resource.get('resourceType', 'Patient')}.identifier is {listed!r}: "
+                       "a list of identifiers belongs there")
+    identifiers = [i for i in listed or () if isinstance(i, dict) and i.get("value")]
+    for identifier in identifiers:
+        if not isinstance(identifier["value"], str):
+            raise Rejected(f"an identifier's value is {identifier['value']!r}, not text")
     for identifier in identifiers:
         coding = (identifier.get("type") or {}).get("coding") or []
         if any(isinstance(c, dict) and c.get("code") == "MR" for c in coding):

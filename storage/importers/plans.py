@@ -12,6 +12,27 @@ class Rejected(Exception):
     """This resource cannot be imported; the message says why (shown to the user)."""
 
 
+def text_element(resource: dict, name: str) -> str:
+    """A code or string element (status, intent…) as sent; "" when absent. Another JSON type
+    (``"status": 5``) is refused, not turned into text."""
+    value = resource.get(name)
+    if value is None:
+        return ""
+    if value.__class__ is not str and not isinstance(value, str):
+        raise Rejected(f"{resource.get('resourceType', 'the resource')}.{name} is {value!r}, not text")
+    return value
+
+
+def reference_element(resource: dict, name: str):
+    """A Reference element (subject, patient): an object with its reference, or None. A bare
+    text (``"subject": "Patient/p1"``) is not a Reference and is refused rather than guessed."""
+    value = resource.get(name)
+    if value is None or value.__class__ is dict or isinstance(value, dict):
+        return value
+    raise Rejected(f"{resource.get('resourceType', 'the resource')}.{name} is {value!r}: a Reference "
+                   '({"reference": "Patient/..."}) belongs there')
+
+
 @dataclasses.dataclass
 class FactPlan:
     kind: str

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
+import stat
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +19,10 @@ MAX_JSON_FILE_BYTES = 64 * 1024 * 1024  # a Bundle is parsed whole; bigger expor
 FHIR_SUFFIXES = (".json", ".ndjson", ".jsonl")
 CSV_SUFFIXES = (".csv",)
 _SKIP_BLOCK = 1024 * 1024
+# a \uD800-\uDFFF escape: half of a UTF-16 surrogate pair, which JSON lets through alone
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+NESTED_TOO_DEEPLY = "the JSON is nested too deeply (hundreds of levels; no FHIR resource is)"
 
 # Files whose name starts with one of these load first, so that the others can
 # refer to what they hold (a bulk export's Patient.ndjson before Condition.ndjson).
@@ -52,14 +58,32 @@ def list_files(paths: list[str | os.PathLike]) -> tuple[list[Path], list[tuple[s
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in FHIR_SUFFIXES + CSV_SUFFIXES
-                                and not p.name.startswith(".")))
+            inside = sorted(p for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in FHIR_SUFFIXES + CSV_SUFFIXES
+                            and not p.name.startswith("."))
+            if not inside:
+                missing.append((str(path), "the folder holds no file to import (.json, .ndjson, .jsonl or .csv)"))
+            found.extend(inside)
         elif path.is_file():
             found.append(path)
         else:
-            missing.append((str(path), "no such file or folder"))
+            missing.append((str(path), _not_a_file(path)))
     return sorted(dict.fromkeys(found), key=_load_rank), missing
+
+
+def _not_a_file(path: Path) -> str:
+    """Why a path that is neither a file nor a folder is not read (a pipe or a device would
+    block the import or never end)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or folder" if not path.is_symlink() else "a link to a file that is not there"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    via = " (through a link)" if path.is_symlink() else ""
+    return f"it is {kind}{via}, not a file: not read"
 
 
 def _load_rank(path: Path) -> tuple[int, str]:
@@ -95,19 +119,24 @@ def read_json_file(path: Path) -> BundleFile:
             f"the file is {size // (1024 * 1024)} MB; JSON files over "
             f"{MAX_JSON_FILE_BYTES // (1024 * 1024)} MB are refused: export bulk data as NDJSON")
     with open(path, "rb") as handle:
-        try:
-            document = json.load(handle)
-        except UnicodeDecodeError as exc:
-            raise FileProblem(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise FileProblem(f"malformed JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}") from None
+        data = handle.read()
+    try:
+        document = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"the file is not UTF-8 text (bad byte at offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise FileProblem(f"malformed JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise FileProblem(NESTED_TOO_DEEPLY) from None
+    surrogates = _SURROGATE_ESCAPE_BYTES.search(data) is not None
+    del data
     if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
         raise FileProblem("not a FHIR resource: the JSON has no resourceType")
     if document["resourceType"] != "Bundle":
         return BundleFile([Entry("resource", document)])
-    entries_json = document.get("entry") or []
-    if not isinstance(entries_json, list):
-        raise FileProblem("Bundle.entry is not a list")
+    entries_json = document.get("entry", [])
+    if not isinstance(entries_json, list):  # {} or null as well: never read as "no entries"
+        raise FileProblem(f"Bundle.entry is {json.dumps(entries_json)[:40]}: a list of entries belongs there")
     entries = []
     for index, item in enumerate(entries_json):
         location = f"entry {index}"
@@ -122,6 +151,10 @@ def read_json_file(path: Path) -> BundleFile:
             continue
         if not isinstance(resource, dict):
             entries.append(Entry(location, error="the entry has no resource"))
+            continue
+        unreadable = surrogates and text_problem(resource)
+        if unreadable:
+            entries.append(Entry(location, error=unreadable))
             continue
         entries.append(Entry(location, resource, full_url=str(item.get("fullUrl") or ""), request=request))
     return BundleFile(entries, str(document.get("type") or ""), _bundle_source(document))
@@ -189,7 +222,46 @@ def parse_line(line: bytes, location: str) -> Entry:
         return _parse_slowly(text, location, raw)
     if not isinstance(resource, dict):
         return Entry(location, error="the line is not a JSON object")
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        unreadable = text_problem(resource)
+        if unreadable:
+            return Entry(location, error=unreadable)
     return Entry(location, resource, text=text, raw=raw)
+
+
+def text_problem(resource: dict) -> str | None:
+    """Why a parsed resource cannot be stored as text, or None: a lone UTF-16 surrogate
+    (``\\ud800`` with no partner) decodes to no character at all. Names the field."""
+    try:
+        json.dumps(resource, ensure_ascii=False).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    except RecursionError:
+        return NESTED_TOO_DEEPLY
+    field = _surrogate_field(resource, "")
+    return (f"{field or 'a text'} holds half of a UTF-16 surrogate pair (a \\uD800-\\uDFFF escape "
+            "without its partner), which is no character: the text was damaged before it was sent")
+
+
+def _surrogate_field(value, path: str) -> str | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return None
+        except UnicodeEncodeError:
+            return path or "a text"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str):
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{path}.{key!r}".lstrip(".")
+        found = _surrogate_field(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
 
 
 _scan_once = json.JSONDecoder().scan_once  # the decoder json.loads uses by default, as a C scanner
@@ -202,7 +274,7 @@ def _parse_slowly(text: str, location: str, raw: bytes) -> Entry:
         hint = " (the line is cut short)" if exc.pos >= len(text) - 1 else ""
         return Entry(location, error=f"malformed JSON at column {exc.colno}: {exc.msg}{hint}")
     except RecursionError:
-        return Entry(location, error="the JSON is nested too deeply")
+        return Entry(location, error=NESTED_TOO_DEEPLY)
     if not isinstance(resource, dict):
         return Entry(location, error="the line is not a JSON object")
     return Entry(location, resource, text=text, raw=raw)

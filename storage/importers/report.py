@@ -49,6 +49,7 @@ class ImportReport:
     run_id: int | None = None
     dry_run: bool = False
     cancelled: bool = False
+    busy: str = ""  # refused: another import of the database was running (what it was)
 
     @property
     def errors(self) -> list[Problem]:
@@ -63,7 +64,10 @@ class ImportReport:
 
     @property
     def exit_status(self) -> int:
-        """0 nothing rejected, 1 something rejected, 2 nothing could be read."""
+        """0 nothing rejected, 1 something rejected, 2 nothing could be read, 3 not started:
+        another import of the database was running."""
+        if self.busy:
+            return 3
         if self.files and self.files_unreadable == len(self.files):
             return 2
         if not self.files:

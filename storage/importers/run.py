@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import logging
 from pathlib import Path
@@ -23,7 +24,9 @@ import sqlalchemy as sa
 from domain.clock import utcnow
 from domain.text import name_key
 from storage import schema as t
-from storage.importers import identity
+from storage.db import write_transaction
+from storage.write_priority import before_bulk_step
+from storage.importers import identity, turn
 from storage.importers import loader as loader_module
 from storage.importers.loader import CHUNK, FileLoader
 from storage.importers.pipeline import NdjsonChunks
@@ -41,6 +44,7 @@ class ImportProgress:
     file_count: int
     file: str
     resources: int       # resources (or rows) read so far in this file
+    waiting: str = ""    # while another import of the database runs: what this one waits for
 
 
 class Cancelled(Exception):
@@ -50,8 +54,12 @@ class Cancelled(Exception):
 class RunState:
     """What the files of one import share: the target practice and what they can refer to."""
 
-    def __init__(self, practice_id: int | None, now: dt.datetime):
+    def __init__(self, practice_id: int | None, now: dt.datetime, sole_patient_bundles: bool = False):
         self.practice_id, self.now = practice_id, now
+        # each Bundle is one patient's record, evaluated alone (published test cases): a
+        # resource naming a patient not in it is its one patient's, with a warning; otherwise
+        # such a resource is refused (a fact on the wrong patient is a safety defect)
+        self.sole_patient_bundles = sole_patient_bundles
         self.shared: dict[str, dict] = {}  # source → reference-only resources (Organization, Medication…)
         self.landed: dict[str, dict] = {}  # source → (type, id) → (table, id) of committed files' patients…
 
@@ -91,8 +99,13 @@ def _is_cancelled(cancel) -> bool:
 def import_paths(engine, paths, *, practice_code: str | None = None, source: str | None = None,
                  dry_run: bool = False, actor: str = "import",
                  progress: Callable[[ImportProgress], None] | None = None,
-                 cancel=None) -> ImportReport:
-    """Import the files and folders in ``paths``; see the module docstring."""
+                 cancel=None, wait: bool = True, sole_patient_bundles: bool = False) -> ImportReport:
+    """Import the files and folders in ``paths``; see the module docstring.
+
+    One import of a database runs at a time (:mod:`storage.importers.turn`): while another
+    runs, this one waits (``progress`` says for what) or, unless ``wait``, is refused
+    (``report.busy``); either way it is in the import log. ``sole_patient_bundles``: see
+    :class:`RunState` (only for test Bundles evaluated one by one, never for a pod's data)."""
     report = ImportReport(dry_run=dry_run)
     files, missing = list_files([paths] if isinstance(paths, (str, Path)) else list(paths))
     report.files = [str(f) for f in files] + [m for m, _reason in missing]
@@ -107,15 +120,17 @@ def import_paths(engine, paths, *, practice_code: str | None = None, source: str
             report.problems.append(Problem("", "", "", "", _unknown_practice(engine, practice_code)))
             report.files_unreadable = len(report.files)
             files = []
-    report.run_id = _start_run(engine, actor, practice_code, dry_run, report.files, now)
-    if files:
-        with _fewer_collections():
-            _import_files(engine, report, files, practice_id, now, actor, source, dry_run, progress, cancel)
-    if report.patient_ids and not dry_run and not report.cancelled:
-        from storage.importers.duplicates import find_candidates
+    start = functools.partial(_start_run, engine, actor, practice_code, dry_run, report.files, now)
+    with turn.one_import_at_a_time(engine, start, report, progress, cancel, wait) as running:
+        if running and files:
+            with _fewer_collections():
+                _import_files(engine, report, files, RunState(practice_id, now, sole_patient_bundles), actor, source,
+                              dry_run, progress, cancel)
+        if running and report.patient_ids and not dry_run and not report.cancelled:
+            from storage.importers.duplicates import find_candidates
 
-        find_candidates(engine, report.patient_ids)
-    _finish_run(engine, report)
+            find_candidates(engine, report.patient_ids)
+        _finish_run(engine, report)
     return report
 
 
@@ -139,14 +154,17 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-def _import_files(engine, report: ImportReport, files: list[Path], practice_id, now, actor, source,
+def _import_files(engine, report: ImportReport, files: list[Path], state: RunState, actor, source,
                   dry_run, progress, cancel) -> None:
     raw = engine.raw_connection()
+    # each file's commit need not wait for the disk: the run's end, committed in full, marks
+    # what landed (a power cut before it shows the run interrupted, and re-importing is safe)
+    raw.driver_connection.execute("PRAGMA synchronous=NORMAL")
+    raw.driver_connection.execute("PRAGMA wal_autocheckpoint=1000")  # a bulk writer copies its own log
     try:
         from storage.importers.store import Store
 
-        store = Store(raw.driver_connection, actor, report.run_id, now, dry_run=dry_run)
-        state = RunState(practice_id, now)
+        store = Store(raw.driver_connection, actor, report.run_id, state.now, dry_run=dry_run)
         try:
             sources = {str(f): identity.source_for(f, given=source) for f in files if is_ndjson(f)}
             database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
@@ -156,6 +174,8 @@ def _import_files(engine, report: ImportReport, files: list[Path], practice_id, 
                     if _is_cancelled(cancel):
                         report.cancelled = True
                         break
+                    if not dry_run:  # a staff member's save waiting now goes before the next file
+                        before_bulk_step(database if database != ":memory:" else None)
                     _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel,
                                  ndjson)
                     if report.cancelled:
@@ -163,6 +183,8 @@ def _import_files(engine, report: ImportReport, files: list[Path], practice_id, 
         finally:
             store.finish()
     finally:
+        raw.driver_connection.execute("PRAGMA synchronous=FULL")  # back to the pool as it came
+        raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
         raw.close()
 
 
@@ -254,17 +276,19 @@ def _unknown_practice(engine, code: str) -> str:
             f"(an import never creates a practice from a typed code).{known}")
 
 
-def _start_run(engine, actor, practice_code, dry_run, files, now) -> int:
-    with engine.begin() as conn:
+def _start_run(engine, actor, practice_code, dry_run, files, now, status: str) -> int:
+    with write_transaction(engine) as conn:
         return conn.execute(sa.insert(t.import_run).values(
             started_at=now, actor=actor, practice_code=(practice_code or "").strip().upper(),
-            dry_run=dry_run, files=files, counts={}, status="running")).inserted_primary_key[0]
+            dry_run=dry_run, files=files, counts={}, status=status)).inserted_primary_key[0]
 
 
 def _finish_run(engine, report: ImportReport) -> None:
-    status = ("cancelled" if report.cancelled else "failed" if report.exit_status == 2
+    """The run's outcome, committed durably: the files' own commits before it may be lost by a
+    power cut (storage.importers.store), and then the run shows as interrupted."""
+    status = ("refused" if report.busy else "cancelled" if report.cancelled else "failed" if report.exit_status == 2
               else "with problems" if report.errors else "ok")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(sa.update(t.import_run).where(t.import_run.c.id == report.run_id).values(
             finished_at=utcnow(), counts=report.plain_counts(), status=status))
         if report.problems:

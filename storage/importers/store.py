@@ -1,10 +1,14 @@
 """The bulk writer: one SQLite transaction per file, rows written with ``executemany``.
 
-It works on the DB-API connection (not the ORM) because an import writes millions of rows:
-ids are handed out from the table maxima read once the write lock is held (BEGIN
-IMMEDIATE), so a fact's codings can name it without a round trip, and inserts are
-buffered per table and flushed in one ``executemany`` each. Updates keep the earlier
-values in ``record_revision`` as the repositories do.
+A speed module, SQLite's alone: it works on the DB-API connection (not the ORM) because an
+import writes millions of rows. The rows other rows name (patients, facts, clinicians,
+referrals) get their ids here, from a block that starts after the table's largest id, read
+once the write lock is held (BEGIN IMMEDIATE: nobody else adds rows until the file
+commits), so a fact's codings can name it without a round trip; every other row (codings,
+components, source records, revisions, referral events) gets its id from the database.
+Inserts are buffered per table and flushed in one ``executemany`` each. Updates keep the
+earlier values in ``record_revision`` as the repositories do. A new fact goes in through
+:meth:`Store.new_fact`, whichever way the loader mapped it.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import datetime as dt
 import json
 import operator
 
-from storage import coded_facts
+from storage import audit_chain, coded_facts, referral_due
 from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -21,17 +25,20 @@ PATIENT_COLUMNS = (
     "status", "deceased_date", "attributed_from", "attributed_to", "family_key", "given_key",
     "phone_key", "created_at", "updated_at",
 )
-SOURCE_COLUMNS = ("id", "source", "resource_type", "resource_id", "record_table", "record_id",
-                  "content_hash", "import_run_id")
+# rows whose ids the database gives: their columns without the id
+SOURCE_COLUMNS = ("source", "resource_type", "resource_id", "record_table", "record_id", "content_hash",
+                  "import_run_id")
 REFERRAL_COLUMNS = ("id", "patient_id", "clinician_id", "specialty", "specialist", "reason", "urgency",
                     "state", "state_since", "ordered_at", "appointment_at", "source_key", "entered_in_error")
-EVENT_COLUMNS = ("id", "referral_id", "from_state", "to_state", "at", "by", "note")
+EVENT_COLUMNS = ("referral_id", "from_state", "to_state", "at", "by", "note")
 CLINICIAN_COLUMNS = ("id", "practice_id", "family", "given", "npi", "credentials", "active")
 _TABLES = {
-    "clinical_fact": FACT_COLUMNS, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS,
-    "fact_component": COMPONENT_COLUMNS, "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
+    "clinical_fact": FACT_COLUMNS, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS[1:],
+    "fact_component": COMPONENT_COLUMNS[1:], "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
     "referral_event": EVENT_COLUMNS, "clinician": CLINICIAN_COLUMNS,
 }
+# the tables whose new rows are named by others before they are written: ids from a block
+_NAMED = ("clinical_fact", "patient", "clinician", "referral")
 # children are flushed after their parents (foreign keys are checked row by row)
 _FLUSH_ORDER = ("clinician", "patient", "clinical_fact", "fact_coding", "fact_component",
                 "referral", "referral_event", "source_record")
@@ -82,6 +89,7 @@ def sql_value(value):
 _ALL_DEFAULTS = {name: {c: _DEFAULTS[name].get(c) for c in columns} for name, columns in _TABLES.items()}
 _CONVERTED = {name: _converted_positions(name) for name in _TABLES}
 _GETTERS = {name: operator.itemgetter(*columns) for name, columns in _TABLES.items()}
+_MIDDLE = operator.itemgetter(*FACT_COLUMNS[2:24])  # a fact row's values from kind to discharge_code
 
 
 class Store:
@@ -93,8 +101,12 @@ class Store:
         self.actor, self.run_id = actor, run_id
         self.now = sql_datetime(now)
         self.dry_run = dry_run
-        self.pending: dict[str, list[tuple]] = {}
+        # one list per table for the whole run, emptied when written (new_fact keeps four at hand)
+        self.pending: dict[str, list[tuple]] = {name: [] for name in _TABLES}
+        self._facts, self._codings = self.pending["clinical_fact"], self.pending["fact_coding"]
+        self._components, self._sources = self.pending["fact_component"], self.pending["source_record"]
         self.next_id: dict[str, int] = {}
+        self.next_fact_id = 0
 
     # --- transaction ---------------------------------------------------------
     def begin(self) -> None:
@@ -104,17 +116,23 @@ class Store:
             if not self.db.in_transaction:
                 self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("SAVEPOINT import_file")
-        self.pending = {name: [] for name in _TABLES}
-        for name in list(_TABLES) + ["record_revision"]:
+        self._forget_pending()
+        for name in _NAMED:
             self.next_id[name] = (self.db.execute(f"SELECT max(id) FROM {name}").fetchone()[0] or 0) + 1
+        self.next_fact_id = self.next_id.pop("clinical_fact")
+
+    def _forget_pending(self) -> None:
+        for rows in self.pending.values():
+            rows.clear()
 
     def commit(self) -> None:
         self.flush()
         coded_facts.catch_up(self.db)  # the measure criteria's rows of the facts just written
+        referral_due.fill_missing(self.db)  # the practice and due time of the referrals just written
         self.db.execute("RELEASE import_file" if self.dry_run else "COMMIT")
 
     def rollback(self) -> None:
-        self.pending = {name: [] for name in _TABLES}
+        self._forget_pending()
         if self.db.in_transaction:
             if self.dry_run:
                 self.db.execute("ROLLBACK TO import_file")
@@ -124,11 +142,12 @@ class Store:
 
     def finish(self) -> None:
         """End of the run: a dry run's transaction is undone, whatever its files did."""
-        self.pending = {name: [] for name in _TABLES}
+        self._forget_pending()
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
 
     def new_id(self, table: str) -> int:
+        """The id of a new patient, clinician or referral (a fact's: :meth:`new_fact`)."""
         value = self.next_id[table]
         self.next_id[table] = value + 1
         return value
@@ -143,7 +162,27 @@ class Store:
                 columns = _TABLES[table]
                 self.db.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
-                self.pending[table] = []
+                rows.clear()
+
+    def new_fact(self, patient_id: int, middle: tuple, entered_in_error: int, codings: list, components: list,
+                 encounter_fact_id: int | None, source: str, rtype: str, rid: str, text: str,
+                 content_hash: str) -> int:
+        """A new fact into the buffers with its codings (each once), components and source
+        record; returns its id. ``middle``: its values from kind to discharge_code as stored
+        (:func:`fact_middle`). The one writer of new facts: it runs for most resources of an
+        import, so it is written for speed."""
+        fact_id = self.next_fact_id
+        self.next_fact_id = fact_id + 1
+        self._facts.append((fact_id, patient_id, *middle, encounter_fact_id, f"{source}|{rtype}|{rid}", text,
+                            entered_in_error, self.now))  # identity.source_key
+        if len(codings) == 1:
+            self._codings.append((fact_id, *codings[0]))
+        else:
+            self._codings.extend([(fact_id, *coding) for coding in dict.fromkeys(codings)])
+        if components:
+            self._components.extend([(fact_id, *component) for component in components])
+        self._sources.append((source, rtype, rid, "clinical_fact", fact_id, content_hash, self.run_id))
+        return fact_id
 
     # --- look-ups --------------------------------------------------------------
     def find_sources(self, source: str, keys) -> dict[tuple[str, str], tuple[str, int, str]]:
@@ -200,8 +239,7 @@ class Store:
                 "WHERE source = ? AND resource_type = ? AND resource_id = ?",
                 (table, record_id, content_hash, self.run_id, source, rtype, rid))
         else:
-            self.add("source_record", (self.new_id("source_record"), source, rtype, rid, table, record_id,
-                                       content_hash, self.run_id))
+            self._sources.append((source, rtype, rid, table, record_id, content_hash, self.run_id))
 
     def update(self, table: str, record_id: int, values: dict, *, reason: str,
                extra_old: dict | None = None, extra_new: dict | None = None) -> bool:
@@ -222,9 +260,9 @@ class Store:
         if not new:
             return False
         self.db.execute(
-            "INSERT INTO record_revision (id, record_type, record_id, changed_at, changed_by, reason, "
-            "old_values, new_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.new_id("record_revision"), RECORD_TYPES.get(table, table), record_id, self.now,
+            "INSERT INTO record_revision (record_type, record_id, changed_at, changed_by, reason, "
+            "old_values, new_values) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (RECORD_TYPES.get(table, table), record_id, self.now,
              self.actor, reason, json.dumps(old, default=str), json.dumps(new, default=str)))
         return True
 
@@ -233,20 +271,21 @@ class Store:
             f"SELECT {', '.join(columns)} FROM {table} WHERE fact_id = ?", (fact_id,)).fetchall(),
             key=repr)
 
-    def add_children(self, table: str, fact_id: int, rows) -> None:
-        """A fact's codings or components, their ids handed out as one block."""
-        first = self.next_id[table]
-        self.next_id[table] = first + len(rows)
-        self.pending[table].extend([(first + n, fact_id, *row) for n, row in enumerate(rows)])
-
     def replace_children(self, table: str, fact_id: int, rows: list[tuple]) -> None:
+        """A changed fact's codings or components, in place of the ones it had."""
         self.db.execute(f"DELETE FROM {table} WHERE fact_id = ?", (fact_id,))
-        self.add_children(table, fact_id, rows)
+        self.pending[table].extend([(fact_id, *row) for row in rows])
 
     def audit(self, action: str, record_type: str, record_id: int | None, detail: str) -> None:
-        self.db.execute(
-            "INSERT INTO audit_event (at, actor, action, record_type, record_id, patient_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, NULL, ?)", (self.now, self.actor, action, record_type, record_id, detail))
+        audit_chain.append_sqlite(self.db, at=self.now, actor=self.actor, action=action, record_type=record_type,
+                                  record_id=record_id, patient_id=None, detail=detail)
+
+
+def fact_middle(row: dict) -> tuple:
+    """A mapped fact row's values from kind to discharge_code as :meth:`Store.new_fact` takes
+    them (dates as SQL text, flags as 0/1), in column order."""
+    return tuple(value if value is None or value.__class__ is str or value.__class__ is float
+                 else sql_value(value) for value in _MIDDLE(row))
 
 
 def _same_number(a, b) -> bool:

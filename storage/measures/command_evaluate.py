@@ -13,6 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", help="Patient/ID: only this patient (id as in the source)")
     parser.add_argument("--additional-data", nargs="+", metavar="FILE_OR_DIR",
                         help="patient Bundles, each evaluated in isolation in a temporary database")
+    parser.add_argument("--as", dest="actor", default=None,
+                        help="the staff member the audit trail names for this output (default: your login name)")
 
 
 def run(args) -> int:
@@ -31,13 +33,35 @@ def run(args) -> int:
     if not args.additional_data and not args.db:
         print("evaluate-measure: give --db PATH or --additional-data FILE_OR_DIR", file=sys.stderr)
         return 2
+    from storage.health import DamagedDatabase
     from storage.measures.evaluate_service import EvaluationError, evaluate_report
     try:
         report = evaluate_report(args.measure, period, report_type=args.report_type, subject=args.subject,
-                                 db=args.db, additional_data=args.additional_data)
+                                 db=args.db, additional_data=args.additional_data,
+                                 actor=args.actor or _login_name())
     except EvaluationError as exc:
         print(f"evaluate-measure: {exc}", file=sys.stderr)
         return 2
-    json.dump(report, sys.stdout, indent=1)
+    except DamagedDatabase as exc:
+        print(f"evaluate-measure: {exc} Patient-level output is audited, so nothing was printed.", file=sys.stderr)
+        return 3
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        from storage.failures import EXIT_UNUSABLE, explain
+
+        unusable = explain(exc, args.db)
+        if unusable is None:
+            raise
+        print(f"evaluate-measure: {unusable}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    json.dump(report, sys.stdout, indent=1)  # audited first (evaluate_report)
     sys.stdout.write("\n")
     return 0
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):  # no login name (a container): still someone at a command line
+        return "command line"

@@ -1,4 +1,9 @@
-"""``recompute``: recompute gaps in care for the pod (or one practice / some patients)."""
+"""``recompute``: recompute gaps in care for the pod (or one practice / some patients).
+
+Exit status: 0 done, 1 stopped part-way (a worker process failed or was killed: the measures
+written before stay written, each whole), 2 a user error (no such database, measure or
+patient), 3 the database could not be written (damaged, read-only, disk full; the measures
+written before stay written)."""
 from __future__ import annotations
 
 import argparse
@@ -32,16 +37,12 @@ def run(args) -> int:
         print(f"recompute: {exc}", file=sys.stderr)
         return 2
     from storage.db import default_db_path
-    from storage.queries.database import NotACarepodDatabase, open_carepod_database
+    from storage.failures import EXIT_UNUSABLE, open_to_write, unusable_exit
+    from storage.measures.parallel import RecomputeFailed
 
-    if args.db is None and not default_db_path().exists():
-        print(f"recompute: there is no database yet at {default_db_path()} (give --db PATH)", file=sys.stderr)
-        return 2
-    try:
-        engine = open_carepod_database(args.db)
-    except NotACarepodDatabase as exc:
-        print(f"recompute: {exc}", file=sys.stderr)
-        return 2
+    engine, refused = open_to_write(args.db, "recompute", "recomputed", create=False)
+    if engine is None:
+        return refused
     try:
         if args.patient:
             from storage.queries.patients import patients_by_ids
@@ -53,8 +54,18 @@ def run(args) -> int:
                       " (or it was entered in error)", file=sys.stderr)
                 return 2
         summary = recompute(engine, period, measures, patient_ids=args.patient)
+        from storage.risk import recompute_risk
+
+        tiers = recompute_risk(engine, patient_ids=args.patient)  # the tiers follow the facts, as in the window
+    except RecomputeFailed as exc:
+        print(f"recompute: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE if exc.unusable else 1
+    except Exception as exc:  # the disk or the database file: one sentence, not a traceback
+        return unusable_exit(exc, engine, "recompute")
     finally:
         engine.dispose()
     for measure, counts in summary.items():
         print(measure, " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nobody in the measure")
+    print("risk tiers", " ".join(f"{k}={tiers.tiers.get(k, 0)}" for k in ("high", "rising", "moderate", "low")),
+          f"(high from score {tiers.high_cut})" if tiers.high_cut is not None else "(nobody high)")
     return 0

@@ -24,7 +24,10 @@ def _subjects(con, patient_ids=None) -> dict[int, str]:
 
 
 def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: str = "individual",
-                    subject: str | None = None, db: str | None = None, additional_data=None) -> dict:
+                    subject: str | None = None, db: str | None = None, additional_data=None,
+                    actor: str = "command line") -> dict:
+    """The MeasureReport of the pod's data (``db``), audited as an export: an individual report
+    names each patient it shows (one event each, as a view would), a summary none."""
     from storage.db import open_database
     from storage.measures.valuesets import ensure_valuesets
 
@@ -38,20 +41,41 @@ def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: 
             try:
                 ensure_valuesets(engine)
                 _import_isolated(engine, paths)
-                return _evaluate(engine, measure_id, period, report_type, subject)
+                return _evaluate(engine, measure_id, period, report_type, subject)[0]
             finally:
                 engine.dispose()
     from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
     try:
-        engine = open_carepod_database(db)
+        engine = open_carepod_database(db, create=False)
     except NotACarepodDatabase as exc:
         raise EvaluationError(str(exc)) from None
     try:
+        from storage.health import refuse_if_damaged
+
+        refuse_if_damaged(engine)  # its output could not be audited: the database is only read now
         ensure_valuesets(engine)
-        return _evaluate(engine, measure_id, period, report_type, subject)
+        report, shown = _evaluate(engine, measure_id, period, report_type, subject)
+        _audit_output(engine, actor, measure_id, period, report_type, shown)
+        return report
     finally:
         engine.dispose()
+
+
+def _audit_output(engine, actor: str, measure_id: str, period: MeasurementPeriod, report_type: str,
+                  shown: list[int]) -> None:
+    """Before the report is printed: patient-level output is audited like a view of each patient."""
+    from domain.clock import utcnow
+    from storage.audit_chain import append_many
+    from storage.db import write_transaction
+
+    now, detail = utcnow(), f"{measure_id} {period.start}..{period.end} {report_type} MeasureReport"
+    events = [dict(at=now, actor=actor, action="export", record_type="MeasureReport", record_id=None,
+                   patient_id=pid, detail=detail) for pid in shown] if report_type == "individual" else \
+        [dict(at=now, actor=actor, action="export", record_type="MeasureReport", record_id=None, patient_id=None,
+              detail=detail)]
+    with write_transaction(engine) as conn:
+        append_many(conn, events)
 
 
 def _import_isolated(engine, paths: list[Path]) -> None:
@@ -66,12 +90,14 @@ def _import_isolated(engine, paths: list[Path]) -> None:
         code = f"EV{number:05d}"  # one practice per bundle: each is a separate patient record
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO practice (code, name) VALUES (:c, :n)"), {"c": code, "n": str(path)[:200]})
-        report = import_paths(engine, [path], practice_code=code)
+        # a test Bundle evaluated alone: a resource naming a patient not in it is its one patient's
+        report = import_paths(engine, [path], practice_code=code, sole_patient_bundles=True)
         if report.errors:
             raise EvaluationError("; ".join(p.as_text() for p in report.errors[:5]))
 
 
-def _evaluate(engine, measure_id, period, report_type, subject) -> dict:
+def _evaluate(engine, measure_id, period, report_type, subject) -> tuple[dict, list[int]]:
+    """The report, and the patients an individual report shows."""
     from storage.measures import measure_report
     from storage.measures.engine import evaluate, raw_connection
 
@@ -85,7 +111,8 @@ def _evaluate(engine, measure_id, period, report_type, subject) -> dict:
                 raise EvaluationError(f"No patient {wanted} in the data")
         result = evaluate(con, [measure_id], period, patient_ids=set(subjects) if subject else None)[0]
         if report_type == "summary":
-            return measure_report.summary(result, set(subjects))
-        return measure_report.individual_bundle(result, subjects)
+            return measure_report.summary(result, set(subjects)), []
+        report = measure_report.individual_bundle(result, subjects)
+        return report, sorted(subjects)
     finally:
         fairy.close()

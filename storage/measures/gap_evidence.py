@@ -5,6 +5,7 @@ conditions a criterion did not count where that decided a population — as stor
 stored gap's evidence is compared without reading its items. Plain data in and out."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -23,6 +24,7 @@ class GapEvidence(NamedTuple):
 
 
 NO_EVIDENCE = GapEvidence(0, None)
+_gap_evidence = functools.partial(tuple.__new__, GapEvidence)  # GapEvidence(*fields), in C: one per new gap
 
 
 class EvidencePart(NamedTuple):
@@ -118,7 +120,7 @@ def evidence_changes(d: MeasureDefinition, result, gi: int, ids: dict[int, int],
         items.update(changed)
     join = evidence_items.join
     for pid, texts_of in items.items():
-        changes[ids[pid]] = GapEvidence(_key(total[pid]), join(texts_of))
+        changes[ids[pid]] = _gap_evidence((_key(total[pid]), join(texts_of)))
 
 
 def _leaves(d: MeasureDefinition, expr) -> list[str]:
@@ -151,12 +153,13 @@ def _not_counted_parts(d: MeasureDefinition, result, gi: int, ids: dict[int, int
         expr = d["groups"][gi]["populations"].get(code)
         if expr is None:
             continue
+        leaves = [(name, wanted, result.criteria[name]) for name, wanted in sorted(_signed_leaves(d, expr))
+                  if name in result.criteria and result.criteria[name].uncounted]
+        if not leaves:  # (nearly always: a source that sends every clinicalStatus)
+            continue
         before = _DECIDED_AMONG.get(code)
         decided = pops[before[0]].difference(*(pops[c] for c in before[1:])) if before else ids.keys()
-        for name, wanted in sorted(_signed_leaves(d, expr)):
-            crit = result.criteria.get(name)
-            if crit is None or not crit.uncounted:
-                continue
+        for name, wanted, crit in leaves:
             members = crit.uncounted.keys() & decided & ids.keys()
             members = members - pops[code] if wanted else members & pops[code]
             if members:

@@ -29,6 +29,9 @@ class NewGap(NamedTuple):
     due_date: str | None
 
 
+_new_gap = functools.partial(tuple.__new__, NewGap)  # NewGap(*fields), in C
+
+
 class GapUpdate(NamedTuple):
     """A stored gap's new populations, state and due date (the UPDATE's parameters, in order)."""
     initial_population: int
@@ -93,7 +96,7 @@ def plan_measure(result: MeasureResult, stored: StoredState, period: Measurement
     # all the measure's rows are written in that order: each table and index is then mostly
     # appended to rather than split page by page.
     ids: list[dict[int, int]] = []  # per group: patient -> gap id
-    new_gaps: list[NewGap] = []
+    new_rows: list[tuple] = []  # NewGap's fields, made NewGaps once sorted (see below)
     updates: list[GapUpdate] = []
     history: list[StateChange] = []
     overridden_of: list[set] = []
@@ -124,7 +127,7 @@ def plan_measure(result: MeasureResult, stored: StoredState, period: Measurement
                 due_text = due_of(pid)
                 before = stored_get(pid)
                 if before is None:
-                    new_gaps.append(NewGap(pid, gi, bits, state, due_text))
+                    new_rows.append((pid, gi, bits, state, due_text))
                 elif before.state != state or before.flags != bits or before.due_date != due_text:
                     updates.append(GapUpdate(*FLAGS[bits], state, due_text, now, before.gap_id))
                     if before.state != state:
@@ -137,7 +140,11 @@ def plan_measure(result: MeasureResult, stored: StoredState, period: Measurement
     # new gaps get their ids when written (under the write lock: nobody else adds gaps then),
     # in patient order (then group); here each has a stand-in, -1 for the first, -2 for the
     # next..., so their evidence needs no ids read back
-    new_gaps.sort()
+    # (plain tuples are sorted by list.sort's fast path, and made NewGaps without a Python call
+    # each: a new period has millions)
+    new_rows.sort()
+    new_gaps = list(map(_new_gap, new_rows))
+    del new_rows
     for index, gap in enumerate(new_gaps, 1):
         ids[gap.group_index][gap.patient_id] = -index
     changes: dict[int, GapEvidence] = {}

@@ -1,13 +1,13 @@
 """Writing one measure's gaps: its plan (:mod:`storage.measures.gap_plan`) worked out from one
-consistent read of what is stored, without the write lock, then written in one transaction
-under it (:mod:`storage.measures.write_lock`) — the plan made again first if another
-connection wrote the same measure meanwhile.
+consistent read of what is stored, without the write lock, then written in short steps under
+it (:mod:`storage.measures.gap_steps`, :mod:`storage.measures.write_lock`) — the plan made
+again first if another connection wrote the same measure meanwhile.
 
 This is one of the few modules that use SQLite-specific SQL for speed, on a raw sqlite3
 connection: foreign-key checks off while writing, INSERT statements with the constants of a
 measure written in, new gap ids assigned by SQLite's rowid (one larger than the largest, in
 the order inserted, read back with last_insert_rowid()). At 1M patients a new period writes
-millions of gaps and their evidence under the lock."""
+millions of gaps and their evidence, a step at a time."""
 from __future__ import annotations
 
 from domain.measures.period import MeasurementPeriod
@@ -16,7 +16,7 @@ from storage.measures.engine import MeasureResult
 from storage.measures.gap_plan import Plan, plan_measure
 from storage.measures.peer_rates import PracticeOf
 from storage.measures.stored_gaps import read_state, write_version
-from storage.measures.write_lock import begin_now, in_write_transaction
+from storage.measures.write_lock import begin_now
 
 
 def plan_writes(con, result: MeasureResult, period: MeasurementPeriod, now: str, scoped: bool,
@@ -37,20 +37,23 @@ def _plan(con, result: MeasureResult, period: MeasurementPeriod, now: str, scope
                         practices.read(con) if practices is not None else None)
 
 
-def write_plan(con, plan: Plan, wait: bool = True) -> Plan | None:
-    """Write one measure's gaps in one transaction and return the plan written (worked out
-    again if need be: :func:`apply`), or, unless ``wait``, None at once when another
-    connection is writing; without SQLite looking up the parent row of
+def write_plan(con, plan: Plan, wait: bool = True, *, database: str | None = None,
+               snapshot_month=None) -> Plan | None:
+    """Write one measure's gaps in short steps, published together with its snapshot
+    (:mod:`storage.measures.gap_steps`), and return the plan written (worked out again if
+    need be), or, unless ``wait``, None at once when another connection is writing as it
+    would begin; without SQLite looking up the parent row of
     every foreign key: at 1M patients those look-ups (each evidence row's fact among millions)
     cost more than the writing itself. Every id written comes from rows read in this run that
     are never deleted — patients and facts are marked entered-in-error instead, the measure row
     is installed first, gap ids are assigned inside the same transaction — and a test checks
     ``PRAGMA foreign_key_check`` after a recompute."""
+    from storage.measures.gap_steps import write_in_steps
+
     con.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction does this take effect
     try:
-        if not wait and not begin_now(con):
-            return None
-        return in_write_transaction(con, apply, con, plan, begun=not wait)
+        return write_in_steps(con, plan, wait=wait, database=database, snapshot_month=snapshot_month,
+                              begin_now=begin_now)
     finally:
         con.execute("PRAGMA foreign_keys = ON")
 
@@ -71,36 +74,16 @@ _UPDATE = ("UPDATE gap SET initial_population = ?, denominator = ?, denominator_
            "denominator_exception = ?, numerator = ?, state = ?, due_date = ?, computed_at = ? WHERE id = ?")
 
 
-def apply(con, plan: Plan) -> Plan:
-    """Write a plan, in the caller's write transaction, and return it. A plan made before
-    another connection wrote the same measure's gaps is made again first, in the transaction."""
-    mid, ps, pe = plan.result.measure_id, plan.period.start.isoformat(), plan.period.end.isoformat()
-    if write_version(con, mid, ps, pe) != plan.version:
-        plan = _plan(con, plan.result, plan.period, plan.now, plan.scoped, plan.practices)
-    first_id = _insert_new_gaps(con, plan, _insert_sql(mid, ps, pe, plan.now))
-    con.executemany(_UPDATE, plan.updates)
-    con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", plan.history)
-    con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", [(r.gap_id,) for r in plan.rekeyed])
-    con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", [(r.key, r.gap_id) for r in plan.rekeyed])
-    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
-                    [(r.gap_id, r.items) for r in plan.rekeyed if r.items])
-    con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
-                    [(first_id + index, evidence.items) for index, evidence in enumerate(plan.new_evidence)
-                     if evidence.items])
-    con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
-    return plan
-
-
-def _insert_new_gaps(con, plan: Plan, sql: str) -> int:
-    """Insert the plan's new gaps in its order and return the id SQLite gave the first; the
-    others have the ids after it (each new rowid is one larger than the largest, and nobody
-    else writes meanwhile: checked)."""
-    if not plan.new_gaps:
+def insert_new_gaps(con, plan: Plan, sql: str, start: int = 0, end: int | None = None) -> int:
+    """Insert the plan's new gaps ``start:end`` in its order and return the id SQLite gave the
+    first; the others have the ids after it (each new rowid is one larger than the largest, and
+    nobody else writes meanwhile: checked)."""
+    end = len(plan.new_gaps) if end is None else end
+    if start >= end:
         return 0
     evidence = plan.new_evidence
-    rows = [(pid, gi, bits, state, due, evidence[index].key)
-            for index, (pid, gi, bits, state, due) in enumerate(plan.new_gaps)]
+    rows = [(pid, gi, bits, state, due, evidence[start + index].key)
+            for index, (pid, gi, bits, state, due) in enumerate(plan.new_gaps[start:end])]
     first_id = con.execute(sql, rows[0]).lastrowid
     con.executemany(sql, rows[1:])
     last_id = con.execute("SELECT last_insert_rowid()").fetchone()[0]

@@ -1,5 +1,5 @@
 """A recompute in this process: each measure evaluated (set-based, outside any write
-transaction), its writes planned, then written in one short transaction of its own and
+transaction), its writes planned, then written in short steps (storage.measures.gap_steps) and
 dropped, so memory holds one measure at a time. A worker process of a parallel run
 (:mod:`storage.measures.parallel`) runs this too, over the measures it is handed. Tunes its
 raw sqlite3 connection with SQLite pragmas (memory map, busy timeout) for speed."""
@@ -11,12 +11,12 @@ from typing import Callable, Iterable
 
 from domain.clock import utcnow
 from domain.measures.period import MeasurementPeriod
-from storage.db import BUSY_TIMEOUT_MS
+from storage.db import BUSY_TIMEOUT_MS, database_file
 from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.gap_plan import Plan
 from storage.measures.gap_writer import plan_writes, write_plan
 from storage.measures.measure_table import install_measures
-from storage.measures.peer_rates import PracticeOf, take_snapshot
+from storage.measures.peer_rates import PracticeOf
 from storage.measures.write_lock import in_write_transaction
 
 MMAP_BYTES = 2 ** 28
@@ -36,8 +36,11 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
     ``measure`` rows are then already installed. With ``snapshot_month`` each measure's
     pod-peer rates are kept for that month once it is written."""
     scoped = patient_ids is not None or practice_id is not None
+    database = database_file(engine)
     fairy, con = raw_connection(engine)
     con.row_factory = None
+    # a measure's steps need not each reach the disk: its last step, which marks it written, does (gap_steps)
+    con.execute("PRAGMA synchronous = NORMAL")
     if write_lock_wait_ms is not None:  # a worker waits for its sibling's write, however long
         con.execute(f"PRAGMA busy_timeout = {int(write_lock_wait_ms)}")
     # Reading the facts through a memory map saves a system call per page; the mapped pages
@@ -68,15 +71,11 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         waiting: list[Plan] = []  # at most one
         practices = PracticeOf() if snapshot_month is not None else None  # for the snapshots
 
-        def written(plan: Plan) -> None:
-            mid = plan.result.measure_id
-            summary[mid] = plan.counts
-            if snapshot_month is not None:
-                take_snapshot(engine, mid, period.start, period.end, snapshot_month,
-                              sums=(plan.sums, bool(plan.result.definition.get("inverse"))))
+        def written(plan: Plan) -> None:  # its snapshot was kept in its last step (gap_steps)
+            summary[plan.result.measure_id] = plan.counts
 
         def write(plan: Plan, wait: bool) -> None:
-            done = write_plan(con, plan, wait)
+            done = write_plan(con, plan, wait, database=database, snapshot_month=snapshot_month)
             if done is None:
                 waiting.append(plan)
             else:
@@ -108,9 +107,14 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
         if collecting:
             gc.enable()
         con.execute("PRAGMA mmap_size = 0")
+        con.execute("PRAGMA synchronous = FULL")  # back to the pool as it came
         if write_lock_wait_ms is not None:
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         fairy.close()
+        if write_lock_wait_ms is None:  # a worker's log is copied by its parent (parallel._Checkpointer)
+            from storage.checkpoints import after_write
+
+            after_write(database)
     return summary
 
 

@@ -8,6 +8,7 @@ cancelled or a worker fails."""
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -29,6 +30,17 @@ MAX_WORKERS = 4
 WRITE_LOCK_WAIT_MS = 30 * 60 * 1000  # a worker waits for its sibling's write, however long
 POLL_SECONDS = 0.1
 CHECKPOINT_SECONDS = 0.5
+log = logging.getLogger(__name__)
+
+
+class RecomputeFailed(RuntimeError):
+    """A worker failed or was killed; the message says so in words (the details are logged).
+    The measures written before it stay written, each whole; the others were not.
+    ``unusable``: it was the database or the disk (full, read-only, damaged)."""
+
+    def __init__(self, message: str, unusable: bool = False):
+        super().__init__(message)
+        self.unusable = unusable
 
 
 def worker_count(engine, measure_ids: list[str], patient_ids, wanted: int | None) -> int:
@@ -98,6 +110,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
     outcome: dict[int, str] = {}
     summary: dict[str, dict[str, int]] = {}
     failure: str | None = None
+    unusable = False
     cancelled = False
     try:
         while channels:
@@ -113,7 +126,7 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                     if n not in outcome:
                         processes[n].join()
                         outcome[n] = "died"
-                        failure = failure or f"a recompute worker stopped unexpectedly (exit code {processes[n].exitcode})"
+                        failure = failure or _died(processes[n].exitcode)
                         stop.set()
                     continue
                 if kind == "next":
@@ -132,7 +145,10 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
                         stop.set()
                 elif kind == "error":
                     outcome[n] = kind
-                    failure = failure or rest[0]
+                    summary_text, detail, about_the_database = rest
+                    log.error("recompute worker %d failed: %s", n, detail)
+                    if failure is None:
+                        failure, unusable = summary_text, about_the_database
                     stop.set()
     finally:
         stop.set()
@@ -145,10 +161,24 @@ def recompute_in_processes(engine, period: MeasurementPeriod, measure_ids: list[
             channel.close()
         checkpoints.finish()
     if failure is not None:
-        raise RuntimeError(f"Recompute failed: {failure}")
+        raise RecomputeFailed(f"The recompute stopped: {failure}. The measures written before stay written, "
+                              "each whole; run the recompute again for the others.", unusable)
     if cancelled:
         raise Cancelled()
     return {mid: summary[mid] for mid in measure_ids if mid in summary}
+
+
+def _died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal as signals
+
+        try:
+            name = signals.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        how = "killed (out of memory?)" if name == "SIGKILL" else f"stopped by {name}"
+        return f"a recompute worker process was {how}"
+    return f"a recompute worker process ended unexpectedly (exit code {exitcode})"
 
 
 class _Checkpointer(threading.Thread):
@@ -244,7 +274,12 @@ def _work(database: str, period: MeasurementPeriod, practice_id, now: str, chann
             channel.send(("finished",))
         finally:
             engine.dispose()
-    except BaseException as exc:  # reported to the parent, which raises it there
-        channel.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+    except BaseException as exc:  # reported to the parent, which raises it there (the details logged)
+        from storage.failures import reason_of
+
+        reason = reason_of(exc)
+        channel.send(("error", f"the database could not be written: {reason}" if reason else
+                      f"a worker failed ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]})",
+                      traceback.format_exc(), reason is not None))
     finally:
         channel.close()

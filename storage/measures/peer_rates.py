@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from domain.clock import utcnow
 from domain.measures.populations import median, rate
 from storage import schema
+from storage.db import write_transaction
 
 # the populations a practice's rate is summed from, in PracticeRate's order
 _SUMMED = ("numerator", "denominator", "denominator-exclusion", "denominator-exception")
@@ -122,6 +123,21 @@ def _ranked(rows, inverse: bool) -> list[PracticeRate]:
                          best_ids[0] if best_ids else None, best_ids) for pid, num, den, r in items]
 
 
+def snapshot_rows(measure_id: str, period_start: dt.date, period_end: dt.date, month: dt.date,
+                  rates: tuple[dict[int, list[tuple]], bool] | dict[int, list[PracticeRate]],
+                  now: dt.datetime) -> list[dict]:
+    """The quality_snapshot rows of a measure's month, from its rates by group, or from
+    ``(sums, inverse)`` (:func:`practice_sums`; what a recompute's last step writes with its gaps)."""
+    month = month.replace(day=1)
+    by_group = {gi: _ranked(group_rows, rates[1]) for gi, group_rows in rates[0].items() if group_rows} \
+        if isinstance(rates, tuple) else rates
+    return [{"practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
+             "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
+             "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
+             "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
+            for group_index, rates_of in by_group.items() for r in rates_of]
+
+
 def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt.date,
                   month: dt.date | None = None, sums: tuple[dict[int, list[PracticeSum]], bool] | None = None) -> int:
     """Store this month's rates of every population group, read from the gaps at once
@@ -129,19 +145,10 @@ def take_snapshot(engine, measure_id: str, period_start: dt.date, period_end: dt
     that has just written every gap of the measure passes their ``sums`` (from
     :func:`practice_sums`, and whether the measure is inverse) instead."""
     month = (month or utcnow().date()).replace(day=1)
-    now = utcnow()
-    rows = []
-    by_group = rates_by_group(engine, measure_id, period_start, period_end) if sums is None else \
-        {gi: _ranked(group_rows, sums[1]) for gi, group_rows in sums[0].items() if group_rows}
-    for group_index, rates in by_group.items():
-        rows.extend({
-            "practice_id": r.practice_id, "measure_id": measure_id, "period_start": period_start,
-            "period_end": period_end, "group_index": group_index, "month": month, "numerator": r.numerator,
-            "denominator": r.denominator, "rate": r.rate, "rank": r.rank, "practices_ranked": r.practices_ranked,
-            "pod_median": r.pod_median, "pod_best": r.pod_best, "taken_at": now}
-            for r in rates)
+    rows = snapshot_rows(measure_id, period_start, period_end, month,
+                         sums or rates_by_group(engine, measure_id, period_start, period_end), utcnow())
     t = schema.quality_snapshot
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(t.delete().where(t.c.measure_id == measure_id, t.c.period_end == period_end, t.c.month == month))
         if rows:
             conn.execute(t.insert(), rows)

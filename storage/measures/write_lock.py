@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable
 
+from storage.failures import rollback_quietly
+
 
 def begin_now(con) -> bool:
     """Begin a write transaction if no other connection is writing; False if one is."""
@@ -34,5 +36,5 @@ def in_write_transaction(con, work: Callable[..., Any], *args, begun: bool = Fal
         con.execute("COMMIT")
         return outcome
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)  # a full disk has rolled it back already: keep that error, not ROLLBACK's
         raise

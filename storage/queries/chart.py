@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 from domain.audit import AuditEvent
 from domain.calls import AfterHoursCall
 from domain.care_plan import CarePlan, Task
-from domain.clock import today, utcnow
+from domain.clock import utcnow
 from domain.facts import ClinicalFact, components_display
 from domain.medication_review import ACTIVE_MEDICATION_STATUSES, MedicationReview
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.referral import Referral
 from domain.services import open_chart
-from domain.time_entry import TimeEntry, ccm_month_status
+from domain.time_entry import TimeEntry
 from storage import schema as t
 from storage.mapping import start_mappers
 from storage.queries.patients import clinician_name
@@ -38,7 +38,6 @@ VALUESETS = Path(__file__).resolve().parents[1] / "data" / "valuesets"
 LOINC = "http://loinc.org"
 SYSTOLIC, DIASTOLIC = "8480-6", "8462-4"
 AUDIT_ROWS = 500
-CCM_MONTHS = 12
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,13 +69,6 @@ class KeyObservation:
     fact: ClinicalFact | None  # None: nothing on record
 
 
-@dataclasses.dataclass(frozen=True)
-class CcmMonth:
-    month: dt.date  # first day of the calendar month
-    minutes: int
-    met: bool  # basic CCM threshold reached with consent
-
-
 @dataclasses.dataclass
 class Chart:
     patient: Patient
@@ -96,8 +88,19 @@ class Chart:
     # the Gaps tab's rows and history (storage.queries.gaps), read with the chart
     gaps: list = dataclasses.field(default_factory=list)
     gap_history: list = dataclasses.field(default_factory=list)
+    # when each referral is due to move on (the pod's expected days; storage.referral_due)
+    referral_due: dict = dataclasses.field(default_factory=dict)
     # the Calls tab's rows (storage.queries.calls.CallRow: times on the practice clock, pages named)
     call_rows: list = dataclasses.field(default_factory=list)
+    # the care manager's (application.chart): why the risk tier, CCM months, transitional care of
+    # recent discharges, timers running on this chart, staff to hand tasks to and to log time for
+    risk: object = None
+    care_months: list = dataclasses.field(default_factory=list)
+    transitions: list = dataclasses.field(default_factory=list)
+    timers: list = dataclasses.field(default_factory=list)
+    colleagues: list = dataclasses.field(default_factory=list)
+    staff: list = dataclasses.field(default_factory=list)
+    time_zone: str = "America/New_York"
 
     def of_kind(self, *kinds: str) -> list[ClinicalFact]:
         return [f for f in self.facts if f.kind in kinds]
@@ -131,25 +134,6 @@ class Chart:
             latest = next((f for f in observations if _has_code(f, wanted)), None)
             found.append(KeyObservation(label, value_display(latest) if latest else "", latest))
         return found
-
-    def ccm_months(self, on: dt.date | None = None, months: int = CCM_MONTHS) -> list[CcmMonth]:
-        """Minutes logged per calendar month, newest first, back to the oldest entry (at most ``months``)."""
-        on = on or today()
-        dated = [e.entry_date for e in self.time_entries]
-        if not dated:
-            return []
-        first = min(dated).replace(day=1)
-        result = []
-        year, month = on.year, on.month
-        for _ in range(months):
-            start = dt.date(year, month, 1)
-            if start < first:
-                break
-            minutes, met = ccm_month_status(self.time_entries, year=year, month=month,
-                                            consent=self.patient.consent_date)
-            result.append(CcmMonth(start, minutes, met))
-            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        return result
 
 
 def is_active_medication(fact: ClinicalFact, now: dt.datetime) -> bool:

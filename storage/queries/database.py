@@ -33,7 +33,9 @@ def check_database_file(path: str | os.PathLike) -> None:
         return  # an empty file becomes a new database
     if head != SQLITE_MAGIC:
         raise NotACarepodDatabase(f"{file} is not a Carepod database (it is not an SQLite file).")
-    engine = sa.create_engine(f"sqlite:///{file.resolve()}")
+    # read-only: looking at another application's file must not change it, nor leave log files
+    # beside it: a write-ahead-log file nobody has open is read as it is on disk (immutable)
+    engine = sa.create_engine(f"sqlite:///file:{file.resolve()}?{_read_only_mode(file)}&uri=true")
     try:
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
@@ -46,14 +48,45 @@ def check_database_file(path: str | os.PathLike) -> None:
             f"{file} is an SQLite database but not a Carepod one (it has no {', '.join(sorted(CAREPOD_TABLES - tables))} table).")
 
 
-def open_carepod_database(path: str | os.PathLike | None) -> Engine:
-    """The engine of a checked, migrated Carepod database (None: the default one, created if new)."""
-    from storage.db import open_database
-
-    if path is not None and "://" not in str(path):
-        check_database_file(path)
+def _read_only_mode(file: Path) -> str:
+    """``mode=ro``, or ``immutable=1`` for a write-ahead-log database nobody has open (a
+    read-only connection to it would create its -wal and -shm files)."""
     try:
-        return open_database(path)
+        with file.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return "mode=ro"
+    in_wal_mode = len(header) == 20 and header[18] == 2
+    if in_wal_mode and not Path(f"{file}-shm").exists() and not Path(f"{file}-wal").exists():
+        return "immutable=1"
+    return "mode=ro"
+
+
+def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True,
+                          read_only: bool = False) -> Engine:
+    """The engine of a checked, migrated Carepod database (None: the default one, created if
+    new; so is a file that is not there yet). ``create=False``: a database that is not there is
+    an error rather than a new one (a command that only reads never creates one). ``read_only``: opened so that nothing can be
+    written to it (nor migrated). Opening looks for damage and a broken audit trail within
+    about a second (:func:`storage.health.check_on_open`; :func:`storage.health.findings_of`
+    says what it found); a damaged database is then only read."""
+    from storage import health
+    from storage.db import create_engine, default_db_path, open_database
+
+    if path is None and not create:
+        default = default_db_path()
+        if not default.exists():
+            raise NotACarepodDatabase(f"There is no Carepod database at {default} yet (give --db PATH).")
+        path = default
+    if path is not None and "://" not in str(path):
+        if create and not Path(path).expanduser().exists():
+            pass  # a new database, made by open_database below
+        else:
+            check_database_file(path)
+    try:
+        engine = create_engine(path, read_only=True) if read_only else open_database(path)
     except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
         raise NotACarepodDatabase(f"{path or 'The default database'} cannot be opened: "
                                   f"{exc.__class__.__name__}: {exc}") from None
+    health.remember_findings(engine, health.check_on_open(engine))
+    return engine

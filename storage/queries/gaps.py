@@ -141,8 +141,11 @@ def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.
     Walks the (measure_id, period_end) index one distinct value at a time, so it
     costs a few index seeks per period, not a scan of millions of gap rows.
     """
+    from storage.measures.gap_steps import unpublished_periods
+
     with engine.connect() as conn:
         measure_ids = [measure_id] if measure_id else list(conn.scalars(sa.select(m.c.id)))
+        staged = unpublished_periods(conn)  # first written, not yet whole: out of sight
         found: set[tuple[dt.date, dt.date]] = set()
         for mid in measure_ids:
             after = None
@@ -157,7 +160,8 @@ def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.
                     end = dt.date.fromisoformat(end)
                 start = conn.scalar(sa.select(g.c.period_start).where(
                     g.c.measure_id == mid, g.c.period_end == end).limit(1))
-                found.add((start, end))
+                if (mid, start, end) not in staged:
+                    found.add((start, end))
                 after = end
     return sorted(found, key=lambda period: period[1], reverse=True)
 
@@ -504,8 +508,10 @@ class GapHistoryEntry:
 
 def patient_gaps(engine: Engine, patient_id: int) -> list[PatientGap]:
     """One row per measure (and population group) for the patient's latest period of that measure."""
+    from storage.measures.gap_steps import UNPUBLISHED
+
     latest = (sa.select(g.c.measure_id, sa.func.max(g.c.period_end).label("period_end"))
-              .where(g.c.patient_id == patient_id).group_by(g.c.measure_id).subquery())
+              .where(g.c.patient_id == patient_id, ~UNPUBLISHED).group_by(g.c.measure_id).subquery())
     query = (sa.select(g, m.c.title, m.c.inverse, _LAST_OUTREACH.label("patient_last_outreach"))
              .select_from(g.join(latest, sa.and_(latest.c.measure_id == g.c.measure_id,
                                                  latest.c.period_end == g.c.period_end))
@@ -618,13 +624,14 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     import os
     from pathlib import Path
 
+    from storage.private_files import open_private
     from storage.uow import UnitOfWork
 
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     written = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        with open_private(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_HEADER)
             for row in iter_gaps(engine, flt, sort=sort, descending=descending):
@@ -641,6 +648,11 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
                         progress(written)
                     if cancel and cancel():
                         raise _Cancelled
+        # audited before the file is there: an export the trail does not know of never appears
+        with UnitOfWork(engine, actor) as uow:
+            uow.audit.record("export", "Gap", None, None,
+                             f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
+            uow.commit()
         os.replace(partial, target)
     except _Cancelled:
         partial.unlink(missing_ok=True)
@@ -651,10 +663,6 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    with UnitOfWork(engine, actor) as uow:
-        uow.audit.record("export", "Gap", None, None,
-                         f"CSV of {written} gaps to {target.name} ({_describe(flt)})")
-        uow.commit()
     if progress:
         progress(written)
     return written

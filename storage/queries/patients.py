@@ -44,7 +44,7 @@ class PatientRow:
     sex: str
     phone: str
     pcp: str
-    risk_tier: str  # the effective tier: the override when there is one
+    risk_tier: str | None  # the effective tier: the override when there is one; None: never tiered
     risk_override_reason: str
     status: str
 

@@ -5,7 +5,7 @@ active medications on record, the conditions and allergies, the practice's clini
 attempts to reach the patient: a fixed number of small indexed reads (no per-row query).
 
 The worklist is set-based SQL over small partial indexes (schema: ix_review_draft,
-ix_dtp_pending, ix_review_follow_up, ix_review_summary_pending, ix_patient_high_risk,
+ix_dtp_pending, ix_review_follow_up, ix_review_summary_pending, ix_patient_high_risk_review,
 patient_medication_count): each group is counted and read a page at a time in its own order,
 so it opens in milliseconds on a pod of a million patients.
 """
@@ -38,7 +38,7 @@ PAGE_SIZE = 200
 
 # the predicate of ix_fact_active_medication, written out so SQLite uses that partial index
 _ACTIVE_MEDICATION = sa.text(t.ACTIVE_MEDICATION_WHERE)
-_HIGH_RISK = sa.text(t.HIGH_RISK_WHERE)
+_HIGH_RISK = sa.text(t.REVIEW_HIGH_RISK_WHERE)
 
 
 # --- the review screen --------------------------------------------------------------------------
@@ -414,7 +414,7 @@ def _group_query(group: str, on: dt.date, after: tuple | None = None, *, now: dt
         last = (sa.select(sa.func.max(r.c.review_date)).where(
             r.c.patient_id == p.c.id, r.c.review_type == "comprehensive",
             r.c.status.in_(("finished", "unable_to_reach")), r.c.entered_in_error.is_(False)).scalar_subquery())
-        # due_risk: complex before high (in ix_patient_high_risk's order), then by patient
+        # due_risk: complex before high (in ix_patient_high_risk_review's order), then by patient
         key = (_TIER, p.c.id) if group == "due_risk" else (p.c.id,)
         query = (sa.select(p.c.id.label("patient_id"), last.label("last_review"), _TIER.label("tier"), *_NAME, *key)
                  .select_from(p.join(pr, pr.c.id == p.c.practice_id)).where(*_due_where(group, on, now)))

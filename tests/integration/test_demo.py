@@ -106,7 +106,10 @@ def test_small_pod_has_every_kind_state_and_disposition(pods):
     assert {r[0] for r in _query(a, "SELECT DISTINCT outcome FROM outreach_attempt")} == set(OUTCOMES)
     assert {r[0] for r in _query(a, "SELECT DISTINCT channel FROM outreach_attempt")} == set(CHANNELS)
     assert {r[0] for r in _query(a, "SELECT DISTINCT review_type FROM medication_review")} <= set(REVIEW_TYPES)
-    assert {r[0] for r in _query(a, "SELECT DISTINCT risk_tier FROM patient")} <= set(RISK_TIERS)
+    # every active patient is tiered by the risk model; the others have no tier
+    assert {r[0] for r in _query(a, "SELECT DISTINCT risk_tier FROM patient WHERE status = 'active'")} \
+        == set(RISK_TIERS)
+    assert _query(a, "SELECT DISTINCT risk_tier FROM patient WHERE status <> 'active'") == [(None,)]
 
 
 def test_referral_histories_follow_the_closed_loop(pods):

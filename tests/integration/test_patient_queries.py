@@ -153,7 +153,7 @@ def test_rows_carry_what_the_list_shows(engine, people):
     assert (row.display_name, row.mrn, row.birth_date, row.phone) == (
         "Smith, John", "A1001", dt.date(1957, 3, 4), "(617) 555-0147")
     assert row.age(on=dt.date(2026, 3, 3)) == 68 and row.age(on=dt.date(2026, 3, 4)) == 69
-    assert row.pcp == "" and row.risk_tier == "low"
+    assert row.pcp == "" and row.risk_tier is None  # never tiered: no tier (issue 23.6), not "low"
     assert patient_row(engine, row.id) == row
     assert patient_row(engine, 999_999) is None
 

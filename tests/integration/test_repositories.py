@@ -65,7 +65,8 @@ def test_every_record_round_trips(engine, pod):
             pharmacist="Priya Shah", medications=[ReviewedMedication("Lisinopril 10 mg", "314076")],
             problems=[DrugTherapyProblem("adherence", "Misses evening doses", "Metformin")]))
         uow.outreach.add(OutreachAttempt(pid, T0, "phone", "left_message", by="Dana Reyes"))
-        uow.care_plans.add(CarePlan(patient_id=pid, title="Blood pressure", goals=[CareGoal("BP < 140/90")],
+        uow.care_plans.add(CarePlan(patient_id=pid, title="Blood pressure",
+                                    goals=[CareGoal("BP < 140/90", "home readings", dt.date(2026, 6, 30))],
                                     interventions=[CareIntervention("Home BP log")]))
         uow.tasks.add(Task("Call about BP log", "Dana Reyes", dt.date(2026, 3, 9), patient_id=pid))
         uow.time_entries.add(TimeEntry("Dana Reyes", pid, 25, "care_plan", dt.date(2026, 3, 2)))

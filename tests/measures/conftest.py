@@ -17,7 +17,7 @@ def import_isolated(engine, files) -> dict[str, int]:
         code = f"T{number:05d}"
         with engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO practice (code, name) VALUES (:c, :n)"), {"c": code, "n": str(path)})
-        report = import_paths(engine, [Path(path)], practice_code=code)
+        report = import_paths(engine, [Path(path)], practice_code=code, sole_patient_bundles=True)
         assert not report.errors, [p.as_text() for p in report.errors]
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT resource_id, record_id FROM source_record WHERE resource_type = 'Patient'"))

@@ -126,7 +126,7 @@ def test_a_worker_killed_midway_is_reported_and_leaves_whole_measures(pod, seria
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(victim.name)
 
-    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+    with pytest.raises(RuntimeError, match="recompute worker process was killed"):
         _recompute(path, 2, progress=kill_one)
     assert killed
     written = {m for (m,) in _rows(path, "SELECT DISTINCT measure_id FROM gap")}

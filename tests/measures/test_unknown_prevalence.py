@@ -182,10 +182,10 @@ def test_each_relation_on_a_prevalence_interval(conditions, rel, scoped):
 
 # --- a start-only rule: the onset alone does not decide ----------------------------------------
 
-def _cms125_patient(tmp_path, name, condition_changes):
-    """CMS125's published case 4fa225f9 (bilateral mastectomy diagnosis, excluded), its
-    diagnosis changed."""
-    path = next((SHARED / "ecqm" / "CMS125" / "cases").glob("4fa225f9*.json"))
+def _cms125_patient(tmp_path, name, condition_changes, measure="CMS125", case="4fa225f9"):
+    """A published case (default CMS125's 4fa225f9: bilateral mastectomy diagnosis, excluded),
+    its diagnosis changed."""
+    path = next((SHARED / "ecqm" / measure / "cases").glob(f"{case}*.json"))
     bundle = json.loads(path.read_text())
     for entry in bundle["entry"]:
         resource = entry["resource"]
@@ -227,6 +227,27 @@ def test_starts_on_or_before_needs_the_interval_too(measure_engine, tmp_path):
     excluded = result.groups[0].populations["denominator-exclusion"]
     assert {name: ids[name] in excluded for name in ids} == {
         "as-published": True, "no-status": False, "inactive-2024": False, "inactive-ended-2024": True}
+
+
+def test_starts_before_an_encounter_needs_the_interval_too(measure_engine, tmp_path):
+    """CMS2's 'bipolar diagnosis starts before the qualifying encounter' (published case
+    a3ddb325, excluded): recorded without a status, or resolved without an end date, it does
+    not exclude; resolved with an end date after the encounter it does (cql-execution agrees)."""
+    from storage.measures.engine import evaluate, raw_connection
+
+    resolved = {"coding": [{"system": CLINICAL, "code": "resolved"}]}
+    paths = [_cms125_patient(tmp_path, name, changes, "CMS2", "a3ddb325") for name, changes in (
+        ("as-published", {}), ("no-status", {"clinicalStatus": None}), ("resolved", {"clinicalStatus": resolved}),
+        ("resolved-ended-later", {"clinicalStatus": resolved, "abatementDateTime": "2026-06-01T00:00:00.000Z"}))]
+    ids = import_isolated(measure_engine, paths)
+    fairy, con = raw_connection(measure_engine)
+    try:
+        result = evaluate(con, ["CMS2"], PERIOD)[0]
+    finally:
+        fairy.close()
+    excluded = result.groups[0].populations["denominator-exclusion"]
+    assert {name: ids[name] in excluded for name in ids} == {
+        "as-published": True, "no-status": False, "resolved": False, "resolved-ended-later": True}
 
 
 # --- what a care manager reads --------------------------------------------------------------

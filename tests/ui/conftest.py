@@ -57,7 +57,7 @@ def build_sample_pod(engine) -> SamplePod:
 
         grace = patient(oak, "M001", "Okafor", "Grace", dt.date(1951, 2, 28), sex="female",
                         phone="(617) 555-0147", pcp_id=patel.id, payer_id=medicare.id, member_id="MA-99812",
-                        risk_tier="high", risk_override="complex",
+                        risk_tier="moderate", risk_override="high",
                         risk_override_reason="Two admissions this winter",
                         consent_date=dt.date(2026, 1, 5), consent_by=ACTOR)
         john = patient(oak, "M002", "Smith", "John", dt.date(1957, 3, 4), sex="male", phone="617-555-2290")

@@ -48,7 +48,8 @@ def test_only_built_sections_and_status_bar(window, db_path):
 
     # every section whose module is built, in the registry's order, and none other
     assert window.section_names() == [s.name for s in SECTIONS if load_factory(s.factory) is not None]
-    assert {"Patients", "Gaps", "Quality", "Reports", "After-hours calls"} <= set(window.section_names())
+    assert {"Today", "Patients", "Gaps", "Referrals", "Quality", "Reports",
+                                            "After-hours calls"} <= set(window.section_names())
     assert window.database_label.text() == f"Database: {db_path}"
     assert window.user_label.text() == "User: Dana Reyes"
 
@@ -82,7 +83,7 @@ def test_row_shows_every_column(window, qtbot):
     assert headers == ["Name", "DOB", "Age", "Sex", "MRN", "Practice", "Phone", "PCP", "Risk tier"]
     cells = [model.index(0, c).data() for c in range(model.columnCount())]
     assert cells[0] == "Okafor, Grace" and cells[1] == "02/28/1951" and cells[3] == "Female"
-    assert cells[4:] == ["M001", "Oak Family Medicine", "(617) 555-0147", "Ravi Patel, MD", "Complex"]
+    assert cells[4:] == ["M001", "Oak Family Medicine", "(617) 555-0147", "Ravi Patel, MD", "High"]
     assert int(cells[2]) >= 75
     assert "Two admissions" in model.index(0, 8).data(Qt.ItemDataRole.ToolTipRole)
 
@@ -131,7 +132,7 @@ def test_enter_opens_the_chart_and_audits_the_view(window, qtbot, engine, sample
     assert header["PCP"].text() == "Ravi Patel, MD"
     assert header["Payer"].text() == "Medicare Advantage · MA-99812"
     assert header["Consent"].text() == "01/05/2026 by Dana Reyes"
-    assert chart.header.risk.text() == "Complex risk (set by hand)"
+    assert chart.header.risk.text() == "High risk (set by hand)"
     assert "Two admissions this winter" in chart.header.risk.toolTip()
     with engine.connect() as conn:
         views = conn.execute(sa.select(t.audit_event.c.actor, t.audit_event.c.patient_id)
@@ -161,7 +162,7 @@ def test_summary_shows_the_latest_values(window, qtbot, sample_pod):
     assert summary.findChild(QWidget, "allergies").rows()[0][0] == "Allergy to penicillin"
     texts = [label.text() for label in summary.findChildren(QLabel)]
     assert "Medicare Advantage · member MA-99812" in texts
-    assert any(text.startswith("Complex — set by hand: Two admissions this winter") for text in texts)
+    assert any(text.startswith("High — set by hand: Two admissions this winter") for text in texts)
 
 
 def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
@@ -169,7 +170,7 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
     titles = [chart.tabs.tabText(i) for i in range(chart.tabs.count())]
     assert titles[0] == "Summary" and titles[1].startswith("Gaps")  # the measures' tab, when built
     assert titles[2:] == ["Encounters (1)", "Referrals (1)", "Calls (1)", "Medications && reviews (1)",
-                          "Care plan (1)", "Activity"]
+                          "Care plan (1)", "Time", "Activity"]
     referrals = chart.show_tab("Referrals").findChild(QWidget, "referrals_and_their_history")
     assert referrals.rows()[0][1:5] == ("Cardiology", "Palpitations", "Routine", "Sent")
     assert [r[4] for r in referrals.child_rows(0)] == ["Ordered → Sent", "New → Ordered"]
@@ -178,9 +179,9 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
                                               "Switch to once-daily morning dosing")
     plan = chart.show_tab("Care plan").findChild(QWidget, "care_plans")
     assert [r[1] for r in plan.child_rows(0)] == ["Goal: HbA1c below 8%", "Intervention: Monthly check-in call"]
+    ccm = chart.show_tab("Time").findChild(QWidget, "ccm_months")
+    assert ("February 2026", "25", "", "99490", "15 min to 99439", "") in ccm.rows()
     activity = chart.show_tab("Activity")
-    ccm = activity.findChild(QWidget, "ccm_months")
-    assert ("February 2026", "25", "Met") in ccm.rows()
     audit = activity.findChild(QWidget, "audit_trail").rows()
     assert audit[0][1:3] == ("Dana Reyes", "View")
 

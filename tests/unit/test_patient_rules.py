@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from domain.errors import DomainError
-from domain.patient import Patient, compute_risk_tier, ensure_unique_mrns
+from domain.patient import Patient, ensure_unique_mrns
 
 
 def make(**kw) -> Patient:
@@ -66,11 +66,3 @@ def test_search_keys_follow_the_name_and_phone():
     assert p.family_key == "OBRIENNUNEZ"
     assert p.given_key == "JOSE"
     assert p.phone_key == "5550102233"
-
-
-@pytest.mark.parametrize("conditions,ed,admissions,tier", [
-    (0, 0, 0, "low"), (1, 0, 0, "low"), (2, 0, 0, "rising"), (0, 1, 0, "rising"),
-    (3, 0, 0, "high"), (0, 3, 0, "high"), (0, 0, 1, "high"), (4, 0, 1, "complex"), (0, 0, 3, "complex"),
-])
-def test_risk_tier_thresholds(conditions, ed, admissions, tier):
-    assert compute_risk_tier(conditions, ed, admissions) == tier

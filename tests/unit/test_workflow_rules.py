@@ -13,7 +13,6 @@ from domain.history import correct
 from domain.medication_review import DrugTherapyProblem, MedicationReview
 from domain.outreach import OutreachAttempt
 from domain.practice import OnCallSlot, Practice, StaffMember, on_call_at
-from domain.time_entry import TimeEntry, business_days_after, ccm_month_status
 
 T0 = dt.datetime(2026, 3, 2, 9, 0)
 
@@ -123,23 +122,6 @@ def test_outreach_care_plan_task_rules():
     task.complete(T0)
     with pytest.raises(DomainError, match="already done"):
         task.complete(T0)
-
-
-def test_ccm_threshold_and_consent():
-    entries = [TimeEntry("D", 1, 12, "outreach", dt.date(2026, 3, 1)),
-               TimeEntry("D", 1, 8, "care_plan", dt.date(2026, 3, 31)),
-               TimeEntry("D", 1, 30, "care_plan", dt.date(2026, 4, 1))]
-    assert ccm_month_status(entries, year=2026, month=3, consent=dt.date(2026, 3, 31)) == (20, True)
-    assert ccm_month_status(entries, year=2026, month=3, consent=dt.date(2026, 4, 1)) == (20, False)
-    assert ccm_month_status(entries, year=2026, month=3, consent=None) == (20, False)
-    entries[1].entered_in_error = True
-    assert ccm_month_status(entries, year=2026, month=3, consent=dt.date(2026, 1, 1)) == (12, False)
-    with pytest.raises(DomainError, match="Minutes"):
-        TimeEntry("D", 1, 0, "outreach", dt.date(2026, 3, 1)).validate()
-
-
-def test_two_business_days_after_a_friday_discharge_is_tuesday():
-    assert business_days_after(dt.date(2026, 11, 20), 2) == dt.date(2026, 11, 24)
 
 
 @pytest.mark.parametrize("pops,inverse,state", [

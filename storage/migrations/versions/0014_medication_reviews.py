@@ -1,7 +1,7 @@
 """Medication reviews as the pod pharmacist works them (issue 22)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 08:00:00
 
 A review is a draft until finished (or closed as unable to reach); its medication lines say
@@ -27,8 +27,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
@@ -155,7 +155,7 @@ def upgrade() -> None:
         ('ix_outreach_review', ['medication_review_id'], "medication_review_id IS NOT NULL")))
     op.create_index('ix_fact_active_medication', 'clinical_fact', ['patient_id', 'end_at', 'code'],
                     sqlite_where=sa.text(ACTIVE_MEDICATION))
-    op.create_index('ix_patient_high_risk', 'patient', [sa.text('coalesce(risk_override, risk_tier)'), 'id'],
+    op.create_index('ix_patient_high_risk_review', 'patient', [sa.text('coalesce(risk_override, risk_tier)'), 'id'],
                     sqlite_where=sa.text(HIGH_RISK))
     op.create_table(
         'patient_medication_count',
@@ -234,7 +234,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     op.drop_index('ix_patient_medication_count', table_name='patient_medication_count')
     op.drop_table('patient_medication_count')
-    op.drop_index('ix_patient_high_risk', table_name='patient')
+    op.drop_index('ix_patient_high_risk_review', table_name='patient')
     op.drop_index('ix_fact_active_medication', table_name='clinical_fact')
     op.drop_index('ix_outreach_review', table_name='outreach_attempt')
     with op.batch_alter_table('outreach_attempt') as batch:
