@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError
+from domain.today import HIGH_RISK_TIERS  # the tiers that count as high risk, listed once
 
 REVIEW_TYPES = ("comprehensive", "targeted", "reconciliation")
 REVIEW_TYPE_LABELS = {"comprehensive": "Comprehensive", "targeted": "Targeted",
@@ -67,7 +68,6 @@ COMPREHENSIVE_EVERY_MONTHS = 12
 # a medication fact with one of these statuses (and no end date past) is on the active list
 ACTIVE_MEDICATION_STATUSES = ("", "active", "on-hold", "intended", "unknown")
 POLYPHARMACY_COUNT = 10  # active medications that call for a comprehensive review
-HIGH_RISK_TIERS = ("high", "complex")
 
 # outreach outcomes that did not reach the patient, and how many days of them close a review
 FAILED_OUTCOMES = ("no_answer", "left_message", "wrong_number")

@@ -59,7 +59,7 @@ def build_reviews_pod(engine) -> ReviewsPod:
                         address_line="4 Elm Row", city="Boston", state="MA", postal_code="02118")
         many = patient(oak, "M002", "Smith", "John", dt.date(1950, 3, 4))
         ended = patient(oak, "M003", "Ended", "Ana", dt.date(1949, 5, 6))
-        recent = patient(oak, "M004", "Recent", "Rita", dt.date(1948, 7, 8), risk_tier="complex")
+        recent = patient(oak, "M004", "Recent", "Rita", dt.date(1948, 7, 8), risk_tier="high")
         other = patient(elm, "E001", "Zimmer", "Ola", dt.date(1952, 9, 10), risk_tier="high")
         uow.commit()
 

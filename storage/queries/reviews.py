@@ -363,7 +363,8 @@ def _due_where(group: str, on: dt.date, now: dt.datetime) -> tuple:
              .where(f.c.patient_id == p.c.id, _ACTIVE_MEDICATION,
                     sa.or_(f.c.end_at.is_(None), f.c.end_at >= now)).scalar_subquery())
     return (p.c.id.in_(sa.select(count.c.patient_id).where(count.c.medications >= POLYPHARMACY_COUNT)),
-            p.c.entered_in_error == sa.false(), _is(p.c.status, "active"), _TIER.not_in(HIGH_RISK_TIERS),
+            p.c.entered_in_error == sa.false(), _is(p.c.status, "active"),
+            sa.or_(_TIER.is_(None), _TIER.not_in(HIGH_RISK_TIERS)),  # never tiered yet: not high risk
             exact >= POLYPHARMACY_COUNT, current)
 
 

@@ -1,4 +1,4 @@
-"""Migration 0011 on a database with reviews written before it: the four categories become the
+"""Migration 0014 on a database with reviews written before it: the four categories become the
 seven (the former one kept as a revision), reconciliation words follow, the reviews stay finished,
 recommendations are dated, and the medication counts are filled."""
 from __future__ import annotations
@@ -34,7 +34,7 @@ INSERT INTO drug_therapy_problem (id, review_id, category, description, recommen
 
 def test_reviews_written_before_the_seven_categories_are_carried_forward(db_path):
     engine = create_engine(db_path)
-    upgrade_to(engine, "0010")
+    upgrade_to(engine, "0013")
     raw = engine.raw_connection()
     raw.executescript(ROWS)
     raw.commit()
@@ -56,7 +56,7 @@ def test_reviews_written_before_the_seven_categories_are_carried_forward(db_path
         assert [(r[0], json.loads(r[2])["category"], json.loads(r[3])["category"]) for r in revisions] == [
             (1, "indication", "unnecessary_therapy"), (2, "indication", "needs_additional_therapy"),
             (3, "effectiveness", "dosage_too_low"), (4, "safety", "dosage_too_high")]
-        assert {r[1] for r in revisions} == {"Carepod (migration 0011)"}
+        assert {r[1] for r in revisions} == {"Carepod (migration 0014)"}
         # two orders of one medication count once; a stopped one not at all
         assert q("SELECT patient_id, medications FROM patient_medication_count") == [(1, 2)]
         conn.execute(sa.text("INSERT INTO clinical_fact (patient_id, kind, code_system, code, display, status) "

@@ -192,7 +192,7 @@ def test_the_12_month_rule_in_the_worklist_at_its_edges(pharmacist, pod):
     later = _rows(pharmacist, "due_risk", on=dt.date(day.year + 1, day.month, day.day)
                   if (day.month, day.day) != (2, 29) else dt.date(day.year + 1, 3, 1))
     row = next(r for r in later if r.patient_id == pod.recent)
-    assert row.why.startswith("Complex risk · 0 active medications · last comprehensive review")
+    assert row.why.startswith("High risk · 0 active medications · last comprehensive review")
 
 
 def test_the_medication_count_follows_every_write_of_a_fact(pharmacist, pod):

@@ -202,8 +202,8 @@ def test_plain_condition_names():
 # --- the migration's split of the four categories ---------------------------------------------------------
 
 def _migration():
-    path = Path(__file__).resolve().parents[2] / "storage" / "migrations" / "versions" / "0011_medication_reviews.py"
-    spec = importlib.util.spec_from_file_location("migration_0011", path)
+    path = Path(__file__).resolve().parents[2] / "storage" / "migrations" / "versions" / "0014_medication_reviews.py"
+    spec = importlib.util.spec_from_file_location("migration_0014", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -176,7 +176,7 @@ def _rebuild(name: str, items: tuple, *, new: tuple[str, ...], indexes: tuple) -
     named constraints, the rows copied, the old one dropped. (Alembic's batch mode would do this
     too, but lists the rebuilt table's constraints in an order that varies from process to
     process, and two demo pods made with one seed must be identical.)"""
-    temporary = f"{name}_0011"
+    temporary = f"{name}_0014"
     op.create_table(temporary, *items)
     kept = ", ".join(f'"{c.name}"' for c in items if isinstance(c, sa.Column) and c.name not in new)
     op.execute(f'INSERT INTO {temporary} ({kept}) SELECT {kept} FROM {name}')
@@ -213,7 +213,7 @@ def _migrate_rows() -> None:
     if revisions:
         conn.execute(sa.text(
             "INSERT INTO record_revision (record_type, record_id, changed_at, changed_by, reason, old_values, "
-            "new_values) VALUES ('DrugTherapyProblem', :record_id, :changed_at, 'Carepod (migration 0011)', "
+            "new_values) VALUES ('DrugTherapyProblem', :record_id, :changed_at, 'Carepod (migration 0014)', "
             "'The seven standard drug-therapy problem categories replace the four needs', :old, :new)"),
             revisions)
 
