@@ -152,6 +152,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name='pk_outreach_attempt'),
     ), new=('medication_review_id',), indexes=(
         ('ix_outreach_patient', ['patient_id', 'at'], None),
+        # migration 0012's partial index of the two-way contacts (Today), made again with the table
+        ('ix_outreach_reached', ['patient_id', 'at'], "outcome = 'reached' AND entered_in_error = 0"),
         ('ix_outreach_review', ['medication_review_id'], "medication_review_id IS NOT NULL")))
     op.create_index('ix_fact_active_medication', 'clinical_fact', ['patient_id', 'end_at', 'code'],
                     sqlite_where=sa.text(ACTIVE_MEDICATION))
