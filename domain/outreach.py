@@ -45,6 +45,7 @@ class OutreachAttempt:
     gap_id: int | None = None
     referral_id: int | None = None
     note: str = ""
+    medication_review_id: int | None = None  # an attempt to reach the patient for this review
     entered_in_error: bool = False
     id: int | None = None
 

@@ -21,7 +21,7 @@ from domain.errors import DomainError, NotFound
 from domain.facts import ClinicalFact
 from domain.gaps import GapOverride
 from domain.history import Revision, correct
-from domain.medication_review import MedicationReview
+from domain.medication_review import DrugTherapyProblem, MedicationReview, ReviewedMedication
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
@@ -270,6 +270,24 @@ class CallRepository(_PatientRecords[AfterHoursCall]):
 class ReviewRepository(_PatientRecords[MedicationReview]):
     record_class = MedicationReview
     order_column = t.medication_review.c.review_date
+
+    def _patient_of(self, record: Any) -> int | None:
+        if isinstance(record, (DrugTherapyProblem, ReviewedMedication)):
+            return self.get(record.review_id).patient_id
+        return record.patient_id
+
+    def problem(self, problem_id: int) -> DrugTherapyProblem:
+        problem = self.session.get(DrugTherapyProblem, problem_id)
+        if problem is None:
+            raise NotFound(f"No drug-therapy problem with id {problem_id}.")
+        return problem
+
+    def correct_line(self, review: MedicationReview, line: Any, changes: dict[str, Any], *,
+                     reason: str = "") -> Revision | None:
+        """Change a problem or medication line of a finished review, keeping the earlier values."""
+        if line.review_id != review.id:
+            raise DomainError("That line belongs to another review.")
+        return self.correct(line, changes, reason=reason)
 
 
 class OutreachRepository(_PatientRecords[OutreachAttempt]):

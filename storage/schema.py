@@ -11,6 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from domain.medication_review import ACTIVE_MEDICATION_STATUSES
 from domain.risk import ACUTE_CLASSES, REFUTED_VERIFICATION
 
 NAMING = {
@@ -131,6 +132,12 @@ CALL_FOLLOW_UP_WHERE = sa.text("(follow_up_needed = 1 OR disposition IN ('call_9
                                "AND entered_in_error = 0")
 # the inpatient stays whose discharge starts transitional care (domain.today.INPATIENT_CLASSES)
 DISCHARGE_WHERE = sa.text("kind = 'encounter' AND encounter_class IN ('IMP', 'ACUTE', 'OBSENC', 'SS')")
+# the same patients for the pharmacist's worklist, read pod-wide in tier order (migration 0014's
+# partial index; storage.queries.reviews)
+_REVIEW_HIGH_RISK = ("coalesce(risk_override, risk_tier) IN ('high', 'complex') AND entered_in_error = {false} "
+                     "AND status = 'active'")
+REVIEW_HIGH_RISK_WHERE = _REVIEW_HIGH_RISK.format(false="0")
+REVIEW_HIGH_RISK_PG = _REVIEW_HIGH_RISK.format(false="false")
 
 patient = sa.Table(
     "patient", metadata, _pk(),
@@ -178,12 +185,23 @@ patient = sa.Table(
     sa.Index("ix_patient_high_risk", "practice_id", "risk_override", "risk_tier", sqlite_where=HIGH_RISK_WHERE),
     # the patients no longer in care (moved, deceased, entered in error): few, read as one set
     sa.Index("ix_patient_inactive", "id", sqlite_where=INACTIVE_WHERE),
+    # the high-risk patients of the pod in tier order, then by id (the pharmacist's worklist reads
+    # them a page at a time; storage.queries.reviews)
+    sa.Index("ix_patient_high_risk_review", sa.func.coalesce(sa.text("risk_override"), sa.text("risk_tier")), "id",
+             sqlite_where=sa.text(REVIEW_HIGH_RISK_WHERE), postgresql_where=sa.text(REVIEW_HIGH_RISK_PG)),
 )
 
 # the partial indexes' conditions: a query uses the index only when it says the same
 ACUTE_ENCOUNTERS = (f"kind = 'encounter' AND encounter_class IN ({', '.join(map(repr, ACUTE_CLASSES))}) "
                     "AND entered_in_error = 0")
 REFUTED_CONDITIONS = f"kind = 'condition' AND verification_status IN ({', '.join(map(repr, REFUTED_VERIFICATION))})"
+
+# on a patient's active medication list: ordered or taken, not stopped, completed or refuted
+# (the end date, which moves with the clock, is checked by the query)
+_ACTIVE_MEDICATION = ("kind IN ('medication_request', 'medication_statement') AND entered_in_error = {false} "
+                      "AND status IN (" + ", ".join(f"'{s}'" for s in ACTIVE_MEDICATION_STATUSES) + ")")
+ACTIVE_MEDICATION_WHERE = _ACTIVE_MEDICATION.format(false="0")
+ACTIVE_MEDICATION_PG = _ACTIVE_MEDICATION.format(false="false")
 
 clinical_fact = sa.Table(
     "clinical_fact", metadata, _pk(),
@@ -210,6 +228,10 @@ clinical_fact = sa.Table(
     sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
     sa.Index("ix_fact_code", "code_system", "code"),
     sa.Index("ix_fact_kind_start", "kind", "start_at"),
+    # the active medication list of every patient (the pharmacist's worklist counts it per
+    # patient across the pod; storage.queries.reviews.ACTIVE_MEDICATION says what "active" is)
+    sa.Index("ix_fact_active_medication", "patient_id", "end_at", "code",
+             sqlite_where=sa.text(ACTIVE_MEDICATION_WHERE), postgresql_where=sa.text(ACTIVE_MEDICATION_PG)),
     # risk tiers (storage.risk): the pod's ED visits and hospital stays of a period from one
     # small index (a few % of the encounters), not millions of encounter rows looked up
     sa.Index("ix_fact_acute_encounter", "start_at", "patient_id", "encounter_class", "end_at", "status",
@@ -275,6 +297,16 @@ coded_fact = sa.Table(
     sa.Column("has_value", sa.Boolean, nullable=False),
     sa.Column("encounter_fact_id", Id, nullable=True),  # the encounter the fact was recorded in
     sqlite_with_rowid=False,
+)
+
+# Derived: the number of distinct medications of each patient with an active status, kept by
+# triggers on clinical_fact (migration 0011); the end date is not looked at, so it is never
+# below the active list's length, and the worklist checks the few patients it names exactly.
+patient_medication_count = sa.Table(
+    "patient_medication_count", metadata,
+    sa.Column("patient_id", Id, primary_key=True),
+    sa.Column("medications", sa.Integer, nullable=False),
+    sa.Index("ix_patient_medication_count", "medications"),
 )
 
 # codings whose coded_fact row is still to be added (storage.coded_facts.catch_up)
@@ -388,6 +420,9 @@ triage_protocol = sa.Table(
     _flag("active", True), _text("created_by"), _created(),
 )
 
+REVIEW_SET_ASIDE_WHERE = "status <> 'finished' OR entered_in_error = 1"
+REVIEW_SET_ASIDE_PG = "status <> 'finished' OR entered_in_error"
+
 medication_review = sa.Table(
     "medication_review", metadata, _pk(),
     _fk("patient_id", "patient.id"),
@@ -396,8 +431,35 @@ medication_review = sa.Table(
     sa.Column("pharmacist", sa.String, nullable=False),
     sa.Column("follow_up_date", sa.Date, nullable=True), _text("notes"),
     _flag("entered_in_error"),
+    # draft (saved as the pharmacist types), finished, or unable_to_reach (domain.medication_review)
+    sa.Column("status", sa.String, nullable=False, default="finished", server_default="finished"),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    # the written summary of a comprehensive review: when and how it reached the patient
+    sa.Column("summary_given_on", sa.Date, nullable=True), _text("summary_method"),
     sa.Index("ix_review_patient", "patient_id"),
     sa.Index("ix_review_date", "review_date"),
+    # "no comprehensive review in 12 months" per patient, from the index alone
+    sa.Index("ix_review_patient_type_date", "patient_id", "review_type", "review_date", "status", "entered_in_error"),
+    # "a later finished review" of the patient (the follow-up was done), one probe
+    sa.Index("ix_review_patient_finished", "patient_id", "review_date", "id",
+             sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0"),
+             postgresql_where=sa.text("status = 'finished' AND NOT entered_in_error")),
+    # the few reviews whose recommendations are not awaiting a response (not finished, or in error)
+    sa.Index("ix_review_set_aside", "id", sqlite_where=sa.text(REVIEW_SET_ASIDE_WHERE),
+             postgresql_where=sa.text(REVIEW_SET_ASIDE_PG)),
+    # the pharmacist's worklist reads these few rows from small partial indexes
+    sa.Index("ix_review_follow_up", "follow_up_date",
+             sqlite_where=sa.text("status = 'finished' AND entered_in_error = 0 AND follow_up_date IS NOT NULL"),
+             postgresql_where=sa.text("status = 'finished' AND NOT entered_in_error AND follow_up_date IS NOT NULL")),
+    sa.Index("ix_review_summary_pending", "review_date",
+             sqlite_where=sa.text("review_type = 'comprehensive' AND status = 'finished' AND entered_in_error = 0 "
+                                  "AND summary_given_on IS NULL"),
+             postgresql_where=sa.text("review_type = 'comprehensive' AND status = 'finished' "
+                                      "AND NOT entered_in_error AND summary_given_on IS NULL")),
+    sa.Index("ix_review_draft", "started_at",
+             sqlite_where=sa.text("status = 'draft' AND entered_in_error = 0"),
+             postgresql_where=sa.text("status = 'draft' AND NOT entered_in_error")),
 )
 
 reviewed_medication = sa.Table(
@@ -405,6 +467,12 @@ reviewed_medication = sa.Table(
     sa.Column("review_id", Id, sa.ForeignKey("medication_review.id", ondelete="CASCADE"), nullable=False),
     sa.Column("name", sa.String, nullable=False), _text("rxnorm"), _text("dose"),
     sa.Column("action", sa.String, nullable=False, server_default="continue"), _text("note"),
+    # prescription, otc, herbal, supplement; what it is for; who prescribed it; since when
+    sa.Column("kind", sa.String, nullable=False, default="prescription", server_default="prescription"),
+    _text("indication"), _text("prescriber"), sa.Column("start_date", sa.Date, nullable=True),
+    _text("patient_words"),
+    # the chart's medication the line was taken from; NULL: added by hand during the review
+    sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id", ondelete="SET NULL"), nullable=True),
     sa.Index("ix_reviewed_medication_review", "review_id"),
 )
 
@@ -416,7 +484,14 @@ drug_therapy_problem = sa.Table(
     _text("medication"), _text("recommendation"),
     sa.Column("response", sa.String, nullable=False, server_default="pending"),
     sa.Column("responded_at", sa.Date, nullable=True),
+    _text("condition"), _text("prescriber"),
+    sa.Column("recommended_on", sa.Date, nullable=True), _text("response_note"),
+    # the patient's action plan: what we talked about, what I need to do
+    _text("talked_about"), _text("patient_action"),
     sa.Index("ix_dtp_review", "review_id"),
+    # recommendations awaiting the prescriber's response, oldest first
+    sa.Index("ix_dtp_pending", "recommended_on", sqlite_where=sa.text("response = 'pending'"),
+             postgresql_where=sa.text("response = 'pending'")),
 )
 
 outreach_attempt = sa.Table(
@@ -429,7 +504,13 @@ outreach_attempt = sa.Table(
     sa.Column("gap_id", Id, sa.ForeignKey("gap.id", ondelete="SET NULL"), nullable=True),
     _fk("referral_id", "referral.id", nullable=True), _text("note"),
     _flag("entered_in_error"),
+    # an attempt to reach the patient for a medication review (the review's draft)
+    sa.Column("medication_review_id", Id, sa.ForeignKey("medication_review.id", ondelete="SET NULL"),
+              nullable=True),
     sa.Index("ix_outreach_patient", "patient_id", "at"),
+    sa.Index("ix_outreach_review", "medication_review_id",
+             sqlite_where=sa.text("medication_review_id IS NOT NULL"),
+             postgresql_where=sa.text("medication_review_id IS NOT NULL")),
     # a patient's two-way contacts by time (Today: discharges, high risk without contact)
     sa.Index("ix_outreach_reached", "patient_id", "at", sqlite_where=REACHED_WHERE),
 )

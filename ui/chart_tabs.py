@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from domain.clock import today, utcnow
 from domain.facts import ClinicalFact, system_label
-from domain.medication_review import REVIEW_TYPE_LABELS
 from domain.referral import LABELS as REFERRAL_LABELS
 from application.chart import Chart
 from ui import format as fmt
@@ -34,7 +33,7 @@ CHART_TABS: tuple[ChartTabSpec, ...] = (
     ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
     ChartTabSpec("Referrals", "ui.chart_referrals_tab:chart_referrals_tab"),
     ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab"),
-    ChartTabSpec("Medications & reviews", "ui.chart_tabs:medications_tab"),
+    ChartTabSpec("Medications & reviews", "ui.chart_reviews_tab:reviews_tab"),
     ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab"),
     ChartTabSpec("Time", "ui.chart_time:time_tab"),
     ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
@@ -222,41 +221,6 @@ def referral_lines(chart: Chart, now: dt.datetime | None = None) -> list[Line]:
     return lines
 
 
-# -- Medications & reviews -----------------------------------------------------------------
-
-def medication_history_lines(chart: Chart) -> list[Line]:
-    return [Line((f.display or f.code, fmt.fact_date(f.start_at, f.start_raw), fmt.fact_date(f.end_at, f.end_raw),
-                  fmt.label(f.status) or "Active", fmt.label(f.kind.replace("medication_", "")), _code(f)))
-            for f in chart.of_kind("medication_request", "medication_statement")]
-
-
-def review_lines(chart: Chart) -> list[Line]:
-    lines = []
-    for r in chart.reviews:
-        children = [Line(("", f"{fmt.label(p.category)} problem", p.description + (f" ({p.medication})" if p.medication else ""),
-                          p.recommendation, fmt.label(p.response) + (f" {fmt.date(p.responded_at)}" if p.responded_at else "")))
-                    for p in r.problems]
-        children += [Line(("", "Medication reviewed", f"{m.name} {m.dose}".strip(), fmt.label(m.action), m.note))
-                     for m in r.medications]
-        open_count = len(r.open_problems)
-        problems = f"{len(r.problems)} problem{'s' if len(r.problems) != 1 else ''}" + (
-            f", {open_count} awaiting the prescriber" if open_count else "")
-        lines.append(Line((fmt.date(r.review_date), REVIEW_TYPE_LABELS.get(r.review_type, r.review_type),
-                           f"by {r.pharmacist} · {problems}", r.notes,
-                           f"Follow-up {fmt.date(r.follow_up_date)}" if r.follow_up_date else ""),
-                          children=children))
-    return lines
-
-
-def medications_tab(context, chart: Chart):
-    reviews = review_lines(chart)
-    return _page(
-        record_list("Medication list", ("Medication", "Started", "Ended", "Status", "Source", "Code"),
-                    "No medications on record", medication_history_lines(chart)),
-        record_list("Medication reviews", ("Date", "Review / item", "Details", "Recommendation / action",
-                                           "Response / follow-up"),
-                    "No medication reviews on record", reviews),
-    ), len(reviews)
 
 
 # -- Activity ---------------------------------------------------------------------------------

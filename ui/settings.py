@@ -27,6 +27,8 @@ DEFAULTS: dict[str, object] = {
     "patients/recent": "",  # comma-separated patient ids, most recent first
     "chart/last_tab": 0,
     "gaps/filters": "",  # JSON, written and read by the Gaps worklist
+    "reviews/print_folder": "",  # where the last review printout was saved
+    "reviews/group": "",  # the pharmacist's worklist: the group shown ("" all)
     "reports/folder": "",  # where reports were last saved; empty: the user's documents folder
 }
 
@@ -96,6 +98,9 @@ class Settings:
                             lambda self, v: self._set("gaps/filters", v))
     export_folder = property(lambda self: self._get("export/folder"),
                              lambda self, v: self._set("export/folder", str(v)))
+    review_print_folder = property(lambda self: self._get("reviews/print_folder"),
+                                   lambda self, v: self._set("reviews/print_folder", v))
+    review_group = property(lambda self: self._get("reviews/group"), lambda self, v: self._set("reviews/group", v))
     chart_tab = property(lambda self: self._get("chart/last_tab"),
                          lambda self, v: self._set("chart/last_tab", int(v)))
 

@@ -83,3 +83,13 @@ def bind(shortcut: Shortcut, parent: QWidget, slot, *,
         item.activated.connect(slot)
         made.append(item)
     return made
+
+# the medication review window (ui/review_screen.py) and the pharmacist's worklist (ui/reviews_section.py)
+REVIEW_RECONCILE = Shortcut(("1", "2", "3", "4"),
+                            "Medication review, in the list: continue, changed, stopped, patient not taking")
+REVIEW_ADD = Shortcut(("Ctrl+N",), "Medication review: add a medication or a problem; worklist: start the review")
+REVIEW_FINISH = Shortcut(("Ctrl+Return", "Ctrl+Enter"), "Medication review: finish it")
+REVIEW_SAVE = Shortcut(("Ctrl+S",), "Medication review: save now, or record a response, follow-up or summary")
+REVIEW_DOCUMENTS = Shortcut(("Ctrl+P",), "Medication review: print the patient's documents")
+REVIEW_LETTERS = Shortcut(("Ctrl+Shift+P",), "Medication review: print the letters to the prescribers")
+ALL += (REVIEW_RECONCILE, REVIEW_ADD, REVIEW_FINISH, REVIEW_SAVE, REVIEW_DOCUMENTS, REVIEW_LETTERS)

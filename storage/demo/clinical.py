@@ -72,6 +72,12 @@ class ChartSummary:
     discharges: list[dt.date] = dataclasses.field(default_factory=list)
     smoker: bool = False
     last_visit: dt.datetime | None = None
+    # what the workflow's medication reviews must agree with (never drawn from the random stream)
+    condition_names: dict[str, str] = dataclasses.field(default_factory=dict)  # key → display
+    medication_starts: dict[str, dt.date] = dataclasses.field(default_factory=dict)  # RxNorm → first day
+    medication_facts: dict[str, int] = dataclasses.field(default_factory=dict)  # RxNorm → its fact's id
+    hba1c: list[tuple[dt.date, float]] = dataclasses.field(default_factory=list)  # results, oldest first
+    blood_pressures: list[tuple[dt.date, int, int]] = dataclasses.field(default_factory=list)  # readings
 
 
 def _band(age: int) -> int:
@@ -140,6 +146,7 @@ class ChartBuilder:
             start, raw = self._date_only(onset)
             self.sink.add(p.id, "condition", codes[0], start, raw, more_codes=codes[1:],
                           clinical_status="active", verification="confirmed", category="problem-list-item")
+            self.summary.condition_names[key] = codes[0].display
 
     def _coverage(self) -> None:
         if self.p.payer_kind:
@@ -300,6 +307,7 @@ class ChartBuilder:
             self._observation(moment, enc, C.BP_PANEL, category="vital-signs",
                               components=((C.SYSTOLIC, float(systolic), "mm[Hg]"),
                                           (C.DIASTOLIC, float(diastolic), "mm[Hg]")))
+            self.summary.blood_pressures.append((moment.date(), systolic, diastolic))
 
     def _hba1c(self, visits, year: int, first: dt.date, last: dt.date) -> None:
         """CMS122 (inverse): the last HbA1c of the year above 9 %, or none, is poor control."""
@@ -321,6 +329,7 @@ class ChartBuilder:
             value = rng.uniform(5.9, 8.9) if good else rng.uniform(9.1, 12.8)
             self._observation(self._office_time(day), None, self.book.hba1c, category="laboratory",
                               value_num=round(value, 1), unit="%")
+            self.summary.hba1c.append((day, round(value, 1)))
 
     def _tobacco(self, moment: dt.datetime, enc: int, year: int) -> None:
         """CMS138: screened in the year; users also get an intervention."""
@@ -485,13 +494,17 @@ class ChartBuilder:
                 if code not in chosen:
                     chosen.append(code)
         first = max(p.birth + dt.timedelta(days=30), REFERENCE_DATE - dt.timedelta(days=730))
+        written: list[C.Code] = []  # only what the chart has: a code without a day is not ordered
         for code in chosen:
             day = self._day_between(first, p.last_day)
             if not day:
                 continue
+            written.append(code)
+            self.summary.medication_starts[code.code] = day
             moment = self._office_time(day)
-            self.sink.add(p.id, "medication_request", code, moment, self._raw(moment), status="active",
-                          intent="order", category="community")
+            self.summary.medication_facts[code.code] = self.sink.add(
+                p.id, "medication_request", code, moment, self._raw(moment), status="active", intent="order",
+                category="community")
             if rng.random() < 0.25:
                 filled = moment + dt.timedelta(days=rng.randint(1, 3), hours=2)
                 self.sink.add(p.id, "medication_dispense", code, filled, self._raw(filled), status="completed")
@@ -503,15 +516,17 @@ class ChartBuilder:
             day = self._day_between(first, p.last_day)
             if day:
                 start, raw = self._date_only(day)
-                self.sink.add(p.id, "medication_statement", otc, start, raw, status="active")
-                chosen.append(otc)
+                self.summary.medication_facts[otc.code] = self.sink.add(p.id, "medication_statement", otc, start,
+                                                                        raw, status="active")
+                written.append(otc)
+                self.summary.medication_starts[otc.code] = day
         if self.age >= 75 and rng.random() < 0.12:
             day = self._day_between(first, p.last_day)
             if day:
                 moment = self._office_time(day)
                 self.sink.add(p.id, "device_request", self.book.walker, moment, self._raw(moment),
                               status="active", intent="order")
-        self.summary.medications = chosen
+        self.summary.medications = written
 
     def _allergies(self) -> None:
         rng, p = self.rng, self.p

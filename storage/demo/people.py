@@ -39,6 +39,7 @@ class Demographics:
     phone: str
     age: int
     status: str
+    pcp_id: int | None = None
 
 
 def _age(rng: random.Random) -> int:
@@ -137,7 +138,7 @@ class PanelBuilder:
             "family_key": name_key(family), "given_key": name_key(given), "phone_key": phone_digits(phone),
             "created_at": sql_datetime(dt.datetime.combine(joined, dt.time(9, rng.randrange(60)))),
         }
-        return Demographics(person, practice.id, family, given, phone, age, status), row
+        return Demographics(person, practice.id, family, given, phone, age, status, pcp), row
 
     def row(self, practice: PracticePlan, fields: dict, chart: ChartSummary) -> tuple:
         """The finished patient row: a tier set by hand for a few, consent for some. The computed

@@ -43,6 +43,7 @@ COVERAGE = {"care_manager": 6, "nurse": 20, "pharmacist": 40, "social_worker": 1
 class ClinicianPlan:
     id: int
     name: str  # "Dr. Ana Ortiz" / "Kim Lee, NP": how staff write it in notes
+    prescriber: str = ""  # "Ana Ortiz, MD": as Carepod writes a clinician (prescriber choices)
 
 
 @dataclasses.dataclass
@@ -170,7 +171,7 @@ def build_pod(seed: int, practices: int, patients: int, loader: Loader) -> PodPl
             loader["clinician"].add_values(id=clinician_id, practice_id=pid, family=family, given=given,
                                            npi=npi(rng), credentials=cred, active=True)
             label = f"Dr. {given} {family}" if cred in ("MD", "DO") else f"{given} {family}, {cred}"
-            plan.clinicians.append(ClinicianPlan(clinician_id, label))
+            plan.clinicians.append(ClinicianPlan(clinician_id, label, f"{given} {family}, {cred}"))
         plans.append(plan)
 
     _calendars(plans, loader)

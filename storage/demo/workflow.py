@@ -13,7 +13,6 @@ import random
 
 from domain.business_days import BusinessCalendar
 from domain.care_plan import GOAL_STATUSES, INTERVENTION_STATUSES, TASK_PRIORITIES
-from domain.medication_review import MED_ACTIONS, PROBLEM_CATEGORIES, RESPONSES
 from domain.outreach import CHANNELS, OUTCOMES
 from domain.referral import EXITS, FINAL, LOOP, NEXT, STATES, Referral, due_at
 from domain.time_entry import ACTIVITIES
@@ -26,6 +25,7 @@ from storage.demo.clock import REFERENCE_DATE, at_local, fhir_instant, reference
 from storage.demo.facts import FactSink
 from storage.demo.people import Demographics
 from storage.demo.pod import PracticePlan
+from storage.demo.reviews import ReviewWriter
 
 # specialty → (reason, condition that makes it likely or None)
 REFERRALS = (
@@ -47,16 +47,6 @@ REFERRALS = (
 SPECIALISTS = ("Okafor", "Lindqvist", "Ramanathan", "Castellanos", "Whitfield", "Nakamura", "Abernathy",
                "Delacroix", "Haddad", "Brennan", "Oyelaran", "Sorensen", "Vukovic", "Achebe", "Moreau")
 
-PROBLEMS = {
-    "indication": ("Diabetes with CKD and no SGLT2 inhibitor", "Consider adding empagliflozin 10 mg daily",
-                   "Duplicate NSAID therapy (ibuprofen and naproxen)", "Stop one NSAID"),
-    "effectiveness": ("Blood pressure above goal on current dose", "Increase lisinopril to 20 mg daily",
-                      "HbA1c above goal on metformin alone", "Add a second agent"),
-    "safety": ("NSAID use with CKD stage 3", "Stop NSAID; acetaminophen for pain",
-               "Dizziness on standing since amlodipine started", "Reduce amlodipine to 2.5 mg"),
-    "adherence": ("Refill gaps over 30 days for statin", "Switch to 90-day supply with mail order",
-                  "Cost barrier for inhaler", "Change to formulary inhaler"),
-}
 GOALS = {
     "hypertension": ("Blood pressure under control", "BP < 140/90 at home readings"),
     "diabetes": ("Better glucose control", "HbA1c < 8%"),
@@ -84,6 +74,7 @@ class WorkflowBuilder:
         self.cycle: dict[str, int] = {}
         self.practice_index, self.practice_count = 0, 1
         self.reference = reference_moment(8)
+        self.reviews = ReviewWriter(self)
         self.call_patients: list[CallPatient] = []  # the practice's active patients, for its calls
 
     def start_practice(self, rng: random.Random, practice_id: int, practice_count: int) -> None:
@@ -129,8 +120,18 @@ class WorkflowBuilder:
             referral_ids.append(self._referral(practice, who, chart))
         if rng.random() < 0.05 + 0.03 * chronic:
             self._outreach(practice, who, referral_ids)
-        if (chronic >= 2 and rng.random() < 0.08) or (chart.discharges and rng.random() < 0.4):
-            self._medication_review(practice, who, chart)
+        if (chronic >= 2 and rng.random() < 0.08) or (chart.discharges and rng.random() < 0.4) \
+                or (self.reviews.shows_something_new(who, chart) and rng.random() < 0.5):
+            self.reviews.review(practice, who, chart)
+        elif chronic >= 3 or chart.admissions_12m >= 1 or chart.ed_visits_12m >= 3:
+            # a review begun for a patient likely due for one (in the high risk tier once tiers are
+            # computed, storage.risk); the first two of each practice show a
+            # draft being worked and one closed after 3 days of failed calls
+            made = self.cycle.get("review_drafts", 0)
+            if made < 2 or rng.random() < 0.02:
+                self.cycle["review_drafts"] = made + 1
+                closed = made == 1 or (made > 1 and rng.random() < 0.25)
+                self.reviews.draft(practice, who, chart, attempts=3 if closed else rng.randint(0, 2), closed=closed)
         if consent:
             self._care_plan(practice, who, chart)
             self._time_entries(practice, who)
@@ -204,52 +205,6 @@ class WorkflowBuilder:
                       "wrong_number": "Number not in service; update phone", "no_answer": "No answer",
                       "declined": "Patient declined at this time"}[outcome],
             )
-
-    def _medication_review(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> None:
-        rng = self.rng
-        recent = [d for d in chart.discharges if REFERENCE_DATE - dt.timedelta(days=200) <= d < REFERENCE_DATE]
-        if recent and rng.random() < 0.8:
-            kind = "reconciliation"
-            day = min(recent[-1] + dt.timedelta(days=rng.randint(1, 7)), REFERENCE_DATE - dt.timedelta(days=1))
-        else:
-            kind = self._cycled("review_type", ("comprehensive", "targeted", "reconciliation"), (60, 40, 0))
-            day = REFERENCE_DATE - dt.timedelta(days=rng.randint(1, 200))
-        review_id = self._id("medication_review")
-        pharmacist = rng.choice(practice.staff_for("pharmacist"))
-        self.loader["medication_review"].add_values(
-            id=review_id, patient_id=who.person.id, review_type=kind, review_date=day, pharmacist=pharmacist,
-            follow_up_date=day + dt.timedelta(days=rng.choice((30, 60, 90))),
-            notes=rng.choice(("Reviewed with patient by phone.", "In-person review with pill bottles.",
-                              "Reviewed with daughter (caregiver).", "Post-discharge list compared with hospital list.")),
-        )
-        meds = list(chart.medications) or [rng.choice(C.OVER_THE_COUNTER)]
-        for med in meds:
-            self.loader["reviewed_medication"].add_values(
-                id=self._id("reviewed_medication"), review_id=review_id, name=med.display, rxnorm=med.code,
-                dose=rng.choice(("1 tablet daily", "1 tablet twice daily", "2 puffs as needed", "as directed")),
-                action=rng.choices(MED_ACTIONS, (75, 12, 8, 5))[0],
-            )
-        combinations = len(PROBLEM_CATEGORIES) * len(RESPONSES)
-        for _ in range(rng.choices((0, 1, 2, 3), (20, 45, 25, 10))[0]):
-            forced = self._forced("dtp", combinations)
-            if forced is None:
-                category = rng.choice(PROBLEM_CATEGORIES)
-                response = rng.choices(RESPONSES, (25, 45, 15, 15))[0]
-            else:
-                category, response = PROBLEM_CATEGORIES[forced % 4], RESPONSES[forced // 4]
-            problem, advice = (PROBLEMS[category][0:2] if rng.random() < 0.5 else PROBLEMS[category][2:4])
-            responded = None
-            if response != "pending":
-                responded = min(day + dt.timedelta(days=rng.randint(1, 14)), REFERENCE_DATE - dt.timedelta(days=1))
-            self.loader["drug_therapy_problem"].add_values(
-                id=self._id("drug_therapy_problem"), review_id=review_id, category=category, description=problem,
-                medication=rng.choice(meds).display, recommendation=advice, response=response, responded_at=responded,
-            )
-        self.loader["time_entry"].add_values(
-            id=self._id("time_entry"), staff=pharmacist, patient_id=who.person.id, minutes=rng.choice((30, 40, 45, 60)),
-            activity="medication_review", entry_date=day, note=f"{kind.capitalize()} medication review",
-            practice_id=practice.id, recorded_by=pharmacist,
-        )
 
     def _care_plan(self, practice: PracticePlan, who: Demographics, chart: ChartSummary) -> None:
         rng = self.rng

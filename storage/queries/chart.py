@@ -23,7 +23,7 @@ from domain.calls import AfterHoursCall
 from domain.care_plan import CarePlan, Task
 from domain.clock import utcnow
 from domain.facts import ClinicalFact, components_display
-from domain.medication_review import MedicationReview
+from domain.medication_review import ACTIVE_MEDICATION_STATUSES, MedicationReview
 from domain.outreach import OutreachAttempt
 from domain.patient import Patient
 from domain.referral import Referral
@@ -143,7 +143,7 @@ class Chart:
 
 def is_active_medication(fact: ClinicalFact, now: dt.datetime) -> bool:
     """On the active list: not stopped, completed or refuted, and not ended in the past."""
-    return (fact.status in ("", "active", "on-hold", "intended", "unknown")
+    return (fact.status in ACTIVE_MEDICATION_STATUSES
             and (fact.end_at is None or fact.end_at >= now))
 
 

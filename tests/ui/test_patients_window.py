@@ -175,7 +175,7 @@ def test_tabs_show_records_with_their_history(window, qtbot, sample_pod):
     assert referrals.rows()[0][1:5] == ("Cardiology", "Palpitations", "Routine", "Sent")
     assert [r[4] for r in referrals.child_rows(0)] == ["Ordered → Sent", "New → Ordered"]
     reviews = chart.show_tab("Medications & reviews").findChild(QWidget, "medication_reviews")
-    assert reviews.child_rows(0)[0][1:4] == ("Adherence problem", "Misses evening doses (Metformin)",
+    assert reviews.child_rows(0)[0][1:4] == ("Adherence", "Misses evening doses (Metformin)",
                                               "Switch to once-daily morning dosing")
     plan = chart.show_tab("Care plan").findChild(QWidget, "care_plans")
     assert [r[1] for r in plan.child_rows(0)] == ["Goal: HbA1c below 8%", "Intervention: Monthly check-in call"]

@@ -101,7 +101,7 @@ def test_practice_and_staff_validation():
 def test_review_problem_response_needs_a_date():
     review = MedicationReview(patient_id=1, review_type="targeted", review_date=dt.date(2026, 1, 5),
                               pharmacist="P. Shah")
-    review.problems.append(DrugTherapyProblem("safety", "NSAID with CKD", response="accepted"))
+    review.problems.append(DrugTherapyProblem("adverse_reaction", "NSAID with CKD", response="accepted"))
     with pytest.raises(DomainError, match="date"):
         review.validate()
     review.problems[0].responded_at = dt.date(2026, 1, 6)

@@ -1,8 +1,8 @@
 """What a new user needs to trust: a holding place for imported patients whose practice is not
 known, structured exclusion and refusal reasons, when gaps were evaluated, and pod settings
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-08 09:00:00
 
 - ``practice.holding``: the practice an import used to create as a peer ("Imported") becomes the
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
