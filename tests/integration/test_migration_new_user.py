@@ -1,4 +1,4 @@
-"""Migration 0023 on a pod that has data: the importer's old "Imported" practice becomes the
+"""Migration 0015 on a pod that has data: the importer's old "Imported" practice becomes the
 holding place (its patients stay where they are), documented reasons start empty, and a
 practice referred to by patients survives the new column (SQLite adds it in place)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from storage.migrate import upgrade_to
 
 def test_the_old_imported_practice_becomes_the_holding_place(db_path):
     engine = create_engine(db_path)
-    upgrade_to(engine, "0012")
+    upgrade_to(engine, "0014")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO practice (id, code, name) VALUES (1, 'OAK', 'Oak'), (2, 'IMPORTED', 'Imported')"))
         conn.execute(sa.text("INSERT INTO patient (id, practice_id, mrn, family, given, birth_date, sex) VALUES "
