@@ -513,6 +513,10 @@ outreach_attempt = sa.Table(
              postgresql_where=sa.text("medication_review_id IS NOT NULL")),
     # a patient's two-way contacts by time (Today: discharges, high risk without contact)
     sa.Index("ix_outreach_reached", "patient_id", "at", sqlite_where=REACHED_WHERE),
+    # the attempts by time (migration 0016): the Gaps worklist in "Last outreach" order walks
+    # them and joins each patient's latest to their gaps, a page at a time
+    sa.Index("ix_outreach_latest", "at", "patient_id", sqlite_where=sa.text("entered_in_error = 0"),
+             postgresql_where=sa.text("entered_in_error = false")),
 )
 
 # Where outreach about one thing (a gap, a referral, the patient) stands: one row per target,

@@ -71,7 +71,7 @@ class GapFilter:
     group_index: int | None = None  # one population group of a measure that has several (CMS138)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class GapRow:
     gap_id: int
     patient_id: int
@@ -152,22 +152,26 @@ def gap_periods(engine: Engine, measure_id: str | None = None) -> list[tuple[dt.
         staged = unpublished_periods(conn)  # first written, not yet whole: out of sight
         found: set[tuple[dt.date, dt.date]] = set()
         for mid in measure_ids:
-            after = None
-            while True:
-                query = sa.select(sa.func.max(g.c.period_end)).where(g.c.measure_id == mid)
-                if after is not None:
-                    query = query.where(g.c.period_end < after)
-                end = conn.scalar(query)
-                if end is None:
-                    break
-                if isinstance(end, str):  # MAX() loses the column type in SQLite
-                    end = dt.date.fromisoformat(end)
+            for end in _period_ends(conn, mid):
                 start = conn.scalar(sa.select(g.c.period_start).where(
                     g.c.measure_id == mid, g.c.period_end == end).limit(1))
                 if (mid, start, end) not in staged:
                     found.add((start, end))
-                after = end
     return sorted(found, key=lambda period: period[1], reverse=True)
+
+
+def _period_ends(conn, measure_id: str) -> list[dt.date]:
+    """The period ends the measure has gaps of, newest first: a seek of the (measure_id,
+    period_end) index per period, not a scan of the measure's gaps."""
+    ends: list[dt.date] = []
+    while True:
+        query = sa.select(sa.func.max(g.c.period_end)).where(g.c.measure_id == measure_id)
+        if ends:
+            query = query.where(g.c.period_end < ends[-1])
+        end = conn.scalar(query)
+        if end is None:
+            return ends
+        ends.append(dt.date.fromisoformat(end) if isinstance(end, str) else end)  # MAX() loses the type
 
 
 # --- the worklist ------------------------------------------------------------------
@@ -334,6 +338,11 @@ def _after(keys: list[tuple[sa.ColumnElement, bool]], values: Sequence[Any]) -> 
 # A typed name or MRN matching fewer patients than this is read from those patients (their gaps
 # sorted); more, and the index walk in the sort's order meets enough of them soon enough.
 FEW_PATIENTS = 2000
+# Fewer gaps than this under the filter's gap conditions (period, state, measure; counted on a gap
+# index, at most this many entries read): they are read whole and sorted, a few milliseconds. More,
+# and a page is the next rows of an index walk in the order asked for (a walk over patients would
+# meet a rare state's few gaps only after reading most of the pod).
+FEW_GAPS = 10_000
 
 
 def _from_patients(conn, flt: GapFilter, sort: str) -> bool:
@@ -348,22 +357,222 @@ def _from_patients(conn, flt: GapFilter, sort: str) -> bool:
     return conn.execute(sa.select(sa.func.count()).select_from(matched)).scalar() < FEW_PATIENTS
 
 
-def _rows_query(flt: GapFilter, sort: str, descending: bool, from_patients: bool = False):
+def _gap_conditions(flt: GapFilter) -> list[sa.ColumnElement]:
+    """The filter's conditions on the gap row alone (no patient): what a gap index can count."""
+    return [c for c in (_measure(flt), _group(flt),
+                        g.c.period_end == flt.period_end if flt.period_end else None,
+                        g.c.state == flt.state if flt.state else None) if c is not None]
+
+
+def _few_gaps(conn, flt: GapFilter) -> bool:
+    """Do fewer than :data:`FEW_GAPS` gaps pass the filter's gap conditions (read from an index,
+    at most that many entries)?"""
+    matched = sa.select(g.c.id).where(*_gap_conditions(flt)).limit(FEW_GAPS).subquery()
+    return conn.execute(sa.select(sa.func.count()).select_from(matched)).scalar() < FEW_GAPS
+
+
+_COLUMNS = (g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
+            g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
+            g.c.period_end, g.c.due_date, p.c.phone, p.c.language)
+
+
+def _joined(outreach=None):
+    """gap, its patient, practice and measure (read from an outreach attempt when given)."""
+    start = g if outreach is None else outreach.join(g, g.c.patient_id == outreach.c.patient_id)
+    return start.join(p, p.c.id == g.c.patient_id).join(pr, pr.c.id == p.c.practice_id).join(
+        m, m.c.id == g.c.measure_id)
+
+
+def _rows_query(flt: GapFilter, sort: str, descending: bool, from_patients: bool = False, few: bool = False):
+    """The worklist's rows in one SQL order. ``few``: the filter's gaps are few, read from a gap
+    index and sorted; else the read is steered to the index that holds the order (``SORT_KEYS``)."""
     driver, keys = _sort_keys(flt, sort, descending)
-    columns = [
-        g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
-        g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
-        g.c.period_end, g.c.due_date, _LAST_OUTREACH.label("last_outreach_at"), p.c.phone, p.c.language,
-    ]
     key_columns = [expr.label(f"k{i}") for i, (expr, _) in enumerate(keys)]
-    query = (sa.select(*columns, *key_columns)
-             .select_from(g.join(p, p.c.id == g.c.patient_id)
-                          .join(pr, pr.c.id == p.c.practice_id)
-                          .join(m, m.c.id == g.c.measure_id))
-             .where(*(_conditions(flt, steer="patient") + [_of_patients(flt)] if from_patients
-                      else _conditions(flt, steer=driver)))
+    if from_patients:
+        where = _conditions(flt, steer="patient") + [_of_patients(flt)]
+    else:
+        where = _conditions(flt, steer="few" if few else driver)
+    query = (sa.select(*_COLUMNS, _LAST_OUTREACH.label("last_outreach_at"), *key_columns)
+             .select_from(_joined()).where(*where)
              .order_by(*[expr.desc() if desc else expr.asc() for expr, desc in keys]))
     return query, keys
+
+
+# A row read with its sort values (the keyset of the next page starts after the last one).
+_Keyed = tuple[Any, tuple]
+
+
+def _keyed(conn, query, keys, after, n: int) -> list[_Keyed]:
+    if after is not None:
+        query = query.where(_after(keys, after))
+    return [(r, tuple(r._mapping[f"k{i}"] for i in range(len(keys)))) for r in conn.execute(query.limit(n))]
+
+
+def _read_plain(conn, flt: GapFilter, sort: str, descending: bool, after, n: int, *,
+                from_patients: bool | None = None, few: bool | None = None) -> list[_Keyed]:
+    """Up to ``n`` rows after ``after`` from one query."""
+    if from_patients is None:
+        from_patients = _from_patients(conn, flt, sort)
+    if few is None:
+        few = not from_patients and SORT_KEYS[sort][0] == "patient" and _few_gaps(conn, flt)
+    query, keys = _rows_query(flt, sort, descending, from_patients, few)
+    return _keyed(conn, query, keys, after, n)
+
+
+def _nulls_first(keyed: _Keyed) -> tuple:
+    """SQLite's order of a row's sort values (NULL before any value), for merging reads in Python."""
+    return tuple((value is not None, value) for value in keyed[1])
+
+
+def _merged(reads: list[list[_Keyed]], descending: bool, n: int) -> list[_Keyed]:
+    """The first ``n`` rows of several reads, each in the same order: their merge."""
+    rows = [row for read in reads for row in read]
+    rows.sort(key=_nulls_first, reverse=descending)
+    return rows[:n]
+
+
+def _read(conn, flt: GapFilter, sort: str, descending: bool, after, n: int) -> list[_Keyed]:
+    """Up to ``n`` rows of the worklist after ``after``, in order, with their sort values.
+
+    Every read is the next rows of an index walk in the order asked for, or a sort of few rows:
+    an order no index holds is put together from reads that each follow one (a state, a
+    practice, a measure after the other; the states merged by due date)."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"Unknown gap sort column {sort!r}")
+    if sort == "state" and flt.state is None:
+        return _read_across_states(conn, flt, descending, after, n)
+    if sort == "due" and flt.state is None:
+        return _merged([_read(conn, dataclasses.replace(flt, state=state), "due", descending, after, n)
+                        for state in STATE_ORDER], descending, n)
+    from_patients, few = _from_patients(conn, flt, sort), None
+    if sort in _COMPOSED and not from_patients:
+        few = _few_gaps(conn, flt)
+        if not few:
+            return _COMPOSED[sort](conn, flt, descending, after, n)
+    return _read_plain(conn, flt, sort, descending, after, n, from_patients=from_patients, few=few)
+
+
+def _read_across_states(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """All states, open first: one state after the other, each read in due-date order from
+    ix_gap_worklist (a CASE over the state cannot be ordered by an index)."""
+    order = list(range(len(STATE_ORDER)))
+    if descending:
+        order.reverse()
+    if after is not None:
+        order = order[order.index(after[0]):]
+    found: list[_Keyed] = []
+    sub_after = after[1:] if after is not None else None
+    for rank in order:
+        one_state = dataclasses.replace(flt, state=STATE_ORDER[rank])
+        found += [(r, (rank, *k)) for r, k in _read(conn, one_state, "state", descending, sub_after, n - len(found))]
+        sub_after = None
+        if len(found) >= n:
+            break
+    return found
+
+
+def _read_by_practice(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """By practice code, then patient: one practice after the other, each walking its patients
+    by name (ix_patient_practice_name) and looking their gaps up; no sort of every gap."""
+    query = sa.select(pr.c.id, pr.c.code).order_by(pr.c.code.desc() if descending else pr.c.code)
+    if flt.practice_id is not None:
+        query = query.where(pr.c.id == flt.practice_id)
+    found: list[_Keyed] = []
+    for practice_id, code in conn.execute(query).all():
+        if after is not None and (code > after[0] if descending else code < after[0]):
+            continue
+        sub_after = after[1:] if after is not None and code == after[0] else None
+        one = dataclasses.replace(flt, practice_id=practice_id)
+        found += [(r, (code, *k)) for r, k in _read_plain(conn, one, "patient", descending, sub_after,
+                                                           n - len(found), from_patients=False, few=False)]
+        if len(found) >= n:
+            break
+    return found
+
+
+def _streams(conn, flt: GapFilter, measure_id: str) -> list[GapFilter]:
+    """The filter split into the measure's (period, state) pairs: each is one range of
+    ix_gap_measure_state (measure, period end, state), in gap id order."""
+    states = [flt.state] if flt.state else list(STATE_ORDER)
+    periods = [flt.period_end] if flt.period_end else _period_ends(conn, measure_id)
+    return [dataclasses.replace(flt, measure_id=measure_id, state=state, period_end=end)
+            for end in periods for state in states]
+
+
+def _measure_ids(conn, flt: GapFilter, descending: bool) -> list[str]:
+    if flt.measure_id:
+        return [flt.measure_id]
+    variants = set(catalogue().variant_ids)
+    ids = sorted((mid for mid in conn.scalars(sa.select(m.c.id)) if mid not in variants), reverse=descending)
+    return ids
+
+
+def _read_by_measure(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """By measure, then gap: one measure after the other, each the merge of its (period, state)
+    ranges of ix_gap_measure_state, which hold the gaps in id order."""
+    found: list[_Keyed] = []
+    for measure_id in _measure_ids(conn, flt, descending):
+        if after is not None and (measure_id > after[0] if descending else measure_id < after[0]):
+            continue
+        sub_after = after if after is not None and measure_id == after[0] else None
+        reads = [_read_plain(conn, one, "measure", descending, sub_after, n - len(found), from_patients=False,
+                             few=False) for one in _streams(conn, flt, measure_id)]
+        found += _merged(reads, descending, n - len(found))
+        if len(found) >= n:
+            break
+    return found
+
+
+def _never_reached(patient_id) -> sa.ColumnElement:
+    o = t.outreach_attempt
+    return ~sa.exists().where(o.c.patient_id == patient_id, o.c.entered_in_error.is_(False))
+
+
+def _read_never_reached(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """The gaps of patients no outreach has been logged for (their last outreach is NULL), by gap
+    id: the merge of each measure's (period, state) ranges of ix_gap_measure_state."""
+    reads = []
+    for measure_id in _measure_ids(conn, flt, descending):
+        for one in _streams(conn, flt, measure_id):
+            query, _keys = _rows_query(one, "measure", descending)
+            query = query.where(_never_reached(g.c.patient_id))
+            if after is not None:
+                query = query.where(g.c.id < after[1] if descending else g.c.id > after[1])
+            reads.append([(r, (None, r.id)) for r in conn.execute(query.limit(n))])
+    return _merged(reads, descending, n)
+
+
+def _read_reached(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """The gaps of patients reached for, by their latest outreach attempt: the attempts walked
+    in time order (ix_outreach_latest), each that is its patient's latest joined to the
+    patient's gaps."""
+    o, later = t.outreach_attempt, t.outreach_attempt.alias("later")
+    latest = ~sa.exists().where(later.c.patient_id == o.c.patient_id, later.c.entered_in_error.is_(False),
+                                sa.or_(later.c.at > o.c.at, sa.and_(later.c.at == o.c.at, later.c.id > o.c.id)))
+    keys = [(o.c.at, descending), (g.c.id, descending)]
+    query = (sa.select(*_COLUMNS, o.c.at.label("last_outreach_at"), o.c.at.label("k0"), g.c.id.label("k1"))
+             .select_from(_joined(o))
+             .where(o.c.entered_in_error == sa.false(), latest, *_conditions(flt, steer="patient"))
+             .order_by(*[expr.desc() if descending else expr.asc() for expr, _ in keys]))
+    return _keyed(conn, query, keys, after, n)
+
+
+def _read_by_last_outreach(conn, flt: GapFilter, descending: bool, after, n: int) -> list[_Keyed]:
+    """Never reached (NULL: first ascending, last descending), then by the latest attempt."""
+    parts = [(True, _read_never_reached), (False, _read_reached)]
+    if descending:
+        parts.reverse()
+    if after is not None:
+        parts = parts[[never for never, _ in parts].index(after[0] is None):]
+    found: list[_Keyed] = []
+    for position, (_never, read) in enumerate(parts):
+        found += read(conn, flt, descending, after if position == 0 else None, n - len(found))
+        if len(found) >= n:
+            break
+    return found
+
+
+_COMPOSED = {"practice": _read_by_practice, "measure": _read_by_measure, "last_outreach": _read_by_last_outreach}
 
 
 def _row(r, why: str = "") -> GapRow:
@@ -375,73 +584,13 @@ def _row(r, why: str = "") -> GapRow:
 def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
              after: tuple | None = None, limit: int = PAGE_SIZE) -> Page:
     """One page of the worklist, ordered in SQL, starting after the row ``after`` describes."""
-    if sort == "state" and flt.state is None:
-        return _page_across_states(engine, flt, descending, after, limit)
-    if sort == "due" and flt.state is None:
-        return _page_merging_states(engine, flt, descending, after, limit)
     with engine.connect() as conn:
-        query, keys = _rows_query(flt, sort, descending, _from_patients(conn, flt, sort))
-        if after is not None:
-            query = query.where(_after(keys, after))
-        fetched = list(conn.execute(query.limit(limit + 1)))
-        more = len(fetched) > limit
-        fetched = fetched[:limit]
-        why = _short_reasons(conn, fetched)
-    rows = [_row(r, why.get(r.id, "")) for r in fetched]
-    next_after = None
-    if more and fetched:
-        last = fetched[-1]
-        next_after = tuple(last._mapping[f"k{i}"] for i in range(len(keys)))
-    return Page(rows, next_after)
-
-
-def _page_across_states(engine: Engine, flt: GapFilter, descending: bool, after: tuple | None,
-                        limit: int) -> Page:
-    """All states, open first: one state after the other, each read in due-date order from
-    ix_gap_worklist (a CASE over the state cannot be ordered by an index)."""
-    order = list(range(len(STATE_ORDER)))
-    if descending:
-        order.reverse()
-    if after is not None:
-        order = order[order.index(after[0]):]
-    rows: list[GapRow] = []
-    sub_after = after[1:] if after is not None else None
-    for position, rank in enumerate(order):
-        one_state = dataclasses.replace(flt, state=STATE_ORDER[rank])
-        page = gap_page(engine, one_state, sort="state", descending=descending, after=sub_after,
-                        limit=limit - len(rows))
-        rows += page.rows
-        sub_after = None
-        if len(rows) >= limit:
-            if page.next_after is not None:
-                return Page(rows, (rank,) + page.next_after)
-            later = any(gap_page(engine, dataclasses.replace(flt, state=STATE_ORDER[r]), limit=1).rows
-                        for r in order[position + 1:])
-            last = rows[-1]
-            return Page(rows, (rank, last.due_date, last.measure_id, last.gap_id) if later else None)
-    return Page(rows, None)
-
-
-def _page_merging_states(engine: Engine, flt: GapFilter, descending: bool, after: tuple | None,
-                         limit: int) -> Page:
-    """All states by due date: each state's rows come in order from ix_gap_worklist, and the
-    page is the first ``limit`` of their merge (instead of sorting every gap of the period)."""
-    def order(row: GapRow):
-        # SQLite's order: NULL first ascending (and so last descending)
-        return (row.due_date is not None, row.due_date or dt.date.min, row.measure_id, row.gap_id)
-
-    merged: list[GapRow] = []
-    more = False
-    for state in STATE_ORDER:
-        page = gap_page(engine, dataclasses.replace(flt, state=state), sort="due", descending=descending,
-                        after=after, limit=limit)
-        merged += page.rows
-        more = more or page.next_after is not None
-    merged.sort(key=order, reverse=descending)
-    rows = merged[:limit]
-    more = more or len(merged) > limit
-    last = rows[-1] if rows else None
-    return Page(rows, (last.due_date, last.measure_id, last.gap_id) if more and last else None)
+        found = _read(conn, flt, sort, descending, after, limit + 1)
+        more = len(found) > limit
+        found = found[:limit]
+        why = _short_reasons(conn, [r for r, _k in found])
+    rows = [_row(r, why.get(r.id, "")) for r, _k in found]
+    return Page(rows, found[-1][1] if more and found else None)
 
 
 def iter_gaps(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
