@@ -1,18 +1,27 @@
 """The Gaps worklist as a lazy table model: rows arrive a page at a time as the view scrolls.
 
-Sorting is done by the database (``application.gaps``): changing the sort or a
-filter drops the loaded rows and asks for the first page again.
+Sorting is done by the database (``application.gaps``): changing the sort or a filter asks for
+the first page again. Every read runs on the task runner's read lane, never on the UI thread:
+the rows shown stay until the new page arrives (:attr:`GapTableModel.reading` meanwhile), the
+newest request wins (a page asked for before the last change is dropped when it arrives), and a
+failed read becomes a sentence (:attr:`GapTableModel.failed`), never a traceback.
+
+Rows are kept once, compactly (``GapRow`` has slots; the values many rows share, such as the
+measure, practice, state, dates and the reason, are one object each); the cells' text is
+formatted when the view asks for it.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from application import gaps as q
 from domain.gaps import STATE_LABELS
 from ui import format as fmt
+from ui.tasks import error_sentence
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,9 @@ WHY_COLUMN = len(COLUMNS) - 1
 STATE_COLOURS = {"open": "#a8323e", "closed": "#4f7d5c", "excluded": "#5d6b76", "not_applicable": "#8a959e"}
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DUE_COLUMN = 6
+# the values of a row that many rows share: kept as one object each
+_SHARED_FIELDS = ("birth_date", "practice_code", "measure_id", "measure_title", "state", "period_start",
+                  "period_end", "due_date", "why", "language")
 
 
 def overdue(row: q.GapRow, today: dt.date) -> bool:
@@ -45,71 +57,124 @@ def contact(row: q.GapRow) -> str:
     return " · ".join(x for x in (fmt.phone(row.phone) or "no phone on record", row.language) if x)
 
 
-def _cells(row: q.GapRow) -> tuple[str, ...]:
-    return (f"{row.patient_name}\n{contact(row)}", fmt.date(row.birth_date), row.mrn, row.practice_code,
-            measure_label(row),
-            STATE_LABELS.get(row.state, row.state), fmt.date(row.due_date),
-            fmt.local_datetime(row.last_outreach_at), row.why)
+def _cell(row: q.GapRow, column: int) -> str:
+    if column == 0:
+        return f"{row.patient_name}\n{contact(row)}"
+    if column == 1:
+        return fmt.date(row.birth_date)
+    if column == 2:
+        return row.mrn
+    if column == 3:
+        return row.practice_code
+    if column == 4:
+        return measure_label(row)
+    if column == 5:
+        return STATE_LABELS.get(row.state, row.state)
+    if column == DUE_COLUMN:
+        return fmt.date(row.due_date)
+    if column == 7:
+        return fmt.local_datetime(row.last_outreach_at)
+    return row.why
 
 
 class GapTableModel(QAbstractTableModel):
-    def __init__(self, pod, parent=None):
+    """``GapTableModel(pod, tasks)``: ``tasks`` is the app's task runner (``context.tasks``)."""
+
+    reading_changed = Signal(bool)  # a read is under way (the rows shown are the previous answer's)
+    first_page_shown = Signal()  # a new filter's or sort's first page replaced the rows
+    read_failed = Signal(str)  # the sentence saying why the worklist could not be read
+
+    def __init__(self, pod, tasks, parent=None):
         super().__init__(parent)
-        self.pod = pod
+        self.pod, self.tasks = pod, tasks
         self.filter = q.GapFilter()
         self.sort_key, self.descending = q.DEFAULT_SORT, False
         self.page_size = q.PAGE_SIZE
         self._rows: list[q.GapRow] = []
-        self._cells: list[tuple[str, ...]] = []
+        self._shared: dict = {}
         self._after: tuple | None = None
         self._more = False
+        self._generation = 0  # bumped by every new filter or sort: older answers are dropped
+        self._task = None  # the read in flight (a first page or the next one)
         self.failed: str = ""  # the last error, shown by the screen instead of a traceback
         self._loaded = False  # nothing is read before the screen sets the first filter
 
     # -- loading -------------------------------------------------------------------------
+    @property
+    def reading(self) -> bool:
+        return self._task is not None
+
     def set_filter(self, flt: q.GapFilter) -> None:
         self.filter, self._loaded = flt, True
         self.reload()
 
     def reload(self) -> None:
+        """Ask for the first page of the filter and sort; the rows shown stay until it arrives."""
+        self._generation += 1
+        self._shared = {}  # the new rows' shared values (the rows shown keep theirs until replaced)
+        self._ask(after=None, on_page=self._replace_rows)
+
+    def _ask(self, *, after, on_page) -> None:
+        if self._task is not None:
+            self._task.discard()  # asked before the last change: its answer is not wanted
+        generation = self._generation
+        flt, sort, descending, limit, shared = self.filter, self.sort_key, self.descending, self.page_size, self._shared
+
+        def read(_job) -> q.Page:
+            page = q.gap_page(self.pod, flt, sort=sort, descending=descending, after=after, limit=limit)
+            return dataclasses.replace(page, rows=[_compact(row, shared) for row in page.rows])
+
+        self._task = self.tasks.read(read, on_done=lambda page: self._answered(generation, on_page, page),
+                                     on_error=lambda error: self._read_failed(generation, error), parent=None)
+        self.reading_changed.emit(True)
+
+    def _current(self, generation: int) -> bool:
+        if generation != self._generation:
+            return False  # a newer filter or sort was asked for since
+        self._task = None
+        self.reading_changed.emit(False)
+        return True
+
+    def _answered(self, generation: int, on_page, page: q.Page) -> None:
+        if self._current(generation):
+            on_page(page)
+
+    def _replace_rows(self, page: q.Page) -> None:
         self.beginResetModel()
-        self._rows, self._cells, self._after, self._more = [], [], None, True
-        self.failed = ""
-        page = self._read_page()
-        if page is not None:
-            self._take(page)
-        self.endResetModel()
-
-    def _read_page(self) -> q.Page | None:
-        try:
-            return q.gap_page(self.pod, self.filter, sort=self.sort_key, descending=self.descending,
-                              after=self._after, limit=self.page_size)
-        except Exception as exc:  # a failed read keeps the rows already shown and says why
-            log.exception("Could not read the gaps worklist")
-            self.failed, self._more = f"Could not read the worklist: {exc}", False
-            return None
-
-    def _take(self, page: q.Page) -> None:
-        self._rows += page.rows
-        self._cells += [_cells(r) for r in page.rows]
+        self._rows = page.rows
         self._after, self._more = page.next_after, page.next_after is not None
+        self.failed = ""
+        self.endResetModel()
+        self.first_page_shown.emit()
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
-        return not parent.isValid() and self._more
-
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
-        if parent.isValid() or not self._more:
-            return
-        page = self._read_page()
-        if page is None:
-            return
+    def _append_rows(self, page: q.Page) -> None:
         if not page.rows:
             self._more = False
             return
         start = len(self._rows)
         self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
-        self._take(page)
+        self._rows += page.rows
+        self._after, self._more = page.next_after, page.next_after is not None
         self.endInsertRows()
+
+    def _read_failed(self, generation: int, error: BaseException) -> None:
+        if not self._current(generation):
+            return
+        log.error("Could not read the gaps worklist", exc_info=(type(error), error, error.__traceback__))
+        # rows of an earlier filter are not left standing under the new one
+        self.beginResetModel()
+        self._rows, self._after, self._more = [], None, False
+        self.failed = f"The worklist could not be read. {error_sentence(error)}"
+        self.endResetModel()
+        self.read_failed.emit(self.failed)
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
+        return not parent.isValid() and self._more and self._task is None
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
+        if parent.isValid() or not self._more or self._task is not None:
+            return
+        self._ask(after=self._after, on_page=self._append_rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS) or COLUMNS[column][1] is None:
@@ -150,7 +215,7 @@ class GapTableModel(QAbstractTableModel):
                 return None
             row, column = self._rows[index.row()], index.column()
             if role == Qt.ItemDataRole.DisplayRole:
-                return self._cells[index.row()][column]
+                return _cell(row, column)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if column == WHY_COLUMN:
                     return row.why
@@ -178,3 +243,10 @@ class GapTableModel(QAbstractTableModel):
         except Exception:  # data() is called while painting: it must never raise
             log.exception("Gap row %s could not be shown", index.row())
         return None
+
+
+def _compact(row: q.GapRow, shared: dict) -> q.GapRow:
+    """The row with the values many rows share replaced by the one object kept for each (read on
+    the reader thread: the dictionary is only added to, never changed)."""
+    return dataclasses.replace(row, **{name: shared.setdefault(value, value) for name in _SHARED_FIELDS
+                                       if (value := getattr(row, name)) is not None})

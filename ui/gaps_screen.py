@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 
@@ -22,6 +23,7 @@ from ui import format as fmt
 from ui import shortcuts
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel, contact
 from ui.tables import make_read_only_list
+from ui.tasks import error_sentence
 
 TEXT_DELAY_MS = 250
 ALL = None
@@ -64,8 +66,21 @@ class GapsScreen(QWidget):
         self.message_label = QLabel(objectName="gapsMessage")
         self.message_label.setProperty("role", "status-alert")
         self.message_label.hide()
+        self.reading_label = QLabel("Reading…", objectName="gapsReading")
+        self.reading_label.setProperty("role", "hint")
+        self.reading_label.hide()
 
-        self.model = GapTableModel(self.pod, self)
+        self.model = GapTableModel(self.pod, context.tasks, self)
+        self.model.first_page_shown.connect(self._first_page_shown)
+        self.model.read_failed.connect(self._show_message)
+        self.model.reading_changed.connect(self.reading_label.setVisible)
+        # the counts per state of the filters counted so far (they do not depend on the state
+        # chosen), until a change to the gaps or patients arrives: going back to a filter is
+        # answered at once
+        self._counts: dict[q.GapFilter, q.GapCounts] = {}
+        self._count_task = None
+        self._count_key: q.GapFilter | None = None
+        self._count_state: str | None = None
         self.table = QTableView(objectName="gapsTable")
         self.table.setModel(self.model)
         make_read_only_list(self.table)
@@ -110,6 +125,7 @@ class GapsScreen(QWidget):
         filters.addWidget(self.export_button)
         counts = QHBoxLayout()
         counts.addWidget(self.count_label)
+        counts.addWidget(self.reading_label)
         counts.addStretch(1)
         counts.addWidget(self.message_label)
         layout = QVBoxLayout(self)
@@ -189,18 +205,48 @@ class GapsScreen(QWidget):
         self._save_filters()
 
     def refresh(self) -> None:
-        """Read the worklist and its counts again (after a recompute, say)."""
+        """Read the worklist and its counts again (a filter changed, or the gaps did). Both are
+        read on the task runner's read lane; the rows and counts shown stay until the answers
+        arrive, and only the newest filter's answers are shown."""
         self._text_timer.stop()
         flt = self.current_filter()
         self.model.set_filter(flt)
-        try:
-            counts = q.count_gaps(self.pod, flt)
-        except Exception as exc:
-            self.count_label.setText("")
-            self._show_message(f"Could not count the gaps: {exc}")
+        self._count(flt)
+
+    def _count(self, flt: q.GapFilter) -> None:
+        key = dataclasses.replace(flt, state=None, text=flt.text.strip())
+        self._count_state = flt.state
+        if key in self._counts:
+            self._cancel_count()
+            self.count_label.setText(self.count_text(self._counts[key], flt.state))
             return
-        self._show_message(self.model.failed)
-        self.count_label.setText(self.count_text(counts, flt.state))
+        if self._count_task is not None and self._count_key == key:
+            return  # the same counts are on their way; they are shown for the state now chosen
+        self._cancel_count()
+        self._count_key = key
+        self.count_label.setText("Counting…")
+
+        def counted(counts: q.GapCounts) -> None:
+            self._count_task = None
+            self._counts[key] = counts
+            self.count_label.setText(self.count_text(counts, self._count_state))
+
+        def failed(error: BaseException) -> None:
+            self._count_task = None
+            self.count_label.setText("")
+            self._show_message(f"The gaps could not be counted. {error_sentence(error)}")
+
+        self._count_task = self.context.tasks.read(lambda _job: q.count_gaps(self.pod, flt), on_done=counted,
+                                                   on_error=failed)
+
+    def _cancel_count(self) -> None:
+        if self._count_task is not None:
+            self._count_task.discard()  # counts of a filter no longer shown
+            self._count_task = None
+
+    def _first_page_shown(self) -> None:
+        if self.message_label.property("failure"):
+            self._show_message("")
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.model.index(0, 0))
 
@@ -216,8 +262,10 @@ class GapsScreen(QWidget):
         label = STATE_LABELS.get(state or "open", state).lower()
         return f"{counts.of(state or 'open'):,} {label} of {total:,} gaps{aside}"
 
-    def _show_message(self, text: str) -> None:
+    def _show_message(self, text: str, *, failure: bool = True) -> None:
+        """A failed read's sentence (taken away by the next answer), or a note (``failure=False``)."""
         self.message_label.setText(text)
+        self.message_label.setProperty("failure", bool(text) and failure)
         self.message_label.setVisible(bool(text))
 
     # -- remembered filters (when the settings module offers ``gaps_filters``) ---------------
@@ -274,7 +322,8 @@ class GapsScreen(QWidget):
             return None
         return open_outreach_dialog(self.context, self, row.patient_id, row.patient_name, gap_id=row.gap_id,
                                     on_logged=lambda result: self._show_message(
-                                        f"Outreach logged for {row.patient_name}: {result.describe()}."))
+                                        f"Outreach logged for {row.patient_name}: {result.describe()}.",
+                                        failure=False))
 
     def _activated(self, index) -> None:
         row = self.model.row_at(index.row())
@@ -349,8 +398,10 @@ class GapsScreen(QWidget):
 
     def apply_changes(self, changes) -> None:
         """Gaps recomputed or documented, patients imported, an outreach logged: read again."""
-        if changes.touches("gaps", "patients", "outreach") and self._shown_once:
-            self.refresh()
+        if changes.touches("gaps", "patients", "outreach"):
+            self._counts.clear()
+            if self._shown_once:
+                self.refresh()
 
 
 def measure_text(row) -> str:

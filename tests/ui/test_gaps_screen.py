@@ -10,7 +10,6 @@ from pytestqt.modeltest import ModelTester
 
 from storage import schema as t
 from storage.queries import gaps as q
-from tests.conftest import app_pod_for
 from tests.ui.conftest import make_context
 from tests.ui.test_gaps_data import ACTOR, CMS125_STATES, OLD_PERIOD, PERIOD
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel
@@ -23,20 +22,37 @@ def screen(qtbot, engine, pod):
     qtbot.addWidget(widget)
     widget.resize(1300, 600)
     widget.show()
+    _settle(widget)
     return widget
+
+
+def _settle(widget):
+    """Wait for the screen's reads (on the task runner) to be on screen, as a user would."""
+    while not isinstance(widget, GapsScreen):
+        widget = widget.parentWidget()
+    assert widget.context.tasks.wait_idle()
 
 
 def _select(combo, data):
     index = combo.findData(data)
     assert index >= 0, data
     combo.setCurrentIndex(index)
+    _settle(combo)
 
 
 def _mrns(screen):
+    _settle(screen)
     return [r.mrn for r in screen.model.loaded_rows()]
 
 
+def _model(engine):
+    """A worklist model on its own, reading through a task runner."""
+    context = make_context(engine, ACTOR)
+    return GapTableModel(context.pod, context.tasks), context.tasks
+
+
 def test_opens_on_open_gaps_of_the_newest_period(screen):
+    _settle(screen)
     assert screen.state_combo.currentData() == "open"
     assert screen.period_combo.currentData() == PERIOD[1]
     rows = screen.model.loaded_rows()
@@ -52,6 +68,7 @@ def test_another_screen_can_ask_for_an_older_period(screen, pod):
     assert screen.period_combo.currentData() == OLD_PERIOD[1]
     assert _mrns(screen) == ["A102"]
     screen.set_filter(q.GapFilter(measure_id="CMS125", state="open", period_end=PERIOD[1]))
+    _settle(screen)
     assert screen.period_combo.currentData() == PERIOD[1]
 
 
@@ -95,6 +112,7 @@ def test_clicking_a_header_sorts_in_sql(qtbot, screen):
     _select(screen.state_combo, None)
     header = screen.table.horizontalHeader()
     header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+    _settle(screen)
     names = [r.patient_name for r in screen.model.loaded_rows()]
     assert names == sorted(names, key=str.upper) and screen.model.sort_key == "patient"
     header.setSortIndicator(2, Qt.SortOrder.DescendingOrder)
@@ -111,31 +129,37 @@ def test_why_column_cannot_be_sorted_and_keeps_the_current_order(screen):
 
 
 def test_rows_are_paged_in_as_the_view_asks(qtbot, engine, pod):
-    model = GapTableModel(app_pod_for(engine))
+    model, tasks = _model(engine)
     model.page_size = 5
     ModelTester(qtbot).check(model)  # empty before the first filter
     model.set_filter(q.GapFilter(state=None))
+    assert tasks.wait_idle()
     assert model.rowCount() == 5 and model.canFetchMore()
-    ModelTester(qtbot).check(model, force_py=True)
+    ModelTester(qtbot).check(model, force_py=True)  # it may ask for the next page itself
+    assert tasks.wait_idle()
     while model.canFetchMore():
         model.fetchMore()
+        assert not model.canFetchMore()  # one page at a time: the next is asked for when this one is in
+        assert tasks.wait_idle()
     assert model.rowCount() == 19 and len({r.gap_id for r in model.loaded_rows()}) == 19
     model.sort(COLUMNS.index(("DOB", "dob")), Qt.SortOrder.DescendingOrder)
+    assert tasks.wait_idle()
     assert model.rowCount() == 5
     dobs = [r.birth_date for r in model.loaded_rows()]
     assert dobs == sorted(dobs, reverse=True)
 
 
-def test_model_data_never_raises_and_shows_text(engine, pod):
-    model = GapTableModel(app_pod_for(engine))
+def test_model_data_never_raises_and_shows_text(qtbot, engine, pod):
+    model, tasks = _model(engine)
     model.set_filter(q.GapFilter(measure_id="CMS125", state="closed", period_end=PERIOD[1]))
+    assert tasks.wait_idle()
     why = model.index(0, WHY_COLUMN)
     assert model.data(why).startswith("Closed: Mammogram (LOINC 24606-6) on 2024-11-03")
     assert model.data(model.index(0, 4), Qt.ItemDataRole.ToolTipRole) == "Breast Cancer Screening"
     assert model.data(model.index(999, 0)) is None
 
 
-def test_an_open_gap_past_its_due_date_is_marked_overdue(engine, pod, monkeypatch):
+def test_an_open_gap_past_its_due_date_is_marked_overdue(qtbot, engine, pod, monkeypatch):
     import datetime as dt
 
     from ui import gaps_model
@@ -146,8 +170,9 @@ def test_an_open_gap_past_its_due_date_is_marked_overdue(engine, pod, monkeypatc
             return dt.date(2025, 12, 1)
 
     monkeypatch.setattr(gaps_model.dt, "date", Today)
-    model = GapTableModel(app_pod_for(engine))
+    model, tasks = _model(engine)
     model.set_filter(q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]))
+    assert tasks.wait_idle()
     marked = {}
     for i, row in enumerate(model.loaded_rows()):
         due = model.index(i, gaps_model.DUE_COLUMN)
@@ -167,9 +192,15 @@ def test_a_failed_read_is_a_message_not_a_traceback(qtbot, screen, engine, monke
 
     monkeypatch.setattr(q, "gap_page", broken)
     screen.refresh()
+    _settle(screen)
     assert screen.message_label.isVisible()
-    assert "database is locked" in screen.message_label.text()
+    assert screen.message_label.text() == ("The worklist could not be read. It could not be done: "
+                                           "database is locked.")
     assert screen.model.rowCount() == 0
+    monkeypatch.undo()
+    screen.refresh()  # the next answer takes the sentence away
+    _settle(screen)
+    assert screen.model.rowCount() and not screen.message_label.isVisible()
 
 
 def test_enter_and_double_click_open_the_patient(qtbot, screen, pod):
@@ -273,7 +304,9 @@ def test_nothing_is_read_until_the_screen_is_shown(qtbot, engine, pod):
     widget = GapsScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     assert widget.model.rowCount() == 0 and widget.count_label.text() == ""
+    assert widget.context.tasks.idle()
     widget.show()
+    _settle(widget)
     assert widget.model.rowCount() == 7
 
 
@@ -281,6 +314,7 @@ def test_screen_on_an_empty_database(qtbot, engine):
     widget = GapsScreen(make_context(engine, ACTOR))
     qtbot.addWidget(widget)
     widget.show()
+    _settle(widget)
     assert widget.model.rowCount() == 0
     assert widget.count_label.text() == "0 open of 0 gaps"
     assert widget.period_combo.count() == 1  # "All periods"
@@ -298,6 +332,7 @@ def test_filters_are_remembered_across_screens(qtbot, engine, pod):
     first = GapsScreen(make_context(engine, ACTOR, Settings()))
     qtbot.addWidget(first)
     first.show()
+    _settle(first)
     _select(first.measure_combo, "CMS125")
     _select(first.practice_combo, pod.practices["BIR"])
     _select(first.state_combo, None)
@@ -335,7 +370,7 @@ def test_the_why_column_stays_readable_with_phone_and_language_on_screen(qtbot, 
     window.resize(width, 768)
     window.show()
     screen = window.show_section("Gaps")
-    qtbot.waitUntil(lambda: screen.model.rowCount() > 0)
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0 and screen.context.tasks.idle())
     header = screen.table.horizontalHeader()
     why_width = header.sectionSize(WHY_COLUMN)
     assert header.sectionViewportPosition(WHY_COLUMN) + why_width <= screen.table.viewport().width() + 1
@@ -347,3 +382,77 @@ def test_the_why_column_stays_readable_with_phone_and_language_on_screen(qtbot, 
     detail = screen.detail_label.text()
     assert "Carter, Cora" in detail and "(617) 555-0102 · Vietnamese" in detail
     assert screen.model.row_at(row).why in detail  # the reason whole under the table
+
+
+def _gated(monkeypatch, slow_when):
+    """``gap_page`` made slow for the reads ``slow_when(flt, sort)`` picks: they wait for the
+    returned event (set it to let them answer)."""
+    import threading
+
+    gate, real = threading.Event(), q.gap_page
+
+    def gap_page(engine, flt, *, sort=q.DEFAULT_SORT, **kwargs):
+        if slow_when(flt, sort):
+            assert gate.wait(30)
+        return real(engine, flt, sort=sort, **kwargs)
+
+    monkeypatch.setattr(q, "gap_page", gap_page)
+    return gate
+
+
+def test_a_slow_read_never_blocks_the_window_and_the_rows_shown_stay_until_it_answers(qtbot, screen,
+                                                                                       monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    _select(screen.state_combo, None)
+    before = _mrns(screen)
+    gate = _gated(monkeypatch, lambda flt, sort: sort == "mrn")
+    ticks = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    screen.table.horizontalHeader().setSortIndicator(2, Qt.SortOrder.AscendingOrder)  # MRN
+    # the event loop keeps turning while the read waits: the window paints, typing is taken
+    qtbot.waitUntil(lambda: len(ticks) >= 10)
+    qtbot.keyClicks(screen.text_edit, "a")
+    assert screen.text_edit.text() == "a"
+    assert not screen.context.tasks.idle() and screen.model.reading and screen.reading_label.isVisible()
+    assert [r.mrn for r in screen.model.loaded_rows()] == before  # the last answer, until the new one
+    screen.text_edit.clear()
+    gate.set()
+    _settle(screen)
+    timer.stop()
+    mrns = _mrns(screen)
+    assert mrns == sorted(mrns) and len(mrns) == len(before) and not screen.reading_label.isVisible()
+
+
+def test_an_answer_that_arrives_after_a_newer_request_is_dropped(qtbot, screen, monkeypatch):
+    """Sorted by patient (a slow read), then by MRN (quick): the MRN order is shown, and the
+    patient order arriving late does not replace it."""
+    _select(screen.state_combo, None)
+    gate = _gated(monkeypatch, lambda flt, sort: sort == "patient")
+    header = screen.table.horizontalHeader()
+    header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # Patient: waits
+    header.setSortIndicator(2, Qt.SortOrder.DescendingOrder)  # MRN, descending: answers at once
+    mrn_order = sorted((r.mrn for r in screen.model.loaded_rows()), reverse=True)
+    qtbot.waitUntil(lambda: [r.mrn for r in screen.model.loaded_rows()] == mrn_order and not screen.model.reading)
+    gate.set()  # the superseded patient-order page arrives now
+    _settle(screen)
+    assert [r.mrn for r in screen.model.loaded_rows()] == mrn_order
+    assert (screen.model.sort_key, screen.model.descending) == ("mrn", True)
+
+
+def test_counts_of_a_filter_counted_before_are_shown_at_once_until_the_gaps_change(qtbot, screen, monkeypatch):
+    from application.changes import ChangeSet
+
+    counted = []
+    real = q.count_gaps
+    monkeypatch.setattr(q, "count_gaps", lambda engine, flt: counted.append(flt) or real(engine, flt))
+    _select(screen.measure_combo, "CMS125")
+    _select(screen.state_combo, None)  # the counts do not depend on the state chosen
+    _select(screen.measure_combo, None)
+    assert [f.measure_id for f in counted] == ["CMS125"]
+    assert screen.count_label.text() == "7 open of 17 gaps · 1 not applicable"
+    screen.apply_changes(ChangeSet.of("gaps"))  # a recompute: counted again
+    _settle(screen)
+    assert [f.measure_id for f in counted] == ["CMS125", None]
