@@ -266,9 +266,10 @@ def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> 
 def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
     """Gaps per state under every filter but the state one ("12,345 open of 40,000").
 
-    Without a patient filter the count comes from the gap index alone, less the
-    gaps of the (few) patients marked entered-in-error, instead of joining every gap
-    to its patient.
+    Without a patient filter each state's count is the length of one range of a gap index
+    (period and state, or measure, period and state), which SQLite counts without reading a row
+    (1.7 million entries in 50 ms), less the payer variants' ranges and the gaps of the (few)
+    patients marked entered-in-error; a GROUP BY over the same entries took ten times as long.
     """
     by_patient = flt.practice_id is not None or text_condition(flt.text) is not None
 
@@ -285,8 +286,7 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
             query = (sa.select(g.c.state, sa.func.count())
                      .where(_of_patients(flt), *gap_filter(_no_index)).group_by(g.c.state))
             return GapCounts({state: n for state, n in conn.execute(query)})
-        counts = {state: n for state, n in conn.execute(
-            sa.select(g.c.state, sa.func.count()).where(*gap_filter()).group_by(g.c.state))}
+        counts = _range_counts(conn, flt)
         # "= 1", not "IS 1", lets SQLite use the partial index, and "IN (those patients)" makes
         # it start from them: as a join it walked every gap of the period (5 s at 1M patients)
         in_error_patients = sa.select(p.c.id).where(p.c.entered_in_error == sa.true())
@@ -296,6 +296,34 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
         for state, n in in_error:
             counts[state] -= n
     return GapCounts({state: n for state, n in counts.items() if n})
+
+
+def _range_counts(conn, flt: GapFilter) -> dict[str, int]:
+    """Gaps per state of the filter's measure (or every measure but the payer variants), period
+    (or every period) and group, each counted as index ranges: (period, state) of ix_gap_worklist,
+    or (measure, period, state) of ix_gap_measure_state."""
+    def count(state: str, measure_id: str | None, period_end: dt.date | None) -> int:
+        conds = [g.c.state == state]
+        if measure_id is not None:
+            conds.append(g.c.measure_id == measure_id)
+        if period_end is not None:
+            conds.append(g.c.period_end == period_end)
+        if flt.group_index is not None:
+            conds.append(_group(flt))
+        return conn.execute(sa.select(sa.func.count()).select_from(g).where(*conds)).scalar()
+
+    if flt.period_end is not None:
+        periods = [flt.period_end]
+    else:  # every period any measure has gaps of (a few index seeks per measure)
+        periods = sorted({end for mid in ([flt.measure_id] if flt.measure_id else conn.scalars(sa.select(m.c.id)))
+                          for end in _period_ends(conn, mid)})
+    counts = {}
+    for state in STATE_ORDER:
+        counts[state] = sum(count(state, flt.measure_id, end) for end in periods)
+        if not flt.measure_id:  # a payer variant's patients are its base measure's: not counted again
+            counts[state] -= sum(count(state, variant, end) for variant in catalogue().variant_ids
+                                 for end in periods)
+    return counts
 
 
 def _sort_keys(flt: GapFilter, sort: str, descending: bool) -> tuple[str, list[tuple[sa.ColumnElement, bool]]]:
