@@ -6,9 +6,10 @@ the rows shown stay until the new page arrives (:attr:`GapTableModel.reading` me
 newest request wins (a page asked for before the last change is dropped when it arrives), and a
 failed read becomes a sentence (:attr:`GapTableModel.failed`), never a traceback.
 
-Rows are kept once, compactly (``GapRow`` has slots; the values many rows share, such as the
-measure, practice, state, dates and the reason, are one object each); the cells' text is
-formatted when the view asks for it.
+Rows are kept once, compactly: each a plain tuple of the ``GapRow``'s values (a tuple of strings,
+numbers and dates is left alone by Python's garbage collector, so 200,000 rows add nothing to
+its pauses), the values many rows share (measure, practice, state, dates, the reason) one object
+each; a ``GapRow`` is made when asked for, and the cells' text formatted when painted.
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ class GapTableModel(QAbstractTableModel):
         self.filter = q.GapFilter()
         self.sort_key, self.descending = q.DEFAULT_SORT, False
         self.page_size = q.PAGE_SIZE
-        self._rows: list[q.GapRow] = []
+        self._rows: list[tuple] = []  # the GapRow values of each row
         self._shared: dict = {}
         self._after: tuple | None = None
         self._more = False
@@ -122,7 +123,7 @@ class GapTableModel(QAbstractTableModel):
 
         def read(_job) -> q.Page:
             page = q.gap_page(self.pod, flt, sort=sort, descending=descending, after=after, limit=limit)
-            return dataclasses.replace(page, rows=[_compact(row, shared) for row in page.rows])
+            return dataclasses.replace(page, rows=[_compact(row, shared) for row in page.rows])  # tuples
 
         self._task = self.tasks.read(read, on_done=lambda page: self._answered(generation, on_page, page),
                                      on_error=lambda error: self._read_failed(generation, error), parent=None)
@@ -189,10 +190,10 @@ class GapTableModel(QAbstractTableModel):
 
     # -- reading ---------------------------------------------------------------------------
     def row_at(self, row: int) -> q.GapRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return q.GapRow(*self._rows[row]) if 0 <= row < len(self._rows) else None
 
     def loaded_rows(self) -> list[q.GapRow]:
-        return list(self._rows)
+        return [q.GapRow(*values) for values in self._rows]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -213,7 +214,7 @@ class GapTableModel(QAbstractTableModel):
         try:
             if not index.isValid() or index.row() >= len(self._rows):
                 return None
-            row, column = self._rows[index.row()], index.column()
+            row, column = q.GapRow(*self._rows[index.row()]), index.column()
             if role == Qt.ItemDataRole.DisplayRole:
                 return _cell(row, column)
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -245,8 +246,12 @@ class GapTableModel(QAbstractTableModel):
         return None
 
 
-def _compact(row: q.GapRow, shared: dict) -> q.GapRow:
-    """The row with the values many rows share replaced by the one object kept for each (read on
+def _compact(row: q.GapRow, shared: dict) -> tuple:
+    """The row's values, those many rows share replaced by the one object kept for each (made on
     the reader thread: the dictionary is only added to, never changed)."""
-    return dataclasses.replace(row, **{name: shared.setdefault(value, value) for name in _SHARED_FIELDS
-                                       if (value := getattr(row, name)) is not None})
+    return tuple(shared.setdefault(value, value) if name in _SHARED and value is not None else value
+                 for name, value in ((name, getattr(row, name)) for name in _FIELDS))
+
+
+_FIELDS = tuple(field.name for field in dataclasses.fields(q.GapRow))
+_SHARED = frozenset(_SHARED_FIELDS)
