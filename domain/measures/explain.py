@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 from domain.facts import clinical_number, system_label, unit_label
 from domain.gaps import GapOverride
@@ -46,6 +47,7 @@ def override_label(kind: str) -> str:
     return OVERRIDE_LABELS.get(kind, kind.capitalize())
 
 
+@functools.lru_cache(maxsize=256)  # a handful of spellings, asked for several times per gap explained
 def population_key(population: str) -> str:
     """'denominator-exclusion', 'denominator_exclusion', 'DenominatorExclusion' → 'denominatorexclusion'."""
     return "".join(ch for ch in (population or "").lower() if ch.isalnum())

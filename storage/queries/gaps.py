@@ -624,13 +624,34 @@ def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descen
 def iter_gaps(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
               batch: int = 2000) -> Iterator[GapRow]:
     """Every row of the worklist in order, a batch at a time (for CSV export)."""
+    for rows, why in _batches(engine, flt, sort, descending, batch):
+        yield from (_row(r, why.get(r.id, "")) for r in rows)
+
+
+def _batches(engine: Engine, flt: GapFilter, sort: str, descending: bool, batch: int):
+    """The worklist in order as (rows, their reasons by gap id), a batch at a time.
+
+    A practice's (or a typed name's) gaps are read from its patients in one query SQLite sorts,
+    streamed; walking the index in the worklist's order would read every practice's gaps to
+    find its twentieth of them (4-14 s at 1,000,000 patients). The whole pod's are read a
+    page at a time along the index."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"Unknown gap sort column {sort!r}")
+    if flt.practice_id is not None or text_condition(flt.text) is not None:
+        query, _keys = _rows_query(flt, sort, descending, from_patients=True)
+        with engine.connect() as conn:
+            for rows in conn.execution_options(yield_per=batch).execute(query).partitions():
+                yield rows, _short_reasons(conn, rows)
+        return
     after = None
     while True:
-        page = gap_page(engine, flt, sort=sort, descending=descending, after=after, limit=batch)
-        yield from page.rows
-        if page.next_after is None:
+        with engine.connect() as conn:
+            found = _read(conn, flt, sort, descending, after, batch + 1)
+            rows = [r for r, _k in found[:batch]]
+            yield rows, _short_reasons(conn, rows)
+        if len(found) <= batch:
             return
-        after = page.next_after
+        after = found[batch - 1][1]
 
 
 # --- explanations ------------------------------------------------------------------
@@ -867,6 +888,7 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
 
 # --- CSV export -------------------------------------------------------------------------
 
+EXPORT_BATCH = 2000
 CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Phone", "Preferred language", "Measure", "Group",
               "Measure title", "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why")
 
@@ -909,17 +931,18 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
         with open_private(partial, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_HEADER)
-            for row in iter_gaps(engine, flt, sort=sort, descending=descending):
-                writer.writerow((
-                    _csv_text(row.patient_name), row.birth_date.isoformat(), _csv_text(row.mrn),
-                    _csv_text(row.practice_code), _csv_text(phone_display(row.phone)), _csv_text(row.language),
-                    row.measure_id, row.group_index + 1, _csv_text(row.measure_title),
-                    row.period_start.isoformat(), row.period_end.isoformat(), row.state,
-                    row.due_date.isoformat() if row.due_date else "",
-                    row.last_outreach_at.isoformat(sep=" ", timespec="minutes") if row.last_outreach_at else "",
-                    _csv_text(row.why)))
-                written += 1
-                if written % 2000 == 0:
+            # written from the rows as read (a GapRow each would cost a third of the time)
+            for rows, why in _batches(engine, flt, sort, descending, EXPORT_BATCH):
+                writer.writerows((
+                    _csv_text(f"{r.family}, {r.given}".strip(", ")), r.birth_date.isoformat(), _csv_text(r.mrn),
+                    _csv_text(r.code), _csv_text(phone_display(r.phone or "")), _csv_text(r.language or ""),
+                    r.measure_id, r.group_index + 1, _csv_text(r.title),
+                    r.period_start.isoformat(), r.period_end.isoformat(), r.state,
+                    r.due_date.isoformat() if r.due_date else "",
+                    r.last_outreach_at.isoformat(sep=" ", timespec="minutes") if r.last_outreach_at else "",
+                    _csv_text(why.get(r.id, ""))) for r in rows)
+                written += len(rows)
+                if len(rows) == EXPORT_BATCH:  # between batches (a last, partial one is reported below)
                     if progress:
                         progress(written)
                     if cancel and cancel():

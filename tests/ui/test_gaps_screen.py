@@ -287,8 +287,9 @@ def test_export_names_its_file_by_the_filter_and_says_which_file_failed(screen, 
 
 
 def test_export_cancel_between_batches(engine, pod, tmp_path, monkeypatch):
-    monkeypatch.setattr(q, "iter_gaps", lambda *a, **k: iter(q.gap_page(engine, q.GapFilter(state=None),
-                                                                         limit=100).rows * 200))
+    rows, why = next(q._batches(engine, q.GapFilter(state=None), q.DEFAULT_SORT, False, q.EXPORT_BATCH))
+    full = (rows * q.EXPORT_BATCH)[:q.EXPORT_BATCH]
+    monkeypatch.setattr(q, "_batches", lambda *a: iter([(full, why)] * 10))
     before = _audit_count(engine)
     assert q.export_csv(engine, ACTOR, q.GapFilter(), tmp_path / "big.csv", cancel=lambda: True) is None
     assert not list(tmp_path.glob("big.csv*")) and _audit_count(engine) == before
