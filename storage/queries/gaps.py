@@ -219,6 +219,7 @@ def _no_index(column: sa.Column) -> sa.ColumnElement:
 
 
 def _patient_conditions(flt: GapFilter) -> list[sa.ColumnElement]:
+    """Not entered in error (always the first condition), the practice, the typed name or MRN."""
     conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
     if flt.practice_id is not None:
         conds.append(p.c.practice_id == flt.practice_id)
@@ -280,16 +281,25 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
                 if c is not None]
 
     with engine.connect() as conn:
+        in_error_patients = sa.select(p.c.id).where(p.c.entered_in_error == sa.true())
         if by_patient:
             # from the practice's (or the matching) patients to their gaps: as a join SQLite
-            # walked every gap of the period instead (5 s at 1M patients, 25 ms this way)
-            query = (sa.select(g.c.state, sa.func.count())
-                     .where(_of_patients(flt), *gap_filter(_no_index)).group_by(g.c.state))
-            return GapCounts({state: n for state, n in conn.execute(query)})
-        counts = _range_counts(conn, flt)
+            # walked every gap of the period instead (5 s at 1M patients, 25 ms this way). The
+            # patients are found in the practice's (or the name's) index alone, in error or not,
+            # and the gaps of the few in error taken off after, instead of reading every
+            # patient's row to see whether it is in error
+            chosen = _patient_conditions(flt)[1:]  # all but "not entered in error"
+            counts = {state: n for state, n in conn.execute(
+                sa.select(g.c.state, sa.func.count())
+                .where(g.c.patient_id.in_(sa.select(p.c.id).where(*chosen)), *gap_filter(_no_index))
+                .group_by(g.c.state))}
+            # those of the chosen in error: few, looked up by id (the partial index finds them)
+            in_error_patients = sa.select(p.c.id).where(p.c.id.in_(list(conn.scalars(in_error_patients))),
+                                                        *chosen)
+        else:
+            counts = _range_counts(conn, flt)
         # "= 1", not "IS 1", lets SQLite use the partial index, and "IN (those patients)" makes
         # it start from them: as a join it walked every gap of the period (5 s at 1M patients)
-        in_error_patients = sa.select(p.c.id).where(p.c.entered_in_error == sa.true())
         in_error = conn.execute(
             sa.select(g.c.state, sa.func.count())
             .where(g.c.patient_id.in_(in_error_patients), *gap_filter(_no_index)).group_by(g.c.state))

@@ -60,8 +60,10 @@ def test_the_worklist_shows_one_group_and_quality_asks_for_it(qtbot, measure_eng
     assert "CMS138 · 2 — Tobacco users given cessation intervention" in choices
     everything = q.GapFilter(measure_id="CMS138", state=None, period_end=PERIOD.end)
     screen.set_filter(everything)
+    assert screen.context.tasks.wait_idle()  # the worklist is read on the task runner
     assert {r.group_index for r in screen.model.loaded_rows()} == {0, 1, 2}
     screen.set_filter(dataclasses.replace(everything, group_index=1))
+    assert screen.context.tasks.wait_idle()
     assert screen.measure_combo.currentData() == "CMS138|1"
     rows = screen.model.loaded_rows()
     assert rows and {r.group_index for r in rows} == {1}
