@@ -400,6 +400,7 @@ class GapsScreen(QWidget):
         """Gaps recomputed or documented, patients imported, an outreach logged: read again."""
         if changes.touches("gaps", "patients", "outreach"):
             self._counts.clear()
+            self._cancel_count()  # counts read before the change are not kept
             if self._shown_once:
                 self.refresh()
 

@@ -54,6 +54,7 @@ def test_the_chart_tab_title_and_the_worklist_follow_an_override(qtbot, measure_
     qtbot.addWidget(window)
     window.show()
     gaps = window.show_section("Gaps")
+    window.context.tasks.wait_idle()  # the worklist and its counts are read on the task runner
     open_before = gaps.count_label.text()
     window.open_chart(pid)
     window.context.tasks.wait_idle()
