@@ -74,15 +74,16 @@ def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True
     from storage.db import create_engine, default_db_path, open_database
 
     if path is None and not create:
-        default = default_db_path()
-        if not default.exists():
-            raise NotACarepodDatabase(f"There is no Carepod database at {default} yet (give --db PATH).")
-        path = default
+        path = default_db_path()
     if path is not None and "://" not in str(path):
-        if create and not Path(path).expanduser().exists():
-            pass  # a new database, made by open_database below
-        else:
-            check_database_file(path)
+        file = Path(path).expanduser()
+        if file.exists():
+            check_database_file(file)
+        elif not create:
+            raise NotACarepodDatabase(
+                f"{file} does not exist: there is no Carepod database there yet. Open Carepod (python main.py) "
+                "to start a pod there, or name another database with --db.")
+        # else a new database, made by open_database below
     try:
         engine = create_engine(path, read_only=True) if read_only else open_database(path)
     except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
@@ -95,13 +96,4 @@ def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True
 def open_existing_carepod_database(path: str | os.PathLike | None) -> Engine:
     """:func:`open_carepod_database` for a command that only reads or adds to a pod: a database
     that does not exist yet is an error, never created (None: the default one)."""
-    from storage.db import default_db_path
-
-    if path is None or "://" not in str(path):
-        file = Path(path).expanduser() if path is not None else default_db_path()
-        if not file.exists():
-            raise NotACarepodDatabase(
-                f"There is no Carepod database at {file} yet. Open Carepod (python main.py) to start a pod "
-                "there, or name another database with --db.")
-        path = file
     return open_carepod_database(path, create=False)
