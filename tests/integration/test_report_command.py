@@ -66,7 +66,9 @@ def test_a_month_of_no_computed_period_a_missing_folder_and_an_unknown_staff_mem
     assert done.returncode == 2 and f"{missing} is not a folder" in done.stderr
     done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2025-06", "--out",
                     str(tmp_path), "--as", "Nobody Here")
-    assert done.returncode == 2 and "'Nobody Here' is not an active staff member of the pod" in done.stderr
+    # main.py checks --as against the pod's active staff (none here) before the command runs
+    assert done.returncode == 2 and "'Nobody Here' is not a staff member of this pod: the pod has no active staff yet" \
+        in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -113,7 +113,8 @@ def test_med_list_without_a_review_lists_the_record_and_says_so(pod, db_path, tm
 
 @pytest.mark.parametrize("args, message", [
     (("--patient", "4242"), "med-list: there is no patient with id 4242 in"),
-    (("--patient", "1", "--as", "Nobody"), "med-list: 'Nobody' is not an active staff member of this pod"),
+    (("--patient", "1", "--as", "Nobody"),  # checked by main.py before the command runs
+     "carepod med-list: 'Nobody' is not an active staff member of this pod; the active staff are: "),
 ])
 def test_med_list_errors_name_what_is_wrong(pod, db_path, tmp_path, args, message):
     done = _med_list(db_path, *args, "--out", str(tmp_path / "x.pdf"))
