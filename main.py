@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.as_name is not None and args.command not in WITHOUT_ACTOR:
         from application.commands.acting import resolve_acting
         from domain.errors import DomainError
+        from storage.failures import EXIT_UNUSABLE, DatabaseUnusable
         from storage.queries.database import NotACarepodDatabase
 
         try:
@@ -91,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         except (DomainError, NotACarepodDatabase) as exc:
             print(f"carepod {args.command}: {exc}", file=sys.stderr)
             return 2
+        except DatabaseUnusable as exc:  # there, but read-only or on a full disk
+            print(f"carepod {args.command}: {exc}", file=sys.stderr)
+            return EXIT_UNUSABLE
         setattr(args, as_dest, args.as_name)  # the command reads it where it put it, spelt as the pod does
     module = importlib.import_module(args.module_name)
     return int(module.run(args) or 0)
@@ -122,10 +126,10 @@ def _failed(exc: Exception, log) -> int:
     bug (exit 70), told in one sentence; the traceback goes to the log file."""
     import logging
 
-    from storage.failures import EXIT_UNUSABLE, explain
+    from storage.failures import EXIT_UNUSABLE, DatabaseUnusable, explain
 
     logging.getLogger("carepod").error("command failed: %s", " ".join(sys.argv[1:2]), exc_info=exc)
-    unusable = explain(exc, None)
+    unusable = exc if isinstance(exc, DatabaseUnusable) else explain(exc, None)
     if unusable is not None:
         print(f"carepod: {unusable}", file=sys.stderr)
         return EXIT_UNUSABLE
