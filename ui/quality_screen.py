@@ -72,9 +72,14 @@ class QualityScreen(QWidget):
         self.report_button.setMenu(report_menu)
         self.status_label = QLabel(objectName="qualityStatus")
         self.status_label.setProperty("role", "hint")
+        self.status_label.setWordWrap(True)  # a long status wraps; it never widens the window
+        self.status_label.setMinimumWidth(200)
         self.minimum_spin = QSpinBox(objectName="qualityMinimum")
         self.minimum_spin.setRange(1, 1000)
         self.minimum_spin.setSuffix(" patients")
+        # "1 patient", never "1 patients"
+        self.minimum_spin.valueChanged.connect(
+            lambda value: self.minimum_spin.setSuffix(" patient" if value == 1 else " patients"))
         self.minimum_spin.setValue(quality.minimum_denominator(self.pod))
         self.minimum_spin.setToolTip("A pod setting: a rate on fewer patients is shown with its counts but not "
                                      "ranked, not the pod's best and not in its median (quality programmes use 20)")
