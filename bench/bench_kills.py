@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if not base.exists():
         run_to_end("demo", "--db", base, "--practices", "3", "--patients", args.patients, "--quiet")
     code = rows(base, "SELECT code FROM practice ORDER BY code LIMIT 1")[0][0]
-    actor = rows(base, "SELECT name FROM staff_member WHERE active ORDER BY id LIMIT 1")[0][0]  # imports run --as
+    actor = rows(base, "SELECT name FROM staff_member WHERE active ORDER BY id LIMIT 1")[0][0]  # imports, backups run --as
     export = work / "export"
     if not export.exists():
         generate(export, args.patients)
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = work / "probe.db"
     shutil.copy(base, probe)
     import_seconds = run_to_end("import", "--db", probe, "--as", actor, "--practice", code, export)
-    backup_seconds = run_to_end("backup", "--db", reference, "--out", work / "probe-backup.db")
+    backup_seconds = run_to_end("backup", "--db", reference, "--out", work / "probe-backup.db", "--as", actor)
     print(f"unkilled: import {import_seconds:.1f} s, recompute {recompute_seconds:.1f} s, "
           f"backup {backup_seconds:.1f} s", flush=True)
     failures = 0
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                 was_killed = kill_after(at, "recompute", "--db", db, "--period-start", PERIOD[0],
                                         "--period-end", PERIOD[1])
             else:
-                was_killed = kill_after(at, "backup", "--db", db, "--out", out)
+                was_killed = kill_after(at, "backup", "--db", db, "--out", out, "--as", actor)
             killed += was_killed
             problems = [] if intact(db) else ["integrity_check failed"]
             if not problems:

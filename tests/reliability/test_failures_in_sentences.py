@@ -123,8 +123,9 @@ def test_another_applications_database_is_never_changed(tmp_path):
     for command in (["import", "--db", path, "--as", "Dana Reyes", bundle], ["import", "--db", path, "--history"],
                     ["import", "--db", path, "--show-run", "1"], ["recompute", "--db", path],
                     ["evaluate-measure", "--db", path, "--measure", "CMS125", "--period-start", "2026-01-01",
-                     "--period-end", "2026-12-31"], ["check", "--db", path], ["audit", "--verify", "--db", path],
-                    ["backup", "--db", path, "--out", tmp_path / "copy.db"]):
+                     "--period-end", "2026-12-31", "--as", "Dana Reyes"], ["check", "--db", path],
+                    ["audit", "--verify", "--db", path],
+                    ["backup", "--db", path, "--out", tmp_path / "copy.db", "--as", "Dana Reyes"]):
         out = _carepod(*command)
         assert out.returncode == 2, (command, out.stderr)
         _one_sentence(out, "is an SQLite database but not a Carepod one")
@@ -137,7 +138,8 @@ def test_commands_that_only_read_never_create_a_database(tmp_path):
     for command in (["import", "--db", missing, "--history"], ["import", "--db", missing, "--show-run", "1"],
                     ["check", "--db", missing], ["audit", "--verify", "--db", missing], ["recompute", "--db", missing],
                     ["evaluate-measure", "--db", missing, "--measure", "CMS125", "--period-start", "2026-01-01",
-                     "--period-end", "2026-12-31"], ["backup", "--db", missing, "--out", tmp_path / "copy.db"]):
+                     "--period-end", "2026-12-31", "--as", "Dana Reyes"],
+                    ["backup", "--db", missing, "--out", tmp_path / "copy.db", "--as", "Dana Reyes"]):
         out = _carepod(*command)
         assert out.returncode == 2, (command, out.stderr)
         _one_sentence(out, "does not exist")
@@ -153,7 +155,7 @@ def test_a_damaged_database_is_noticed_read_and_never_written(demo, tmp_path):
     bundle.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
     for command in (["import", "--db", path, "--as", "Dana Reyes", bundle], ["recompute", "--db", path],
                     ["evaluate-measure", "--db", path, "--measure", "CMS125", "--period-start", "2026-01-01",
-                     "--period-end", "2026-12-31"]):
+                     "--period-end", "2026-12-31", "--as", "Dana Reyes"]):
         out = _carepod(*command)
         assert out.returncode == 3, (command, out.stdout, out.stderr)
         _one_sentence(out, f"{path} is damaged (SQLite's check found:")
