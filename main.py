@@ -12,7 +12,8 @@ and ``run(args) -> int``; they are imported only when used so the app starts fas
 ``--as NAME`` (before or after the command) names the staff member doing the work: it must be
 one of the pod's active staff (an unknown name is an error naming it, exit 2) and reaches the
 command as ``args.as_name``, spelt as the pod spells it, so the window and the command line
-record the same person the same way.
+record the same person the same way. The commands in ``ACTING`` view, change, print or export
+what a pod holds: they do nothing without it (exit 2, one sentence, nothing written).
 """
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ COMMANDS = {
 }
 # commands that never act as a staff member: --as is not checked for them
 WITHOUT_ACTOR = {"gui", "demo"}
+# commands that act as a staff member on a pod (a view, change, print or export of what it holds):
+# without --as they do nothing (application.commands.acting.acting_as says so, exit 2), so the
+# audit trail always names someone on the staff list. import --history / --show-run and
+# evaluate-measure --additional-data (no pod) read no pod's patients and need no --as.
+ACTING = {"import", "report", "med-list", "handoff", "backup", "restore", "evaluate-measure"}
+# commands that check --as themselves: restore against the staff of the backup (the database it
+# puts in place, whose audit trail records the restore), once it has checked the backup; the
+# database it replaces may be damaged or gone
+CHECK_THEIR_OWN_ACTOR = {"restore"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,12 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
             module = None
         if module is not None and hasattr(module, "add_arguments"):
             module.add_arguments(command_parser)
-        own = command_parser._option_string_actions.get("--as")  # a command may name its own --as
-        if own is None:
-            own = command_parser.add_argument(
-                "--as", dest="sub_as", metavar="NAME", help=argparse.SUPPRESS if name in WITHOUT_ACTOR else
-                "the staff member doing the work (one of the pod's active staff)")
-        command_parser.set_defaults(as_dest=own.dest)
+        command_parser.add_argument(
+            "--as", dest="sub_as", metavar="NAME", help=argparse.SUPPRESS if name in WITHOUT_ACTOR else
+            "the staff member doing the work (one of the pod's active staff; recorded in the audit trail"
+            + ("; required)" if name in ACTING else ")"))
     return parser
 
 
@@ -74,16 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "sub_db", None):
         args.db = args.sub_db
-    as_dest = getattr(args, "as_dest", "sub_as")
-    if getattr(args, as_dest, None):
-        args.as_name = getattr(args, as_dest)
+    if getattr(args, "sub_as", None):
+        args.as_name = args.sub_as
     if args.command is None:
         args.command, args.module_name = "gui", COMMANDS["gui"][0]
     if getattr(args, "missing", None):
         parser.error(f"{args.command} is not available: {args.missing}")
-    if args.as_name is not None and args.command not in WITHOUT_ACTOR:
+    if args.as_name is not None and args.command not in WITHOUT_ACTOR | CHECK_THEIR_OWN_ACTOR:
         from application.commands.acting import resolve_acting
         from domain.errors import DomainError
+        from storage.failures import EXIT_UNUSABLE, DatabaseUnusable
         from storage.queries.database import NotACarepodDatabase
 
         try:
@@ -91,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         except (DomainError, NotACarepodDatabase) as exc:
             print(f"carepod {args.command}: {exc}", file=sys.stderr)
             return 2
-        setattr(args, as_dest, args.as_name)  # the command reads it where it put it, spelt as the pod does
+        except DatabaseUnusable as exc:  # there, but read-only or on a full disk
+            print(f"carepod {args.command}: {exc}", file=sys.stderr)
+            return EXIT_UNUSABLE
     module = importlib.import_module(args.module_name)
     return int(module.run(args) or 0)
 
@@ -122,10 +132,10 @@ def _failed(exc: Exception, log) -> int:
     bug (exit 70), told in one sentence; the traceback goes to the log file."""
     import logging
 
-    from storage.failures import EXIT_UNUSABLE, explain
+    from storage.failures import EXIT_UNUSABLE, DatabaseUnusable, explain
 
     logging.getLogger("carepod").error("command failed: %s", " ".join(sys.argv[1:2]), exc_info=exc)
-    unusable = explain(exc, None)
+    unusable = exc if isinstance(exc, DatabaseUnusable) else explain(exc, None)
     if unusable is not None:
         print(f"carepod: {unusable}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from storage.failures import DatabaseUnusable
 from storage.queries.database import NotACarepodDatabase, open_carepod_database
 from storage.uow import UnitOfWork
 
-__all__ = ["NotACarepodDatabase", "Pod", "open_pod"]
+__all__ = ["DatabaseUnusable", "NotACarepodDatabase", "Pod", "open_pod"]
 
 
 @dataclasses.dataclass
@@ -71,7 +72,9 @@ def open_pod(path: str | os.PathLike | None, actor: str | Callable[[], str] = "u
     nothing can be written, nor the schema upgraded. :attr:`Pod.findings` says what opening it
     found (damage, a broken audit trail).
 
-    Raises :class:`NotACarepodDatabase` (its message names the file and the reason)."""
+    Raises :class:`NotACarepodDatabase` or, when the file or the disk cannot be used (a
+    read-only file or folder, a full disk), :class:`DatabaseUnusable`; each message names the
+    file and the reason."""
     engine = open_carepod_database(path, create=create, read_only=read_only)
     label = str(path) if path else str(engine.url.database)
     return Pod(engine, label).with_actor(actor)

@@ -183,7 +183,10 @@ def _period_start(pod, period_end: dt.date) -> dt.date:
 
 
 def loop_closure_rates(pod, period_end: dt.date) -> list[PracticeRate]:
-    """Every practice's loop closure for the period, as the Quality screen shows a measure's rates."""
+    """Every practice's loop closure for the period, as the Quality screen shows a measure's rates
+    (a practice below the pod's minimum denominator shown with its counts, not ranked)."""
+    from application.quality import minimum_denominator
+
     rates = {x.practice_id: x for x in q.loop_closure(pod.engine, _period_start(pod, period_end), period_end)}
     practices = gap_queries.practice_choices(pod.engine)
     best = tuple(code for pid, code, _name in practices if pid in rates and rates[pid].rank == 1)
@@ -192,7 +195,9 @@ def loop_closure_rates(pod, period_end: dt.date) -> list[PracticeRate]:
                          rates[pid].numerator if pid in rates else 0, rates[pid].denominator if pid in rates else 0,
                          rates[pid].rate if pid in rates else None, rates[pid].rank if pid in rates else None,
                          any_rate.practices_ranked if any_rate else 0, any_rate.pod_median if any_rate else None,
-                         any_rate.pod_best if any_rate else None, best)
+                         any_rate.pod_best if any_rate else None, best,
+                         rates[pid].too_few if pid in rates else False,
+                         any_rate.minimum if any_rate else minimum_denominator(pod))
             for pid, code, _name in practices]
 
 

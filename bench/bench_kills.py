@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     if not base.exists():
         run_to_end("demo", "--db", base, "--practices", "3", "--patients", args.patients, "--quiet")
     code = rows(base, "SELECT code FROM practice ORDER BY code LIMIT 1")[0][0]
+    actor = rows(base, "SELECT name FROM staff_member WHERE active ORDER BY id LIMIT 1")[0][0]  # imports, backups run --as
     export = work / "export"
     if not export.exists():
         generate(export, args.patients)
@@ -189,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "--period-end", PERIOD[1])
     probe = work / "probe.db"
     shutil.copy(base, probe)
-    import_seconds = run_to_end("import", "--db", probe, "--practice", code, export)
-    backup_seconds = run_to_end("backup", "--db", reference, "--out", work / "probe-backup.db")
+    import_seconds = run_to_end("import", "--db", probe, "--as", actor, "--practice", code, export)
+    backup_seconds = run_to_end("backup", "--db", reference, "--out", work / "probe-backup.db", "--as", actor)
     print(f"unkilled: import {import_seconds:.1f} s, recompute {recompute_seconds:.1f} s, "
           f"backup {backup_seconds:.1f} s", flush=True)
     failures = 0
@@ -206,12 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             out = work / "killed-backup.db"
             out.unlink(missing_ok=True)
             if kind == "import":
-                was_killed = kill_after(at, "import", "--db", db, "--practice", code, export)
+                was_killed = kill_after(at, "import", "--db", db, "--as", actor, "--practice", code, export)
             elif kind == "recompute":
                 was_killed = kill_after(at, "recompute", "--db", db, "--period-start", PERIOD[0],
                                         "--period-end", PERIOD[1])
             else:
-                was_killed = kill_after(at, "backup", "--db", db, "--out", out)
+                was_killed = kill_after(at, "backup", "--db", db, "--out", out, "--as", actor)
             killed += was_killed
             problems = [] if intact(db) else ["integrity_check failed"]
             if not problems:

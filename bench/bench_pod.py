@@ -164,7 +164,12 @@ def _timed_start(command: list[str], env: dict) -> tuple[float | None, float | N
 def app_start(path: Path, starts: int) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CAREPOD_EXIT_WHEN_READY="1")
     env.setdefault("CAREPOD_HOME", tempfile.mkdtemp(prefix="carepod-bench-home-"))
-    app_runs = [_timed_start([sys.executable, "main.py", "--db", str(path)], env) for _ in range(starts)]
+    # --as one of the pod's active staff: the window opens at once, without asking who is using it
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    staff = con.execute("SELECT name FROM staff_member WHERE active ORDER BY id LIMIT 1").fetchone()
+    con.close()
+    who = ["--as", staff[0]] if staff else []
+    app_runs = [_timed_start([sys.executable, "main.py", "--db", str(path), *who], env) for _ in range(starts)]
     base_runs = [_timed_start([sys.executable, "-c", QT_BASELINE], env) for _ in range(starts)]
     ready = [r[0] for r in app_runs if r[0] is not None]
     result = {

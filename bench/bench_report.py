@@ -49,7 +49,18 @@ def read_only_pod(path: str) -> Pod:
     if not Path(path).exists():
         raise SystemExit(f"bench_report: {path} does not exist (build it with main.py demo and recompute).")
     engine = sa.create_engine(f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true")
-    return Pod(engine, path).with_actor("bench")
+    return Pod(engine, path).with_actor(staff_member(engine))
+
+
+def staff_member(engine) -> str:
+    """The pod's first active staff member: who the bench prints as (the audit trail names
+    someone on the staff list, as the report command's --as does)."""
+    from storage.queries.staff import active_staff_names
+
+    names = active_staff_names(engine)
+    if not names:
+        raise SystemExit("bench_report: the pod has no active staff member to print as (add one: main.py staff --add).")
+    return names[0]
 
 
 def practices_by_size(pod: Pod) -> list[tuple[str, int]]:
@@ -195,7 +206,8 @@ def batch(path: str, month: dt.date) -> None:
     from application.pod import open_pod
     from storage.queries.reports import practices_overview
 
-    pod = open_pod(path, "bench")
+    pod = open_pod(path, create=False)
+    pod = pod.with_actor(staff_member(pod.engine))
     start, end = reports._period_of(pod, month)
     practices = practices_overview(pod.engine, end)
     gaps = sum(line[4] for line in practices)

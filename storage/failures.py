@@ -76,9 +76,10 @@ def rollback_quietly(con) -> None:
 
 def open_to_write(db, command: str, doing: str, *, create: bool = True):
     """``(engine, 0)`` of the Carepod database ``db`` for a command that writes, or ``(None,
-    exit status)`` after saying in one sentence why not (2: not a Carepod database;
-    :data:`EXIT_UNUSABLE`: found damaged). What opening found that matters (damage, a broken
-    audit trail) is said on stderr. ``doing``: what would not be done ("imported", …)."""
+    exit status)`` after saying in one sentence why not (2: not a Carepod database, or none
+    there; :data:`EXIT_UNUSABLE`: found damaged, or a read-only file or folder, a full disk).
+    What opening found that matters (damage, a broken audit trail) is said on stderr.
+    ``doing``: what would not be done ("imported", …)."""
     import sys
 
     from storage import health
@@ -91,6 +92,9 @@ def open_to_write(db, command: str, doing: str, *, create: bool = True):
     except NotACarepodDatabase as exc:
         say(str(exc))
         return None, 2
+    except DatabaseUnusable as exc:  # read-only, a full disk: the file is there but cannot be used
+        say(str(exc))
+        return None, EXIT_UNUSABLE
     if health.tell_findings(engine, say):
         say(f"the database was found damaged: nothing was {doing}.")
         engine.dispose()

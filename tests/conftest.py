@@ -68,6 +68,15 @@ def context(qapp, engine):
     context.tasks.wait_idle()
 
 
+def add_staff_member(engine, name: str = "Dana Reyes", roles=("care_manager",)) -> str:
+    """``name`` joins the pod's active staff (through the application's staff use case), so a
+    command can run ``--as`` them; returns the name."""
+    from application.staff import add_staff
+
+    add_staff(app_pod_for(engine).with_actor(name), name=name, roles=list(roles))
+    return name
+
+
 def app_pod_for(engine):
     """A Pod over an engine a test opened (its actor follows the context's user once composed)."""
     from application.pod import Pod

@@ -44,7 +44,7 @@ def open_window(app, path: str | None, as_name: str | None = None, *, start=None
     when the user quit before choosing who they are). ``start(context, as_name)`` settles who is
     using Carepod (:func:`ui.first_run.start_session`; tests replace it). Raises
     :class:`UnknownUser` when ``as_name`` is not an active staff member."""
-    from application.pod import NotACarepodDatabase, open_pod
+    from application.pod import DatabaseUnusable, NotACarepodDatabase, open_pod
     from application.staff import UnknownStaffMember
     from ui import dialogs
     from ui.context import AppContext
@@ -54,7 +54,7 @@ def open_window(app, path: str | None, as_name: str | None = None, *, start=None
 
     try:
         pod = open_showing_progress(open_pod, path)
-    except NotACarepodDatabase as exc:
+    except (NotACarepodDatabase, DatabaseUnusable) as exc:
         print(f"carepod: {exc}", file=sys.stderr)
         dialogs.show_error(None, "Cannot open the database", str(exc))
         return None

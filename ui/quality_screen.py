@@ -72,9 +72,14 @@ class QualityScreen(QWidget):
         self.report_button.setMenu(report_menu)
         self.status_label = QLabel(objectName="qualityStatus")
         self.status_label.setProperty("role", "hint")
+        self.status_label.setWordWrap(True)  # a long status wraps; it never widens the window
+        self.status_label.setMinimumWidth(200)
         self.minimum_spin = QSpinBox(objectName="qualityMinimum")
         self.minimum_spin.setRange(1, 1000)
         self.minimum_spin.setSuffix(" patients")
+        # "1 patient", never "1 patients"
+        self.minimum_spin.valueChanged.connect(
+            lambda value: self.minimum_spin.setSuffix(" patient" if value == 1 else " patients"))
         self.minimum_spin.setValue(quality.minimum_denominator(self.pod))
         self.minimum_spin.setToolTip("A pod setting: a rate on fewer patients is shown with its counts but not "
                                      "ranked, not the pod's best and not in its median (quality programmes use 20)")
@@ -123,19 +128,23 @@ class QualityScreen(QWidget):
             controls.addWidget(label)
             controls.addWidget(widget)
             controls.addSpacing(8)
-        minimum_label = QLabel("Rank on at &least")
-        minimum_label.setBuddy(self.minimum_spin)
-        controls.addWidget(minimum_label)
-        controls.addWidget(self.minimum_spin)
         controls.addStretch(1)
         controls.addWidget(self.report_button)
         controls.addSpacing(8)
         controls.addWidget(self.snapshot_button)
+        # the pod's minimum denominator is a setting of the whole pod, not a choice of what to
+        # show: on the status line's right, so the row above still fits a 1366-pixel laptop
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_label, 1)
+        minimum_label = QLabel("Rank on at &least")
+        minimum_label.setBuddy(self.minimum_spin)
+        status_row.addWidget(minimum_label)
+        status_row.addWidget(self.minimum_spin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 12)
         layout.addWidget(title)
         layout.addLayout(controls)
-        layout.addWidget(self.status_label)
+        layout.addLayout(status_row)
         layout.addWidget(body, 1)
 
         self._fill_choices()

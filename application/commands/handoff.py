@@ -1,16 +1,16 @@
 """``handoff``: write a practice's morning hand-off sheet of after-hours calls as PDF.
 
-    python main.py handoff --db PATH --practice CODE --date YYYY-MM-DD --out FILE.pdf
+    python main.py handoff --db PATH --practice CODE --date YYYY-MM-DD --out FILE.pdf --as NAME
 
 The sheet covers the night that ends on that morning: from the practice's closing before its
 first opening on or after that date, to that opening (a Monday's covers the weekend), in the
-practice's own time zone. An unknown practice or a bad date is an error naming it (exit 2).
+practice's own time zone. The print is audited as the ``--as`` staff member. No ``--as``, an
+unknown practice or a bad date is an error naming it (exit 2).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 
 
@@ -20,24 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="the PDF file to write")
 
 
-def _actor(args) -> str:
-    """Who prints: the staff member named on the command line (--as, where the app has it),
-    else the operating-system user."""
-    named = getattr(args, "as_name", None)
-    if named:
-        return named
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "command line"
-
-
 def run(args) -> int:
     from application.call_printouts import print_handoff
+    from application.commands.acting import NO_ACTOR_EXIT, acting_as
     from application.pod import NotACarepodDatabase, open_pod
     from domain.errors import DomainError, NotFound
     from storage.db import default_db_path
 
+    actor = acting_as(args, "handoff", "printing the hand-off sheet")
+    if actor is None:
+        return NO_ACTOR_EXIT
     try:
         morning = dt.date.fromisoformat(args.date)
     except ValueError:
@@ -47,7 +39,7 @@ def run(args) -> int:
         print(f"handoff: there is no database yet at {default_db_path()} (give --db PATH)", file=sys.stderr)
         return 2
     try:
-        pod = open_pod(args.db, _actor(args))
+        pod = open_pod(args.db, actor, create=False)
     except NotACarepodDatabase as exc:
         print(f"handoff: {exc}", file=sys.stderr)
         return 2

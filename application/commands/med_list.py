@@ -1,14 +1,14 @@
 """``med-list``: write a patient's Personal Medication List as PDF (the print is audited).
 
-    python main.py med-list --db PATH --patient ID --out FILE.pdf [--as "Sam Ortiz"]
+    python main.py med-list --db PATH --patient ID --out FILE.pdf --as "Sam Ortiz"
 
 The list is the one reconciled at the patient's latest finished medication review (with any
-medication recorded since), or the active medications on record when there was no review.
+medication recorded since), or the active medications on record when there was no review. The
+print is audited as the ``--as`` staff member; without ``--as`` nothing is written (exit 2).
 """
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 NAME = "med-list"
@@ -17,7 +17,6 @@ NAME = "med-list"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patient", type=int, required=True, help="Carepod patient id")
     parser.add_argument("--out", required=True, help="the PDF file to write")
-    parser.add_argument("--as", dest="actor", help="the staff member printing it (recorded in the audit trail)")
 
 
 def _fail(text: str) -> int:
@@ -26,42 +25,31 @@ def _fail(text: str) -> int:
 
 
 def run(args) -> int:
+    from application.commands.acting import NO_ACTOR_EXIT, acting_as
     from application.pod import NotACarepodDatabase, open_pod
     from application.reviews import print_medication_list
-    from application.staff import active_staff_names
     from domain.errors import DomainError, NotFound
     from storage.db import default_db_path
 
+    actor = acting_as(args, NAME, "printing the medication list")
+    if actor is None:
+        return NO_ACTOR_EXIT
     if args.db is None and not default_db_path().exists():
         return _fail(f"there is no database yet at {default_db_path()} (give --db PATH)")
     try:
-        pod = open_pod(args.db)
+        pod = open_pod(args.db, actor, create=False)
     except NotACarepodDatabase as exc:
         return _fail(str(exc))
     try:
-        actor = args.actor
-        if actor is not None:
-            if actor not in active_staff_names(pod):
-                return _fail(f"{actor!r} is not an active staff member of this pod")
-        else:
-            actor = f"{_os_user()} (command line)"
-        try:
-            printed = print_medication_list(pod.with_actor(actor), args.patient, args.out)
-        except NotFound:
-            return _fail(f"there is no patient with id {args.patient} in {pod.label}")
-        except DomainError as exc:
-            return _fail(str(exc))
-        except OSError as exc:
-            return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+        printed = print_medication_list(pod, args.patient, args.out)
+    except NotFound:
+        return _fail(f"there is no patient with id {args.patient} in {pod.label}")
+    except DomainError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
     finally:
         pod.close()
     print(f"Personal medication list of patient {args.patient} written to {printed.path} "
           f"({printed.pages} page{'s' if printed.pages != 1 else ''}).")
     return 0
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown user"

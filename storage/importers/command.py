@@ -34,6 +34,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from storage.acting import NO_ACTOR_EXIT, acting_as
     from storage.failures import open_to_write, unusable_exit
     from storage.importers.run import import_paths
 
@@ -45,10 +46,8 @@ def run(args) -> int:
     if not args.paths:
         print("carepod import: name at least one file or folder to import (or --history)", file=sys.stderr)
         return 2
-    if not getattr(args, "as_name", None):  # main.py has checked a given name against the pod's staff
-        print("carepod import: say who is importing with --as NAME (one of the pod's active staff); "
-              "the import log and audit trail carry the name", file=sys.stderr)
-        return 2
+    if acting_as(args, "carepod import", "importing") is None:  # main.py has checked a given name
+        return NO_ACTOR_EXIT
     engine, refused = open_to_write(args.db, "carepod import", "imported", create=False)
     if engine is None:
         return refused

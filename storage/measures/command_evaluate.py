@@ -1,4 +1,8 @@
-"""``evaluate-measure``: evaluate one eCQM and print FHIR MeasureReport JSON."""
+"""``evaluate-measure``: evaluate one eCQM and print FHIR MeasureReport JSON.
+
+Over a pod (``--db``) the output is audited as an export by the ``--as`` staff member (without
+``--as`` nothing is evaluated, exit 2); over ``--additional-data`` (patient Bundles evaluated in
+a temporary database) there is no pod, no staff and nothing to record."""
 from __future__ import annotations
 
 import argparse
@@ -13,8 +17,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subject", help="Patient/ID: only this patient (id as in the source)")
     parser.add_argument("--additional-data", nargs="+", metavar="FILE_OR_DIR",
                         help="patient Bundles, each evaluated in isolation in a temporary database")
-    parser.add_argument("--as", dest="actor", default=None,
-                        help="the staff member the audit trail names for this output (default: your login name)")
 
 
 def run(args) -> int:
@@ -33,12 +35,19 @@ def run(args) -> int:
     if not args.additional_data and not args.db:
         print("evaluate-measure: give --db PATH or --additional-data FILE_OR_DIR", file=sys.stderr)
         return 2
+    actor = None
+    if not args.additional_data:  # over a pod: its output is audited as someone on its staff list
+        from storage.acting import NO_ACTOR_EXIT, acting_as
+
+        actor = acting_as(args, "evaluate-measure", "exporting the measure report")
+        if actor is None:
+            return NO_ACTOR_EXIT
     from storage.health import DamagedDatabase
     from storage.measures.evaluate_service import EvaluationError, evaluate_report
     try:
         report = evaluate_report(args.measure, period, report_type=args.report_type, subject=args.subject,
                                  db=args.db, additional_data=args.additional_data,
-                                 actor=args.actor or _login_name())
+                                 actor=actor)
     except EvaluationError as exc:
         print(f"evaluate-measure: {exc}", file=sys.stderr)
         return 2
@@ -56,12 +65,3 @@ def run(args) -> int:
     json.dump(report, sys.stdout, indent=1)  # audited first (evaluate_report)
     sys.stdout.write("\n")
     return 0
-
-
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return f"{getpass.getuser()} (command line)"
-    except (KeyError, OSError):  # no login name (a container): still someone at a command line
-        return "command line"

@@ -25,9 +25,11 @@ def _subjects(con, patient_ids=None) -> dict[int, str]:
 
 def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: str = "individual",
                     subject: str | None = None, db: str | None = None, additional_data=None,
-                    actor: str = "command line") -> dict:
-    """The MeasureReport of the pod's data (``db``), audited as an export: an individual report
-    names each patient it shows (one event each, as a view would), a summary none."""
+                    actor: str | None = None) -> dict:
+    """The MeasureReport of the pod's data (``db``), audited as an export by ``actor`` (the staff
+    member who asked; required with ``db``): an individual report names each patient it shows
+    (one event each, as a view would), a summary none. ``additional_data`` is no pod: nothing
+    is audited and ``actor`` is not used."""
     from storage.db import open_database
     from storage.measures.valuesets import ensure_valuesets
 
@@ -46,6 +48,8 @@ def evaluate_report(measure_id: str, period: MeasurementPeriod, *, report_type: 
                 engine.dispose()
     from storage.queries.database import NotACarepodDatabase, open_carepod_database
 
+    if not actor:  # a caller's mistake: the audit trail would name nobody on the staff list
+        raise ValueError("evaluate_report over a pod needs the staff member who asked (actor)")
     try:
         engine = open_carepod_database(db, create=False)
     except NotACarepodDatabase as exc:

@@ -71,6 +71,14 @@ def rates_by_group(engine, measure_id: str, period_start: dt.date, period_end: d
     return {gi: _ranked(group_rows, inverse, minimum) for gi, group_rows in sorted(groups.items())}
 
 
+def ranked_among_peers(conn, rows, inverse: bool) -> list[PracticeRate]:
+    """``rows`` of (practice, numerator, denominator, exclusions, exceptions) ranked as the
+    measures' rates are: the holding place left out, a rate below the pod's minimum
+    denominator shown but not ranked (for a rate that is not a measure's, e.g. loop closure)."""
+    holding, minimum = _holding_places(conn), minimum_denominator(conn)
+    return _ranked([row for row in rows if row[0] not in holding], inverse, minimum)
+
+
 def _holding_places(conn) -> set[int]:
     """The holding place(s) of imported patients whose practice is not known: never a peer."""
     return set(conn.scalars(sa.select(schema.practice.c.id).where(schema.practice.c.holding.is_(True))))

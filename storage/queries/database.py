@@ -69,23 +69,33 @@ def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True
     an error rather than a new one (a command that only reads never creates one). ``read_only``: opened so that nothing can be
     written to it (nor migrated). Opening looks for damage and a broken audit trail within
     about a second (:func:`storage.health.check_on_open`; :func:`storage.health.findings_of`
-    says what it found); a damaged database is then only read."""
+    says what it found); a damaged database is then only read.
+
+    Raises :class:`NotACarepodDatabase` (a user error: exit 2) or, when the file or the disk
+    cannot be used (read-only, full), :class:`storage.failures.DatabaseUnusable` (exit 3)."""
     from storage import health
     from storage.db import create_engine, default_db_path, open_database
+    from storage.failures import explain
 
     if path is None and not create:
-        default = default_db_path()
-        if not default.exists():
-            raise NotACarepodDatabase(f"There is no Carepod database at {default} yet (give --db PATH).")
-        path = default
+        path = default_db_path()
     if path is not None and "://" not in str(path):
-        if create and not Path(path).expanduser().exists():
-            pass  # a new database, made by open_database below
-        else:
-            check_database_file(path)
+        file = Path(path).expanduser()
+        if file.exists():
+            check_database_file(file)
+        elif not create:
+            raise NotACarepodDatabase(
+                f"{file} does not exist: there is no Carepod database there yet. Open Carepod (python main.py) "
+                "to start a pod there, or name another database with --db.")
+        # else a new database, made by open_database below
     try:
         engine = create_engine(path, read_only=True) if read_only else open_database(path)
-    except Exception as exc:  # migration of a damaged or newer file: name the file and the reason
+    except Exception as exc:
+        # the file or the disk (a read-only file or folder, a full disk, damage found while
+        # upgrading it): DatabaseUnusable, in words (exit 3); else a newer or foreign file
+        unusable = explain(exc, path or default_db_path())
+        if unusable is not None:
+            raise unusable from None
         raise NotACarepodDatabase(f"{path or 'The default database'} cannot be opened: "
                                   f"{exc.__class__.__name__}: {exc}") from None
     health.remember_findings(engine, health.check_on_open(engine))
@@ -95,13 +105,4 @@ def open_carepod_database(path: str | os.PathLike | None, *, create: bool = True
 def open_existing_carepod_database(path: str | os.PathLike | None) -> Engine:
     """:func:`open_carepod_database` for a command that only reads or adds to a pod: a database
     that does not exist yet is an error, never created (None: the default one)."""
-    from storage.db import default_db_path
-
-    if path is None or "://" not in str(path):
-        file = Path(path).expanduser() if path is not None else default_db_path()
-        if not file.exists():
-            raise NotACarepodDatabase(
-                f"There is no Carepod database at {file} yet. Open Carepod (python main.py) to start a pod "
-                "there, or name another database with --db.")
-        path = file
     return open_carepod_database(path, create=False)

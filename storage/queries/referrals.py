@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from domain.referral import FINAL, LABELS, STATES
 from storage import schema as t
 from storage.measures.peer_rates import PracticeRate as EngineRate
-from storage.measures.peer_rates import _ranked  # the measures' ranking rule (ties share a rank)
+from storage.measures.peer_rates import ranked_among_peers  # the measures' ranking rule (ties share a rank)
 
 r, p, pr = t.referral, t.patient, t.practice
 CARDS_PER_COLUMN = 60
@@ -191,7 +191,8 @@ def referral_window(period_start: dt.date, period_end: dt.date) -> tuple[dt.date
 def loop_closure(engine: Engine, period_start: dt.date, period_end: dt.date) -> list[EngineRate]:
     """Per practice, of the patients whose first referral of the period was ordered in its first
     ten months, how many had the specialist's report back by the period's end; ranked (1 =
-    best) with the pod median and best, as the measures are."""
+    best) with the pod median and best, as the measures are (the holding place left out, a
+    practice below the pod's minimum denominator not ranked)."""
     first_day, last_day = referral_window(period_start, period_end)
     start = dt.datetime.combine(first_day, dt.time.min)
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min)
@@ -210,7 +211,7 @@ def loop_closure(engine: Engine, period_start: dt.date, period_end: dt.date) -> 
                .where(first.c.n == 1, r.c.ordered_at < end).group_by(first.c.practice_id))
     with engine.connect() as conn:
         rows = [(pid, int(num or 0), int(den), 0, 0) for pid, den, num in conn.execute(counted) if pid is not None]
-    return _ranked(rows, inverse=False)
+        return ranked_among_peers(conn, rows, inverse=False)
 
 
 

@@ -49,7 +49,7 @@ def test_import_records_the_staff_member_named_with_as(db_path, tmp_path, capsys
 def test_a_reading_command_never_creates_a_database(tmp_path, capsys):
     missing = tmp_path / "nothing-here.db"
     assert main.main(["import", "--db", str(missing), "--history"]) == 2
-    assert f"There is no Carepod database at {missing} yet" in capsys.readouterr().err
+    assert f"{missing} does not exist: there is no Carepod database there yet" in capsys.readouterr().err
     assert main.main(["staff", "--db", str(missing)]) == 2
     assert main.main(["--as", "Dana", "recompute", "--db", str(missing)]) == 2
     assert not missing.exists()

@@ -59,7 +59,7 @@ def test_recompute_and_evaluate_refuse_a_file_that_is_not_a_carepod_database(tmp
         done = _carepod("recompute", "--db", str(db), "--measure", "CMS2")
         assert done.returncode == 2 and reason in done.stderr and "Traceback" not in done.stderr, done.stderr
         evaluated = _carepod("evaluate-measure", "--measure", "CMS2", "--period-start", "2025-01-01",
-                             "--period-end", "2025-12-31", "--db", str(db))
+                             "--period-end", "2025-12-31", "--db", str(db), "--as", "Dana Reyes")
         assert evaluated.returncode == 2 and reason in evaluated.stderr and "Traceback" not in evaluated.stderr
     with sqlite3.connect(other) as con:  # nothing was added to the other program's file
         assert [r[0] for r in con.execute("SELECT name FROM sqlite_master")] == ["invoice"]

@@ -319,16 +319,22 @@ def test_call_records_are_one_call_per_page_with_everything_documented(app_pod, 
 
 def test_handoff_command_writes_the_sheet_and_names_an_unknown_practice(app_pod, night, db_path, tmp_path, capsys):
     import main
+    from tests.conftest import add_staff_member
 
+    add_staff_member(app_pod.engine, "Dana Reyes", roles=("nurse",))  # --as names one of the pod's staff
     out = tmp_path / "sheet.pdf"
     assert main.main(["handoff", "--db", str(db_path), "--practice", "pine", "--date", "2026-11-24",
-                      "--out", str(out)]) == 0
+                      "--out", str(out), "--as", "dana reyes"]) == 0
     assert "2 calls, written to" in capsys.readouterr().out
     assert "Lopez, Mia" in "\n".join(pdf_text(out))
+    with app_pod.engine.connect() as conn:  # the print is recorded as the pod spells the name
+        printed = conn.execute(sa.select(t.audit_event.c.actor, t.audit_event.c.record_type)
+                               .where(t.audit_event.c.action == "print")).all()
+    assert {tuple(r) for r in printed} == {("Dana Reyes", "Practice"), ("Dana Reyes", "AfterHoursCall")}
     assert main.main(["handoff", "--db", str(db_path), "--practice", "ELM", "--date", "2026-11-24",
-                      "--out", str(tmp_path / "x.pdf")]) == 2
+                      "--out", str(tmp_path / "x.pdf"), "--as", "Dana Reyes"]) == 2
     assert "There is no practice with code 'ELM'" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
     assert main.main(["handoff", "--db", str(db_path), "--practice", "OAK", "--date", "24/11/2026",
-                      "--out", str(tmp_path / "x.pdf")]) == 2
+                      "--out", str(tmp_path / "x.pdf"), "--as", "Dana Reyes"]) == 2
     assert "is not a date" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from application import referrals as app
 from application.outreach import log_outreach, outreach_targets
+from application.quality import set_minimum_denominator
 from domain.errors import DomainError
 from domain.referral import EXPECTED_DAYS
 from storage import schema as t
@@ -146,6 +147,12 @@ def test_loop_closure_counts_each_patients_first_referral_of_the_period(pod, eng
     for state in ("scheduled", "seen", "report_received"):
         app.advance_referral(pod, tp.overdue_referral, state, at=NOW - dt.timedelta(hours=3))
     app.advance_referral(pod, tp.fresh_referral, "cancelled", at=NOW - dt.timedelta(hours=2))
+    rates = {r.practice_code: r for r in app.loop_closure_rates(pod, period[1])}
+    # one patient is below the pod's minimum denominator (20): the rate is shown, not ranked
+    assert (rates["OAK"].numerator, rates["OAK"].denominator, rates["OAK"].rate, rates["OAK"].rank) == (1, 1, 1.0, None)
+    assert rates["OAK"].too_few and rates["OAK"].rank_label == "not ranked (under 20)"
+    assert rates["OAK"].best_practices == ()
+    set_minimum_denominator(pod, 1)  # a pod that ranks on any number of patients
     rates = {r.practice_code: r for r in app.loop_closure_rates(pod, period[1])}
     assert (rates["OAK"].numerator, rates["OAK"].denominator, rates["OAK"].rate, rates["OAK"].rank) == (1, 1, 1.0, 1)
     assert rates["ELM"].rate is None and rates["ELM"].rank is None

@@ -9,7 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from storage.db import open_database
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff_member
+
+AS = ("--as", "Dana Reyes")  # one of the pod's active staff: who prints is recorded
 
 
 def _carepod(*args):
@@ -24,6 +26,7 @@ def pod_file(tmp_path):
     path = tmp_path / "pod.db"
     engine = open_database(path)
     build_pod(engine)  # four practices, CMS125 and CMS122 computed for 2025
+    add_staff_member(engine, "Dana Reyes")
     engine.dispose()
     return path
 
@@ -31,7 +34,7 @@ def pod_file(tmp_path):
 def test_writes_code_and_month_named_pdf_and_prints_its_path(pod_file, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    done = _carepod("report", "--db", str(pod_file), "--practice", "ald", "--period", "2025-06", "--out", str(out))
+    done = _carepod("report", "--db", str(pod_file), "--practice", "ald", "--period", "2025-06", "--out", str(out), *AS)
     assert done.returncode == 0, done.stderr
     target = out / "ALD-2025-06.pdf"
     assert done.stdout.strip() == str(target)
@@ -44,7 +47,7 @@ def test_writes_code_and_month_named_pdf_and_prints_its_path(pod_file, tmp_path)
 
 
 def test_unknown_practice_names_the_code(pod_file, tmp_path):
-    done = _carepod("report", "--db", str(pod_file), "--practice", "XYZ", "--period", "2025-06", "--out", str(tmp_path))
+    done = _carepod("report", "--db", str(pod_file), "--practice", "XYZ", "--period", "2025-06", "--out", str(tmp_path), *AS)
     assert done.returncode == 2
     assert done.stderr.strip() == "report: The pod has no practice with code 'XYZ'."
     assert not list(tmp_path.glob("*.pdf"))
@@ -52,21 +55,23 @@ def test_unknown_practice_names_the_code(pod_file, tmp_path):
 
 @pytest.mark.parametrize("period", ["2025-13", "June 2025", "2025", "25-06"])
 def test_a_period_that_is_not_a_month_is_a_sentence(pod_file, tmp_path, period):
-    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", period, "--out", str(tmp_path))
+    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", period, "--out", str(tmp_path), *AS)
     assert done.returncode == 2
     assert done.stderr.strip() == (f"report: The period {period!r} is not a month: write it as YYYY-MM, "
                                    "for example 2026-03.")
 
 
 def test_a_month_of_no_computed_period_a_missing_folder_and_an_unknown_staff_member(pod_file, tmp_path):
-    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2023-06", "--out", str(tmp_path))
+    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2023-06", "--out", str(tmp_path), *AS)
     assert done.returncode == 2 and "No measurement period containing June 2023 has been computed" in done.stderr
     missing = tmp_path / "nowhere"
-    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2025-06", "--out", str(missing))
+    done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2025-06", "--out", str(missing), *AS)
     assert done.returncode == 2 and f"{missing} is not a folder" in done.stderr
     done = _carepod("report", "--db", str(pod_file), "--practice", "ALD", "--period", "2025-06", "--out",
                     str(tmp_path), "--as", "Nobody Here")
-    assert done.returncode == 2 and "'Nobody Here' is not an active staff member of the pod" in done.stderr
+    # main.py checks --as against the pod's active staff before the command runs
+    assert done.returncode == 2 and ("'Nobody Here' is not an active staff member of this pod; the active staff "
+                                     "are: Dana Reyes.") in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -82,11 +87,12 @@ def test_the_export_is_audited_as_the_named_staff_member(pod_file, tmp_path):
         uow.staff.add(StaffMember(name="Sam Ortiz", roles="care_manager"))
         uow.commit()
     done = _carepod("report", "--db", str(pod_file), "--practice", "BIR", "--period", "2025-12", "--out",
-                    str(tmp_path), "--as", "Sam Ortiz")
+                    str(tmp_path), "--as", "sam  ortiz")
     assert done.returncode == 0, done.stderr
     with engine.connect() as conn:
         actor, detail = conn.execute(sa.select(t.audit_event.c.actor, t.audit_event.c.detail)
                                      .where(t.audit_event.c.action == "export")).one()
     engine.dispose()
+    # spelt as the pod spells the name
     assert actor == "Sam Ortiz" and "quality report of BIR for 2025-12" in detail and str(tmp_path) in detail
     assert dt.date(2025, 12, 1).strftime("%Y-%m") in detail

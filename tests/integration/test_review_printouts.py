@@ -93,18 +93,19 @@ def _med_list(db_path, *args):
 def test_med_list_command_writes_the_reconciled_list(pharmacist, pod, db_path, tmp_path):
     _finished(pharmacist, pod)
     out = tmp_path / "list.pdf"
-    done = _med_list(db_path, "--patient", str(pod.grace), "--out", str(out), "--as", PHARMACIST)
+    done = _med_list(db_path, "--patient", str(pod.grace), "--out", str(out), "--as", PHARMACIST.upper())
     assert done.returncode == 0, done.stderr
     assert f"written to {out}" in done.stdout
     text = " ".join(pages(out))
     assert "PERSONAL MEDICATION LIST FOR Grace Okafor" in text and "lisinopril 10 MG Oral Tablet" in text
     assert "Othermed" not in text
+    # recorded as the pod spells the name, however it was typed
     assert _prints(pharmacist.engine)[-1] == (PHARMACIST, "MedicationReview", pod.grace, "personal medication list")
 
 
 def test_med_list_without_a_review_lists_the_record_and_says_so(pod, db_path, tmp_path):
     out = tmp_path / "many.pdf"
-    done = _med_list(db_path, "--patient", str(pod.many), "--out", str(out))
+    done = _med_list(db_path, "--patient", str(pod.many), "--out", str(out), "--as", "Dana Reyes")
     assert done.returncode == 0, done.stderr
     text = " ".join(pages(out))
     assert "made from your records at Oak Family Medicine" in text and "not yet been reviewed" in text
@@ -112,8 +113,9 @@ def test_med_list_without_a_review_lists_the_record_and_says_so(pod, db_path, tm
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--patient", "4242"), "med-list: there is no patient with id 4242 in"),
-    (("--patient", "1", "--as", "Nobody"), "med-list: 'Nobody' is not an active staff member of this pod"),
+    (("--patient", "4242", "--as", "Dana Reyes"), "med-list: there is no patient with id 4242 in"),
+    (("--patient", "1", "--as", "Nobody"),  # checked by main.py before the command runs
+     "carepod med-list: 'Nobody' is not an active staff member of this pod; the active staff are: "),
 ])
 def test_med_list_errors_name_what_is_wrong(pod, db_path, tmp_path, args, message):
     done = _med_list(db_path, *args, "--out", str(tmp_path / "x.pdf"))

@@ -13,7 +13,7 @@ from domain import services
 from domain.practice import Practice
 from storage import audit_chain
 from storage.uow import UnitOfWork
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff_member
 
 
 def _events(engine, views: int = 6) -> int:
@@ -174,6 +174,7 @@ def test_patient_level_measure_output_is_audited_per_patient(engine, db_path):
     """evaluate-measure --report-type individual prints every patient's populations: each patient
     shown is audited as a view would be, with who asked (--as)."""
     _events(engine, views=0)
+    add_staff_member(engine, "Dana Reyes")  # --as names one of the pod's active staff
     engine.dispose()
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "evaluate-measure", "--db", str(db_path),
                           "--measure", "CMS125", "--period-start", "2026-01-01", "--period-end", "2026-12-31",

@@ -82,7 +82,8 @@ def test_opening_a_damaged_database_says_so_and_only_reads(qtbot, demo, tmp_path
     path = tmp_path / "damaged.db"
     shutil.copy(demo, path)
     damage(path)
-    window = open_window(QApplication.instance(), str(path))
+    # who is using Carepod is settled (no chooser dialog): what is shown next is the point here
+    window = open_window(QApplication.instance(), str(path), start=lambda context, as_name: "ready")
     qtbot.addWidget(window)
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
     try:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tests.conftest import ROOT
 from tests.reliability.conftest import damage
 
-
+AS = ("--as", "Dana Reyes")  # one of the demo pod's active staff (tests/reliability/conftest.py)
 
 def _carepod(*args, stdin: str = ""):
     return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], input=stdin,
@@ -36,7 +36,7 @@ def test_backup_while_a_recompute_writes_is_whole_and_private(demo, tmp_path):
     recompute = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "recompute", "--db", str(db)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
-        out = _carepod("backup", "--db", db, "--out", tmp_path / "copy.db", "--as", "Dana Reyes")
+        out = _carepod("backup", "--db", db, "--out", tmp_path / "copy.db", *AS)
     finally:
         recompute.communicate(timeout=300)
     assert out.returncode == 0, out.stderr
@@ -60,7 +60,7 @@ def test_a_damaged_database_is_not_backed_up(demo, tmp_path):
     db = tmp_path / "pod.db"
     shutil.copy(demo, db)
     damage(db)
-    out = _carepod("backup", "--db", db, "--out", tmp_path / "copy.db")
+    out = _carepod("backup", "--db", db, "--out", tmp_path / "copy.db", *AS)
     assert out.returncode == 3 and "is damaged" in out.stderr, out.stderr
     assert not (tmp_path / "copy.db").exists() and not (tmp_path / "copy.db.part").exists()
 
@@ -68,19 +68,22 @@ def test_a_damaged_database_is_not_backed_up(demo, tmp_path):
 def test_restore_keeps_the_current_database_aside(demo, tmp_path):
     db, backup = tmp_path / "pod.db", tmp_path / "backup.db"
     shutil.copy(demo, db)
-    assert _carepod("backup", "--db", db, "--out", backup).returncode == 0
+    assert _carepod("backup", "--db", db, "--out", backup, *AS).returncode == 0
     con = sqlite3.connect(db)
     con.execute("UPDATE patient SET family = 'Changed' WHERE id = 1")
     con.commit()
     con.close()
-    out = _carepod("restore", "--db", db, "--from", backup, "--as", "Dana Reyes", stdin="yes\n")
+    backup_bytes = backup.read_bytes()
+    out = _carepod("restore", "--db", db, "--from", backup, "--as", "dana REYES", stdin="yes\n")
     assert out.returncode == 0, out.stderr
+    assert backup.read_bytes() == backup_bytes  # the name was checked in it read-only
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("backup.db-")]  # no -wal, -shm left
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("pod.db.before-restore-")]
     assert len(kept) == 1 and f"kept as {kept[0]}" in out.stdout
     con = sqlite3.connect(db)
     assert con.execute("SELECT family FROM patient WHERE id = 1").fetchone()[0] != "Changed"
-    assert "restored from backup backup.db" in con.execute(
-        "SELECT detail FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()[0]
+    actor, detail = con.execute("SELECT actor, detail FROM audit_event ORDER BY id DESC LIMIT 1").fetchone()
+    assert actor == "Dana Reyes" and "restored from backup backup.db" in detail  # the backup's spelling
     con.close()
     con = sqlite3.connect(kept[0])
     assert con.execute("SELECT family FROM patient WHERE id = 1").fetchone()[0] == "Changed"
@@ -91,16 +94,16 @@ def test_restore_keeps_the_current_database_aside(demo, tmp_path):
 def test_restore_asks_first_and_refuses_a_damaged_backup(demo, tmp_path):
     db, backup = tmp_path / "pod.db", tmp_path / "backup.db"
     shutil.copy(demo, db)
-    assert _carepod("backup", "--db", db, "--out", backup).returncode == 0
+    assert _carepod("backup", "--db", db, "--out", backup, *AS).returncode == 0
     before = db.read_bytes()
-    out = _carepod("restore", "--db", db, "--from", backup, stdin="no\n")
+    out = _carepod("restore", "--db", db, "--from", backup, *AS, stdin="no\n")
     assert out.returncode == 1 and "nothing was changed" in out.stderr
     damage(backup)
-    out = _carepod("restore", "--db", db, "--from", backup, "--yes")
+    out = _carepod("restore", "--db", db, "--from", backup, "--yes", *AS)
     assert out.returncode == 3 and f"The backup {backup} is damaged" in out.stderr, out.stderr
     notes = tmp_path / "notes.db"
     notes.write_text("not a database")
-    out = _carepod("restore", "--db", db, "--from", notes, "--yes")
+    out = _carepod("restore", "--db", db, "--from", notes, "--yes", *AS)
     assert out.returncode == 2 and "is not a Carepod database" in out.stderr
     assert db.read_bytes() == before
     files = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-turns", "-wal", "-shm")))
@@ -112,17 +115,17 @@ def test_restore_waits_for_nobody_else_to_have_the_database(demo, tmp_path):
 
     db, backup = tmp_path / "pod.db", tmp_path / "backup.db"
     shutil.copy(demo, db)
-    assert _carepod("backup", "--db", db, "--out", backup).returncode == 0
+    assert _carepod("backup", "--db", db, "--out", backup, *AS).returncode == 0
     engine = open_database(db)  # the app is open on it
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT count(*) FROM patient")).scalar()
-            out = _carepod("restore", "--db", db, "--from", backup, "--yes")
+            out = _carepod("restore", "--db", db, "--from", backup, "--yes", *AS)
         assert out.returncode == 3 and "is open in another Carepod window or command" in out.stderr
         assert not [p for p in tmp_path.iterdir() if "before-restore" in p.name]
     finally:
         engine.dispose()
-    assert _carepod("restore", "--db", db, "--from", backup, "--yes").returncode == 0
+    assert _carepod("restore", "--db", db, "--from", backup, "--yes", *AS).returncode == 0
 
 
 def test_backup_through_the_application_layer(demo, tmp_path):

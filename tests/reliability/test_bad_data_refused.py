@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.importers.run import import_paths
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff_member
 
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1961-04-12",
            "name": [{"family": "Rivera", "given": ["Ana"]}]}
@@ -135,9 +135,10 @@ def test_the_command_line_says_it_in_sentences(pod, db_path, tmp_path):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         files.append(str(path))
+    add_staff_member(pod)
     pod.dispose()
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "import", "--db", str(db_path), "--practice", "OAK",
-                          *files], capture_output=True, text=True, cwd=ROOT, timeout=300)
+                          "--as", "Dana Reyes", *files], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
     for name, _text, reason in REFUSED:

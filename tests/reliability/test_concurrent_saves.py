@@ -55,7 +55,9 @@ def test_staff_saves_never_fail_while_a_full_recompute_runs(demo, capsys):
                 elif not documented or rng.random() < 0.6:
                     document_override(pod, patient_id=patient_id, measure_id="CMS2", period_start=dt.date(2026, 1, 1),
                                       period_end=dt.date(2026, 12, 31), kind="declined",
-                                      reason="Declined depression screening at this visit")
+                                      reason_code="declined-after-discussion",
+                                      reason="Declined depression screening at this visit",
+                                      applies_from=dt.date(2026, 1, 1), source="patient")
                     override = next(g.overrides[-1].id for g in patient_gaps(pod.engine, patient_id)
                                     if g.measure_id == "CMS2" and g.overrides) \
                         if any(g.measure_id == "CMS2" and g.overrides for g in patient_gaps(pod.engine, patient_id)) \

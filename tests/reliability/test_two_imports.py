@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from storage import file_locks
 from storage.importers import turn
 from storage.importers.history import recent_runs
-from tests.conftest import ROOT
+from tests.conftest import ROOT, add_staff_member
 
 
 def _bundle(path, pid="p1"):
@@ -24,13 +24,16 @@ def _bundle(path, pid="p1"):
 
 
 def _import(db, *args, **kwargs):
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "import", "--db", str(db), *args],
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "import", "--db", str(db), "--as", "Dana Reyes",
+                             *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kwargs)
 
 
 def _add_practice(engine):
+    """Practice OAK, and Dana Reyes of the pod's staff, who imports."""
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO practice (code, name) VALUES ('OAK', 'Oak')"))
+    add_staff_member(engine, "Dana Reyes")
 
 
 def test_a_second_import_is_refused_clearly_and_logged(engine, db_path, tmp_path):

@@ -120,12 +120,14 @@ def test_an_exclusion_documented_on_a_pod_never_recomputed(engine):
     with UnitOfWork(engine, "Dana") as uow:
         override_id = services.document_gap_override(
             uow, patient_id=patient_id, measure_id="CMS125", period_start=dt.date(2026, 1, 1),
-            period_end=dt.date(2026, 12, 31), kind="declined", reason="Declined screening today")
+            period_end=dt.date(2026, 12, 31), kind="declined", reason_code="declined-after-discussion",
+            reason="Declined screening today", applies_from=dt.date(2026, 1, 1), source="patient")
     assert override_id
     with UnitOfWork(engine, "Dana") as uow, pytest.raises(DomainError, match="CMS999"):
         services.document_gap_override(uow, patient_id=patient_id, measure_id="CMS999",
                                        period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
-                                       kind="declined", reason="x")
+                                       kind="declined", reason_code="other", reason="Declined screening today",
+                                       applies_from=dt.date(2026, 1, 1), source="patient")
 
 
 def test_staff_saves_are_durable_and_bulk_steps_say_so():
