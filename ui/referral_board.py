@@ -327,6 +327,7 @@ class _Read:
     columns: list[app.BoardColumn]
     first_page: list[app.ReferralCard]
     after: tuple | None
+    choices: tuple | None = None  # (practices, specialties), read with the first answer
 
 
 class ReferralsSection(QWidget):
@@ -439,7 +440,7 @@ class ReferralsSection(QWidget):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            self._fill_choices()
+            self.refresh()  # the filters' choices are read with the first answer, not before it
 
     def _fill_choices(self):
         pod = self.pod
@@ -447,6 +448,10 @@ class ReferralsSection(QWidget):
                                        on_done=self._choices_read)
 
     def _choices_read(self, choices) -> None:
+        self._set_choices(choices)
+        self.refresh()
+
+    def _set_choices(self, choices) -> None:
         practices, specialties = choices
         for combo in (self.practice_combo, self.specialty_combo):
             combo.blockSignals(True)
@@ -464,7 +469,6 @@ class ReferralsSection(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self._choices_filled = True
-        self.refresh()
 
     def current_filter(self) -> app.ReferralFilter:
         state = self.state_combo.currentData()
@@ -485,16 +489,18 @@ class ReferralsSection(QWidget):
 
     def refresh(self):
         """Read the board and the table's first page again (in the background); returns the task."""
-        return self.reads.start() if self._choices_filled else None
+        return self.reads.start() if self._shown_once else None
 
     def _make_read(self):
         pod, flt, now = self.pod, self.current_filter(), utcnow()
+        with_choices = not self._choices_filled  # the first read (or one after it failed) reads them too
         self.status_label.setText("Reading the referrals…")
 
         def read(job) -> _Read:
+            choices = (app.practice_choices(pod), app.specialties(pod)) if with_choices else None
             columns = app.board(pod, flt, now)
             cards, after = app.table_page(pod, flt, now)
-            return _Read(flt, now, columns, cards, after)
+            return _Read(flt, now, columns, cards, after, choices)
 
         return read
 
@@ -503,6 +509,8 @@ class ReferralsSection(QWidget):
         self.status_label.setText(f"The referrals could not be read: {error}")
 
     def _show(self, read: _Read) -> None:
+        if read.choices is not None:
+            self._set_choices(read.choices)
         self.board.show_columns(read.columns, read.now)
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)
