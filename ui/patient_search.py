@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
 )
 
-from application.patients import PAGE_SIZE, patients_by_ids, practice_choices, search_patients
+from application.patients import patients_by_ids, practice_choices, search_patients
 from ui import shortcuts
 from ui.context import AppContext
 from ui.latest_read import LatestRead
@@ -43,7 +43,7 @@ class PatientSearch(QWidget):
         self.summary = QLabel(objectName="searchSummary")
         self.summary.setProperty("role", "hint")
 
-        self.model = PatientTableModel(self._fetch_page, parent=self, submit=self._submit)
+        self.model = PatientTableModel(lambda *page: self._fetch_page(*page), parent=self, submit=self._submit)
         # one search read at a time on the task runner; typing meanwhile reads the newest text next
         self.reads = LatestRead(context, self, self._make_read, self._show_result, self._search_failed)
         self._open_when_read = False  # Enter was pressed before the answer came
@@ -122,7 +122,8 @@ class PatientSearch(QWidget):
         if not text:
             recent = list(self.context.settings.recent_patient_ids)
             return lambda job: (text, practice_ids, patients_by_ids(pod, recent))
-        return lambda job: (text, practice_ids, fetch(text, practice_ids, PAGE_SIZE, 0))
+        size = self.model.page_size
+        return lambda job: (text, practice_ids, fetch(text, practice_ids, size, 0))
 
     def _show_result(self, result) -> None:
         text, practice_ids, rows = result
@@ -159,7 +160,7 @@ class PatientSearch(QWidget):
             return f"No patient matches “{text}”{where}."
         if not self.model.complete:
             return f"More than {count} patients match “{text}”{where} — scroll for more, or type more to narrow."
-        return f"{count} patient{'s' if count != 1 else ''} match “{text}”{where}."
+        return f"{count} patient{'s match' if count != 1 else ' matches'} “{text}”{where}."
 
     def fit_columns(self) -> None:
         """Columns as wide as their content, up to a cap (a long MRN is elided in the middle, whole
