@@ -43,7 +43,6 @@ class QualityScreen(QWidget):
         self.scores: list[quality.MeasureScore] = []
         # per period: (rates, where they come from: the snapshot's month and when it was taken, or None: computed now)
         self._rates_cache: dict[dt.date, tuple[dict, quality.KeptRates | None]] = {}
-        self.source = ""  # the sentence saying where the rates shown come from
         self._rates_task = None
         self._shown_once = False
 
@@ -76,6 +75,10 @@ class QualityScreen(QWidget):
         self.report_button.setMenu(report_menu)
         self.status_label = QLabel(objectName="qualityStatus")
         self.status_label.setProperty("role", "hint")
+        # where the rates shown come from: the month's snapshot the recompute kept, or computed now
+        self.source_label = QLabel(objectName="qualitySource")
+        self.source_label.setProperty("role", "hint")
+        self.source_label.setWordWrap(True)
         self.minimum_spin = QSpinBox(objectName="qualityMinimum")
         self.minimum_spin.setRange(1, 1000)
         self.minimum_spin.setSuffix(" patients")
@@ -140,6 +143,7 @@ class QualityScreen(QWidget):
         layout.addWidget(title)
         layout.addLayout(controls)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.source_label)
         layout.addWidget(body, 1)
 
         self._fill_choices()
@@ -253,9 +257,10 @@ class QualityScreen(QWidget):
     def source_text(kept: quality.KeptRates | None) -> str:
         """Where the rates shown come from: the snapshot's month, or computed now."""
         if kept is None:
-            return "computed from the gaps now (no snapshot of this period was kept)"
+            return "Computed from the gaps now: no snapshot of this period's rates was kept."
         taken = f", kept with the recompute of {fmt.local_datetime(kept.taken_at)}" if kept.taken_at else ""
-        return f"rates of the {kept.month:%B %Y} snapshot{taken}"
+        return (f"The rates of the {kept.month:%B %Y} snapshot{taken}; a change since (a documented "
+                "exclusion) counts from the next recompute or snapshot.")
 
     def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict,
                     kept: quality.KeptRates | None = None) -> None:
@@ -263,12 +268,14 @@ class QualityScreen(QWidget):
         practices = len({r.practice_id for peers in rates.values() for r in peers})
         loop = sum(1 for score in scores if score.measure_id == LOOP_CLOSURE_ID)
         what = f"{len(scores) - loop} measures" + (" and referral loop closure" if loop else "")
-        self.source = self.source_text(kept)
-        self._show(scores, f"{what} · compared with {practices} practices of the pod · {self.source} · "
+        self.source_label.setText(self.source_text(kept))
+        self._show(scores, f"{what} · compared with {practices} practices of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:
         self.scores = scores
+        if not scores:
+            self.source_label.setText("")
         self.status_label.setText(status)
         self._fill_table()
         self._measure_chosen()

@@ -188,7 +188,7 @@ def test_quality_shows_the_snapshot_kept_and_says_which_month(qtbot, engine, pod
     assert screen.period_end() == PERIOD[1]
     assert _row(screen, "CMS125")[:8] == ["CMS125", "Breast Cancer Screening", "1", "3", "33.3 %", "3 of 3",
                                           "66.7 %", "66.7 % (ALD, BIR)"]  # as computed (test_quality_screen)
-    assert "rates of the November 2025 snapshot, kept with the recompute of" in screen.status_label.text()
+    assert "The rates of the November 2025 snapshot, kept with the recompute of" in screen.source_label.text()
 
 
 def test_the_kept_rates_are_ranked_with_the_pods_minimum_as_it_is_now(qtbot, engine, pod, quality_screen):
@@ -201,11 +201,11 @@ def test_the_kept_rates_are_ranked_with_the_pods_minimum_as_it_is_now(qtbot, eng
     screen = quality_screen()
     screen.practice_combo.setCurrentIndex(screen.practice_combo.findData(pod.practices["CED"]))
     assert _row(screen, "CMS125")[2:8] == ["1", "3", "33.3 % · too few", "not ranked (under 20)", "—", "—"]
-    assert "November 2025 snapshot" in screen.status_label.text()
+    assert "November 2025 snapshot" in screen.source_label.text()
 
 
 def test_without_a_snapshot_the_rates_are_computed_and_it_says_so(qtbot, engine, pod, quality_screen):
     screen = quality_screen()
     screen.practice_combo.setCurrentIndex(screen.practice_combo.findData(pod.practices["CED"]))
     assert _row(screen, "CMS125")[4:6] == ["33.3 %", "3 of 3"]
-    assert "computed from the gaps now (no snapshot of this period was kept)" in screen.status_label.text()
+    assert screen.source_label.text() == "Computed from the gaps now: no snapshot of this period's rates was kept."
