@@ -327,7 +327,6 @@ class _Read:
     columns: list[app.BoardColumn]
     first_page: list[app.ReferralCard]
     after: tuple | None
-    choices: tuple | None = None  # (practices, specialties), read with the first answer
 
 
 class ReferralsSection(QWidget):
@@ -440,16 +439,19 @@ class ReferralsSection(QWidget):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            self.refresh()  # the filters' choices are read with the first answer, not before it
+            # the filters' choices on one reader beside the first answer on the other, not before it
+            self._fill_choices(then_refresh=False)
+            self.refresh()
 
-    def _fill_choices(self):
+    def _fill_choices(self, then_refresh: bool = True):
         pod = self.pod
         return self.context.tasks.read(lambda job: (app.practice_choices(pod), app.specialties(pod)), parent=self,
-                                       on_done=self._choices_read)
+                                       on_done=lambda choices: self._choices_read(choices, then_refresh))
 
-    def _choices_read(self, choices) -> None:
+    def _choices_read(self, choices, then_refresh: bool = True) -> None:
         self._set_choices(choices)
-        self.refresh()
+        if then_refresh:
+            self.refresh()
 
     def _set_choices(self, choices) -> None:
         practices, specialties = choices
@@ -493,14 +495,12 @@ class ReferralsSection(QWidget):
 
     def _make_read(self):
         pod, flt, now = self.pod, self.current_filter(), utcnow()
-        with_choices = not self._choices_filled  # the first read (or one after it failed) reads them too
         self.status_label.setText("Reading the referrals…")
 
         def read(job) -> _Read:
-            choices = (app.practice_choices(pod), app.specialties(pod)) if with_choices else None
             columns = app.board(pod, flt, now)
             cards, after = app.table_page(pod, flt, now)
-            return _Read(flt, now, columns, cards, after, choices)
+            return _Read(flt, now, columns, cards, after)
 
         return read
 
@@ -509,8 +509,6 @@ class ReferralsSection(QWidget):
         self.status_label.setText(f"The referrals could not be read: {error}")
 
     def _show(self, read: _Read) -> None:
-        if read.choices is not None:
-            self._set_choices(read.choices)
         self.board.show_columns(read.columns, read.now)
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)
