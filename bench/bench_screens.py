@@ -171,6 +171,9 @@ def main(argv=None) -> int:
         staff = conn.execute(sa.text("SELECT name FROM staff_member WHERE active = 1 ORDER BY id LIMIT 1")).scalar()
         practices = conn.execute(sa.text("SELECT id, code FROM practice ORDER BY id")).all()
         patient_id = conn.execute(sa.text("SELECT id FROM patient ORDER BY id LIMIT 1 OFFSET 5000")).scalar() or 1
+        # a second chart: the first of a session also pays for reading a chart at all (statements
+        # compiled, pages cached); this one is what every later chart costs
+        other_id = conn.execute(sa.text("SELECT id FROM patient ORDER BY id LIMIT 1 OFFSET 6000")).scalar() or 1
     if staff:
         settings.user_name = staff
     window = MainWindow(context)
@@ -213,10 +216,11 @@ def main(argv=None) -> int:
                     search.run_search()
                 record(f"patient search “{text}”", "search",
                        watch.measure(act, lambda text=text: text in search.summary.text()))
-        if wanted("open a chart"):
-            record("open a chart", "chart", watch.measure(
-                lambda: patients.open_chart(patient_id),
-                lambda: patients.current_chart() is not None and patients.current_chart().patient_id == patient_id))
+        for label, pid in (("open a chart", patient_id), ("open a chart, the next one", other_id)):
+            if wanted(label):
+                record(label, "chart", watch.measure(
+                    lambda pid=pid: patients.open_chart(pid),
+                    lambda pid=pid: patients.current_chart() is not None and patients.current_chart().patient_id == pid))
 
     # -- the Gaps worklist -------------------------------------------------------------------
     gaps = window.section("Gaps")
