@@ -7,10 +7,10 @@ import datetime as dt
 from application.changes import ChangeSet
 from storage.queries import pod_settings
 from storage.queries import quality as q
-from storage.queries.quality import MeasureScore, PracticeRate, TrendPoint
+from storage.queries.quality import KeptRates, MeasureScore, PracticeRate, TrendPoint
 
-__all__ = ["MeasureScore", "PracticeRate", "TrendPoint", "minimum_denominator", "peer_rates", "practice_scorecard",
-           "rate_history", "set_minimum_denominator", "take_snapshot"]
+__all__ = ["KeptRates", "MeasureScore", "PracticeRate", "TrendPoint", "kept_rates", "minimum_denominator",
+           "peer_rates", "practice_scorecard", "rate_history", "set_minimum_denominator", "take_snapshot"]
 
 
 def minimum_denominator(pod) -> int:
@@ -29,8 +29,16 @@ def set_minimum_denominator(pod, value: int) -> ChangeSet:
     return ChangeSet.of("quality")
 
 
-def peer_rates(pod, period_end: dt.date, measure_id: str | None = None) -> dict[tuple[str, int], list[PracticeRate]]:
-    return q.peer_rates(pod.engine, period_end, measure_id)
+def peer_rates(pod, period_end: dt.date, measure_id: str | None = None, progress=None
+               ) -> dict[tuple[str, int], list[PracticeRate]]:
+    """Computed from the gaps now (seconds at a million patients): see :func:`kept_rates`."""
+    return q.peer_rates(pod.engine, period_end, measure_id, progress)
+
+
+def kept_rates(pod, period_end: dt.date) -> KeptRates | None:
+    """The period's rates as its newest monthly snapshot kept them (the recompute keeps one), or
+    None when none was kept."""
+    return q.kept_rates(pod.engine, period_end)
 
 
 def practice_scorecard(pod, practice_id: int, period_end: dt.date,

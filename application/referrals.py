@@ -201,13 +201,27 @@ def loop_closure_rates(pod, period_end: dt.date) -> list[PracticeRate]:
             for pid, code, _name in practices]
 
 
-def rates_with_loop_closure(pod, period_end: dt.date) -> dict:
-    """The Quality screen's peer rates of the period, with loop closure as one more row."""
+def rates_with_loop_closure(pod, period_end: dt.date, progress=None) -> dict:
+    """The Quality screen's peer rates of the period computed from the gaps now, with loop
+    closure as one more row (``progress(done, total, text)`` as each measure is done)."""
     from application import quality
 
-    rates = dict(quality.peer_rates(pod, period_end))
+    rates = dict(quality.peer_rates(pod, period_end, progress=progress))
     rates[(LOOP_CLOSURE_ID, 0)] = loop_closure_rates(pod, period_end)
     return rates
+
+
+def kept_rates_with_loop_closure(pod, period_end: dt.date):
+    """The period's rates as its newest snapshot kept them (``quality.KeptRates``), with loop
+    closure (read now, a few milliseconds) as one more row; None when no snapshot was kept."""
+    from application import quality
+
+    kept = quality.kept_rates(pod, period_end)
+    if kept is None:
+        return None
+    rates = dict(kept.rates)
+    rates[(LOOP_CLOSURE_ID, 0)] = loop_closure_rates(pod, period_end)
+    return dataclasses.replace(kept, rates=rates)
 
 
 def scorecard_with_loop_closure(pod, practice_id: int, period_end: dt.date, rates: dict) -> list[MeasureScore]:

@@ -56,6 +56,17 @@ def staff_member(pod, name: str) -> Staff:
     return q.staff_member(pod.engine, (name or "").strip())
 
 
+def prepare(on: dt.date | None = None) -> None:
+    """Load what the first list needs once per process (the federal holiday calendar of the
+    business-day windows: a tenth of a second the first time), so the window can do it as it
+    opens rather than when Today is first looked at."""
+    from domain.business_days import federal_holidays
+
+    year = (on or clock_today()).year
+    for each in (year - 1, year):
+        federal_holidays(each)
+
+
 def today_list(pod, staff_name: str, on: dt.date | None = None, *, now: dt.datetime | None = None,
                limit: int = q.LIMIT) -> TodayList:
     """The worklist of ``staff_name`` for the day ``on`` (today by default). Raises

@@ -293,6 +293,13 @@ def _spoken_name(display_name: str) -> str:
     return f"{given} {family}".strip() if given else display_name
 
 
+def open_gaps_count(chart) -> int:
+    """The number in the tab's title without building it: the open gaps of the period shown
+    (what :meth:`ChartGapsTab.open_count` counts once the tab is built)."""
+    view = chart.gap_view
+    return sum(1 for g in (view.gaps if view is not None else []) if g.state == "open")
+
+
 def chart_gaps_tab(context, chart):
     """The chart's tab factory (``ui.chart_tabs.CHART_TABS``): (widget, number of open gaps)."""
     patient = chart.patient

@@ -25,19 +25,45 @@ from ui.record_list import Line, RecordList
 class ChartTabSpec:
     title: str
     factory: str  # "module:callable" taking (context, chart) -> (widget, count or None)
+    # the count in the title without building the tab: "module:callable" taking the chart (the
+    # same number the factory gives), None for a tab that shows no count; then the tab is built
+    # only when first shown. "" (a tab that does not say): built with the chart for its count.
+    count: str | None = ""
 
 
 CHART_TABS: tuple[ChartTabSpec, ...] = (
-    ChartTabSpec("Summary", "ui.chart_tabs:summary_tab"),
-    ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab"),
-    ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab"),
-    ChartTabSpec("Referrals", "ui.chart_referrals_tab:chart_referrals_tab"),
-    ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab"),
-    ChartTabSpec("Medications & reviews", "ui.chart_reviews_tab:reviews_tab"),
-    ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab"),
-    ChartTabSpec("Time", "ui.chart_time:time_tab"),
-    ChartTabSpec("Activity", "ui.chart_tabs:activity_tab"),
+    ChartTabSpec("Summary", "ui.chart_tabs:summary_tab", None),
+    ChartTabSpec("Gaps", "ui.chart_gaps_tab:chart_gaps_tab", "ui.chart_gaps_tab:open_gaps_count"),
+    ChartTabSpec("Encounters", "ui.chart_tabs:encounters_tab", "ui.chart_tabs:encounters_count"),
+    ChartTabSpec("Referrals", "ui.chart_referrals_tab:chart_referrals_tab", "ui.chart_tabs:referrals_count"),
+    ChartTabSpec("Calls", "ui.chart_calls_tab:chart_calls_tab", "ui.chart_tabs:calls_count"),
+    ChartTabSpec("Medications & reviews", "ui.chart_reviews_tab:reviews_tab", "ui.chart_tabs:reviews_count"),
+    ChartTabSpec("Care plan", "ui.chart_care_plan:care_plan_tab", "ui.chart_tabs:care_plans_count"),
+    ChartTabSpec("Time", "ui.chart_time:time_tab", "ui.chart_time:this_month_text"),
+    ChartTabSpec("Activity", "ui.chart_tabs:activity_tab", None),
 )
+
+
+# -- the counts in the tabs' titles (each tab's factory gives the same) ---------------------------
+
+def encounters_count(chart: Chart) -> int:
+    return len(chart.encounters)
+
+
+def referrals_count(chart: Chart) -> int:
+    return len(chart.referrals)
+
+
+def calls_count(chart: Chart) -> int:
+    return len(chart.call_rows)
+
+
+def reviews_count(chart: Chart) -> int:
+    return len(chart.reviews)
+
+
+def care_plans_count(chart: Chart) -> int:
+    return len(chart.care_plans)
 
 
 def _page(*lists: QWidget) -> QWidget:
@@ -190,7 +216,7 @@ def encounter_lines(chart: Chart) -> list[Line]:
 def encounters_tab(context, chart: Chart):
     lines = encounter_lines(chart)
     return _page(record_list("Encounters", ("Date", "Ended", "Type", "Class", "Reason", "Discharge", "Code"),
-                             "No encounters on record", lines)), len(lines)
+                             "No encounters on record", lines)), encounters_count(chart)
 
 
 # -- Referrals ---------------------------------------------------------------------------

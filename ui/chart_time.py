@@ -205,6 +205,11 @@ def time_tab(context, chart: Chart):
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(TimePanel(context, chart))
+    return scroll, this_month_text(chart)
+
+
+def this_month_text(chart: Chart) -> str | None:
+    """The Time tab's count: the minutes logged this month ("25 min"), None when none."""
     this_month = chart.care_months[0].logged_minutes if chart.care_months and \
         chart.care_months[0].month == cm.month_start(today()) else 0
-    return scroll, (f"{this_month} min" if this_month else None)
+    return f"{this_month} min" if this_month else None

@@ -99,6 +99,26 @@ class ElidedLabel(QLabel):
         painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
 
 
+class LazyTab(QWidget):
+    """A chart tab built the first time it is shown (``make()`` returns its widget)."""
+
+    def __init__(self, make, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._make = make
+        self.content: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> QWidget:
+        if self.content is None:
+            self.content = self._make()
+            self._make = None
+            self._layout.addWidget(self.content)
+            if self.isVisible():  # shown now, not at the next turn of the event loop
+                self.content.show()
+        return self.content
+
+
 class ChartHeader(QFrame):
     open_patient = Signal(int)  # the same person's record at another practice
     assign_requested = Signal()  # the patient waits in the holding place for a practice
@@ -216,10 +236,17 @@ class ChartView(QWidget):
             factory = load_factory(spec.factory)
             if factory is None:
                 continue
-            widget, count = factory(context, chart)
+            counter = load_factory(spec.count) if spec.count else None
+            if spec.count == "" or (spec.count and counter is None):  # its count comes with its widget
+                widget, count = factory(context, chart)
+            else:  # built when first shown: opening a chart builds one tab, not nine
+                widget = LazyTab(lambda factory=factory: factory(context, chart)[0])
+                count = counter(chart) if counter is not None else None
             self.tab_titles.append(spec.title)
             title = spec.title.replace("&", "&&")  # a plain ampersand, not a mnemonic
             self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
+        self.tabs.currentChanged.connect(self._build_tab)
+        self._build_tab(self.tabs.currentIndex())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
@@ -250,10 +277,22 @@ class ChartView(QWidget):
         if count:
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
 
+    def _build_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, LazyTab):
+            widget.build()
+
+    def tab_widget(self, index: int) -> QWidget | None:
+        """The tab's own widget (None: a tab not built yet, never shown)."""
+        widget = self.tabs.widget(index)
+        return widget.content if isinstance(widget, LazyTab) else widget
+
     def show_tab(self, title: str) -> QWidget:
+        """Show the tab (built if it was not yet) and return its widget."""
         index = self.tab_titles.index(title)
         self.tabs.setCurrentIndex(index)
-        return self.tabs.widget(index)
+        self._build_tab(index)
+        return self.tab_widget(index)
 
     def current_tab_title(self) -> str:
         return self.tab_titles[self.tabs.currentIndex()]
@@ -273,8 +312,8 @@ class ChartView(QWidget):
 
     def gap_period_end(self):
         """The measurement period the Gaps tab shows (kept when the chart is read anew)."""
-        for index in range(self.tabs.count()):
-            chosen = getattr(self.tabs.widget(index), "chosen_period_end", None)
+        for index in range(self.tabs.count()):  # a Gaps tab never shown shows the current period
+            chosen = getattr(self.tab_widget(index), "chosen_period_end", None)
             if callable(chosen):
                 return chosen()
         return None

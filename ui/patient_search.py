@@ -1,6 +1,8 @@
 """Find a patient: one box for name, MRN, birth date or phone, a practice filter, and the matches."""
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
@@ -9,10 +11,13 @@ from PySide6.QtWidgets import (
 from application.patients import patients_by_ids, practice_choices, search_patients
 from ui import shortcuts
 from ui.context import AppContext
-from ui.patient_table_model import PatientIdRole, PatientTableModel
+from ui.latest_read import LatestRead
+from ui.patient_table_model import COLUMNS, PatientIdRole, PatientTableModel, failure_text
 from ui.tables import make_read_only_list
 
+log = logging.getLogger(__name__)
 DEBOUNCE_MS = 150
+FIT_ROWS = 60  # columns are fitted to the first rows (those in view), not to every row read
 # widest a column gets from its content: a 36-character identifier imported as MRN, a long
 # practice or name must not push PCP and risk tier off the table (the whole value is its tooltip)
 MAX_COLUMN_WIDTHS = {0: 240, 4: 130, 5: 230, 7: 200}
@@ -38,7 +43,10 @@ class PatientSearch(QWidget):
         self.summary = QLabel(objectName="searchSummary")
         self.summary.setProperty("role", "hint")
 
-        self.model = PatientTableModel(self._fetch_page, parent=self)
+        self.model = PatientTableModel(lambda *page: self._fetch_page(*page), parent=self, submit=self._submit)
+        # one search read at a time on the task runner; typing meanwhile reads the newest text next
+        self.reads = LatestRead(context, self, self._make_read, self._show_result, self._search_failed)
+        self._open_when_read = False  # Enter was pressed before the answer came
         self.table = QTableView(objectName="patientResults")
         self.table.setModel(self.model)
         make_read_only_list(self.table)
@@ -75,6 +83,9 @@ class PatientSearch(QWidget):
     def _fetch_page(self, text, practice_ids, limit, offset):
         return search_patients(self.context.pod, text, practice_ids, limit=limit, offset=offset)
 
+    def _submit(self, read, on_done, on_error):
+        return self.context.tasks.read(lambda job: read(), parent=self, on_done=on_done, on_error=on_error)
+
     def _load_practices(self) -> None:
         from application.holding import holding_place
 
@@ -96,20 +107,49 @@ class PatientSearch(QWidget):
         self.practice_combo.setCurrentIndex(max(index, 0))
 
     def run_search(self) -> None:
-        """Search now (the box waits for a pause in typing before calling this)."""
+        """Search now (the box waits for a pause in typing before calling this): read on the task
+        runner; a search asked for while one is read is made when it ends, with the newest text."""
         self._timer.stop()
-        text = self.search_box.text().strip()
+        self.reads.start()
+
+    def searching(self) -> bool:
+        """A search is being read (or waits for the pause in typing)."""
+        return self.reads.running or self._timer.isActive()
+
+    def _make_read(self):
+        text, practice_ids = self.search_box.text().strip(), self.practice_ids()
+        pod, fetch = self.context.pod, self._fetch_page
         if not text:
-            self.model.show_rows(patients_by_ids(self.context.pod, self.context.settings.recent_patient_ids))
-            count = self.model.rowCount()
-            self.summary.setText("Recently opened charts" if count else
+            recent = list(self.context.settings.recent_patient_ids)
+            return lambda job: (text, practice_ids, patients_by_ids(pod, recent))
+        size = self.model.page_size
+        return lambda job: (text, practice_ids, fetch(text, practice_ids, size, 0))
+
+    def _show_result(self, result) -> None:
+        text, practice_ids, rows = result
+        if not text:
+            self.model.show_rows(rows)
+            self.summary.setText("Recently opened charts" if rows else
                                  "Type a name, MRN, birth date or phone number to find a patient.")
         else:
-            self.model.search(text, self.practice_ids())
+            self.model.show_page(text, practice_ids, rows)
             self.summary.setText(self._describe(text))
+        self._shown()
+
+    def _search_failed(self, error: BaseException) -> None:
+        log.error("patient search failed", exc_info=(type(error), error, error.__traceback__))
+        text = self.search_box.text().strip()
+        self.model.show_page(text, self.practice_ids(), [], error=failure_text(error))
+        self.summary.setText(self.model.error)
+        self._shown()
+
+    def _shown(self) -> None:
         if self.model.rowCount():
             self.table.selectRow(0)
         self.fit_columns()
+        if self._open_when_read:
+            self._open_when_read = False
+            self.open_current()
 
     def _describe(self, text: str) -> str:
         if self.model.error:
@@ -120,15 +160,20 @@ class PatientSearch(QWidget):
             return f"No patient matches “{text}”{where}."
         if not self.model.complete:
             return f"More than {count} patients match “{text}”{where} — scroll for more, or type more to narrow."
-        return f"{count} patient{'s' if count != 1 else ''} match “{text}”{where}."
+        return f"{count} patient{'s match' if count != 1 else ' matches'} “{text}”{where}."
 
     def fit_columns(self) -> None:
         """Columns as wide as their content, up to a cap (a long MRN is elided in the middle, whole
-        in its tooltip), so every column, PCP and risk tier included, stays in view."""
-        self.table.resizeColumnsToContents()
+        in its tooltip), so every column, PCP and risk tier included, stays in view. Measured on
+        the first rows (those in view) from their texts: asking the view to measure every cell
+        of a page took a hundred milliseconds."""
         header = self.table.horizontalHeader()
-        for column in range(self.model.columnCount() - 1):  # the last one stretches
-            width = header.sectionSize(column) + 16
+        metrics = self.table.fontMetrics()
+        rows = [self.model.texts(row) for row in range(min(self.model.rowCount(), FIT_ROWS))]
+        margin = 2 * (self.table.style().pixelMetric(self.table.style().PixelMetric.PM_FocusFrameHMargin) + 1) + 8
+        for column in range(len(COLUMNS) - 1):  # the last one stretches
+            content = max((metrics.horizontalAdvance(texts[column]) for texts in rows), default=0) + margin
+            width = max(content, header.sectionSizeFromContents(column).width()) + 16
             header.resizeSection(column, min(width, MAX_COLUMN_WIDTHS.get(column, width)))
 
     # -- opening -------------------------------------------------------------------------------
@@ -142,9 +187,12 @@ class PatientSearch(QWidget):
         self.open_row(index.row() if index.isValid() else 0)
 
     def _enter_in_box(self) -> None:
-        # Enter right after typing: search now rather than on the stale result
+        # Enter right after typing: search now and open the first match of that answer, not the stale one
         if self._timer.isActive():
             self.run_search()
+        if self.reads.running:
+            self._open_when_read = True
+            return
         self.open_current()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -19,6 +19,21 @@ log = logging.getLogger(__name__)
 MAX_OPEN_CHARTS = 12
 
 
+def _load_chart_modules() -> None:
+    """Import the chart's view, tabs and read model with the window, so that opening the first
+    chart of the day does not wait for a dozen modules to load (on the UI thread, and on the
+    task runner for the read)."""
+    import application.care_management  # noqa: F401 (loaded for later)
+    import application.chart  # noqa: F401
+    import application.risk  # noqa: F401
+    from ui.chart_tabs import CHART_TABS
+    from ui.chart_view import ChartView  # noqa: F401
+    from ui.sections import load_factory
+
+    for spec in CHART_TABS:
+        load_factory(spec.factory)
+
+
 class PatientsSection(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,6 +56,10 @@ class PatientsSection(QWidget):
         shortcuts.bind(shortcuts.NEXT_CHART, self, lambda: self._step_chart(1))
         shortcuts.bind(shortcuts.PREVIOUS_CHART, self, lambda: self._step_chart(-1))
         shortcuts.bind(shortcuts.PRACTICE_FILTER, self, self._focus_practice)
+        _load_chart_modules()
+        from application.chart import prepare
+
+        context.tasks.read(lambda job: prepare(), on_error=lambda _error: None)  # a failure shows at the first chart
 
     # -- search ----------------------------------------------------------------------------
     def focus_search(self) -> None:

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 from application import gaps as gap_queries
 from application import quality
-from application.referrals import LOOP_CLOSURE_ID, rates_with_loop_closure, scorecard_with_loop_closure
+from application.referrals import (
+    LOOP_CLOSURE_ID, kept_rates_with_loop_closure, rates_with_loop_closure, scorecard_with_loop_closure,
+)
 from domain.clock import today
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
@@ -39,7 +41,8 @@ class QualityScreen(QWidget):
         self.setObjectName("qualityScreen")
         self.context, self.pod = context, context.pod
         self.scores: list[quality.MeasureScore] = []
-        self._rates_cache: dict[dt.date, dict] = {}
+        # per period: (rates, where they come from: the snapshot's month and when it was taken, or None: computed now)
+        self._rates_cache: dict[dt.date, tuple[dict, quality.KeptRates | None]] = {}
         self._rates_task = None
         self._shown_once = False
 
@@ -74,6 +77,10 @@ class QualityScreen(QWidget):
         self.status_label.setProperty("role", "hint")
         self.status_label.setWordWrap(True)  # a long status wraps; it never widens the window
         self.status_label.setMinimumWidth(200)
+        # where the rates shown come from: the month's snapshot the recompute kept, or computed now
+        self.source_label = QLabel(objectName="qualitySource")
+        self.source_label.setProperty("role", "hint")
+        self.source_label.setWordWrap(True)
         self.minimum_spin = QSpinBox(objectName="qualityMinimum")
         self.minimum_spin.setRange(1, 1000)
         self.minimum_spin.setSuffix(" patients")
@@ -145,6 +152,7 @@ class QualityScreen(QWidget):
         layout.addWidget(title)
         layout.addLayout(controls)
         layout.addLayout(status_row)
+        layout.addWidget(self.source_label)
         layout.addWidget(body, 1)
 
         self._fill_choices()
@@ -208,43 +216,75 @@ class QualityScreen(QWidget):
         return self.period_combo.currentData()
 
     def refresh(self, recompute: bool = False) -> None:
-        """Show the chosen practice and period; ``recompute`` reads the rates again (after a recompute)."""
+        """Show the chosen practice and period; ``recompute`` reads the rates again (after a recompute).
+
+        The rates are those the recompute kept in the period's newest monthly snapshot (read in
+        milliseconds); only a period without one has them computed from its gaps, in the
+        background with progress (seconds at a million patients)."""
         if recompute:
             self._rates_cache.clear()
         practice_id, period_end = self.practice_id(), self.period_end()
         if practice_id is None or period_end is None:
             self._show([], "No practices or no computed gaps yet: run the measure recompute first.")
             return
-        rates = self._rates_cache.get(period_end)
-        if rates is not None:
-            self._show_rates(practice_id, period_end, rates)
+        cached = self._rates_cache.get(period_end)
+        if cached is not None:
+            self._show_rates(practice_id, period_end, *cached)
             return
         if self._rates_task is not None:
             return  # its result refreshes the screen with whatever is chosen by then
-        self.status_label.setText("Computing the rates of every practice of the pod…")
+        self.status_label.setText("Reading the rates kept with the last recompute…")
+        pod = self.pod
         self._rates_task = self.context.tasks.read(
-            lambda job: rates_with_loop_closure(self.pod, period_end), parent=self,
-            on_done=lambda rates: self._rates_ready(period_end, rates, ""),
-            on_error=lambda error: self._rates_ready(period_end, None, str(error)))
+            lambda job: kept_rates_with_loop_closure(pod, period_end), parent=self,
+            on_done=lambda kept: self._kept_read(period_end, kept),
+            on_error=lambda error: self._rates_ready(period_end, None, None, str(error)))
 
-    def _rates_ready(self, period_end, rates, error: str) -> None:
+    def _kept_read(self, period_end: dt.date, kept: quality.KeptRates | None) -> None:
+        if kept is not None:
+            self._rates_ready(period_end, kept.rates, kept, "")
+            return
+        # no snapshot of this period was kept (a period never recomputed whole): computed from its gaps
+        self.status_label.setText("No snapshot of this period's rates was kept: computing the rates of every "
+                                  "practice of the pod from the gaps…")
+        pod = self.pod
+        self._rates_task = self.context.tasks.background(
+            lambda job: rates_with_loop_closure(pod, period_end, progress=job.progress), parent=self,
+            label="Computing the rates of every practice of the pod…", cancellable=False,
+            on_done=lambda rates: self._rates_ready(period_end, rates, None, ""),
+            on_error=lambda error: self._rates_ready(period_end, None, None, str(error)))
+
+    def _rates_ready(self, period_end, rates, kept: quality.KeptRates | None, error: str) -> None:
         self._rates_task = None
         if error:
             self._show([], f"Could not compute the rates: {error}")
             return
-        self._rates_cache[period_end] = rates
+        self._rates_cache[period_end] = (rates, kept)
         self.refresh()
 
-    def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict) -> None:
+    @staticmethod
+    def source_text(kept: quality.KeptRates | None) -> str:
+        """Where the rates shown come from: the snapshot's month, or computed now."""
+        if kept is None:
+            return "Computed from the gaps now: no snapshot of this period's rates was kept."
+        taken = f", kept with the recompute of {fmt.local_datetime(kept.taken_at)}" if kept.taken_at else ""
+        return (f"The rates of the {kept.month:%B %Y} snapshot{taken}; a change since (a documented "
+                "exclusion) counts from the next recompute or snapshot.")
+
+    def _show_rates(self, practice_id: int, period_end: dt.date, rates: dict,
+                    kept: quality.KeptRates | None = None) -> None:
         scores = scorecard_with_loop_closure(self.pod, practice_id, period_end, rates)
         practices = len({r.practice_id for peers in rates.values() for r in peers})
         loop = sum(1 for score in scores if score.measure_id == LOOP_CLOSURE_ID)
         what = f"{len(scores) - loop} measures" + (" and referral loop closure" if loop else "")
+        self.source_label.setText(self.source_text(kept))
         self._show(scores, f"{what} · compared with {practices} practices of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:
         self.scores = scores
+        if not scores:
+            self.source_label.setText("")
         self.status_label.setText(status)
         self._fill_table()
         self._measure_chosen()

@@ -439,14 +439,21 @@ class ReferralsSection(QWidget):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            self._fill_choices()
+            # the filters' choices on one reader beside the first answer on the other, not before it
+            self._fill_choices(then_refresh=False)
+            self.refresh()
 
-    def _fill_choices(self):
+    def _fill_choices(self, then_refresh: bool = True):
         pod = self.pod
         return self.context.tasks.read(lambda job: (app.practice_choices(pod), app.specialties(pod)), parent=self,
-                                       on_done=self._choices_read)
+                                       on_done=lambda choices: self._choices_read(choices, then_refresh))
 
-    def _choices_read(self, choices) -> None:
+    def _choices_read(self, choices, then_refresh: bool = True) -> None:
+        self._set_choices(choices)
+        if then_refresh:
+            self.refresh()
+
+    def _set_choices(self, choices) -> None:
         practices, specialties = choices
         for combo in (self.practice_combo, self.specialty_combo):
             combo.blockSignals(True)
@@ -464,7 +471,6 @@ class ReferralsSection(QWidget):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
         self._choices_filled = True
-        self.refresh()
 
     def current_filter(self) -> app.ReferralFilter:
         state = self.state_combo.currentData()
@@ -485,7 +491,7 @@ class ReferralsSection(QWidget):
 
     def refresh(self):
         """Read the board and the table's first page again (in the background); returns the task."""
-        return self.reads.start() if self._choices_filled else None
+        return self.reads.start() if self._shown_once else None
 
     def _make_read(self):
         pod, flt, now = self.pod, self.current_filter(), utcnow()

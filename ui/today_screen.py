@@ -106,6 +106,7 @@ class TodayScreen(QWidget):
         self._shown_once = False
         self.reads = LatestRead(context, self, self._make_read, self._show, self._failed)
         self.outreach_dialog = None  # the outreach dialog last opened from here
+        context.tasks.read(lambda job: app.prepare(), on_error=lambda _error: None)  # the holiday calendar
 
         title = QLabel("Today")
         title.setProperty("role", "sectionTitle")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -84,9 +85,13 @@ def _period_start(conn, measure_id: str, period_end: dt.date) -> dt.date | None:
         g.c.measure_id == measure_id, g.c.period_end == period_end).limit(1))
 
 
-def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = None
+def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = None,
+               progress: Callable[[int, int, str], None] | None = None
                ) -> dict[tuple[str, int], list[PracticeRate]]:
-    """(measure, group) → every active practice's rate, rank, pod median and best, for the period."""
+    """(measure, group) → every active practice's rate, rank, pod median and best, for the period,
+    computed from the gaps (at a million patients, seconds a measure; ``progress(done, total,
+    text)`` is told as each measure is done). :func:`kept_rates` reads them from the snapshot
+    the recompute keeps instead."""
     practices = {pid: code for pid, code, _name in practice_choices(engine)}
     with engine.connect() as conn:
         query = sa.select(m.c.id, m.c.definition).where(m.c.active.is_(True)).order_by(m.c.id)
@@ -95,26 +100,71 @@ def peer_rates(engine: Engine, period_end: dt.date, measure_id: str | None = Non
         measures = [(mid, _groups(definition), _period_start(conn, mid, period_end))
                     for mid, definition in conn.execute(query)]
     result = {}
-    for mid, groups, period_start in measures:
+    for done, (mid, groups, period_start) in enumerate(measures):
+        if progress is not None:
+            progress(done, len(measures), f"Computing the rates of {mid} for every practice…")
         if period_start is None:  # no gaps of this measure in the period
             continue
         by_group = engine_rates.rates_by_group(engine, mid, period_start, period_end)  # one read of the gaps
         for group_index in groups:
             rows = {r.practice_id: r for r in by_group.get(group_index, [])}
-            if not rows:
-                continue
-            any_row = next(iter(rows.values()))
-            best = tuple(practices.get(pid, "") for pid in any_row.best_practice_ids)
-            result[(mid, group_index)] = [
-                PracticeRate(pid, code, mid, group_index,
-                             rows[pid].numerator if pid in rows else 0,
-                             rows[pid].denominator if pid in rows else 0,
-                             rows[pid].rate if pid in rows else None,
-                             rows[pid].rank if pid in rows else None,
-                             any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best,
-                             rows[pid].too_few if pid in rows else False, any_row.minimum)
-                for pid, code in practices.items()]
+            if rows:
+                result[(mid, group_index)] = _peers(mid, group_index, rows, practices)
     return result
+
+
+def _peers(mid: str, group_index: int, rows: dict[int, engine_rates.PracticeRate], practices: dict[int, str]
+           ) -> list[PracticeRate]:
+    """Every active practice's rate of a measure group from the engine's rates (by practice id);
+    a practice with nobody in the measure has "no rate"."""
+    any_row = next(iter(rows.values()))
+    best = tuple(practices.get(pid, "") for pid in any_row.best_practice_ids)
+    return [PracticeRate(pid, code, mid, group_index,
+                         rows[pid].numerator if pid in rows else 0,
+                         rows[pid].denominator if pid in rows else 0,
+                         rows[pid].rate if pid in rows else None,
+                         rows[pid].rank if pid in rows else None,
+                         any_row.practices_ranked, any_row.pod_median, any_row.pod_best, best,
+                         rows[pid].too_few if pid in rows else False, any_row.minimum)
+            for pid, code in practices.items()]
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptRates:
+    """The rates of a period as the last snapshot kept them (the recompute keeps one a month)."""
+
+    rates: dict[tuple[str, int], list[PracticeRate]]  # as :func:`peer_rates` gives them
+    month: dt.date  # the snapshot's month
+    taken_at: dt.datetime | None  # when it was written (the recompute's last step)
+
+
+def kept_rates(engine: Engine, period_end: dt.date) -> KeptRates | None:
+    """The period's rates from its newest monthly snapshot — each practice's numerator and
+    denominator as the recompute kept them, ranked now with the pod's minimum denominator
+    (so a new minimum ranks them anew) — or None when no snapshot of the period was kept.
+    Milliseconds, where :func:`peer_rates` reads every gap of the period."""
+    s = t.quality_snapshot
+    from storage.queries.pod_settings import minimum_denominator
+
+    with engine.connect() as conn:
+        month = conn.scalar(sa.select(sa.func.max(s.c.month)).where(s.c.period_end == period_end))
+        if month is None:
+            return None
+        rows = conn.execute(sa.select(s.c.measure_id, s.c.group_index, s.c.practice_id, s.c.numerator,
+                                      s.c.denominator, s.c.taken_at)
+                            .where(s.c.period_end == period_end, s.c.month == month)
+                            .order_by(s.c.measure_id, s.c.group_index, s.c.practice_id)).all()
+        minimum = minimum_denominator(conn)
+        inverse = {mid: bool(inv) for mid, inv in conn.execute(sa.select(m.c.id, m.c.inverse))}
+    practices = {pid: code for pid, code, _name in practice_choices(engine)}
+    sums: dict[tuple[str, int], list[tuple]] = {}
+    for r in rows:  # kept after exclusions and exceptions: none to take off again
+        sums.setdefault((r.measure_id, r.group_index), []).append((r.practice_id, r.numerator, r.denominator, 0, 0))
+    rates = {}
+    for (mid, group_index), kept in sums.items():
+        ranked = {r.practice_id: r for r in engine_rates._ranked(kept, inverse.get(mid, False), minimum)}
+        rates[(mid, group_index)] = _peers(mid, group_index, ranked, practices)
+    return KeptRates(rates, month, max((r.taken_at for r in rows), default=None))
 
 
 def practice_scorecard(engine: Engine, practice_id: int, period_end: dt.date,

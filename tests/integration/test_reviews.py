@@ -235,3 +235,23 @@ def test_recommendations_awaiting_a_response_oldest_first_and_paged(pharmacist, 
     assert "for 40 days" in page[0].why
     rest = app.worklist_page(pharmacist, "awaiting_response", after=page[0].key, limit=5)
     assert len(rest) == 1 and "for 0 days" in rest[0].why
+
+
+def test_the_counts_leave_out_a_patient_entered_in_error_as_the_rows_do(pharmacist, pod):
+    """The counts read the patients in error once and take their rows off (none in error: nothing
+    to take off); each group's count is the number of its rows either way."""
+    _finished(pharmacist, pod, on=TODAY)
+    app.start_review(pharmacist, pod.many, "targeted")
+
+    def counted_and_listed():
+        counts = app.worklist_counts(pharmacist)
+        return {group: (counts[group], len(_rows(pharmacist, group))) for group in app.GROUPS}
+
+    before = counted_and_listed()
+    assert all(count == listed for count, listed in before.values())
+    assert (before["awaiting_response"], before["summary"], before["draft"]) == ((2, 2), (1, 1), (1, 1))
+    with pharmacist.engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.id.in_([pod.grace, pod.many])).values(entered_in_error=True))
+    after = counted_and_listed()
+    assert all(count == listed for count, listed in after.values())
+    assert (after["awaiting_response"], after["summary"], after["draft"]) == ((0, 0), (0, 0), (0, 0))

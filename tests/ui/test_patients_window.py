@@ -39,8 +39,8 @@ def type_search(qtbot, window, text: str) -> None:
     box = patients(window).search.search_box
     box.clear()
     qtbot.keyClicks(box, text)
-    # the search runs after a short pause in typing
-    qtbot.waitUntil(lambda: not patients(window).search._timer.isActive(), timeout=2000)
+    # the search runs after a short pause in typing, on the task runner
+    qtbot.waitUntil(lambda: not patients(window).search.searching(), timeout=5000)
 
 
 def test_only_built_sections_and_status_bar(window, db_path):
@@ -111,10 +111,12 @@ def test_no_match_says_so(window, qtbot):
 def test_practice_filter(window, qtbot, sample_pod):
     search = patients(window).search
     search.set_practice(sample_pod.elm)
+    qtbot.waitUntil(lambda: not search.searching(), timeout=5000)
     type_search(qtbot, window, "smi")
     assert listed_names(window) == ["Smith, Joan"]
     assert "in Elm Street Clinic (ELM)" in search.summary.text()
     search.set_practice(None)  # re-searches at once
+    qtbot.waitUntil(lambda: not search.searching(), timeout=5000)
     assert listed_names(window) == ["Smith, Joan", "Smith, John", "Smithers, Jo"]
 
 
@@ -247,6 +249,7 @@ def test_empty_search_lists_recently_opened_charts(window, qtbot, sample_pod):
     type_search(qtbot, window, "x")
     section.search.search_box.clear()
     section.search.run_search()
+    qtbot.waitUntil(lambda: not section.search.searching(), timeout=5000)
     assert listed_names(window) == ["Okafor, Grace", "Smith, John"]
     assert section.search.summary.text() == "Recently opened charts"
 
@@ -262,6 +265,7 @@ def test_settings_are_remembered_across_windows(qtbot, engine, db_path, sample_p
     assert second.size().height() == 523
     assert patients(second).search.practice_combo.currentData() == sample_pod.elm
     assert second.user_label.text() == "User: Sam Ortiz"
+    qtbot.waitUntil(lambda: not patients(second).search.searching(), timeout=5000)
     assert listed_names(second) == ["Smith, Joan"]  # recently opened
 
 

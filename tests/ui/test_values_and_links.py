@@ -78,12 +78,14 @@ def test_children_under_two_are_aged_in_months_and_phones_read_one_way(window, q
     search = window.section("Patients").search
     search.search_box.setText("okafor")
     search.run_search()
+    window.context.tasks.wait_idle()
     model = search.model
     row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Okafor, Ada")
     assert model.index(row, 2).data() == "14 mo"
     assert model.index(row, 6).data() == "(617) 555-0199"
     search.search_box.setText("smith")
     search.run_search()
+    window.context.tasks.wait_idle()
     phones = {model.index(r, 0).data(): model.index(r, 6).data() for r in range(model.rowCount())}
     assert phones == {"Smith, Joan": "(508) 555-7788", "Smith, John": "(617) 555-2290",
                       "Smithers, Jo": "(617) 555-1234"}
@@ -100,6 +102,7 @@ def test_a_long_mrn_keeps_pcp_and_risk_tier_in_view(window, engine, sample_pod):
     search = window.section("Patients").search
     search.search_box.setText("okafor")
     search.run_search()
+    window.context.tasks.wait_idle()
     table, header = search.table, search.table.horizontalHeader()
     assert header.sectionSize(4) <= 130 and table.model().index(0, 4).data(Qt.ItemDataRole.ToolTipRole) == f"MRN {uuid}"
     right_edge = header.sectionViewportPosition(8) + 60  # the risk tier's first letters at least
@@ -184,4 +187,5 @@ def test_the_patients_waiting_for_a_practice_can_be_found_apart_from_the_practic
     combo.setCurrentIndex(4)
     search.search_box.setText("v")
     search.run_search()
+    search.context.tasks.wait_idle()
     assert search.model.patient_at(0).display_name == "Vale, Vi"
