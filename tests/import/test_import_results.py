@@ -209,3 +209,14 @@ def test_the_command_line_import_says_where_the_patients_are(engine, db_path, tm
 
     assert main.main(["import", "--db", str(db_path), "--as", "Dana Reyes", "--dry-run", str(bundles[0])]) == 0
     assert "holding place" not in capsys.readouterr().out  # a dry run saved nobody anywhere
+
+
+def test_the_holding_place_is_not_a_practice_of_the_reports_section(engine, tmp_path):
+    """After a Synthea import without a practice, Reports listed "Practice not known yet
+    (UNASSIGNED)" as a practice to write a quality report for."""
+    from storage.importers.run import import_paths
+    from storage.queries.reports import practices_overview
+
+    add_practice(engine)
+    import_paths(engine, [_bundle(tmp_path / "a.json", "p1", "Rivera")])
+    assert [code for _id, code, *_rest in practices_overview(engine, dt.date(2026, 12, 31))] == ["OAK"]
