@@ -118,8 +118,8 @@ class RecomputeDialog(QDialog):
         results = getattr(recomputed, "results", [recomputed])
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        done = "; ".join(f"{period_label(r.period)}: {len(r.summary)} measures evaluated, {r.open_gaps:,} open gaps"
-                         for r in results)
+        done = "; ".join(f"{period_label(r.period)}: {_count(len(r.summary), 'measure')} evaluated, "
+                         f"{_count(r.open_gaps, 'open gap')}" for r in results)
         self.status.setText(f"Done — {done}.")
         self.recomputed.emit(results[-1].summary if results else {})
 
@@ -151,3 +151,8 @@ class RecomputeDialog(QDialog):
             self.task.cancel()
             self.context.tasks.wait_for(self.task)
         super().closeEvent(event)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 open gap', '5 open gaps'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

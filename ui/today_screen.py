@@ -183,7 +183,8 @@ class TodayScreen(QWidget):
         layout.addWidget(self.summary_label)
         layout.addLayout(actions)
         layout.addWidget(self.message_label)
-        layout.addWidget(self.empty_label)
+        # the empty list's sentence takes the table's place (top-left), so nothing drifts down the screen
+        layout.addWidget(self.empty_label, 1, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.order_label)
 

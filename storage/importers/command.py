@@ -61,12 +61,44 @@ def run(args) -> int:
 
         report = import_paths(engine, args.paths, practice_code=args.practice, source=args.source,
                               dry_run=args.dry_run, actor=args.as_name, progress=waiting, wait=args.wait)
+        where = "" if report.dry_run else format_landing(engine, report.patient_ids)
     except Exception as exc:  # the disk or the database file: one sentence, not a traceback
         return unusable_exit(exc, engine, "carepod import")
     finally:
         engine.dispose()
     print(format_report(report, warnings=args.warnings))
+    if where:
+        print(where)
     return report.exit_status
+
+
+def format_landing(engine, patient_ids) -> str:
+    """What the window's import results say, for the terminal: which practice the import's
+    patients are in, how many wait in the holding place (and where they are assigned), how
+    many may be duplicates, and that gaps in care follow only after a recompute."""
+    from storage.queries import holding
+
+    if not patient_ids:
+        return ""
+    places = holding.landing(engine, patient_ids)
+    lines = [""]
+    found = [f"{place.patients:,} in {place.name} ({place.code})" for place in places if not place.holding]
+    if found:
+        lines.append(f"Patients of this import: {'; '.join(found)}.")
+    waiting = sum(place.patients for place in places if place.holding)
+    if waiting:
+        name = next(place.name for place in places if place.holding)
+        lines.append(f"{waiting:,} patient{'s' if waiting != 1 else ''} wait{'' if waiting != 1 else 's'} for a "
+                     f"practice in the holding place \"{name}\": the data did not tell which practice they belong "
+                     "to, so they are in no practice's rates or lists until assigned one (in the window: the "
+                     "import results, or each chart's \"Assign to a practice…\").")
+    duplicates = holding.candidate_duplicates_among(engine, patient_ids)
+    if duplicates:
+        lines.append(f"{duplicates:,} may be the same person as a patient of another practice: review them in "
+                     "the window (Data ▸ Possible duplicates).")
+    lines.append("Gaps in care are not computed by an import: run `python main.py recompute --db ...` for each "
+                 "measurement year you follow (the window's import does it for every computed year).")
+    return "\n".join(lines)
 
 
 def format_report(report, *, warnings: bool = False) -> str:

@@ -67,7 +67,8 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
 
 
 def practices_overview(engine: Engine, period_end: dt.date) -> list[tuple[int, str, str, int, int]]:
-    """(id, code, name, patients, open gaps in the period) of every active practice, by name:
+    """(id, code, name, patients, open gaps in the period) of every active practice (never the
+    holding place of patients whose practice is not known), by name:
     what the Reports section lists. Open gaps are counted from the period's open gaps
     (ix_gap_worklist) and their patients, once for all practices."""
     p, g, pr = t.patient, t.gap, t.practice
@@ -78,6 +79,7 @@ def practices_overview(engine: Engine, period_end: dt.date) -> list[tuple[int, s
             sa.select(p.c.practice_id, sa.func.count()).select_from(g.join(p, p.c.id == g.c.patient_id))
             .where(g.c.period_end == period_end, g.c.state == "open", p.c.entered_in_error.is_(False))
             .group_by(p.c.practice_id)).all())
-        practices = conn.execute(sa.select(pr.c.id, pr.c.code, pr.c.name).where(pr.c.active.is_(True))
+        practices = conn.execute(sa.select(pr.c.id, pr.c.code, pr.c.name)
+                                 .where(pr.c.active.is_(True), pr.c.holding.is_(False))  # not a practice
                                  .order_by(pr.c.name)).all()
     return [(pid, code, name, patients.get(pid, 0), open_gaps.get(pid, 0)) for pid, code, name in practices]

@@ -189,3 +189,34 @@ def test_the_problems_table_gives_the_reason_the_width_and_wraps_it(qtbot):
     widths = [header.sectionSize(c) for c in range(header.count()) if not view.isColumnHidden(c)]
     assert widths[-1] > sum(widths[:-1])
     assert view.rowHeight(0) > view.fontMetrics().height() * 1.8  # wrapped on several lines, whole
+
+
+def test_the_command_line_import_says_where_the_patients_are(engine, db_path, tmp_path, capsys):
+    """`main.py import` without a practice printed only its counts: five Synthea patients went to
+    the holding place and nothing on the terminal said so (nor that gaps need a recompute)."""
+    import main
+    from tests.conftest import add_staff_member
+
+    add_practice(engine)
+    add_staff_member(engine, "Dana Reyes")
+    bundles = [_bundle(tmp_path / "a.json", "p1", "Rivera"), _bundle(tmp_path / "b.json", "p2", "Stone"),
+               _bundle(tmp_path / "c.json", "p3", "Tran", org="Oak Family Practice")]
+    assert main.main(["import", "--db", str(db_path), "--as", "dana reyes", *map(str, bundles)]) == 0
+    out = capsys.readouterr().out
+    assert "Patients of this import: 1 in Oak Family Practice (OAK)." in out
+    assert '2 patients wait for a practice in the holding place "Practice not known yet"' in out
+    assert "Assign to a practice…" in out and "run `python main.py recompute" in out
+
+    assert main.main(["import", "--db", str(db_path), "--as", "Dana Reyes", "--dry-run", str(bundles[0])]) == 0
+    assert "holding place" not in capsys.readouterr().out  # a dry run saved nobody anywhere
+
+
+def test_the_holding_place_is_not_a_practice_of_the_reports_section(engine, tmp_path):
+    """After a Synthea import without a practice, Reports listed "Practice not known yet
+    (UNASSIGNED)" as a practice to write a quality report for."""
+    from storage.importers.run import import_paths
+    from storage.queries.reports import practices_overview
+
+    add_practice(engine)
+    import_paths(engine, [_bundle(tmp_path / "a.json", "p1", "Rivera")])
+    assert [code for _id, code, *_rest in practices_overview(engine, dt.date(2026, 12, 31))] == ["OAK"]

@@ -112,3 +112,17 @@ def test_the_window_fits_a_1366_pixel_laptop_screen(qtbot, engine, db_path, pod)
     for name in window.section_names():
         window.show_section(name)
         assert window.minimumSizeHint().width() <= 1366, name
+
+
+def test_the_recompute_counts_one_open_gap_in_the_singular(qtbot, engine):
+    """Five Synthea patients recomputed for 2021 read "1 open gaps"."""
+    import types
+
+    from application.measures import year_period
+
+    dialog = RecomputeDialog(make_context(engine), year=2021)
+    qtbot.addWidget(dialog)
+    one, two = (types.SimpleNamespace(period=year_period(y), summary={"CMS125": {}}, open_gaps=n)
+                for y, n in ((2021, 1), (2020, 5)))
+    dialog._on_done(types.SimpleNamespace(results=[one, two]))
+    assert dialog.status.text() == "Done — 2021: 1 measure evaluated, 1 open gap; 2020: 1 measure evaluated, 5 open gaps."

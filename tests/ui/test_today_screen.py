@@ -190,3 +190,15 @@ def test_every_field_of_the_outreach_dialog_is_reachable(qtbot, engine, tp):
     assert count(engine, t.outreach_attempt, t.outreach_attempt.c.patient_id == tp.referral_patient) == 0
     assert isinstance(dialog.note_edit, QLineEdit)
     dialog.reject()
+
+
+def test_an_empty_list_keeps_its_controls_at_the_top(qtbot, engine, tp):
+    """On an empty list (a fresh pod) the count, the buttons and "Nothing on the list…" were spread
+    down the whole screen at 1366×768, with empty bands between them."""
+    window, context = open_window(qtbot, engine, user="Visiting Student")
+    window.resize(1366, 768)
+    screen = show_today(qtbot, window, context)
+    assert screen.empty_label.isVisible() and not screen.table.isVisible()
+    qtbot.waitUntil(lambda: screen.height() > 600)
+    assert screen.print_button.mapTo(screen, screen.print_button.rect().topLeft()).y() < 120
+    assert screen.empty_label.mapTo(screen, screen.empty_label.rect().topLeft()).y() < 160
