@@ -14,7 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTabWidget, QTableWidget,
     QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 from application import gaps as q
@@ -202,6 +202,17 @@ class ChartGapsTab(QWidget):
             self.table.selectRow(ids.index(selected.gap_id) if selected and selected.gap_id in ids else 0)
         self._fill_history()
         self._selection_changed()
+        self._retitle()
+
+    def _retitle(self) -> None:
+        """The chart's tab title counts the open gaps of the period shown, whichever is chosen."""
+        tabs = self.parentWidget()
+        while tabs is not None and not isinstance(tabs, QTabWidget):
+            tabs = tabs.parentWidget()
+        index = tabs.indexOf(self) if tabs is not None else -1
+        if index >= 0:
+            base = tabs.tabText(index).split(" (")[0]
+            tabs.setTabText(index, f"{base} ({self.open_count()})")
 
     def _fill_history(self) -> None:
         """The changes of the period shown (each says its period too)."""

@@ -50,6 +50,8 @@ class QualityScreen(QWidget):
         title.setProperty("role", "sectionTitle")
         self.practice_combo = QComboBox(objectName="qualityPractice")
         self.period_combo = QComboBox(objectName="qualityPeriod")
+        # filled after the screen is first shown: it follows its contents ("01/01/2026 – 12/31/2026")
+        self.period_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         # room for a usual "Name (CODE)"; a longer name is elided, so the row (with the report
         # button) still fits a 1366-pixel laptop
         self.practice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -276,9 +278,9 @@ class QualityScreen(QWidget):
         scores = scorecard_with_loop_closure(self.pod, practice_id, period_end, rates)
         practices = len({r.practice_id for peers in rates.values() for r in peers})
         loop = sum(1 for score in scores if score.measure_id == LOOP_CLOSURE_ID)
-        what = f"{len(scores) - loop} measures" + (" and referral loop closure" if loop else "")
+        what = fmt.count(len(scores) - loop, "measure") + (" and referral loop closure" if loop else "")
         self.source_label.setText(self.source_text(kept))
-        self._show(scores, f"{what} · compared with {practices} practices of the pod · "
+        self._show(scores, f"{what} · compared with {fmt.count(practices, 'practice')} of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:

@@ -296,3 +296,25 @@ def test_a_period_evaluated_with_no_gap_of_the_patient_is_still_offered_and_curr
     assert tab.title.text() == f"Gaps in care — Measurement year {year} (current)"
     assert tab.gaps == [] and tab.empty_label.text().startswith("Cora Carter is in no measure's population")
     assert tab.period_combo.itemText(0) == f"{year} (current)" and tab.period_combo.count() == 3
+
+
+def test_the_tab_title_counts_the_open_gaps_of_the_period_shown(qtbot, engine, pod):
+    """The chart's 'Gaps (N)' followed this year whatever period was shown: a new user saw
+    'Gaps (0)' above an open gap of an earlier year."""
+    from PySide6.QtWidgets import QTabWidget, QWidget
+
+    _add_this_year(engine, pod, "A100", "closed")
+    tab = _tab(qtbot, engine, pod.patients["A100"])
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QWidget(), "Summary")
+    tabs.addTab(tab, f"Gaps ({tab.open_count()})")
+    assert tabs.tabText(1) == "Gaps (0)"
+    tab.period_combo.activated.emit(1)  # 2025: CMS122 is open
+    tab.context.tasks.wait_idle()
+    qtbot.waitUntil(lambda: tabs.tabText(1) == "Gaps (1)", timeout=5000)
+    tab.period_combo.activated.emit(0)
+    tab.context.tasks.wait_idle()
+    qtbot.waitUntil(lambda: tabs.tabText(1) == "Gaps (0)", timeout=5000)
+    tabs.removeTab(1)  # the tab is qtbot's to close, not the tab widget's to delete
+    tab.setParent(None)
