@@ -14,8 +14,8 @@ import logging
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QListView, QPushButton,
-    QScrollArea, QSizePolicy, QStyle, QStyledItemDelegate, QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListView, QPushButton,
+    QScrollArea, QSizePolicy, QStyle, QStyledItemDelegate, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from application import referrals as app
@@ -24,7 +24,7 @@ from ui import shortcuts, style
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.referral_actions import edit_expected_days, move_referral, print_letter
-from ui.tables import make_read_only_list
+from ui.tables import worklist_table
 
 log = logging.getLogger(__name__)
 ALL = None
@@ -388,16 +388,7 @@ class ReferralsSection(QWidget):
         self.board = ReferralBoard()
         self.board.activated.connect(self.open_selected)
         self.table_model = ReferralTableModel(self.pod, self)
-        self.table = QTableView(objectName="referralTable")
-        self.table.setModel(self.table_model)
-        make_read_only_list(self.table)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 84, 74, 190, 78, 116, 110, 118, 92)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        self.table = worklist_table(self.table_model, "referralTable", (170, 84, 74, 190, 78, 116, 110, 118, 92))
         self.table.activated.connect(lambda _i: self.open_selected())
         self.views = QTabWidget(objectName="referralViews")
         self.views.setDocumentMode(True)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from application import reviews as app
 from ui import format as fmt
 from ui import shortcuts
 from ui.review_screen import open_review, start_review
-from ui.tables import make_read_only_list
+from ui.tables import worklist_table
 
 ALL = ""
 COLUMNS = ("Patient", "MRN", "Practice", "Reason", "Date", "Why")
@@ -140,16 +140,7 @@ class ReviewsSection(QWidget):
         self.count_label.setWordWrap(True)  # never wider than the window leaves it
         self.count_label.setMinimumWidth(120)
         self.model = WorklistModel(context, self)
-        self.table = QTableView(objectName="reviewsTable")
-        self.table.setModel(self.model)
-        make_read_only_list(self.table)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(column, width)
+        self.table = worklist_table(self.model, "reviewsTable", COLUMN_WIDTHS)
         self.table.activated.connect(self._activated)
         self.open_button = QPushButton("&Open", objectName="reviewsOpen")
         self.chart_button = QPushButton("Open &the chart", objectName="reviewsChart")

@@ -3,7 +3,7 @@ alternating rows, no row numbers, headings aligned with the text below them."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidgetItem
 
 
 def make_read_only_list(table: QTableView) -> QTableView:
@@ -13,6 +13,24 @@ def make_read_only_list(table: QTableView) -> QTableView:
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
     table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return table
+
+
+def worklist_table(model, object_name: str, widths, *, stretch: int | None = None,
+                   row_height: int = 26) -> QTableView:
+    """A worklist's read-only table over ``model``: one-line rows, columns of the given widths
+    that the user may resize, and the ``stretch`` column (None: the last) taking the rest."""
+    table = make_read_only_list(QTableView(objectName=object_name))
+    table.setModel(model)
+    table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch is None)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 

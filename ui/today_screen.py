@@ -14,7 +14,7 @@ import logging
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QDateEdit, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from application import today as app
@@ -25,7 +25,7 @@ from ui import shortcuts, style
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.snooze_dialog import SnoozeDialog
-from ui.tables import make_read_only_list
+from ui.tables import worklist_table
 
 log = logging.getLogger(__name__)
 COLUMNS = ("Priority", "Practice", "Patient", "MRN", "Why it is here", "Since")
@@ -152,17 +152,7 @@ class TodayScreen(QWidget):
         self.order_label.setWordWrap(True)
 
         self.model = TodayModel(self)
-        self.table = QTableView(objectName="todayTable")
-        self.table.setModel(self.model)
-        make_read_only_list(self.table)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
+        self.table = worklist_table(self.model, "todayTable", COLUMN_WIDTHS, stretch=WHY)
         self.table.activated.connect(lambda index: self.open_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
