@@ -202,8 +202,8 @@ def test_empty_tabs_say_so(window, qtbot, sample_pod):
 def test_keyboard_close_next_tab_and_search_from_anywhere(window, qtbot, sample_pod):
     section = patients(window)
     chart = open_chart(section, sample_pod.grace)
-    section.context.tasks.wait_idle()  # what opening the chart set off (its change set) is done
-    qtbot.wait(50)
+    section.context.tasks.wait_idle()  # what opening the chart set off is done
+    assert QApplication.activeModalWidget() is None  # nothing would take the keys from the chart
     chart.tabs.setFocus()
     qtbot.keyClick(chart.tabs, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert chart.current_tab_title() == chart.tab_titles[1]
