@@ -206,10 +206,12 @@ class ChartGapsTab(QWidget):
 
     def _retitle(self) -> None:
         """The chart's tab title counts the open gaps of the period shown, whichever is chosen."""
-        tabs = self.parentWidget()
+        chain, tabs = [self], self.parentWidget()
         while tabs is not None and not isinstance(tabs, QTabWidget):
+            chain.append(tabs)
             tabs = tabs.parentWidget()
-        index = tabs.indexOf(self) if tabs is not None else -1
+        # the tab's page is this widget or the one holding it (a tab built when first shown)
+        index = next((i for i in (tabs.indexOf(w) for w in chain) if i >= 0), -1) if tabs is not None else -1
         if index >= 0:
             base = tabs.tabText(index).split(" (")[0]
             tabs.setTabText(index, f"{base} ({self.open_count()})")

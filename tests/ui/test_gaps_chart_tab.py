@@ -301,14 +301,16 @@ def test_a_period_evaluated_with_no_gap_of_the_patient_is_still_offered_and_curr
 def test_the_tab_title_counts_the_open_gaps_of_the_period_shown(qtbot, engine, pod):
     """The chart's 'Gaps (N)' followed this year whatever period was shown: a new user saw
     'Gaps (0)' above an open gap of an earlier year."""
-    from PySide6.QtWidgets import QTabWidget, QWidget
+    from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
     _add_this_year(engine, pod, "A100", "closed")
     tab = _tab(qtbot, engine, pod.patients["A100"])
     tabs = QTabWidget()
     qtbot.addWidget(tabs)
     tabs.addTab(QWidget(), "Summary")
-    tabs.addTab(tab, f"Gaps ({tab.open_count()})")
+    page = QWidget()  # as the chart holds a tab built when first shown
+    QVBoxLayout(page).addWidget(tab)
+    tabs.addTab(page, f"Gaps ({tab.open_count()})")
     assert tabs.tabText(1) == "Gaps (0)"
     tab.period_combo.activated.emit(1)  # 2025: CMS122 is open
     tab.context.tasks.wait_idle()
@@ -318,3 +320,4 @@ def test_the_tab_title_counts_the_open_gaps_of_the_period_shown(qtbot, engine, p
     qtbot.waitUntil(lambda: tabs.tabText(1) == "Gaps (0)", timeout=5000)
     tabs.removeTab(1)  # the tab is qtbot's to close, not the tab widget's to delete
     tab.setParent(None)
+    page.deleteLater()
