@@ -218,7 +218,7 @@ class GapsScreen(QWidget):
         self._count_state = flt.state
         if key in self._counts:
             self._cancel_count()
-            self.count_label.setText(self.count_text(self._counts[key], flt.state))
+            self.count_label.setText(self._count_sentence(self._counts[key], flt.state))
             return
         if self._count_task is not None and self._count_key == key:
             return  # the same counts are on their way; they are shown for the state now chosen
@@ -229,7 +229,7 @@ class GapsScreen(QWidget):
         def counted(counts: q.GapCounts) -> None:
             self._count_task = None
             self._counts[key] = counts
-            self.count_label.setText(self.count_text(counts, self._count_state))
+            self.count_label.setText(self._count_sentence(counts, self._count_state))
 
         def failed(error: BaseException) -> None:
             self._count_task = None
@@ -238,6 +238,15 @@ class GapsScreen(QWidget):
 
         self._count_task = self.context.tasks.read(lambda _job: q.count_gaps(self.pod, flt), on_done=counted,
                                                    on_error=failed)
+
+    # what a pod with no computed period shows instead of "0 open of 0 gaps"
+    NOTHING_COMPUTED = ("No gaps in care computed yet: import the practices' patients (Data ▸ Import data…, Ctrl+I), "
+                        "then recompute gaps in care (Data ▸ Recompute, Ctrl+R).")
+
+    def _count_sentence(self, counts: q.GapCounts, state: str | None) -> str:
+        if counts.total == 0 and self.period_combo.count() <= 1:  # "All periods" alone: none computed
+            return self.NOTHING_COMPUTED
+        return self.count_text(counts, state)
 
     def _cancel_count(self) -> None:
         if self._count_task is not None:

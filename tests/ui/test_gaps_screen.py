@@ -317,7 +317,9 @@ def test_screen_on_an_empty_database(qtbot, engine):
     widget.show()
     _settle(widget)
     assert widget.model.rowCount() == 0
-    assert widget.count_label.text() == "0 open of 0 gaps"
+    # a new user's empty pod showed only "0 open of 0 gaps": it says how gaps come to be
+    assert widget.count_label.text() == GapsScreen.NOTHING_COMPUTED
+    assert "Import data" in widget.count_label.text() and "Recompute" in widget.count_label.text()
     assert widget.period_combo.count() == 1  # "All periods"
 
 
@@ -457,3 +459,12 @@ def test_counts_of_a_filter_counted_before_are_shown_at_once_until_the_gaps_chan
     screen.apply_changes(ChangeSet.of("gaps"))  # a recompute: counted again
     _settle(screen)
     assert [f.measure_id for f in counted] == ["CMS125", None]
+
+
+def test_a_filter_matching_nothing_still_counts_the_gaps(qtbot, screen):
+    screen.text_edit.setText("zzzz-nobody")
+    screen.refresh()
+    _settle(screen)
+    qtbot.waitUntil(lambda: screen.count_label.text() not in ("", "Counting…"), timeout=5000)
+    assert screen.count_label.text() != GapsScreen.NOTHING_COMPUTED
+    assert "gaps" in screen.count_label.text()
