@@ -35,6 +35,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from domain.business_days import BusinessCalendar
+from domain.text import counted
 from domain.time_entry import TimeEntry
 
 # CCM thresholds
@@ -261,7 +262,7 @@ def transitional_care(discharge: Discharge, contacts: Iterable[Contact], visits:
     after = sorted((c for c in contacts if c.on >= d), key=lambda c: c.on)
     reached = [c for c in after if c.two_way]
     attempts = [c for c in after if not c.two_way and c.on <= contact_due]
-    tried = f"; {len(attempts)} attempt{'s' if len(attempts) != 1 else ''} without reaching the patient" \
+    tried = f"; {counted(len(attempts), 'attempt')} without reaching the patient" \
         if attempts else ""
     in_time = next((c for c in reached if c.on <= contact_due), None)
     if in_time is not None:

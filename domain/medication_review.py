@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain.clock import today, utcnow
 from domain.errors import DomainError
+from domain.text import counted
 from domain.today import HIGH_RISK_TIERS  # the tiers that count as high risk, listed once
 
 REVIEW_TYPES = ("comprehensive", "targeted", "reconciliation")
@@ -344,14 +345,14 @@ def summary_status(review_type: str, review_date: dt.date, given_on: dt.date | N
             return SummaryStatus("given", due, f"{how} {us_date(given_on)}")
         late = (given_on - due).days
         return SummaryStatus("given_late", due, f"{how} {us_date(given_on)}, "
-                                                f"{late} day{'s' if late != 1 else ''} late (due {us_date(due)})")
+                                                f"{counted(late, 'day')} late (due {us_date(due)})")
     if on <= due:
         left = (due - on).days
         return SummaryStatus("due", due, f"Written summary due {us_date(due)} "
                                          f"({'today' if left == 0 else f'{left} day' + ('s' if left != 1 else '') + ' left'})")
     late = (on - due).days
     return SummaryStatus("late", due, f"Written summary late: due {us_date(due)}, "
-                                      f"{late} day{'s' if late != 1 else ''} ago")
+                                      f"{counted(late, 'day')} ago")
 
 
 # --- reaching the patient --------------------------------------------------------------------------

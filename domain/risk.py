@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from domain.errors import DomainError
+from domain.text import counted
 
 TIERS = ("low", "moderate", "rising", "high")
 TIER_LABELS = {"low": "Low", "moderate": "Moderate", "rising": "Rising", "high": "High"}
@@ -178,22 +179,18 @@ def tier_of(score: int, score_before: int, admitted_recently: bool, cut: int | N
     return "low"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def reasons(risk: RiskScore, date_format=dt.date.isoformat) -> list[str]:
     """The facts behind the score, each as a phrase: "4 chronic conditions (diabetes, CHF, COPD,
     CKD)", "2 ED visits and 1 admission in the last 12 months", "age 78", "discharged 2026-11-30"."""
     found = []
     if risk.groups:
         labels = ", ".join(GROUPS_BY_KEY[g].label for g in risk.groups)
-        found.append(f"{_plural(len(risk.groups), 'chronic condition')} ({labels})")
+        found.append(f"{counted(len(risk.groups), 'chronic condition')} ({labels})")
     visits = []
     if risk.ed_visits:
-        visits.append(_plural(risk.ed_visits, "ED visit"))
+        visits.append(counted(risk.ed_visits, "ED visit"))
     if risk.admissions:
-        visits.append(_plural(risk.admissions, "admission"))
+        visits.append(counted(risk.admissions, "admission"))
     if visits:
         found.append(" and ".join(visits) + " in the last 12 months")
     if age_points(risk.age):

@@ -6,6 +6,11 @@ import re
 import unicodedata
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 measure``, ``2 measures``, ``1,204 patients``: a number with its noun in agreement."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def name_key(text: str) -> str:
     """Upper-case, accents and punctuation removed: the form names are searched in."""
     decomposed = unicodedata.normalize("NFKD", text or "")

@@ -26,6 +26,7 @@ from domain.calls import DISPOSITION_LABELS, DISPOSITIONS, duration_label, is_la
 from domain.errors import DomainError
 from domain.office_hours import to_local
 from domain.clock import utcnow
+from domain.text import counted
 from ui import shortcuts, style
 from ui.call_entry import PageDialog, open_call_entry
 from ui.context import AppContext
@@ -315,7 +316,7 @@ class OvernightLogPage(_Page):
             waiting = sum(1 for c in log_.calls if c.waiting)
             late = sum(1 for c in log_.calls if callback_text(c)[1])
             self.summary.setText(
-                f"{len(log_.calls)} call{'s' if len(log_.calls) != 1 else ''}{where} in the night that ends on the "
+                f"{counted(len(log_.calls), 'call')}{where} in the night that ends on the "
                 f"morning of {morning:%a %m/%d/%Y}, each practice's own night (closing to opening)"
                 + (f" · {waiting} waiting for a call-back" if waiting else "")
                 + (f" · {late} called back after 30 minutes" if late else "") + ".")
@@ -385,7 +386,7 @@ class WaitingPage(_Page):
                 if call.id == current.id:
                     self.table.selectRow(r)
         if calls:
-            self.summary.setText(f"{len(calls)} caller{'s' if len(calls) != 1 else ''} waiting for a call-back, "
+            self.summary.setText(f"{counted(len(calls), 'caller')} waiting for a call-back, "
                                  f"longest first. Target: called back within 30 minutes"
                                  + (f" — {late_count} late." if late_count else "."))
         else:
@@ -540,7 +541,7 @@ class LeadListPage(_Page):
                          _item(practice_action(call.disposition, call.follow_up_note, call.follow_up_needed))])
         self.table.fill([e.call for e in overdue], rows, stretch=6, caps={2: 170, 3: 200})
         self.summary.setText(
-            f"{len(overdue)} call{'s' if len(overdue) != 1 else ''} not acknowledged by mid-morning (two hours after "
+            f"{counted(len(overdue), 'call')} not acknowledged by mid-morning (two hours after "
             "the practice opened): call the practice, then acknowledge on its behalf." if overdue else
             "Every call was acknowledged by its practice in time.")
         self.acknowledge_button.setEnabled(bool(overdue))
@@ -753,7 +754,7 @@ class CallsSection(QWidget):
                                         label="Writing the call records…", parent=self, on_done=self.printed)
 
     def printed(self, result) -> None:
-        QMessageBox.information(self, "Printed", f"{result.calls} call{'s' if result.calls != 1 else ''} written "
+        QMessageBox.information(self, "Printed", f"{counted(result.calls, 'call')} written "
                                                  f"to {result.path}. Print it from your PDF viewer.")
 
     def link_to_patient(self, call: CallRow | None) -> None:

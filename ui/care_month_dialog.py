@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from application import care_management as cm_app
 from domain import care_management as cm
 from domain.clock import today
-from domain.text import us_date
+from domain.text import counted, us_date
 from ui import format as fmt
 from ui.chart_time import STATE_WORDS, window_cells
 
@@ -53,7 +53,7 @@ def summary_text(view: cm_app.MonthView) -> str:
     def states(counts: dict[str, int]) -> str:
         return ", ".join(f"{STATE_WORDS[s].lower()} {counts[s]}" for s in ("met", "late", "missed", "open",
                                                                            "not_eligible") if counts.get(s))
-    tcm = (f"{len(view.tcm)} discharge{'s' if len(view.tcm) != 1 else ''} — contact {states(contact)}; "
+    tcm = (f"{counted(len(view.tcm), 'discharge')} — contact {states(contact)}; "
            f"visit {states(visit)}") if view.tcm else "no discharges this month"
     return (f"<b>Chronic care management</b> ({len(view.ccm)} patients with consent or minutes): {ccm}. "
             f"Fit advanced primary care management: {view.apcm_fits}.<br>"

@@ -11,6 +11,7 @@ from domain.clock import today
 from domain.medication_review import (
     CATEGORY_LABELS, RECONCILIATION_LABELS, RESPONSE_LABELS, REVIEW_TYPE_LABELS, STATUS_LABELS,
 )
+from domain.text import counted
 from ui import format as fmt
 from ui.chart_tabs import _code, record_list
 from ui.record_list import Line
@@ -46,7 +47,7 @@ def review_lines(chart: Chart) -> list[Line]:
                            RECONCILIATION_LABELS.get(m.action, m.action), m.patient_words or m.note))
                      for m in r.medications]
         open_count = len(r.open_problems) if r.status == "finished" else 0
-        problems = f"{len(r.problems)} problem{'s' if len(r.problems) != 1 else ''}" + (
+        problems = counted(len(r.problems), "problem") + (
             f", {open_count} awaiting the prescriber" if open_count else "")
         state = STATUS_LABELS.get(r.status, r.status)
         summary = r.summary_status(on)

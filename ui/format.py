@@ -65,10 +65,5 @@ def phone(value: str) -> str:
     return phone_display(value)
 
 
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 measure``, ``2 measures``, ``1,204 patients``: a number with its noun in agreement."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
 def yes_no(value: bool) -> str:
     return "Yes" if value else "No"

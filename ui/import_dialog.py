@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
+from domain.text import counted
 from ui.import_problems_view import ProblemsModel, problems_view, save_problems_as
 from ui.tables import CountItem
 
@@ -141,7 +142,7 @@ class ImportDialog(QDialog):
             return
         count = self.paths.count()
         self.status.setText("Add at least one file or folder first." if not count else
-                            f"{count} file{'s' if count != 1 else ''} or folder{'s' if count != 1 else ''} "
+                            f"{counted(count, 'file')} or folder{'s' if count != 1 else ''} "
                             "to import: press Import.")
 
     def chosen_paths(self) -> list[str]:
@@ -238,7 +239,7 @@ class ImportDialog(QDialog):
         text = f"Patients of this import: {'; '.join(places)}." if places else ""
         waiting = len(imported.waiting_ids)
         if waiting:
-            text += (f"{' ' if text else ''}<b>{waiting:,} patient{'s' if waiting != 1 else ''} "
+            text += (f"{' ' if text else ''}<b>{counted(waiting, 'patient')} "
                      f"wait{'' if waiting != 1 else 's'} for a "
                      "practice:</b> the data did not tell which practice they belong to, so they are kept aside "
                      "(not in any practice's rates or lists) until you assign them, here or from each chart.")

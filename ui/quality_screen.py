@@ -20,6 +20,7 @@ from application.referrals import (
     LOOP_CLOSURE_ID, kept_rates_with_loop_closure, rates_with_loop_closure, scorecard_with_loop_closure,
 )
 from domain.clock import today
+from domain.text import counted
 from ui import format as fmt
 from ui.quality_chart import PeerStripChart, TrendChart, percent
 from ui.report_actions import ReportActions, report_month
@@ -278,9 +279,9 @@ class QualityScreen(QWidget):
         scores = scorecard_with_loop_closure(self.pod, practice_id, period_end, rates)
         practices = len({r.practice_id for peers in rates.values() for r in peers})
         loop = sum(1 for score in scores if score.measure_id == LOOP_CLOSURE_ID)
-        what = fmt.count(len(scores) - loop, "measure") + (" and referral loop closure" if loop else "")
+        what = counted(len(scores) - loop, "measure") + (" and referral loop closure" if loop else "")
         self.source_label.setText(self.source_text(kept))
-        self._show(scores, f"{what} · compared with {fmt.count(practices, 'practice')} of the pod · "
+        self._show(scores, f"{what} · compared with {counted(practices, 'practice')} of the pod · "
                            "rates after exclusions and exceptions; double-click a measure to see its open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:

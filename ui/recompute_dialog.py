@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QVBoxLayout)
 
 from domain.clock import today
+from domain.text import counted
 
 
 class RecomputeDialog(QDialog):
@@ -30,7 +31,7 @@ class RecomputeDialog(QDialog):
         self.task = None
 
         scope = ("all patients of the pod" if patient_ids is None
-                 else f"{len(patient_ids):,} patient{'s' if len(patient_ids) != 1 else ''} whose data changed")
+                 else f"{counted(len(patient_ids), 'patient')} whose data changed")
         from domain.measures.catalogue import catalogue
 
         intro = self.intro = QLabel(f"Evaluates {catalogue().describe()} for {scope} and updates their gaps in care.")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from application import referrals as app
 from domain.clock import utcnow
+from domain.text import counted
 from ui import shortcuts, style
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
@@ -504,7 +505,7 @@ class ReferralsSection(QWidget):
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)
         overdue = sum(c.overdue for c in read.columns)
-        self.status_label.setText(f"{total:,} referral{'s' if total != 1 else ''} · {overdue:,} overdue · "
+        self.status_label.setText(f"{counted(total, 'referral')} · {overdue:,} overdue · "
                                   "overdue first in every column")
         if self.table_model.rowCount() and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.table_model.index(0, 0))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from application import reports
+from domain.text import counted
 from ui import format as fmt
 from ui.report_actions import ReportActions
 
@@ -298,7 +299,7 @@ class ReportsSection(QWidget):
         def done(result: reports.BatchResult) -> None:
             self.last_batch = result
             settings.report_folder = str(result.folder)
-            written = f"{len(result.written)} report{'s' if len(result.written) != 1 else ''}"
+            written = counted(len(result.written), "report")
             self.status_label.setText(
                 f"Cancelled: {written} of {len(codes)} written to {result.folder}." if result.cancelled
                 else f"{written} of {month:%B %Y} written to {result.folder}.")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from application import reviews as app
+from domain.text import counted
 from ui import format as fmt
 from ui import shortcuts
 from ui.review_screen import open_review, start_review
@@ -201,7 +202,7 @@ class ReviewsSection(QWidget):
         group = self.group()
         total = sum(self.counts.values()) if group == ALL else self.counts.get(group, 0)
         parts = [f"{self.counts[g]:,} {app.GROUP_COUNTS[g]}" for g in app.GROUPS if self.counts.get(g)]
-        self.count_label.setText(f"{total:,} row{'s' if total != 1 else ''}" +
+        self.count_label.setText(f"{counted(total, 'row')}" +
                                  (f": {' · '.join(parts)}" if group == ALL and parts else ""))
 
     def _loaded(self) -> None:

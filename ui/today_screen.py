@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from application import today as app
 from domain.clock import today as clock_today
 from domain.errors import DomainError, NotFound
+from domain.text import counted
 from domain.today import KIND
 from ui import shortcuts, style
 from ui.latest_read import LatestRead
@@ -236,7 +237,7 @@ class TodayScreen(QWidget):
         self.listing = listing
         staff = listing.staff
         practices = ", ".join(p.code for p in staff.practices)
-        covered = (f"covers {len(staff.practices)} practice{'s' if len(staff.practices) != 1 else ''}: {practices}"
+        covered = (f"covers {counted(len(staff.practices), 'practice')}: {practices}"
                    if staff.practices else "covers no practices (only her tasks are listed)")
         self.staff_label.setText(f"<b>{staff.name}</b> · {covered}" + ("" if staff.active else " · inactive"))
         self.staff_label.setToolTip("\n".join(f"{p.name} ({p.code})" for p in staff.practices))
@@ -267,7 +268,7 @@ class TodayScreen(QWidget):
             shown = listing.shown(kind.name)
             more = f" (first {shown:,} shown)" if shown < total else ""
             parts.append(f"{kind.priority} {kind.label} {total:,}{more}")
-        head = f"{listing.total:,} item{'s' if listing.total != 1 else ''} for {listing.on:%A %m/%d/%Y}"
+        head = f"{counted(listing.total, 'item')} for {listing.on:%A %m/%d/%Y}"
         return head + (" — " + " · ".join(parts) if parts else "")
 
     def _show_empty(self, text: str) -> None:

@@ -13,6 +13,8 @@ import argparse
 import datetime as dt
 import sys
 
+from domain.text import counted
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--practice", required=True, help="the practice's code (e.g. OAK)")
@@ -56,7 +58,7 @@ def run(args) -> int:
         return 1
     finally:
         pod.close()
-    calls = f"{printed.calls} call{'s' if printed.calls != 1 else ''}"
+    calls = counted(printed.calls, "call")
     print(f"Hand-off sheet of {args.practice.upper()} for the morning of {morning.isoformat()}: {calls}, "
           f"written to {printed.path}")
     return 0

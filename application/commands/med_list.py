@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from domain.text import counted
+
 NAME = "med-list"
 
 
@@ -51,5 +53,5 @@ def run(args) -> int:
     finally:
         pod.close()
     print(f"Personal medication list of patient {args.patient} written to {printed.path} "
-          f"({printed.pages} page{'s' if printed.pages != 1 else ''}).")
+          f"({counted(printed.pages, 'page')}).")
     return 0
