@@ -14,7 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTabWidget, QTableWidget,
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableWidget,
     QTableWidgetItem, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 from application import gaps as q
@@ -40,6 +40,7 @@ def _measure_label(gap: q.PatientGap) -> str:
 
 class ChartGapsTab(QWidget):
     changed = Signal()  # an override was documented or marked entered-in-error (and saved)
+    count_changed = Signal(int)  # the open gaps of the period now shown (the chart's tab title)
 
     def __init__(self, context, patient_id: int, patient_name: str = "",
                  view: q.PatientGapsView | None = None, history: list[q.GapHistoryEntry] | None = None,
@@ -202,19 +203,7 @@ class ChartGapsTab(QWidget):
             self.table.selectRow(ids.index(selected.gap_id) if selected and selected.gap_id in ids else 0)
         self._fill_history()
         self._selection_changed()
-        self._retitle()
-
-    def _retitle(self) -> None:
-        """The chart's tab title counts the open gaps of the period shown, whichever is chosen."""
-        chain, tabs = [self], self.parentWidget()
-        while tabs is not None and not isinstance(tabs, QTabWidget):
-            chain.append(tabs)
-            tabs = tabs.parentWidget()
-        # the tab's page is this widget or the one holding it (a tab built when first shown)
-        index = next((i for i in (tabs.indexOf(w) for w in chain) if i >= 0), -1) if tabs is not None else -1
-        if index >= 0:
-            base = tabs.tabText(index).split(" (")[0]
-            tabs.setTabText(index, f"{base} ({self.open_count()})")
+        self.count_changed.emit(self.open_count())  # the chart's tab title follows the period shown
 
     def _fill_history(self) -> None:
         """The changes of the period shown (each says its period too)."""

@@ -243,8 +243,9 @@ class ChartView(QWidget):
                 widget = LazyTab(lambda factory=factory: factory(context, chart)[0])
                 count = counter(chart) if counter is not None else None
             self.tab_titles.append(spec.title)
-            title = spec.title.replace("&", "&&")  # a plain ampersand, not a mnemonic
-            self.tabs.addTab(widget, title if count is None else f"{title} ({count})")
+            self.tabs.addTab(widget, "")
+            self._set_count(self.tabs.count() - 1, count)
+            self._follow_count(widget)
         self.tabs.currentChanged.connect(self._build_tab)
         self._build_tab(self.tabs.currentIndex())
         layout = QVBoxLayout(self)
@@ -279,8 +280,25 @@ class ChartView(QWidget):
 
     def _build_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if isinstance(widget, LazyTab):
-            widget.build()
+        if isinstance(widget, LazyTab) and widget.content is None:
+            self._follow_count(widget.build())
+
+    def _set_count(self, index: int, count: int | None) -> None:
+        if index < 0:
+            return
+        title = self.tab_titles[index].replace("&", "&&")  # a plain ampersand, not a mnemonic
+        self.tabs.setTabText(index, title if count is None else f"{title} ({count})")
+
+    def _follow_count(self, widget: QWidget) -> None:
+        """A tab whose count can change while shown (the Gaps tab's period) keeps its title true."""
+        signal = getattr(widget, "count_changed", None)
+        if signal is not None:
+            signal.connect(lambda count, page=widget: self._set_count(self._index_of(page), count))
+
+    def _index_of(self, widget: QWidget) -> int:
+        """The tab holding ``widget`` (its page, or the page it was built into); -1: none."""
+        return next((i for i in range(self.tabs.count())
+                     if self.tabs.widget(i) is widget or self.tab_widget(i) is widget), -1)
 
     def tab_widget(self, index: int) -> QWidget | None:
         """The tab's own widget (None: a tab not built yet, never shown)."""

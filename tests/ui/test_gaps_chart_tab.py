@@ -301,23 +301,20 @@ def test_a_period_evaluated_with_no_gap_of_the_patient_is_still_offered_and_curr
 def test_the_tab_title_counts_the_open_gaps_of_the_period_shown(qtbot, engine, pod):
     """The chart's 'Gaps (N)' followed this year whatever period was shown: a new user saw
     'Gaps (0)' above an open gap of an earlier year."""
-    from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+    from application.chart import read_chart
+    from ui.chart_view import ChartView
 
     _add_this_year(engine, pod, "A100", "closed")
-    tab = _tab(qtbot, engine, pod.patients["A100"])
-    tabs = QTabWidget()
-    qtbot.addWidget(tabs)
-    tabs.addTab(QWidget(), "Summary")
-    page = QWidget()  # as the chart holds a tab built when first shown
-    QVBoxLayout(page).addWidget(tab)
-    tabs.addTab(page, f"Gaps ({tab.open_count()})")
-    assert tabs.tabText(1) == "Gaps (0)"
+    context = make_context(engine, ACTOR)
+    chart = ChartView(context, read_chart(context.pod, pod.patients["A100"]))
+    qtbot.addWidget(chart)
+    gaps_index = chart.tab_titles.index("Gaps")
+    assert chart.tabs.tabText(gaps_index) == "Gaps (0)"
+    tab = chart.show_tab("Gaps")  # built when first shown, as a user opens it
+    context.tasks.wait_idle()
     tab.period_combo.activated.emit(1)  # 2025: CMS122 is open
-    tab.context.tasks.wait_idle()
-    qtbot.waitUntil(lambda: tabs.tabText(1) == "Gaps (1)", timeout=5000)
+    context.tasks.wait_idle()
+    qtbot.waitUntil(lambda: chart.tabs.tabText(gaps_index) == "Gaps (1)", timeout=5000)
     tab.period_combo.activated.emit(0)
-    tab.context.tasks.wait_idle()
-    qtbot.waitUntil(lambda: tabs.tabText(1) == "Gaps (0)", timeout=5000)
-    tabs.removeTab(1)  # the tab is qtbot's to close, not the tab widget's to delete
-    tab.setParent(None)
-    page.deleteLater()
+    context.tasks.wait_idle()
+    qtbot.waitUntil(lambda: chart.tabs.tabText(gaps_index) == "Gaps (0)", timeout=5000)
