@@ -28,24 +28,6 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     yield home
 
 
-@pytest.fixture(autouse=True)
-def _no_dialog_left_open():
-    """A dialog a test left open (modal) would swallow the keys of every later test in the same
-    process: each test ends with none, closing what is left."""
-    yield
-    if "PySide6.QtWidgets" not in sys.modules:
-        return
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    for _ in range(20):
-        modal = app.activeModalWidget() if app is not None else None
-        if modal is None:
-            break
-        modal.close()
-        app.processEvents()
-
-
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "carepod.db"
