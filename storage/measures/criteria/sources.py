@@ -1,7 +1,8 @@
 """A criterion's sources as set-based SQL: the facts of a resource kind whose codes are in the
-source's value sets (joins value set codes → fact_coding → clinical_fact, or coded_fact for the
-whole pod), filtered by status, category, value and the timing rule (storage.measures.sql_time).
-SQLite-specific SQL (json functions, CROSS JOIN to fix the join order, INDEXED BY) for speed."""
+source's value sets (for the whole pod: value set codes → coded_fact, → clinical_fact where the
+source needs the fact row; for some patients: their facts → fact_coding → the codes), filtered
+by status, category, value and the timing rule (storage.measures.sql_time). SQLite-specific
+SQL (json functions, CROSS JOIN to fix the join order, INDEXED BY) for speed."""
 from __future__ import annotations
 
 import json
@@ -141,15 +142,16 @@ def reads_prevalence(src: dict) -> bool:
 
 def _fact_join(ctx: Context) -> str:
     """The join order, fixed with CROSS JOIN (SQLite keeps it as written). The whole pod:
-    from the criterion's codes to their codings to the facts, so only matching facts are
-    read. Some patients (after an import): from those patients to their facts by kind, so
-    their recompute does not read every matching fact of the pod."""
+    from the criterion's codes to their codings (coded_fact: every 'code' coding in code
+    order, one index range per code) to the facts, so only matching facts are read. Some
+    patients (after an import): from those patients to their facts by kind, so their
+    recompute does not read every matching fact of the pod."""
     if ctx.scoped:
         return ("measure_scope s CROSS JOIN clinical_fact f ON f.patient_id = s.patient_id "
                 "CROSS JOIN fact_coding fc ON fc.fact_id = f.id AND fc.role = 'code' "
                 "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code")
-    return ("measure_codes c CROSS JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
-            "AND fc.role = 'code' CROSS JOIN clinical_fact f ON f.id = fc.fact_id")
+    return ("measure_codes c CROSS JOIN coded_fact fc ON fc.system = c.system AND fc.code = c.code "
+            "CROSS JOIN clinical_fact f ON f.id = fc.id")
 
 
 def _medication_filter(rows, src: dict, ctx: Context):
