@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget, QWidget
 
 from ui.context import AppContext
@@ -26,10 +26,13 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Staff", "ui.admin_staff:staff_page"),
     PageSpec("Practices", "ui.admin_practices:practices_page"),
+    PageSpec("Audit trail", "ui.admin_audit:audit_page"),
 )
 
 
 class AdminSection(QWidget):
+    open_patient = Signal(int)  # a page asks for a patient's chart (the audit trail's events)
+
     def __init__(self, context: AppContext, pages: list[tuple[str, QWidget]], parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("adminSection")
@@ -42,6 +45,9 @@ class AdminSection(QWidget):
             self.pages[title] = widget
             self.page_list.addItem(title)
             self.stack.addWidget(widget)
+            asks = getattr(widget, "open_patient", None)
+            if asks is not None and hasattr(asks, "connect"):
+                asks.connect(self.open_patient)
         self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.page_list.setCurrentRow(0)
         row = QHBoxLayout(self)
