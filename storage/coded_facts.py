@@ -59,6 +59,15 @@ def rows_of(codings: str, where: str = "", every: bool = False) -> str:
 ALL_ROWS = rows_of("fact_coding c", every=True)
 
 
+def rows_of_patients(patients: str) -> str:
+    """SELECT the coded_fact rows of the facts of the patients listed in the table ``patients``
+    (its column patient_id), read from the patients' side: what coded_fact holds for them, worked
+    out anew (an incremental recompute reads these rather than the pod's, see
+    storage.measures.criteria.context.Context.coded_facts)."""
+    return (f"SELECT c.system, c.code, {_fact_values(False)} FROM {patients} s CROSS JOIN clinical_fact f "
+            "ON f.patient_id = s.patient_id CROSS JOIN fact_coding c ON c.fact_id = f.id AND c.role = 'code'")
+
+
 def _same_coding_left(row: str) -> str:
     """No other 'code' coding of the fact carries the same system and code."""
     return (f"NOT EXISTS (SELECT 1 FROM fact_coding c WHERE c.fact_id = {row}.fact_id AND c.role = 'code' "

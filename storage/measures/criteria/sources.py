@@ -114,19 +114,22 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
     return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, {coding}.system AS system, {coding}.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
-            f"FROM {_CODED_JOIN if coded else _fact_join(ctx)} "
+            f"FROM {_coded_join(ctx) if coded else _fact_join(ctx)} "
             f"{'CROSS JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
             f"WHERE c.key = '{key}' AND " + " AND ".join(where))
 
 
-# The whole pod, for sources that need only the columns coded_fact carries: from the
-# criterion's codes to their facts in one index range (see storage.schema.coded_fact).
-_CODED_JOIN = "measure_codes c CROSS JOIN coded_fact f ON f.system = c.system AND f.code = c.code"
+def _coded_join(ctx: Context) -> str:
+    """For sources that need only the columns coded_fact carries: from the criterion's codes to
+    their facts in one index range (see storage.schema.coded_fact); some patients or a practice
+    read their own rows of it (Context.coded_facts)."""
+    return f"measure_codes c CROSS JOIN {ctx.coded_facts} f ON f.system = c.system AND f.code = c.code"
 
 
 def reads_coded_fact(ctx: Context, src: dict) -> bool:
-    """Whether a source's rows come from coded_fact (``f``) rather than the fact rows."""
-    return not ctx.scoped and not _needs_fact_row(src)
+    """Whether a source's rows come from coded_fact (``f``, or the scope's rows of it) rather
+    than the fact rows."""
+    return not _needs_fact_row(src)
 
 
 def _needs_fact_row(src: dict) -> bool:
