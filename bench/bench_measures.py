@@ -224,6 +224,13 @@ def incremental(db: Path, *, practice_code: str | None, month: dt.date | None, m
             patients = conn.execute(sa.text("SELECT count(*) FROM patient WHERE NOT entered_in_error")).scalar()
         code = practice_code or sizes[0][0]  # the largest practice: the longest file
         month = month or default_month(pod.engine)
+        tiered = None
+        with pod.engine.connect() as conn:
+            if not conn.execute(sa.text("SELECT 1 FROM risk_run WHERE scope = 'pod' LIMIT 1")).first():
+                tiered = Timer()  # some patients are tiered against the pod's last cut: made first, untimed
+        if tiered is not None:
+            with tiered:
+                recompute_risk_tiers(pod)
         for number in range(months):
             first = month  # then the months before it (never one after today)
             for _ in range(number):
@@ -282,7 +289,7 @@ def incremental(db: Path, *, practice_code: str | None, month: dt.date | None, m
                          "one": one, "computed": computed, "loads": loads})
     finally:
         pod.close()
-    return {"patients": patients, "practices": len(sizes), "code": code, "runs": runs}
+    return {"patients": patients, "practices": len(sizes), "code": code, "runs": runs, "tiered": tiered}
 
 
 def print_incremental(inc: dict, busy: bool) -> None:
@@ -290,6 +297,9 @@ def print_incremental(inc: dict, busy: bool) -> None:
           f"{inc['practices']} practices; practice {inc['code']}"
           f"{'; a second process (yes) keeps one core busy during the recomputes' if busy else ''}")
     rows = []
+    if inc["tiered"]:
+        rows.append(("the pod's first risk tiers (untimed: some patients are tiered against its cut), wall s",
+                     inc["tiered"].figure(), ""))
     for run in inc["runs"]:
         f = run["file"]
         month = f"{run['month']:%Y-%m}"
