@@ -1,6 +1,7 @@
 """A criterion's sources as set-based SQL: the facts of a resource kind whose codes are in the
-source's value sets (joins value set codes → fact_coding → clinical_fact, or coded_fact for the
-whole pod), filtered by status, category, value and the timing rule (storage.measures.sql_time).
+source's value sets (joins value set codes → coded_fact, the whole pod's or some patients' own rows
+of it; or, for a source reading the resource's JSON, → fact_coding → clinical_fact), filtered by
+status, category, value and the timing rule (storage.measures.sql_time).
 SQLite-specific SQL (json functions, CROSS JOIN to fix the join order, INDEXED BY) for speed."""
 from __future__ import annotations
 
@@ -143,10 +144,11 @@ def reads_prevalence(src: dict) -> bool:
 
 
 def _fact_join(ctx: Context) -> str:
-    """The join order, fixed with CROSS JOIN (SQLite keeps it as written). The whole pod:
-    from the criterion's codes to their codings to the facts, so only matching facts are
-    read. Some patients (after an import): from those patients to their facts by kind, so
-    their recompute does not read every matching fact of the pod."""
+    """For a source that reads the fact rows (the resource's JSON), the join order, fixed with
+    CROSS JOIN (SQLite keeps it as written). The whole pod: from the criterion's codes to their
+    codings to the facts, so only matching facts are read. Some patients (after an import):
+    from those patients to their facts by kind, so their recompute does not read every
+    matching fact of the pod."""
     if ctx.scoped:
         return ("measure_scope s CROSS JOIN clinical_fact f ON f.patient_id = s.patient_id "
                 "CROSS JOIN fact_coding fc ON fc.fact_id = f.id AND fc.role = 'code' "
