@@ -133,6 +133,22 @@ def reads_coded_fact(ctx: Context, src: dict) -> bool:
     return not _needs_fact_row(src)
 
 
+def coded_kinds(criteria) -> set[str]:
+    """The fact kinds these criteria read from coded rows (a source is any part of a criterion
+    naming a ``resource``; those that read the fact rows are left out)."""
+    kinds: set[str] = set()
+    todo = list(criteria)
+    while todo:
+        part = todo.pop()
+        if isinstance(part, dict):
+            if isinstance(part.get("resource"), str) and not _needs_fact_row(part):
+                kinds.add(part["resource"])
+            todo.extend(part.values())
+        elif isinstance(part, list):
+            todo.extend(part)
+    return kinds
+
+
 def _needs_fact_row(src: dict) -> bool:
     """Whether a source reads fact columns coded_fact does not carry (the resource's JSON)."""
     return bool(src["resource"] == "medication_request" or src.get("timing", {}).get("of") == "medication_period"
