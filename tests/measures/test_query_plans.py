@@ -67,8 +67,9 @@ def test_some_patients_queries_read_those_patients_rows_only(measure_engine, mea
     for mid, name, plan in _plans(measure_engine, scoped=True):
         if mid != measure:
             continue
-        if plan[0] == "SCAN s":
-            assert plan[1].startswith("SEARCH f USING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)"), plan
+        if plan[0] == "SCAN s":  # the facts of the kind from the index, their rows once their code matched
+            assert plan[1] == "SEARCH k USING COVERING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)", plan
+            assert plan[4] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
         else:
             assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
             assert plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)", (mid, name, plan)

@@ -115,7 +115,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
     return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, {coding}.system AS system, {coding}.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
-            f"FROM {_coded_join(ctx) if coded else _fact_join(ctx)} "
+            f"FROM {_coded_join(ctx) if coded else _fact_join(ctx, resource)} "
             f"{'CROSS JOIN patient p ON p.id = f.patient_id ' if needs_patient else ''}"
             f"WHERE c.key = '{key}' AND " + " AND ".join(where))
 
@@ -159,16 +159,20 @@ def reads_prevalence(src: dict) -> bool:
     return src.get("timing", {}).get("of") == "prevalence"
 
 
-def _fact_join(ctx: Context) -> str:
+def _fact_join(ctx: Context, resource: str) -> str:
     """For a source that reads the fact rows (the resource's JSON), the join order, fixed with
     CROSS JOIN (SQLite keeps it as written). The whole pod: from the criterion's codes to their
     codings to the facts, so only matching facts are read. Some patients (after an import):
-    from those patients to their facts by kind, so their recompute does not read every
-    matching fact of the pod."""
+    from those patients to their facts of the kind in the index (``k``), to the codings, and
+    only then to the rows of the facts whose code matched (``f``), so their recompute does not
+    read every matching fact of the pod, nor parse the JSON of every fact of the kind (each
+    condition on ``f`` is tested once its row is read: reading the rows first parsed the JSON of
+    every prescription of 8,000 patients, five times per run)."""
     if ctx.scoped:
-        return ("measure_scope s CROSS JOIN clinical_fact f ON f.patient_id = s.patient_id "
-                "CROSS JOIN fact_coding fc ON fc.fact_id = f.id AND fc.role = 'code' "
-                "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code")
+        return (f"measure_scope s CROSS JOIN clinical_fact k ON k.patient_id = s.patient_id AND k.kind = {quote(resource)} "
+                "CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' "
+                "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code "
+                "CROSS JOIN clinical_fact f ON f.id = k.id")
     return ("measure_codes c CROSS JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
             "AND fc.role = 'code' CROSS JOIN clinical_fact f ON f.id = fc.fact_id")
 
