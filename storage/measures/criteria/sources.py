@@ -5,6 +5,7 @@ status, category, value and the timing rule (storage.measures.sql_time).
 SQLite-specific SQL (json functions, CROSS JOIN to fix the join order, INDEXED BY) for speed."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
@@ -133,20 +134,31 @@ def reads_coded_fact(ctx: Context, src: dict) -> bool:
     return not _needs_fact_row(src)
 
 
-def coded_kinds(criteria) -> set[str]:
-    """The fact kinds these criteria read from coded rows (a source is any part of a criterion
-    naming a ``resource``; those that read the fact rows are left out)."""
-    kinds: set[str] = set()
+@dataclasses.dataclass
+class CodedReads:
+    """What some criteria read from coded rows: the fact kinds, and the value sets and codes
+    of those sources (every row they can find has one of these codes)."""
+    kinds: set[str] = dataclasses.field(default_factory=set)
+    valuesets: set[str] = dataclasses.field(default_factory=set)
+    codes: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+
+
+def coded_reads(criteria) -> CodedReads:
+    """What the criteria read from coded rows (a source is any part of a criterion naming a
+    ``resource``; those that read the fact rows are left out)."""
+    reads = CodedReads()
     todo = list(criteria)
     while todo:
         part = todo.pop()
         if isinstance(part, dict):
             if isinstance(part.get("resource"), str) and not _needs_fact_row(part):
-                kinds.add(part["resource"])
+                reads.kinds.add(part["resource"])
+                reads.valuesets.update(part.get("valuesets") or ())
+                reads.codes.update((system, code) for system, code in part.get("codes") or ())
             todo.extend(part.values())
         elif isinstance(part, list):
             todo.extend(part)
-    return kinds
+    return reads
 
 
 def _needs_fact_row(src: dict) -> bool:
