@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from storage.queries import patients as q
 from storage.queries.patients import PAGE_SIZE, PatientRow, PracticeChoice
 
-__all__ = ["PAGE_SIZE", "PatientRow", "PracticeChoice", "patient_row", "patients_by_ids",
+__all__ = ["PAGE_SIZE", "PatientRow", "PracticeChoice", "has_patients", "patient_row", "patients_by_ids",
            "practice_choices", "search_patients"]
 
 
@@ -18,6 +18,11 @@ def search_patients(pod, text: str, practice_ids: Sequence[int] | None = None, *
 
 def patients_by_ids(pod, ids: Iterable[int]) -> list[PatientRow]:
     return q.patients_by_ids(pod.engine, ids)
+
+
+def has_patients(pod) -> bool:
+    """Whether the pod has any patient yet (a new pod's screens say how patients come)."""
+    return q.has_patients(pod.engine)
 
 
 def patient_row(pod, patient_id: int) -> PatientRow | None:

@@ -226,8 +226,9 @@ clinical_fact = sa.Table(
     _flag("entered_in_error"),
     _created(),
     sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
-    sa.Index("ix_fact_code", "code_system", "code"),
-    sa.Index("ix_fact_kind_start", "kind", "start_at"),
+    # (no index by code or by kind and day across the pod: a criterion finds its facts through
+    # coded_fact, which is ordered by code, and every other reader by patient or through the
+    # small partial indexes below; migration 0017 dropped the two that no query used)
     # the active medication list of every patient (the pharmacist's worklist counts it per
     # patient across the pod; storage.queries.reviews.ACTIVE_MEDICATION says what "active" is)
     sa.Index("ix_fact_active_medication", "patient_id", "end_at", "code",
@@ -251,8 +252,7 @@ fact_coding = sa.Table(
     sa.Column("system", sa.String, nullable=False),
     sa.Column("code", sa.String, nullable=False),
     _text("display"),
-    # role before fact_id: a measure criterion matches 'code' codings from this index alone
-    sa.Index("ix_fact_coding_code", "system", "code", "role", "fact_id"),
+    # (no index by code: coded_fact, ordered by code, is how a criterion finds its facts)
     # with the role: "has this fact a coded value?" is answered from the index alone
     sa.Index("ix_fact_coding_fact", "fact_id", "role"),
     # a fact's coded results (one coding in ten): a measure's value test ("the latest

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget,
 )
 
-from application.patients import patients_by_ids, practice_choices, search_patients
+from application.patients import has_patients, patients_by_ids, practice_choices, search_patients
 from ui import shortcuts
 from ui.context import AppContext
+from ui.empty_view import EmptyViewMessage
 from ui.latest_read import LatestRead
 from ui.patient_table_model import COLUMNS, PatientIdRole, PatientTableModel, failure_text
 from ui.tables import make_read_only_list
@@ -50,6 +51,7 @@ class PatientSearch(QWidget):
         self.table = QTableView(objectName="patientResults")
         self.table.setModel(self.model)
         make_read_only_list(self.table)
+        self.empty = EmptyViewMessage(self.table)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -121,16 +123,26 @@ class PatientSearch(QWidget):
         pod, fetch = self.context.pod, self._fetch_page
         if not text:
             recent = list(self.context.settings.recent_patient_ids)
-            return lambda job: (text, practice_ids, patients_by_ids(pod, recent))
+
+            def recent_charts(job):
+                rows = patients_by_ids(pod, recent)
+                return text, practice_ids, rows, bool(rows) or has_patients(pod)
+            return recent_charts
         size = self.model.page_size
-        return lambda job: (text, practice_ids, fetch(text, practice_ids, size, 0))
+        return lambda job: (text, practice_ids, fetch(text, practice_ids, size, 0), True)
+
+    # what a pod without patients (a new one) shows in the list
+    NO_PATIENTS = ("No patients in this pod yet.\n\nImport the practices' patients (FHIR bundles, NDJSON files "
+                   "or CSV panels): Data ▸ Import data… (Ctrl+I).")
 
     def _show_result(self, result) -> None:
-        text, practice_ids, rows = result
+        text, practice_ids, rows, any_patients = result
+        self.empty.set_text("" if any_patients else self.NO_PATIENTS)
         if not text:
             self.model.show_rows(rows)
             self.summary.setText("Recently opened charts" if rows else
-                                 "Type a name, MRN, birth date or phone number to find a patient.")
+                                 "Type a name, MRN, birth date or phone number to find a patient." if any_patients
+                                 else "No patients in this pod yet.")
         else:
             self.model.show_page(text, practice_ids, rows)
             self.summary.setText(self._describe(text))

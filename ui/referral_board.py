@@ -22,6 +22,7 @@ from application import referrals as app
 from domain.clock import utcnow
 from domain.text import counted
 from ui import shortcuts, style
+from ui.empty_view import EmptyViewMessage
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.referral_actions import edit_expected_days, move_referral, print_letter
@@ -153,6 +154,7 @@ class BoardColumnView(QFrame):
         self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.activated.connect(lambda _i: board.activated.emit())
         self.list.installEventFilter(board)
+        self.empty = EmptyViewMessage(self.list)  # the first column says how referrals come, on an empty board
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
@@ -202,6 +204,11 @@ class ReferralBoard(QScrollArea):
             view.show()
         for view in self.columns[len(columns):]:
             view.hide()
+
+    def set_empty_text(self, text: str) -> None:
+        """What the first column says while it has no cards (how a referral comes to be)."""
+        for position, view in enumerate(self.columns):
+            view.empty.set_text(text if position == 0 else "")
 
     def visible_columns(self) -> list[BoardColumnView]:
         return [c for c in self.columns if not c.isHidden()]
@@ -390,6 +397,7 @@ class ReferralsSection(QWidget):
         self.board.activated.connect(self.open_selected)
         self.table_model = ReferralTableModel(self.pod, self)
         self.table = worklist_table(self.table_model, "referralTable", (170, 84, 74, 190, 78, 116, 110, 118, 92))
+        self.table_empty = EmptyViewMessage(self.table)
         self.table.activated.connect(lambda _i: self.open_selected())
         self.views = QTabWidget(objectName="referralViews")
         self.views.setDocumentMode(True)
@@ -505,11 +513,27 @@ class ReferralsSection(QWidget):
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)
         overdue = sum(c.overdue for c in read.columns)
-        self.status_label.setText(f"{counted(total, 'referral')} · {overdue:,} overdue · "
-                                  "overdue first in every column")
+        if total:
+            self.status_label.setText(f"{counted(total, 'referral')} · {overdue:,} overdue · "
+                                      "overdue first in every column")
+        else:
+            self.status_label.setText("No open referrals." if read.flt == self._default_filter(read.flt)
+                                      else "No referral matches these filters.")
+        guide = self.HOW_REFERRALS_COME if not total and read.flt == self._default_filter(read.flt) else ""
+        self.board.set_empty_text(guide)
+        self.table_empty.set_text(guide)
         if self.table_model.rowCount() and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.table_model.index(0, 0))
         self.loaded.emit()
+
+    # what an empty board says when no referral is open (a new pod, or every loop closed)
+    HOW_REFERRALS_COME = ("A referral is ordered from the patient's chart: find the patient (Ctrl+K), open the "
+                          "Referrals tab, then New referral… (Ctrl+N). It starts here, in Ordered.")
+
+    @staticmethod
+    def _default_filter(flt: app.ReferralFilter) -> app.ReferralFilter:
+        """The filter of every open referral (of the practice chosen, if one is)."""
+        return app.ReferralFilter(practice_id=flt.practice_id)
 
     def apply_changes(self, changes) -> None:
         if not self._shown_once:

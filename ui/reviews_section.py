@@ -19,6 +19,7 @@ from application import reviews as app
 from domain.text import counted
 from ui import format as fmt
 from ui import shortcuts
+from ui.empty_view import EmptyViewMessage
 from ui.review_screen import open_review, start_review
 from ui.tables import worklist_table
 
@@ -142,6 +143,7 @@ class ReviewsSection(QWidget):
         self.count_label.setMinimumWidth(120)
         self.model = WorklistModel(context, self)
         self.table = worklist_table(self.model, "reviewsTable", COLUMN_WIDTHS)
+        self.empty = EmptyViewMessage(self.table)
         self.table.activated.connect(self._activated)
         self.open_button = QPushButton("&Open", objectName="reviewsOpen")
         self.chart_button = QPushButton("Open &the chart", objectName="reviewsChart")
@@ -204,6 +206,15 @@ class ReviewsSection(QWidget):
         parts = [f"{self.counts[g]:,} {app.GROUP_COUNTS[g]}" for g in app.GROUPS if self.counts.get(g)]
         self.count_label.setText(f"{counted(total, 'row')}" +
                                  (f": {' · '.join(parts)}" if group == ALL and parts else ""))
+        self.empty.set_text(self.NOTHING_TO_DO if not any(self.counts.values()) else
+                            "" if total else f"Nothing in “{self.group_combo.currentText().rsplit(' (', 1)[0]}” now.")
+
+    # what the worklist says when nobody is on it (a new pod, or a pharmacist up to date)
+    NOTHING_TO_DO = ("Nothing on the worklist.\n\nListed here: reviews not finished, recommendations awaiting the "
+                     "prescriber, follow-ups due, written summaries not given, and patients due for a comprehensive "
+                     "review (high risk, or 10 or more active medications, with none in 12 months).\n\n"
+                     "To review any patient's medications: find the patient (Ctrl+K), open the Reviews tab "
+                     "of the chart and start a review.")
 
     def _loaded(self) -> None:
         if not self.table.currentIndex().isValid() and self.model.rows:

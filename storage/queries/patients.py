@@ -210,6 +210,12 @@ def search_patients(engine: Engine, text: str, practice_ids: Sequence[int] | Non
         return [_to_row(r) for r in conn.execute(statement)]
 
 
+def has_patients(engine: Engine) -> bool:
+    """Whether the pod has any patient (not entered in error): a new pod has none."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(p.c.id).where(p.c.entered_in_error.is_(False)).limit(1)).first() is not None
+
+
 def patients_by_ids(engine: Engine, ids: Iterable[int]) -> list[PatientRow]:
     """The rows of these patients in the order given (recently opened charts); unknown ids are skipped."""
     wanted = list(dict.fromkeys(ids))

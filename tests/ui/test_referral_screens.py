@@ -153,6 +153,7 @@ def test_a_new_referral_from_the_chart(qtbot, engine, tp):
     view = open_chart(patients, tp.referral_patient)
     tab = view.show_tab("Referrals")
     assert len(tab.referrals) == 2 and view.tabs.tabText(view.tabs.currentIndex()) == "Referrals (2)"
+    active(qtbot, window)  # the chart's keys work in the active window (an earlier test's could still be)
     tab.list.tree.setFocus()
     qtbot.keyClick(tab.list.tree, Qt.Key.Key_N, CTRL)
     qtbot.waitUntil(lambda: tab.referral_dialog is not None and tab.referral_dialog.isVisible(), timeout=30_000)

@@ -1,7 +1,8 @@
 """A criterion's sources as set-based SQL: the facts of a resource kind whose codes are in the
-source's value sets (joins value set codes → coded_fact, the whole pod's or some patients' own rows
-of it; or, for a source reading the resource's JSON, → fact_coding → clinical_fact), filtered by
-status, category, value and the timing rule (storage.measures.sql_time).
+source's value sets (for the whole pod: value set codes → coded_fact, → clinical_fact where the
+source needs the fact row; for some patients or a practice: value set codes → their own rows of
+coded_fact, or their facts → fact_coding → the codes → the fact rows where the source needs
+them), filtered by status, category, value and the timing rule (storage.measures.sql_time).
 SQLite-specific SQL (json functions, CROSS JOIN to fix the join order, INDEXED BY) for speed."""
 from __future__ import annotations
 
@@ -174,7 +175,8 @@ def reads_prevalence(src: dict) -> bool:
 def _fact_join(ctx: Context, resource: str) -> str:
     """For a source that reads the fact rows (the resource's JSON), the join order, fixed with
     CROSS JOIN (SQLite keeps it as written). The whole pod: from the criterion's codes to their
-    codings to the facts, so only matching facts are read. Some patients (after an import):
+    codings (coded_fact: every 'code' coding in code order, one index range per code) to the
+    facts, so only matching facts are read. Some patients (after an import):
     from those patients to their facts of the kind in the index (``k``), to the codings, and
     only then to the rows of the facts whose code matched (``f``), so their recompute does not
     read every matching fact of the pod, nor parse the JSON of every fact of the kind (each
@@ -185,8 +187,8 @@ def _fact_join(ctx: Context, resource: str) -> str:
                 "CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' "
                 "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code "
                 "CROSS JOIN clinical_fact f ON f.id = k.id")
-    return ("measure_codes c CROSS JOIN fact_coding fc ON fc.system = c.system AND fc.code = c.code "
-            "AND fc.role = 'code' CROSS JOIN clinical_fact f ON f.id = fc.fact_id")
+    return ("measure_codes c CROSS JOIN coded_fact fc ON fc.system = c.system AND fc.code = c.code "
+            "CROSS JOIN clinical_fact f ON f.id = fc.id")
 
 
 def _medication_filter(rows, src: dict, ctx: Context):
