@@ -460,7 +460,8 @@ def main(argv=None) -> int:
     evaluations = n * len(MEASURES)
     target_seconds = TARGET_SECONDS * n / TARGET_PATIENTS
     target_rate = TARGET_PATIENTS * len(MEASURES) / TARGET_SECONDS
-    rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts", ""),
+    busy = ", a second process (yes) keeping one core busy" if args.busy_core else ""
+    rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts{busy}", ""),
             (f"recompute all {len(MEASURES)} measures ({'first run' if pod['first'] else 'gaps already there'}, "
              f"{pod['workers']} worker process{'es' if pod['workers'] > 1 else ''}), wall s",
              pod['run'].figure(), f"{target_seconds:.1f} (60 s per 1M patients)"),
