@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from storage.demo import codes as C
+from storage.demo.facts import CATEGORY_SYSTEMS
 
 TYPES = ("Patient", "Encounter", "Observation", "Condition", "Procedure", "Immunization", "MedicationRequest")
 DIABETES_CODES = ("E11.9", "E10.9", "44054006", "46635009")
@@ -39,13 +40,9 @@ ACUTE = (C.Code(C.ICD10CM, "J06.9", "Acute upper respiratory infection, unspecif
          C.Code(C.ICD10CM, "M54.50", "Low back pain, unspecified"),
          C.Code(C.ICD10CM, "N39.0", "Urinary tract infection, site not specified"),
          C.Code(C.ICD10CM, "R51.9", "Headache, unspecified"))
-SMOKING = (C.Code(C.SNOMED, "266919005", "Never smoked tobacco (finding)"),
-           C.Code(C.SNOMED, "8517006", "Ex-smoker (finding)"),
-           C.Code(C.SNOMED, "77176002", "Smoker (finding)"))
-CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONDITION_CATEGORY, OBSERVATION_CATEGORY = CATEGORY_SYSTEMS["condition"], CATEGORY_SYSTEMS["observation"]
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,8 +206,10 @@ def _visit(out, rng, book, pid, tag, birth, sex, start: dt.datetime, diabetic: b
         observation(C.BMI, "vital-signs", valueQuantity={"value": round(rng.uniform(19, 38), 1), "unit": "kg/m2",
                                                           "system": "http://unitsofmeasure.org", "code": "kg/m2"})
     if age >= 12 and rng.random() < 0.4:
+        # ex-smoker, never smoked (the code book's non-users), smoker
+        smoking = (*book.tobacco_non_user, book.tobacco_user[0])
         observation(book.tobacco_screen, "survey", valueCodeableConcept=_concept(
-            rng.choices(SMOKING, weights=(70, 18, 12))[0]))
+            rng.choices(smoking, weights=(18, 70, 12))[0]))
     if age >= 12 and rng.random() < 0.3:
         screen = C.ADULT_DEPRESSION_SCREEN if age >= 18 else C.ADOLESCENT_DEPRESSION_SCREEN
         observation(screen, "survey", valueCodeableConcept=_concept(
