@@ -21,8 +21,11 @@ engine measured in the same run.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 SHARED = ROOT.parent / "shared"
 ECQM = SHARED / "ecqm"
 
@@ -43,6 +47,7 @@ PERIOD = ("2025-01-01", "2025-12-31")
 NEW_PERIOD = ("2026-01-01", "2026-12-31")  # --new-period: one the bench pod has never computed
 TARGET_PATIENTS, TARGET_SECONDS = 1_000_000, 60.0  # PRODUCT.md §6: the whole pod in under 60 s
 WORKLIST_SECONDS = 0.2  # PRODUCT.md §6: any worklist opens in under 200 ms
+INCREMENTAL_SECONDS = 5.0  # issue 24: after one practice's monthly file, its changed patients in under 5 s
 REFERENCE_MS = (110, 350)  # PRODUCT.md §6: the reference engine per patient per measure
 
 
@@ -164,6 +169,164 @@ def new_period(db: Path) -> dict:
     return {"run": run, "gaps": sum(sum(counts.values()) for counts in summary.values())}
 
 
+@contextlib.contextmanager
+def busy_core(busy: bool):
+    """``yes > /dev/null`` for the length of the block: a second process keeping one core busy
+    (as other work does on a pod's office computer)."""
+    if not busy:
+        yield
+        return
+    spinner = subprocess.Popen(["yes"], stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def default_month(engine) -> dt.date:
+    """The last month of the newest period the pod has gaps of, or last month (none yet)."""
+    from storage.queries.gaps import gap_periods
+
+    last = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    periods = gap_periods(engine)
+    return min(last, max(end for _start, end in periods).replace(day=1)) if periods else last
+
+
+def incremental(db: Path, *, practice_code: str | None, month: dt.date | None, months: int, seed: int,
+                busy: bool, profile: Path | None) -> dict:
+    """After importing one practice's monthly file (bench/practice_month.py; ``months``
+    of them one after another), the recompute of the patients it changed, as the app runs it
+    (ui.main_window._imported: every period with gaps, then their risk tiers), each step timed;
+    beside it, in the same run, the same patients again with nothing changed and one patient
+    alone (what any recompute costs)."""
+    import sqlalchemy as sa
+
+    from application.imports import import_files
+    from application.measures import periods_with_gaps, recompute_gaps
+    from application.pod import open_pod
+    from application.risk import recompute_risk_tiers
+    from domain.measures.period import MeasurementPeriod
+    from practice_month import write_month
+
+    pod = open_pod(db, "Bench Importer", create=False)
+    runs = []
+    try:
+        with pod.engine.connect() as conn:
+            sizes = conn.execute(sa.text(
+                "SELECT pr.code, count(*) FROM patient p JOIN practice pr ON pr.id = p.practice_id "
+                "WHERE p.status = 'active' AND NOT p.entered_in_error AND NOT pr.holding GROUP BY pr.code "
+                "ORDER BY count(*) DESC, pr.code")).all()
+            patients = conn.execute(sa.text("SELECT count(*) FROM patient WHERE NOT entered_in_error")).scalar()
+        code = practice_code or sizes[0][0]  # the largest practice: the longest file
+        month = month or default_month(pod.engine)
+        tiered = None
+        with pod.engine.connect() as conn:
+            if not conn.execute(sa.text("SELECT 1 FROM risk_run WHERE scope = 'pod' LIMIT 1")).first():
+                tiered = Timer()  # some patients are tiered against the pod's last cut: made first, untimed
+        if tiered is not None:
+            with tiered:
+                recompute_risk_tiers(pod)
+        for number in range(months):
+            first = month  # then the months before it (never one after today)
+            for _ in range(number):
+                first = (first - dt.timedelta(days=1)).replace(day=1)
+            period = MeasurementPeriod(dt.date(first.year, 1, 1), dt.date(first.year, 12, 31))
+            computed = None
+            with pod.engine.connect() as conn:
+                has_gaps = conn.execute(sa.text(
+                    "SELECT 1 FROM gap g JOIN patient p ON p.id = g.patient_id JOIN practice pr ON "
+                    "pr.id = p.practice_id WHERE pr.code = :c AND g.period_end = :e LIMIT 1"),
+                    {"c": code, "e": period.end.isoformat()}).first()
+            if not has_gaps:  # an incremental run needs the period computed: the practice's, untimed
+                from storage.measures.recompute import recompute
+
+                with pod.engine.connect() as conn:
+                    pid = conn.execute(sa.text("SELECT id FROM practice WHERE code = :c"), {"c": code}).scalar()
+                with Timer() as computed:
+                    recompute(pod.engine, period, MEASURES, practice_id=pid)
+            folder = Path(tempfile.mkdtemp(prefix="carepod-month-")) / f"ehr-{code}"
+            written = write_month(db, code, first, folder, seed=seed + number)
+            try:
+                with Timer() as imported:
+                    result = import_files(pod, [folder], practice_code=code)
+            finally:
+                shutil.rmtree(folder.parent)
+            report = result.report
+            if report.errors:
+                raise SystemExit(f"the monthly file was refused: {report.problems[:3]}")
+            changed = sorted(report.changed_patient_ids)
+            periods = periods_with_gaps(pod)
+            steps = {}
+            loads = [load()]
+            with busy_core(busy):
+                profiler = None
+                if profile is not None and number == 0:
+                    import cProfile
+
+                    profiler = cProfile.Profile()
+                    profiler.enable()
+                for each in periods:  # what application.measures.recompute_periods runs, step by step
+                    with Timer() as steps[f"gaps {each.start.year}"]:
+                        recompute_gaps(pod, each, patient_ids=changed, risk_tiers=False)
+                with Timer() as steps["risk tiers"]:
+                    recompute_risk_tiers(pod, patient_ids=changed)
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
+                loads.append(load())
+                with Timer() as again:
+                    recompute_gaps(pod, period, patient_ids=changed, risk_tiers=False)
+                with Timer() as one:
+                    recompute_gaps(pod, period, patient_ids=changed[:1], risk_tiers=False)
+                loads.append(load())
+            runs.append({"month": first, "period": period, "file": written, "imported": imported,
+                         "landed": report.patient_ids, "changed": changed, "steps": steps, "again": again,
+                         "one": one, "computed": computed, "loads": loads})
+    finally:
+        pod.close()
+    return {"patients": patients, "practices": len(sizes), "code": code, "runs": runs, "tiered": tiered}
+
+
+def print_incremental(inc: dict, busy: bool) -> None:
+    print(f"\nincremental recompute after one practice's monthly file: pod {inc['patients']:,} patients, "
+          f"{inc['practices']} practices; practice {inc['code']}"
+          f"{'; a second process (yes) keeps one core busy during the recomputes' if busy else ''}")
+    rows = []
+    if inc["tiered"]:
+        rows.append(("the pod's first risk tiers (untimed: some patients are tiered against its cut), wall s",
+                     inc["tiered"].figure(), ""))
+    for run in inc["runs"]:
+        f = run["file"]
+        month = f"{run['month']:%Y-%m}"
+        if run["computed"]:
+            rows.append((f"{month}: the practice's {run['period'].start.year} computed first (untimed), wall s",
+                         run["computed"].figure(), ""))
+        rows.append((f"{month}: import {f.total:,} resources for {f.patients:,} of the practice's "
+                     f"{f.practice_patients:,} patients, wall s", run["imported"].figure(), ""))
+        total_wall = sum(t.wall for t in run["steps"].values())
+        total_cpu = sum(t.cpu for t in run["steps"].values())
+        for name, timer in run["steps"].items():
+            target = f"{INCREMENTAL_SECONDS:.1f} (issue 24)" if name.startswith("gaps") else ""
+            rows.append((f"{month}:   recompute {len(run['changed']):,} changed patients: {name}, wall s",
+                         timer.figure(), target))
+        rows.append((f"{month}:   all the app runs after the import, wall s",
+                     f"{total_wall:.1f} (CPU {total_cpu:.1f})", f"{INCREMENTAL_SECONDS:.1f}"))
+        rows.append((f"{month}: baseline: the same patients again, nothing changed, wall s",
+                     run["again"].figure(), ""))
+        rows.append((f"{month}: baseline: one patient, wall s", run["one"].figure(), ""))
+        rows.append((f"{month}: load average before / after the recompute / after the baselines",
+                     " | ".join(x.removeprefix("load ") for x in run["loads"]), ""))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'measured':>34}  target")
+    for label, value, base in rows:
+        print(f"{label:<{width}}  {value:>34}  {base}")
+
+
 def carepod_cases() -> dict:
     """Every published case imported (one practice per Bundle), then every measure with published cases
     evaluated over all of them; agreement with expected.json counted per case of its measure."""
@@ -262,15 +425,34 @@ def main(argv=None) -> int:
                         help="delete the period's gaps first: the first recompute writes every gap")
     parser.add_argument("--new-period", action="store_true",
                         help=f"also compute {NEW_PERIOD[0][:4]}, never computed before, then delete it (untimed)")
+    parser.add_argument("--incremental", action="store_true",
+                        help="instead of the complete recompute: import one practice's monthly file, then time the "
+                             "recompute of the patients it changed (as the app runs it after an import)")
+    parser.add_argument("--practice", help="--incremental: code of the practice (default: the largest)")
+    parser.add_argument("--month", type=lambda s: dt.date.fromisoformat(f"{s}-01"),
+                        help="--incremental: YYYY-MM (default: the last month of the newest computed period)")
+    parser.add_argument("--months", type=int, default=1,
+                        help="--incremental: import this many months one after another (--month, then the ones "
+                             "before it), each timed")
+    parser.add_argument("--profile", type=Path, help="--incremental: cProfile the first month's recompute into FILE")
+    parser.add_argument("--busy-core", action="store_true",
+                        help="run the timed recomputes while a second process (yes > /dev/null) keeps one core busy")
     args = parser.parse_args(argv)
 
+    if args.incremental:
+        if not args.db.exists():
+            raise SystemExit(f"{args.db} does not exist: --incremental works on a pod with its gaps computed")
+        print_incremental(incremental(args.db, practice_code=args.practice, month=args.month, months=args.months,
+                                      seed=args.seed, busy=args.busy_core, profile=args.profile), args.busy_core)
+        return 0
     if not args.db.exists():
         build_pod(args.db, args.practices, args.patients, args.seed)
     if args.clear:
         clear_period(args.db)
-    pod = recompute_pod(args.db)
-    again = recompute_pod(args.db) if args.repeat else None
-    fresh = new_period(args.db) if args.new_period else None
+    with busy_core(args.busy_core):
+        pod = recompute_pod(args.db)
+        again = recompute_pod(args.db) if args.repeat else None
+        fresh = new_period(args.db) if args.new_period else None
     mine = carepod_cases()
     ref = None if args.no_reference else reference_cases(args.cqlrun)
 
@@ -278,7 +460,8 @@ def main(argv=None) -> int:
     evaluations = n * len(MEASURES)
     target_seconds = TARGET_SECONDS * n / TARGET_PATIENTS
     target_rate = TARGET_PATIENTS * len(MEASURES) / TARGET_SECONDS
-    rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts", ""),
+    busy = ", a second process (yes) keeping one core busy" if args.busy_core else ""
+    rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts{busy}", ""),
             (f"recompute all {len(MEASURES)} measures ({'first run' if pod['first'] else 'gaps already there'}, "
              f"{pod['workers']} worker process{'es' if pod['workers'] > 1 else ''}), wall s",
              pod['run'].figure(), f"{target_seconds:.1f} (60 s per 1M patients)"),

@@ -13,7 +13,7 @@ a whole-pod evaluation, so a fact written any other way is never missed.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from storage.measures.sql_time import END, PERIOD_PATHS, START
 
@@ -57,6 +57,19 @@ def rows_of(codings: str, where: str = "", every: bool = False) -> str:
 
 
 ALL_ROWS = rows_of("fact_coding c", every=True)
+
+
+def rows_of_patients(patients: str, kinds: Iterable[str] | None = None, codings: str | None = None) -> str:
+    """SELECT the coded_fact rows of the facts of the patients listed in the table ``patients``
+    (its column patient_id), read from the patients' side: what coded_fact holds for them, worked
+    out anew (an incremental recompute reads these rather than the pod's, see
+    storage.measures.criteria.context.Context.coded_facts); ``kinds``: only facts of these kinds
+    (told apart in the index, so the others' rows are not read); ``codings``: an SQL condition on
+    the coding ``c`` (tested before the fact's row is read)."""
+    of_kinds = "" if kinds is None else f" AND f.kind IN ({', '.join(repr(str(k)) for k in sorted(kinds))})"
+    return (f"SELECT c.system, c.code, {_fact_values(False)} FROM {patients} s CROSS JOIN clinical_fact f "
+            f"ON f.patient_id = s.patient_id{of_kinds} CROSS JOIN fact_coding c ON c.fact_id = f.id "
+            f"AND c.role = 'code'{' WHERE ' + codings if codings else ''}")
 
 
 def _same_coding_left(row: str) -> str:

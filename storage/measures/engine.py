@@ -16,6 +16,7 @@ from domain.measures.populations import POPULATIONS, evaluate as evaluate_expr, 
 from storage import coded_facts
 from storage.measures import id_sets
 from storage.measures.criteria import Context, CriterionResult, evaluate as evaluate_criterion, ident
+from storage.measures.criteria.sources import coded_reads
 
 
 class Cancelled(Exception):
@@ -74,16 +75,19 @@ def evaluate_each(con: sqlite3.Connection, measure_ids: Iterable[str], period: M
 
     ``measure_ids`` may be handed out one by one (a worker process asks for its next measure);
     ``still_to_come`` then names the measures not handed out yet, whose criteria are kept."""
+    reads = None  # what the measures read from coded rows (handed out one by one: not known)
     if still_to_come is None:
         measure_ids = list(measure_ids)
         total = sum(len(needed_criteria(definitions.load(m))) for m in measure_ids)
         still_to_come = _rest_of(measure_ids)
+        reads = coded_reads(d["criteria"][name] for d in map(definitions.load, measure_ids)
+                            for name in needed_criteria(d))
     else:
         total = 0  # not known in advance
     if practice_id is None and patient_ids is None:
         coded_facts.catch_up(con)  # whole-pod criteria read coded_fact: facts written any way count
     scoped = _scope(con, practice_id, patient_ids)
-    ctx = Context(con, period, scoped)
+    ctx = Context(con, period, scoped, reads)
     universe = set(ctx.birth_dates()[1])  # everyone in scope not entered in error
     try:
         yield from _evaluate_all(ctx, measure_ids, period, universe, total, progress, cancel, still_to_come)

@@ -1,6 +1,7 @@
 """Every criterion query reads through indexes in the intended order (no timing): the whole
 pod from the value-set codes to their codings to the facts; some patients (after an import)
-from those patients to their facts, so a one-patient recompute does not read the pod."""
+from those patients to their facts (once, into their own coded rows), so a one-patient
+recompute does not read the pod."""
 from __future__ import annotations
 
 import pytest
@@ -60,9 +61,32 @@ def test_whole_pod_queries_start_from_the_codes(measure_engine):
 
 
 @pytest.mark.parametrize("measure", ALL_MEASURES)
-def test_some_patients_queries_start_from_those_patients(measure_engine, measure):
+def test_some_patients_queries_read_those_patients_rows_only(measure_engine, measure):
+    """Some patients: a source read from coded_fact reads the scope's own rows of it (worked out
+    once per run from those patients' facts), from the codes; one that needs the fact rows starts
+    from the patients. Never the pod's facts."""
     for mid, name, plan in _plans(measure_engine, scoped=True):
         if mid != measure:
             continue
-        assert plan[0] == "SCAN s", (mid, name, plan)
-        assert plan[1].startswith("SEARCH f USING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)"), plan
+        if plan[0] == "SCAN s":  # the facts of the kind from the index, their rows once their code matched
+            assert plan[1] == "SEARCH k USING COVERING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)", plan
+            assert plan[4] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
+        else:
+            assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
+            assert plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)", (mid, name, plan)
+        assert not any(step.startswith("SCAN") and step != "SCAN s" and " m " not in f" {step} " for step in plan), \
+            (mid, name, plan)
+
+
+def test_the_scopes_coded_rows_are_read_from_its_patients(measure_engine):
+    from storage import coded_facts
+    from storage.measures.engine import _scope, raw_connection
+
+    fairy, con = raw_connection(measure_engine)
+    try:
+        _scope(con, None, [1])
+        plan = [row[3] for row in con.execute("EXPLAIN QUERY PLAN " + coded_facts.rows_of_patients("measure_scope"))]
+    finally:
+        fairy.close()
+    assert plan[:3] == ["SCAN s", "SEARCH f USING INDEX ix_fact_patient_kind_start (patient_id=?)",
+                        "SEARCH c USING INDEX ix_fact_coding_fact (fact_id=? AND role=?)"], plan

@@ -39,7 +39,7 @@ class CriterionResult:
 class Context:
     """One evaluation run: a connection with temp tables, the period, the scope, a cache."""
 
-    def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool):
+    def __init__(self, con: sqlite3.Connection, period: MeasurementPeriod, scoped: bool, reads=None):
         self.con, self.period, self.scoped = con, period, scoped
         self.cache: dict[tuple[str, str], CriterionResult] = {}  # (criterion ident, domain key)
         self._tables: dict[str, str] = {}  # see ``materialize``
@@ -52,6 +52,34 @@ class Context:
                     "(key TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL)")
         con.execute("CREATE INDEX IF NOT EXISTS temp.ix_measure_codes ON measure_codes (key, system, code)")
         con.execute("DELETE FROM measure_codes")  # keys are per run
+        self.coded_facts = "coded_fact"  # see ``_scope_coded_facts``
+        if scoped:
+            self._scope_coded_facts(reads)
+
+    def _scope_coded_facts(self, reads) -> None:
+        """Some patients (after an import) or a practice: their coded_fact rows worked out anew
+        into a temp table, once per run, which every criterion then reads as a whole-pod
+        criterion reads coded_fact. Each criterion reading the patients' wide fact rows and
+        their codings again took most of an incremental recompute (8,000 patients of a 1M pod:
+        eighty queries of a quarter second each); these rows are also what coded_fact holds,
+        so the scoped and the whole-pod runs read the very same rows. ``reads``
+        (storage.measures.criteria.sources.CodedReads): what the run's criteria read from coded
+        rows, the only rows worked out (None: every row; a fact whose code matches nothing is
+        not even read)."""
+        from storage import coded_facts
+
+        ddl = self.con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'coded_fact'").fetchone()[0]
+        self.con.execute("DROP TABLE IF EXISTS temp.scope_coded_fact")
+        self.con.execute(ddl.replace("CREATE TABLE coded_fact", "CREATE TEMP TABLE scope_coded_fact", 1))
+        kinds, codings = None, None
+        if reads is not None:
+            kinds = reads.kinds
+            key = self.code_key(sorted(reads.valuesets), sorted(reads.codes))
+            codings = (f"EXISTS (SELECT 1 FROM measure_codes m WHERE m.key = '{key}' AND m.system = c.system "
+                       "AND m.code = c.code)")
+        self.con.execute("INSERT OR IGNORE INTO temp.scope_coded_fact "
+                         f"{coded_facts.rows_of_patients('measure_scope', kinds, codings)}")
+        self.coded_facts = "temp.scope_coded_fact"
 
     def code_key(self, valuesets, codes) -> str:
         """A key into the temp table ``measure_codes`` holding the union of value sets and codes."""
@@ -93,7 +121,8 @@ class Context:
         return self._tables[sql]
 
     def close(self) -> None:
-        for name in [*self._tables.values(), *(d.table for d in self._domains.values())]:
+        scoped = ["scope_coded_fact"] if self.coded_facts != "coded_fact" else []
+        for name in [*self._tables.values(), *(d.table for d in self._domains.values()), *scoped]:
             self.con.execute(f"DROP TABLE IF EXISTS temp.{name}")
         self._tables.clear()
         self._domains.clear()
