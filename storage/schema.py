@@ -839,9 +839,10 @@ gap_override = sa.Table(
 )
 
 # The Gaps worklist's counts: gaps per measure, period, population group, practice (the
-# patient's) and state, kept in step with the gap rows by the recompute's writes
-# (storage.measures.gap_counts) and by a patient's change of practice (a trigger made with the
-# table). A count reads these few rows instead of counting millions of gaps (0.5-1 s at 1M patients).
+# patient's) and state of the patients not entered in error, kept in step with the gap rows by
+# the recompute's writes (storage.measures.gap_counts) and by a patient's change of practice or
+# entered-in-error mark (a trigger made with the table). A count reads these few rows instead
+# of counting millions of gaps (0.5-1 s at 1M patients).
 gap_count = sa.Table(
     "gap_count", metadata,
     sa.Column("measure_id", sa.String, primary_key=True),

@@ -1,20 +1,18 @@
 """The Gaps worklist's counts (``gap_count``: gaps per measure, period, population group,
-practice and state) kept in step with the gap rows, so that a count reads a few hundred
+practice and state, of the patients not entered in error) kept in step with the gap rows, so that a count reads a few hundred
 summary rows instead of counting millions of gaps (0.5-1 s at 1,000,000 patients).
 
 Every write of a measure's gaps goes through :mod:`storage.measures.gap_steps`, a step at a
 time; each step adds what it wrote to the counts in its own transaction (new gaps by their
 state, a state change as one less of the old state and one more of the new), so a count read
 at any moment agrees with the gaps it could read. A patient changing practice moves their gaps'
-counts with them (a trigger on ``patient.practice_id``, made by migration 0017).
+counts with them, and a patient marked entered-in-error takes theirs out (a trigger on
+``patient``, made by migration 0017).
 
 ``gap_count_write`` says for which measure and period the counts are in step: the
 ``gap_write.version`` they were kept at. A measure and period written by anything else (the
 version moved on without them) is counted from the gap rows (:mod:`storage.queries.gaps`)
 until its next write, which builds its counts again whole (:func:`rebuild`).
-
-Gaps of patients marked entered-in-error are in the counts (they are few; a read takes them
-off), so marking a patient in error changes nothing here.
 
 Like :mod:`storage.measures.gap_writer`, one of the modules that use SQLite-specific SQL
 (upserts, a trigger) for speed, on the recompute's raw sqlite3 connection.
@@ -29,30 +27,32 @@ _KEY = f"{_PERIOD_KEY}, group_index"
 # the counts of the gaps a condition on ``gap g`` selects, added to what is kept
 _ADD = (f"INSERT INTO gap_count ({_KEY}, practice_id, state, n) "
         "SELECT g.measure_id, g.period_start, g.period_end, g.group_index, p.practice_id, g.state, count(*) "
-        "FROM gap g JOIN patient p ON p.id = g.patient_id WHERE {where} "
+        "FROM gap g JOIN patient p ON p.id = g.patient_id WHERE {where} AND p.entered_in_error = 0 "
         "GROUP BY g.measure_id, g.period_start, g.period_end, g.group_index, p.practice_id, g.state "
         "ON CONFLICT DO UPDATE SET n = n + excluded.n")
 
 # one gap's state counted once more (+1) or once less (-1)
 _MOVE = (f"INSERT INTO gap_count ({_KEY}, practice_id, state, n) "
          "SELECT g.measure_id, g.period_start, g.period_end, g.group_index, p.practice_id, ?2, ?3 "
-         "FROM gap g JOIN patient p ON p.id = g.patient_id WHERE g.id = ?1 "
+         "FROM gap g JOIN patient p ON p.id = g.patient_id WHERE g.id = ?1 AND p.entered_in_error = 0 "
          "ON CONFLICT DO UPDATE SET n = n + excluded.n")
 
 _PERIOD = "measure_id = ? AND period_start = ? AND period_end = ?"
 
-# A patient's change of practice moves the counts of their gaps (a rare write: an imported
-# patient assigned a practice, a correction).
-PATIENT_MOVED_TRIGGER = f"""
-CREATE TRIGGER IF NOT EXISTS gap_count_patient_moved AFTER UPDATE OF practice_id ON patient
-WHEN OLD.practice_id IS NOT NEW.practice_id
+# A patient's change of practice moves the counts of their gaps, and marking them entered in
+# error takes them out (rare writes: an imported patient assigned a practice, a correction).
+PATIENT_CHANGED_TRIGGER = f"""
+CREATE TRIGGER IF NOT EXISTS gap_count_patient_changed AFTER UPDATE OF practice_id, entered_in_error ON patient
+WHEN OLD.practice_id IS NOT NEW.practice_id OR OLD.entered_in_error IS NOT NEW.entered_in_error
 BEGIN
     INSERT INTO gap_count ({_KEY}, practice_id, state, n)
-        SELECT {_KEY}, OLD.practice_id, state, -count(*) FROM gap WHERE patient_id = NEW.id
+        SELECT {_KEY}, OLD.practice_id, state, -count(*) FROM gap
+        WHERE patient_id = NEW.id AND OLD.entered_in_error = 0
         GROUP BY {_KEY}, state
         ON CONFLICT DO UPDATE SET n = n + excluded.n;
     INSERT INTO gap_count ({_KEY}, practice_id, state, n)
-        SELECT {_KEY}, NEW.practice_id, state, count(*) FROM gap WHERE patient_id = NEW.id
+        SELECT {_KEY}, NEW.practice_id, state, count(*) FROM gap
+        WHERE patient_id = NEW.id AND NEW.entered_in_error = 0
         GROUP BY {_KEY}, state
         ON CONFLICT DO UPDATE SET n = n + excluded.n;
 END

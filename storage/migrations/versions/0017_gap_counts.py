@@ -4,13 +4,15 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-07 12:00:00
 
-- ``gap_count``: gaps per measure, period, population group, practice and state, and
+- ``gap_count``: gaps per measure, period, population group, practice and state (patients
+  not entered in error), and
   ``gap_count_write``: the ``gap_write`` version they are in step with
   (``storage.measures.gap_counts``). The worklist's counts read these few rows instead of
   counting every gap of a period (0.5-1 s at 1,000,000 patients). Built here from the gaps
   (one read of them: about a minute at 1,000,000 patients); the recompute keeps them after.
-- the trigger ``gap_count_patient_moved``: a patient's change of practice moves their gaps'
-  counts (SQLite; another database server gets its own when it comes).
+- the trigger ``gap_count_patient_changed``: a patient's change of practice moves their gaps'
+  counts, a patient marked entered-in-error takes theirs out (SQLite; another database server
+  gets its own when it comes).
 """
 from __future__ import annotations
 
@@ -48,11 +50,11 @@ def upgrade() -> None:
     )
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        bind.exec_driver_sql(gap_counts.PATIENT_MOVED_TRIGGER)
+        bind.exec_driver_sql(gap_counts.PATIENT_CHANGED_TRIGGER)
         gap_counts.build_all(bind.exec_driver_sql)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS gap_count_patient_moved")
+    op.execute("DROP TRIGGER IF EXISTS gap_count_patient_changed")
     op.drop_table('gap_count_write')
     op.drop_table('gap_count')
