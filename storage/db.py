@@ -141,6 +141,18 @@ def _end_write(conn, database: str | None, committed: bool = False) -> None:
             after_write(database)
 
 
+def limit_page_cache(engine: Engine, mib: int) -> None:
+    """From now on each connection of the engine keeps at most ``mib`` MB of pages (rather than
+    64): the window's, whose reads are a page of a list or a chart at a time, and whose
+    memory is the user's; the pages it drops stay in the system's file cache. The
+    connections already open are closed (the next ones are opened with it)."""
+    if engine.dialect.name != "sqlite" or engine.__dict__.get("carepod_cache_mb") == mib:
+        return
+    engine.__dict__["carepod_cache_mb"] = mib
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(f"PRAGMA cache_size=-{int(mib) * 1024}"))
+    engine.dispose()
+
+
 def writer(engine: Engine) -> Engine:
     """The engine whose transactions begin as writes (``BEGIN IMMEDIATE``)."""
     return engine.execution_options(**{WRITE: True})

@@ -251,9 +251,22 @@ def _measure(flt: GapFilter, column=lambda c: c) -> sa.ColumnElement | None:
     return _no_index(g.c.measure_id).not_in(variants) if variants else None
 
 
+def _chosen_patients(flt: GapFilter) -> sa.ColumnElement | None:
+    """``gap.patient_id IN (the practice's or the typed name's patients)``, or None (neither
+    chosen). Their ids come from the practice's or the names' index alone; on a walk along a gap
+    index each gap is checked against them before its patient's row is read, instead of reading
+    the row of the patient of every gap walked past (most of them another practice's)."""
+    conds = [c for c in (p.c.practice_id == flt.practice_id if flt.practice_id is not None else None,
+                         text_condition(flt.text)) if c is not None]
+    return g.c.patient_id.in_(sa.select(p.c.id).where(*conds)) if conds else None
+
+
 def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> list[sa.ColumnElement]:
     gap_col = (lambda c: _no_index(c)) if steer == "patient" else (lambda c: c)
     conds: list[sa.ColumnElement] = _patient_conditions(flt)
+    chosen = _chosen_patients(flt) if steer in ("gap", "measure", "few") else None
+    if chosen is not None:
+        conds.append(chosen)
     measure = _measure(flt, _no_index if steer in ("gap", "patient") else lambda c: c)
     if measure is not None:
         conds.append(measure)
