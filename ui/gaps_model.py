@@ -42,11 +42,11 @@ WHY_COLUMN = len(COLUMNS) - 1
 STATE_COLOURS = {"open": "#a8323e", "closed": "#4f7d5c", "excluded": "#5d6b76", "not_applicable": "#8a959e"}
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DUE_COLUMN = 6
-# the values of a row that many rows share: kept as one object each
 # pages kept at most (the view shows a few dozen rows; the others are read again when shown)
 KEPT_PAGES = 20
 # shared values kept at most before the next page starts a new set (the reasons differ by row)
 SHARED_VALUES = 20_000
+# the values of a row that many rows share: kept as one object each
 _SHARED_FIELDS = ("birth_date", "practice_code", "measure_id", "measure_title", "state", "period_start",
                   "period_end", "due_date", "why", "language")
 

@@ -157,6 +157,15 @@ def test_counts_follow_a_patient_to_another_practice_and_leave_a_patient_in_erro
         uow.patients.mark_entered_in_error(uow.patients.get(in_error), reason="a test record")
         uow.commit()
     assert_counts_agree(pod_engine)
+    with pod_engine.connect() as conn:  # a typed name is counted from its patients: as the list shows
+        names = [conn.scalar(sa.select(t.patient.c.family).where(t.patient.c.id == pid)) for pid in (moved, in_error)]
+    for name in names:
+        flt = q.GapFilter(text=name, period_end=PERIOD.end)
+        counts = q.count_gaps(pod_engine, flt)
+        for state in ("open", "closed", "excluded", "not_applicable"):
+            listed = list(q.iter_gaps(pod_engine, q.GapFilter(text=name, period_end=PERIOD.end, state=state)))
+            assert counts.of(state) == len(listed), (name, state)
+            assert in_error not in {row.patient_id for row in listed}
 
 
 def test_a_measure_written_by_something_else_is_counted_from_its_rows_until_its_next_write(pod_engine):
