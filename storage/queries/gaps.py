@@ -22,6 +22,7 @@ from domain.measures.catalogue import catalogue
 from domain.measures.explain import EvidenceItem, cited, explain_gap
 from domain.text import name_key, phone_display
 from storage import schema as t
+from storage.db import large_page_cache
 from storage.measures import evidence_items
 
 g, p, pr, m = t.gap, t.patient, t.practice, t.measure
@@ -711,7 +712,7 @@ def _batches(engine: Engine, flt: GapFilter, sort: str, descending: bool, batch:
     kept: dict = {}  # explanations made so far, by their inputs
     if flt.practice_id is not None or text_condition(flt.text) is not None:
         query, _keys = _rows_query(flt, sort, descending, from_patients=True)
-        with engine.connect() as conn:
+        with engine.connect() as conn, large_page_cache(conn):
             for rows in _streamed_records(conn, query, batch):
                 yield rows, _short_reasons(conn, rows, kept)
         return

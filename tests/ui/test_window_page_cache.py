@@ -22,3 +22,12 @@ def test_the_command_line_s_connections_keep_theirs(tmp_path):
     engine = open_database(tmp_path / "cli.db")
     assert _cache_kib(engine) == 64 * 1024
     engine.dispose()
+
+
+def test_a_long_read_keeps_a_large_cache_meanwhile_and_gives_it_back(engine, context):
+    from storage.db import large_page_cache
+
+    with context.pod.engine.connect() as conn:
+        with large_page_cache(conn, 64):
+            assert -conn.exec_driver_sql("PRAGMA cache_size").scalar() == 64 * 1024
+        assert -conn.exec_driver_sql("PRAGMA cache_size").scalar() == Pod.WINDOW_PAGE_CACHE_MB * 1024
