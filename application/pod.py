@@ -61,6 +61,18 @@ class Pod:
     def url(self) -> str:
         return self.engine.url.render_as_string(hide_password=False)
 
+    # the window's reads (a page, a chart, a count) need few pages; 64 MB per connection
+    # cached what scrolling a worklist passed through, in each reader (issue 24: 128 MB)
+    WINDOW_PAGE_CACHE_MB = 16
+
+    def for_window(self) -> "Pod":
+        """The Pod as the window uses it: a smaller page cache per connection
+        (:data:`WINDOW_PAGE_CACHE_MB`); the same database and actor."""
+        from storage.db import limit_page_cache
+
+        limit_page_cache(self.engine, self.WINDOW_PAGE_CACHE_MB)
+        return self
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -838,6 +838,33 @@ gap_override = sa.Table(
     sa.Index("ix_gap_override_patient", "patient_id", "measure_id"),
 )
 
+# The Gaps worklist's counts: gaps per measure, period, population group, practice (the
+# patient's) and state of the patients not entered in error, kept in step with the gap rows by
+# the recompute's writes (storage.measures.gap_counts) and by a patient's change of practice or
+# entered-in-error mark (a trigger made with the table). A count reads these few rows instead
+# of counting millions of gaps (0.5-1 s at 1M patients).
+gap_count = sa.Table(
+    "gap_count", metadata,
+    sa.Column("measure_id", sa.String, primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("group_index", sa.Integer, primary_key=True),
+    sa.Column("practice_id", Id, primary_key=True),
+    sa.Column("state", sa.String, primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+# For which measure and period ``gap_count`` is in step with the gaps: the ``gap_write.version``
+# it was last kept at. A measure and period whose versions differ (or that has no row here) is
+# counted from the gap rows instead, until its next write puts it back in step.
+gap_count_write = sa.Table(
+    "gap_count_write", metadata,
+    sa.Column("measure_id", sa.String, primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 # When gaps of a period were last evaluated: for the whole pod (patient_id NULL) or for some
 # patients (after an import); a chart with no gap in a period tells "in no measure's population"
 # from "not evaluated since its data arrived" with it

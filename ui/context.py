@@ -28,5 +28,5 @@ class AppContext:
     def create(cls, pod: Pod, settings: Settings, tasks: TaskRunner | None = None) -> "AppContext":
         """The one place a context is composed: the Pod's actor follows the settings' user."""
         context = cls(pod=pod, settings=settings, tasks=tasks or TaskRunner())
-        context.pod = pod.with_actor(lambda: context.user)
+        context.pod = pod.for_window().with_actor(lambda: context.user)
         return context

@@ -6,7 +6,12 @@ the rows shown stay until the new page arrives (:attr:`GapTableModel.reading` me
 newest request wins (a page asked for before the last change is dropped when it arrives), and a
 failed read becomes a sentence (:attr:`GapTableModel.failed`), never a traceback.
 
-Rows are kept once, compactly: each a plain tuple of the ``GapRow``'s values (a tuple of strings,
+Only the pages last looked at are kept (:data:`KEPT_PAGES`, a few thousand rows, whatever
+was scrolled through): a page dropped is read again, by the same keyset, when the view paints
+one of its rows again (blank until it arrives, a few milliseconds later). Scrolling through
+200,000 rows kept them all (520 bytes each, 100 MB).
+
+Rows are kept compactly: each a plain tuple of the ``GapRow``'s values (a tuple of strings,
 numbers and dates is left alone by Python's garbage collector, so 200,000 rows add nothing to
 its pauses), the values many rows share (measure, practice, state, dates, the reason) one object
 each; a ``GapRow`` is made when asked for, and the cells' text formatted when painted.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -36,6 +42,10 @@ WHY_COLUMN = len(COLUMNS) - 1
 STATE_COLOURS = {"open": "#a8323e", "closed": "#4f7d5c", "excluded": "#5d6b76", "not_applicable": "#8a959e"}
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DUE_COLUMN = 6
+# pages kept at most (the view shows a few dozen rows; the others are read again when shown)
+KEPT_PAGES = 20
+# shared values kept at most before the next page starts a new set (the reasons differ by row)
+SHARED_VALUES = 20_000
 # the values of a row that many rows share: kept as one object each
 _SHARED_FIELDS = ("birth_date", "practice_code", "measure_id", "measure_title", "state", "period_start",
                   "period_end", "due_date", "why", "language")
@@ -91,12 +101,15 @@ class GapTableModel(QAbstractTableModel):
         self.filter = q.GapFilter()
         self.sort_key, self.descending = q.DEFAULT_SORT, False
         self.page_size = q.PAGE_SIZE
-        self._rows: list[tuple] = []  # the GapRow values of each row
+        self._pages: OrderedDict[int, list[tuple]] = OrderedDict()  # page -> its rows' GapRow values, by use
+        self._keys: list[tuple | None] = []  # per page read so far: the keyset it is read after
+        self._count = 0  # rows read so far (every page but the last is a whole page)
         self._shared: dict = {}
         self._after: tuple | None = None
         self._more = False
         self._generation = 0  # bumped by every new filter or sort: older answers are dropped
         self._task = None  # the read in flight (a first page or the next one)
+        self._again: dict[int, object] = {}  # page -> its read again, in flight
         self.failed: str = ""  # the last error, shown by the screen instead of a traceback
         self._loaded = False  # nothing is read before the screen sets the first filter
 
@@ -113,20 +126,28 @@ class GapTableModel(QAbstractTableModel):
         """Ask for the first page of the filter and sort; the rows shown stay until it arrives."""
         self._generation += 1
         self._shared = {}  # the new rows' shared values (the rows shown keep theirs until replaced)
+        self._discard_again()
         self._ask(after=None, on_page=self._replace_rows)
 
-    def _ask(self, *, after, on_page) -> None:
-        if self._task is not None:
-            self._task.discard()  # asked before the last change: its answer is not wanted
-        generation = self._generation
-        flt, sort, descending, limit, shared = self.filter, self.sort_key, self.descending, self.page_size, self._shared
+    def _read_page(self, after, on_done, on_error):
+        """One page read on the task runner's read lane, its rows made compact there."""
+        flt, sort, descending, limit = self.filter, self.sort_key, self.descending, self.page_size
+        if len(self._shared) > SHARED_VALUES:
+            self._shared = {}  # the rows kept keep theirs
+        shared = self._shared
 
         def read(_job) -> q.Page:
             page = q.gap_page(self.pod, flt, sort=sort, descending=descending, after=after, limit=limit)
             return dataclasses.replace(page, rows=[_compact(row, shared) for row in page.rows])  # tuples
 
-        self._task = self.tasks.read(read, on_done=lambda page: self._answered(generation, on_page, page),
-                                     on_error=lambda error: self._read_failed(generation, error), parent=None)
+        return self.tasks.read(read, on_done=on_done, on_error=on_error, parent=None)
+
+    def _ask(self, *, after, on_page) -> None:
+        if self._task is not None:
+            self._task.discard()  # asked before the last change: its answer is not wanted
+        generation = self._generation
+        self._task = self._read_page(after, lambda page: self._answered(generation, on_page, after, page),
+                                     lambda error: self._read_failed(generation, error))
         self.reading_changed.emit(True)
 
     def _current(self, generation: int) -> bool:
@@ -136,27 +157,81 @@ class GapTableModel(QAbstractTableModel):
         self.reading_changed.emit(False)
         return True
 
-    def _answered(self, generation: int, on_page, page: q.Page) -> None:
+    def _answered(self, generation: int, on_page, after, page: q.Page) -> None:
         if self._current(generation):
-            on_page(page)
+            on_page(after, page)
 
-    def _replace_rows(self, page: q.Page) -> None:
+    def _replace_rows(self, after, page: q.Page) -> None:
         self.beginResetModel()
-        self._rows = page.rows
+        self._pages = OrderedDict([(0, page.rows)])
+        self._keys, self._count = [after], len(page.rows)
         self._after, self._more = page.next_after, page.next_after is not None
         self.failed = ""
         self.endResetModel()
         self.first_page_shown.emit()
 
-    def _append_rows(self, page: q.Page) -> None:
+    def _append_rows(self, after, page: q.Page) -> None:
         if not page.rows:
             self._more = False
             return
-        start = len(self._rows)
+        start = self._count
         self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
-        self._rows += page.rows
+        self._keep(len(self._keys), page.rows)
+        self._keys.append(after)
+        self._count += len(page.rows)
         self._after, self._more = page.next_after, page.next_after is not None
         self.endInsertRows()
+
+    def _keep(self, number: int, rows: list[tuple]) -> None:
+        """Keep a page's rows, dropping the page used longest ago beyond :data:`KEPT_PAGES`."""
+        self._pages[number] = rows
+        self._pages.move_to_end(number)
+        while len(self._pages) > KEPT_PAGES:
+            self._pages.popitem(last=False)
+
+    def _values(self, row: int) -> tuple | None:
+        """The row's values, or None while its page is read again (asked for here)."""
+        if not 0 <= row < self._count:
+            return None
+        number = row // self.page_size
+        page = self._pages.get(number)
+        if page is None:
+            self._read_again(number)
+            return None
+        self._pages.move_to_end(number)
+        offset = row - number * self.page_size
+        return page[offset] if offset < len(page) else None
+
+    def _read_again(self, number: int) -> None:
+        """A page dropped from memory and shown again: read by the keyset it was read after."""
+        if number in self._again or number >= len(self._keys):
+            return
+        generation = self._generation
+
+        def arrived(page: q.Page) -> None:
+            self._again.pop(number, None)
+            if generation != self._generation:
+                return
+            self._keep(number, page.rows[:self._page_rows(number)])
+            first = number * self.page_size
+            self.dataChanged.emit(self.index(first, 0), self.index(first + self._page_rows(number) - 1,
+                                                                   len(COLUMNS) - 1))
+
+        def failed(error: BaseException) -> None:
+            self._again.pop(number, None)
+            if generation == self._generation:
+                log.error("Could not read a page of the gaps worklist again",
+                          exc_info=(type(error), error, error.__traceback__))
+
+        self._again[number] = self._read_page(self._keys[number], arrived, failed)
+
+    def _page_rows(self, number: int) -> int:
+        return min(self.page_size, self._count - number * self.page_size)
+
+    def _discard_again(self) -> None:
+        for task in self._again.values():
+            task.discard()
+        self._again.clear()
 
     def _read_failed(self, generation: int, error: BaseException) -> None:
         if not self._current(generation):
@@ -164,7 +239,7 @@ class GapTableModel(QAbstractTableModel):
         log.error("Could not read the gaps worklist", exc_info=(type(error), error, error.__traceback__))
         # rows of an earlier filter are not left standing under the new one
         self.beginResetModel()
-        self._rows, self._after, self._more = [], None, False
+        self._pages, self._keys, self._count, self._after, self._more = OrderedDict(), [], 0, None, False
         self.failed = f"The worklist could not be read. {error_sentence(error)}"
         self.endResetModel()
         self.read_failed.emit(self.failed)
@@ -190,13 +265,17 @@ class GapTableModel(QAbstractTableModel):
 
     # -- reading ---------------------------------------------------------------------------
     def row_at(self, row: int) -> q.GapRow | None:
-        return q.GapRow(*self._rows[row]) if 0 <= row < len(self._rows) else None
+        """The row's gap, or None (no such row, or its page is being read again)."""
+        values = self._values(row)
+        return None if values is None else q.GapRow(*values)
 
     def loaded_rows(self) -> list[q.GapRow]:
-        return [q.GapRow(*values) for values in self._rows]
+        """The rows held now, in the list's order (every row read, unless more pages than
+        :data:`KEPT_PAGES` were)."""
+        return [q.GapRow(*values) for number in sorted(self._pages) for values in self._pages[number]]
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -212,9 +291,10 @@ class GapTableModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         try:
-            if not index.isValid() or index.row() >= len(self._rows):
-                return None
-            row, column = q.GapRow(*self._rows[index.row()]), index.column()
+            values = self._values(index.row()) if index.isValid() else None
+            if values is None:
+                return None  # no such row, or its page is on its way again
+            row, column = q.GapRow(*values), index.column()
             if role == Qt.ItemDataRole.DisplayRole:
                 return _cell(row, column)
             if role == Qt.ItemDataRole.ToolTipRole:

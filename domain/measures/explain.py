@@ -25,6 +25,7 @@ _CLINICAL_STATUS_WORDS = {"inactive": "as inactive", "resolved": "as resolved", 
 OVERRIDE_LABELS = {"exclusion": "Documented exclusion", "declined": "Patient declined"}
 # The evidence rule of a gap the care team excluded by documentation (no fact behind it).
 OVERRIDE_RULES = {"exclusion": "documented exclusion", "declined": "patient declined"}
+_OVERRIDE_RULE_NAMES = frozenset(OVERRIDE_RULES.values())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +42,19 @@ class EvidenceItem:
     kind: str = ""
     value: float | None = None
     unit: str = ""
+
+
+# The populations whose evidence an explanation never cites: that the patient is in the
+# measure's initial population and denominator is said by the state's words, never by the facts
+# behind it (:func:`explain_gap` names a numerator's, an exclusion's or exception's, a fact it
+# did not count, or the documentation of an override).
+_NEVER_CITED = frozenset({"initialpopulation", "denominator"})
+
+
+def cited(population: str, rule: str) -> bool:
+    """Can :func:`explain_gap` cite an evidence item of this population and rule? An item it
+    cannot leaves the explanation the same whatever it holds: its fact need not be read."""
+    return population_key(population) not in _NEVER_CITED or rule in _OVERRIDE_RULE_NAMES
 
 
 def override_label(kind: str) -> str:

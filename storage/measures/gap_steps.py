@@ -64,6 +64,7 @@ class _Steps:
         self.touched = sorted({row[-1] for row in plan.updates} | {row[0] for row in plan.history}
                               | {row[0] for row in plan.rekeyed})
         self.changed = 0  # stored gaps changed so far (in gap id order)
+        self.counted = False  # the worklist's counts are in step with the gaps as this step begins
 
     def left(self) -> int:
         return len(self.plan.new_gaps) - self.new + len(self.touched) - self.changed
@@ -74,6 +75,9 @@ class _Steps:
         self.rows = max(min(100, STEP_ROWS), min(STEP_ROWS, wanted, self.rows * 4))
 
     def write_next(self, con, mid: str, ps: str, pe: str) -> None:
+        """Write the next step; when the Gaps worklist's counts are in step with the measure's
+        gaps (``self.counted``), what is written is added to them (storage.measures.gap_counts)."""
+        from storage.measures import gap_counts
         from storage.measures.gap_writer import _UPDATE, _insert_sql, insert_new_gaps
 
         plan = self.plan
@@ -84,6 +88,8 @@ class _Steps:
             con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
                             [(first_id + n, evidence[start + n].items) for n in range(end - start)
                              if evidence[start + n].items])
+            if self.counted:
+                gap_counts.add_new(con, first_id, first_id + end - start - 1)
             self.new = end
             return
         ids = self.touched[self.changed:self.changed + self.rows]
@@ -99,6 +105,8 @@ class _Steps:
         rekeyed = within(plan.rekeyed, lambda row: row[0])
         con.executemany(_UPDATE, updates)
         con.executemany("INSERT INTO gap_history (gap_id, from_state, to_state, at) VALUES (?, ?, ?, ?)", history)
+        if self.counted:
+            gap_counts.move_states(con, history)
         con.executemany("DELETE FROM gap_evidence WHERE gap_id = ?", [(gid,) for gid, _key, _items in rekeyed])
         con.executemany("UPDATE gap SET evidence_key = ? WHERE id = ?", [(key, gid) for gid, key, _items in rekeyed])
         con.executemany("INSERT INTO gap_evidence (gap_id, items) VALUES (?, ?)",
@@ -111,6 +119,7 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
     another writer wrote the measure meanwhile); None at once, unless ``wait``, when another
     connection is writing as it would begin (``begin_now``). The caller's connection is outside
     a transaction and has foreign-key checks off (storage.measures.gap_writer.write_plan)."""
+    from storage.measures import gap_counts
     from storage.measures.gap_writer import _plan
     from storage.measures.stored_gaps import write_version as _version
 
@@ -138,11 +147,13 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
                 con.execute("INSERT INTO gap_staging (measure_id, period_start, period_end, started_at) "
                             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", (mid, ps, pe, steps.plan.now))
             begun = True
+            counted = steps.counted = gap_counts.in_step(con, mid, ps, pe)  # before this step's version
             if steps.left():
                 steps.write_next(con, mid, ps, pe)
             con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
                         "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
             done = not steps.left()
+            gap_counts.after_step(con, mid, ps, pe, counted=counted, done=done)
             if done:
                 con.execute("DELETE FROM gap_staging WHERE measure_id = ? AND period_start = ? AND period_end = ?",
                             (mid, ps, pe))

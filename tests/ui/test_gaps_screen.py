@@ -149,6 +149,36 @@ def test_rows_are_paged_in_as_the_view_asks(qtbot, engine, pod):
     assert dobs == sorted(dobs, reverse=True)
 
 
+def test_scrolling_keeps_only_the_last_pages_and_reads_a_dropped_one_again_when_shown(qtbot, screen, engine,
+                                                                                      monkeypatch):
+    """Memory stays bounded however far the list is scrolled: the pages looked at last are kept,
+    and scrolling back shows the rows of a dropped page again, read by the same keyset."""
+    import ui.gaps_model as gaps_model
+
+    monkeypatch.setattr(gaps_model, "KEPT_PAGES", 2)
+    screen.table.setMinimumHeight(0)
+    screen.table.setFixedHeight(90)  # two rows on screen: the view asks for more as it is scrolled
+    _select(screen.state_combo, None)
+    screen.model.page_size = 2
+    screen.refresh()
+    _settle(screen)
+    first = [screen.model.index(row, 2).data() for row in range(2)]
+    assert all(first)
+    while screen.model.canFetchMore():
+        screen.table.scrollToBottom()
+        qtbot.wait(1)
+        _settle(screen)
+    every = [r.mrn for r in q.iter_gaps(engine, screen.current_filter())]
+    assert screen.model.rowCount() == len(every) > 10
+    assert [r.mrn for r in screen.model.loaded_rows()] == every[-len(screen.model.loaded_rows()):]
+    assert len(screen.model.loaded_rows()) <= 2 * 2  # two pages of two rows held, not nineteen rows
+    assert screen.model.index(0, 2).data() is None  # dropped: asked for again
+    screen.table.scrollToTop()
+    qtbot.waitUntil(lambda: [screen.model.index(row, 2).data() for row in range(2)] == first)
+    screen.table.setCurrentIndex(screen.model.index(0, 0))
+    assert screen.detail_label.text().startswith("<b>")  # the chosen row's reason, from the page read again
+
+
 def test_model_data_never_raises_and_shows_text(qtbot, engine, pod):
     model, tasks = _model(engine)
     model.set_filter(q.GapFilter(measure_id="CMS125", state="closed", period_end=PERIOD[1]))
