@@ -7,7 +7,7 @@ time; each step adds what it wrote to the counts in its own transaction (new gap
 state, a state change as one less of the old state and one more of the new), so a count read
 at any moment agrees with the gaps it could read. A patient changing practice moves their gaps'
 counts with them, and a patient marked entered-in-error takes theirs out (a trigger on
-``patient``, made by migration 0017).
+``patient``, made by migration 0018).
 
 ``gap_count_write`` says for which measure and period the counts are in step: the
 ``gap_write.version`` they were kept at. A measure and period written by anything else (the
@@ -106,7 +106,7 @@ def after_step(con, mid: str, ps: str, pe: str, *, counted: bool, done: bool) ->
 
 def build_all(execute) -> None:
     """Every count made from the gaps, in step with every measure's ``gap_write`` (migration
-    0017); ``execute(sql)`` runs a statement."""
+    0018); ``execute(sql)`` runs a statement."""
     execute("DELETE FROM gap_count")
     execute("DELETE FROM gap_count_write")
     execute(_ADD.format(where="1"))

@@ -1,7 +1,7 @@
 """The Gaps worklist's counts kept with the gaps: gap_count, gap_count_write, a trigger
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 12:00:00
 
 - ``gap_count``: gaps per measure, period, population group, practice and state (patients
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
