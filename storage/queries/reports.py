@@ -7,9 +7,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from domain.measures.explain import explain_gap
 from storage import schema as t
-from storage.queries.gaps import GapRow, _evidence_for
+from storage.queries.gaps import GapRow, _short_reasons
 
 
 def practice_by_code(engine: Engine, code: str) -> tuple[int, str, str] | None:
@@ -27,9 +26,10 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
 
     One read from the practice's patients (ix_patient_practice_name, then each patient's gaps by
     their unique index), instead of the worklist's pages of 2,000: a practice of 22,000 patients
-    has 35,000 open gaps. The explanation of an open gap cites evidence only for an inverse
-    measure (the poor result: domain.measures.explain), so only those gaps' evidence is read;
-    tests/reports check that every "why" equals the worklist's."""
+    has 35,000 open gaps. Each "why" is made as the worklist makes it (its evidence an
+    explanation can cite, a condition the measure did not count, a documented exclusion or
+    refusal: storage.queries.gaps), once per distinct set of inputs; tests/reports check that
+    every "why" equals the worklist's."""
     g, p, m = t.gap, t.patient, t.measure
     o = t.outreach_attempt
     last_outreach = (sa.select(sa.func.max(o.c.at)).where(o.c.patient_id == p.c.id, o.c.entered_in_error.is_(False))
@@ -47,21 +47,10 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
             rows.append(r)
             if cancel and n % 5000 == 0 and cancel():
                 return []
-        evidence = _evidence_for(conn, [r.id for r in rows if r.inverse])
-    result = []
-    said: dict[tuple, str] = {}  # without evidence the sentence depends on the measure and dates only
-    for r in rows:
-        key = None if r.inverse else (r.measure_id, r.title, r.group_index, r.period_end, r.due_date)
-        why = said.get(key) if key else None
-        if why is None:
-            why = explain_gap(state=r.state, measure_id=r.measure_id, measure_title=r.title, inverse=bool(r.inverse),
-                              period_end=r.period_end, due_date=r.due_date, evidence=evidence.get(r.id, []),
-                              group_index=r.group_index)
-            if key:
-                said[key] = why
-        result.append(GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn, "",
-                             r.measure_id, r.title, r.group_index, r.state, r.period_start, r.period_end,
-                             r.due_date, r.last_outreach_at, why))
+        reasons = _short_reasons(conn, rows)
+    result = [GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn, "",
+                     r.measure_id, r.title, r.group_index, r.state, r.period_start, r.period_end,
+                     r.due_date, r.last_outreach_at, reasons[r.id]) for r in rows]
     result.sort(key=lambda row: (row.measure_id, row.group_index))  # stable: name order within each
     return result
 

@@ -323,8 +323,27 @@ def test_the_reports_open_gaps_are_the_worklists_with_the_same_why(demo):
     from storage.queries.gaps import GapFilter, iter_gaps
     from storage.queries.reports import practice_open_gaps
 
-    with demo.engine.connect() as conn:
+    from domain.measures.explain import NOT_COUNTED
+    from storage.measures import evidence_items
+
+    with demo.engine.begin() as conn:
         practices = dict(conn.execute(sa.select(t.practice.c.code, t.practice.c.id)).all())
+        # an open gap of a measure that is not inverse whose patient has a condition the measure
+        # did not count (recorded inactive without an end date): the worklist says so, and so must
+        # the report
+        g, f = t.gap, t.clinical_fact
+        gap_id, patient_id = conn.execute(
+            sa.select(g.c.id, g.c.patient_id).join(t.measure, t.measure.c.id == g.c.measure_id)
+            .where(g.c.state == "open", g.c.period_end == YEAR_2026.end, t.measure.c.inverse.is_(False))
+            .order_by(g.c.id).limit(1)).one()
+        fact_id = conn.execute(sa.select(f.c.id).where(f.c.patient_id == patient_id).limit(1)).scalar_one()
+        items = evidence_items.decode(conn.execute(sa.select(t.gap_evidence.c["items"])
+                                                   .where(t.gap_evidence.c.gap_id == gap_id)).scalar())
+        items.append((NOT_COUNTED, "Hysterectomy with no residual cervix", fact_id, "http://snomed.info/sct",
+                      "428078001", "2019-05-02", "inactive"))
+        conn.execute(sa.delete(t.gap_evidence).where(t.gap_evidence.c.gap_id == gap_id))
+        conn.execute(sa.insert(t.gap_evidence).values(gap_id=gap_id, items=evidence_items.encode(items)))
+    said_not_counted = False
     for code, practice_id in practices.items():
         worklist = list(iter_gaps(demo.engine, GapFilter(practice_id=practice_id, state="open",
                                                          period_end=YEAR_2026.end), sort="patient"))
@@ -334,3 +353,5 @@ def test_the_reports_open_gaps_are_the_worklists_with_the_same_why(demo):
         assert [(r.gap_id, r.why, r.last_outreach_at) for r in report] == \
             [(r.gap_id, r.why, r.last_outreach_at) for r in by_measure]
         assert any(r.measure_id == "CMS122" for r in report)  # an inverse measure's why cites the result
+        said_not_counted |= any(r.gap_id == gap_id and "the measure does not count it" in r.why for r in report)
+    assert said_not_counted
