@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from domain.clock import utcnow
 from domain.text import name_key
 from storage import schema as t
-from storage.db import write_transaction
+from storage.db import bulk_page_cache, write_transaction
 from storage.write_priority import before_bulk_step
 from storage.importers import identity, turn
 from storage.importers import loader as loader_module
@@ -162,30 +162,37 @@ def _import_files(engine, report: ImportReport, files: list[Path], state: RunSta
     raw.driver_connection.execute("PRAGMA synchronous=NORMAL")
     raw.driver_connection.execute("PRAGMA wal_autocheckpoint=1000")  # a bulk writer copies its own log
     try:
-        from storage.importers.store import Store
-
-        store = Store(raw.driver_connection, actor, report.run_id, state.now, dry_run=dry_run)
-        try:
-            sources = {str(f): identity.source_for(f, given=source) for f in files if is_ndjson(f)}
-            database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-            with NdjsonChunks(files, CHUNK, fast=loader_module.FAST_PATH, sources=sources,
-                              database=database if database and database != ":memory:" else None) as ndjson:
-                for number, path in enumerate(files):
-                    if _is_cancelled(cancel):
-                        report.cancelled = True
-                        break
-                    if not dry_run:  # a staff member's save waiting now goes before the next file
-                        before_bulk_step(database if database != ":memory:" else None)
-                    _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel,
-                                 ndjson)
-                    if report.cancelled:
-                        break
-        finally:
-            store.finish()
+        with bulk_page_cache(raw.driver_connection):  # the window's engine keeps 16 MB per connection
+            _import_each(engine, raw, report, files, state, actor, source, dry_run, progress, cancel)
     finally:
         raw.driver_connection.execute("PRAGMA synchronous=FULL")  # back to the pool as it came
         raw.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
         raw.close()
+
+
+def _import_each(engine, raw, report: ImportReport, files: list[Path], state: RunState, actor, source,
+                 dry_run, progress, cancel) -> None:
+    """The files one after another on the run's raw connection (see :func:`_import_files`)."""
+    from storage.importers.store import Store
+
+    store = Store(raw.driver_connection, actor, report.run_id, state.now, dry_run=dry_run)
+    try:
+        sources = {str(f): identity.source_for(f, given=source) for f in files if is_ndjson(f)}
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        with NdjsonChunks(files, CHUNK, fast=loader_module.FAST_PATH, sources=sources,
+                          database=database if database and database != ":memory:" else None) as ndjson:
+            for number, path in enumerate(files):
+                if _is_cancelled(cancel):
+                    report.cancelled = True
+                    break
+                if not dry_run:  # a staff member's save waiting now goes before the next file
+                    before_bulk_step(database if database != ":memory:" else None)
+                _import_file(store, state, report, path, number, len(files), source, dry_run, progress, cancel,
+                             ndjson)
+                if report.cancelled:
+                    break
+    finally:
+        store.finish()
 
 
 def _import_file(store, state: RunState, report: ImportReport, path: Path, number: int, total: int,
