@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pypdfium2 as pdfium
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QImageWriter, QPainter, QPen
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
@@ -186,12 +186,22 @@ class PdfPagesView(QAbstractScrollArea):
             painter.drawImage(target, self._image(index))
 
 
+def prepare_printing() -> None:
+    """Call on the UI thread before :func:`print_pages` runs on a worker: Qt's image format
+    plugins are loaded here, on the thread that owns them. A PDF printer loads them the first
+    time it draws an image, and loading them from a worker moves each plugin to the UI thread,
+    which waits on that thread's lock: with the UI thread waiting for Python's lock meanwhile,
+    the two waited for each other (seen once in a test run)."""
+    QImageWriter.supportedImageFormats()
+
+
 def print_pages(pages: PdfPages, printer: QPrinter, *, first: int = 1, last: int | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None) -> int:
     """Draw pages ``first``..``last`` (from 1) on ``printer``, each fitted to the paper and
     centred; returns the pages printed (fewer when ``cancelled()`` turned true). Safe on a
-    worker thread: Qt paints on a printer from any thread, and PDFium is locked."""
+    worker thread once :func:`prepare_printing` ran on the UI thread: Qt paints on a printer
+    from any thread, and PDFium is locked."""
     last = min(last or len(pages), len(pages))
     dpi = min(printer.resolution(), PRINT_DPI_LIMIT)
     printer.setFullPage(True)  # the report has its own margins: draw it on the whole sheet

@@ -77,7 +77,7 @@ class ReportActions(QObject):
         # imported when first printing: PDFium and Qt's print support are not needed to start the app
         from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 
-        from ui.pdf_pages import PdfPages, print_pages
+        from ui.pdf_pages import PdfPages, prepare_printing, print_pages
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(printed.file_name)
@@ -90,6 +90,7 @@ class ReportActions(QObject):
         first, last = (printer.fromPage(), printer.toPage()) if printer.fromPage() else (1, printed.pages)
         where = printer.printerName() or printer.outputFileName()
         pod = self.context.pod
+        prepare_printing()  # here, on the UI thread (see ui.pdf_pages)
 
         def work(job):
             pages = PdfPages(printed.pdf)
