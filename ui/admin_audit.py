@@ -15,6 +15,7 @@ from application import audit_trail as app
 from application.integrity import NotChained, verify_audit_trail
 from application.staff import staff_list
 from domain.errors import DomainError
+from domain.text import counted
 from ui import format as fmt
 from ui.date_field import DateField
 from ui.empty_view import EmptyViewMessage
@@ -214,7 +215,7 @@ class AuditTrailPage(QWidget):
             return
         self.empty.set_text("")
         more = "" if self.model.complete else " — scroll down for older ones"
-        self.status_label.setText(f"Newest first · {count:,} event{'s' if count != 1 else ''} shown{more}. "
+        self.status_label.setText(f"Newest first · {counted(count, 'event')} shown{more}. "
                                   "Enter opens the patient's chart.")
 
     def _failed(self, error: BaseException) -> None:

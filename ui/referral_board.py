@@ -513,13 +513,13 @@ class ReferralsSection(QWidget):
         self.table_model.show_first_page(read.flt, read.now, read.first_page, read.after)
         total = sum(c.total for c in read.columns)
         overdue = sum(c.overdue for c in read.columns)
+        every_open = read.flt == app.ReferralFilter(practice_id=read.flt.practice_id)  # no filter chosen
         if total:
             self.status_label.setText(f"{counted(total, 'referral')} · {overdue:,} overdue · "
                                       "overdue first in every column")
         else:
-            self.status_label.setText("No open referrals." if read.flt == self._default_filter(read.flt)
-                                      else "No referral matches these filters.")
-        guide = self.HOW_REFERRALS_COME if not total and read.flt == self._default_filter(read.flt) else ""
+            self.status_label.setText("No open referrals." if every_open else "No referral matches these filters.")
+        guide = self.HOW_REFERRALS_COME if not total and every_open else ""
         self.board.set_empty_text(guide)
         self.table_empty.set_text(guide)
         if self.table_model.rowCount() and not self.table.currentIndex().isValid():
@@ -529,11 +529,6 @@ class ReferralsSection(QWidget):
     # what an empty board says when no referral is open (a new pod, or every loop closed)
     HOW_REFERRALS_COME = ("A referral is ordered from the patient's chart: find the patient (Ctrl+K), open the "
                           "Referrals tab, then New referral… (Ctrl+N). It starts here, in Ordered.")
-
-    @staticmethod
-    def _default_filter(flt: app.ReferralFilter) -> app.ReferralFilter:
-        """The filter of every open referral (of the practice chosen, if one is)."""
-        return app.ReferralFilter(practice_id=flt.practice_id)
 
     def apply_changes(self, changes) -> None:
         if not self._shown_once:

@@ -207,7 +207,7 @@ class ReviewsSection(QWidget):
         self.count_label.setText(f"{counted(total, 'row')}" +
                                  (f": {' · '.join(parts)}" if group == ALL and parts else ""))
         self.empty.set_text(self.NOTHING_TO_DO if not any(self.counts.values()) else
-                            "" if total else f"Nothing in “{self.group_combo.currentText().rsplit(' (', 1)[0]}” now.")
+                            "" if total else f"Nothing in “{app.GROUP_LABELS[group]}” now.")
 
     # what the worklist says when nobody is on it (a new pod, or a pharmacist up to date)
     NOTHING_TO_DO = ("Nothing on the worklist.\n\nListed here: reviews not finished, recommendations awaiting the "

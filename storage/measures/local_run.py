@@ -5,13 +5,14 @@ dropped, so memory holds one measure at a time. A worker process of a parallel r
 raw sqlite3 connection with SQLite pragmas (memory map, busy timeout) for speed."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 from typing import Callable, Iterable
 
 from domain.clock import utcnow
 from domain.measures.period import MeasurementPeriod
-from storage.db import BULK_CACHE_MB, BUSY_TIMEOUT_MS, database_file
+from storage.db import BUSY_TIMEOUT_MS, bulk_page_cache, database_file
 from storage.measures.engine import evaluate_each, raw_connection
 from storage.measures.gap_plan import Plan
 from storage.measures.gap_writer import plan_writes, write_plan
@@ -49,8 +50,8 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
     con.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     # a page cache of the recompute's own size, whatever the engine's connections keep (the
     # window's 16 MB: a period's gap rows written with a small cache took a quarter more CPU)
-    cache_before = con.execute("PRAGMA cache_size").fetchone()[0]
-    con.execute(f"PRAGMA cache_size = -{BULK_CACHE_MB * 1024}")
+    restore = contextlib.ExitStack()  # closed in the finally below, before the connection goes back
+    restore.enter_context(bulk_page_cache(con))
     # The run's temp tables (per-measure rows, half a gigabyte at 1M patients) stay in memory,
     # as every connection's do: in temp files they cost 8 % more CPU at 1M, in system calls.
     # Millions of evidence objects and rows are made and dropped, none in a reference cycle:
@@ -110,7 +111,7 @@ def recompute_here(engine, period: MeasurementPeriod, measure_ids: Iterable[str]
     finally:
         if collecting:
             gc.enable()
-        con.execute(f"PRAGMA cache_size = {int(cache_before)}")
+        restore.close()
         con.execute("PRAGMA mmap_size = 0")
         con.execute("PRAGMA synchronous = FULL")  # back to the pool as it came
         if write_lock_wait_ms is not None:
