@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("busy") / "pod.db"
     out = subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(path), "--practices", "4",
-                          "--patients", "6000", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+                          "--patients", "12000", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
     return path
 
@@ -82,7 +82,7 @@ def test_staff_saves_never_fail_while_a_full_recompute_runs(demo, capsys):
     # large enough that a recompute on two busy cores still outlasts several saves)
     assert sum(map(len, waits.values())) >= 8, "the recompute ended before the saves could overlap it"
     with capsys.disabled():
-        print("\nstaff saves during a full recompute of a 6,000-patient pod (2 workers): " + "; ".join(
+        print("\nstaff saves during a full recompute of a 12,000-patient pod (2 workers): " + "; ".join(
             f"{name}: {len(times)}, longest {max(times, default=0):.3f} s" for name, times in waits.items()))
     con = sqlite3.connect(demo)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
