@@ -24,13 +24,12 @@ from collections.abc import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import TableClause
 
 from domain import risk as rules
 from domain.clock import today, utcnow
 from storage import coded_facts
 from storage import schema as t
+from storage.through_index import through
 
 SLICE = 50_000  # patients per writing transaction
 _temp = sa.MetaData()
@@ -132,24 +131,6 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 def _capped(value, cap: int) -> sa.ColumnElement:
     return sa.case((value > cap, cap), else_=value)
-
-
-class _FactsThrough(TableClause):
-    """``clinical_fact`` read through one of its indexes: SQLite's planner would rather take the
-    wider (kind, start_at) index and look up millions of rows; other databases choose by their
-    statistics and see the plain table."""
-
-    inherit_cache = False
-
-    def __init__(self, index: str):
-        super().__init__("clinical_fact", *(sa.column(c.name, c.type) for c in t.clinical_fact.columns))
-        self.index = index
-
-
-@compiles(_FactsThrough, "sqlite")
-def _facts_through_sqlite(element, compiler, **kw):
-    text = compiler.visit_table(element, **kw)
-    return f"{text} INDEXED BY {element.index}" if kw.get("asfrom") else text
 
 
 def _group_concat(conn: Connection, column) -> sa.ColumnElement:
@@ -281,7 +262,7 @@ def _read_conditions(conn: Connection, ids: list[int] | None, now: _Window, befo
                          sa.or_(rows.c.end_at.is_(None), rows.c.end_at >= now.end))
     before_active = sa.and_(sa.or_(rows.c.start_at.is_(None), rows.c.start_at < before.end),
                             sa.or_(sa.and_(rows.c.end_at.is_(None), active), rows.c.end_at >= before.end))
-    refuted = sa.select(_FactsThrough("ix_fact_refuted_condition").c.id).where(sa.text(t.REFUTED_CONDITIONS))
+    refuted = sa.select(through(t.clinical_fact, "ix_fact_refuted_condition").c.id).where(sa.text(t.REFUTED_CONDITIONS))
     # one pass, grouped by patient: a group counted once however many of its codings match
     r = code_range.c
     matched = (sa.select(rows.c.patient_id, _group_concat(conn, sa.case((now_active, r.grp)).distinct()),
@@ -296,7 +277,7 @@ def _read_conditions(conn: Connection, ids: list[int] | None, now: _Window, befo
 
 
 def _read_encounters(conn: Connection, ids: list[int] | None, now: _Window, before: _Window) -> None:
-    f = t.clinical_fact if ids is not None else _FactsThrough("ix_fact_acute_encounter")
+    f = t.clinical_fact if ids is not None else through(t.clinical_fact, "ix_fact_acute_encounter")
     ed, stay = f.c.encounter_class.in_(rules.ED_CLASSES), f.c.encounter_class.in_(rules.ADMISSION_CLASSES)
 
     def count(kind, window: _Window) -> sa.ColumnElement:

@@ -325,10 +325,38 @@ def test_counts_start_from_the_few_patients_they_concern(engine, pod):
         plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
                  for sql, params in statements if "patient" in sql]
     gap_plans = [plan for plan in plans if " gap " in plan[0] or plan[0].endswith(" gap")]
-    # the pod's correction; the practice's count and its correction; the name's count (its few
-    # patients' rows say whether they are in error: no correction)
-    assert len(gap_plans) == 4
+    # the pod's correction; the practice's count and its correction; the name's count and its
+    # correction (the name's patients are read from the names' index alone, not row by row)
+    assert len(gap_plans) == 5
     for plan in gap_plans:
         assert plan[0].startswith("SEARCH gap USING INDEX sqlite_autoindex_gap_1 (patient_id=?)"), plan
-    for plan in plans:  # the patients in error are found from a partial index, never a scan of the rows
-        assert not plan[0].startswith("SCAN patient") or "USING INDEX ix_patient_in" in plan[0], plan
+    for plan in plans:  # the patients in error are found from their own partial index, never a scan of the rows
+        assert not plan[0].startswith("SCAN patient") or plan[0].endswith("INDEX ix_patient_in_error"), plan
+    for plan in gap_plans:  # the chosen patients come from an index alone
+        assert not any(step.startswith("SEARCH patient USING INDEX") for step in plan), plan
+
+
+@pytest.mark.parametrize("text", ["Smith, Jo", "smith joa", "joan smith"])
+def test_a_family_and_given_name_are_read_from_the_family_names_index(engine, pod, text):
+    """A family and a given name typed together start from the family name: never from the given
+    names' index, which at 1M patients holds 100,000 given names starting with J (480 ms)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, params, context, many):
+        statements.append((statement, params))
+
+    flt = q.GapFilter(state="open", period_end=PERIOD[1], text=text)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        q.gap_page(engine, flt)
+        q.count_gaps(engine, flt)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        steps = [row[3] for sql, params in statements if "given_key" in sql
+                 for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert steps and not any("ix_patient_given" in step for step in steps), steps
+    assert any("ix_patient_name" in step for step in steps), steps
