@@ -44,6 +44,9 @@ PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 DUE_COLUMN = 6
 # pages kept at most (the view shows a few dozen rows; the others are read again when shown)
 KEPT_PAGES = 20
+# rows kept as painted (a few screens' worth, of the pages kept; the view paints the visible ones
+# again at every step)
+SHOWN_ROWS = 400
 # shared values kept at most before the next page starts a new set (the reasons differ by row)
 SHARED_VALUES = 20_000
 # the values of a row that many rows share: kept as one object each
@@ -110,6 +113,7 @@ class GapTableModel(QAbstractTableModel):
         self._generation = 0  # bumped by every new filter or sort: older answers are dropped
         self._task = None  # the read in flight (a first page or the next one)
         self._again: dict[int, object] = {}  # page -> its read again, in flight
+        self._shown: dict[int, _Shown] = {}  # row -> as painted; emptied whenever the rows are replaced
         self.failed: str = ""  # the last error, shown by the screen instead of a traceback
         self._loaded = False  # nothing is read before the screen sets the first filter
 
@@ -163,6 +167,7 @@ class GapTableModel(QAbstractTableModel):
 
     def _replace_rows(self, after, page: q.Page) -> None:
         self.beginResetModel()
+        self._shown.clear()
         self._pages = OrderedDict([(0, page.rows)])
         self._keys, self._count = [after], len(page.rows)
         self._after, self._more = page.next_after, page.next_after is not None
@@ -187,7 +192,9 @@ class GapTableModel(QAbstractTableModel):
         self._pages[number] = rows
         self._pages.move_to_end(number)
         while len(self._pages) > KEPT_PAGES:
-            self._pages.popitem(last=False)
+            dropped, _rows = self._pages.popitem(last=False)
+            for row in range(dropped * self.page_size, (dropped + 1) * self.page_size):
+                self._shown.pop(row, None)
 
     def _values(self, row: int) -> tuple | None:
         """The row's values, or None while its page is read again (asked for here)."""
@@ -239,6 +246,7 @@ class GapTableModel(QAbstractTableModel):
         log.error("Could not read the gaps worklist", exc_info=(type(error), error, error.__traceback__))
         # rows of an earlier filter are not left standing under the new one
         self.beginResetModel()
+        self._shown.clear()
         self._pages, self._keys, self._count, self._after, self._more = OrderedDict(), [], 0, None, False
         self.failed = f"The worklist could not be read. {error_sentence(error)}"
         self.endResetModel()
@@ -289,14 +297,28 @@ class GapTableModel(QAbstractTableModel):
                 return "Why the patient is in, out or excluded (not sortable)"
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        try:
-            values = self._values(index.row()) if index.isValid() else None
+    def _shown_row(self, number: int) -> _Shown | None:
+        """The row as painted (its GapRow and the cells' text made once), or None."""
+        shown = self._shown.get(number)
+        if shown is None:
+            values = self._values(number)
             if values is None:
                 return None  # no such row, or its page is on its way again
-            row, column = q.GapRow(*values), index.column()
+            if len(self._shown) >= SHOWN_ROWS:
+                self._shown.clear()
+            shown = self._shown[number] = _Shown(q.GapRow(*values))
+        return shown
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role not in _ROLES:  # most of what a view asks each cell for (nine roles a paint)
+            return None
+        try:
+            shown = self._shown_row(index.row()) if index.isValid() else None
+            if shown is None:
+                return None
+            row, column = shown.row, index.column()
             if role == Qt.ItemDataRole.DisplayRole:
-                return _cell(row, column)
+                return shown.text(column)
             if role == Qt.ItemDataRole.ToolTipRole:
                 if column == WHY_COLUMN:
                     return row.why
@@ -324,6 +346,27 @@ class GapTableModel(QAbstractTableModel):
         except Exception:  # data() is called while painting: it must never raise
             log.exception("Gap row %s could not be shown", index.row())
         return None
+
+
+# the roles data() answers; every other is None at once
+_ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole, PATIENT_ID_ROLE))
+
+
+class _Shown:
+    """A row as painted: its GapRow made once, each cell's text when first asked for (a paint asks
+    each visible cell for several roles, and every visible row again at every scroll step)."""
+
+    __slots__ = ("row", "_texts")
+
+    def __init__(self, row: q.GapRow):
+        self.row, self._texts = row, [None] * len(COLUMNS)
+
+    def text(self, column: int) -> str:
+        text = self._texts[column]
+        if text is None:
+            text = self._texts[column] = _cell(self.row, column)
+        return text
 
 
 def _compact(row: q.GapRow, shared: dict) -> tuple:

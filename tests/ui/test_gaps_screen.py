@@ -498,3 +498,17 @@ def test_a_filter_matching_nothing_still_counts_the_gaps(qtbot, screen):
     qtbot.waitUntil(lambda: screen.count_label.text() not in ("", "Counting…"), timeout=5000)
     assert screen.count_label.text() != GapsScreen.NOTHING_COMPUTED
     assert "gaps" in screen.count_label.text()
+
+
+def test_cells_painted_once_are_never_shown_for_another_filters_rows(qtbot, engine, pod):
+    """A row's text is made once for painting; a new filter's or sort's rows replace it."""
+    model, tasks = _model(engine)
+    model.set_filter(q.GapFilter(measure_id="CMS125", state=None, period_end=PERIOD[1]))
+    assert tasks.wait_idle()
+    before = [model.index(row, 2).data() for row in range(model.rowCount())]
+    assert model.index(0, 2).data(Qt.ItemDataRole.DecorationRole) is None  # a role not answered
+    model.sort(2, Qt.SortOrder.DescendingOrder)  # by MRN, the other way
+    assert tasks.wait_idle()
+    after = [model.index(row, 2).data() for row in range(model.rowCount())]
+    every = [r.mrn for r in q.iter_gaps(engine, model.filter, sort="mrn", descending=True)]
+    assert after == every and after != before and sorted(after) == sorted(before)
