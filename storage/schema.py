@@ -691,6 +691,10 @@ audit_event = sa.Table(
     _text("chain_hash"),
     sa.Index("ix_audit_patient", "patient_id", "at"),
     sa.Index("ix_audit_at", "at"),
+    # Administration ▸ Audit trail: one staff member's or one action's events, newest first
+    # (each index holds the event id: read in id order without a sort)
+    sa.Index("ix_audit_actor", "actor"),
+    sa.Index("ix_audit_action", "action"),
 )
 
 # the audit chain's head: how many events there are and the newest one's hash (one row, id 1)
