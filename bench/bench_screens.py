@@ -274,10 +274,15 @@ def main(argv=None) -> int:
             gaps_record("Gaps, measure = CMS125", "gaps", choose(gaps.measure_combo, gaps.measure_combo.findData("CMS125")))
             gaps_record("Gaps, measure = All", "gaps", choose(gaps.measure_combo, 0))
         if wanted("gaps name"):
-            def type_name():
-                gaps.text_edit.setText("smith")
-                gaps.refresh()  # what the pause after typing starts
-            gaps_record("Gaps, type a name (after the pause)", "gaps", type_name)
+            def type_name(text: str) -> Callable[[], None]:
+                def typed():
+                    gaps.text_edit.setText(text)
+                    gaps.refresh()  # what the pause after typing starts
+                return typed
+            gaps_record("Gaps, type a name (after the pause)", "gaps", type_name("smith"))
+            # a family and a given name; a short prefix many families share
+            gaps_record("Gaps, type a name: “smith, j”", "gaps", type_name("smith, j"))
+            gaps_record("Gaps, type a name: “gar”", "gaps", type_name("gar"))
             gaps_record("Gaps, clear the name", "gaps", lambda: (gaps.text_edit.setText(""), gaps.refresh()))
         header = gaps.table.horizontalHeader()
         from ui.gaps_model import COLUMNS
