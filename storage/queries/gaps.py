@@ -23,7 +23,7 @@ from domain.measures.explain import EvidenceItem, cited, explain_gap
 from domain.text import name_key, phone_display
 from storage import schema as t
 from storage.db import large_page_cache
-from storage.through_index import through
+from storage.through_index import through, unindexed
 from storage.measures import evidence_items
 
 g, p, pr, m = t.gap, t.patient, t.practice, t.measure
@@ -189,7 +189,7 @@ def _prefix(column: sa.ColumnElement, prefix: str) -> sa.ColumnElement:
 # from. Without statistics SQLite took the given names' index for "smith, j" and read the 100,000
 # patients whose given name starts with J (480 ms at 1M) instead of the 600 Smiths among them,
 # whose given names ix_patient_name (family, given) holds beside their family names.
-_GIVEN = sa.literal_column("+patient.given_key", type_=sa.String)
+_GIVEN = unindexed(p.c.given_key)
 
 
 def text_condition(text: str) -> sa.ColumnElement | None:
@@ -222,11 +222,11 @@ def text_condition(text: str) -> sa.ColumnElement | None:
 
 
 def _no_index(column: sa.Column) -> sa.ColumnElement:
-    """``+gap.measure_id``: the same value, but SQLite will not pick an index for it.
+    """``+gap.measure_id`` on SQLite: the same value, but not the index a read starts from.
 
     Used to steer the planner to the index that already holds the rows in the order asked for.
     """
-    return sa.literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
+    return unindexed(column)
 
 
 def _patient_conditions(flt: GapFilter) -> list[sa.ColumnElement]:

@@ -360,3 +360,18 @@ def test_a_family_and_given_name_are_read_from_the_family_names_index(engine, po
                  for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
     assert steps and not any("ix_patient_given" in step for step in steps), steps
     assert any("ix_patient_name" in step for step in steps), steps
+
+
+def test_the_planner_steering_is_sqlites_alone():
+    """'+column' (never the index a read starts from) and INDEXED BY are said to SQLite only: the
+    same worklist and count queries compile for PostgreSQL as plain columns and tables."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    flt = q.GapFilter(state="open", period_end=PERIOD[1], text="smith, j")
+    query, _keys = q._rows_query(flt, "due", False)
+    for statement in (query, q._IN_ERROR):
+        on_sqlite = str(statement.compile(dialect=sqlite.dialect()))
+        on_postgres = str(statement.compile(dialect=postgresql.dialect()))
+        assert "+gap." in on_sqlite or "INDEXED BY" in on_sqlite
+        assert "+gap." not in on_postgres and "+patient." not in on_postgres and "INDEXED BY" not in on_postgres
+    assert "+patient.given_key" in str(q.text_condition("smith, j").compile(dialect=sqlite.dialect()))
