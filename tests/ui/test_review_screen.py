@@ -72,6 +72,15 @@ def the_screen(qtbot, window) -> review_screen.ReviewScreen:
     return screen
 
 
+def ready_for_keys(qtbot, widget: QWidget) -> None:
+    """The widget's window active and one of its widgets focused before the first key: on a busy
+    machine the offscreen platform activates a window a moment after it is asked to, and a key
+    typed before then had nowhere to go."""
+    widget.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window()
+                    and QApplication.focusWidget() is not None, timeout=10000)
+
+
 def idle(window) -> None:
     window.context.tasks.wait_idle()
 
@@ -83,7 +92,7 @@ def pdf_text(path) -> str:
 def test_a_complete_comprehensive_review_typed_by_the_pharmacist(qtbot, window, pod, engine, tmp_path, monkeypatch):
     chart = open_chart(window.section("Patients"), pod.grace)
     chart.show_tab("Medications & reviews")
-    chart.activateWindow()
+    ready_for_keys(qtbot, chart)
     key(qtbot, Qt.Key.Key_M, ALT)  # New comprehensive review
     screen = the_screen(qtbot, window)
     meds = screen.medications
@@ -252,7 +261,7 @@ def test_a_complete_comprehensive_review_typed_by_the_pharmacist(qtbot, window, 
 def test_a_half_typed_date_is_named_and_nothing_is_lost(qtbot, window, pod):
     chart = open_chart(window.section("Patients"), pod.grace)
     chart.show_tab("Medications & reviews")
-    chart.activateWindow()
+    ready_for_keys(qtbot, chart)
     key(qtbot, Qt.Key.Key_T, ALT)  # New targeted review
     screen = the_screen(qtbot, window)
     key(qtbot, Qt.Key.Key_3, ALT)
