@@ -23,8 +23,8 @@ from domain.measures.explain import EvidenceItem, cited, explain_gap
 from domain.text import name_key, phone_display
 from storage import schema as t
 from storage.db import large_page_cache
-from storage.through_index import through, unindexed
 from storage.measures import evidence_items
+from storage.through_index import through, unindexed
 
 g, p, pr, m = t.gap, t.patient, t.practice, t.measure
 
