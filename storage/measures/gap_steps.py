@@ -147,13 +147,13 @@ def write_in_steps(con, plan, *, wait: bool, database: str | None, snapshot_mont
                 con.execute("INSERT INTO gap_staging (measure_id, period_start, period_end, started_at) "
                             "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", (mid, ps, pe, steps.plan.now))
             begun = True
-            counted = steps.counted = gap_counts.in_step(con, mid, ps, pe)  # before this step's version
+            steps.counted = gap_counts.in_step(con, mid, ps, pe)  # before this step's version
             if steps.left():
                 steps.write_next(con, mid, ps, pe)
             con.execute("INSERT INTO gap_write (measure_id, period_start, period_end, version) VALUES (?, ?, ?, 1) "
                         "ON CONFLICT DO UPDATE SET version = version + 1", (mid, ps, pe))
             done = not steps.left()
-            gap_counts.after_step(con, mid, ps, pe, counted=counted, done=done)
+            gap_counts.after_step(con, mid, ps, pe, counted=steps.counted, done=done)
             if done:
                 con.execute("DELETE FROM gap_staging WHERE measure_id = ? AND period_start = ? AND period_end = ?",
                             (mid, ps, pe))

@@ -49,7 +49,7 @@ def lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> CriterionR
     # (systolic and diastolic read the same blood pressures), with whether each has a result
     # (coded_fact says so; a fact row tells)
     src = crit["source"]
-    has_value = "f.has_value" if reads_coded_fact(ctx, src) else coded_facts.has_value("f.id", "f")
+    has_value = "f.has_value" if reads_coded_fact(src) else coded_facts.has_value("f.id", "f")
     latest_day = ctx.materialize(
         f"WITH r AS (SELECT DISTINCT patient_id, fact_id, system, code, day, has_value "
         f"FROM ({source_sql(ctx, src, statuses, f', {has_value} AS has_value')})), "

@@ -71,7 +71,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
                      f"AND k.system = '{OBS_CATEGORY}' AND k.code = {quote(src['category'])})")
     if src.get("condition_category_any"):
         where.append(codes_exists(ctx, "category", src["condition_category_any"]))
-    coded = reads_coded_fact(ctx, src)
+    coded = reads_coded_fact(src)
     if "value" in src:
         where.append(codes_exists(ctx, "value", src["value"], coded))
     if src.get("not_done_reason"):
@@ -129,7 +129,7 @@ def _coded_join(ctx: Context) -> str:
     return f"measure_codes c CROSS JOIN {ctx.coded_facts} f ON f.system = c.system AND f.code = c.code"
 
 
-def reads_coded_fact(ctx: Context, src: dict) -> bool:
+def reads_coded_fact(src: dict) -> bool:
     """Whether a source's rows come from coded_fact (``f``, or the scope's rows of it) rather
     than the fact rows."""
     return not _needs_fact_row(src)
