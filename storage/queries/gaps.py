@@ -302,7 +302,8 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
     """Gaps per state under every filter but the state one ("12,345 open of 40,000").
 
     Without a typed name, from the counts kept with the gaps (``gap_count``, a few hundred rows:
-    :func:`_kept_counts`). A typed name's, from its patients' gaps. A measure and period whose
+    :func:`_kept_counts`). A typed name's, from its patients' entries in ``ix_gap_patient_state``,
+    which holds what the count asks of each gap (no gap row is read). A measure and period whose
     kept counts are not in step with its gaps is counted from the gap rows, less the gaps of the
     (few) patients marked entered-in-error: without a patient filter each state's count is the
     length of one range of a gap index (period and state, or measure, period and state), which
