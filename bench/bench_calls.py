@@ -6,7 +6,7 @@ measured in the same run, through the use cases and through the real widgets.
 
 The shared pod is never written: the first run copies into ``--db`` the tables the night nurse
 reads (practices, clinicians, rota, staff, payers, all patients, all calls) at the shared pod's
-schema revision, then opens it as the app does, so migration 0021 upgrades it exactly as it
+schema revision, then opens it as the app does, so the migrations upgrade it exactly as it
 upgrades a real pod (its time is printed too). Later runs reuse ``--db``. Targets (PRODUCT.md
 §6): patient search < 50 ms, saving a call < 50 ms, a hand-off < 200 ms. Nothing is asserted.
 """
@@ -91,7 +91,7 @@ def prepare(source: Path, target: Path) -> dict:
     conn.close()
     copied = time.perf_counter() - started
     started = time.perf_counter()
-    open_database(target).dispose()  # migration 0009 and 0021, as the app does on opening an older pod
+    open_database(target).dispose()  # the migrations since its revision, as the app does on opening an older pod
     return {"copied_s": round(copied, 1), "migrated_s": round(time.perf_counter() - started, 1), "rows": rows,
             "from_revision": revision}
 

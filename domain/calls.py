@@ -8,7 +8,7 @@ or says that the on-call clinician was paged. Pages of the on-call clinician are
 one (:class:`CallPage`: when, whom, the outcome).
 
 The disposition codes before the triage levels (self_care, office_next_day, urgent_care, ed,
-911, on_call_paged) were mapped onto them by migration 0021 (:data:`LEGACY_DISPOSITIONS`).
+911, on_call_paged) were mapped onto them by migration 0010 (:data:`LEGACY_DISPOSITIONS`).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ PRACTICE_ACTIONS = {
     "home_care": "Home care advised: nothing to do unless a follow-up is asked for.",
     "on_call_paged": "Decided by the on-call clinician: read their instructions and act on them.",
 }
-# codes of the first version → the triage level with the same meaning (migration 0021)
+# codes of the first version → the triage level with the same meaning (migration 0010)
 LEGACY_DISPOSITIONS = {
     "self_care": "home_care",
     "office_next_day": "see_within_24h",
