@@ -24,6 +24,7 @@ from domain.outreach import MAX_TRIES
 from domain.referral import FINAL, LABELS as REFERRAL_LABELS
 from storage import schema as t
 from storage.outreach_plans import PracticeCalendars, zone
+from storage.through_index import through
 
 p, pr, mk = t.patient, t.practice, t.today_mark
 LIMIT = 100  # rows of each kind returned (all are counted)
@@ -350,25 +351,29 @@ def high_risk(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.da
     30 days: those never contacted first (longest on the pod's list first), then the longest
     since their last contact."""
     o, e = t.outreach_attempt, t.time_entry
+    # read through the practices' partial index: without statistics SQLite took the pod-wide
+    # one of the pharmacist's worklist (by tier) and looked up every high-risk patient of the pod
+    # to find a care manager's (43,000 rows for 1,500 at 1,000,000 patients: 70 of Today's 120 ms)
+    hp = through(p, "ix_patient_high_risk")
     cutoff_at = now - dt.timedelta(days=rules.CONTACT_INTERVAL_DAYS)
     cutoff_day = on - dt.timedelta(days=rules.CONTACT_INTERVAL_DAYS)
-    tier = sa.func.coalesce(p.c.risk_override, p.c.risk_tier)
+    tier = sa.func.coalesce(hp.c.risk_override, hp.c.risk_tier)
 
     def contact(since_at=None, since_day=None):
-        reached = sa.exists().where(o.c.patient_id == p.c.id, t.REACHED_WHERE,
+        reached = sa.exists().where(o.c.patient_id == hp.c.id, t.REACHED_WHERE,
                                     *([o.c.at >= since_at] if since_at is not None else []))
-        logged = sa.exists().where(e.c.patient_id == p.c.id, t.CONTACT_TIME_WHERE,
+        logged = sa.exists().where(e.c.patient_id == hp.c.id, t.CONTACT_TIME_WHERE,
                                    *([e.c.entry_date >= since_day] if since_day is not None else []))
         return sa.or_(reached, logged)
 
     # the tiers come from the partial index alone (as it says it, so that it is used)
-    due = [p.c.practice_id.in_(practice_ids), t.HIGH_RISK_WHERE, ~contact(cutoff_at, cutoff_day),
-           _unmarked("high_risk", p.c.id, on, done_since=cutoff_at)]  # done: looked after, as a contact would be
-    total = conn.execute(sa.select(sa.func.count()).select_from(p).where(*due)).scalar_one()
+    due = [hp.c.practice_id.in_(practice_ids), t.HIGH_RISK_WHERE, ~contact(cutoff_at, cutoff_day),
+           _unmarked("high_risk", hp.c.id, on, done_since=cutoff_at)]  # done: looked after, as a contact would be
+    total = conn.execute(sa.select(sa.func.count()).select_from(hp).where(*due)).scalar_one()
     if not total:
         return KindRows([], 0)
-    last_reached = sa.select(sa.func.max(o.c.at)).where(o.c.patient_id == p.c.id, t.REACHED_WHERE).scalar_subquery()
-    last_logged = (sa.select(sa.func.max(e.c.entry_date)).where(e.c.patient_id == p.c.id, t.CONTACT_TIME_WHERE)
+    last_reached = sa.select(sa.func.max(o.c.at)).where(o.c.patient_id == hp.c.id, t.REACHED_WHERE).scalar_subquery()
+    last_logged = (sa.select(sa.func.max(e.c.entry_date)).where(e.c.patient_id == hp.c.id, t.CONTACT_TIME_WHERE)
                    .scalar_subquery())
     picked: list[tuple] = []
     for wanted in rules.HIGH_RISK_TIERS:
@@ -377,10 +382,10 @@ def high_risk(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.da
             break
         this_tier = [*due, tier == wanted]
         # never contacted: in the order they came on the pod's list, read until there are enough
-        never = conn.execute(sa.select(p.c.id).where(*this_tier, ~contact()).order_by(p.c.id).limit(room)).all()
+        never = conn.execute(sa.select(hp.c.id).where(*this_tier, ~contact()).order_by(hp.c.id).limit(room)).all()
         picked += [(x.id, wanted, None) for x in never]
         if len(never) < room:  # then the longest since the last contact (these are read whole)
-            since = conn.execute(sa.select(p.c.id, last_reached.label("reached_at"), last_logged.label("logged_on"))
+            since = conn.execute(sa.select(hp.c.id, last_reached.label("reached_at"), last_logged.label("logged_on"))
                                  .where(*this_tier, contact())).all()
             ranked = sorted((max(d for d in (x.reached_at.date() if x.reached_at else None, x.logged_on) if d), x.id)
                             for x in since)

@@ -235,3 +235,28 @@ def test_partial_index_conditions_say_what_the_domain_says():
     assert rules.TWO_WAY_ACTIVITIES == ("transition_of_care",) and "'transition_of_care'" in str(t.CONTACT_TIME_WHERE)
     for disposition in rules.EMERGENCY_DISPOSITIONS:
         assert f"'{disposition}'" in str(t.CALL_FOLLOW_UP_WHERE)
+
+
+def test_high_risk_patients_are_read_from_the_practices_index(pod, engine, tp):
+    """A care manager's high-risk patients come from her practices' entries of the practices'
+    partial index: never from the pod-wide one of the pharmacist's worklist, which made Today
+    look up every high-risk patient of the pod (43,000 for her 1,500 at 1,000,000 patients)."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, params, context, many):
+        statements.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert rows_of(listing(pod), "high_risk")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
+                 for sql, params in statements if "coalesce(risk_override, risk_tier) IN" in sql]
+    assert len(plans) >= 2  # the count and the patients of each tier
+    for plan in plans:
+        assert plan[0] == "SEARCH patient USING INDEX ix_patient_high_risk (practice_id=?)", plan
