@@ -24,7 +24,8 @@ from domain.text import name_key, phone_display
 from storage import schema as t
 from storage.db import large_page_cache
 from storage.measures import evidence_items
-from storage.through_index import through, unindexed
+from storage.queries.patients import PATIENTS_IN_ERROR
+from storage.through_index import unindexed
 
 g, p, pr, m = t.gap, t.patient, t.practice, t.measure
 
@@ -288,14 +289,8 @@ def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> 
     return conds
 
 
-# The patients marked entered-in-error (a handful), from their own partial index: SQLite took
-# the index of every inactive patient instead, which holds the same ones among thousands (58 ms).
-_in_error_index = through(p, "ix_patient_in_error")
-_IN_ERROR = sa.select(_in_error_index.c.id).where(_in_error_index.c.entered_in_error == sa.true())
-
-
 def _in_error_ids(conn) -> list[int]:
-    return list(conn.scalars(_IN_ERROR))
+    return list(conn.scalars(PATIENTS_IN_ERROR))
 
 
 def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
@@ -337,7 +332,7 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
         counts = _kept_counts(conn, flt)
         if counts is not None:
             return GapCounts({state: n for state, n in counts.items() if n})
-        in_error_patients = _IN_ERROR
+        in_error_patients = PATIENTS_IN_ERROR
         chosen = _patient_conditions(flt)[1:]  # all but "not entered in error"
         if by_patient:
             # from the practice's patients to their gaps: as a join SQLite walked every gap of

@@ -370,7 +370,7 @@ def test_the_planner_steering_is_sqlites_alone():
 
     flt = q.GapFilter(state="open", period_end=PERIOD[1], text="smith, j")
     query, _keys = q._rows_query(flt, "due", False)
-    for statement in (query, q._IN_ERROR):
+    for statement in (query, q.PATIENTS_IN_ERROR):
         on_sqlite = str(statement.compile(dialect=sqlite.dialect()))
         on_postgres = str(statement.compile(dialect=postgresql.dialect()))
         assert "+gap." in on_sqlite or "INDEXED BY" in on_sqlite
