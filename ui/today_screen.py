@@ -12,9 +12,9 @@ import datetime as dt
 import logging
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+    QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QStyle, QTableView, QVBoxLayout, QWidget,
 )
 
 from application import today as app
@@ -42,6 +42,17 @@ def order_text() -> str:
     """The priority order, explained in one line under the list."""
     return ("First " + " · ".join(f"{k.priority} {k.label.lower()}" for k in app.KINDS)
             + ". Within each, the longest waiting first.")
+
+
+def kind_column_width(table: QTableView) -> int:
+    """The priority-and-kind column wide enough for every kind's text in bold, so that none is
+    ever cut: worked out once from the kinds, not from each row shown (resizing it to its
+    contents read 540 rows at every refresh: 38 ms of Today's 120 at 1,000,000 patients)."""
+    font = QFont(table.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
+    return max(metrics.horizontalAdvance(f"{kind.priority} · {kind.label}") for kind in app.KINDS) + margin + 2
 
 
 class TodayModel(QAbstractTableModel):
@@ -154,6 +165,7 @@ class TodayScreen(QWidget):
 
         self.model = TodayModel(self)
         self.table = worklist_table(self.model, "todayTable", COLUMN_WIDTHS, stretch=WHY)
+        self.table.setColumnWidth(0, kind_column_width(self.table))
         self.table.activated.connect(lambda index: self.open_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
@@ -246,7 +258,6 @@ class TodayScreen(QWidget):
         if listing.rows:
             self.empty_label.hide()
             self.table.show()
-            self.table.resizeColumnToContents(0)  # the priority and kind, never cut
             row = min(max(keep, 0), len(listing.rows) - 1)
             self.table.setCurrentIndex(self.model.index(row, 0))
             if self._focus_table:

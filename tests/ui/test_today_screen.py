@@ -73,6 +73,16 @@ def test_today_lists_her_items_in_priority_order(qtbot, engine, tp):
     assert screen.summary_text(screen.listing).startswith("9 items for Monday 11/02/2026 — 1 Emergency follow-up 1")
 
 
+
+def test_the_priority_and_kind_column_never_cuts_a_kind(qtbot, engine, tp):
+    """The first column is as wide as its widest text needs (Qt's own measure of the rows
+    shown), without being resized to each listing."""
+    window, context = open_window(qtbot, engine)
+    screen = show_today(qtbot, window, context)
+    assert {r.kind for r in screen.model.rows} >= {"emergency_call", "high_risk"}
+    assert screen.table.columnWidth(0) >= screen.table.sizeHintForColumn(0)
+
+
 def test_enter_opens_the_rows_chart(qtbot, engine, tp):
     window, context = open_window(qtbot, engine)
     screen = show_today(qtbot, window, context)
