@@ -17,6 +17,7 @@ from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.today import KINDS, TodayMark
 from storage.queries import today as q
+from storage.queries.practices import practice_codes
 from storage.queries.today import KindRows, Practice, Staff, TodayRow
 
 __all__ = ["KINDS", "Practice", "Staff", "TodayList", "TodayRow", "as_of", "mark_done", "print_day_sheet",
@@ -75,12 +76,11 @@ def today_list(pod, staff_name: str, on: dt.date | None = None, *, now: dt.datet
     on = on or clock_today()
     now = now or as_of(on)
     practice_ids = [p.id for p in staff.practices]
-    codes = {p.id: p.code for p in staff.practices}
     found: dict[str, KindRows] = {}
     with pod.engine.connect() as conn:
+        codes = practice_codes(conn)  # every practice's: a task may be about a patient of one not covered
         found["task"] = q.tasks(conn, staff.name, on, codes, limit)
         if practice_ids:
-            codes.update(q.practice_codes(conn))  # a task may be about a patient of a practice not covered
             found["emergency_call"], found["call"] = q.calls(conn, practice_ids, on, now, codes, limit)
             found["discharge"] = q.discharges(conn, practice_ids, on, now, codes, limit)
             found["referral"] = q.referrals(conn, practice_ids, on, now, codes, limit)

@@ -59,6 +59,12 @@ class PracticeDetail:
     rota: tuple[RotaSlot, ...]  # slots ending after ``rota_from``, by start
 
 
+def practice_codes(conn) -> dict[int, str]:
+    """Every practice's code by its id (a few hundred rows)."""
+    pr = t.practice
+    return {pid: code for pid, code in conn.execute(sa.select(pr.c.id, pr.c.code))}
+
+
 def practice_list(engine: Engine, include_inactive: bool = True) -> list[PracticeListRow]:
     p, c = t.practice, t.clinician
     counts = (sa.select(c.c.practice_id, sa.func.count().label("n")).where(c.c.active.is_(True))

@@ -17,6 +17,7 @@ from domain.referral import FINAL, LABELS, STATES
 from storage import schema as t
 from storage.measures.peer_rates import PracticeRate as EngineRate
 from storage.measures.peer_rates import ranked_among_peers  # the measures' ranking rule (ties share a rank)
+from storage.queries.practices import practice_codes
 
 r, p, pr = t.referral, t.patient, t.practice
 CARDS_PER_COLUMN = 60
@@ -107,10 +108,6 @@ def _cards(conn: Connection, rows) -> list[ReferralCard]:
                                   x.specialty, x.specialist, x.reason, x.urgency, x.state, x.state_since,
                                   x.ordered_at, x.due_at, x.appointment_at))
     return cards
-
-
-def practice_codes(conn: Connection) -> dict[int, str]:
-    return {pid: code for pid, code in conn.execute(sa.select(pr.c.id, pr.c.code))}
 
 
 def _order(state: str):

@@ -90,10 +90,6 @@ def staff_member(engine: Engine, name: str) -> Staff:
     return Staff(row.id, row.name, bool(row.active), tuple(Practice(*x) for x in practices))
 
 
-def practice_codes(conn: Connection) -> dict[int, str]:
-    return {pid: code for pid, code in conn.execute(sa.select(pr.c.id, pr.c.code))}
-
-
 def _unmarked(kind: str | Sequence[str], record_id, on: dt.date, *, occurrence=None, done_since=None):
     """No mark keeps this item off the list on ``on``: not done (for this occurrence, or since
     ``done_since``), not snoozed until a later day."""

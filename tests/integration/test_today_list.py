@@ -100,6 +100,16 @@ def test_only_her_practices_and_her_tasks(pod, tp):
     assert [r.patient_id for r in sams.rows] == [tp.not_covered, tp.not_covered]  # his task, his high-risk patient
 
 
+def test_her_task_at_a_practice_she_no_longer_covers_still_names_that_practice(pod, tp):
+    """Her tasks stay hers when her practices change: the row still says the patient's practice."""
+    from application.staff import edit_staff, staff_list
+
+    dana = next(member for member in staff_list(pod) if member.name == DANA)
+    edit_staff(pod, dana.id, roles=dana.roles, practice_ids=[tp.elm])  # OAK handed to a colleague
+    task = next(r for r in rows_of(listing(pod), "task") if r.record_id == tp.overdue_task)
+    assert task.practice_code == "OAK"
+
+
 def test_an_unknown_staff_name_is_an_error_naming_it(pod, tp):
     with pytest.raises(NotFound, match="'Nobody Here'"):
         listing(pod, staff="Nobody Here")
