@@ -22,7 +22,7 @@ from domain.gaps import STATE_LABELS
 from ui import format as fmt
 from ui import shortcuts
 from ui.gaps_model import COLUMNS, WHY_COLUMN, GapTableModel, contact
-from ui.tables import make_read_only_list
+from ui.tables import fit_column, make_read_only_list
 from ui.tasks import error_sentence
 
 TEXT_DELAY_MS = 250
@@ -32,6 +32,7 @@ STATE_CHOICES = (("open", "Open"), ("excluded", "Excluded"), ("closed", "Closed"
 # the last column (Why) stretches: at 1366 pixels it keeps about 330 of them, on two lines, and
 # the line under the table says the chosen row's reason whole
 COLUMN_WIDTHS = (210, 84, 84, 72, 78, 64, 94, 112)
+PRACTICE_COLUMN = next(i for i, (_caption, key) in enumerate(COLUMNS) if key == "practice")
 ROW_LINES = 2  # the patient's name over their phone and language; the reason wrapped
 
 
@@ -170,6 +171,7 @@ class GapsScreen(QWidget):
         for practice_id, code, name in q.practice_choices(self.pod):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
             self._practice_codes[practice_id] = code
+        fit_column(self.table, PRACTICE_COLUMN, self._practice_codes.values())
         for value, text in STATE_CHOICES:
             self.state_combo.addItem(text, value)
         for start, end in q.gap_periods(self.pod):

@@ -21,7 +21,7 @@ from ui import format as fmt
 from ui import shortcuts
 from ui.empty_view import EmptyViewMessage
 from ui.review_screen import open_review, start_review
-from ui.tables import worklist_table
+from ui.tables import fit_column, worklist_table
 
 ALL = ""
 COLUMNS = ("Patient", "MRN", "Practice", "Reason", "Date", "Why")
@@ -217,6 +217,7 @@ class ReviewsSection(QWidget):
                      "of the chart and start a review.")
 
     def _loaded(self) -> None:
+        fit_column(self.table, COLUMNS.index("Practice"), (row.practice for row in self.model.rows))
         if not self.table.currentIndex().isValid() and self.model.rows:
             self.table.setCurrentIndex(self.model.index(0, 0))
         self._update_buttons()

@@ -2,8 +2,25 @@
 alternating rows, no row numbers, headings aligned with the text below them."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidgetItem
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView, QTableWidgetItem
+
+
+def fit_column(table: QTableView, column: int, texts: Iterable[str], *, bold: bool = False) -> None:
+    """Widen ``column`` (never narrow it) so that the widest of ``texts`` shows whole: the few
+    values the column holds (the practices' codes, the kinds of a list), measured once each
+    instead of resizing the column to every row shown (38 ms for 540 rows)."""
+    font = QFont(table.font())
+    font.setBold(bold)
+    metrics = QFontMetrics(font)
+    widest = max((metrics.horizontalAdvance(text) for text in set(texts) if text), default=0)
+    # what Qt's own resize to contents adds to the text: the item's focus frame margins, each side
+    needed = widest + 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1) + 2
+    if widest and needed > table.columnWidth(column):
+        table.setColumnWidth(column, needed)
 
 
 def make_read_only_list(table: QTableView) -> QTableView:

@@ -12,9 +12,9 @@ import datetime as dt
 import logging
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QStyle, QTableView, QVBoxLayout, QWidget,
+    QDateEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
 from application import today as app
@@ -26,7 +26,7 @@ from ui import shortcuts, style
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.snooze_dialog import SnoozeDialog
-from ui.tables import worklist_table
+from ui.tables import fit_column, worklist_table
 
 log = logging.getLogger(__name__)
 COLUMNS = ("Priority", "Practice", "Patient", "MRN", "Why it is here", "Since")
@@ -42,17 +42,6 @@ def order_text() -> str:
     """The priority order, explained in one line under the list."""
     return ("First " + " · ".join(f"{k.priority} {k.label.lower()}" for k in app.KINDS)
             + ". Within each, the longest waiting first.")
-
-
-def kind_column_width(table: QTableView) -> int:
-    """The priority-and-kind column wide enough for every kind's text in bold, so that none is
-    ever cut: worked out once from the kinds, not from each row shown (resizing it to its
-    contents read 540 rows at every refresh: 38 ms of Today's 120 at 1,000,000 patients)."""
-    font = QFont(table.font())
-    font.setBold(True)
-    metrics = QFontMetrics(font)
-    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
-    return max(metrics.horizontalAdvance(f"{kind.priority} · {kind.label}") for kind in app.KINDS) + margin + 2
 
 
 class TodayModel(QAbstractTableModel):
@@ -165,7 +154,8 @@ class TodayScreen(QWidget):
 
         self.model = TodayModel(self)
         self.table = worklist_table(self.model, "todayTable", COLUMN_WIDTHS, stretch=WHY)
-        self.table.setColumnWidth(0, kind_column_width(self.table))
+        # the priority and kind never cut, whatever kinds a day's list holds
+        fit_column(self.table, 0, (f"{kind.priority} · {kind.label}" for kind in app.KINDS), bold=True)
         self.table.activated.connect(lambda index: self.open_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
 
@@ -254,6 +244,7 @@ class TodayScreen(QWidget):
         self.staff_label.setText(f"<b>{staff.name}</b> · {covered}" + ("" if staff.active else " · inactive"))
         self.staff_label.setToolTip("\n".join(f"{p.name} ({p.code})" for p in staff.practices))
         self.model.set_rows(listing.rows)
+        fit_column(self.table, 1, (row.practice_code for row in listing.rows))
         self.summary_label.setText(self.summary_text(listing))
         if listing.rows:
             self.empty_label.hide()

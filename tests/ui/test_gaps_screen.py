@@ -512,3 +512,18 @@ def test_cells_painted_once_are_never_shown_for_another_filters_rows(qtbot, engi
     after = [model.index(row, 2).data() for row in range(model.rowCount())]
     every = [r.mrn for r in q.iter_gaps(engine, model.filter, sort="mrn", descending=True)]
     assert after == every and after != before and sorted(after) == sorted(before)
+
+
+def test_the_practice_column_shows_the_longest_practice_code_whole(qtbot, engine, pod):
+    """A practice code may be up to 16 characters: the column is as wide as the pod's longest."""
+    long_code = "SUNRISE-IM-NORTH"
+    with engine.begin() as conn:
+        first = conn.execute(sa.select(sa.func.min(t.practice.c.id))).scalar()
+        conn.execute(sa.update(t.practice).where(t.practice.c.id == first).values(code=long_code))
+    widget = GapsScreen(make_context(engine, ACTOR))
+    qtbot.addWidget(widget)
+    widget.resize(1300, 600)
+    widget.show()
+    _settle(widget)
+    column = next(i for i, (_caption, key) in enumerate(COLUMNS) if key == "practice")
+    assert widget.table.columnWidth(column) > widget.table.fontMetrics().horizontalAdvance(long_code)
