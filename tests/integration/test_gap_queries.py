@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from storage import schema as t
 from storage.queries import gaps as q
 from storage.queries import quality
+from tests.query_plans import query_plans, statements_run
 from tests.ui.test_gaps_data import CMS125_STATES, PERIOD, build_pod
 
 
@@ -306,24 +307,11 @@ def test_snapshot_of_an_empty_pod_writes_nothing(engine):
 def test_counts_start_from_the_few_patients_they_concern(engine, pod):
     """The counts for one practice (or a name) and the entered-in-error correction read those
     patients' gaps, not every gap of the period (at 1M patients, 5 s each the other way)."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def seen(conn, cursor, statement, params, context, many):
-        statements.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(engine) as statements:
         q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1]))
         q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1], practice_id=pod.practices["CED"]))
         q.count_gaps(engine, q.GapFilter(state="open", period_end=PERIOD[1], text="smith"))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
-                 for sql, params in statements if "patient" in sql]
+    plans = query_plans(engine, statements, lambda sql: "patient" in sql)
     gap_plans = [plan for plan in plans if " gap " in plan[0] or plan[0].endswith(" gap")]
     # the pod's correction; the practice's count and its correction; the name's count and its
     # correction (the name's patients are read from the names' index alone, not row by row)
@@ -341,24 +329,11 @@ def test_counts_start_from_the_few_patients_they_concern(engine, pod):
 def test_a_family_and_given_name_are_read_from_the_family_names_index(engine, pod, text):
     """A family and a given name typed together start from the family name: never from the given
     names' index, which at 1M patients holds 100,000 given names starting with J (480 ms)."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def seen(conn, cursor, statement, params, context, many):
-        statements.append((statement, params))
-
     flt = q.GapFilter(state="open", period_end=PERIOD[1], text=text)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(engine) as statements:
         q.gap_page(engine, flt)
         q.count_gaps(engine, flt)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        steps = [row[3] for sql, params in statements if "given_key" in sql
-                 for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    steps = [step for plan in query_plans(engine, statements, lambda sql: "given_key" in sql) for step in plan]
     assert steps and not any("ix_patient_given" in step for step in steps), steps
     assert any("ix_patient_name" in step for step in steps), steps
 

@@ -13,6 +13,7 @@ from domain.medication_review import DrugTherapyProblem, ReviewedMedication
 from storage import schema as t
 from storage.db import open_database
 from tests.conftest import app_pod_for
+from tests.query_plans import query_plans, statements_run
 from tests.reviews_pod import GRACE_MEDICATIONS, PHARMACIST, TODAY, build_reviews_pod
 
 
@@ -260,20 +261,8 @@ def test_the_counts_leave_out_a_patient_entered_in_error_as_the_rows_do(pharmaci
 def test_the_counts_find_the_patients_in_error_from_their_own_index(pharmacist, pod):
     """The patients in error are read from their partial index: never by walking the index of
     every inactive patient (moved, deceased) and reading each one's row (50 ms at 1M)."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def seen(conn, cursor, statement, params, context, many):
-        statements.append((statement, params))
-
-    event.listen(pharmacist.engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(pharmacist.engine) as statements:
         app.worklist_counts(pharmacist)
-    finally:
-        event.remove(pharmacist.engine, "before_cursor_execute", seen)
-    with pharmacist.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
-                 for sql, params in statements if "entered_in_error = 1" in sql and "FROM patient" in sql]
+    plans = query_plans(pharmacist.engine, statements,
+                        lambda sql: "entered_in_error = 1" in sql and "FROM patient" in sql)
     assert plans and all(plan == ["SCAN patient USING INDEX ix_patient_in_error"] for plan in plans), plans

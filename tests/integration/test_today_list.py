@@ -15,6 +15,7 @@ from domain.errors import DomainError, NotFound
 from domain.referral import EXPECTED_DAYS
 from storage import schema as t
 from tests.conftest import ROOT, app_pod_for
+from tests.query_plans import query_plans, statements_run
 from tests.today_pod import DANA, DAY, NOW, SAM, build_today_pod
 
 
@@ -251,22 +252,9 @@ def test_high_risk_patients_are_read_from_the_practices_index(pod, engine, tp):
     """A care manager's high-risk patients come from her practices' entries of the practices'
     partial index: never from the pod-wide one of the pharmacist's worklist, which made Today
     look up every high-risk patient of the pod (43,000 for her 1,500 at 1,000,000 patients)."""
-    from sqlalchemy import event
-
-    statements = []
-
-    def seen(conn, cursor, statement, params, context, many):
-        statements.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run(engine) as statements:
         assert rows_of(listing(pod), "high_risk")
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        plans = [[row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + sql, params)]
-                 for sql, params in statements if "coalesce(risk_override, risk_tier) IN" in sql]
+    plans = query_plans(engine, statements, lambda sql: "coalesce(risk_override, risk_tier) IN" in sql)
     assert len(plans) >= 2  # the count and the patients of each tier
     for plan in plans:
         assert plan[0] == "SEARCH patient USING INDEX ix_patient_high_risk (practice_id=?)", plan
