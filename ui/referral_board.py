@@ -26,7 +26,7 @@ from ui.empty_view import EmptyViewMessage
 from ui.latest_read import LatestRead
 from ui.outreach_dialog import open_outreach_dialog
 from ui.referral_actions import edit_expected_days, move_referral, print_letter
-from ui.tables import worklist_table
+from ui.tables import fit_column, worklist_table
 
 log = logging.getLogger(__name__)
 ALL = None
@@ -462,6 +462,7 @@ class ReferralsSection(QWidget):
         self.practice_combo.addItem("All practices", ALL)
         for practice_id, code, name in practices:
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
+        fit_column(self.table, TABLE_COLUMNS.index("Practice"), (code for _id, code, _name in practices))
         self.specialty_combo.clear()
         self.specialty_combo.addItem("Every specialty", ALL)
         for name in specialties:

@@ -60,6 +60,18 @@ def test_board_columns_overdue_first_and_the_table(qtbot, engine, tp):
     assert model.index(0, 7).data().startswith("Overdue")
 
 
+def test_the_tables_practice_column_shows_a_long_practice_code_whole(qtbot, engine, tp):
+    """A practice code may be up to 16 characters: the table's column fits the pod's longest."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.practice).where(t.practice.c.code == "OAK").values(code="OAK-FAMILY-NORTH"))
+    window, context = open_window(qtbot, engine)
+    section = show_board(qtbot, window, context)
+    qtbot.waitUntil(lambda: section.practice_combo.count() > 1, timeout=30_000)
+    practice = section.table_model.headerData(2, Qt.Orientation.Horizontal)
+    assert practice == "Practice"
+    assert section.table.columnWidth(2) > section.table.fontMetrics().horizontalAdvance("OAK-FAMILY-NORTH")
+
+
 def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
     window, context = open_window(qtbot, engine)
     section = show_board(qtbot, window, context)
