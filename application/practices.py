@@ -57,6 +57,13 @@ class PracticeSaved:
 
 # --- read models ------------------------------------------------------------------------------
 
+def practice_codes(pod) -> list[str]:
+    """Every practice's code (inactive ones and the holding place too: their patients' rows
+    still show them), for sizing the lists' Practice columns."""
+    with pod.engine.connect() as conn:
+        return sorted(q.practice_codes(conn).values())
+
+
 def practices(pod, include_inactive: bool = True) -> list[PracticeListRow]:
     return q.practice_list(pod.engine, include_inactive)
 

@@ -10,7 +10,8 @@ with ``main.py demo`` takes hours at 1,000,000 patients; splitting each practice
 What changes, in one transaction:
 
 - each practice gets ``split - 1`` sisters (code ``CODE-2`` …, name "… (2)" …) with its
-  opening hours, closed days and on-call rota; clinicians stay with the first;
+  opening hours and closed days. Its clinicians and their on-call rota stay with the first: a
+  sister has none of its own, and its patients keep their PCP (a bench pod, not a real one);
 - each patient moves to sister ``patient id % split`` of their practice (the gap counts follow
   through their trigger), and the records that keep a copy of the patient's practice
   (referrals, calls, tasks, time entries, outreach plans) follow them;
@@ -18,8 +19,10 @@ What changes, in one transaction:
   id), so a care manager covers as many practices as before, each a tenth the size; an
   administrator covers them all. A sister nobody else covers is left without that role.
 
-Then the Quality screen's snapshots are taken again from the gaps. Run it on a copy: the pod
-is changed in place.
+Then the Quality screen's newest snapshot of each measure and period is taken again from the
+gaps (older months keep the practices as they were). Run it on a copy: the pod is changed in
+place. A code that would be longer than a practice code may be (16 characters) or that is
+taken already stops it before anything is changed.
 """
 from __future__ import annotations
 
@@ -53,6 +56,10 @@ def _copy_rows(conn, table: sa.Table, parent: int, sister: int) -> None:
         conn.execute(table.insert(), [{**row, "practice_id": sister} for row in rows])
 
 
+class CannotReshape(Exception):
+    """The pod cannot be split as asked; nothing was changed."""
+
+
 def reshape(engine, split: int) -> dict[str, int]:
     from storage import schema as s
 
@@ -60,6 +67,15 @@ def reshape(engine, split: int) -> dict[str, int]:
     with engine.begin() as conn:
         parents = conn.execute(sa.select(s.practice).where(s.practice.c.holding.is_(False))
                                .order_by(s.practice.c.id)).mappings().all()
+        taken = set(conn.scalars(sa.select(s.practice.c.code)))
+        wanted = [f"{parent['code']}-{k + 1}" for parent in parents for k in range(1, split)]
+        too_long = [code for code in wanted if len(code) > s.practice.c.code.type.length]
+        if too_long:
+            raise CannotReshape(f"practice code {too_long[0]} would be longer than "
+                                f"{s.practice.c.code.type.length} characters; nothing was changed")
+        if taken & set(wanted):
+            raise CannotReshape(f"practice code {sorted(taken & set(wanted))[0]} is taken already; "
+                                "nothing was changed")
         sisters: dict[tuple[int, int], int] = {}  # (parent id, k) -> practice id
         for parent in parents:
             sisters[parent["id"], 0] = parent["id"]
@@ -68,7 +84,7 @@ def reshape(engine, split: int) -> dict[str, int]:
                 row.update(code=f"{parent['code']}-{k + 1}", name=f"{parent['name']} ({k + 1})")
                 sister = conn.execute(s.practice.insert().values(**row)).inserted_primary_key[0]
                 sisters[parent["id"], k] = sister
-                for table in (s.practice_hours, s.practice_closed_day, s.on_call_slot):
+                for table in (s.practice_hours, s.practice_closed_day):
                     _copy_rows(conn, table, parent["id"], sister)
         counts["practices"] = len(sisters)
         reshape_map = sa.Table("reshape_map", sa.MetaData(), sa.Column("parent", sa.Integer, primary_key=True),
@@ -100,13 +116,15 @@ def reshape(engine, split: int) -> dict[str, int]:
 
 
 def retake_snapshots(engine) -> int:
+    """Each measure and period's newest snapshot, from the gaps as they are now."""
     from storage import schema as s
     from storage.measures.peer_rates import take_snapshot
 
     q = s.quality_snapshot
     with engine.connect() as conn:
-        kept = conn.execute(sa.select(q.c.measure_id, q.c.period_start, q.c.period_end, q.c.month).distinct()).all()
-    return sum(take_snapshot(engine, *row) for row in kept)
+        newest = conn.execute(sa.select(q.c.measure_id, q.c.period_start, q.c.period_end, sa.func.max(q.c.month))
+                              .group_by(q.c.measure_id, q.c.period_start, q.c.period_end)).all()
+    return sum(take_snapshot(engine, *row) for row in newest)
 
 
 def main(argv=None) -> int:
@@ -121,7 +139,13 @@ def main(argv=None) -> int:
 
     engine = open_database(args.db)
     started = time.perf_counter()
-    for name, n in reshape(engine, args.split).items():
+    try:
+        counts = reshape(engine, args.split)
+    except CannotReshape as exc:
+        print(f"{args.db}: {exc}", file=sys.stderr)
+        engine.dispose()
+        return 2
+    for name, n in counts.items():
         print(f"{name:<24} {n:>10,}", flush=True)
     print(f"reshaped in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()

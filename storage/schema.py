@@ -803,8 +803,9 @@ gap = sa.Table(
     sa.Index("ix_gap_measure_state", "measure_id", "period_end", "state"),
     # the Gaps worklist: open gaps of a period by due date, read in order a page at a time
     sa.Index("ix_gap_worklist", "period_end", "state", "due_date", "measure_id"),
-    # a patient's gaps with what a count asks of them (migration 0020): a typed name's (or a
-    # practice's) counts per state are read from this index alone, not from each gap's row
+    # a patient's gaps with what a count asks of them (migration 0020): a typed name's counts per
+    # state (and a practice's, when its kept counts are out of step) are read from this index
+    # alone, not from each gap's row
     sa.Index("ix_gap_patient_state", "patient_id", "period_end", "state", "measure_id", "group_index"),
 )
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from application import gaps as q
+from application.practices import practice_codes
 from domain.gaps import STATE_LABELS
 from ui import format as fmt
 from ui import shortcuts
@@ -171,7 +172,7 @@ class GapsScreen(QWidget):
         for practice_id, code, name in q.practice_choices(self.pod):
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
             self._practice_codes[practice_id] = code
-        fit_column(self.table, PRACTICE_COLUMN, self._practice_codes.values())
+        fit_column(self.table, PRACTICE_COLUMN, practice_codes(self.pod))  # the holding place's too
         for value, text in STATE_CHOICES:
             self.state_combo.addItem(text, value)
         for start, end in q.gap_periods(self.pod):

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from application import referrals as app
+from application.practices import practice_codes
 from domain.clock import utcnow
 from domain.text import counted
 from ui import shortcuts, style
@@ -445,7 +446,8 @@ class ReferralsSection(QWidget):
 
     def _fill_choices(self, then_refresh: bool = True):
         pod = self.pod
-        return self.context.tasks.read(lambda job: (app.practice_choices(pod), app.specialties(pod)), parent=self,
+        return self.context.tasks.read(lambda job: (app.practice_choices(pod), app.specialties(pod),
+                                                    practice_codes(pod)), parent=self,
                                        on_done=lambda choices: self._choices_read(choices, then_refresh))
 
     def _choices_read(self, choices, then_refresh: bool = True) -> None:
@@ -454,7 +456,7 @@ class ReferralsSection(QWidget):
             self.refresh()
 
     def _set_choices(self, choices) -> None:
-        practices, specialties = choices
+        practices, specialties, codes = choices
         for combo in (self.practice_combo, self.specialty_combo):
             combo.blockSignals(True)
         practice, specialty = self.practice_combo.currentData(), self.specialty_combo.currentData()
@@ -462,7 +464,7 @@ class ReferralsSection(QWidget):
         self.practice_combo.addItem("All practices", ALL)
         for practice_id, code, name in practices:
             self.practice_combo.addItem(f"{name} ({code})", practice_id)
-        fit_column(self.table, TABLE_COLUMNS.index("Practice"), (code for _id, code, _name in practices))
+        fit_column(self.table, TABLE_COLUMNS.index("Practice"), codes)  # inactive ones' and the holding place's too
         self.specialty_combo.clear()
         self.specialty_combo.addItem("Every specialty", ALL)
         for name in specialties:

@@ -77,3 +77,25 @@ def test_a_reshaped_pod_keeps_its_patients_records_and_counts_together(tmp_path,
         assert all(n == 3 * practices_before for roles, n in covered if "administrator" in roles)
         assert all(n <= practices_before for roles, n in covered if "administrator" not in roles)
     engine.dispose()
+
+
+def test_a_code_too_long_for_a_practice_stops_it_before_anything_changes(tmp_path, capsys):
+    from storage.db import open_database
+    from storage.demo.generate import create_demo_pod
+
+    db = tmp_path / "pod.db"
+    create_demo_pod(db, practices=2, patients=100, seed=5)
+    engine = open_database(db)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE practice SET code = 'FIFTEEN-CHARS-X' WHERE id = "
+                             "(SELECT min(id) FROM practice WHERE NOT holding)"))
+        before = _scalar(conn, "SELECT count(*) FROM practice"), _scalar(conn, "SELECT sum(practice_id) FROM patient")
+    engine.dispose()
+
+    assert _reshape_pod().main(["--db", str(db), "--split", "3"]) == 2
+    assert "FIFTEEN-CHARS-X-2 would be longer than 16 characters; nothing was changed" in capsys.readouterr().err
+    engine = open_database(db)
+    with engine.connect() as conn:
+        assert (_scalar(conn, "SELECT count(*) FROM practice"),
+                _scalar(conn, "SELECT sum(practice_id) FROM patient")) == before
+    engine.dispose()
