@@ -17,7 +17,10 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 
 class _Through(TableClause):
+    # a cache key of its own (the table's and the index's name), so a statement reading through
+    # an index is compiled once, like any other, rather than at every execution
     inherit_cache = False
+    _traverse_internals = [*TableClause._traverse_internals, ("index", InternalTraversal.dp_string)]
 
     def __init__(self, table: sa.Table, index: str):
         super().__init__(table.name, *(sa.column(c.name, c.type) for c in table.columns))

@@ -351,3 +351,16 @@ def test_the_planner_steering_is_sqlites_alone():
         assert "+gap." in on_sqlite or "INDEXED BY" in on_sqlite
         assert "+gap." not in on_postgres and "+patient." not in on_postgres and "INDEXED BY" not in on_postgres
     assert "+patient.given_key" in str(q.text_condition("smith, j").compile(dialect=sqlite.dialect()))
+
+
+def test_a_read_through_an_index_is_compiled_once_per_index():
+    """A statement reading a table through a named index has a cache key, as any other (compiled
+    once, not at every execution), and it tells the indexes apart."""
+    from storage.through_index import through
+
+    def key(index):
+        return sa.select(through(t.patient, index).c.id)._generate_cache_key()
+
+    assert key("ix_patient_high_risk") is not None
+    assert key("ix_patient_high_risk") == key("ix_patient_high_risk")
+    assert key("ix_patient_high_risk") != key("ix_patient_in_error")
