@@ -222,14 +222,6 @@ def text_condition(text: str) -> sa.ColumnElement | None:
     )
 
 
-def _no_index(column: sa.Column) -> sa.ColumnElement:
-    """``+gap.measure_id`` on SQLite: the same value, but not the index a read starts from.
-
-    Used to steer the planner to the index that already holds the rows in the order asked for.
-    """
-    return unindexed(column)
-
-
 def _patient_conditions(flt: GapFilter) -> list[sa.ColumnElement]:
     """Not entered in error (always the first condition), the practice, the typed name or MRN."""
     conds: list[sa.ColumnElement] = [p.c.entered_in_error.is_(False)]
@@ -248,7 +240,7 @@ def _of_patients(flt: GapFilter) -> sa.ColumnElement:
 
 def _group(flt: GapFilter) -> sa.ColumnElement | None:
     # no index holds the group: the measure's index finds the rows, the group is checked on each
-    return _no_index(g.c.group_index) == flt.group_index if flt.group_index is not None else None
+    return unindexed(g.c.group_index) == flt.group_index if flt.group_index is not None else None
 
 
 def _measure(flt: GapFilter, column=lambda c: c) -> sa.ColumnElement | None:
@@ -258,7 +250,7 @@ def _measure(flt: GapFilter, column=lambda c: c) -> sa.ColumnElement | None:
     if flt.measure_id:
         return column(g.c.measure_id) == flt.measure_id
     variants = catalogue().variant_ids
-    return _no_index(g.c.measure_id).not_in(variants) if variants else None
+    return unindexed(g.c.measure_id).not_in(variants) if variants else None
 
 
 def _chosen_patients(flt: GapFilter) -> sa.ColumnElement | None:
@@ -272,12 +264,12 @@ def _chosen_patients(flt: GapFilter) -> sa.ColumnElement | None:
 
 
 def _conditions(flt: GapFilter, *, with_state: bool = True, steer: str = "") -> list[sa.ColumnElement]:
-    gap_col = (lambda c: _no_index(c)) if steer == "patient" else (lambda c: c)
+    gap_col = unindexed if steer == "patient" else (lambda c: c)
     conds: list[sa.ColumnElement] = _patient_conditions(flt)
     chosen = _chosen_patients(flt) if steer in ("gap", "measure", "few") else None
     if chosen is not None:
         conds.append(chosen)
-    measure = _measure(flt, _no_index if steer in ("gap", "patient") else lambda c: c)
+    measure = _measure(flt, unindexed if steer in ("gap", "patient") else lambda c: c)
     if measure is not None:
         conds.append(measure)
     if flt.group_index is not None:
@@ -321,11 +313,11 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
             chosen = _patient_conditions(flt)[1:]
             counts = dict(conn.execute(
                 sa.select(g.c.state, sa.func.count())
-                .where(g.c.patient_id.in_(sa.select(p.c.id).where(*chosen)), *gap_filter(_no_index))
+                .where(g.c.patient_id.in_(sa.select(p.c.id).where(*chosen)), *gap_filter(unindexed))
                 .group_by(g.c.state)).all())
             in_error = sa.select(p.c.id).where(p.c.id.in_(_in_error_ids(conn)), *chosen)
             for state, n in conn.execute(sa.select(g.c.state, sa.func.count())
-                                         .where(g.c.patient_id.in_(in_error), *gap_filter(_no_index))
+                                         .where(g.c.patient_id.in_(in_error), *gap_filter(unindexed))
                                          .group_by(g.c.state)):
                 counts[state] = counts.get(state, 0) - n
             return GapCounts({state: n for state, n in counts.items() if n})
@@ -341,7 +333,7 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
             # off after, instead of reading every patient's row to see whether it is in error
             counts = {state: n for state, n in conn.execute(
                 sa.select(g.c.state, sa.func.count())
-                .where(g.c.patient_id.in_(sa.select(p.c.id).where(*chosen)), *gap_filter(_no_index))
+                .where(g.c.patient_id.in_(sa.select(p.c.id).where(*chosen)), *gap_filter(unindexed))
                 .group_by(g.c.state))}
             # those of the chosen in error: few, looked up by id (the partial index finds them)
             in_error_patients = sa.select(p.c.id).where(p.c.id.in_(_in_error_ids(conn)), *chosen)
@@ -351,7 +343,7 @@ def count_gaps(engine: Engine, flt: GapFilter) -> GapCounts:
         # it start from them: as a join it walked every gap of the period (5 s at 1M patients)
         in_error = conn.execute(
             sa.select(g.c.state, sa.func.count())
-            .where(g.c.patient_id.in_(in_error_patients), *gap_filter(_no_index)).group_by(g.c.state))
+            .where(g.c.patient_id.in_(in_error_patients), *gap_filter(unindexed)).group_by(g.c.state))
         for state, n in in_error:
             counts[state] = counts.get(state, 0) - n
     return GapCounts({state: n for state, n in counts.items() if n})
