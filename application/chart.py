@@ -12,18 +12,22 @@ from storage.queries import care_management as care_queries
 from storage.queries import calls as call_queries
 from storage.queries import gaps as gap_queries
 from storage.queries import referrals as referral_queries
-from storage.queries.chart import Chart, load_chart, value_display
+from storage.queries.chart import Chart, load_chart, nobodys_chart, value_display
 
 __all__ = ["Chart", "open_chart", "prepare", "read_chart", "value_display"]
 
 
-def prepare() -> None:
-    """Ready the chart read for its first use (the records' mappings are set up once per
-    process, a tenth of a second): the window calls it on the task runner as it opens, so the
-    first chart of the day opens as fast as the next."""
+def prepare(pod=None) -> None:
+    """Ready the chart read for its first use: the records' mappings are set up once per
+    process (a tenth of a second) and, given the pod, every statement of a chart is run once for
+    no one (storage.queries.chart.nobodys_chart), so SQLAlchemy has compiled them. The window
+    calls it on the task runner as it opens, so the first chart of the day opens as fast as the
+    next. Nothing of any patient is read."""
     from storage.mapping import start_mappers
 
     start_mappers()
+    if pod is not None:
+        _add_details(pod, nobodys_chart(pod.engine), None)
 
 
 def open_chart(pod, patient_id: int) -> Chart:
@@ -37,12 +41,18 @@ def open_chart(pod, patient_id: int) -> Chart:
 def read_chart(pod, patient_id: int, *, gap_period_end=None) -> Chart:
     """The chart read again for an open tab after a change (the view was recorded on opening);
     the Gaps tab shows the period ending ``gap_period_end`` (None: the current one)."""
-    from application import care_management, risk
-
     chart = load_chart(pod.engine, patient_id)
     if chart is None:
         raise NotFound(f"There is no patient with id {patient_id}.")
+    return _add_details(pod, chart, gap_period_end)
+
+
+def _add_details(pod, chart: Chart, gap_period_end) -> Chart:
+    """The chart with what its tabs show beside the records: gaps, risk, months, calls..."""
+    from application import care_management, risk
+
     p = chart.patient
+    patient_id = p.id
     calendar = care_queries.practice_calendar(pod.engine, p.practice_id)
     zone = calendar.time_zone if calendar else "America/New_York"
     consent = Consent(p.consent_date, p.consent_withdrawn_on)

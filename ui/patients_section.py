@@ -59,7 +59,7 @@ class PatientsSection(QWidget):
         _load_chart_modules()
         from application.chart import prepare
 
-        context.tasks.read(lambda job: prepare(), on_error=lambda _error: None)  # a failure shows at the first chart
+        context.tasks.read(lambda job: prepare(context.pod), on_error=lambda _error: None)  # a failure shows at the first chart
 
     # -- search ----------------------------------------------------------------------------
     def focus_search(self) -> None:

@@ -11,7 +11,8 @@ from domain.facts import ClinicalFact
 from domain.patient import Patient
 from domain.practice import Practice
 from storage import schema as t
-from storage.queries.chart import load_chart, record_chart_view
+from application.chart import read_chart
+from storage.queries.chart import NOBODY, load_chart, nobodys_chart, record_chart_view
 from storage.queries.database import NotACarepodDatabase, check_database_file, open_carepod_database
 from storage.queries.patients import (
     patient_row, patients_by_ids, practice_choices, search_patients, search_statement,
@@ -220,6 +221,47 @@ def test_viewing_a_chart_is_audited(engine, people):
     assert (row["actor"], row["record_type"], row["record_id"], row["patient_id"]) == (
         "Dana Reyes", "Patient", pid, pid)
     assert load_chart(engine, pid).audit[0].action == "view"
+
+
+def test_the_days_first_chart_finds_its_statements_compiled(app_pod, people):
+    """The window runs every statement of a chart once for no one as it opens (prepare), so the
+    first chart compiles only the loads of child records, which run only when there are records;
+    and nothing of any patient is read or recorded by it."""
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    from application.chart import open_chart, prepare
+
+    pid = people["ids"][("Smith", "John")]
+    with UnitOfWork(app_pod.engine, "test") as uow:
+        uow.facts.add(ClinicalFact(patient_id=pid, kind="condition", code_system="http://snomed.info/sct",
+                                   code="38341003", display="Hypertension"))
+        uow.commit()
+    def audit_events():
+        with app_pod.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(t.audit_event)).scalar()
+
+    before = audit_events()
+    prepare(app_pod)
+    assert audit_events() == before
+    compiled = []
+    listener = lambda conn, cursor, statement, params, context, many: (  # noqa: E731
+        compiled.append(statement) if context.cache_hit == CacheStats.CACHE_MISS else None)
+    sa.event.listen(app_pod.engine, "after_cursor_execute", listener)
+    try:
+        chart = read_chart(app_pod, pid)
+    finally:
+        sa.event.remove(app_pod.engine, "after_cursor_execute", listener)
+    assert [f.display for f in chart.facts] == ["Hypertension"]
+    # left to compile: the child records of the facts read, and the closed days of a practice
+    # that exists (no one has none)
+    later = {"fact_coding", "fact_component", "practice_closed_day"}
+    assert {s.split("\nFROM ")[1].split()[0] for s in compiled} == later
+    assert open_chart(app_pod, pid).audit[0].action == "view"
+
+
+def test_the_chart_of_no_one_is_empty(engine, people):
+    chart = nobodys_chart(engine)
+    assert (chart.patient.id, chart.facts, chart.referrals, chart.tasks, chart.audit) == (NOBODY, [], [], [], [])
 
 
 # -- opening a database file -----------------------------------------------------------------
