@@ -26,8 +26,9 @@ def prepare(pod=None) -> None:
     from storage.mapping import start_mappers
 
     start_mappers()
-    if pod is not None:
-        _add_details(pod, nobodys_chart(pod.engine), None)
+    nobody = nobodys_chart(pod.engine) if pod is not None else None
+    if nobody is not None:
+        _add_details(pod, nobody, None)
 
 
 def open_chart(pod, patient_id: int) -> Chart:

@@ -264,6 +264,15 @@ def test_the_chart_of_no_one_is_empty(engine, people):
     assert (chart.patient.id, chart.facts, chart.referrals, chart.tasks, chart.audit) == (NOBODY, [], [], [], [])
 
 
+def test_a_patient_with_no_ones_id_is_not_read_unasked(engine, people):
+    """Ids start at 1, but another tool could write a patient with id 0: the warm-up then reads nothing."""
+    with engine.begin() as conn:
+        row = dict(conn.execute(sa.select(t.patient).where(t.patient.c.id == people["ids"][("Smith", "John")]))
+                   .mappings().one())
+        conn.execute(t.patient.insert().values({**row, "id": NOBODY, "mrn": "ZERO"}))
+    assert nobodys_chart(engine) is None
+
+
 # -- opening a database file -----------------------------------------------------------------
 
 def test_a_text_file_is_not_a_carepod_database(tmp_path):

@@ -24,6 +24,13 @@ def test_the_compact_layout_keeps_every_fact_and_is_smaller(tmp_path, capsys):
 
     pod, scratch = tmp_path / "pod.db", tmp_path / "compact.db"
     create_demo_pod(pod, practices=2, patients=300, seed=7)
+    # a fact without a code keeps its text; a time just before midnight stays on its day
+    con = sqlite3.connect(pod)
+    assert con.execute("UPDATE clinical_fact SET code = '', display = 'Herbal tea from a neighbour' "
+                       "WHERE id = (SELECT min(id) FROM clinical_fact WHERE kind = 'medication_statement')").rowcount == 1
+    assert con.execute("UPDATE clinical_fact SET recorded_at = '2024-12-31 23:59:59.999900' WHERE id = 2").rowcount == 1
+    con.commit()
+    con.close()
     before = pod.read_bytes()
     assert _size_model().main(["--db", str(pod), "--scratch", str(scratch)]) == 0
     out = capsys.readouterr().out
@@ -44,9 +51,9 @@ def test_the_compact_layout_keeps_every_fact_and_is_smaller(tmp_path, capsys):
              "datetime(f.start_at, 'unixepoch'), datetime(f.end_at, 'unixepoch'), "
              "datetime(f.recorded_at, 'unixepoch'), f.start_raw "
              "FROM clinical_fact f JOIN kind kd ON kd.id = f.kind "
-             "LEFT JOIN concept n ON n.id = f.concept_id LEFT JOIN code k ON k.id = n.code_id "
+             "JOIN concept n ON n.id = f.concept_id JOIN code k ON k.id = n.code_id "
              "LEFT JOIN concept vn ON vn.id = f.value_concept_id LEFT JOIN code vk ON vk.id = vn.code_id ORDER BY f.id")
-    original = ("SELECT id, kind, nullif(code_system, ''), nullif(code, ''), CASE WHEN code = '' THEN NULL ELSE display END, "
+    original = ("SELECT id, kind, code_system, code, display, "
                 "nullif(value_code, ''), value_text, substr(start_at, 1, 19), substr(end_at, 1, 19), "
                 "substr(recorded_at, 1, 19), start_raw FROM pod.clinical_fact ORDER BY id")
     assert con.execute(facts).fetchall() == con.execute(original).fetchall()

@@ -54,6 +54,18 @@ def test_only_built_sections_and_status_bar(window, db_path):
     assert window.user_label.text() == "User: Dana Reyes"
 
 
+def test_the_window_readies_the_first_chart_for_its_pod(qtbot, engine, db_path, sample_pod, monkeypatch):
+    """As the window opens, the chart's statements are run once for no one on the pod it shows
+    (application.chart.prepare given the pod), so the day's first chart opens as fast as the next."""
+    import application.chart
+
+    readied = []
+    monkeypatch.setattr(application.chart, "prepare", lambda pod=None: readied.append(pod))
+    window = make_window(qtbot, engine, db_path)
+    qtbot.waitUntil(lambda: bool(readied), timeout=5000)
+    assert readied == [patients(window).context.pod]
+
+
 def test_adding_a_section_is_one_call(window, qtbot):
     page = QLabel("notes")
     window.add_section("Notes", page, "Ctrl+0")
