@@ -22,6 +22,7 @@ KINDS = frozenset({
     "imports",      # the import log
     "audit",        # the audit trail (views, prints, exports)
     "drafts",       # unfinished entries kept while typing
+    "user",         # who is acting changed (File ▸ Change user): her lists, drafts and timers
 })
 
 

@@ -214,7 +214,7 @@ class StaffPage(QWidget):
         self.active_button.setText("&Reactivate" if row is not None and not row.active else "&Deactivate")
 
     def apply_changes(self, changes) -> None:
-        if changes.touches("staff", "practices") and self._loaded:
+        if changes.touches("staff", "practices", "user") and self._loaded:  # "(you)"
             self.reload()
 
     # -- changing ---------------------------------------------------------------------------

@@ -684,7 +684,7 @@ class CallsSection(QWidget):
         if changes.touches("calls", "practices"):
             for page in (self.log_page, self.waiting_page, self.handoff_page, self.lead_page):
                 page.refresh()
-        if changes.touches("drafts"):
+        if changes.touches("drafts", "user"):
             self.check_drafts(offer=False)
 
     def set_tab_count(self, page: QWidget, count: int, alert: int) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QStackedWidget, QWidget,
 )
 
+from application.changes import ChangeSet
 from ui import dialogs, sections, shortcuts
 from ui.context import AppContext
 
@@ -255,6 +256,9 @@ class MainWindow(QMainWindow):
             return False
         self.context.settings.user_name = dialog.chosen()
         self._show_status()
+        # every screen that shows the user's own work reads it again for the new user (Today, her
+        # drafts, the timers on open charts), so nobody acts on the previous user's list
+        self.context.tasks.changed.emit(ChangeSet.of("user", patients=None))
         return True
 
     # -- remembered layout ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ui.tables import fit_column, worklist_table
 ALL = ""
 COLUMNS = ("Patient", "MRN", "Practice", "Reason", "Date", "Why")
 COLUMN_WIDTHS = (190, 90, 76, 196, 90)  # Why takes the rest
-WATCHED = ("reviews", "drafts", "outreach", "risk", "facts", "patients")
+WATCHED = ("user", "reviews", "drafts", "outreach", "risk", "facts", "patients")
 
 
 class WorklistModel(QAbstractTableModel):

@@ -34,7 +34,7 @@ WHY, SINCE = 4, 5
 COLUMN_WIDTHS = (176, 76, 170, 86, 560, 88)
 KIND_COLOURS = {1: "#a8323e", 2: "#c0582b", 3: "#2c6e8f", 4: "#a77a12", 5: "#7a4f9a", 6: "#4f7d5c", 7: "#5d6b76"}
 # the changes that can alter what Today shows
-WATCHED = ("today", "tasks", "referrals", "outreach", "calls", "time", "facts", "risk", "gaps", "patients", "staff")
+WATCHED = ("user", "today", "tasks", "referrals", "outreach", "calls", "time", "facts", "risk", "gaps", "patients", "staff")
 _Index = QModelIndex | QPersistentModelIndex
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
 from storage import schema as t
-from tests.today_pod import DANA, DAY, NOW, build_today_pod
+from tests.today_pod import DANA, DAY, NOW, SAM, build_today_pod
 from tests.ui import window_helpers
 from tests.ui.window_helpers import active
 
@@ -212,3 +212,27 @@ def test_an_empty_list_keeps_its_controls_at_the_top(qtbot, engine, tp):
     qtbot.waitUntil(lambda: screen.height() > 600)
     assert screen.print_button.mapTo(screen, screen.print_button.rect().topLeft()).y() < 120
     assert screen.empty_label.mapTo(screen, screen.empty_label.rect().topLeft()).y() < 160
+
+
+def test_changing_user_shows_the_new_users_list(qtbot, engine, tp):
+    """File ▸ Change user: Today reads the new user's list at once, so she never marks the
+    previous user's items done in her own name."""
+    window, context = open_window(qtbot, engine)
+    screen = show_today(qtbot, window, context)
+    assert "Dana Reyes" in screen.staff_label.text()
+
+    class Chooser:
+        def __init__(self, names, current, parent):
+            pass
+
+        def exec(self):
+            return True
+
+        def chosen(self):
+            return SAM
+
+    with qtbot.waitSignal(screen.loaded, timeout=30_000):
+        assert window.choose_user(Chooser)
+    reread(qtbot, screen, context)
+    assert "Sam Ortiz" in screen.staff_label.text() and "PINE" in screen.staff_label.text()
+    assert {r.practice_code for r in screen.model.rows} <= {"PINE", ""}
