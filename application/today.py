@@ -21,7 +21,7 @@ from storage.queries.practices import practice_codes
 from storage.queries.today import KindRows, Practice, Staff, TodayRow
 
 __all__ = ["KINDS", "Practice", "Staff", "TodayList", "TodayRow", "as_of", "mark_done", "print_day_sheet",
-           "snooze", "staff_member", "today_list", "undo_mark"]
+           "Marked", "snooze", "staff_member", "today_list", "undo_mark"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +99,14 @@ def _mark_fields(row: TodayRow) -> dict:
                 occurrence_at=row.occurrence_at)
 
 
-def mark_done(pod, row: TodayRow, *, reason: str = "") -> ChangeSet:
+@dataclasses.dataclass(frozen=True)
+class Marked:
+    """A done or snooze mark just left, and what it changed (the screen offers to undo it)."""
+    mark_id: int
+    changes: ChangeSet
+
+
+def mark_done(pod, row: TodayRow, *, reason: str = "") -> Marked:
     """Take the item off Today as done: a done mark with who and when (audited); a task is
     also completed (its earlier status kept as a revision)."""
     kinds = ("today",)
@@ -111,12 +118,12 @@ def mark_done(pod, row: TodayRow, *, reason: str = "") -> ChangeSet:
             uow.tasks.correct(task, {"status": "done", "completed_at": utcnow()},
                               reason=reason.strip() or "done from Today")
             kinds = ("tasks", "today")
-        uow.today_marks.add(TodayMark.done(by=uow.actor, reason=reason, **_mark_fields(row)))
+        mark = uow.today_marks.add(TodayMark.done(by=uow.actor, reason=reason, **_mark_fields(row)))
         uow.commit()
-    return ChangeSet.of(*kinds, patients=[row.patient_id] if row.patient_id else [])
+    return Marked(mark.id, ChangeSet.of(*kinds, patients=[row.patient_id] if row.patient_id else []))
 
 
-def snooze(pod, row: TodayRow, until: dt.date | None, reason: str, *, today: dt.date | None = None) -> ChangeSet:
+def snooze(pod, row: TodayRow, until: dt.date | None, reason: str, *, today: dt.date | None = None) -> Marked:
     """Keep the item off Today until ``until`` (a day after today), with the reason (audited).
     Raises :class:`DomainError` for a day that is not after today or no reason; nothing is kept."""
     today = today or clock_today()
@@ -125,16 +132,26 @@ def snooze(pod, row: TodayRow, until: dt.date | None, reason: str, *, today: dt.
         mark.by = uow.actor
         uow.today_marks.add(mark)
         uow.commit()
-    return ChangeSet.of("today", patients=[row.patient_id] if row.patient_id else [])
+    return Marked(mark.id, ChangeSet.of("today", patients=[row.patient_id] if row.patient_id else []))
 
 
 def undo_mark(pod, mark_id: int, *, reason: str) -> ChangeSet:
-    """A done or snoozed mark left by mistake: kept, marked entered in error; the item is back."""
+    """A done or snoozed mark left by mistake: kept, marked entered in error; the item is back.
+    A task the mark completed gets the status it had before (a revision of its own), unless
+    someone has changed it since."""
+    kinds = ("today",)
     with pod.unit_of_work() as uow:
         mark = uow.today_marks.get(mark_id)
         uow.today_marks.mark_entered_in_error(mark, reason=reason)
+        if mark.item_kind == "task" and mark.action == "done":
+            task = uow.tasks.get(mark.record_id)
+            done = [r for r in uow.tasks.revisions(task) if (r["new_values"] or {}).get("status") == "done"]
+            if task.status == "done" and done:
+                before = (done[-1]["old_values"] or {}).get("status") or "open"
+                uow.tasks.correct(task, {"status": before, "completed_at": None}, reason=reason)
+                kinds = ("tasks", "today")
         uow.commit()
-    return ChangeSet.of("today", patients=[mark.patient_id] if mark.patient_id else [])
+    return ChangeSet.of(*kinds, patients=[mark.patient_id] if mark.patient_id else [])
 
 
 @dataclasses.dataclass(frozen=True)

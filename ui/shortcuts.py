@@ -32,6 +32,7 @@ RECOMPUTE = Shortcut(("Ctrl+R",), "Recompute gaps in care")
 LOG_OUTREACH = Shortcut(("Ctrl+L",), "Log an outreach attempt (Today, Gaps, Referrals, the chart)")
 MARK_DONE = Shortcut(("Ctrl+D",), "Today: mark the selected item done")
 SNOOZE = Shortcut(("Ctrl+S",), "Today: snooze the selected item until a day, with a reason")
+UNDO_MARK = Shortcut(("Ctrl+Z",), "Today: undo the last Done or Snooze (the item is back on the list)")
 PRINT = Shortcut(("Ctrl+P",), "Print: the day sheet (Today), the referral letter (Referrals, chart)")
 REFRESH = Shortcut(("F5",), "Read the list again (Today, Referrals)")
 MOVE_REFERRAL = Shortcut(("Ctrl+M",), "Move the selected referral to its next state")
@@ -57,7 +58,7 @@ CARE_MONTH = Shortcut(("Ctrl+Shift+M",), "Care management month of a practice (C
 # the order the Help dialog lists them in; sections add their own "go to" keys
 ALL: tuple[Shortcut, ...] = (
     FIND_PATIENT, RESULTS, OPEN_CHART, CLOSE_CHART, NEXT_TAB, PREVIOUS_TAB, NEXT_CHART, PREVIOUS_CHART,
-    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, LOG_OUTREACH, MARK_DONE, SNOOZE, PRINT,
+    PRACTICE_FILTER, OPEN_DATABASE, SWITCH_USER, IMPORT, RECOMPUTE, LOG_OUTREACH, MARK_DONE, SNOOZE, UNDO_MARK, PRINT,
     REFRESH, MOVE_REFERRAL, NEW_REFERRAL, NEW_CALL, SAVE_CALL, SAVE_WAITING, PAGE_ON_CALL, PRINT_CALLS, ACKNOWLEDGE,
     TIMER, LOG_TIME, RISK_TIER, NEW_GOAL, NEW_TASK, TASK_DONE, HAND_OVER, EDIT_ITEM, CARE_MONTH,
     SHOW_SHORTCUTS, QUIT,

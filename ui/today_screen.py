@@ -126,10 +126,12 @@ class TodayScreen(QWidget):
         self.outreach_button = QPushButton("Log outreach…", objectName="todayOutreach")
         self.done_button = QPushButton("Done", objectName="todayDone")
         self.snooze_button = QPushButton("Snooze…", objectName="todaySnooze")
+        self.undo_button = QPushButton("Undo", objectName="todayUndo")
         self.print_button = QPushButton("Print day sheet…", objectName="todayPrint")
         for button, shortcut in ((self.open_button, shortcuts.OPEN_CHART),
                                  (self.outreach_button, shortcuts.LOG_OUTREACH),
                                  (self.done_button, shortcuts.MARK_DONE), (self.snooze_button, shortcuts.SNOOZE),
+                                 (self.undo_button, shortcuts.UNDO_MARK),
                                  (self.print_button, shortcuts.PRINT)):
             button.setToolTip(f"{shortcut.description} ({shortcuts.display_keys(shortcut.keys)})")
             button.setAutoDefault(False)
@@ -137,6 +139,8 @@ class TodayScreen(QWidget):
         self.outreach_button.clicked.connect(self.log_outreach)
         self.done_button.clicked.connect(self.mark_done)
         self.snooze_button.clicked.connect(self.snooze)
+        self.undo_button.clicked.connect(self.undo)
+        self.last_mark: tuple[int, str] | None = None  # the last Done or Snooze of this session, to undo
         self.print_button.clicked.connect(self.choose_print_file)
 
         self.summary_label = QLabel(objectName="todaySummary")
@@ -166,7 +170,8 @@ class TodayScreen(QWidget):
         top.addWidget(day_caption)
         top.addWidget(self.day_edit)
         actions = QHBoxLayout()
-        for button in (self.open_button, self.outreach_button, self.done_button, self.snooze_button):
+        for button in (self.open_button, self.outreach_button, self.done_button, self.snooze_button,
+                       self.undo_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.print_button)
@@ -183,6 +188,7 @@ class TodayScreen(QWidget):
 
         shortcuts.bind(shortcuts.MARK_DONE, self, self.mark_done)
         shortcuts.bind(shortcuts.SNOOZE, self, self.snooze)
+        shortcuts.bind(shortcuts.UNDO_MARK, self, self.undo)
         shortcuts.bind(shortcuts.LOG_OUTREACH, self, self.log_outreach)
         shortcuts.bind(shortcuts.PRINT, self, self.choose_print_file)
         shortcuts.bind(shortcuts.REFRESH, self, self.refresh)
@@ -278,6 +284,8 @@ class TodayScreen(QWidget):
         self.empty_label.show()
 
     def apply_changes(self, changes) -> None:
+        if changes.touches("user"):
+            self.last_mark = None  # each user undoes her own
         if self._shown_once and changes.touches(*WATCHED):
             self.refresh()
 
@@ -293,6 +301,7 @@ class TodayScreen(QWidget):
         for button in (self.done_button, self.snooze_button):
             button.setEnabled(row is not None)
         self.print_button.setEnabled(self.listing is not None)
+        self.undo_button.setEnabled(self.last_mark is not None)
 
     def _say(self, text: str, alert: bool = False) -> None:
         self.message_label.setProperty("role", "status-alert" if alert else "hint")
@@ -315,9 +324,35 @@ class TodayScreen(QWidget):
         if row is None:
             return None
         pod = self.pod
+        what = f"{row.label.lower()} — {row.patient_name}"
         return self.context.tasks.write(lambda job: app.mark_done(pod, row), label="Marking done…", parent=self,
-                                        on_done=lambda _c: self._say(f"Done: {row.label.lower()} — "
-                                                                     f"{row.patient_name}."))
+                                        on_done=lambda marked: self._marked(marked, f"Done: {what}."))
+
+    def _marked(self, marked: app.Marked, text: str) -> None:
+        self.last_mark = (marked.mark_id, text)
+        self._say(f"{text} Undo: Ctrl+Z.")
+        self._update_buttons()
+
+    def undo(self):
+        """Ctrl+Z: the last Done or Snooze of this session taken back (the mark kept, entered in
+        error; a task it completed has its earlier status again); the item is back on the list."""
+        if self.last_mark is None:
+            return None
+        mark_id, text = self.last_mark
+        pod = self.pod
+
+        def undone(_changes) -> None:
+            self.last_mark = None
+            self._say(f"Undone — back on the list: {text.split(': ', 1)[-1]}")
+            self._update_buttons()
+
+        def failed(error: BaseException) -> None:
+            self.last_mark = None
+            self._say(f"It could not be undone: {error}", alert=True)
+            self._update_buttons()
+
+        return self.context.tasks.write(lambda job: app.undo_mark(pod, mark_id, reason="undone from Today"),
+                                        label="Undoing…", parent=self, on_done=undone, on_error=failed)
 
     def snooze(self) -> SnoozeDialog | None:
         row = self.selected()
@@ -334,7 +369,7 @@ class TodayScreen(QWidget):
                 return str(task.error)
             if task.error is not None:
                 return f"It could not be saved: {task.error}"
-            self._say(f"Snoozed until {until:%A %m/%d/%Y}: {row.label.lower()} — {row.patient_name}.")
+            self._marked(task.result, f"Snoozed until {until:%A %m/%d/%Y}: {row.label.lower()} — {row.patient_name}.")
             return None
 
         dialog = SnoozeDialog(f"{row.label} — {row.patient_name}: {row.reason}", max(today, day), submit, self)

@@ -165,6 +165,31 @@ def test_done_takes_the_row_off_and_keeps_who(qtbot, engine, tp):
     assert (mark.item_kind, mark.record_id, mark.action, mark.by) == ("call", tp.flagged_call, "done", DANA)
 
 
+def test_ctrl_z_undoes_a_slip_of_done_and_reopens_the_task(qtbot, engine, tp):
+    """Ctrl+D sits beside Ctrl+S: a task marked done by mistake comes back with Ctrl+Z, open
+    again; the mark is kept, entered in error, with who undid it."""
+    window, context = open_window(qtbot, engine)
+    screen = show_today(qtbot, window, context)
+    assert not screen.undo_button.isEnabled()
+    select(qtbot, screen, "task")
+    task_id = screen.selected().record_id
+    qtbot.keyClick(screen.table, Qt.Key.Key_D, CTRL)
+    reread(qtbot, screen, context)
+    assert task_id not in [r.record_id for r in screen.model.rows if r.kind == "task"]
+    assert "Undo: Ctrl+Z" in screen.message_label.text() and screen.undo_button.isEnabled()
+    qtbot.keyClick(screen.table, Qt.Key.Key_Z, CTRL)
+    reread(qtbot, screen, context)
+    assert task_id in [r.record_id for r in screen.model.rows if r.kind == "task"]
+    assert screen.message_label.text().startswith("Undone — back on the list:") and not screen.undo_button.isEnabled()
+    with engine.connect() as conn:
+        mark = conn.execute(sa.select(t.today_mark)).one()
+        status = conn.scalar(sa.select(t.task.c.status).where(t.task.c.id == task_id))
+    assert mark.entered_in_error and status == "open"
+    qtbot.keyClick(screen.table, Qt.Key.Key_Z, CTRL)  # nothing more to undo
+    context.tasks.wait_idle()
+    assert count(engine, t.today_mark) == 1
+
+
 def test_someone_who_is_not_staff_is_told_so_and_sees_nothing(qtbot, engine, tp):
     window, context = open_window(qtbot, engine, user="Visiting Student")
     screen = show_today(qtbot, window, context)
