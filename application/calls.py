@@ -17,6 +17,7 @@ from domain.calls import (
     DISPOSITIONS, PAGE_OUTCOMES, RELATIONS, AfterHoursCall, CallPage, check_call_back, check_received_at, is_late,
     needs_care_manager, practice_action, waited,
 )
+from domain.clock import today as clock_today
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.office_hours import OfficeHours, Window, to_local
@@ -313,13 +314,17 @@ def office_hours_of(pod, practice_ids: Iterable[int] | None = None) -> dict[int,
         return office_hours_for(conn, practice_ids)
 
 
-def parse_birth_date(text: str) -> dt.date | None:
-    """A typed birth date ('3/4/1957'); None for nothing typed, a DomainError for a bad one."""
+def parse_birth_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A typed birth date ('3/4/1957'); None for nothing typed, a DomainError for a bad one or
+    one after today (a caller cannot be born tomorrow)."""
     if not (text or "").strip():
         return None
-    day = parse_typed_date(text)
+    today = today or clock_today()
+    day = parse_typed_date(text, today=today)
     if day is None:
         raise DomainError(f"{text!r} is not a date; type it as 03/04/1957.")
+    if day > today:
+        raise DomainError(f"The birth date {day:%m/%d/%Y} is after today; type it as 03/04/1957.")
     return day
 
 

@@ -153,7 +153,10 @@ def parse_day(text: str, today: dt.date) -> dt.date:
     if not typed:
         raise DomainError("Type the day, e.g. 11/20/2026, 2026-11-20, or +7 for a week from today.")
     if typed.startswith("+") and typed[1:].strip().isdigit():
-        return today + dt.timedelta(days=int(typed[1:]))
+        try:
+            return today + dt.timedelta(days=int(typed[1:]))
+        except OverflowError:  # past the calendar's last year
+            raise DomainError(f"{typed!r} is too many days ahead: type a day, e.g. 11/20/2026, or +7.") from None
     day = parse_typed_date(typed, today=today)
     four_digit_year = (typed.isdigit() and len(typed) == 8) or any(
         len(part) == 4 for part in typed.replace("-", "/").split("/"))

@@ -103,7 +103,7 @@ class QualityScreen(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._measure_chosen)
-        self.table.cellDoubleClicked.connect(lambda row, _col: self._open_gaps(row))
+        self.table.activated.connect(lambda index: self._open_gaps(index.row()))  # Enter or a double-click
 
         self.strip = PeerStripChart()
         strip_scroll = QScrollArea(objectName="qualityStripScroll")

@@ -338,3 +338,18 @@ def test_handoff_command_writes_the_sheet_and_names_an_unknown_practice(app_pod,
     assert main.main(["handoff", "--db", str(db_path), "--practice", "OAK", "--date", "24/11/2026",
                       "--out", str(tmp_path / "x.pdf"), "--as", "Dana Reyes"]) == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("3/4/1957", dt.date(1957, 3, 4)), ("12/07/2026", dt.date(2026, 12, 7)), ("", None),
+    ("3/4/57", dt.date(1957, 3, 4)), ("3/4/26", dt.date(2026, 3, 4)),  # a two-digit year is the latest past one
+])
+def test_a_callers_birth_date_as_typed(typed, expected):
+    assert app.parse_birth_date(typed, today=dt.date(2026, 12, 7)) == expected
+
+
+@pytest.mark.parametrize("typed, message", [("02/03/2030", "after today"), ("12/08/2026", "after today"),
+                                            ("13/45/1990", "is not a date")])
+def test_a_birth_date_after_today_or_not_a_date_is_refused(typed, message):
+    with pytest.raises(DomainError, match=message):
+        app.parse_birth_date(typed, today=dt.date(2026, 12, 7))

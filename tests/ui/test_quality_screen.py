@@ -78,14 +78,23 @@ def test_snapshot_button_feeds_the_trend(screen, engine, pod):
     assert months == {dt.date.today().replace(day=1)}
 
 
-def test_double_click_asks_for_that_practices_open_gaps(qtbot, screen, pod):
+def test_enter_or_a_double_click_asks_for_that_practices_open_gaps(qtbot, screen, pod):
+    from PySide6.QtCore import Qt
+
     _choose_practice(screen, pod.practices["ALD"])
     row = next(i for i, s in enumerate(screen.scores) if s.measure_id == "CMS125")
+    screen.table.setFocus()
+    screen.table.setCurrentCell(row, 0)
     with qtbot.waitSignal(screen.open_gaps) as blocker:
-        screen.table.cellDoubleClicked.emit(row, 0)
+        qtbot.keyClick(screen.table, Qt.Key.Key_Return)
     flt = blocker.args[0]
     assert (flt.measure_id, flt.practice_id, flt.state, flt.period_end) == (
         "CMS125", pod.practices["ALD"], "open", PERIOD[1])
+    rect = screen.table.visualRect(screen.table.model().index(row, 1))
+    with qtbot.waitSignal(screen.open_gaps) as blocker:  # a double-click is a click, then the second press
+        qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args[0].measure_id == "CMS125"
 
 
 def test_empty_database_says_what_to_do(qtbot, engine):
