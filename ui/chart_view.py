@@ -1,7 +1,7 @@
 """One patient's chart: a header with who they are, and the tabs of :mod:`ui.chart_tabs`."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QTabWidget,
     QVBoxLayout, QWidget,
@@ -247,6 +247,7 @@ class ChartView(QWidget):
             self._set_count(self.tabs.count() - 1, count)
             self._follow_count(widget)
         self.tabs.currentChanged.connect(self._build_tab)
+        self.tabs.tabBarClicked.connect(lambda index: QTimer.singleShot(0, lambda: self._tab_chosen_on_the_bar(index)))
         self._build_tab(self.tabs.currentIndex())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
@@ -274,9 +275,29 @@ class ChartView(QWidget):
         return self.dialog
 
     def step_tab(self, step: int) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab: the next or previous tab, with the focus inside it, so the
+        tab's own keys (Ctrl+N on Referrals, Alt+N on Care plan…) work at once."""
         count = self.tabs.count()
         if count:
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
+            self._focus_into(self.tabs.currentWidget())
+
+    def _tab_chosen_on_the_bar(self, index: int) -> None:
+        # arrow keys on the tab bar keep the focus there (for the next arrow); a click moves it in
+        if not self.tabs.tabBar().hasFocus():
+            self._focus_into(self.tabs.widget(index))
+
+    @staticmethod
+    def _focus_into(widget: QWidget | None) -> None:
+        """The focus on the first control of a tab that takes it from the keyboard (its list, a field)."""
+        if widget is None:
+            return
+        for child in widget.findChildren(QWidget):
+            if child.isVisibleTo(widget) and child.isEnabled() and \
+                    child.focusPolicy() & Qt.FocusPolicy.TabFocus == Qt.FocusPolicy.TabFocus:
+                child.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _build_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)

@@ -186,6 +186,30 @@ def test_a_new_referral_from_the_chart(qtbot, engine, tp):
     assert view.current_tab_title() == "Referrals"  # rebuilt in place, same tab
 
 
+def test_ctrl_tab_to_referrals_then_ctrl_n_orders_one(qtbot, engine, tp):
+    """From the keyboard alone: the tab reached with Ctrl+Tab has the focus, so its own key
+    (Ctrl+N, a new referral) works at once, without an extra Tab."""
+    from PySide6.QtWidgets import QApplication
+
+    window, context = open_window(qtbot, engine)
+    patients = window.section("Patients")
+    window.show_section("Patients")
+    view = open_chart(patients, tp.referral_patient)
+    active(qtbot, window)
+    view.tabs.tabBar().setFocus()  # where the focus is left after a chart opens on its tabs
+    for _ in range(view.tabs.count()):
+        if view.current_tab_title() == "Referrals":
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, CTRL)
+    assert view.current_tab_title() == "Referrals"
+    tab = view.tab_widget(view.tabs.currentIndex())
+    focused = QApplication.focusWidget()
+    assert focused is not None and tab.isAncestorOf(focused)
+    qtbot.keyClick(focused, Qt.Key.Key_N, CTRL)
+    qtbot.waitUntil(lambda: tab.referral_dialog is not None and tab.referral_dialog.isVisible(), timeout=30_000)
+    tab.referral_dialog.reject()
+
+
 def test_outreach_from_the_charts_activity_shows_there(qtbot, engine, tp):
     window, context = open_window(qtbot, engine)
     patients = window.section("Patients")
