@@ -169,7 +169,11 @@ class BoardColumnView(QFrame):
         self.state = column.state
         overdue = f" · <span style='color:{OVERDUE.name()}'>{column.overdue:,} overdue</span>" if column.overdue else ""
         self.heading.setText(f"<b>{column.label}</b><br>{column.total:,}{overdue}")
+        was, row = self.selected(), self.list.currentIndex().row()
         self.model.set_cards(column.cards, now)
+        if was is not None and column.cards:  # F5 or a change: the same card stays chosen (else its place)
+            row = next((i for i, card in enumerate(column.cards) if card.id == was.id), min(row, len(column.cards) - 1))
+            self.list.setCurrentIndex(self.model.index(row, 0))
         hidden = column.total - len(column.cards)
         self.more.setText(f"{hidden:,} more — narrow the filters or use the table" if hidden > 0 else "")
         self.more.setVisible(hidden > 0)
@@ -407,7 +411,7 @@ class ReferralsSection(QWidget):
 
         filters = QHBoxLayout()
         for caption, widget in (("&Practice", self.practice_combo), ("&Specialty", self.specialty_combo),
-                                ("S&tate", self.state_combo), ("&Urgency", self.urgency_combo),
+                                ("Stat&e", self.state_combo), ("&Urgency", self.urgency_combo),
                                 ("A&ge", self.age_combo)):
             label = QLabel(caption)
             label.setBuddy(widget)

@@ -104,6 +104,24 @@ def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
     assert [card.id for card in column(section, "sent").model.cards] == [tp.fresh_referral]
 
 
+def test_f5_keeps_the_chosen_card_ready_for_ctrl_m_and_alt_t_is_the_table(qtbot, engine, tp):
+    window, context = open_window(qtbot, engine)
+    section = show_board(qtbot, window, context)
+    section.board.focus_first()
+    cards = column(section, "sent").list
+    qtbot.waitUntil(cards.hasFocus)
+    chosen = section.selected().id
+    with qtbot.waitSignal(section.loaded, timeout=30_000):
+        qtbot.keyClick(cards, Qt.Key.Key_F5)
+    context.tasks.wait_idle()
+    assert section.selected() is not None and section.selected().id == chosen
+    # one key, one place: Alt+T shows the table, the State filter is Alt+E
+    qtbot.keyClick(section.views, Qt.Key.Key_T, ALT)
+    assert section.views.currentWidget() is section.table
+    qtbot.keyClick(section.views, Qt.Key.Key_T, ALT)
+    assert section.views.currentWidget() is section.table and not section.state_combo.hasFocus()
+
+
 def test_left_and_right_go_from_column_to_column(qtbot, engine, tp):
     window, context = open_window(qtbot, engine)
     section = show_board(qtbot, window, context)
