@@ -193,7 +193,9 @@ def _open_gaps(pod, practice_id: int, period_end: dt.date, scores, group_title, 
     info = {}
     for row in report_queries.practice_open_gaps(pod.engine, practice_id, period_end, cancel=cancel):
         key = (row.measure_id, row.group_index)
-        groups.setdefault(key, []).append(OpenGapLine(row.patient_name, row.birth_date, row.mrn, row.due_date,
+        # a patient no longer in care is named as such: the practice does not call about their gap
+        name = f"{row.patient_name} ({row.status_note.removeprefix('patient ')})" if row.status_note else row.patient_name
+        groups.setdefault(key, []).append(OpenGapLine(name, row.birth_date, row.mrn, row.due_date,
                                                       row.last_outreach_at, _why(row.why)))
         info.setdefault(key, row)
     if cancel and cancel():

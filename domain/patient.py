@@ -125,3 +125,13 @@ def ensure_unique_mrns(patients: list[Patient]) -> None:
         if key in seen:
             raise DomainError(f"MRN {key[1]} appears twice in practice {p.practice_id}.")
         seen.add(key)
+
+
+def status_note(status: str, deceased_date: dt.date | None = None, entered_in_error: bool = False) -> str:
+    """What a list says beside a patient no longer in care ("patient deceased 10/11/2025",
+    "patient moved"), so nobody calls about their care; "" for an active patient."""
+    if entered_in_error:
+        return "patient record entered in error"
+    if status == "deceased":
+        return "patient deceased" + (f" {deceased_date:%m/%d/%Y}" if deceased_date else "")
+    return "" if status == "active" else f"patient {status}"

@@ -51,7 +51,7 @@ SHOWN_ROWS = 400
 SHARED_VALUES = 20_000
 # the values of a row that many rows share: kept as one object each
 _SHARED_FIELDS = ("birth_date", "practice_code", "measure_id", "measure_title", "state", "period_start",
-                  "period_end", "due_date", "why", "language")
+                  "period_end", "due_date", "why", "language", "status_note")
 
 
 def overdue(row: q.GapRow, today: dt.date) -> bool:
@@ -67,7 +67,10 @@ def measure_label(row: q.GapRow) -> str:
 
 
 def contact(row: q.GapRow) -> str:
-    """'(617) 555-0147 · Spanish': what an outreach call needs, under the patient's name."""
+    """'(617) 555-0147 · Spanish': what an outreach call needs, under the patient's name; for a
+    patient no longer in care, that instead ("patient deceased 10/11/2025": nobody is to call)."""
+    if row.status_note:
+        return row.status_note
     return " · ".join(x for x in (fmt.phone(row.phone) or "no phone on record", row.language) if x)
 
 
@@ -324,7 +327,9 @@ class GapTableModel(QAbstractTableModel):
                     return row.why
                 if column == 0:
                     return f"{row.patient_name}\nPhone: {fmt.phone(row.phone) or 'none on record'}" + (
-                        f"\nPreferred language: {row.language}" if row.language else "")
+                        f"\nPreferred language: {row.language}" if row.language else "") + (
+                        f"\n{row.status_note[0].upper()}{row.status_note[1:]}: no outreach about this gap."
+                        if row.status_note else "")
                 if column == 2:
                     return f"MRN {row.mrn}"
                 if column == 4:
@@ -334,6 +339,8 @@ class GapTableModel(QAbstractTableModel):
                 return None
             if role == Qt.ItemDataRole.ForegroundRole and column == 5:
                 return QBrush(QColor(STATE_COLOURS.get(row.state, "#1f2a33")))
+            if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row.status_note:
+                return QBrush(QColor(STATE_COLOURS["not_applicable"]))  # greyed: no longer in care
             if column == DUE_COLUMN and overdue(row, dt.date.today()):
                 if role == Qt.ItemDataRole.ForegroundRole:
                     return QBrush(QColor(STATE_COLOURS["open"]))

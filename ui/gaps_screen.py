@@ -332,6 +332,10 @@ class GapsScreen(QWidget):
         row = self.model.row_at(self.table.currentIndex().row())
         if row is None:
             return None
+        if row.status_note.startswith("patient deceased"):
+            self._show_message(f"{row.patient_name}: {row.status_note}. No outreach is logged about the gaps of a "
+                               "patient who has died.", failure=True)
+            return None
         return open_outreach_dialog(self.context, self, row.patient_id, row.patient_name, gap_id=row.gap_id,
                                     on_logged=lambda result: self._show_message(
                                         f"Outreach logged for {row.patient_name}: {result.describe()}.",

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from domain.gaps import GapOverride
 from domain.measures.catalogue import catalogue
 from domain.measures.explain import EvidenceItem, cited, explain_gap
+from domain.patient import status_note
 from domain.text import name_key, phone_display
 from storage import schema as t
 from storage.db import large_page_cache
@@ -95,6 +96,9 @@ class GapRow:
     why: str = ""
     phone: str = ""  # the patient's, as stored (shown in one format)
     language: str = ""  # preferred language, for the outreach call
+    # "patient deceased 10/11/2025" for a patient no longer in care (domain.patient.status_note):
+    # the gap stays as computed, but nobody is to call about it
+    status_note: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -504,7 +508,7 @@ def _few_gaps(conn, flt: GapFilter) -> bool:
 
 _COLUMNS = (g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, pr.c.code,
             g.c.measure_id, m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start,
-            g.c.period_end, g.c.due_date, p.c.phone, p.c.language)
+            g.c.period_end, g.c.due_date, p.c.phone, p.c.language, p.c.status, p.c.deceased_date)
 
 
 def _joined(outreach=None):
@@ -709,7 +713,8 @@ _COMPOSED = {"practice": _read_by_practice, "measure": _read_by_measure, "last_o
 def _row(r, why: str = "") -> GapRow:
     return GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn,
                   r.code, r.measure_id, r.title, r.group_index, r.state, r.period_start,
-                  r.period_end, r.due_date, r.last_outreach_at, why, r.phone or "", r.language or "")
+                  r.period_end, r.due_date, r.last_outreach_at, why, r.phone or "", r.language or "",
+                  status_note(r.status, r.deceased_date))
 
 
 def gap_page(engine: Engine, flt: GapFilter, *, sort: str = DEFAULT_SORT, descending: bool = False,
@@ -1058,7 +1063,8 @@ def patient_gap_history(engine: Engine, patient_id: int) -> list[GapHistoryEntry
 
 EXPORT_BATCH = 2000
 CSV_HEADER = ("Patient", "Birth date", "MRN", "Practice", "Phone", "Preferred language", "Measure", "Group",
-              "Measure title", "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why")
+              "Measure title", "Period start", "Period end", "State", "Due", "Last outreach (UTC)", "Why",
+              "Patient status")
 
 
 def _describe(flt: GapFilter) -> str:
@@ -1112,7 +1118,7 @@ def export_csv(engine: Engine, actor: str, flt: GapFilter, path, *, sort: str = 
                     r.measure_id, r.group_index + 1, texts[r.title],
                     days[r.period_start], days[r.period_end], r.state, days[r.due_date],
                     r.last_outreach_at.isoformat(sep=" ", timespec="minutes") if r.last_outreach_at else "",
-                    texts[why.get(r.id, "")]) for r in rows)
+                    texts[why.get(r.id, "")], status_note(r.status, r.deceased_date)) for r in rows)
                 if len(phones) > _KEPT_REASONS:
                     phones.clear()
                 written += len(rows)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from storage import schema as t
+from domain.patient import status_note
 from storage.queries.gaps import GapRow, _short_reasons
 
 
@@ -36,7 +37,7 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
                      .scalar_subquery())
     query = (sa.select(g.c.id, g.c.patient_id, p.c.family, p.c.given, p.c.birth_date, p.c.mrn, g.c.measure_id,
                        m.c.title, m.c.inverse, g.c.group_index, g.c.state, g.c.period_start, g.c.period_end,
-                       g.c.due_date, last_outreach.label("last_outreach_at"))
+                       g.c.due_date, last_outreach.label("last_outreach_at"), p.c.status, p.c.deceased_date)
              .select_from(p.join(g, g.c.patient_id == p.c.id).join(m, m.c.id == g.c.measure_id))
              .where(p.c.practice_id == practice_id, p.c.entered_in_error.is_(False), g.c.period_end == period_end,
                     g.c.state == "open")
@@ -50,7 +51,8 @@ def practice_open_gaps(engine: Engine, practice_id: int, period_end: dt.date, *,
         reasons = _short_reasons(conn, rows)
     result = [GapRow(r.id, r.patient_id, f"{r.family}, {r.given}".strip(", "), r.birth_date, r.mrn, "",
                      r.measure_id, r.title, r.group_index, r.state, r.period_start, r.period_end,
-                     r.due_date, r.last_outreach_at, reasons[r.id]) for r in rows]
+                     r.due_date, r.last_outreach_at, reasons[r.id],
+                     status_note=status_note(r.status, r.deceased_date)) for r in rows]
     result.sort(key=lambda row: (row.measure_id, row.group_index))  # stable: name order within each
     return result
 

@@ -21,6 +21,7 @@ from domain import today as rules
 from domain.calls import DISPOSITION_LABELS
 from domain.errors import NotFound
 from domain.outreach import MAX_TRIES
+from domain.patient import status_note
 from domain.referral import FINAL, LABELS as REFERRAL_LABELS
 from storage import schema as t
 from storage.outreach_plans import PracticeCalendars, zone
@@ -138,13 +139,7 @@ def _patients(conn: Connection, ids) -> dict[int, _Who]:
     found = {}
     for x in conn.execute(sa.select(p.c.id, p.c.family, p.c.given, p.c.mrn, p.c.practice_id, p.c.created_at,
                                     p.c.status, p.c.deceased_date, p.c.entered_in_error).where(p.c.id.in_(ids))):
-        note = ""
-        if x.entered_in_error:
-            note = "patient record entered in error"
-        elif x.status == "deceased":
-            note = "patient deceased" + (f" {x.deceased_date:%m/%d/%Y}" if x.deceased_date else "")
-        elif x.status != "active":
-            note = f"patient {x.status}"
+        note = status_note(x.status, x.deceased_date, x.entered_in_error)
         found[x.id] = _Who(_name(x.family, x.given), x.mrn, x.practice_id, x.created_at, note)
     return found
 

@@ -34,7 +34,8 @@ def _expected(engine, flt, sort, descending) -> str:
             text(r.patient_name), r.birth_date.isoformat() if r.birth_date else "", text(r.mrn), text(r.practice_code),
             text(phone_display(r.phone)), text(r.language), r.measure_id, r.group_index + 1, text(r.measure_title),
             r.period_start.isoformat(), r.period_end.isoformat(), r.state, r.due_date.isoformat() if r.due_date else "",
-            r.last_outreach_at.isoformat(sep=" ", timespec="minutes") if r.last_outreach_at else "", text(r.why)))
+            r.last_outreach_at.isoformat(sep=" ", timespec="minutes") if r.last_outreach_at else "", text(r.why),
+            r.status_note))
     return out.getvalue()
 
 
@@ -99,6 +100,9 @@ def edges(pod_engine):
             (NOT_COUNTED, "Hysterectomy with no residual cervix", fact_id, "http://snomed.info/sct", "428078001",
              "2019-05-02", "inactive")])
         family_key = conn.scalar(sa.select(p.c.family_key).where(p.c.id == patients[2]))
+        # a patient who has died: her gaps are listed as computed, saying so
+        conn.execute(sa.update(p).where(p.c.id == patients[1]).values(status="deceased",
+                                                                       deceased_date=dt.date(2025, 10, 11)))
     return practice, family_key
 
 
@@ -113,6 +117,9 @@ def test_a_practice_export_is_what_the_csv_module_writes_from_the_worklist(pod_e
     assert text == _expected(pod_engine, flt, sort, descending)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert written == len(rows)
+    statuses = {r["Patient status"] for r in rows}
+    assert {"", "patient deceased 10/11/2025"} <= statuses
+    assert all(s == "" or s.startswith(("patient deceased", "patient moved")) for s in statuses)
     assert {r["State"] for r in rows} == set(q.STATE_ORDER)  # every state, once the refusal excluded one
     assert any(r["Patient"] == 'O"Brien, Jr, Ann\nMarie' and r["MRN"] == "'=1+2" and r["Phone"] == ""
                and r["Preferred language"] == "'-es" and r["Last outreach (UTC)"] == "2025-06-01 09:30" for r in rows)

@@ -15,6 +15,7 @@ from application import reports
 from application.pod import Pod
 from domain.errors import DomainError
 from domain.measures.period import MeasurementPeriod
+from domain.patient import status_note
 from domain.practice import Practice
 from reports.base import FONT, FONT_BOLD, MARGIN, date_text, percent_text
 from storage import schema as t
@@ -138,7 +139,8 @@ def test_every_page_has_page_x_of_y_the_practice_and_the_period(demo):
 
 def test_every_open_gap_of_the_practice_is_listed_and_no_patient_of_another_practice(demo):
     query = sa.text(
-        "SELECT pr.code, p.family || ', ' || p.given, p.birth_date, p.mrn, g.measure_id FROM gap g "
+        "SELECT pr.code, p.family || ', ' || p.given, p.birth_date, p.mrn, g.measure_id, p.status, p.deceased_date "
+        "FROM gap g "
         "JOIN patient p ON p.id = g.patient_id JOIN practice pr ON pr.id = p.practice_id "
         "WHERE g.state = 'open' AND g.period_end = :end")
     with demo.engine.connect() as conn:
@@ -148,7 +150,10 @@ def test_every_open_gap_of_the_practice_is_listed_and_no_patient_of_another_prac
         mine = [r for r in rows if r.code == code]
         theirs = {r[1:4] for r in rows if r.code != code} - {r[1:4] for r in mine}
         assert mine and theirs
-        for _code, name, born, mrn, _measure in mine:
+        for _code, name, born, mrn, _measure, status, died in mine:
+            # a patient no longer in care is named as such ("Doe, Jane (deceased 06/03/2026)")
+            note = status_note(status, died and dt.date.fromisoformat(str(died)))
+            name = f"{name} ({note.removeprefix('patient ')})" if note else name
             assert squeeze(f"{name}{date_text(dt.date.fromisoformat(str(born)))}{mrn}") in text
         for name, born, mrn in theirs:
             assert squeeze(f"{name}{date_text(dt.date.fromisoformat(str(born)))}{mrn}") not in text

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import pytest
 import sqlalchemy as sa
@@ -530,3 +531,28 @@ def test_the_practice_column_shows_the_longest_practice_code_whole(qtbot, engine
     assert long_code in {row.practice_code for row in widget.model.loaded_rows()}
     assert widget.table.sizeHintForColumn(column) > widget.table.fontMetrics().horizontalAdvance(long_code)
     assert widget.table.columnWidth(column) >= widget.table.sizeHintForColumn(column)
+
+
+def test_a_patient_who_has_died_is_shown_as_such_and_not_called(qtbot, engine, pod):
+    """Her gaps stay as computed, but the row says so in place of the phone number, greyed, and
+    Ctrl+L logs no outreach about them."""
+    with engine.begin() as conn:
+        died = conn.scalar(sa.select(t.patient.c.id).where(t.patient.c.mrn == "B203"))
+        conn.execute(sa.update(t.patient).where(t.patient.c.id == died)
+                     .values(status="deceased", deceased_date=dt.date(2025, 10, 11)))
+    screen = GapsScreen(make_context(engine, ACTOR))
+    qtbot.addWidget(screen)
+    screen.resize(1300, 600)
+    screen.show()
+    _settle(screen)
+    _select(screen.state_combo, None)
+    qtbot.keyClicks(screen.text_edit, "B203")
+    qtbot.waitUntil(lambda: _mrns(screen) and set(_mrns(screen)) == {"B203"})
+    index = screen.model.index(0, 0)
+    assert index.data().splitlines()[1] == "patient deceased 10/11/2025"
+    assert "no outreach" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert index.data(Qt.ItemDataRole.ForegroundRole) is not None
+    screen.table.setFocus()
+    screen.table.setCurrentIndex(index)
+    qtbot.keyClick(screen.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert "No outreach is logged" in screen.message_label.text() and screen.message_label.isVisible()
