@@ -17,7 +17,7 @@ import logging
 
 import shiboken6
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QCompleter, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
     QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
@@ -35,6 +35,7 @@ from ui import format as fmt
 from ui import shortcuts
 from ui.context import AppContext
 from ui.tasks import error_sentence
+from ui.wrap_label import WrapLabel
 
 log = logging.getLogger(__name__)
 ZONE_NAMES = {name: f"{label} time ({name})" for name, label in US_ZONES}
@@ -79,24 +80,6 @@ def _pydatetime(value: QDateTime) -> dt.datetime:
 def patient_label(row) -> str:
     return (f"{row.display_name} · born {fmt.date(row.birth_date)} ({row.age()} y) · MRN {row.mrn} · "
             f"{row.practice_name}" + (f" · {row.phone}" if row.phone else ""))
-
-
-class WrapLabel(QLabel):
-    """A word-wrapped label whose size hint is its height at its real width (a form layout
-    otherwise gives it the height of a narrow default width: blank lines under it)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setWordWrap(True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        hint = super().sizeHint()
-        width = self.width() if self.width() > 100 else max(hint.width(), 400)
-        return QSize(hint.width(), self.heightForWidth(width))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.updateGeometry()
 
 
 class _TimeField(QWidget):

@@ -19,6 +19,7 @@ from domain.referral import LABELS as REFERRAL_LABELS
 from application.chart import Chart
 from ui import format as fmt
 from ui.record_list import Line, RecordList
+from ui.wrap_label import WrapLabel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,9 +165,8 @@ def summary_tab(context, chart: Chart):
     form.setContentsMargins(0, 0, 0, 0)
     form.setHorizontalSpacing(14)
     for label, value in demographics(chart):
-        text = QLabel(value)
+        text = WrapLabel(value)  # a long payer or risk reason wraps, and the row is as tall as it
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        text.setWordWrap(True)
         caption = QLabel(label)
         caption.setProperty("role", "caption")
         form.addRow(caption, text)
