@@ -383,3 +383,28 @@ def test_the_window_opens_on_a_database_of_an_earlier_version(qtbot, db_path):
     qtbot.addWidget(window)
     assert window is not None and window.isVisible()
     assert current_revision(window.context.pod.engine) == HEAD
+
+
+def test_a_long_risk_reason_and_payer_wrap_whole_in_the_summary(qtbot, engine, db_path, sample_pod):
+    """At 1366 × 768 a hand-set risk tier's reason and a long payer line wrap onto as many lines
+    as they need: no line of them is cut off."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.ui.conftest import open_chart
+
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.patient).where(t.patient.c.id == sample_pod.grace).values(
+            member_id="9UR6WW9AC81-0042", risk_override="high",
+            risk_override_reason="New cancer diagnosis, treatment starting next week at the regional "
+                                 "oncology centre; daughter is the main contact"))
+    window = make_window(qtbot, engine, db_path)
+    window.resize(1366, 768)
+    window.show_section("Patients")
+    view = open_chart(patients(window), sample_pod.grace)
+    qtbot.wait(50)
+    wrapped = [label for label in view.findChildren(QLabel)
+               if label.isVisible() and label.wordWrap() and label.text()]
+    risk = next(label for label in wrapped if "set by hand: New cancer diagnosis" in label.text())
+    assert risk.height() >= risk.heightForWidth(risk.width()) > risk.fontMetrics().height() * 2
+    cut = [label.text()[:40] for label in wrapped if label.height() + 2 < label.heightForWidth(label.width())]
+    assert cut == []
