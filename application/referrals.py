@@ -84,6 +84,9 @@ def order_referral(pod, *, patient_id: int, specialty: str, reason: str, urgency
                    specialist: str = "", clinician_id: int | None = None) -> Ordered:
     """A new referral, Ordered now by the current staff member (audited). Raises
     :class:`DomainError` naming what is missing."""
+    # in the dialog's order: the specialty, then the reason
+    if not (specialty or "").strip():
+        raise DomainError("A referral needs a specialty or service.")
     if not (reason or "").strip():
         raise DomainError("A referral needs the reason for it.")
     with pod.unit_of_work() as uow:

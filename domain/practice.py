@@ -39,12 +39,13 @@ class Practice:
     holding: bool = False
 
     def validate(self) -> None:
+        # in the order the forms ask: the name first (a code is often made from it)
+        if not (self.name or "").strip():
+            raise DomainError("A practice needs a name.")
         if not _CODE.match(self.code or ""):
             raise DomainError(
                 f"Practice code {self.code!r} must be 2-16 capital letters, digits, '-' or '_'."
             )
-        if not (self.name or "").strip():
-            raise DomainError("A practice needs a name.")
         if self.npi and not re.fullmatch(r"\d{10}", self.npi):
             raise DomainError(f"Practice NPI {self.npi!r} must be 10 digits.")
         if self.tin and not re.fullmatch(r"\d{2}-?\d{7}", self.tin):

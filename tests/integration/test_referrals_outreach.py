@@ -75,7 +75,8 @@ def test_a_new_referral_is_ordered_by_the_staff_member(pod, engine, tp):
     assert (referral.state, referral.urgency, referral.practice_id, events) == ("ordered", "urgent", tp.oak, 1)
     assert referral.due_at == referral.state_since + dt.timedelta(days=1)
     assert ordered.changes.touches_patient(tp.referral_patient, "referrals")
-    for fields, message in (({"specialty": " ", "reason": "x"}, "specialty"), ({"specialty": "ENT", "reason": ""},
+    for fields, message in (({"specialty": " ", "reason": "x"}, "specialty"), ({"specialty": "", "reason": ""}, "specialty"),
+                            ({"specialty": "ENT", "reason": ""},
                                                                                "reason"),
                             ({"specialty": "ENT", "reason": "x", "urgency": "asap"}, "Urgency")):
         with pytest.raises(DomainError, match=message):

@@ -65,6 +65,8 @@ def test_starting_needs_a_name_and_a_valid_code_and_keeps_nothing_otherwise(qtbo
     _fill(dialog, name="")
     assert not dialog.start("start")
     assert dialog.error_label.text() == "Give your name: every record you make will carry it."
+    _fill(dialog, practice="", code="")  # the practice's name is asked for first, not its code
+    assert not dialog.start("start") and dialog.error_label.text() == "A practice needs a name."
     _fill(dialog, code="O")
     assert not dialog.start("start")
     assert "must be 2-16 capital letters" in dialog.error_label.text()
