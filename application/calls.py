@@ -21,7 +21,7 @@ from domain.clock import today as clock_today
 from domain.clock import utcnow
 from domain.errors import DomainError, NotFound
 from domain.office_hours import OfficeHours, Window, to_local
-from domain.text import parse_typed_date
+from domain.text import counted, parse_typed_date
 from domain.triage import PROTOCOLS, clean_protocol_name
 from storage import call_drafts
 from storage.db import write_transaction
@@ -392,7 +392,9 @@ class Handoff:
 
     @property
     def night_label(self) -> str:
-        return f"{self.time(self.window.start)} to {self.time(self.window.end)}"
+        label = f"{self.time(self.window.start)} to {self.time(self.window.end)}"
+        daytime = sum(1 for c in self.calls if c.received_at < self.window.start)
+        return label + (f", and {counted(daytime, 'call')} taken while the office was open before it" if daytime else "")
 
 
 def _practice_by_code_or_id(uow, practice: int | str):
@@ -412,7 +414,11 @@ def handoff(pod, practice: int | str, morning: dt.date) -> Handoff:
         details = (found.id, found.code, found.name, found.time_zone, found.phone, found.after_hours_instructions)
     office = office_hours_of(pod, [details[0]])[details[0]]
     window = office.overnight(morning)
-    calls = q.calls_received(pod.engine, window.start, window.end, practice_ids=[details[0]], with_pages=True)
+    # a call taken while the office was open the day before (the line forwarded, a busy desk) is
+    # handed off this morning too, as the nurse lead's list expects (OfficeHours.hand_off_morning)
+    day = office.opening_on(office.local_day(window.start))
+    since = day.start if day is not None and day.end == window.start else window.start
+    calls = q.calls_received(pod.engine, since, window.end, practice_ids=[details[0]], with_pages=True)
     return Handoff(*details, morning=morning, window=window, acknowledge_by=office.mid_morning(morning),
                    calls=tuple(calls))
 

@@ -353,3 +353,23 @@ def test_a_callers_birth_date_as_typed(typed, expected):
 def test_a_birth_date_after_today_or_not_a_date_is_refused(typed, message):
     with pytest.raises(DomainError, match=message):
         app.parse_birth_date(typed, today=dt.date(2026, 12, 7))
+
+
+def test_a_call_taken_while_the_office_was_open_is_on_the_next_mornings_hand_off(app_pod, night):
+    """The lead's list holds every call until the practice acknowledges it at its next hand-off:
+    a call taken at 14:25 on Monday (the office open) is on Tuesday's sheet, not on no sheet."""
+    from application.calls import save_call
+
+    daytime = save_call(app_pod, CallEntry(practice_id=night.oak, received_at=ny(2026, 11, 23, 14, 25),
+                                           patient_id=night.john, caller_name="Mary Smith", reason="Wound check",
+                                           disposition="ed_now")).call_id
+    tuesday = app.handoff(app_pod, "OAK", MORNING)
+    assert [c.id for c in tuesday.calls] == [daytime, night.calls["grace"], night.calls["john"]]
+    assert tuesday.night_label.endswith(", and 1 call taken while the office was open before it")
+    assert daytime not in {c.id for c in app.handoff(app_pod, "OAK", MORNING - dt.timedelta(days=1)).calls}
+    assert daytime not in {c.id for c in app.handoff(app_pod, "OAK", MORNING + dt.timedelta(days=1)).calls}
+    assert daytime not in {c.id for c in app.overnight_log(app_pod, MORNING).calls}  # the night's log: the night
+    due = {e.call.id: e.due for e in app.lead_list(app_pod, now=ny(2026, 11, 24, 10, 0))}
+    assert due[daytime] == tuesday.acknowledge_by
+    app.acknowledge_calls(app_pod, [daytime], at=ny(2026, 11, 24, 8, 40))
+    assert daytime not in {e.call.id for e in app.lead_list(app_pod, now=ny(2026, 11, 24, 10, 0))}
