@@ -145,11 +145,17 @@ def undo_mark(pod, mark_id: int, *, reason: str) -> ChangeSet:
         uow.today_marks.mark_entered_in_error(mark, reason=reason)
         if mark.item_kind == "task" and mark.action == "done":
             task = uow.tasks.get(mark.record_id)
-            done = [r for r in uow.tasks.revisions(task) if (r["new_values"] or {}).get("status") == "done"]
-            if task.status == "done" and done:
-                before = (done[-1]["old_values"] or {}).get("status") or "open"
-                uow.tasks.correct(task, {"status": before, "completed_at": None}, reason=reason)
-                kinds = ("tasks", "today")
+            revisions = uow.tasks.revisions(task)
+            last = revisions[-1] if revisions else None
+            # only the completion this mark made is taken back: a task changed since (reopened,
+            # completed again by a colleague, entered in error) is left as it is, and so is the mark
+            if not (task.status == "done" and last is not None and last["changed_by"] == mark.by
+                    and (last["new_values"] or {}).get("status") == "done" and last["changed_at"] <= mark.at):
+                raise DomainError(f"The task was changed after it was marked done (it is {task.status} now, "
+                                  f"by {last['changed_by'] if last else 'someone'}): nothing was undone.")
+            before = (last["old_values"] or {}).get("status") or "open"
+            uow.tasks.correct(task, {"status": before, "completed_at": None}, reason=reason)
+            kinds = ("tasks", "today")
         uow.commit()
     return ChangeSet.of(*kinds, patients=[mark.patient_id] if mark.patient_id else [])
 

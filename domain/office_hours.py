@@ -204,8 +204,9 @@ class OfficeHours:
 
     def hand_off_morning(self, instant: dt.datetime) -> dt.date:
         """The local morning whose hand-off covers a call received at ``instant``: the day of
-        the next opening (a call during office hours is handed off at the next opening)."""
-        return self.local_day(self.next_opening(instant))
+        the next opening after it (a call during office hours, even at the opening minute, is
+        handed off at the next opening: a night ends as the office opens)."""
+        return self.local_day(self.next_opening(instant + dt.timedelta(microseconds=1)))
 
     def _never_opens(self) -> DomainError:
         return DomainError(f"The practice has no opening hours in {SEARCH_DAYS} days around that date; "

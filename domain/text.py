@@ -39,8 +39,8 @@ _DATE_PATTERNS = (
 def parse_typed_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
     """A birth date as people type it (US order): 1957-03-04, 3/4/1957, 03041957, 3/4/57.
 
-    Two-digit years are read as the most recent past year ending in those digits.
-    Returns None when the text is not a date.
+    Two-digit years are read as the latest such date not after today (12/25/26, typed on
+    12/07/2026, is 12/25/1926). Returns None when the text is not a date.
     """
     text = (text or "").strip()
     for pattern, order in _DATE_PATTERNS:
@@ -48,16 +48,13 @@ def parse_typed_date(text: str, *, today: dt.date | None = None) -> dt.date | No
         if not match:
             continue
         parts = dict(zip(order, match.groups()))
-        if "yy" in parts:
-            ref = today or dt.date.today()
-            year = 2000 + int(parts["yy"])
-            if year > ref.year:
-                year -= 100
-        else:
-            year = int(parts["y"])
+        year = 2000 + int(parts["yy"]) if "yy" in parts else int(parts["y"])
         try:
-            return dt.date(year, int(parts["m"]), int(parts["d"]))
-        except ValueError:
+            day = dt.date(year, int(parts["m"]), int(parts["d"]))
+            if "yy" in parts and day > (today or dt.date.today()):
+                day = dt.date(year - 100, day.month, day.day)
+            return day
+        except ValueError:  # no such day (a 29 February a century earlier included)
             return None
     return None
 

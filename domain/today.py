@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from domain.business_days import BusinessCalendar
 from domain.calls import CARE_MANAGER_DISPOSITIONS
@@ -152,10 +153,11 @@ def parse_day(text: str, today: dt.date) -> dt.date:
     typed = (text or "").strip()
     if not typed:
         raise DomainError("Type the day, e.g. 11/20/2026, 2026-11-20, or +7 for a week from today.")
-    if typed.startswith("+") and typed[1:].strip().isdigit():
+    ahead = re.fullmatch(r"\+\s*(\d+)", typed, re.ASCII)  # ASCII digits only ("+²" is no number)
+    if ahead:
         try:
-            return today + dt.timedelta(days=int(typed[1:]))
-        except OverflowError:  # past the calendar's last year
+            return today + dt.timedelta(days=int(ahead.group(1)))
+        except (OverflowError, ValueError):  # past the calendar's last year, or thousands of digits
             raise DomainError(f"{typed!r} is too many days ahead: type a day, e.g. 11/20/2026, or +7.") from None
     day = parse_typed_date(typed, today=today)
     four_digit_year = (typed.isdigit() and len(typed) == 8) or any(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
     QStackedWidget, QWidget,
 )
 
@@ -250,6 +250,11 @@ class MainWindow(QMainWindow):
         from application.staff import active_staff_names
         from ui.first_run import ChooseUserDialog
 
+        entering = [w for w in QApplication.topLevelWidgets() if w.objectName() == "callEntry" and w.isVisible()]
+        if entering:  # the call's draft and record carry who took it: she finishes or closes it first
+            dialogs.show_warning(self, "Change user", "A call is being entered. Save it, or close it (its draft "
+                                 "is kept), before changing user: the call names who took it.")
+            return False
         names = active_staff_names(self.context.pod)
         dialog = (dialog_factory or ChooseUserDialog)(names, self.context.user, self)
         if not dialog.exec() or not dialog.chosen():

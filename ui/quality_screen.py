@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter,
     QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
@@ -103,7 +103,12 @@ class QualityScreen(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._measure_chosen)
-        self.table.activated.connect(lambda index: self._open_gaps(index.row()))  # Enter or a double-click
+        # a double-click or Enter (not "activated": on desktops where one click activates, a click
+        # would leave for Gaps before the trend of the measure could be looked at)
+        self.table.cellDoubleClicked.connect(lambda row, _col: self._open_gaps(row))
+        for key in ("Return", "Enter"):
+            enter = QShortcut(QKeySequence(key), self.table, context=Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(lambda: self._open_gaps(self.table.currentRow()))
 
         self.strip = PeerStripChart()
         strip_scroll = QScrollArea(objectName="qualityStripScroll")

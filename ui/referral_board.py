@@ -169,11 +169,13 @@ class BoardColumnView(QFrame):
         self.state = column.state
         overdue = f" · <span style='color:{OVERDUE.name()}'>{column.overdue:,} overdue</span>" if column.overdue else ""
         self.heading.setText(f"<b>{column.label}</b><br>{column.total:,}{overdue}")
-        was, row = self.selected(), self.list.currentIndex().row()
+        was = self.selected()
         self.model.set_cards(column.cards, now)
-        if was is not None and column.cards:  # F5 or a change: the same card stays chosen (else its place)
-            row = next((i for i, card in enumerate(column.cards) if card.id == was.id), min(row, len(column.cards) - 1))
-            self.list.setCurrentIndex(self.model.index(row, 0))
+        # F5 or a change: the same card stays chosen; a card that left the column takes the choice
+        # with it (never to another patient's card, where the next Ctrl+M would land)
+        kept = next((i for i, card in enumerate(column.cards) if was is not None and card.id == was.id), None)
+        if kept is not None:
+            self.list.setCurrentIndex(self.model.index(kept, 0))
         hidden = column.total - len(column.cards)
         self.more.setText(f"{hidden:,} more — narrow the filters or use the table" if hidden > 0 else "")
         self.more.setVisible(hidden > 0)

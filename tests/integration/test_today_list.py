@@ -177,6 +177,26 @@ def test_undo_brings_the_item_back(pod, engine, tp):
     assert [r.record_id for r in rows_of(listing(pod), "call")] == [tp.flagged_call]
 
 
+def test_undo_reopens_a_task_only_if_nobody_changed_it_since(pod, engine, tp):
+    from application import care_plans
+
+    row = rows_of(listing(pod), "task")[0]
+    marked = app.mark_done(pod, row)
+    app.undo_mark(pod, marked.mark_id, reason="Slip of the key")
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(t.task.c.status).where(t.task.c.id == row.record_id)) == "open"
+    marked = app.mark_done(pod, row)
+    sam = pod.with_actor("Sam Ortiz")  # a colleague reopens it, then completes it properly
+    care_plans.change_task(sam, row.record_id, reason="Not finished", status="open")
+    care_plans.complete_task(sam, row.record_id)
+    with pytest.raises(DomainError, match="changed after it was marked done"):
+        app.undo_mark(pod, marked.mark_id, reason="Slip of the key")
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(t.task.c.status).where(t.task.c.id == row.record_id)) == "done"
+        assert conn.scalar(sa.select(t.today_mark.c.entered_in_error).where(t.today_mark.c.id == marked.mark_id)) \
+            is False
+
+
 def test_expected_days_of_the_pod_drive_overdue(pod, engine, tp):
     assert [r.record_id for r in rows_of(listing(pod), "referral")] == [tp.overdue_referral]
     longer = {u: dict(s) for u, s in EXPECTED_DAYS.items()}

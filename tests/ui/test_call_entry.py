@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from application import calls as app
 from tests.night_pod import night, night_window  # noqa: F401 (night: a fixture)
@@ -244,3 +244,26 @@ def test_closing_the_window_keeps_the_draft_and_discarding_removes_it(qtbot, win
     section.drafts_dialog.discard(confirm=False)
     window.context.tasks.wait_idle()
     assert app.call_drafts_of(nurse) == []
+
+
+def test_the_user_is_not_changed_while_a_call_is_being_entered(qtbot, window, night, app_pod):
+    """The call and its draft name who took it: File > Change user waits until it is saved or closed."""
+    class Chooser:
+        def __init__(self, names, current, parent):
+            pass
+
+        def exec(self):
+            return True
+
+        def chosen(self):
+            return "Sam Ortiz"
+
+    before = window.context.user
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL | SHIFT)
+    entry = entry_of(qtbot, window)
+    assert not window.choose_user(Chooser) and window.context.user == before
+    box = window.findChild(QMessageBox, "warningBox")
+    assert box is not None and "A call is being entered" in box.text()
+    box.close()
+    entry.close()
+    qtbot.waitUntil(lambda: not entry.isVisible(), timeout=3000)

@@ -125,6 +125,9 @@ def test_two_practices_in_two_zones_have_two_nights():
     call = utc(2026, 11, 23, 22, 45)  # 17:45 in New York, 16:45 in Chicago
     assert call in a and call not in b
     assert chicago.hand_off_morning(call) == dt.date(2026, 11, 24)  # during Chicago's office hours: next opening
+    # a call at the opening minute is the office's: the night that ended then does not hold it
+    assert a.end not in a and new_york.hand_off_morning(a.end) == dt.date(2026, 11, 25)
+    assert new_york.hand_off_morning(a.end - dt.timedelta(minutes=1)) == dt.date(2026, 11, 24)
 
 
 def test_mid_morning_is_two_hours_after_opening_in_the_practice_zone():

@@ -16,6 +16,9 @@ TODAY = dt.date(2026, 11, 24)
     ("3-4-1957", dt.date(1957, 3, 4)), ("3.4.1957", dt.date(1957, 3, 4)),
     ("3/4/57", dt.date(1957, 3, 4)), ("3/4/26", dt.date(2026, 3, 4)), ("3/4/27", dt.date(1927, 3, 4)),
     ("2/29/2024", dt.date(2024, 2, 29)),
+    # a two-digit year is the latest such day not after today (11/24/2026): 11/24/26 is today,
+    # 12/25/26 a century ago, 2/29/28 in 1928 (a leap year too)
+    ("11/24/26", dt.date(2026, 11, 24)), ("12/25/26", dt.date(1926, 12, 25)), ("2/29/28", dt.date(1928, 2, 29)),
 ])
 def test_dates_as_typed(text, expected):
     assert parse_typed_date(text, today=TODAY) == expected

@@ -203,7 +203,7 @@ def test_typed_days(text, day):
     assert parse_day(text, MON) == day
 
 
-@pytest.mark.parametrize("text", ["", "tomorrow", "3/4/27", "13/45/2026", "+99999999"])
+@pytest.mark.parametrize("text", ["", "tomorrow", "3/4/27", "13/45/2026", "+99999999", "+²", "+" + "9" * 5000])
 def test_typed_days_that_are_not_days(text):
     with pytest.raises(DomainError):
         parse_day(text, MON)
