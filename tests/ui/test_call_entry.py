@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from application import calls as app
 from tests.night_pod import night, night_window  # noqa: F401 (night: a fixture)
 from tests.ui.conftest import make_context
+from tests.ui.window_helpers import choosing
 from ui.call_entry import CallEntryWindow, open_call_entry
 from ui.main_window import MainWindow
 
@@ -248,20 +249,10 @@ def test_closing_the_window_keeps_the_draft_and_discarding_removes_it(qtbot, win
 
 def test_the_user_is_not_changed_while_a_call_is_being_entered(qtbot, window, night, app_pod):
     """The call and its draft name who took it: File > Change user waits until it is saved or closed."""
-    class Chooser:
-        def __init__(self, names, current, parent):
-            pass
-
-        def exec(self):
-            return True
-
-        def chosen(self):
-            return "Sam Ortiz"
-
     before = window.context.user
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL | SHIFT)
     entry = entry_of(qtbot, window)
-    assert not window.choose_user(Chooser) and window.context.user == before
+    assert not window.choose_user(choosing("Sam Ortiz")) and window.context.user == before
     box = window.findChild(QMessageBox, "warningBox")
     assert box is not None and "A call is being entered" in box.text()
     box.close()

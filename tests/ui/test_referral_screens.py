@@ -74,12 +74,18 @@ def test_the_tables_practice_column_shows_a_long_practice_code_whole(qtbot, engi
     assert section.table.columnWidth(2) >= section.table.sizeHintForColumn(2)
 
 
-def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
+def board_on_sent(qtbot, engine):
+    """The board, the keys in its first column with cards (Sent, its overdue card first)."""
     window, context = open_window(qtbot, engine)
     section = show_board(qtbot, window, context)
-    section.board.focus_first()  # the first column with cards: Sent, its overdue card first
+    section.board.focus_first()
     cards = column(section, "sent").list
     qtbot.waitUntil(cards.hasFocus)
+    return window, context, section, cards
+
+
+def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
+    window, context, section, cards = board_on_sent(qtbot, engine)
     assert section.selected().id == tp.overdue_referral
     qtbot.keyClick(cards, Qt.Key.Key_M, CTRL)
     dialog = active(qtbot, section.referral_dialog)
@@ -105,11 +111,7 @@ def test_move_a_referral_to_scheduled_from_the_keyboard(qtbot, engine, tp):
 
 
 def test_f5_keeps_the_chosen_card_ready_for_ctrl_m_and_alt_t_is_the_table(qtbot, engine, tp):
-    window, context = open_window(qtbot, engine)
-    section = show_board(qtbot, window, context)
-    section.board.focus_first()
-    cards = column(section, "sent").list
-    qtbot.waitUntil(cards.hasFocus)
+    _window, context, section, cards = board_on_sent(qtbot, engine)
     chosen = section.selected().id
     with qtbot.waitSignal(section.loaded, timeout=30_000):
         qtbot.keyClick(cards, Qt.Key.Key_F5)
@@ -123,11 +125,7 @@ def test_f5_keeps_the_chosen_card_ready_for_ctrl_m_and_alt_t_is_the_table(qtbot,
 
 
 def test_left_and_right_go_from_column_to_column(qtbot, engine, tp):
-    window, context = open_window(qtbot, engine)
-    section = show_board(qtbot, window, context)
-    section.board.focus_first()
-    sent = column(section, "sent").list
-    qtbot.waitUntil(sent.hasFocus)
+    _window, _context, section, sent = board_on_sent(qtbot, engine)
     qtbot.keyClick(sent, Qt.Key.Key_Right)
     assert column(section, "scheduled").list.hasFocus()
     qtbot.keyClick(column(section, "scheduled").list, Qt.Key.Key_Left)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit
 from storage import schema as t
 from tests.today_pod import DANA, DAY, NOW, SAM, build_today_pod
 from tests.ui import window_helpers
-from tests.ui.window_helpers import active
+from tests.ui.window_helpers import active, choosing
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
@@ -246,18 +246,8 @@ def test_changing_user_shows_the_new_users_list(qtbot, engine, tp):
     screen = show_today(qtbot, window, context)
     assert "Dana Reyes" in screen.staff_label.text()
 
-    class Chooser:
-        def __init__(self, names, current, parent):
-            pass
-
-        def exec(self):
-            return True
-
-        def chosen(self):
-            return SAM
-
     with qtbot.waitSignal(screen.loaded, timeout=30_000):
-        assert window.choose_user(Chooser)
+        assert window.choose_user(choosing(SAM))
     reread(qtbot, screen, context)
     assert "Sam Ortiz" in screen.staff_label.text() and "PINE" in screen.staff_label.text()
     assert {r.practice_code for r in screen.model.rows} <= {"PINE", ""}

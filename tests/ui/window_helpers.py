@@ -23,3 +23,18 @@ def active(qtbot, widget):
     widget.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is widget)
     return widget
+
+
+def choosing(name: str):
+    """A File > Change user dialog stand-in in which ``name`` is chosen (MainWindow.choose_user)."""
+    class Chooser:
+        def __init__(self, names, current, parent):
+            self.names, self.current = names, current
+
+        def exec(self):
+            return True
+
+        def chosen(self):
+            return name
+
+    return Chooser
