@@ -287,7 +287,8 @@ class QualityScreen(QWidget):
         what = counted(len(scores) - loop, "measure") + (" and referral loop closure" if loop else "")
         self.source_label.setText(self.source_text(kept))
         self._show(scores, f"{what} · compared with {counted(practices, 'practice')} of the pod · "
-                           "rates after exclusions and exceptions; double-click a measure to see its open gaps")
+                           "rates after exclusions and exceptions; Enter or a double-click on a measure shows its "
+                           "open gaps")
 
     def _show(self, scores: list[quality.MeasureScore], status: str) -> None:
         self.scores = scores
