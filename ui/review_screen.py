@@ -339,6 +339,7 @@ class ReviewScreen(QDialog):
         """(Re)build everything but the button bar from a freshly read review."""
         tab = self.tabs.currentIndex() if self.body is not None else 0
         old = self.body
+        size = self.size()  # the size the pharmacist gave the window (both bodies are in it for a moment)
         self.sheet = sheet
         self.review = app.snapshot(sheet.review)  # what the pharmacist edits; a copy goes to each save
         review = self.review
@@ -380,6 +381,8 @@ class ReviewScreen(QDialog):
             self.outer.removeWidget(old)
             old.hide()
             old.deleteLater()
+            self.outer.activate()
+            self.resize(size)  # not grown by the moment both bodies were there (off a laptop's screen)
         self.reloaded.emit()
 
     # -- the pages ------------------------------------------------------------------------------

@@ -178,9 +178,12 @@ def test_a_complete_comprehensive_review_typed_by_the_pharmacist(qtbot, window, 
     key(qtbot, Qt.Key.Key_3, ALT)
     assert focus() is screen.follow_up.follow_up_edit
     type_text(qtbot, "+30")
+    screen.resize(940, 700)  # as the pharmacist left it: the window is read again after each step, and stays so
+    size = screen.size()
     with qtbot.waitSignal(screen.reloaded, timeout=20000):
         key(qtbot, Qt.Key.Key_Return, CTRL)
     assert screen.message.text() == "The review is finished."
+    assert screen.size() == size  # the buttons and the message stay on the screen
     review = screen.sheet.review
     assert review.follow_up_date == TODAY + dt.timedelta(days=30)
     assert [p.recommended_on for p in review.problems] == [TODAY, TODAY]
@@ -232,9 +235,11 @@ def test_a_complete_comprehensive_review_typed_by_the_pharmacist(qtbot, window, 
     replace_text(qtbot, "t")
     key(qtbot, Qt.Key.Key_N, ALT)
     type_text(qtbot, "Agrees; acetaminophen as needed")
+    size = screen.size()
     with qtbot.waitSignal(screen.reloaded, timeout=20000):
         key(qtbot, Qt.Key.Key_S, CTRL)
     assert screen.message.text() == "Response recorded: Accepted."
+    assert screen.size() == size
     accepted = screen.sheet.review.problems[0]
     assert (accepted.response, accepted.responded_at, accepted.response_note) == (
         "accepted", TODAY, "Agrees; acetaminophen as needed")
