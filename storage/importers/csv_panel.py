@@ -117,6 +117,7 @@ class PanelLoader(FileLoader):
             raise FileProblem(f"missing column(s): {', '.join(missing)} (docs/csv-panel.md)", "line 1")
         seen: dict[tuple[str, str], int] = {}
         while True:
+            start = reader.line_num + 1  # the row's first line (a quoted cell may hold line breaks)
             try:
                 cells = next(reader)
             except StopIteration:
@@ -128,7 +129,7 @@ class PanelLoader(FileLoader):
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(keys):
-                self.reject(f"line {line}", ROW_TYPE, "", f"{len(cells)} cells but the header has {len(keys)}")
+                self.reject(f"line {start}", ROW_TYPE, "", _cell_count_problem(cells, keys, line))
                 continue
             control = next((k for k, c in zip(keys, cells) if "\x00" in c), None)
             if control is not None:  # a NUL cuts the text short wherever it is read: refused, not stored
@@ -235,3 +236,16 @@ def load_csv(store, state, path: Path, label: str, source: str | None) -> PanelL
         practice_code = store.one("SELECT code FROM practice WHERE id = ?", (state.practice_id,))[0]
     loader.load(read_text(path), practice_code)
     return loader
+
+
+def _cell_count_problem(cells: list[str], keys: list[str], last_line: int) -> str:
+    """Why a row has the wrong number of cells, as its writer would understand it: a quote left
+    open swallows the following cells and lines (the commas inside it are no separators)."""
+    runaway = next((i for i, c in enumerate(cells) if "\n" in c or "\r" in c), None)
+    if runaway is None and len(cells) < len(keys):  # the last row of a file: no line break swallowed
+        runaway = next((i for i, c in enumerate(cells) if "," in c), None)
+    if runaway is not None:
+        name = f"the {keys[runaway]} cell" if runaway < len(keys) else f"cell {runaway + 1}"
+        return (f"a quote (\") opened in {name} is never closed, so everything after it up to line "
+                f"{last_line} is read as that one cell: close the quote or remove it")
+    return f"{len(cells)} cells but the header has {len(keys)}"

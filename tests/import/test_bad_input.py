@@ -57,6 +57,13 @@ CASES = {
     "panel_bad_date.csv": ("practice_code,mrn,family,birth_date\nOAK,1,Rivera,12-04-1961\n", "YYYY-MM-DD or MM/DD/YYYY"),
     "panel_dup.csv": ("practice_code,mrn,family,birth_date\nOAK,1,A,1961-04-12\nOAK,1,B,1962-04-12\n", "appears twice"),
     "panel_unknown_practice.csv": ("practice_code,mrn,family,birth_date\nELM,1,A,1961-04-12\n", "no practice has the code ELM"),
+    # a quote left open swallows the row's other cells: named as such, where it opened
+    "panel_open_quote.csv": ('practice_code,mrn,family,birth_date\nOAK,1,"Jones,1961-04-12\n',
+                             'line 2, PanelRow: rejected: a quote (") opened in the family cell is never closed'),
+    "panel_open_quote_runs_on.csv": ('practice_code,mrn,family,birth_date\nOAK,1,"Jones,1961-04-12\nOAK,2,Lee,1960-01-01\n',
+                                     "line 2, PanelRow: rejected: a quote (\") opened in the family cell is never closed, "
+                                     "so everything after it up to line 3"),
+    "panel_short_row.csv": ("practice_code,mrn,family,birth_date\nOAK,1,Jones\n", "3 cells but the header has 4"),
 }
 
 
