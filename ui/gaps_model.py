@@ -55,8 +55,9 @@ _SHARED_FIELDS = ("birth_date", "practice_code", "measure_id", "measure_title", 
 
 
 def overdue(row: q.GapRow, today: dt.date) -> bool:
-    """An open gap whose due date has passed."""
-    return row.state == "open" and row.due_date is not None and row.due_date < today
+    """An open gap whose due date has passed, of a patient still in care (no alarm for the gap of
+    a patient who has died or moved: nobody is to act on it)."""
+    return row.state == "open" and row.due_date is not None and row.due_date < today and not row.status_note
 
 
 _Index = QModelIndex | QPersistentModelIndex

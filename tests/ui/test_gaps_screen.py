@@ -536,8 +536,9 @@ def test_the_practice_column_shows_the_longest_practice_code_whole(qtbot, engine
 def test_a_patient_who_has_died_is_shown_as_such_and_not_called(qtbot, engine, pod):
     """Her gaps stay as computed, but the row says so in place of the phone number, greyed, and
     Ctrl+L logs no outreach about them."""
-    with engine.begin() as conn:
-        died = conn.scalar(sa.select(t.patient.c.id).where(t.patient.c.mrn == "B203"))
+    with engine.begin() as conn:  # a patient with an open gap, past its due date
+        died, mrn = conn.execute(sa.select(t.patient.c.id, t.patient.c.mrn).join(t.gap, t.gap.c.patient_id == t.patient.c.id)
+                                 .where(t.gap.c.state == "open", t.gap.c.due_date < dt.date.today()).limit(1)).one()
         conn.execute(sa.update(t.patient).where(t.patient.c.id == died)
                      .values(status="deceased", deceased_date=dt.date(2025, 10, 11)))
     screen = GapsScreen(make_context(engine, ACTOR))
@@ -546,12 +547,17 @@ def test_a_patient_who_has_died_is_shown_as_such_and_not_called(qtbot, engine, p
     screen.show()
     _settle(screen)
     _select(screen.state_combo, None)
-    qtbot.keyClicks(screen.text_edit, "B203")
-    qtbot.waitUntil(lambda: _mrns(screen) and set(_mrns(screen)) == {"B203"})
+    qtbot.keyClicks(screen.text_edit, mrn)
+    qtbot.waitUntil(lambda: _mrns(screen) and set(_mrns(screen)) == {mrn})
     index = screen.model.index(0, 0)
     assert index.data().splitlines()[1] == "patient deceased 10/11/2025"
     assert "no outreach" in index.data(Qt.ItemDataRole.ToolTipRole)
     assert index.data(Qt.ItemDataRole.ForegroundRole) is not None
+    # an open gap past its due date, but not marked overdue: nobody is to act on it
+    opened = next(i for i, r in enumerate(screen.model.loaded_rows()) if r.state == "open")
+    assert screen.model.row_at(opened).due_date < dt.date.today()
+    due = screen.model.index(opened, 6)
+    assert due.data(Qt.ItemDataRole.FontRole) is None and due.data(Qt.ItemDataRole.ToolTipRole) is None
     screen.table.setFocus()
     screen.table.setCurrentIndex(index)
     qtbot.keyClick(screen.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
