@@ -282,6 +282,9 @@ class ChartView(QWidget):
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
             self._focus_into(self.tabs.currentWidget())
 
+    def focus_current_tab(self) -> None:
+        self._focus_into(self.tabs.currentWidget())
+
     def _tab_chosen_on_the_bar(self, index: int) -> None:
         # arrow keys on the tab bar keep the focus there (for the next arrow); a click moves it in
         if not self.tabs.tabBar().hasFocus():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QTabBar, QTabWidget, QVBoxLayout, QWidget
 from domain.errors import DomainError
 from ui import dialogs, shortcuts
 from ui.context import AppContext
@@ -146,6 +146,8 @@ class PatientsSection(QWidget):
     def _replace(self, index: int, chart, make_current: bool = True) -> None:
         old = self.tabs.widget(index)
         tab = old.tabs.currentIndex()
+        focused = QApplication.focusWidget()
+        kept = _kept_choices(old) if focused is not None and old.isAncestorOf(focused) else None
         view = self._make_view(chart)
         self.tabs.removeTab(index)
         self.tabs.insertTab(index, view, self._tab_title(chart))
@@ -153,6 +155,8 @@ class PatientsSection(QWidget):
         old.deleteLater()
         if make_current:
             self.tabs.setCurrentIndex(index)
+        if kept is not None:  # the user was working in this chart: she goes on where she was
+            _restore_choices(view, *kept)
 
     @staticmethod
     def _tab_title(chart) -> str:
@@ -179,3 +183,35 @@ class PatientsSection(QWidget):
 
     def save_settings(self, settings) -> None:
         self.search.save_settings(settings)
+
+
+def _kept_choices(view) -> tuple[dict[str, object], str]:
+    """What the user had chosen in a chart about to be read again: the line chosen in each of its
+    lists (by the record it stands for) and the list or field she was in (by its name)."""
+    from ui.record_list import RecordList
+
+    chosen = {r.objectName(): r.current_key() for r in view.findChildren(RecordList)
+              if r.objectName() and r.current_key() is not None}
+    focused = QApplication.focusWidget()
+    owner = next((r for r in view.findChildren(RecordList) if r.isAncestorOf(focused)), None)
+    return chosen, (owner.objectName() if owner is not None else focused.objectName())
+
+
+def _restore_choices(view, chosen: dict[str, object], focused: str) -> None:
+    """The same lines chosen in the chart read again, and the keyboard back in the same list
+    (else in its tab), so the chart's keys (Ctrl+T, Ctrl+D, Alt+N...) act on what she chose."""
+    from ui.record_list import RecordList
+
+    lists = {r.objectName(): r for r in view.findChildren(RecordList) if r.objectName()}
+    for name, key in chosen.items():
+        if name in lists:
+            lists[name].select_key(key)
+    target = lists.get(focused)
+    if target is not None:
+        target.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        return
+    named = view.findChild(QWidget, focused) if focused else None
+    if named is not None and named.isVisibleTo(view):
+        named.setFocus(Qt.FocusReason.OtherFocusReason)
+    else:
+        view.focus_current_tab()

@@ -129,6 +129,29 @@ def test_run_and_stop_the_timer(window, qtbot, engine, sample_pod):
     assert logged[0][2:5] == ("1", "Dana Reyes", "Chronic care management")
 
 
+def test_after_a_save_the_keys_stay_in_the_chart_on_the_task_she_chose(window, qtbot, engine, sample_pod):
+    """The chart is read again after each save: the keyboard stays in the list she was in, on the
+    task she chose, so the next Ctrl+T stops the timer and Ctrl+D marks that task, not the first."""
+    from domain.care_plan import Task
+
+    with UnitOfWork(engine, "Dana Reyes") as uow:
+        second = uow.tasks.add(Task("Call the pharmacy about refills", "Dana Reyes", dt.date(2026, 12, 20),
+                                    practice_id=sample_pod.oak, patient_id=sample_pod.grace)).id
+        uow.commit()
+    tab = open_active(window, qtbot, sample_pod.grace).show_tab("Care plan")
+    assert tab.tasks.select_key(("task", second))
+    tab.tasks.tree.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # the timer starts
+    settle(window)
+    [timer] = rows(engine, t.running_timer)
+    chart = chart_of(window, sample_pod.grace)  # read again
+    tab = chart.show_tab("Care plan")
+    assert QApplication.focusWidget() is tab.tasks.tree and tab.tasks.current_key() == ("task", second)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # and stops
+    assert chart.timer.dialog is not None and chart.timer.dialog.isVisible()
+    chart.timer.dialog.reject()
+
+
 def test_hand_a_task_to_a_colleague_covering_the_practice(window, qtbot, engine, sample_pod):
     tab = open_active(window, qtbot, sample_pod.grace).show_tab("Care plan")
     press(qtbot, tab.tasks.tree, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
