@@ -34,7 +34,8 @@ from storage.queries.quality import PracticeRate
 
 __all__ = ["BatchResult", "MeasureGaps", "MeasureLine", "OpenGapLine", "PodRates", "PracticeQualityData",
            "PracticeLine", "PrintedReport", "ReportWriteFailed", "ReportsOverview", "month_choices", "parse_month", "pod_rates",
-           "practice_quality_report", "record_preview", "record_print", "render", "reports_overview", "save_report",
+           "practice_quality_report", "record_preview", "record_print", "render", "reports_already_in",
+           "reports_overview", "save_report",
            "write_practice_reports"]
 
 Progress = Callable[[int, int, str], None]
@@ -293,6 +294,14 @@ class BatchResult:
     written: tuple[Path, ...]
     cancelled: bool
     changes: ChangeSet = ChangeSet.of("audit")
+
+
+def reports_already_in(folder: str | os.PathLike, practice_codes: Sequence[str], month: dt.date) -> list[Path]:
+    """The files a batch of ``month`` would replace in ``folder`` (reports written there before)."""
+    from reports.practice_quality import report_file_name
+
+    return [path for path in (Path(folder) / report_file_name(c.strip().upper(), month) for c in practice_codes)
+            if path.exists()]
 
 
 def write_practice_reports(pod, practice_codes: Sequence[str], month: dt.date, folder: str | os.PathLike, *,

@@ -100,8 +100,12 @@ class PracticeQualityData:
 
     @property
     def file_name(self) -> str:
-        """``<CODE>-<YYYY-MM>.pdf``."""
-        return f"{self.practice_code}-{self.month:%Y-%m}.pdf"
+        return report_file_name(self.practice_code, self.month)
+
+
+def report_file_name(practice_code: str, month: dt.date) -> str:
+    """A practice's report of a month as a file: ``<CODE>-<YYYY-MM>.pdf``."""
+    return f"{practice_code}-{month:%Y-%m}.pdf"
 
 
 SCORE_COLUMNS = ("Measure", "What is measured", "Numerator", "Denominator", "Rate", "Rank", "Pod median",

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -284,8 +284,10 @@ class ReportsSection(QWidget):
     def save(self):
         return self._one(self.actions.save)
 
-    def write_batch(self):
-        """Ask for a folder (the one last used), then write every checked practice's report there."""
+    def write_batch(self, confirm=None):
+        """Ask for a folder (the one last used), then write every checked practice's report there;
+        reports of the same month already there are replaced only when the user says so
+        (``confirm(text) -> bool``: a test's answer; default, a question)."""
         codes, month = self.checked_codes(), self.month()
         if not codes or month is None:
             return None
@@ -294,6 +296,17 @@ class ReportsSection(QWidget):
                                                   settings.report_folder)
         if not folder:
             return None
+        there = reports.reports_already_in(folder, codes, month)
+        if there:
+            text = (f"{counted(len(there), 'report')} of {month:%B %Y} already in {folder} "
+                    f"({', '.join(p.name for p in there[:3])}{', …' if len(there) > 3 else ''}) would be replaced, "
+                    "perhaps after the practices were sent them. Replace them?")
+            ask = confirm or (lambda question: QMessageBox.question(
+                self, "Replace reports", question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes)
+            if not ask(text):
+                self.status_label.setText("Nothing was written: choose another folder, or replace them.")
+                return None
         pod = self.pod
 
         def done(result: reports.BatchResult) -> None:

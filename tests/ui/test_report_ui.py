@@ -204,6 +204,16 @@ def test_the_batch_writes_each_checked_practices_report_into_the_chosen_folder(q
     assert section.status_label.text() == f"2 reports of December 2025 written to {tmp_path}."
     assert section.open_folder_button.isVisible()
     assert [a for _actor, a, _d in _audit(engine)] == ["export", "export"]
+    # the same batch again: the reports already there are replaced only when the user says so
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    asked = []
+    assert section.write_batch(confirm=lambda text: asked.append(text) or False) is None
+    assert asked and "2 reports of December 2025 already in" in asked[0] and "ALD-2025-12.pdf" in asked[0]
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before
+    assert section.status_label.text().startswith("Nothing was written")
+    task = section.write_batch(confirm=lambda text: True)
+    section.context.tasks.wait_for(task)
+    assert [a for _actor, a, _d in _audit(engine)] == ["export"] * 4
 
 
 def test_a_cancelled_batch_says_how_many_were_written(qtbot, section, tmp_path, monkeypatch):
