@@ -414,11 +414,8 @@ def handoff(pod, practice: int | str, morning: dt.date) -> Handoff:
         details = (found.id, found.code, found.name, found.time_zone, found.phone, found.after_hours_instructions)
     office = office_hours_of(pod, [details[0]])[details[0]]
     window = office.overnight(morning)
-    # a call taken while the office was open the day before (the line forwarded, a busy desk) is
-    # handed off this morning too, as the nurse lead's list expects (OfficeHours.hand_off_morning)
-    day = office.opening_on(office.local_day(window.start))
-    since = day.start if day is not None and day.end == window.start else window.start
-    calls = q.calls_received(pod.engine, since, window.end, practice_ids=[details[0]], with_pages=True)
+    covered = office.hand_off(morning)  # the night, and the day's office hours before it
+    calls = q.calls_received(pod.engine, covered.start, covered.end, practice_ids=[details[0]], with_pages=True)
     return Handoff(*details, morning=morning, window=window, acknowledge_by=office.mid_morning(morning),
                    calls=tuple(calls))
 

@@ -202,6 +202,14 @@ class OfficeHours:
         ends it (10:00 for an office opening at 08:00)."""
         return self.overnight(morning).end + ACKNOWLEDGE_WITHIN
 
+    def hand_off(self, morning: dt.date) -> Window:
+        """What the hand-off of ``morning`` covers: the night that ends then, and the office
+        hours of the day before it (a call taken while the office was open is handed off at the
+        next opening, :meth:`hand_off_morning`)."""
+        night = self.overnight(morning)
+        day = self.opening_on(self.local_day(night.start))
+        return Window(day.start if day is not None and day.end == night.start else night.start, night.end)
+
     def hand_off_morning(self, instant: dt.datetime) -> dt.date:
         """The local morning whose hand-off covers a call received at ``instant``: the day of
         the next opening after it (a call during office hours, even at the opening minute, is

@@ -280,7 +280,7 @@ class ChartView(QWidget):
         count = self.tabs.count()
         if count:
             self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
-            self._focus_into(self.tabs.currentWidget())
+            self.focus_current_tab()
 
     def focus_current_tab(self) -> None:
         self._focus_into(self.tabs.currentWidget())

@@ -190,10 +190,10 @@ def _kept_choices(view) -> tuple[dict[str, object], str]:
     lists (by the record it stands for) and the list or field she was in (by its name)."""
     from ui.record_list import RecordList
 
-    chosen = {r.objectName(): r.current_key() for r in view.findChildren(RecordList)
-              if r.objectName() and r.current_key() is not None}
+    lists = view.findChildren(RecordList)
+    chosen = {r.objectName(): r.current_key() for r in lists if r.objectName() and r.current_key() is not None}
     focused = QApplication.focusWidget()
-    owner = next((r for r in view.findChildren(RecordList) if r.isAncestorOf(focused)), None)
+    owner = next((r for r in lists if r.isAncestorOf(focused)), None)
     return chosen, (owner.objectName() if owner is not None else focused.objectName())
 
 

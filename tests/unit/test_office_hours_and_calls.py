@@ -258,3 +258,12 @@ def test_dispositions_map_from_the_old_codes_and_say_what_the_practice_must_do()
     assert practice_action("see_within_24h") == "Offer an appointment within 24 hours."
     assert practice_action("see_within_24h", "Book BP check") == "Book BP check — Offer an appointment within 24 hours."
     assert practice_action("home_care", follow_up_needed=True).startswith("Follow-up asked for")
+
+
+def test_a_mornings_hand_off_covers_its_night_and_the_office_hours_before_it():
+    new_york = week(NEW_YORK)
+    covered, night = new_york.hand_off(dt.date(2026, 11, 24)), new_york.overnight(dt.date(2026, 11, 24))
+    assert covered.end == night.end and covered.start == utc(2026, 11, 23, 13, 0)  # Monday's opening, 08:00
+    for call in (utc(2026, 11, 23, 13, 0), utc(2026, 11, 23, 19, 25), night.start, night.end - dt.timedelta(minutes=1)):
+        assert call in covered and new_york.hand_off_morning(call) == dt.date(2026, 11, 24)
+    assert night.end not in covered
