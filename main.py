@@ -35,6 +35,7 @@ COMMANDS = {
     "med-list": ("application.commands.med_list", "Write a patient's personal medication list as PDF."),
     "backup": ("application.commands.backup", "Copy the database safely while it is in use, and check the copy."),
     "restore": ("application.commands.restore", "Replace the database with a checked backup."),
+    "compact": ("application.commands.compact", "Give the database's free pages back to the disk (VACUUM)."),
     "check": ("application.commands.check", "Check the whole database for damage."),
     "audit": ("application.commands.audit", "Check the audit trail's chain of events."),
     "staff": ("application.commands.staff", "List the pod's staff, or add a staff member."),
@@ -45,7 +46,7 @@ WITHOUT_ACTOR = {"gui", "demo"}
 # without --as they do nothing (application.commands.acting.acting_as says so, exit 2), so the
 # audit trail always names someone on the staff list. import --history / --show-run and
 # evaluate-measure --additional-data (no pod) read no pod's patients and need no --as.
-ACTING = {"import", "report", "med-list", "handoff", "backup", "restore", "evaluate-measure"}
+ACTING = {"import", "report", "med-list", "handoff", "backup", "restore", "compact", "evaluate-measure"}
 # commands that check --as themselves: restore against the staff of the backup (the database it
 # puts in place, whose audit trail records the restore), once it has checked the backup; the
 # database it replaces may be damaged or gone

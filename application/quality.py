@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import sqlalchemy as sa
+
 from application.changes import ChangeSet
 from storage.queries import pod_settings
 from storage.queries import quality as q
@@ -14,9 +16,16 @@ __all__ = ["KeptRates", "MeasureScore", "PracticeRate", "TrendPoint", "kept_rate
 
 
 def minimum_denominator(pod) -> int:
-    """Below this denominator a rate is shown with its counts but not ranked (a pod setting)."""
-    with pod.engine.connect() as conn:
-        return pod_settings.minimum_denominator(conn)
+    """Below this denominator a rate is shown with its counts but not ranked (a pod setting).
+    A pod found damaged whose page of settings cannot be read gives the default: the window
+    opens read-only to save what can be read, and says the database is damaged."""
+    try:
+        with pod.engine.connect() as conn:
+            return pod_settings.minimum_denominator(conn)
+    except sa.exc.DatabaseError:
+        if not pod.damaged:
+            raise
+        return pod_settings.minimum_from(None)
 
 
 def set_minimum_denominator(pod, value: int) -> ChangeSet:

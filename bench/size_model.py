@@ -35,44 +35,48 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_dbsize  # noqa: E402
 
 from storage import schema  # noqa: E402
+from storage.codings import with_text  # noqa: E402
+
+# the pod's codings with their text (since migration 0021 a pod keeps each text once, in coding_concept)
+POD_CODINGS = with_text("pod.")
 
 # the tables the layout replaces (with their indexes)
-FACT_TABLES = ("clinical_fact", "fact_coding", "coded_fact")
+FACT_TABLES = ("clinical_fact", "fact_coding", "coding_concept", "coded_fact")
 
 # to the second, the fraction cut off (not rounded: 23:59:59.9995 stays on its day); stored times are UTC
 _EPOCH_SECONDS = "CAST(strftime('%s', substr({0}, 1, 19)) AS INTEGER)"
 _EPOCH_DAYS = "CAST(julianday({0}) - 2440587.5 AS INTEGER)"
 
 STEPS = [
-    ("kinds", """
+    ("kinds", f"""
         CREATE TABLE kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
         INSERT INTO kind (name) SELECT DISTINCT kind FROM pod.clinical_fact ORDER BY kind;
         CREATE TABLE role (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-        INSERT INTO role (name) SELECT DISTINCT role FROM pod.fact_coding ORDER BY role;
+        INSERT INTO role (name) SELECT DISTINCT role FROM {POD_CODINGS} ORDER BY role;
     """),
-    ("the code dictionary", """
+    ("the code dictionary", f"""
         CREATE TABLE code (id INTEGER PRIMARY KEY, system TEXT NOT NULL, code TEXT NOT NULL, UNIQUE (system, code));
         INSERT INTO code (system, code)
-            SELECT system, code FROM (SELECT system, code FROM pod.fact_coding
+            SELECT system, code FROM (SELECT system, code FROM {POD_CODINGS}
                                       UNION SELECT code_system, code FROM pod.clinical_fact
                                       UNION SELECT value_system, value_code FROM pod.clinical_fact WHERE value_code <> '')
             ORDER BY system, code;
         CREATE TABLE concept (id INTEGER PRIMARY KEY, code_id INTEGER NOT NULL, display TEXT NOT NULL,
                               UNIQUE (code_id, display));
         INSERT OR IGNORE INTO concept (code_id, display)
-            SELECT k.id, c.display FROM pod.fact_coding c JOIN code k ON k.system = c.system AND k.code = c.code;
+            SELECT k.id, c.display FROM {POD_CODINGS} c JOIN code k ON k.system = c.system AND k.code = c.code;
         INSERT OR IGNORE INTO concept (code_id, display)
             SELECT k.id, f.display FROM pod.clinical_fact f JOIN code k ON k.system = f.code_system AND k.code = f.code;
         INSERT OR IGNORE INTO concept (code_id, display)
             SELECT k.id, f.value_text FROM pod.clinical_fact f
             JOIN code k ON k.system = f.value_system AND k.code = f.value_code WHERE f.value_code <> '';
     """),
-    ("fact_coding", """
+    ("fact_coding", f"""
         CREATE TABLE fact_coding (fact_id INTEGER NOT NULL, role INTEGER NOT NULL, position INTEGER NOT NULL,
                                   concept_id INTEGER NOT NULL, PRIMARY KEY (fact_id, role, position)) WITHOUT ROWID;
         INSERT INTO fact_coding
             SELECT c.fact_id, r.id, row_number() OVER (PARTITION BY c.fact_id, c.role ORDER BY c.id), n.id
-            FROM pod.fact_coding c JOIN role r ON r.name = c.role
+            FROM {POD_CODINGS} c JOIN role r ON r.name = c.role
             JOIN code k ON k.system = c.system AND k.code = c.code
             JOIN concept n ON n.code_id = k.id AND n.display = c.display
             ORDER BY c.fact_id, r.id, c.id;
@@ -128,7 +132,7 @@ PARTIAL_INDEXES = [
 ]
 
 # a check that nothing was lost: each table's rows in the pod and in the layout
-COUNTS = [("fact_coding", "SELECT count(*) FROM pod.fact_coding", "SELECT count(*) FROM fact_coding"),
+COUNTS = [("fact_coding", f"SELECT count(*) FROM {POD_CODINGS}", "SELECT count(*) FROM fact_coding"),
           ("clinical_fact", "SELECT count(*) FROM pod.clinical_fact", "SELECT count(*) FROM clinical_fact"),
           ("coded_fact", "SELECT count(*) FROM pod.coded_fact", "SELECT count(*) FROM coded_fact"),
           ("times with fractions of a second (kept only to the second)",
@@ -216,7 +220,7 @@ def compare_reads(pod: Path, scratch: Path, year: int) -> list[tuple[str, float,
                                               "(SELECT count(*) / 2 FROM patient)")]
         marks = ", ".join("?" * len(patients))
         chart_old = _best_ms(old, f"SELECT f.id, f.kind, substr(f.start_at, 1, 19), c.role, c.system, c.code, c.display "
-                                  f"FROM clinical_fact f JOIN fact_coding c ON c.fact_id = f.id "
+                                  f"FROM clinical_fact f JOIN {with_text()} c ON c.fact_id = f.id "
                                   f"WHERE f.patient_id IN ({marks}) ORDER BY f.id, c.role, c.id", patients)
         chart_new = _best_ms(new, f"SELECT f.id, kd.name, datetime(f.start_at, 'unixepoch'), r.name, k.system, k.code, "
                                   f"n.display FROM clinical_fact f JOIN kind kd ON kd.id = f.kind "

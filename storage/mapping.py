@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy.orm import configure_mappers, registry, relationship
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import column_property, configure_mappers, registry, relationship
 
 from domain.calls import AfterHoursCall, CallPage
 from domain.care_plan import CareGoal, CareIntervention, CarePlan, Task
@@ -16,7 +18,7 @@ from domain.practice import Clinician, OnCallSlot, Payer, Practice, StaffMember
 from domain.referral import Referral, ReferralEvent
 from domain.time_entry import RunningTimer, TimeEntry
 from domain.today import TodayMark
-from storage import schema as t
+from storage import codings, schema as t
 
 mapper_registry = registry(metadata=t.metadata)
 _started = False
@@ -36,6 +38,10 @@ def start_mappers() -> None:
             _started = True
 
 
+def _coding_concept(_mapper, connection, coding: Coding) -> None:
+    coding.concept_id = codings.concept_id(connection, coding.system, coding.code, coding.display)
+
+
 def _map_all() -> None:
     m = mapper_registry.map_imperatively
     m(Practice, t.practice)
@@ -44,7 +50,14 @@ def _map_all() -> None:
     m(StaffMember, t.staff_member)
     m(Payer, t.payer)
     m(Patient, t.patient)
-    m(Coding, t.fact_coding)
+    # a coding's text is its concept's (storage.codings); a new coding gets its concept when written
+    concept = t.coding_concept.c
+    m(Coding, t.fact_coding, properties={
+        name: column_property(sa.select(getattr(concept, name)).where(concept.id == t.fact_coding.c.concept_id)
+                              .scalar_subquery())
+        for name in ("system", "code", "display")})
+    event.listen(Coding, "before_insert", _coding_concept)
+    event.listen(Coding, "before_update", _coding_concept)
     m(Component, t.fact_component)
     m(ClinicalFact, t.clinical_fact, properties={
         "codings": relationship(Coding, cascade="all, delete-orphan", order_by=t.fact_coding.c.id),

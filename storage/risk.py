@@ -241,12 +241,12 @@ def _condition_rows(conn: Connection, ids: list[int] | None):
         return (sa.select(cf.c.patient_id, cf.c.system, cf.c.code, cf.c.start_at, cf.c.end_at,
                           cf.c.clinical_status, cf.c.id)
                 .where(cf.c.kind == "condition", cf.c.entered_in_error.is_(False))).subquery("rows")
-    f, c = t.clinical_fact, t.fact_coding
+    f, c, n = t.clinical_fact, t.fact_coding, t.coding_concept
     for start in range(0, len(ids), 5000):  # the ids themselves: a join with the scope table walks every condition
         conn.execute(condition_rows.insert().from_select(
             ["patient_id", "system", "code", "start_at", "end_at", "clinical_status", "id"],
-            sa.select(f.c.patient_id, c.c.system, c.c.code, f.c.start_at, f.c.end_at, f.c.clinical_status, f.c.id)
-            .select_from(f.join(c, c.c.fact_id == f.c.id))
+            sa.select(f.c.patient_id, n.c.system, n.c.code, f.c.start_at, f.c.end_at, f.c.clinical_status, f.c.id)
+            .select_from(f.join(c, c.c.fact_id == f.c.id).join(n, n.c.id == c.c.concept_id))
             .where(f.c.patient_id.in_(ids[start:start + 5000]), f.c.kind == "condition",
                    f.c.entered_in_error.is_(False), c.c.role == "code")))
     return condition_rows

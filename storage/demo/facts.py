@@ -1,5 +1,6 @@
 """Writing clinical facts as rows: one ``clinical_fact`` row, every coding in
-``fact_coding``, blood-pressure components in ``fact_component``."""
+``fact_coding`` (its text once in ``coding_concept``), blood-pressure components in
+``fact_component``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -34,11 +35,22 @@ class FactSink:
     def __init__(self, loader: Loader):
         self._facts = loader["clinical_fact"]
         self._codings = loader["fact_coding"]
+        # the dictionary of codings (storage.codings), numbered as this writer first meets each
+        self._concepts = loader["coding_concept"]
+        self._concept_ids: dict[Code, int] = {}
         self._components = loader["fact_component"]
         self.last_fact_id = 0
         self._coding_id = 0
         self._component_id = 0
         self.by_kind: dict[str, int] = {}
+
+    def _coding(self, fact_id: int, role: str, code: Code) -> None:
+        concept = self._concept_ids.get(code)
+        if concept is None:
+            concept = self._concept_ids[code] = len(self._concept_ids) + 1
+            self._concepts.add((concept, code.system, code.code, code.display))
+        self._coding_id += 1
+        self._codings.add((self._coding_id, fact_id, role, concept))
 
     def add(self, patient_id: int, kind: str, code: Code, start: dt.datetime | None, start_raw: str, *,
             more_codes: tuple[Code, ...] = (), end: dt.datetime | None = None,
@@ -60,25 +72,18 @@ class FactSink:
             0, encounter_class.code if encounter_class else "", discharge.code if discharge else "",
             encounter_id, None, None, 0, start_sql or _REFERENCE_SQL,
         ))
-        coding = self._codings.add
-        self._coding_id += 1
-        coding((self._coding_id, fid, "code", code.system, code.code, code.display))
+        coding = self._coding
+        coding(fid, "code", code)
         for extra in more_codes:
-            self._coding_id += 1
-            coding((self._coding_id, fid, "code", extra.system, extra.code, extra.display))
+            coding(fid, "code", extra)
         if category and kind in CATEGORY_SYSTEMS:
-            self._coding_id += 1
-            coding((self._coding_id, fid, "category", CATEGORY_SYSTEMS[kind], category, CATEGORY_DISPLAYS[category]))
+            coding(fid, "category", Code(CATEGORY_SYSTEMS[kind], category, CATEGORY_DISPLAYS[category]))
         if value is not None:
-            self._coding_id += 1
-            coding((self._coding_id, fid, "value", value.system, value.code, value.display))
+            coding(fid, "value", value)
         if encounter_class is not None:
-            self._coding_id += 1
-            coding((self._coding_id, fid, "class", encounter_class.system, encounter_class.code,
-                    encounter_class.display))
+            coding(fid, "class", encounter_class)
         if discharge is not None:
-            self._coding_id += 1
-            coding((self._coding_id, fid, "discharge", discharge.system, discharge.code, discharge.display))
+            coding(fid, "discharge", discharge)
         for component, number, component_unit in components:
             self._component_id += 1
             self._components.add((self._component_id, fid, component.system, component.code,

@@ -16,7 +16,7 @@ from pathlib import Path
 from storage import coded_facts, schema
 from storage.demo.bulk import Loader, explicit_indexes
 from storage.schema import column_names
-from storage.demo.parts import (Discard, Part, attach_parts, detach_parts, merge_parts, plan_parts,
+from storage.demo.parts import (DICTIONARY, Discard, Part, attach_parts, detach_parts, merge_parts, plan_parts,
                                 table_definitions, write_parts)
 from storage.demo.people import PATIENT_COLUMNS
 from storage.demo.pod import build_pod
@@ -165,6 +165,8 @@ def _build(path: Path, *, practices: int, patients: int, seed: int, progress: Pr
                     loader.close()
                 rows.update(loader.counts())
                 merge_parts(cursor, parts, progress.step)
+                # each part counted the concepts it met; the pod keeps each once
+                rows[DICTIONARY] = cursor.execute(f"SELECT count(*) FROM {DICTIONARY}").fetchall()[0][0]
                 progress.step(f"indexing {sum(rows.values()):,} rows")
                 for _name, sql in indexes:
                     cursor.execute(sql)

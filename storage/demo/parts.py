@@ -30,6 +30,9 @@ PART_TABLES = (
     "after_hours_call", "call_page", "medication_review", "reviewed_medication", "drug_therapy_problem",
     "outreach_attempt", "care_plan", "care_goal", "care_intervention", "task", "time_entry",
 )
+# Each part numbers the codings' concepts it meets in its own dictionary (storage.codings); the
+# merge adds those the pod lacks and gives the part's codings the pod's numbers.
+DICTIONARY = "coding_concept"
 _CONSENT = PATIENT_COLUMNS.index("consent_date")
 PATIENTS_PER_EXTRA_PART = 20_000  # below this a second process costs more than it saves
 
@@ -210,9 +213,11 @@ def merge_parts(cursor, parts: list[Part], write_progress=None) -> None:
         if write_progress:
             write_progress(f"merging part {index + 1} of {len(parts)}")
         counts = {}
+        _merge_dictionary(cursor, index)
         for name in PART_TABLES:
             columns = [c.name for c in schema.metadata.tables[name].columns]
             select = ", ".join(f"{c} + {offsets[targets[name][c]]}" if c in targets[name] and offsets[targets[name][c]]
+                               else _PART_CONCEPT if (name, c) == ("fact_coding", "concept_id")
                                else c for c in columns)
             cursor.execute(f'INSERT INTO main."{name}" ({", ".join(columns)}) '
                            f'SELECT {select} FROM part{index}."{name}" ORDER BY id')
@@ -224,7 +229,21 @@ def merge_parts(cursor, parts: list[Part], write_progress=None) -> None:
             offsets[name] += n
 
 
+_PART_CONCEPT = "(SELECT pod_id FROM temp.part_concept WHERE part_id = concept_id)"
+
+
+def _merge_dictionary(cursor, index: int) -> None:
+    """The part's concepts the pod lacks added, in the part's order, and each part number's pod
+    number in ``temp.part_concept`` (:data:`_PART_CONCEPT` reads it)."""
+    cursor.execute("DROP TABLE IF EXISTS temp.part_concept")
+    cursor.execute("CREATE TEMP TABLE part_concept (part_id INTEGER PRIMARY KEY, pod_id INTEGER NOT NULL)")
+    cursor.execute(f"INSERT OR IGNORE INTO main.{DICTIONARY} (system, code, display) "
+                   f"SELECT system, code, display FROM part{index}.{DICTIONARY} ORDER BY id")
+    cursor.execute(f"INSERT INTO temp.part_concept SELECT p.id, m.id FROM part{index}.{DICTIONARY} p "
+                   f"JOIN main.{DICTIONARY} m ON m.system = p.system AND m.code = p.code AND m.display = p.display")
+
+
 def table_definitions(cursor) -> list[str]:
-    """CREATE TABLE statements of the part tables, as the migrations made them."""
+    """CREATE TABLE statements of the part tables and the dictionary, as the migrations made them."""
     found = dict(cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
-    return [found[name] for name in PART_TABLES]
+    return [found[name] for name in (DICTIONARY, *PART_TABLES)]

@@ -17,6 +17,7 @@ import hashlib
 import json
 
 from storage.importers import identity, patients
+from storage.codings import of_fact
 from storage.importers.codings import codings, is_known_system
 from storage.importers.fastpath import FAST_TYPES, fast_fact
 from storage.importers.plans import ClinicianPlan, FactPlan, NotePlan, PatientPlan, Rejected, SkipPlan
@@ -528,16 +529,14 @@ class FileLoader:
                 continue
             target = landed.get(index.key_of(reference))
             if target and target[0] == "clinical_fact":
-                out += [(role, *c) for c in self.store.db.execute(
-                    "SELECT system, code, display FROM fact_coding WHERE fact_id = ? AND role = 'code'",
-                    (target[1],))]
+                out += [(role, *c) for c in of_fact(self.store.db, target[1], "code")]
             else:
                 self.unresolved[index.type_of(reference) or "?"] += 1
         return out
 
     def _update_fact(self, item: Item, fact_id: int, row: dict, found: list, components: list) -> bool:
         new_codings = sorted(dict.fromkeys(found), key=repr)
-        old_codings = self.store.children("fact_coding", fact_id, ("role", "system", "code", "display"))
+        old_codings = self.store.codings(fact_id)
         new_components = sorted(components, key=repr)
         old_components = self.store.children(
             "fact_component", fact_id, ("system", "code", "display", "value_num", "value_unit", "value_code"))

@@ -17,6 +17,7 @@ import json
 import operator
 
 from storage import audit_chain, coded_facts, referral_due
+from storage.codings import Concepts, of_fact
 from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -107,6 +108,9 @@ class Store:
         self._components, self._sources = self.pending["fact_component"], self.pending["source_record"]
         self.next_id: dict[str, int] = {}
         self.next_fact_id = 0
+        # codings wait in their buffer as (fact, role, system, code, display), and are written
+        # as (fact, role, concept) with the concept of their text (storage.codings)
+        self.concepts = Concepts()
 
     # --- transaction ---------------------------------------------------------
     def begin(self) -> None:
@@ -124,6 +128,7 @@ class Store:
     def _forget_pending(self) -> None:
         for rows in self.pending.values():
             rows.clear()
+        self.concepts.forget()  # the concepts a rolled-back file added are gone with it
 
     def commit(self) -> None:
         self.flush()
@@ -160,9 +165,11 @@ class Store:
             rows = self.pending[table]
             if rows:
                 columns = _TABLES[table]
+                if table == "fact_coding":
+                    rows = self.concepts.rows(self.db, rows)
                 self.db.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
-                rows.clear()
+                self.pending[table].clear()
 
     def new_fact(self, patient_id: int, middle: tuple, entered_in_error: int, codings: list, components: list,
                  encounter_fact_id: int | None, source: str, rtype: str, rid: str, text: str,
@@ -265,6 +272,10 @@ class Store:
             (RECORD_TYPES.get(table, table), record_id, self.now,
              self.actor, reason, json.dumps(old, default=str), json.dumps(new, default=str)))
         return True
+
+    def codings(self, fact_id: int) -> list[tuple]:
+        """A fact's codings as (role, system, code, display), in the order :meth:`children` gives."""
+        return sorted(of_fact(self.db, fact_id), key=repr)
 
     def children(self, table: str, fact_id: int, columns: tuple[str, ...]) -> list[tuple]:
         return sorted(self.db.execute(

@@ -162,8 +162,9 @@ def discharges(engine: Engine, *, since: dt.datetime, until: dt.datetime, practi
     stays that began up to 60 days before ``since`` (a longer stay ending in the window is rare
     and would show in the chart's Encounters)."""
     f, p = t.clinical_fact, t.patient
-    disposition = (sa.select(t.fact_coding.c.display).where(t.fact_coding.c.fact_id == f.c.id,
-                                                             t.fact_coding.c.role == "discharge")
+    c, n = t.fact_coding, t.coding_concept
+    disposition = (sa.select(n.c.display).select_from(c.join(n, n.c.id == c.c.concept_id))
+                   .where(c.c.fact_id == f.c.id, c.c.role == "discharge").order_by(c.c.id)
                    .limit(1).scalar_subquery())
     query = (sa.select(f.c.patient_id, f.c.id, f.c.end_at, f.c.end_raw, f.c.discharge_code, disposition)
              .where(sa.text(t.ACUTE_ENCOUNTERS), f.c.encounter_class.in_(risk_rules.ADMISSION_CLASSES),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from helpers import snapshot
 from storage.importers.run import import_paths
+from storage.codings import with_text
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_case_facts_are_faithful(imported, shared_dir):
            k="03a2fe82-5708-4ae5-8144-a47b67705b25|Observation|adult-depression-screening-assessment-d70a")
     assert nd[0][:3] == (1, "cancelled", "2025-06-28 08:00:00.000000")
     assert json.loads(nd[0][3])["extension"][0]["url"].endswith("qicore-notDoneReason")
-    reasons = q(engine, "SELECT c.code FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id "
+    reasons = q(engine, f"SELECT c.code FROM {with_text()} c JOIN clinical_fact f ON f.id = c.fact_id "
                         "WHERE f.source_key = :k AND c.role = 'not_done_reason'",
                 k="03a2fe82-5708-4ae5-8144-a47b67705b25|Observation|adult-depression-screening-assessment-d70a")
     assert reasons == [("183932001",)]

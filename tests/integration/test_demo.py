@@ -22,6 +22,7 @@ from storage.schema import sql_date, sql_datetime
 from storage.demo.clock import REFERENCE_DATE
 from storage.demo.generate import DemoError, create_demo_pod
 from storage.demo.progress import Progress
+from storage.codings import with_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"practices": 3, "patients": 300}
@@ -148,7 +149,7 @@ def test_calls_last_night_wait_for_the_practice_and_pages_go_to_its_clinicians(p
 
 def test_facts_carry_their_codings_and_blood_pressure_components(pods):
     a, _, _ = pods
-    missing = _query(a, "SELECT f.id FROM clinical_fact f WHERE NOT EXISTS (SELECT 1 FROM fact_coding c "
+    missing = _query(a, f"SELECT f.id FROM clinical_fact f WHERE NOT EXISTS (SELECT 1 FROM {with_text()} c "
                         "WHERE c.fact_id = f.id AND c.role = 'code' AND c.system = f.code_system "
                         "AND c.code = f.code)")
     assert missing == []
@@ -168,7 +169,7 @@ def test_facts_carry_their_codings_and_blood_pressure_components(pods):
                      "WHERE kind = 'condition'") == [("active", "confirmed")]
     # the measure engine finds lab results and surveys by their category coding
     categories = dict(_query(a, "SELECT f.code, group_concat(DISTINCT c.code) FROM clinical_fact f "
-                                "JOIN fact_coding c ON c.fact_id = f.id AND c.role = 'category' "
+                                f"JOIN {with_text()} c ON c.fact_id = f.id AND c.role = 'category' "
                                 "WHERE f.code IN ('4548-4', '72166-2', '73832-8', '10524-7') GROUP BY f.code"))
     assert categories == {"4548-4": "laboratory", "72166-2": "survey", "73832-8": "survey",
                           "10524-7": "laboratory"}

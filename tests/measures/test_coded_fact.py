@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.conftest import SHARED
 from tests.measures.conftest import import_isolated
 
-DERIVED = ("SELECT c.system, c.code, f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, "
+DERIVED = ("SELECT n.system, n.code, f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, "
            "f.intent, f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
            "(CASE WHEN f.kind = 'observation' THEN json_type(f.resource_json, '$.effectivePeriod') IS NOT NULL "
            "WHEN f.kind = 'procedure' THEN json_type(f.resource_json, '$.performedPeriod') IS NOT NULL ELSE 0 END), "
@@ -22,7 +22,16 @@ DERIVED = ("SELECT c.system, c.code, f.id, f.patient_id, f.kind, f.entered_in_er
            # a result of any kind
            ", (f.value_num IS NOT NULL OR length(f.value_code) + length(f.value_text) > 0 OR f.id IN "
            "(SELECT fact_id FROM fact_coding WHERE role = 'value')), f.encounter_fact_id"
-           " FROM fact_coding c JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'")
+           " FROM fact_coding c JOIN coding_concept n ON n.id = c.concept_id JOIN clinical_fact f ON f.id = c.fact_id"
+           " WHERE c.role = 'code'")
+
+
+def _add_coding(conn, fact_id: int, role: str, system: str, code: str) -> None:
+    """A coding written straight into the table, as another tool would (its concept first)."""
+    from storage.codings import concept_id
+
+    conn.execute(sa.text("INSERT INTO fact_coding (fact_id, role, concept_id) VALUES (:f, :r, :n)"),
+                 {"f": fact_id, "r": role, "n": concept_id(conn, system, code)})
 
 
 def _rows(conn, sql: str) -> set[tuple]:
@@ -92,15 +101,13 @@ def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
     assert {row[5] for row in rows if row[2] == fact_id} == {1}
     with engine.begin() as conn:  # a second coding with the same code and system, then one removed
         system, code = conn.execute(sa.text("SELECT system, code FROM coded_fact WHERE id = :f"), {"f": fact_id}).one()
-        conn.execute(sa.text("INSERT INTO fact_coding (fact_id, role, system, code) VALUES (:f, 'code', :s, :c)"),
-                     {"f": fact_id, "s": system, "c": code})
+        _add_coding(conn, fact_id, "code", system, code)
         conn.execute(sa.text("DELETE FROM fact_coding WHERE id = (SELECT MAX(id) FROM fact_coding)"))
     assert any(row[2] == fact_id for row in assert_in_step(engine))
     with engine.begin() as conn:  # a coded result added to a fact without one, then taken away
         bare = conn.execute(sa.text("SELECT MIN(id) FROM coded_fact WHERE NOT has_value AND id <> :f"),
                             {"f": fact_id}).scalar()
-        conn.execute(sa.text("INSERT INTO fact_coding (fact_id, role, system, code) VALUES (:f, 'value', 's', 'v')"),
-                     {"f": bare})
+        _add_coding(conn, bare, "value", "s", "v")
     assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {1}
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM fact_coding WHERE fact_id = :f AND role = 'value'"), {"f": bare})
@@ -108,8 +115,10 @@ def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
     assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {0}
     assert {row[17] for row in assert_in_step(engine) if row[2] == fact_id} == {1}
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE fact_coding SET code = 'other' WHERE fact_id = :f AND role = 'code'"),
-                     {"f": fact_id})
+        from storage.codings import concept_id
+
+        conn.execute(sa.text("UPDATE fact_coding SET concept_id = :n WHERE fact_id = :f AND role = 'code'"),
+                     {"f": fact_id, "n": concept_id(conn, system, "other")})
     assert {row[1] for row in assert_in_step(engine) if row[2] == fact_id} == {"other"}
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM gap_evidence"))
@@ -175,8 +184,7 @@ def test_a_fact_written_another_way_is_caught_up_before_a_whole_pod_evaluation(m
             "INSERT INTO clinical_fact (patient_id, kind, status, start_raw, start_at) VALUES "
             "(:p, 'procedure', 'completed', '2025-05-06', '2025-05-06 00:00:00.000000') RETURNING id"),
             {"p": patient}).scalar()
-        conn.execute(sa.text("INSERT INTO fact_coding (fact_id, role, system, code) VALUES "
-                             "(:f, 'code', 'http://www.ama-assn.org/go/cpt', '44388')"), {"f": fact})
+        _add_coding(conn, fact, "code", "http://www.ama-assn.org/go/cpt", "44388")
     with measure_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM coded_fact WHERE id = :f"), {"f": fact}).scalar() == 0
     fairy, con = raw_connection(measure_engine)

@@ -66,7 +66,8 @@ def test_changed_evidence_is_rewritten_and_the_rest_left_alone(pod):
             "WHERE g.measure_id = 'CMS125' AND g.state = 'closed' AND e.population = 'numerator' "
             "ORDER BY e.gap_id LIMIT 1").fetchone()
         other = con.execute("SELECT v.code FROM valueset_code v JOIN valueset s ON s.oid = v.valueset_oid "
-                            "JOIN fact_coding c ON c.system = v.system WHERE s.name = 'Mammography' "
+                            "JOIN coding_concept n ON n.system = v.system JOIN fact_coding c ON c.concept_id = n.id "
+                            "WHERE s.name = 'Mammography' "
                             "AND c.fact_id = ? AND c.role = 'code' AND v.code <> ? LIMIT 1",
                             (fact_id, code)).fetchone()[0]
         before = dict(con.execute("SELECT id, computed_at FROM gap"))
@@ -74,8 +75,12 @@ def test_changed_evidence_is_rewritten_and_the_rest_left_alone(pod):
                                 (gap_id,)).fetchall()
         count_evidence_writes(con)
         # the same test, coded differently: the gap stays closed, its evidence names the new code
-        con.execute("UPDATE fact_coding SET code = ? WHERE fact_id = ? AND role = 'code' AND code = ?",
-                    (other, fact_id, code))
+        coding, system, display = con.execute(
+            "SELECT c.id, n.system, n.display FROM fact_coding c JOIN coding_concept n ON n.id = c.concept_id "
+            "WHERE c.fact_id = ? AND c.role = 'code' AND n.code = ?", (fact_id, code)).fetchone()
+        concept = con.execute("INSERT INTO coding_concept (system, code, display) VALUES (?, ?, ?) RETURNING id",
+                              (system, other, display)).fetchone()[0]
+        con.execute("UPDATE fact_coding SET concept_id = ? WHERE id = ?", (concept, coding))
     _recompute(pod)
     with sqlite3.connect(pod) as con:
         assert con.execute(f"SELECT code FROM ({EVIDENCE_ROWS}) WHERE gap_id = ? AND fact_id = ?",

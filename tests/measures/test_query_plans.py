@@ -70,7 +70,10 @@ def test_some_patients_queries_read_those_patients_rows_only(measure_engine, mea
             continue
         if plan[0] == "SCAN s":  # the facts of the kind from the index, their rows once their code matched
             assert plan[1] == "SEARCH k USING COVERING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)", plan
-            assert plan[4] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
+            # each coding's concept (its text) from the dictionary, then the criterion's codes
+            assert plan[2] == "SEARCH fc USING COVERING INDEX ix_fact_coding_fact (fact_id=? AND role=?)", plan
+            assert plan[3] == "SEARCH fn USING INTEGER PRIMARY KEY (rowid=?)", plan
+            assert plan[5] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
         else:
             assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
             assert plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)", (mid, name, plan)
@@ -89,4 +92,4 @@ def test_the_scopes_coded_rows_are_read_from_its_patients(measure_engine):
     finally:
         fairy.close()
     assert plan[:3] == ["SCAN s", "SEARCH f USING INDEX ix_fact_patient_kind_start (patient_id=?)",
-                        "SEARCH c USING INDEX ix_fact_coding_fact (fact_id=? AND role=?)"], plan
+                        "SEARCH c USING COVERING INDEX ix_fact_coding_fact (fact_id=? AND role=?)"], plan

@@ -75,8 +75,8 @@ class Context:
         if reads is not None:
             kinds = reads.kinds
             key = self.code_key(sorted(reads.valuesets), sorted(reads.codes))
-            codings = (f"EXISTS (SELECT 1 FROM measure_codes m WHERE m.key = '{key}' AND m.system = c.system "
-                       "AND m.code = c.code)")
+            codings = (f"EXISTS (SELECT 1 FROM measure_codes m WHERE m.key = '{key}' AND m.system = n.system "
+                       "AND m.code = n.code)")
         self.con.execute("INSERT OR IGNORE INTO temp.scope_coded_fact "
                          f"{coded_facts.rows_of_patients('measure_scope', kinds, codings)}")
         self.coded_facts = "temp.scope_coded_fact"

@@ -12,6 +12,7 @@ import sqlite3
 
 from domain.measures.medication import medication_request_period
 from storage import coded_facts
+from storage.codings import text_join
 from storage.measures import sql_time
 from storage.measures.criteria.context import Context
 
@@ -29,11 +30,11 @@ def codes_exists(ctx: Context, role: str, spec, coded: bool = False, fact: str =
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
     # CROSS JOIN keeps SQLite on this fact's few codings first, then the code list's index
     # (the other order tries every code of a large value set against each fact)
-    # a result's codes come from their own small index (the planner, without statistics,
-    # would take the index of every coding and read each coding's row)
-    codings = "fact_coding v INDEXED BY ix_fact_coding_value" if role == "value" else "fact_coding v"
-    return (f"EXISTS (SELECT 1 FROM {codings} CROSS JOIN measure_codes vc ON vc.key = '{key}' "
-            f"AND vc.system = v.system AND vc.code = v.code WHERE v.fact_id = {fact} AND v.role = '{role}')")
+    # the fact's codings of the role and their concepts come from the index alone; each
+    # concept's text is then one look-up in the small dictionary
+    return (f"EXISTS (SELECT 1 FROM fact_coding v INDEXED BY ix_fact_coding_fact {text_join('v', 'vn')} "
+            f"CROSS JOIN measure_codes vc ON vc.key = '{key}' AND vc.system = vn.system AND vc.code = vn.code "
+            f"WHERE v.fact_id = {fact} AND v.role = '{role}')")
 
 
 def in_list(column: str, values) -> str:
@@ -67,8 +68,8 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
     if src.get("intent"):
         where.append(in_list("f.intent", src["intent"]))
     if src.get("category"):
-        where.append("EXISTS (SELECT 1 FROM fact_coding k WHERE k.fact_id = f.id AND k.role = 'category' "
-                     f"AND k.system = '{OBS_CATEGORY}' AND k.code = {quote(src['category'])})")
+        where.append(f"EXISTS (SELECT 1 FROM fact_coding k {text_join('k', 'kn')} WHERE k.fact_id = f.id "
+                     f"AND k.role = 'category' AND kn.system = '{OBS_CATEGORY}' AND kn.code = {quote(src['category'])})")
     if src.get("condition_category_any"):
         where.append(codes_exists(ctx, "category", src["condition_category_any"]))
     coded = reads_coded_fact(src)
@@ -113,8 +114,8 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
     low, high = sql_time.fact_interval(resource, "interval" if of in ("medication_period", "latest", "earliest",
                                                                          "start") else of, coded)
     json_col = ", f.resource_json AS resource_json" if of == "medication_period" else ", NULL AS resource_json"
-    coding = "f" if coded else "fc"
-    return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, {coding}.system AS system, {coding}.code AS code, "
+    # (every join below matches the criterion's codes c on the coding's system and code)
+    return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, c.system AS system, c.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
             f"FROM {_coded_join(ctx) if coded else _fact_join(ctx, resource)} "
@@ -184,8 +185,8 @@ def _fact_join(ctx: Context, resource: str) -> str:
     every prescription of 8,000 patients, five times per run)."""
     if ctx.scoped:
         return (f"measure_scope s CROSS JOIN clinical_fact k ON k.patient_id = s.patient_id AND k.kind = {quote(resource)} "
-                "CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' "
-                "CROSS JOIN measure_codes c ON c.system = fc.system AND c.code = fc.code "
+                f"CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' {text_join('fc', 'fn')} "
+                "CROSS JOIN measure_codes c ON c.system = fn.system AND c.code = fn.code "
                 "CROSS JOIN clinical_fact f ON f.id = k.id")
     return ("measure_codes c CROSS JOIN coded_fact fc ON fc.system = c.system AND fc.code = c.code "
             "CROSS JOIN clinical_fact f ON f.id = fc.id")
