@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # every table the import writes, parents first
-TABLES = ("practice", "import_run", "patient", "clinical_fact", "fact_coding", "fact_component", "source_record",
+TABLES = ("practice", "import_run", "patient", "clinical_fact", "coding_concept", "fact_coding", "fact_component", "source_record",
           "audit_event")
 CONDITIONS = [("44054006", "Diabetes mellitus type 2"), ("38341003", "Hypertensive disorder"),
               ("195967001", "Asthma"), ("13645005", "COPD")]

@@ -109,15 +109,18 @@ STEPS = [
         CREATE TABLE coded_fact (
             code_id INTEGER NOT NULL, id INTEGER NOT NULL, patient_id INTEGER NOT NULL, kind INTEGER NOT NULL,
             entered_in_error INTEGER NOT NULL, status TEXT NOT NULL, clinical_status TEXT NOT NULL,
-            intent TEXT NOT NULL, start_raw TEXT NOT NULL, end_raw TEXT NOT NULL, start_at INTEGER,
+            intent TEXT NOT NULL, start_is_date INTEGER NOT NULL, end_is_date INTEGER NOT NULL,
+            end_given INTEGER NOT NULL, start_at INTEGER,
             end_at INTEGER, recorded_at INTEGER, open_period INTEGER NOT NULL, start_day INTEGER, end_day INTEGER,
             has_value INTEGER NOT NULL, encounter_fact_id INTEGER, PRIMARY KEY (code_id, id)) WITHOUT ROWID;
-        INSERT INTO coded_fact
+        INSERT OR IGNORE INTO coded_fact  -- (two concepts of one code, told apart by display: one row)
             SELECT k.id, c.id, c.patient_id, kd.id, c.entered_in_error, c.status, c.clinical_status, c.intent,
-                   c.start_raw, c.end_raw, {_EPOCH_SECONDS.format('c.start_at')}, {_EPOCH_SECONDS.format('c.end_at')},
+                   c.start_is_date, c.end_is_date, c.end_given, {_EPOCH_SECONDS.format('c.start_at')},
+                   {_EPOCH_SECONDS.format('c.end_at')},
                    {_EPOCH_SECONDS.format('c.recorded_at')}, c.open_period, {_EPOCH_DAYS.format('c.start_day')},
                    {_EPOCH_DAYS.format('c.end_day')}, c.has_value, c.encounter_fact_id
-            FROM pod.coded_fact c JOIN code k ON k.system = c.system AND k.code = c.code
+            FROM pod.coded_fact c JOIN pod.coding_concept n ON n.id = c.concept_id
+            JOIN code k ON k.system = n.system AND k.code = n.code
             JOIN kind kd ON kd.name = c.kind
             ORDER BY k.id, c.id;
     """),
@@ -210,7 +213,8 @@ def compare_reads(pod: Path, scratch: Path, year: int) -> list[tuple[str, float,
         first, last = f"{year}-01-01", f"{year}-12-31"
         days = new.execute("SELECT CAST(julianday(?) - 2440587.5 AS INTEGER), CAST(julianday(?) - 2440587.5 AS INTEGER)",
                            (first, last)).fetchone()
-        crit_old = _best_ms(old, "SELECT patient_id, max(start_day) FROM coded_fact WHERE system = ? AND code = ? "
+        crit_old = _best_ms(old, "SELECT patient_id, max(start_day) FROM coded_fact WHERE concept_id IN "
+                                 "(SELECT id FROM coding_concept WHERE system = ? AND code = ?) "
                                  "AND start_day BETWEEN ? AND ? AND entered_in_error = 0 GROUP BY patient_id "
                                  "ORDER BY patient_id", (system, code, first, last))
         crit_new = _best_ms(new, "SELECT patient_id, date(max(start_day) * 86400, 'unixepoch') FROM coded_fact "

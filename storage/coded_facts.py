@@ -15,8 +15,7 @@ from __future__ import annotations
 import contextlib
 from typing import Callable, Iterable, Iterator
 
-from storage.codings import text_join
-from storage.measures.sql_time import END, PERIOD_PATHS, START
+from storage.measures.sql_time import END, END_GIVEN, PERIOD_PATHS, START
 
 # open_period: the resource's date is a Period, which may be open-ended (the paths sql_time reads)
 _OPEN_PERIOD = ("(CASE " + " ".join(
@@ -42,7 +41,7 @@ def _fact_values(every: bool) -> str:
     whose date may be a Period have their JSON read; each bound's calendar day is worked out
     here once (as sql_time reads it from the raw text), not by every criterion reading the row."""
     return ("f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, f.intent, "
-            "f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
+            f"{START.is_date}, {END.is_date}, {END_GIVEN}, f.start_at, f.end_at, f.recorded_at, "
             f"(CASE WHEN f.kind NOT IN ({', '.join(repr(kind) for kind in PERIOD_PATHS)}) "
             f"OR f.resource_json IS NULL OR NOT json_valid(f.resource_json) THEN 0 ELSE {_OPEN_PERIOD} END), "
             f"{START.day}, {END.day}, {has_value('f.id', 'f', every)}, f.encounter_fact_id")
@@ -51,10 +50,10 @@ def _fact_values(every: bool) -> str:
 def rows_of(codings: str, where: str = "", every: bool = False) -> str:
     """SELECT the coded_fact rows of the 'code' codings ``c`` read from ``codings`` (SQL that
     ends with the alias c; ``every``: all of them), in the index's order (appending is faster
-    than inserting at random). The coding's text is its concept's (alias n)."""
-    return (f"SELECT n.system, n.code, {_fact_values(every)} FROM {codings} {text_join('c', 'n')} "
-            f"CROSS JOIN clinical_fact f ON f.id = c.fact_id WHERE c.role = 'code'{' AND ' + where if where else ''} "
-            "ORDER BY n.system, n.code, c.fact_id")
+    than inserting at random). A row is keyed by the coding's concept."""
+    return (f"SELECT c.concept_id, {_fact_values(every)} FROM {codings} CROSS JOIN clinical_fact f "
+            f"ON f.id = c.fact_id WHERE c.role = 'code'{' AND ' + where if where else ''} "
+            "ORDER BY c.concept_id, c.fact_id")
 
 
 ALL_ROWS = rows_of("fact_coding c", every=True)
@@ -66,27 +65,22 @@ def rows_of_patients(patients: str, kinds: Iterable[str] | None = None, codings:
     out anew (an incremental recompute reads these rather than the pod's, see
     storage.measures.criteria.context.Context.coded_facts); ``kinds``: only facts of these kinds
     (told apart in the index, so the others' rows are not read); ``codings``: an SQL condition on
-    the coding ``c`` and its concept ``n`` (tested before the fact's row is read)."""
+    the coding ``c`` (tested before the fact's row is read)."""
     of_kinds = "" if kinds is None else f" AND f.kind IN ({', '.join(repr(str(k)) for k in sorted(kinds))})"
-    return (f"SELECT n.system, n.code, {_fact_values(False)} FROM {patients} s CROSS JOIN clinical_fact f "
+    return (f"SELECT c.concept_id, {_fact_values(False)} FROM {patients} s CROSS JOIN clinical_fact f "
             f"ON f.patient_id = s.patient_id{of_kinds} CROSS JOIN fact_coding c ON c.fact_id = f.id "
-            f"AND c.role = 'code' {text_join('c', 'n')}{' WHERE ' + codings if codings else ''}")
-
-
-def _code_of(row: str) -> str:
-    """SQL: the (system, code) of the fact_coding row ``row`` (a trigger's OLD or NEW)."""
-    return f"(SELECT o.system, o.code FROM coding_concept o WHERE o.id = {row}.concept_id)"
+            f"AND c.role = 'code'{' WHERE ' + codings if codings else ''}")
 
 
 def _same_coding_left(row: str) -> str:
-    """No other 'code' coding of the fact carries the same system and code."""
-    return (f"NOT EXISTS (SELECT 1 FROM fact_coding c {text_join('c', 'n')} WHERE c.fact_id = {row}.fact_id "
-            f"AND c.role = 'code' AND (n.system, n.code) = {_code_of(row)})")
+    """No other 'code' coding of the fact names the same concept."""
+    return (f"NOT EXISTS (SELECT 1 FROM fact_coding c WHERE c.fact_id = {row}.fact_id AND c.role = 'code' "
+            f"AND c.concept_id = {row}.concept_id)")
 
 
 def _of_fact(fact: str) -> str:
     """Every coded_fact row of one fact (through the fact's codings)."""
-    return (f"(system, code, id) IN (SELECT n.system, n.code, c.fact_id FROM fact_coding c {text_join('c', 'n')} "
+    return (f"(concept_id, id) IN (SELECT c.concept_id, c.fact_id FROM fact_coding c "
             f"WHERE c.fact_id = {fact} AND c.role = 'code')")
 
 
@@ -106,11 +100,11 @@ def triggers(rows: Callable[[str, str], str] = rows_of) -> dict[str, str]:
             "INSERT OR IGNORE INTO coded_fact_pending (coding_id) VALUES (NEW.id); END",
         "coded_fact_coding_delete":
             "AFTER DELETE ON fact_coding WHEN OLD.role = 'code' BEGIN "
-            f"DELETE FROM coded_fact WHERE (system, code) = {_code_of('OLD')} AND id = OLD.fact_id "
+            "DELETE FROM coded_fact WHERE concept_id = OLD.concept_id AND id = OLD.fact_id "
             f"AND {_same_coding_left('OLD')}; END",
         "coded_fact_coding_update":
             "AFTER UPDATE OF fact_id, role, concept_id ON fact_coding BEGIN "
-            f"DELETE FROM coded_fact WHERE OLD.role = 'code' AND (system, code) = {_code_of('OLD')} "
+            "DELETE FROM coded_fact WHERE OLD.role = 'code' AND concept_id = OLD.concept_id "
             f"AND id = OLD.fact_id AND {_same_coding_left('OLD')}; "
             f"INSERT OR IGNORE INTO coded_fact {rows('fact_coding c', 'c.id = NEW.id')}; "
             f"{_value_again('OLD.fact_id')} {_value_again('NEW.fact_id')} END",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from storage import schema as t
 
 _FIND = "SELECT id FROM coding_concept WHERE system = ? AND code = ? AND display = ?"
-_ADD = "INSERT INTO coding_concept (system, code, display) VALUES (?, ?, ?) RETURNING id"
+_ADD = "INSERT INTO coding_concept (system, code, display) VALUES (?, ?, ?)"
 
 
 def text_join(coding: str, concept: str) -> str:
@@ -33,7 +33,7 @@ def concept_id(conn: sa.Connection, system: str, code: str, display: str = "") -
     found = conn.execute(sa.select(c.id).where(key)).scalar()
     if found is None:
         found = conn.execute(sa.insert(t.coding_concept).values(system=system, code=code, display=display or "")
-                             .returning(c.id)).scalar_one()
+                             ).inserted_primary_key[0]
     return found
 
 
@@ -55,7 +55,7 @@ class Concepts:
         found = self._ids.get(key)
         if found is None:
             row = con.execute(_FIND, key).fetchone()
-            found = row[0] if row is not None else con.execute(_ADD, key).fetchone()[0]
+            found = row[0] if row is not None else con.execute(_ADD, key).lastrowid
             self._ids[key] = found
         return found
 

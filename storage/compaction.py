@@ -4,8 +4,10 @@ SQLite keeps the pages that deleted rows or a migration free inside the file, an
 the rows written next: the file never shrinks by itself. VACUUM writes the database anew, packed,
 and then puts the new pages in place through the write-ahead log, in one transaction: a crash,
 a kill or a full disk leaves the database as it was. It needs the database to itself for its
-whole run (another program's open transaction makes it wait, then stop with nothing changed),
-and free disk for two copies of the data in use (the packed copy and the log).
+whole run: it first makes sure no other program has the file open (as a restore does) and keeps
+everyone else out until the log is folded back into the file. It needs free disk, in the
+database's folder, for two copies of the data in use (the packed copy, which SQLite is told to
+write there, and the log).
 """
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ import dataclasses
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 
-OTHERS_WAIT_S = 2.0  # how long compaction waits for another program's transaction to end
+OTHERS_WAIT_S = 0.5  # how long compaction waits for another program to let go of the database
+_MARGIN = 1.05
 
 
 class CompactFailed(Exception):
@@ -26,12 +28,9 @@ class CompactFailed(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class Space:
-    file_bytes: int
+    file_bytes: int  # the database file and its log, as the file system has them
     free_bytes: int  # pages inside the file that hold nothing
-
-    @property
-    def in_use(self) -> int:
-        return self.file_bytes - self.free_bytes
+    in_use: int      # the pages that hold data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,15 +40,34 @@ class Compacted:
     seconds: float
 
 
-def space(con: sqlite3.Connection) -> Space:
+def _on_disk(database: Path) -> int:
+    log = Path(f"{database}-wal")
+    return database.stat().st_size + (log.stat().st_size if log.exists() else 0)
+
+
+def space(con: sqlite3.Connection, database: Path) -> Space:
     page_size = con.execute("PRAGMA page_size").fetchone()[0]
     pages = con.execute("PRAGMA page_count").fetchone()[0]
     free = con.execute("PRAGMA freelist_count").fetchone()[0]
-    return Space(pages * page_size, free * page_size)
+    return Space(_on_disk(database), free * page_size, (pages - free) * page_size)
 
 
 def _disk_free(folder: Path) -> int:
     return shutil.disk_usage(folder).free
+
+
+def _alone(con: sqlite3.Connection, database: Path) -> None:
+    """Take the database for this connection alone, until it closes (no other program may have
+    it open: a window reading it would keep the old pages, and the file, as they were)."""
+    con.execute("PRAGMA locking_mode=EXCLUSIVE")
+    try:
+        con.execute("BEGIN EXCLUSIVE")
+        con.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise CompactFailed(f"{database} is open in another Carepod window or command: close it, then "
+                                "compact again. Nothing was changed.") from None
+        raise
 
 
 def compact(database: str | os.PathLike, progress=None) -> Compacted:
@@ -59,26 +77,34 @@ def compact(database: str | os.PathLike, progress=None) -> Compacted:
     started = time.perf_counter()
     con = sqlite3.connect(database, isolation_level=None, timeout=OTHERS_WAIT_S)
     try:
-        before = space(con)
-        need = before.in_use
-        for folder, what in ((database.parent, "the database's folder"), (Path(tempfile.gettempdir()), "the temporary folder")):
-            if _disk_free(folder) < need * 1.05:
-                raise CompactFailed(
-                    f"Compacting {database.name} needs {need / 1e9:,.1f} GB free in {what} ({folder}); it has "
-                    f"{_disk_free(folder) / 1e9:,.1f} GB. Nothing was changed.")
+        _alone(con, database)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = space(con, database)
+        need = int(2 * before.in_use * _MARGIN)
+        if _disk_free(database.parent) < need:
+            raise CompactFailed(
+                f"Compacting {database.name} needs {need / 1e9:,.1f} GB free in the database's folder "
+                f"({database.parent}); it has {_disk_free(database.parent) / 1e9:,.1f} GB. Nothing was changed.")
+        # the packed copy goes beside the database, on the disk just checked (SQLite's own choice
+        # of temporary folder, /var/tmp or /tmp, may be another disk or a small one in memory)
+        con.execute("PRAGMA temp_store = FILE")
+        con.execute(f"PRAGMA temp_store_directory = '{str(database.parent).replace(chr(39), chr(39) * 2)}'")
         say(f"Compacting {database.name}: {before.file_bytes / 1e6:,.0f} MB, "
             f"{before.free_bytes / 1e6:,.0f} MB of it free pages…")
         try:
             con.execute("VACUUM")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CompactFailed(f"{database} is in use by another Carepod window or command: close it, then "
-                                    "compact again. Nothing was changed.") from None
             if "full" in str(exc):
                 raise CompactFailed(f"The disk filled while compacting {database}. Nothing was changed.") from None
             raise
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        after = space(con)
+        busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:  # nobody else can have it open; should it happen, the file is whole, only not smaller yet
+            raise CompactFailed(f"{database} was compacted, but its log could not be folded back into it: "
+                                "open and close Carepod to finish.")
+        after = space(con, database)
     finally:
-        con.close()
+        try:
+            con.execute("PRAGMA temp_store_directory = ''")
+        finally:
+            con.close()
     return Compacted(before, after, time.perf_counter() - started)

@@ -237,9 +237,10 @@ def _condition_rows(conn: Connection, ids: list[int] | None):
     clinical_status, fact id): the whole pod from coded_fact (in code order, one index range per
     code range), some patients' from their facts, gathered first patient by patient."""
     if ids is None:
-        cf = t.coded_fact
-        return (sa.select(cf.c.patient_id, cf.c.system, cf.c.code, cf.c.start_at, cf.c.end_at,
+        cf, n = t.coded_fact, t.coding_concept
+        return (sa.select(cf.c.patient_id, n.c.system, n.c.code, cf.c.start_at, cf.c.end_at,
                           cf.c.clinical_status, cf.c.id)
+                .select_from(cf.join(n, n.c.id == cf.c.concept_id))
                 .where(cf.c.kind == "condition", cf.c.entered_in_error.is_(False))).subquery("rows")
     f, c, n = t.clinical_fact, t.fact_coding, t.coding_concept
     for start in range(0, len(ids), 5000):  # the ids themselves: a join with the scope table walks every condition

@@ -281,9 +281,10 @@ coded_fact = sa.Table(
     # Derived (storage.coded_facts): one row per 'code' coding of a fact, carrying the fact
     # columns the measure criteria filter on, so a criterion reads the facts of its value set
     # from one index range instead of looking up millions of wide fact rows.
+    # Keyed by the coding's concept (storage.codings), not its text: a criterion's codes are
+    # turned into the pod's concepts once per run (migration 0022).
     "coded_fact", metadata,
-    sa.Column("system", sa.String, primary_key=True),
-    sa.Column("code", sa.String, primary_key=True),
+    sa.Column("concept_id", Id, primary_key=True),
     sa.Column("id", Id, primary_key=True),  # the fact's id
     sa.Column("patient_id", Id, nullable=False),
     sa.Column("kind", sa.String, nullable=False),
@@ -291,8 +292,11 @@ coded_fact = sa.Table(
     sa.Column("status", sa.String, nullable=False),
     sa.Column("clinical_status", sa.String, nullable=False),
     sa.Column("intent", sa.String, nullable=False),
-    sa.Column("start_raw", sa.String, nullable=False),
-    sa.Column("end_raw", sa.String, nullable=False),
+    # what a criterion needs of the source's text of the dates (sql_time: CODED_START, CODED_END):
+    # whether each bound has only day precision, and whether an end was given at all
+    sa.Column("start_is_date", sa.Boolean, nullable=False),
+    sa.Column("end_is_date", sa.Boolean, nullable=False),
+    sa.Column("end_given", sa.Boolean, nullable=False),
     sa.Column("start_at", sa.DateTime, nullable=True),
     sa.Column("end_at", sa.DateTime, nullable=True),
     sa.Column("recorded_at", sa.DateTime, nullable=True),

@@ -52,9 +52,11 @@ def _when(cond: str, yes: Bound, no: Bound) -> Bound:
 
 START = _raw_bound("f.start_raw", "f.start_at")
 END = _raw_bound("f.end_raw", "f.end_at")
-# coded_fact keeps each bound's day worked out (as START and END say) once per row
-CODED_START = Bound("f.start_day", "f.start_at", START.is_date)
-CODED_END = Bound("f.end_day", "f.end_at", END.is_date)
+# coded_fact keeps each bound's day and precision worked out (as START and END say) once per row
+CODED_START = Bound("f.start_day", "f.start_at", "f.start_is_date")
+CODED_END = Bound("f.end_day", "f.end_at", "f.end_is_date")
+# the source gave an end date (of a fact row; of a coded_fact row)
+END_GIVEN, CODED_END_GIVEN = "(f.end_raw <> '')", "f.end_given"
 NO_BOUND = Bound("NULL", "NULL", "0")
 
 
@@ -62,6 +64,7 @@ def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, B
     """(low, high) of a fact's interval: its Period / dateTime, or a condition's prevalence.
     ``coded``: ``f`` is a ``coded_fact`` row, which says whether the date is a Period."""
     start, end = (CODED_START, CODED_END) if coded else (START, END)
+    end_given = CODED_END_GIVEN if coded else END_GIVEN
     if of == "prevalence":
         # QICoreCommon.prevalenceInterval: [onset, abatement], and an active condition without
         # abatement never ends. A condition that is not active and has no abatement has no
@@ -74,12 +77,12 @@ def fact_interval(resource: str, of: str, coded: bool = False) -> tuple[Bound, B
         point = Bound("date(f.recorded_at)", "f.recorded_at", "0")
         return point, point
     if resource == "encounter":
-        return start, _when("f.end_raw = ''", _const(MAX_DAY, MAX_AT), end)
+        return start, _when(end_given, end, _const(MAX_DAY, MAX_AT))
     if resource in PERIOD_PATHS:
         open_period = "f.open_period" if coded else f"json_type(f.resource_json, '{PERIOD_PATHS[resource]}') IS NOT NULL"
-        high = _when("f.end_raw <> ''", end, _when(open_period, _const(MAX_DAY, MAX_AT), start))
+        high = _when(end_given, end, _when(open_period, _const(MAX_DAY, MAX_AT), start))
         return start, high
-    return start, _when("f.end_raw <> ''", end, start)
+    return start, _when(end_given, end, start)
 
 
 def prevalence_known(coded: bool = False) -> str:

@@ -3,6 +3,7 @@ concept with the file that needs it, and a file undone takes its new concepts wi
 file does not name a concept that is gone."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from storage.codings import with_text
@@ -55,3 +56,37 @@ def test_a_file_undone_takes_its_new_concepts_with_it(engine, tmp_path, monkeypa
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM coding_concept")).scalar() == 1
         assert conn.execute(sa.text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_a_concept_is_never_changed_or_removed(engine, tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text(bundle(PATIENT, condition(code={"coding": [{"system": LOCAL, "code": "X1", "display": "One"}]})))
+    assert import_paths(engine, [path]).exit_status == 0
+    for sql in ("UPDATE coding_concept SET code = 'X2'", "DELETE FROM coding_concept"):
+        with pytest.raises(sa.exc.IntegrityError, match="never"):
+            with engine.begin() as conn:
+                conn.execute(sa.text(sql))
+    assert _codings(engine) == [("code", LOCAL, "X1", "One")]
+
+
+def test_codings_of_missing_facts_stop_the_upgrade_with_nothing_changed(db_path):
+    import sqlite3
+
+    from storage.db import create_engine
+    from storage.migrate import current_revision, upgrade_to
+
+    engine = create_engine(db_path)
+    upgrade_to(engine, "0020")
+    engine.dispose()
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA foreign_keys = OFF")  # another tool, with its checks off
+    con.execute("INSERT INTO fact_coding (fact_id, role, system, code, display) VALUES (999, 'code', 's', 'c', '')")
+    con.commit()
+    con.close()
+    engine = create_engine(db_path)
+    try:
+        with pytest.raises(Exception, match="1 codings name clinical facts that are not in the database"):
+            upgrade_to(engine, "head")
+        assert current_revision(engine) == "0020"
+    finally:
+        engine.dispose()

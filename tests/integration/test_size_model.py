@@ -62,8 +62,8 @@ def test_the_compact_layout_keeps_every_fact_and_is_smaller(tmp_path, capsys):
     coded = ("SELECT k.system, k.code, c.id, c.patient_id, date(c.start_day * 86400, 'unixepoch'), "
              "date(c.end_day * 86400, 'unixepoch'), datetime(c.start_at, 'unixepoch') "
              "FROM coded_fact c JOIN code k ON k.id = c.code_id ORDER BY 1, 2, 3")
-    original = ("SELECT system, code, id, patient_id, start_day, end_day, substr(start_at, 1, 19) "
-                "FROM pod.coded_fact ORDER BY 1, 2, 3")
+    original = ("SELECT n.system, n.code, c.id, c.patient_id, c.start_day, c.end_day, substr(c.start_at, 1, 19) "
+                "FROM pod.coded_fact c JOIN pod.coding_concept n ON n.id = c.concept_id ORDER BY 1, 2, 3")
     assert con.execute(coded).fetchall() == con.execute(original).fetchall()
     con.close()
 

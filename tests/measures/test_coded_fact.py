@@ -13,7 +13,8 @@ from tests.conftest import SHARED
 from tests.measures.conftest import import_isolated
 
 DERIVED = ("SELECT n.system, n.code, f.id, f.patient_id, f.kind, f.entered_in_error, f.status, f.clinical_status, "
-           "f.intent, f.start_raw, f.end_raw, f.start_at, f.end_at, f.recorded_at, "
+           "f.intent, length(f.start_raw) = 10, length(f.end_raw) = 10, f.end_raw <> '', f.start_at, f.end_at, "
+           "f.recorded_at, "
            "(CASE WHEN f.kind = 'observation' THEN json_type(f.resource_json, '$.effectivePeriod') IS NOT NULL "
            "WHEN f.kind = 'procedure' THEN json_type(f.resource_json, '$.performedPeriod') IS NOT NULL ELSE 0 END), "
            # each bound's day: the date as written (a partial date has none), else the UTC instant's
@@ -38,9 +39,17 @@ def _rows(conn, sql: str) -> set[tuple]:
     return {tuple(r) for r in conn.execute(sa.text(sql))}
 
 
+# coded_fact's rows with their concept's system and code in place of the concept
+STORED = ("SELECT n.system, n.code, " + ", ".join(f"cf.{c}" for c in (
+    "id", "patient_id", "kind", "entered_in_error", "status", "clinical_status", "intent", "start_is_date",
+    "end_is_date", "end_given", "start_at", "end_at", "recorded_at", "open_period", "start_day", "end_day",
+    "has_value", "encounter_fact_id")) + " FROM coded_fact cf JOIN coding_concept n ON n.id = cf.concept_id")
+
+
 def assert_in_step(engine) -> set[tuple]:
     with engine.connect() as conn:
-        stored, derived = _rows(conn, "SELECT * FROM coded_fact"), _rows(conn, DERIVED)
+        stored, derived = _rows(conn, STORED), _rows(conn, DERIVED)
+        assert conn.execute(sa.text("SELECT count(*) FROM coded_fact")).scalar() == len(stored)
     assert stored == derived, (repr(sorted(stored - derived)[:3]), repr(sorted(derived - stored)[:3]))
     return stored
 
@@ -57,9 +66,9 @@ def test_an_import_fills_it_with_periods_told_apart(measure_engine):
     import_isolated(measure_engine, CASES)
     rows = assert_in_step(measure_engine)
     assert len(rows) > 30
-    kinds_with_periods = {row[4] for row in rows if row[14]}
+    kinds_with_periods = {row[4] for row in rows if row[15]}
     assert kinds_with_periods == {"observation", "procedure"}  # effectivePeriod, performedPeriod
-    assert any(not row[14] for row in rows)
+    assert any(not row[15] for row in rows)
 
 
 def test_a_changed_resource_re_imported_updates_it(measure_engine, tmp_path):
@@ -85,7 +94,7 @@ def test_a_changed_resource_re_imported_updates_it(measure_engine, tmp_path):
     observation = [row for row in after if row[4] == "observation"]
     assert {row[1] for row in observation} >= {"4548-4"}
     assert all(row[8] == "" or row[6] for row in observation)  # status read again
-    assert not any(row[14] for row in observation)  # no longer a Period
+    assert not any(row[15] for row in observation)  # no longer a Period
 
 
 def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
@@ -100,7 +109,8 @@ def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
     rows = assert_in_step(engine)
     assert {row[5] for row in rows if row[2] == fact_id} == {1}
     with engine.begin() as conn:  # a second coding with the same code and system, then one removed
-        system, code = conn.execute(sa.text("SELECT system, code FROM coded_fact WHERE id = :f"), {"f": fact_id}).one()
+        system, code = conn.execute(sa.text("SELECT n.system, n.code FROM coded_fact cf JOIN coding_concept n "
+                                            "ON n.id = cf.concept_id WHERE cf.id = :f"), {"f": fact_id}).one()
         _add_coding(conn, fact_id, "code", system, code)
         conn.execute(sa.text("DELETE FROM fact_coding WHERE id = (SELECT MAX(id) FROM fact_coding)"))
     assert any(row[2] == fact_id for row in assert_in_step(engine))
@@ -108,12 +118,12 @@ def test_corrections_and_deletions_keep_it_in_step(measure_engine, engine):
         bare = conn.execute(sa.text("SELECT MIN(id) FROM coded_fact WHERE NOT has_value AND id <> :f"),
                             {"f": fact_id}).scalar()
         _add_coding(conn, bare, "value", "s", "v")
-    assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {1}
+    assert {row[18] for row in assert_in_step(engine) if row[2] == bare} == {1}
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM fact_coding WHERE fact_id = :f AND role = 'value'"), {"f": bare})
         conn.execute(sa.text("UPDATE clinical_fact SET value_text = 'seen' WHERE id = :f"), {"f": fact_id})
-    assert {row[17] for row in assert_in_step(engine) if row[2] == bare} == {0}
-    assert {row[17] for row in assert_in_step(engine) if row[2] == fact_id} == {1}
+    assert {row[18] for row in assert_in_step(engine) if row[2] == bare} == {0}
+    assert {row[18] for row in assert_in_step(engine) if row[2] == fact_id} == {1}
     with engine.begin() as conn:
         from storage.codings import concept_id
 
@@ -165,7 +175,7 @@ def test_an_older_database_is_filled_when_upgraded(db_path, revision):
     con.close()
     engine = open_database(db_path)
     rows = assert_in_step(engine)
-    assert {(row[2], row[1], row[14], row[15]) for row in rows} == {(1, "4548-4", 1, "2025-02-01"),
+    assert {(row[2], row[1], row[15], row[16]) for row in rows} == {(1, "4548-4", 1, "2025-02-01"),
                                                                    (2, "185463005", 0, "2025-03-01")}
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM coded_fact_pending")).scalar() == 0

@@ -48,14 +48,14 @@ def _plans(engine, scoped: bool):
 def test_whole_pod_queries_start_from_the_codes(measure_engine):
     plans = list(_plans(measure_engine, scoped=False))
     assert len(plans) > 100
-    coded = [plan for _, _, plan in plans if plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)"]
+    coded = [plan for _, _, plan in plans if plan[1] == "SEARCH f USING PRIMARY KEY (concept_id=?)"]
     assert len(coded) > 0.8 * len(plans)
     for mid, name, plan in plans:
         assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
         # the facts' own columns come with the codes (coded_fact), unless the source reads the
         # resource's JSON: then through the codings to the fact rows
-        assert (plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)"
-                or plan[1] == "SEARCH fc USING PRIMARY KEY (system=? AND code=?)"
+        assert (plan[1] == "SEARCH f USING PRIMARY KEY (concept_id=?)"
+                or plan[1] == "SEARCH fc USING PRIMARY KEY (concept_id=?)"
                 and plan[2] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)"), (mid, name, plan)
         assert not any(step.startswith("SCAN") and " m " not in f" {step} " for step in plan), (mid, name, plan)
 
@@ -70,13 +70,13 @@ def test_some_patients_queries_read_those_patients_rows_only(measure_engine, mea
             continue
         if plan[0] == "SCAN s":  # the facts of the kind from the index, their rows once their code matched
             assert plan[1] == "SEARCH k USING COVERING INDEX ix_fact_patient_kind_start (patient_id=? AND kind=?)", plan
-            # each coding's concept (its text) from the dictionary, then the criterion's codes
+            # each coding's concept from the index, looked up among the criterion's
             assert plan[2] == "SEARCH fc USING COVERING INDEX ix_fact_coding_fact (fact_id=? AND role=?)", plan
-            assert plan[3] == "SEARCH fn USING INTEGER PRIMARY KEY (rowid=?)", plan
-            assert plan[5] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
+            assert plan[3] == "SEARCH c USING COVERING INDEX ix_measure_codes (key=? AND concept_id=?)", plan
+            assert plan[4] == "SEARCH f USING INTEGER PRIMARY KEY (rowid=?)", plan
         else:
             assert plan[0].startswith("SEARCH c USING COVERING INDEX ix_measure_codes"), (mid, name, plan)
-            assert plan[1] == "SEARCH f USING PRIMARY KEY (system=? AND code=?)", (mid, name, plan)
+            assert plan[1] == "SEARCH f USING PRIMARY KEY (concept_id=?)", (mid, name, plan)
         assert not any(step.startswith("SCAN") and step != "SCAN s" and " m " not in f" {step} " for step in plan), \
             (mid, name, plan)
 

@@ -7,6 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 AS = ("--as", "Dana Reyes")  # one of the demo pod's active staff (tests/reliability/conftest.py)
@@ -71,20 +73,30 @@ def test_compact_gives_the_free_pages_back_and_keeps_every_row(demo, tmp_path):
     assert detail.startswith("compacted from ") and " MB to " in detail
 
 
-def test_compact_waits_for_a_writer_then_stops_with_nothing_changed(demo, tmp_path):
+@pytest.mark.parametrize("busy", ["writing", "reading", "open"])
+def test_compact_refuses_while_another_program_has_the_database(demo, tmp_path, busy):
+    """Writing, in the middle of a read (the file could not shrink until it ends), or just open
+    (a window): nothing is changed, and the message says to close it."""
     db = _with_free_pages(demo, tmp_path)
-    free = _free_pages(db)
+    free, size = _free_pages(db), db.stat().st_size
     other = sqlite3.connect(db, isolation_level=None)
     try:
-        other.execute("BEGIN IMMEDIATE")  # another program in the middle of a write
+        if busy == "writing":
+            other.execute("BEGIN IMMEDIATE")
+        elif busy == "reading":
+            other.execute("BEGIN")
+            other.execute("SELECT count(*) FROM patient").fetchone()
+        else:
+            other.execute("SELECT count(*) FROM patient").fetchone()
         out = _carepod("compact", "--db", db, *AS)
-        other.execute("ROLLBACK")
+        if other.in_transaction:
+            other.execute("ROLLBACK")
     finally:
         other.close()
     assert out.returncode == 3, out.stderr
-    assert "in use by another Carepod window or command" in out.stderr and "Nothing was changed." in out.stderr
+    assert "is open in another Carepod window or command" in out.stderr and "Nothing was changed." in out.stderr
     assert "Traceback" not in out.stderr
-    assert _free_pages(db) == free
+    assert _free_pages(db) == free and db.stat().st_size == size
 
 
 def test_compact_with_too_little_disk_says_how_much_it_needs(demo, tmp_path, monkeypatch):
@@ -106,5 +118,6 @@ def test_compact_with_too_little_disk_says_how_much_it_needs(demo, tmp_path, mon
     finally:
         pod.close()
     assert message.startswith("Compacting pod.db needs ") and "GB free in the database's folder" in message
+    assert f"({tmp_path})" in message
     assert message.endswith("Nothing was changed.")
     assert _free_pages(db) == free

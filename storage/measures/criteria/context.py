@@ -48,9 +48,12 @@ class Context:
         self._code_keys: dict[str, str] = {}
         self._births: tuple[array.array, array.array] | None = None  # see ``birth_dates``
         con.create_function("cql_add_date", 4, cql_add_date, deterministic=True)
+        # a criterion's codes as the pod's concepts of them (storage.codings): a code no fact
+        # has has no concept, and no row here
         con.execute("CREATE TEMP TABLE IF NOT EXISTS measure_codes "
-                    "(key TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL)")
-        con.execute("CREATE INDEX IF NOT EXISTS temp.ix_measure_codes ON measure_codes (key, system, code)")
+                    "(key TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, concept_id INTEGER NOT NULL)")
+        con.execute("CREATE UNIQUE INDEX IF NOT EXISTS temp.ix_measure_codes ON measure_codes "
+                    "(key, concept_id, system, code)")
         con.execute("DELETE FROM measure_codes")  # keys are per run
         self.coded_facts = "coded_fact"  # see ``_scope_coded_facts``
         if scoped:
@@ -75,24 +78,25 @@ class Context:
         if reads is not None:
             kinds = reads.kinds
             key = self.code_key(sorted(reads.valuesets), sorted(reads.codes))
-            codings = (f"EXISTS (SELECT 1 FROM measure_codes m WHERE m.key = '{key}' AND m.system = n.system "
-                       "AND m.code = n.code)")
+            codings = f"EXISTS (SELECT 1 FROM measure_codes m WHERE m.key = '{key}' AND m.concept_id = c.concept_id)"
         self.con.execute("INSERT OR IGNORE INTO temp.scope_coded_fact "
                          f"{coded_facts.rows_of_patients('measure_scope', kinds, codings)}")
         self.coded_facts = "temp.scope_coded_fact"
 
     def code_key(self, valuesets, codes) -> str:
-        """A key into the temp table ``measure_codes`` holding the union of value sets and codes."""
+        """A key into the temp table ``measure_codes`` holding the union of value sets and codes,
+        each with every concept the pod has of it."""
         ident = json.dumps([sorted(valuesets or []), sorted(map(list, codes or []))])
         if ident not in self._code_keys:
             key = f"k{len(self._code_keys)}"
             self._code_keys[ident] = key
             if valuesets:
                 marks = ",".join("?" * len(valuesets))
-                self.con.execute(f"INSERT INTO measure_codes SELECT DISTINCT ?, system, code FROM valueset_code "
-                                 f"WHERE valueset_oid IN ({marks})", [key, *valuesets])
-            self.con.executemany("INSERT INTO measure_codes VALUES (?, ?, ?)",
-                                 [(key, system, code) for system, code in codes or []])
+                self.con.execute(f"INSERT OR IGNORE INTO measure_codes SELECT ?, v.system, v.code, n.id "
+                                 f"FROM valueset_code v JOIN coding_concept n ON n.system = v.system "
+                                 f"AND n.code = v.code WHERE v.valueset_oid IN ({marks})", [key, *valuesets])
+            self.con.executemany("INSERT OR IGNORE INTO measure_codes SELECT ?, system, code, id FROM coding_concept "
+                                 "WHERE system = ? AND code = ?", [(key, system, code) for system, code in codes or []])
         return self._code_keys[ident]
 
     def birth_dates(self) -> tuple[array.array, array.array]:

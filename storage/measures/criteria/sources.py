@@ -30,11 +30,10 @@ def codes_exists(ctx: Context, role: str, spec, coded: bool = False, fact: str =
     key = ctx.code_key(spec.get("valuesets"), spec.get("codes"))
     # CROSS JOIN keeps SQLite on this fact's few codings first, then the code list's index
     # (the other order tries every code of a large value set against each fact)
-    # the fact's codings of the role and their concepts come from the index alone; each
-    # concept's text is then one look-up in the small dictionary
-    return (f"EXISTS (SELECT 1 FROM fact_coding v INDEXED BY ix_fact_coding_fact {text_join('v', 'vn')} "
-            f"CROSS JOIN measure_codes vc ON vc.key = '{key}' AND vc.system = vn.system AND vc.code = vn.code "
-            f"WHERE v.fact_id = {fact} AND v.role = '{role}')")
+    # the fact's codings of the role and their concepts come from the index alone, each concept
+    # then looked up among the criterion's
+    return (f"EXISTS (SELECT 1 FROM fact_coding v INDEXED BY ix_fact_coding_fact CROSS JOIN measure_codes vc "
+            f"ON vc.key = '{key}' AND vc.concept_id = v.concept_id WHERE v.fact_id = {fact} AND v.role = '{role}')")
 
 
 def in_list(column: str, values) -> str:
@@ -114,7 +113,7 @@ def source_sql(ctx: Context, src: dict, statuses: dict, extra_columns: str = "",
     low, high = sql_time.fact_interval(resource, "interval" if of in ("medication_period", "latest", "earliest",
                                                                          "start") else of, coded)
     json_col = ", f.resource_json AS resource_json" if of == "medication_period" else ", NULL AS resource_json"
-    # (every join below matches the criterion's codes c on the coding's system and code)
+    # (every join below matches the criterion's codes c on the coding's concept)
     return (f"SELECT f.patient_id AS patient_id, f.id AS fact_id, c.system AS system, c.code AS code, "
             f"{point.day} AS day, {point.at} AS at, {low.at} AS lo_at, {high.at} AS hi_at, {low.day} AS lo_day, "
             f"{high.day} AS hi_day{json_col}{extra_columns} "
@@ -127,7 +126,7 @@ def _coded_join(ctx: Context) -> str:
     """For sources that need only the columns coded_fact carries: from the criterion's codes to
     their facts in one index range (see storage.schema.coded_fact); some patients or a practice
     read their own rows of it (Context.coded_facts)."""
-    return f"measure_codes c CROSS JOIN {ctx.coded_facts} f ON f.system = c.system AND f.code = c.code"
+    return f"measure_codes c CROSS JOIN {ctx.coded_facts} f ON f.concept_id = c.concept_id"
 
 
 def reads_coded_fact(src: dict) -> bool:
@@ -185,10 +184,10 @@ def _fact_join(ctx: Context, resource: str) -> str:
     every prescription of 8,000 patients, five times per run)."""
     if ctx.scoped:
         return (f"measure_scope s CROSS JOIN clinical_fact k ON k.patient_id = s.patient_id AND k.kind = {quote(resource)} "
-                f"CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' {text_join('fc', 'fn')} "
-                "CROSS JOIN measure_codes c ON c.system = fn.system AND c.code = fn.code "
+                "CROSS JOIN fact_coding fc ON fc.fact_id = k.id AND fc.role = 'code' "
+                "CROSS JOIN measure_codes c ON c.concept_id = fc.concept_id "
                 "CROSS JOIN clinical_fact f ON f.id = k.id")
-    return ("measure_codes c CROSS JOIN coded_fact fc ON fc.system = c.system AND fc.code = c.code "
+    return ("measure_codes c CROSS JOIN coded_fact fc ON fc.concept_id = c.concept_id "
             "CROSS JOIN clinical_fact f ON f.id = fc.id")
 
 
