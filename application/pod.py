@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from storage.failures import DatabaseUnusable
+from storage.failures import UNREADABLE, DatabaseUnusable
 from storage.queries.database import NotACarepodDatabase, open_carepod_database
 from storage.uow import UnitOfWork
 
-__all__ = ["DatabaseUnusable", "NotACarepodDatabase", "Pod", "open_pod"]
+__all__ = ["UNREADABLE", "DatabaseUnusable", "NotACarepodDatabase", "Pod", "open_pod"]
 
 
 @dataclasses.dataclass

@@ -4,9 +4,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import sqlalchemy as sa
-
 from application.changes import ChangeSet
+from storage.failures import UNREADABLE
 from storage.queries import pod_settings
 from storage.queries import quality as q
 from storage.queries.quality import KeptRates, MeasureScore, PracticeRate, TrendPoint
@@ -22,7 +21,7 @@ def minimum_denominator(pod) -> int:
     try:
         with pod.engine.connect() as conn:
             return pod_settings.minimum_denominator(conn)
-    except sa.exc.DatabaseError:
+    except UNREADABLE:
         if not pod.damaged:
             raise
         return pod_settings.minimum_from(None)

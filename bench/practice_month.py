@@ -119,8 +119,8 @@ def _chart_facts(con, patient_ids: list[int]) -> tuple[set[int], dict[int, list[
         f"WHERE f.kind = 'condition' AND f.code IN ({marks}) AND NOT f.entered_in_error", DIABETES_CODES)}
     drugs: dict[int, dict[str, C.Code]] = {}
     for pid, system, code, display in con.execute(
-            "SELECT f.patient_id, f.code_system, f.code, f.display FROM month_seen s CROSS JOIN clinical_fact f "
-            "ON f.patient_id = s.patient_id WHERE f.kind = 'medication_request' AND f.status = 'active' "
+            "SELECT f.patient_id, n.system, f.code, n.display FROM month_seen s CROSS JOIN clinical_fact f "
+            "ON f.patient_id = s.patient_id CROSS JOIN coding_concept n ON n.id = f.concept_id WHERE f.kind = 'medication_request' AND f.status = 'active' "
             "AND NOT f.entered_in_error AND f.code != '' ORDER BY f.patient_id, f.start_at"):
         drugs.setdefault(pid, {})[code] = C.Code(system, code, display)
     return diabetic, {pid: list(by_code.values()) for pid, by_code in drugs.items()}

@@ -35,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench_dbsize  # noqa: E402
 
 from storage import schema  # noqa: E402
-from storage.codings import with_text  # noqa: E402
+from storage.codings import facts_with_text, with_text  # noqa: E402
 
 # the pod's codings with their text (since migration 0021 a pod keeps each text once, in coding_concept)
 POD_CODINGS = with_text("pod.")
+POD_FACTS = facts_with_text("pod.")  # and its facts with their code's text (since 0024 kept in coding_concept)
 
 # the tables the layout replaces (with their indexes)
 FACT_TABLES = ("clinical_fact", "fact_coding", "coding_concept", "coded_fact")
@@ -58,17 +59,17 @@ STEPS = [
         CREATE TABLE code (id INTEGER PRIMARY KEY, system TEXT NOT NULL, code TEXT NOT NULL, UNIQUE (system, code));
         INSERT INTO code (system, code)
             SELECT system, code FROM (SELECT system, code FROM {POD_CODINGS}
-                                      UNION SELECT code_system, code FROM pod.clinical_fact
-                                      UNION SELECT value_system, value_code FROM pod.clinical_fact WHERE value_code <> '')
+                                      UNION SELECT code_system, code FROM {POD_FACTS}
+                                      UNION SELECT value_system, value_code FROM {POD_FACTS} WHERE value_code <> '')
             ORDER BY system, code;
         CREATE TABLE concept (id INTEGER PRIMARY KEY, code_id INTEGER NOT NULL, display TEXT NOT NULL,
                               UNIQUE (code_id, display));
         INSERT OR IGNORE INTO concept (code_id, display)
             SELECT k.id, c.display FROM {POD_CODINGS} c JOIN code k ON k.system = c.system AND k.code = c.code;
         INSERT OR IGNORE INTO concept (code_id, display)
-            SELECT k.id, f.display FROM pod.clinical_fact f JOIN code k ON k.system = f.code_system AND k.code = f.code;
+            SELECT k.id, f.display FROM {POD_FACTS} f JOIN code k ON k.system = f.code_system AND k.code = f.code;
         INSERT OR IGNORE INTO concept (code_id, display)
-            SELECT k.id, f.value_text FROM pod.clinical_fact f
+            SELECT k.id, f.value_text FROM {POD_FACTS} f
             JOIN code k ON k.system = f.value_system AND k.code = f.value_code WHERE f.value_code <> '';
     """),
     ("fact_coding", f"""
@@ -97,7 +98,7 @@ STEPS = [
                    vn.id, CASE WHEN vn.id IS NULL THEN f.value_text ELSE '' END, f.not_done,
                    f.encounter_class, f.discharge_code, f.encounter_fact_id, f.source_key, f.resource_json,
                    f.entered_in_error, {_EPOCH_SECONDS.format('f.created_at')}
-            FROM pod.clinical_fact f JOIN kind kd ON kd.name = f.kind
+            FROM {POD_FACTS} f JOIN kind kd ON kd.name = f.kind
             LEFT JOIN code ck ON ck.system = f.code_system AND ck.code = f.code
             LEFT JOIN concept cn ON cn.code_id = ck.id AND cn.display = f.display
             LEFT JOIN code vk ON f.value_code <> '' AND vk.system = f.value_system AND vk.code = f.value_code

@@ -85,3 +85,24 @@ def with_text(schema: str = "") -> str:
     code, display); ``schema``: of an attached database (``pod.``)."""
     return (f"(SELECT c.id AS id, c.fact_id AS fact_id, c.role AS role, n.system AS system, n.code AS code, "
             f"n.display AS display FROM {schema}fact_coding c JOIN {schema}coding_concept n ON n.id = c.concept_id)")
+
+
+def fact_display(fact: sa.Table) -> sa.Label:
+    """SQL: the display of a fact's code, its concept's, labelled ``display`` (``fact``: clinical_fact
+    or an alias of it)."""
+    n = t.coding_concept
+    return sa.select(n.c.display).where(n.c.id == fact.c.concept_id).scalar_subquery().label("display")
+
+
+def facts_with_text(schema: str = "") -> str:
+    """SQL: clinical_fact's rows with their code's system and display (their concept's), as a
+    subquery to alias; ``schema``: of an attached database (``pod.``)."""
+    return (f"(SELECT f.*, n.system AS code_system, n.display AS display FROM {schema}clinical_fact f "
+            f"JOIN {schema}coding_concept n ON n.id = f.concept_id)")
+
+
+def components_with_text(schema: str = "") -> str:
+    """SQL: fact_component's rows with their system, code and display (their concept's), as a
+    subquery to alias."""
+    return (f"(SELECT c.*, n.system AS system, n.code AS code, n.display AS display FROM {schema}fact_component c "
+            f"JOIN {schema}coding_concept n ON n.id = c.concept_id)")

@@ -22,6 +22,10 @@ class DatabaseUnusable(Exception):
     """The database or the disk could not be used; the message says which file and why."""
 
 
+# what a read of a damaged database raises (through SQLAlchemy, or from sqlite3 itself)
+UNREADABLE = (sqlalchemy.exc.DatabaseError, sqlite3.DatabaseError)
+
+
 def _sqlite_error(exc: BaseException) -> BaseException:
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.orig is not None:
         return exc.orig

@@ -42,6 +42,10 @@ def _coding_concept(_mapper, connection, coding: Coding) -> None:
     coding.concept_id = codings.concept_id(connection, coding.system, coding.code, coding.display)
 
 
+def _fact_concept(_mapper, connection, fact: ClinicalFact) -> None:
+    fact.concept_id = codings.concept_id(connection, fact.code_system or "", fact.code or "", fact.display or "")
+
+
 def _map_all() -> None:
     m = mapper_registry.map_imperatively
     m(Practice, t.practice)
@@ -58,12 +62,24 @@ def _map_all() -> None:
         for name in ("system", "code", "display")})
     event.listen(Coding, "before_insert", _coding_concept)
     event.listen(Coding, "before_update", _coding_concept)
-    m(Component, t.fact_component)
+    m(Component, t.fact_component, properties={
+        name: column_property(sa.select(getattr(concept, name)).where(concept.id == t.fact_component.c.concept_id)
+                              .scalar_subquery())
+        for name in ("system", "code", "display")})
+    event.listen(Component, "before_insert", _coding_concept)
+    event.listen(Component, "before_update", _coding_concept)
+    # a fact's code system and display are its concept's, as a coding's are
     m(ClinicalFact, t.clinical_fact, properties={
+        "code_system": column_property(sa.select(concept.system).where(concept.id == t.clinical_fact.c.concept_id)
+                                       .scalar_subquery()),
+        "display": column_property(sa.select(concept.display).where(concept.id == t.clinical_fact.c.concept_id)
+                                   .scalar_subquery()),
         "codings": relationship(Coding, cascade="all, delete-orphan", order_by=t.fact_coding.c.id),
         "components": relationship(Component, cascade="all, delete-orphan",
                                    order_by=t.fact_component.c.id),
     }, exclude_properties=["resource_json"])
+    event.listen(ClinicalFact, "before_insert", _fact_concept)
+    event.listen(ClinicalFact, "before_update", _fact_concept)
     m(ReferralEvent, t.referral_event)
     m(Referral, t.referral, properties={
         "events": relationship(ReferralEvent, cascade="all, delete-orphan",

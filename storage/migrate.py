@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0023"
+HEAD = "0025"
 
 
 def alembic_config(engine: Engine | None = None):

@@ -207,8 +207,9 @@ clinical_fact = sa.Table(
     "clinical_fact", metadata, _pk(),
     _fk("patient_id", "patient.id"),
     sa.Column("kind", sa.String, nullable=False),
-    # the first coding of the fact's code, for display; every coding is in fact_coding
-    _text("code_system"), _text("code"), _text("display"),
+    # the first coding of the fact's code, for display: its code, and its system and display as
+    # the concept (concept_id, below; storage.codings); every coding is in fact_coding
+    _text("code"),
     _text("status"), _text("clinical_status"), _text("verification_status"),
     _text("intent"), _text("category"),
     sa.Column("start_at", sa.DateTime, nullable=True),
@@ -225,6 +226,10 @@ clinical_fact = sa.Table(
     sa.Column("resource_json", sa.Text, nullable=True),
     _flag("entered_in_error"),
     _created(),
+    # the concept of the fact's code (migration 0024: its system and display were 64 bytes of
+    # text on every fact); every fact has one, even a fact with no code (its text, if any, is
+    # the concept's display); a column added to the rows there were, hence nullable
+    sa.Column("concept_id", Id, sa.ForeignKey("coding_concept.id"), nullable=True),
     sa.Index("ix_fact_patient_kind_start", "patient_id", "kind", "start_at"),
     # (no index by code or by kind and day across the pod: a criterion finds its facts through
     # coded_fact, which is ordered by code, and every other reader by patient or through the
@@ -271,9 +276,10 @@ fact_coding = sa.Table(
 fact_component = sa.Table(
     "fact_component", metadata, _pk(),
     sa.Column("fact_id", Id, sa.ForeignKey("clinical_fact.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("system", sa.String, nullable=False),
-    sa.Column("code", sa.String, nullable=False), _text("display"),
     sa.Column("value_num", sa.Float, nullable=True), _text("value_unit"), _text("value_code"),
+    # what was measured (systolic, diastolic...): its concept (storage.codings; migration 0025: a
+    # column added to the rows there were, hence nullable, though every component has one)
+    sa.Column("concept_id", Id, sa.ForeignKey("coding_concept.id"), nullable=True),
     sa.Index("ix_fact_component_fact", "fact_id"),
 )
 

@@ -47,6 +47,37 @@ def load_factory(path: str):
 
 def build(spec: SectionSpec, context: AppContext):
     """The section's widget, or None when its module does not exist (not built yet) or the
-    factory has nothing to show (returns None)."""
+    factory has nothing to show (returns None). In a database found damaged, a section whose
+    own data cannot be read says so in its page: the window still opens, read-only, so that
+    what can be read is kept (any other error fails loudly)."""
+    from application.pod import UNREADABLE
+
     factory = load_factory(spec.factory)
-    return None if factory is None else factory(context)
+    if factory is None:
+        return None
+    try:
+        return factory(context)
+    except UNREADABLE:
+        if not context.pod.damaged:
+            raise
+        return _unreadable(spec.name, context)
+
+
+def _unreadable(name: str, context: AppContext):
+    import html
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    page = QWidget(objectName="unreadable_section")
+    label = QLabel(f"<b>{html.escape(name)} cannot be shown.</b><br><br>The part of {html.escape(context.database)} "
+                   "it reads is "
+                   "damaged. Carepod opened the database read-only, so that what can still be read is kept: "
+                   "open the other sections for it, then restore the latest backup (File ▸ Restore from "
+                   "backup…).", objectName="unreadable_message")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    layout = QVBoxLayout(page)
+    layout.addWidget(label)
+    layout.addStretch(1)
+    return page

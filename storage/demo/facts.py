@@ -44,13 +44,16 @@ class FactSink:
         self._component_id = 0
         self.by_kind: dict[str, int] = {}
 
-    def _coding(self, fact_id: int, role: str, code: Code) -> None:
+    def _concept(self, code: Code) -> int:
         concept = self._concept_ids.get(code)
         if concept is None:
             concept = self._concept_ids[code] = len(self._concept_ids) + 1
             self._concepts.add((concept, code.system, code.code, code.display))
+        return concept
+
+    def _coding(self, fact_id: int, role: str, code: Code) -> None:
         self._coding_id += 1
-        self._codings.add((self._coding_id, fact_id, role, concept))
+        self._codings.add((self._coding_id, fact_id, role, self._concept(code)))
 
     def add(self, patient_id: int, kind: str, code: Code, start: dt.datetime | None, start_raw: str, *,
             more_codes: tuple[Code, ...] = (), end: dt.datetime | None = None,
@@ -65,12 +68,12 @@ class FactSink:
         fid = self.last_fact_id
         start_sql = sql_datetime(start) if start is not None else None
         self._facts.add((
-            fid, patient_id, kind, code.system, code.code, code.display, status, clinical_status,
+            fid, patient_id, kind, code.code, status, clinical_status,
             verification, intent, category, start_sql, sql_datetime(end) if end is not None else None,
             start_raw, end_raw, start_sql if kind in _RECORDED else None, value_num, unit,
             value.system if value else "", value.code if value else "", value.display if value else value_text,
             0, encounter_class.code if encounter_class else "", discharge.code if discharge else "",
-            encounter_id, None, None, 0, start_sql or _REFERENCE_SQL,
+            encounter_id, None, None, 0, start_sql or _REFERENCE_SQL, self._concept(code),
         ))
         coding = self._coding
         coding(fid, "code", code)
@@ -86,7 +89,6 @@ class FactSink:
             coding(fid, "discharge", discharge)
         for component, number, component_unit in components:
             self._component_id += 1
-            self._components.add((self._component_id, fid, component.system, component.code,
-                                  component.display, number, component_unit, ""))
+            self._components.add((self._component_id, fid, number, component_unit, "", self._concept(component)))
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         return fid

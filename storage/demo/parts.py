@@ -217,7 +217,7 @@ def merge_parts(cursor, parts: list[Part], write_progress=None) -> None:
         for name in PART_TABLES:
             columns = [c.name for c in schema.metadata.tables[name].columns]
             select = ", ".join(f"{c} + {offsets[targets[name][c]]}" if c in targets[name] and offsets[targets[name][c]]
-                               else _PART_CONCEPT if (name, c) == ("fact_coding", "concept_id")
+                               else _PART_CONCEPT if c == "concept_id"
                                else c for c in columns)
             cursor.execute(f'INSERT INTO main."{name}" ({", ".join(columns)}) '
                            f'SELECT {select} FROM part{index}."{name}" ORDER BY id')

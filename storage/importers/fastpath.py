@@ -36,7 +36,7 @@ _GENERAL_ONLY_BY_TYPE = {
 FAST_TYPES = frozenset(_GENERAL_ONLY_BY_TYPE)
 
 
-# the clinical_fact columns of a fast fact's middle, in order (store.FACT_COLUMNS[2:24])
+# the clinical_fact columns of a fast fact's middle, in order (store.FACT_ROW[2:24])
 MIDDLE_COLUMNS = (
     "kind", "code_system", "code", "display", "status", "clinical_status", "verification_status", "intent",
     "category", "start_at", "end_at", "start_raw", "end_raw", "recorded_at", "value_num", "value_unit",

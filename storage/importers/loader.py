@@ -538,8 +538,7 @@ class FileLoader:
         new_codings = sorted(dict.fromkeys(found), key=repr)
         old_codings = self.store.codings(fact_id)
         new_components = sorted(components, key=repr)
-        old_components = self.store.children(
-            "fact_component", fact_id, ("system", "code", "display", "value_num", "value_unit", "value_code"))
+        old_components = self.store.components(fact_id)
         extra_old, extra_new = {}, {}
         if old_codings != new_codings:
             extra_old["codings"], extra_new["codings"] = old_codings, new_codings

@@ -18,7 +18,7 @@ import operator
 
 from storage import audit_chain, coded_facts, referral_due
 from storage.codings import Concepts, of_fact
-from storage.schema import CODING_COLUMNS, COMPONENT_COLUMNS, FACT_COLUMNS, sql_datetime
+from storage.schema import CODING_COLUMNS, FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
     "id", "practice_id", "mrn", "family", "given", "birth_date", "sex", "phone", "phone_alt",
@@ -33,9 +33,18 @@ REFERRAL_COLUMNS = ("id", "patient_id", "clinician_id", "specialty", "specialist
                     "state", "state_since", "ordered_at", "appointment_at", "source_key", "entered_in_error")
 EVENT_COLUMNS = ("referral_id", "from_state", "to_state", "at", "by", "note")
 CLINICIAN_COLUMNS = ("id", "practice_id", "family", "given", "npi", "credentials", "active")
+# A fact as the importer builds and buffers it: its code's system and display as text beside the
+# code, where the table keeps the concept of all three (storage.codings); written as FACT_WRITTEN.
+FACT_ROW = tuple(part for name in FACT_COLUMNS if name != "concept_id"
+                 for part in (("code_system", "code", "display") if name == "code" else (name,)))
+_CODE_AT = FACT_ROW.index("code_system")  # code_system, code, display
+FACT_WRITTEN = (*FACT_ROW[:_CODE_AT], "code", *FACT_ROW[_CODE_AT + 3:], "concept_id")
+# a component as buffered, and as written (its code's text as its concept)
+COMPONENT_ROW = ("fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
+COMPONENT_WRITTEN = ("fact_id", "value_num", "value_unit", "value_code", "concept_id")
 _TABLES = {
-    "clinical_fact": FACT_COLUMNS, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS[1:],
-    "fact_component": COMPONENT_COLUMNS[1:], "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
+    "clinical_fact": FACT_ROW, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS[1:],
+    "fact_component": COMPONENT_ROW, "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
     "referral_event": EVENT_COLUMNS, "clinician": CLINICIAN_COLUMNS,
 }
 # the tables whose new rows are named by others before they are written: ids from a block
@@ -52,7 +61,7 @@ def _defaults(table: str) -> dict:
     """Column defaults of the schema (empty texts, false flags) for columns a row leaves out."""
     from storage import schema
 
-    out = {}
+    out = {"code_system": "", "display": ""} if table == "clinical_fact" else {}
     for column in schema.metadata.tables[table].columns:
         if column.default is not None and not callable(column.default.arg):
             out[column.name] = column.default.arg
@@ -70,8 +79,8 @@ def _converted_positions(table: str) -> tuple[int, ...]:
     from storage import schema
 
     columns = schema.metadata.tables[table].columns
-    return tuple(index for index, name in enumerate(_TABLES[table])
-                 if issubclass(type(columns[name].type), (sa.DateTime, sa.Date, sa.Boolean)))
+    return tuple(index for index, name in enumerate(_TABLES[table]) if name in columns
+                 and issubclass(type(columns[name].type), (sa.DateTime, sa.Date, sa.Boolean)))
 
 
 def sql_value(value):
@@ -90,7 +99,7 @@ def sql_value(value):
 _ALL_DEFAULTS = {name: {c: _DEFAULTS[name].get(c) for c in columns} for name, columns in _TABLES.items()}
 _CONVERTED = {name: _converted_positions(name) for name in _TABLES}
 _GETTERS = {name: operator.itemgetter(*columns) for name, columns in _TABLES.items()}
-_MIDDLE = operator.itemgetter(*FACT_COLUMNS[2:24])  # a fact row's values from kind to discharge_code
+_MIDDLE = operator.itemgetter(*FACT_ROW[2:24])  # a fact row's values from kind to discharge_code
 
 
 class Store:
@@ -167,9 +176,19 @@ class Store:
                 columns = _TABLES[table]
                 if table == "fact_coding":
                     rows = self.concepts.rows(self.db, rows)
+                elif table == "clinical_fact":
+                    rows, columns = self._fact_rows(rows), FACT_WRITTEN
+                elif table == "fact_component":
+                    id_of, db = self.concepts.id_of, self.db
+                    rows, columns = [(r[0], r[4], r[5], r[6], id_of(db, r[1], r[2], r[3])) for r in rows], COMPONENT_WRITTEN
                 self.db.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
                 self.pending[table].clear()
+
+    def _fact_rows(self, rows: list) -> list[tuple]:
+        """Buffered facts (:data:`FACT_ROW`) as written (:data:`FACT_WRITTEN`): the code's text as its concept."""
+        at, id_of, db = _CODE_AT, self.concepts.id_of, self.db
+        return [(*row[:at], row[at + 1], *row[at + 3:], id_of(db, row[at], row[at + 1], row[at + 2])) for row in rows]
 
     def new_fact(self, patient_id: int, middle: tuple, entered_in_error: int, codings: list, components: list,
                  encounter_fact_id: int | None, source: str, rtype: str, rid: str, text: str,
@@ -213,10 +232,17 @@ class Store:
         return self.db.execute(sql, params).fetchone()
 
     def row(self, table: str, record_id: int) -> dict:
-        cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+        """A row by its columns; a fact's with its code's text in place of its concept (as :data:`FACT_ROW`)."""
+        if table == "clinical_fact":
+            cursor = self.db.execute("SELECT f.*, n.system AS code_system, n.display AS display FROM clinical_fact f "
+                                     "LEFT JOIN coding_concept n ON n.id = f.concept_id WHERE f.id = ?", (record_id,))
+        else:
+            cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
         names = [d[0] for d in cursor.description]
         values = cursor.fetchone()
-        return dict(zip(names, values)) if values else {}
+        found = dict(zip(names, values)) if values else {}
+        found.pop("concept_id", None) if table == "clinical_fact" else None
+        return found
 
     # --- writes ----------------------------------------------------------------
     def insert(self, table: str, values: dict) -> int:
@@ -259,6 +285,11 @@ class Store:
             if current.get(name) != stored and not _same_number(current.get(name), stored):
                 old[name], new[name] = current.get(name), stored
         changed = {k: v for k, v in new.items() if k in values}
+        if table == "clinical_fact" and changed.keys() & {"code_system", "code", "display"}:
+            text = {**current, **changed}  # the code's text as it is now: its concept
+            changed.pop("code_system", None), changed.pop("display", None)
+            changed["concept_id"] = self.concepts.id_of(self.db, text["code_system"] or "", text["code"] or "",
+                                                        text["display"] or "")
         if changed:
             if table == "patient":
                 changed["updated_at"] = self.now
@@ -273,14 +304,17 @@ class Store:
              self.actor, reason, json.dumps(old, default=str), json.dumps(new, default=str)))
         return True
 
-    def codings(self, fact_id: int) -> list[tuple]:
-        """A fact's codings as (role, system, code, display), in the order :meth:`children` gives."""
-        return sorted(of_fact(self.db, fact_id), key=repr)
-
-    def children(self, table: str, fact_id: int, columns: tuple[str, ...]) -> list[tuple]:
+    def components(self, fact_id: int) -> list[tuple]:
+        """A fact's components as (system, code, display, value_num, value_unit, value_code), sorted by
+        their text (as the loader sorts what a resource gives)."""
         return sorted(self.db.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE fact_id = ?", (fact_id,)).fetchall(),
-            key=repr)
+            "SELECT n.system, n.code, n.display, c.value_num, c.value_unit, c.value_code FROM fact_component c "
+            "JOIN coding_concept n ON n.id = c.concept_id WHERE c.fact_id = ?", (fact_id,)).fetchall(), key=repr)
+
+    def codings(self, fact_id: int) -> list[tuple]:
+        """A fact's codings as (role, system, code, display), sorted by their text (as the loader sorts
+        what a resource gives)."""
+        return sorted(of_fact(self.db, fact_id), key=repr)
 
     def replace_children(self, table: str, fact_id: int, rows: list[tuple]) -> None:
         """A changed fact's codings or components, in place of the ones it had."""

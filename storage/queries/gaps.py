@@ -23,6 +23,7 @@ from domain.measures.explain import EvidenceItem, cited, explain_gap
 from domain.patient import status_note
 from domain.text import name_key, phone_display
 from storage import schema as t
+from storage.codings import fact_display
 from storage.db import large_page_cache
 from storage.measures import evidence_items
 from storage.queries.patients import PATIENTS_IN_ERROR
@@ -818,7 +819,7 @@ def _evidence_for(conn, gap_ids: Sequence[int]) -> dict[int, list[EvidenceItem]]
     fact_ids = {item[2] for gap_items in items.values() for item in gap_items if item[2] is not None}
     # (display, kind, value, unit) by fact id, unpacked from each row (an attribute of a row costs 0.8 µs)
     facts = {fid: (display or "", kind or "", value, unit or "") for fid, display, kind, value, unit in conn.execute(
-        sa.select(f.c.id, f.c.display, f.c.kind, f.c.value_num, f.c.value_unit).where(f.c.id.in_(fact_ids)))} \
+        sa.select(f.c.id, fact_display(f), f.c.kind, f.c.value_num, f.c.value_unit).where(f.c.id.in_(fact_ids)))} \
         if fact_ids else {}
     no_fact = ("", "", None, "")
     for gid, gap_items in items.items():

@@ -29,6 +29,7 @@ from domain.patient import Patient
 from domain.facts import ClinicalFact
 from domain.text import age_on
 from storage import schema as t
+from storage.codings import fact_display
 from storage.mapping import start_mappers
 from storage.queries.patients import PATIENTS_IN_ERROR, clinician_name
 
@@ -130,7 +131,7 @@ def chart_medications(conn: Connection, patient_id: int, now: dt.datetime | None
     in the order they were started."""
     now = now or utcnow()
     rows = conn.execute(
-        sa.select(f.c.id, f.c.kind, f.c.code, f.c.display, f.c.start_at, f.c.start_raw)
+        sa.select(f.c.id, f.c.kind, f.c.code, fact_display(f), f.c.start_at, f.c.start_raw)
         .where(f.c.patient_id == patient_id, _ACTIVE_MEDICATION, sa.or_(f.c.end_at.is_(None), f.c.end_at >= now))
         .order_by(f.c.start_at, f.c.id))
     latest: dict[str, ChartMedication] = {}
@@ -154,7 +155,7 @@ def _fact_day(instant: dt.datetime | None, raw: str) -> dt.date | None:
 
 def conditions_and_allergies(conn: Connection, patient_id: int) -> tuple[list[str], list[str]]:
     rows = conn.execute(
-        sa.select(f.c.kind, f.c.display, f.c.code, f.c.clinical_status, f.c.verification_status, f.c.end_at)
+        sa.select(f.c.kind, fact_display(f), f.c.code, f.c.clinical_status, f.c.verification_status, f.c.end_at)
         .where(f.c.patient_id == patient_id, f.c.kind.in_(("condition", "allergy")),
                f.c.entered_in_error.is_(False))
         .order_by(f.c.start_at.desc(), f.c.id.desc()))
@@ -290,7 +291,7 @@ def _current_comprehensive(patient_id, cutoff: dt.date):
 
 
 def _distinct_medication():
-    return sa.case((f.c.code != "", f.c.code), else_="name:" + f.c.display)
+    return sa.case((f.c.code != "", f.c.code), else_="name:" + fact_display(f).element)
 
 
 def _active_counts(conn: Connection, patient_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:

@@ -24,6 +24,7 @@ from domain.outreach import MAX_TRIES
 from domain.patient import status_note
 from domain.referral import FINAL, LABELS as REFERRAL_LABELS
 from storage import schema as t
+from storage.codings import fact_display
 from storage.outreach_plans import PracticeCalendars, zone
 from storage.through_index import through
 
@@ -247,7 +248,7 @@ def discharges(conn: Connection, practice_ids: list[int], on: dt.date, now: dt.d
         rows.append((due, r.end_at, r, who, discharged))
     rows.sort(key=lambda x: (x[0], x[1]))
     shown = rows[:limit]
-    stays = dict(conn.execute(sa.select(f.c.id, f.c.display).where(f.c.id.in_([x[2].id for x in shown]))).all()) \
+    stays = dict(conn.execute(sa.select(f.c.id, fact_display(f)).where(f.c.id.in_([x[2].id for x in shown]))).all()) \
         if shown else {}
     result = []
     for due, _at, r, who, discharged in shown:

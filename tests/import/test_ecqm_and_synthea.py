@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from helpers import snapshot
 from storage.importers.run import import_paths
-from storage.codings import with_text
+from storage.codings import components_with_text, with_text
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_repeated_ids_from_different_sources_do_not_collide(imported):
 def test_case_facts_are_faithful(imported, shared_dir):
     engine, _report, _paths = imported
     # blood pressure: one observation with systolic and diastolic components
-    bp = q(engine, "SELECT c.code, c.value_num, c.value_unit FROM clinical_fact f JOIN fact_component c "
+    bp = q(engine, f"SELECT c.code, c.value_num, c.value_unit FROM clinical_fact f JOIN {components_with_text()} c "
                    "ON c.fact_id = f.id WHERE f.source_key = :k ORDER BY c.code",
            k="6f37e357-7575-4b40-a63e-4b882532250f|Observation|Observation-5")
     assert bp == [("8462-4", 89.0, "mmHg"), ("8480-6", 139.0, "mmHg")]

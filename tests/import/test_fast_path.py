@@ -171,13 +171,14 @@ def test_fast_path_declines_what_only_the_general_path_reads(rtype):
 
 def test_fast_rows_follow_the_fact_columns():
     """The writer appends (id, patient_id, *middle, encounter_fact_id, source_key, resource_json,
-    entered_in_error, created_at): the column list it is inserted under must keep that order."""
-    from storage.importers.store import FACT_COLUMNS
+    entered_in_error, created_at): the column list it is buffered under must keep that order, and
+    the one it is written under holds the code's concept in place of its system and display."""
+    from storage.importers.store import FACT_ROW, FACT_WRITTEN
 
-    assert FACT_COLUMNS[:2] == ("id", "patient_id")
-    assert FACT_COLUMNS[2:24] == fastpath.MIDDLE_COLUMNS
-    assert FACT_COLUMNS[24:] == ("encounter_fact_id", "source_key", "resource_json", "entered_in_error",
-                                 "created_at")
+    assert FACT_ROW[:2] == ("id", "patient_id")
+    assert FACT_ROW[2:24] == fastpath.MIDDLE_COLUMNS
+    assert FACT_ROW[24:] == ("encounter_fact_id", "source_key", "resource_json", "entered_in_error", "created_at")
+    assert FACT_WRITTEN == (*FACT_ROW[:3], "code", *FACT_ROW[6:], "concept_id")
 
 
 def test_where_patients_and_encounters_landed_is_reused_only_once_committed(tmp_path, monkeypatch):
@@ -219,7 +220,9 @@ def test_where_patients_and_encounters_landed_is_reused_only_once_committed(tmp_
         assert any("Patient/p3" in p.as_text() for p in report.errors)
         assert len(rows["clinical_fact"]) == 10
         encounter_ids = {r[0] for r in rows["clinical_fact"] if r[2] == "encounter"}
-        linked = {r[24] for r in rows["clinical_fact"] if r[2] == "condition"}
+        from storage.schema import FACT_COLUMNS
+
+        linked = {r[FACT_COLUMNS.index("encounter_fact_id")] for r in rows["clinical_fact"] if r[2] == "condition"}
         assert len(linked) == 4 and linked <= encounter_ids  # c0 and c1 name e0
         assert_same_import(*out)
 

@@ -16,6 +16,7 @@ from domain.text import age_on
 from storage.db import create_engine, open_database
 from storage.demo.generate import create_demo_pod
 from storage.migrate import upgrade_to
+from storage.codings import facts_with_text
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_demo_calls_fit_the_patient_they_are_about(demo):
             # the medicine the caller names is on the patient's active list
             named = call["symptoms"] if call["reason"] != "High blood sugar" else call["advice"]
             medications = [r["display"].lower() for r in _rows(
-                demo, "SELECT display FROM clinical_fact WHERE patient_id = ? AND kind = 'medication_request' "
+                demo, f"SELECT display FROM {facts_with_text()} f WHERE patient_id = ? AND kind = 'medication_request' "
                       "AND status = 'active'", call["patient_id"])]
             words = [w for w in re.findall(r"[a-z]{5,}", named.lower()) if w not in ("forgot", "tonight", "feels")]
             assert any(w in m for w in words for m in medications), (named, medications)

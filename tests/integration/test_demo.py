@@ -22,7 +22,7 @@ from storage.schema import sql_date, sql_datetime
 from storage.demo.clock import REFERENCE_DATE
 from storage.demo.generate import DemoError, create_demo_pod
 from storage.demo.progress import Progress
-from storage.codings import with_text
+from storage.codings import components_with_text, facts_with_text, with_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {"practices": 3, "patients": 300}
@@ -149,13 +149,13 @@ def test_calls_last_night_wait_for_the_practice_and_pages_go_to_its_clinicians(p
 
 def test_facts_carry_their_codings_and_blood_pressure_components(pods):
     a, _, _ = pods
-    missing = _query(a, f"SELECT f.id FROM clinical_fact f WHERE NOT EXISTS (SELECT 1 FROM {with_text()} c "
+    missing = _query(a, f"SELECT f.id FROM {facts_with_text()} f WHERE NOT EXISTS (SELECT 1 FROM {with_text()} c "
                         "WHERE c.fact_id = f.id AND c.role = 'code' AND c.system = f.code_system "
                         "AND c.code = f.code)")
     assert missing == []
     assert _query(a, "SELECT count(*) FROM clinical_fact WHERE kind = 'encounter' AND NOT EXISTS (SELECT 1 FROM "
                      "fact_coding c WHERE c.fact_id = clinical_fact.id AND c.role = 'class')")[0][0] == 0
-    shapes = _query(a, "SELECT f.id, group_concat(c.code) FROM clinical_fact f JOIN fact_component c ON c.fact_id = f.id "
+    shapes = _query(a, f"SELECT f.id, group_concat(c.code) FROM clinical_fact f JOIN {components_with_text()} c ON c.fact_id = f.id "
                        "WHERE f.code = '85354-9' GROUP BY f.id")
     bp_count = _query(a, "SELECT count(*) FROM clinical_fact WHERE code = '85354-9'")[0][0]
     assert bp_count and len(shapes) == bp_count

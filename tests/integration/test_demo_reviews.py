@@ -12,6 +12,7 @@ import pytest
 
 from domain.medication_review import plain_name
 from storage.demo.generate import create_demo_pod
+from storage.codings import components_with_text, facts_with_text
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_every_reviewed_patient_has_medications_and_every_line_is_on_their_chart
         assert lines, f"review {review_id} of a patient without medications"
         for name, rxnorm, fact_id in lines:
             fact = demo.execute("SELECT patient_id, kind, code, display, status, substr(start_raw, 1, 10) "
-                                "FROM clinical_fact WHERE id = ?", (fact_id,)).fetchone()
+                                f"FROM {facts_with_text()} f WHERE id = ?", (fact_id,)).fetchone()
             assert fact is not None, (review_id, name)
             assert fact[:5] == (patient_id, fact[1], rxnorm, name, "active") and fact[1].startswith("medication_")
             assert fact[5] <= day, f"{name} started {fact[5]}, after the review of {day}"
@@ -51,7 +52,7 @@ def test_every_problem_is_about_the_reviews_medications_or_the_patients_conditio
             assert medication in names, (description, medication)
         if condition:
             conditions = {plain_name(d) for (d,) in demo.execute(
-                "SELECT display FROM clinical_fact WHERE patient_id = ? AND kind = 'condition' "
+                f"SELECT display FROM {facts_with_text()} f WHERE patient_id = ? AND kind = 'condition' "
                 "AND clinical_status = 'active'", (patient_id,))}
             assert condition in conditions, (description, condition)
         assert sent == day and (responded is None or responded >= sent)
@@ -65,8 +66,9 @@ def _check_quoted_values(demo, patient_id: int, description: str, review_day: st
         systolic, diastolic, month, day, year = bp.groups()
         assert f"{year}-{month}-{day}" <= review_day, description
         found = demo.execute(
-            "SELECT count(*) FROM clinical_fact f JOIN fact_component s ON s.fact_id = f.id AND s.code = '8480-6' "
-            "JOIN fact_component d ON d.fact_id = f.id AND d.code = '8462-4' WHERE f.patient_id = ? "
+            f"SELECT count(*) FROM clinical_fact f JOIN {components_with_text()} s ON s.fact_id = f.id "
+            f"AND s.code = '8480-6' JOIN {components_with_text()} d ON d.fact_id = f.id AND d.code = '8462-4' "
+            "WHERE f.patient_id = ? "
             "AND s.value_num = ? AND d.value_num = ? AND substr(f.start_raw, 1, 10) = ?",
             (patient_id, float(systolic), float(diastolic), f"{year}-{month}-{day}")).fetchone()[0]
         assert found, description

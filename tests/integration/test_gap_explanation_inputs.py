@@ -13,13 +13,14 @@ from storage import schema as t
 from storage.measures import evidence_items
 from storage.queries import gaps as q
 from tests.integration.test_gap_counts import PERIOD, demo_file, pod_engine  # noqa: F401 (fixtures)
+from storage.codings import fact_display
 
 
 def _every_item(conn, gap_ids) -> dict[int, list[EvidenceItem]]:
     """Each gap's evidence whole, every item with its fact: what an explanation was made from before."""
     e, f = t.gap_evidence, t.clinical_fact
     stored = dict(conn.execute(sa.select(e.c.gap_id, e.c["items"]).where(e.c.gap_id.in_(gap_ids))).all())
-    facts = {r.id: r for r in conn.execute(sa.select(f.c.id, f.c.display, f.c.kind, f.c.value_num, f.c.value_unit))}
+    facts = {r.id: r for r in conn.execute(sa.select(f.c.id, fact_display(f), f.c.kind, f.c.value_num, f.c.value_unit))}
     found = {}
     for gid in gap_ids:
         items = []

@@ -59,7 +59,11 @@ def test_reviews_written_before_the_seven_categories_are_carried_forward(db_path
         assert {r[1] for r in revisions} == {"Carepod (migration 0014)"}
         # two orders of one medication count once; a stopped one not at all
         assert q("SELECT patient_id, medications FROM patient_medication_count") == [(1, 2)]
-        conn.execute(sa.text("INSERT INTO clinical_fact (patient_id, kind, code_system, code, display, status) "
-                             "VALUES (1, 'medication_statement', 'rx', '', 'fish oil', 'active')"))
+        # an uncoded medication counts by its name (its concept's display since 0024)
+        fish_oil = conn.execute(sa.text("INSERT INTO coding_concept (system, code, display) "
+                                        "VALUES ('rx', '', 'fish oil')")).lastrowid
+        for _ in range(2):  # twice: one medication
+            conn.execute(sa.text("INSERT INTO clinical_fact (patient_id, kind, code, concept_id, status) "
+                                 "VALUES (1, 'medication_statement', '', :n, 'active')"), {"n": fish_oil})
         assert q("SELECT medications FROM patient_medication_count") == [(3,)]
     engine.dispose()

@@ -7,7 +7,7 @@ import importlib.util
 import sqlite3
 import sys
 from pathlib import Path
-from storage.codings import with_text
+from storage.codings import facts_with_text, with_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,9 @@ def test_the_compact_layout_keeps_every_fact_and_is_smaller(tmp_path, capsys):
     create_demo_pod(pod, practices=2, patients=300, seed=7)
     # a fact without a code keeps its text; a time just before midnight stays on its day
     con = sqlite3.connect(pod)
-    assert con.execute("UPDATE clinical_fact SET code = '', display = 'Herbal tea from a neighbour' "
+    herbal = con.execute("INSERT INTO coding_concept (system, code, display) "
+                         "VALUES ('', '', 'Herbal tea from a neighbour')").lastrowid
+    assert con.execute(f"UPDATE clinical_fact SET code = '', concept_id = {herbal} "
                        "WHERE id = (SELECT min(id) FROM clinical_fact WHERE kind = 'medication_statement')").rowcount == 1
     assert con.execute("UPDATE clinical_fact SET recorded_at = '2024-12-31 23:59:59.999900' WHERE id = 2").rowcount == 1
     con.commit()
@@ -56,7 +58,7 @@ def test_the_compact_layout_keeps_every_fact_and_is_smaller(tmp_path, capsys):
              "LEFT JOIN concept vn ON vn.id = f.value_concept_id LEFT JOIN code vk ON vk.id = vn.code_id ORDER BY f.id")
     original = ("SELECT id, kind, code_system, code, display, "
                 "nullif(value_code, ''), value_text, substr(start_at, 1, 19), substr(end_at, 1, 19), "
-                "substr(recorded_at, 1, 19), start_raw FROM pod.clinical_fact ORDER BY id")
+                f"substr(recorded_at, 1, 19), start_raw FROM {facts_with_text('pod.')} f ORDER BY id")
     assert con.execute(facts).fetchall() == con.execute(original).fetchall()
     # the criteria's copy: the same facts under the same codes on the same days
     coded = ("SELECT k.system, k.code, c.id, c.patient_id, date(c.start_day * 86400, 'unixepoch'), "

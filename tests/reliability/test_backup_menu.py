@@ -95,3 +95,38 @@ def test_opening_a_damaged_database_says_so_and_only_reads(qtbot, demo, tmp_path
             box.done(0)
         window.context.tasks.wait_idle()
         window.close()
+
+
+def test_a_damaged_section_says_so_and_the_window_still_opens(qtbot, demo, tmp_path, monkeypatch):
+    """Where the damage lies decides which reads fail: a section whose own rows cannot be read
+    shows why in its page, and every other section opens."""
+    import shutil
+
+    import sqlalchemy as sa
+    from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+
+    import application.gaps
+    from tests.reliability.conftest import damage
+    from ui.app import open_window
+
+    path = tmp_path / "damaged.db"
+    shutil.copy(demo, path)
+    damage(path)
+
+    def unreadable(*_args, **_kwargs):
+        raise sa.exc.DatabaseError("SELECT", {}, Exception("database disk image is malformed"))
+
+    monkeypatch.setattr(application.gaps, "gap_periods", unreadable)
+    window = open_window(QApplication.instance(), str(path), start=lambda context, as_name: "ready")
+    qtbot.addWidget(window)
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    try:
+        page = window.show_section("Gaps")
+        message = page.findChild(QLabel, "unreadable_message").text()
+        assert "Gaps cannot be shown" in message and "damaged" in message and "Restore from backup" in message
+        assert {"Today", "Patients", "Referrals", "Quality"} <= set(window.section_names())
+    finally:
+        for box in boxes:
+            box.done(0)
+        window.context.tasks.wait_idle()
+        window.close()

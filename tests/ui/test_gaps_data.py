@@ -15,6 +15,7 @@ from domain.services import register_patient
 from storage import schema as t
 from storage.measures import evidence_items
 from storage.uow import UnitOfWork
+from storage.codings import concept_id
 
 PERIOD = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 OLD_PERIOD = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
@@ -88,8 +89,8 @@ def build_pod(engine) -> Pod:
         fact_ids = {}
         for mrn, pid in patients.items():
             fact_ids[mrn] = conn.execute(sa.insert(t.clinical_fact).values(
-                patient_id=pid, kind="observation", code_system=LOINC, code="24606-6",
-                display="Mammogram", start_at=dt.datetime(2024, 11, 3, 10, 0), status="final",
+                patient_id=pid, kind="observation", code="24606-6", concept_id=concept_id(conn, LOINC, "24606-6", "Mammogram"),
+                start_at=dt.datetime(2024, 11, 3, 10, 0), status="final",
             )).inserted_primary_key[0]
         for i, (mrn, state) in enumerate(sorted(CMS125_STATES.items())):
             due = None if state != "open" else dt.date(2025, 12, 31) - dt.timedelta(days=30 * (i % 3))

@@ -43,8 +43,9 @@ def lowest_on_latest_day(ctx: Context, crit: dict, statuses: dict) -> CriterionR
         reading = "f.value_num"
     else:
         system, code = measure["component"]
-        reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = r.fact_id AND cp.system = "
-                   f"{quote(system)} AND cp.code = {quote(code)} LIMIT 1)")
+        reading = (f"(SELECT cp.value_num FROM fact_component cp WHERE cp.fact_id = r.fact_id AND cp.concept_id IN "
+                   f"(SELECT id FROM coding_concept WHERE system = {quote(system)} AND code = {quote(code)}) "
+                   "ORDER BY cp.id LIMIT 1)")
     # the facts of each patient's latest day are found once for every reading taken from them
     # (systolic and diastolic read the same blood pressures), with whether each has a result
     # (coded_fact says so; a fact row tells)
