@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from storage.alone import take_alone
 from storage.private_files import create_private_file
 
 CHECK_SAYS_WHOLE = [("ok",)]
@@ -191,15 +192,9 @@ def _nobody_else(database: Path) -> None:
     (Carepod's window, a recompute…): their writes would go to the file being set aside."""
     con = sqlite3.connect(database, isolation_level=None, timeout=OTHERS_WAIT_S)
     try:
-        con.execute("PRAGMA locking_mode=EXCLUSIVE")
-        try:
-            con.execute("BEGIN EXCLUSIVE")
-            con.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise BackupFailed(f"{database} is open in another Carepod window or command: close it, then "
-                                   "restore again. Nothing was changed.") from None
-            raise
+        if not take_alone(con):
+            raise BackupFailed(f"{database} is open in another Carepod window or command: close it, then "
+                               "restore again. Nothing was changed.")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         con.close()

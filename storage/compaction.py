@@ -18,6 +18,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from storage.alone import take_alone
+
 OTHERS_WAIT_S = 0.5  # how long compaction waits for another program to let go of the database
 _MARGIN = 1.05
 
@@ -56,20 +58,6 @@ def _disk_free(folder: Path) -> int:
     return shutil.disk_usage(folder).free
 
 
-def _alone(con: sqlite3.Connection, database: Path) -> None:
-    """Take the database for this connection alone, until it closes (no other program may have
-    it open: a window reading it would keep the old pages, and the file, as they were)."""
-    con.execute("PRAGMA locking_mode=EXCLUSIVE")
-    try:
-        con.execute("BEGIN EXCLUSIVE")
-        con.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise CompactFailed(f"{database} is open in another Carepod window or command: close it, then "
-                                "compact again. Nothing was changed.") from None
-        raise
-
-
 def compact(database: str | os.PathLike, progress=None) -> Compacted:
     """VACUUM ``database`` and fold its log back into it. Raises :class:`CompactFailed`."""
     say = progress or (lambda _text: None)
@@ -77,7 +65,11 @@ def compact(database: str | os.PathLike, progress=None) -> Compacted:
     started = time.perf_counter()
     con = sqlite3.connect(database, isolation_level=None, timeout=OTHERS_WAIT_S)
     try:
-        _alone(con, database)
+        # no other program may have it open: a window reading it would keep the old pages, and
+        # the file, as they were
+        if not take_alone(con):
+            raise CompactFailed(f"{database} is open in another Carepod window or command: close it, then "
+                                "compact again. Nothing was changed.")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = space(con, database)
         need = int(2 * before.in_use * _MARGIN)

@@ -46,6 +46,15 @@ def _fact_concept(_mapper, connection, fact: ClinicalFact) -> None:
     fact.concept_id = codings.concept_id(connection, fact.code_system or "", fact.code or "", fact.display or "")
 
 
+def _concept_text(table, columns: tuple[str, ...], names: dict | None = None) -> dict:
+    """A record's code text read through its concept (storage.codings): attribute -> the concept's
+    column of the row's ``concept_id``, as a read-only SQL expression."""
+    concept = t.coding_concept.c
+    return {(names or {}).get(column, column): column_property(
+        sa.select(getattr(concept, column)).where(concept.id == table.c.concept_id).scalar_subquery())
+        for column in columns}
+
+
 def _map_all() -> None:
     m = mapper_registry.map_imperatively
     m(Practice, t.practice)
@@ -55,25 +64,15 @@ def _map_all() -> None:
     m(Payer, t.payer)
     m(Patient, t.patient)
     # a coding's text is its concept's (storage.codings); a new coding gets its concept when written
-    concept = t.coding_concept.c
-    m(Coding, t.fact_coding, properties={
-        name: column_property(sa.select(getattr(concept, name)).where(concept.id == t.fact_coding.c.concept_id)
-                              .scalar_subquery())
-        for name in ("system", "code", "display")})
+    m(Coding, t.fact_coding, properties=_concept_text(t.fact_coding, ("system", "code", "display")))
     event.listen(Coding, "before_insert", _coding_concept)
     event.listen(Coding, "before_update", _coding_concept)
-    m(Component, t.fact_component, properties={
-        name: column_property(sa.select(getattr(concept, name)).where(concept.id == t.fact_component.c.concept_id)
-                              .scalar_subquery())
-        for name in ("system", "code", "display")})
+    m(Component, t.fact_component, properties=_concept_text(t.fact_component, ("system", "code", "display")))
     event.listen(Component, "before_insert", _coding_concept)
     event.listen(Component, "before_update", _coding_concept)
     # a fact's code system and display are its concept's, as a coding's are
     m(ClinicalFact, t.clinical_fact, properties={
-        "code_system": column_property(sa.select(concept.system).where(concept.id == t.clinical_fact.c.concept_id)
-                                       .scalar_subquery()),
-        "display": column_property(sa.select(concept.display).where(concept.id == t.clinical_fact.c.concept_id)
-                                   .scalar_subquery()),
+        **_concept_text(t.clinical_fact, ("system", "display"), {"system": "code_system"}),
         "codings": relationship(Coding, cascade="all, delete-orphan", order_by=t.fact_coding.c.id),
         "components": relationship(Component, cascade="all, delete-orphan",
                                    order_by=t.fact_component.c.id),
