@@ -97,12 +97,12 @@ def fact_display(fact: sa.Table) -> sa.Label:
 def facts_with_text(schema: str = "") -> str:
     """SQL: clinical_fact's rows with their code's system and display (their concept's), as a
     subquery to alias; ``schema``: of an attached database (``pod.``)."""
-    return (f"(SELECT f.*, n.system AS code_system, n.display AS display FROM {schema}clinical_fact f "
-            f"JOIN {schema}coding_concept n ON n.id = f.concept_id)")
+    return (f"(SELECT f.*, coalesce(n.system, '') AS code_system, coalesce(n.display, '') AS display "
+            f"FROM {schema}clinical_fact f LEFT JOIN {schema}coding_concept n ON n.id = f.concept_id)")
 
 
 def components_with_text(schema: str = "") -> str:
     """SQL: fact_component's rows with their system, code and display (their concept's), as a
     subquery to alias."""
-    return (f"(SELECT c.*, n.system AS system, n.code AS code, n.display AS display FROM {schema}fact_component c "
-            f"JOIN {schema}coding_concept n ON n.id = c.concept_id)")
+    return (f"(SELECT c.*, coalesce(n.system, '') AS system, coalesce(n.code, '') AS code, coalesce(n.display, '') "
+            f"AS display FROM {schema}fact_component c LEFT JOIN {schema}coding_concept n ON n.id = c.concept_id)")

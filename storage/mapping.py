@@ -38,8 +38,8 @@ def start_mappers() -> None:
             _started = True
 
 
-def _coding_concept(_mapper, connection, coding: Coding) -> None:
-    coding.concept_id = codings.concept_id(connection, coding.system, coding.code, coding.display)
+def _coding_concept(_mapper, connection, coding: Coding | Component) -> None:
+    coding.concept_id = codings.concept_id(connection, coding.system or "", coding.code or "", coding.display or "")
 
 
 def _fact_concept(_mapper, connection, fact: ClinicalFact) -> None:
@@ -48,10 +48,13 @@ def _fact_concept(_mapper, connection, fact: ClinicalFact) -> None:
 
 def _concept_text(table, columns: tuple[str, ...], names: dict | None = None) -> dict:
     """A record's code text read through its concept (storage.codings): attribute -> the concept's
-    column of the row's ``concept_id``, as a read-only SQL expression."""
+    column of the row's ``concept_id``, as a read-only SQL expression. Not expired by a flush: the
+    events below write the concept of the text the record holds, so it stays true, and a record
+    stays readable after its unit of work closes (expire_on_commit is off) as a column would."""
     concept = t.coding_concept.c
     return {(names or {}).get(column, column): column_property(
-        sa.select(getattr(concept, column)).where(concept.id == table.c.concept_id).scalar_subquery())
+        sa.select(getattr(concept, column)).where(concept.id == table.c.concept_id).scalar_subquery(),
+        expire_on_flush=False)
         for column in columns}
 
 

@@ -234,8 +234,9 @@ class Store:
     def row(self, table: str, record_id: int) -> dict:
         """A row by its columns; a fact's with its code's text in place of its concept (as :data:`FACT_ROW`)."""
         if table == "clinical_fact":
-            cursor = self.db.execute("SELECT f.*, n.system AS code_system, n.display AS display FROM clinical_fact f "
-                                     "LEFT JOIN coding_concept n ON n.id = f.concept_id WHERE f.id = ?", (record_id,))
+            cursor = self.db.execute("SELECT f.*, coalesce(n.system, '') AS code_system, coalesce(n.display, '') AS "
+                                     "display FROM clinical_fact f LEFT JOIN coding_concept n ON n.id = f.concept_id "
+                                     "WHERE f.id = ?", (record_id,))
         else:
             cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
         names = [d[0] for d in cursor.description]
@@ -308,8 +309,9 @@ class Store:
         """A fact's components as (system, code, display, value_num, value_unit, value_code), sorted by
         their text (as the loader sorts what a resource gives)."""
         return sorted(self.db.execute(
-            "SELECT n.system, n.code, n.display, c.value_num, c.value_unit, c.value_code FROM fact_component c "
-            "JOIN coding_concept n ON n.id = c.concept_id WHERE c.fact_id = ?", (fact_id,)).fetchall(), key=repr)
+            "SELECT coalesce(n.system, ''), coalesce(n.code, ''), coalesce(n.display, ''), c.value_num, c.value_unit, "
+            "c.value_code FROM fact_component c LEFT JOIN coding_concept n ON n.id = c.concept_id WHERE c.fact_id = ?",
+            (fact_id,)).fetchall(), key=repr)
 
     def codings(self, fact_id: int) -> list[tuple]:
         """A fact's codings as (role, system, code, display), sorted by their text (as the loader sorts

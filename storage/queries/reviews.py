@@ -291,7 +291,7 @@ def _current_comprehensive(patient_id, cutoff: dt.date):
 
 
 def _distinct_medication():
-    return sa.case((f.c.code != "", f.c.code), else_="name:" + fact_display(f).element)
+    return sa.case((f.c.code != "", f.c.code), else_="name:" + sa.func.coalesce(fact_display(f).element, ""))
 
 
 def _active_counts(conn: Connection, patient_ids: Sequence[int], now: dt.datetime) -> dict[int, int]:

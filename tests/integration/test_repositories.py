@@ -155,3 +155,26 @@ def test_audit_events_cannot_be_changed_or_deleted(engine, pod):
             conn.execute(sa.delete(t.audit_event))
         conn.rollback()
     assert {r["actor"] for r in audit_rows(engine)} == {"Dana Reyes"}
+
+
+def test_a_corrected_fact_reads_its_code_text_after_its_unit_of_work(engine, pod):
+    """A fact's code system and display are its concept's (storage.codings): a correction writes the
+    new text's concept, and the record stays readable once its unit of work has closed, as any
+    other field of it."""
+    with UnitOfWork(engine, "Dana Reyes") as uow:
+        fact = uow.facts.add(ClinicalFact(
+            patient_id=pod["patient"], kind="condition", code_system="http://snomed.info/sct", code="38341003",
+            display="Hypertension", start_at=T0, codings=[Coding("http://snomed.info/sct", "38341003", "Hypertension")]))
+        uow.commit()
+    with UnitOfWork(engine, "Dana Reyes") as uow:
+        fact = uow.facts.get(fact.id)
+        uow.facts.correct(fact, {"display": "Essential hypertension"}, reason="the practice's wording")
+        uow.facts.mark_entered_in_error(fact, reason="wrong patient")
+        uow.commit()
+    assert (fact.code_system, fact.code, fact.display) == ("http://snomed.info/sct", "38341003", "Essential hypertension")
+    with UnitOfWork(engine, "Dana Reyes") as uow:
+        again = uow.facts.get(fact.id)
+        assert (again.code_system, again.display, again.entered_in_error) == (
+            "http://snomed.info/sct", "Essential hypertension", True)
+        assert [(c.system, c.code, c.display) for c in again.codings] == [
+            ("http://snomed.info/sct", "38341003", "Hypertension")]

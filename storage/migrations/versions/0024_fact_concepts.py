@@ -50,7 +50,7 @@ def _triggers(display: str, columns: str) -> dict[str, str]:
     }
 
 
-TRIGGERS = _triggers("(SELECT n.display FROM coding_concept n WHERE n.id = concept_id)",
+TRIGGERS = _triggers("coalesce((SELECT n.display FROM coding_concept n WHERE n.id = concept_id), '')",
                      "patient_id, kind, status, entered_in_error, code, concept_id")
 BEFORE = _triggers("display", "patient_id, kind, status, entered_in_error, code, display")  # 0014's
 
