@@ -134,13 +134,15 @@ OPENING_NOTICE_AFTER_S = 0.4
 
 
 UPGRADE_NOTICE = ("A database from an earlier version of Carepod is brought up to date first. On a large pod "
-                  "this can take a minute or two; if it is interrupted, the database stays as it was.")
+                  "this can take several minutes (about ten at a million patients); if it is interrupted, "
+                  "the database stays as it was. Afterwards, Carepod's compact command (see its README) gives "
+                  "the space the upgrade freed back to the disk.")
 
 
 def open_showing_progress(open_database, path: str | None, *, notice: str = "",
                           after_s: float | None = None):
     """``open_database(path)`` in a thread of its own; should it take a while (an older database
-    is upgraded first: a minute at a million patients), a busy dialog says so meanwhile
+    is upgraded first: minutes at a million patients), a busy dialog says so meanwhile
     instead of a window that seems hung (``notice``: its text, after ``after_s`` seconds). Its
     error, if any, is raised here."""
     from PySide6.QtCore import QEventLoop, QTimer
