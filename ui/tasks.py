@@ -152,14 +152,17 @@ class Task(QObject):
             self._dialog.setLabelText("Cancelling…")
 
     def _show_progress_in_dialog(self) -> None:
-        if self._last_progress is None:
+        dialog = self._dialog
+        if self._last_progress is None or dialog is None:
             return
         done, total, text = self._last_progress
         if total > 0:
-            self._dialog.setRange(0, total)
-            self._dialog.setValue(min(done, total))
-        if text and not self.job.cancelled():
-            self._dialog.setLabelText(text)
+            dialog.setRange(0, total)
+            # a modal progress dialog's setValue runs the event loop: the task may be delivered, and
+            # its dialog closed, meanwhile
+            dialog.setValue(min(done, total))
+        if text and not self.job.cancelled() and self._dialog is dialog:
+            dialog.setLabelText(text)
 
     def _deliver(self) -> None:
         self.done = True
