@@ -9,8 +9,6 @@ here, and SQL that reads a coding's text joins the dictionary with :func:`text_j
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 import sqlalchemy as sa
 
 from storage import schema as t
@@ -58,15 +56,6 @@ class Concepts:
             found = row[0] if row is not None else con.execute(_ADD, key).lastrowid
             self._ids[key] = found
         return found
-
-    def rows(self, con, codings: Iterable[tuple]) -> list[tuple]:
-        """(fact, role, system, code, display) rows as fact_coding's (fact, role, concept)."""
-        ids, id_of = self._ids, self.id_of
-        out = []
-        for fact_id, role, system, code, display in codings:
-            found = ids.get((system, code, display))
-            out.append((fact_id, role, found if found is not None else id_of(con, system, code, display)))
-        return out
 
 
 def of_fact(con, fact_id: int, role: str | None = None) -> list[tuple]:

@@ -972,5 +972,3 @@ def sql_date(value: dt.date | None) -> str | None:
 
 
 FACT_COLUMNS = column_names(clinical_fact)
-CODING_COLUMNS = column_names(fact_coding)
-COMPONENT_COLUMNS = column_names(fact_component)

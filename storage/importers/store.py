@@ -18,7 +18,7 @@ import operator
 
 from storage import audit_chain, coded_facts, referral_due
 from storage.codings import Concepts, of_fact
-from storage.schema import CODING_COLUMNS, FACT_COLUMNS, sql_datetime
+from storage.schema import FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
     "id", "practice_id", "mrn", "family", "given", "birth_date", "sex", "phone", "phone_alt",
@@ -37,13 +37,33 @@ CLINICIAN_COLUMNS = ("id", "practice_id", "family", "given", "npi", "credentials
 # code, where the table keeps the concept of all three (storage.codings); written as FACT_WRITTEN.
 FACT_ROW = tuple(part for name in FACT_COLUMNS if name != "concept_id"
                  for part in (("code_system", "code", "display") if name == "code" else (name,)))
-_CODE_AT = FACT_ROW.index("code_system")  # code_system, code, display
-FACT_WRITTEN = (*FACT_ROW[:_CODE_AT], "code", *FACT_ROW[_CODE_AT + 3:], "concept_id")
-# a component as buffered, and as written (its code's text as its concept)
+# codings and components as buffered: their text (system, code, display) in place of their concept
+CODING_ROW = ("fact_id", "role", "system", "code", "display")
 COMPONENT_ROW = ("fact_id", "system", "code", "display", "value_num", "value_unit", "value_code")
-COMPONENT_WRITTEN = ("fact_id", "value_num", "value_unit", "value_code", "concept_id")
+
+
+class _ByConcept:
+    """How the buffered rows of a table naming a code are written: the columns the table keeps,
+    then the concept of the code's text (``text``: the buffered system, code and display)."""
+
+    def __init__(self, table: str, buffered: tuple[str, ...], text: tuple[str, str, str]):
+        from storage import schema
+
+        columns = schema.metadata.tables[table].columns
+        kept = tuple(c for c in buffered if c in columns)
+        self.written = (*kept, "concept_id")
+        self.kept = operator.itemgetter(*(buffered.index(c) for c in kept))
+        self.texts = operator.itemgetter(*(buffered.index(c) for c in text))
+
+
+_BY_CONCEPT = {
+    "clinical_fact": _ByConcept("clinical_fact", FACT_ROW, ("code_system", "code", "display")),
+    "fact_coding": _ByConcept("fact_coding", CODING_ROW, ("system", "code", "display")),
+    "fact_component": _ByConcept("fact_component", COMPONENT_ROW, ("system", "code", "display")),
+}
+FACT_WRITTEN = _BY_CONCEPT["clinical_fact"].written
 _TABLES = {
-    "clinical_fact": FACT_ROW, "patient": PATIENT_COLUMNS, "fact_coding": CODING_COLUMNS[1:],
+    "clinical_fact": FACT_ROW, "patient": PATIENT_COLUMNS, "fact_coding": CODING_ROW,
     "fact_component": COMPONENT_ROW, "source_record": SOURCE_COLUMNS, "referral": REFERRAL_COLUMNS,
     "referral_event": EVENT_COLUMNS, "clinician": CLINICIAN_COLUMNS,
 }
@@ -174,21 +194,13 @@ class Store:
             rows = self.pending[table]
             if rows:
                 columns = _TABLES[table]
-                if table == "fact_coding":
-                    rows = self.concepts.rows(self.db, rows)
-                elif table == "clinical_fact":
-                    rows, columns = self._fact_rows(rows), FACT_WRITTEN
-                elif table == "fact_component":
-                    id_of, db = self.concepts.id_of, self.db
-                    rows, columns = [(r[0], r[4], r[5], r[6], id_of(db, r[1], r[2], r[3])) for r in rows], COMPONENT_WRITTEN
+                by_concept = _BY_CONCEPT.get(table)
+                if by_concept is not None:  # the text of the code as its concept
+                    kept, texts, id_of, db = by_concept.kept, by_concept.texts, self.concepts.id_of, self.db
+                    rows, columns = [(*kept(row), id_of(db, *texts(row))) for row in rows], by_concept.written
                 self.db.executemany(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
                 self.pending[table].clear()
-
-    def _fact_rows(self, rows: list) -> list[tuple]:
-        """Buffered facts (:data:`FACT_ROW`) as written (:data:`FACT_WRITTEN`): the code's text as its concept."""
-        at, id_of, db = _CODE_AT, self.concepts.id_of, self.db
-        return [(*row[:at], row[at + 1], *row[at + 3:], id_of(db, row[at], row[at + 1], row[at + 2])) for row in rows]
 
     def new_fact(self, patient_id: int, middle: tuple, entered_in_error: int, codings: list, components: list,
                  encounter_fact_id: int | None, source: str, rtype: str, rid: str, text: str,
@@ -242,7 +254,8 @@ class Store:
         names = [d[0] for d in cursor.description]
         values = cursor.fetchone()
         found = dict(zip(names, values)) if values else {}
-        found.pop("concept_id", None) if table == "clinical_fact" else None
+        if table == "clinical_fact":
+            found.pop("concept_id", None)
         return found
 
     # --- writes ----------------------------------------------------------------
