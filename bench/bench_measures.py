@@ -91,7 +91,7 @@ def build_pod(db: Path, practices: int, patients: int, seed: int) -> None:
 
 
 def clear_period(db: Path, period: tuple[str, str] = PERIOD) -> None:
-    """Delete a period's gaps with their evidence and history (not timed)."""
+    """Delete a period's gaps with their evidence, history and kept counts (not timed)."""
     import sqlite3
 
     from storage.db import open_database
@@ -105,7 +105,7 @@ def clear_period(db: Path, period: tuple[str, str] = PERIOD) -> None:
         for table in ("gap_evidence", "gap_history"):
             con.execute(f"DELETE FROM {table} WHERE gap_id IN (SELECT id FROM cleared)")
         con.execute("UPDATE outreach_attempt SET gap_id = NULL WHERE gap_id IN (SELECT id FROM cleared)")
-        for table in ("gap", "gap_write", "quality_snapshot"):
+        for table in ("gap", "gap_write", "gap_count", "gap_count_write", "gap_staging", "quality_snapshot"):
             con.execute(f"DELETE FROM {table} WHERE period_start = ? AND period_end = ?", period)
         con.execute("COMMIT")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -217,14 +217,18 @@ class _Resolver:
     1M patients) alive until the cyclic collector runs, and a recompute runs with it off."""
 
     def __init__(self, d: dict, universe: set, crits: dict[str, CriterionResult], named: dict[str, set],
-                 pops: dict[str, set]):
-        self.d, self.universe, self.crits, self.named, self.pops = d, universe, crits, named, pops
+                 pops: dict[str, set], met: dict[str, set]):
+        self.d, self.universe, self.crits, self.named, self.pops, self.met = d, universe, crits, named, pops, met
 
     def __call__(self, name: str) -> set:
         if name in self.pops:
             return self.pops[name]
         if name in self.crits:
-            return self.crits[name].patients & self.universe
+            # worked out once per measure (its populations name a criterion again and again;
+            # at 1M patients each is a set of up to a million); never changed by the caller
+            if name not in self.met:
+                self.met[name] = self.crits[name].patients & self.universe
+            return self.met[name]
         if name in self.d["expressions"]:
             if name not in self.named:
                 self.named[name] = evaluate_expr(self.d["expressions"][name], self, self.universe)
@@ -235,12 +239,13 @@ class _Resolver:
 def _populations(d: MeasureDefinition, period: MeasurementPeriod, universe: set,
                  crits: dict[str, CriterionResult]) -> MeasureResult:
     named: dict[str, set] = {}
+    met: dict[str, set] = {}  # criterion -> its patients in the universe
     groups = []
     for index, group in enumerate(d["groups"]):
         pops: dict[str, set] = {}
         for pop in POPULATIONS:
             if pop in group["populations"]:
-                pops[pop] = evaluate_expr(group["populations"][pop], _Resolver(d, universe, crits, named, pops),
+                pops[pop] = evaluate_expr(group["populations"][pop], _Resolver(d, universe, crits, named, pops, met),
                                           universe)
         groups.append(GroupResult(group.get("id", str(index)), proportion(pops),
                                   tuple(p for p in POPULATIONS if p in group["populations"])))
