@@ -66,6 +66,29 @@ def _paged_in() -> int | None:
         return None
 
 
+def machine_speed() -> float:
+    """CPU seconds of a fixed task like a recompute's (SQLite inserts into an indexed table and a
+    grouped read, in memory; Python sets and dicts of a million ids): printed before and after
+    the timed runs, so that runs on a machine whose speed drifts (a shared virtual machine's
+    varies by a fifth from hour to hour) can be compared with each other."""
+    import random
+    import sqlite3
+
+    rng = random.Random(24)
+    rows = [(rng.randrange(1_000_000), rng.randrange(1_000), f"text {rng.randrange(5_000)}") for _ in range(300_000)]
+    started = _cpu()
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c TEXT)")
+    con.execute("CREATE INDEX ix_t ON t (b, c, a)")
+    con.executemany("INSERT INTO t (a, b, c) VALUES (?, ?, ?)", rows)
+    grouped = {b: (n, top) for b, n, top in con.execute("SELECT b, count(*), max(a) FROM t GROUP BY b")}
+    ids = {a for a, _b, _c in rows}
+    kept = {a: b for a, b, _c in rows if a in ids and b in grouped}
+    con.close()
+    del kept
+    return _cpu() - started
+
+
 class Timer:
     def __enter__(self):
         self.wall, self.cpu, self.disk = time.perf_counter(), _cpu(), _paged_in()
@@ -449,10 +472,12 @@ def main(argv=None) -> int:
         build_pod(args.db, args.practices, args.patients, args.seed)
     if args.clear:
         clear_period(args.db)
+    speed_before = machine_speed()
     with busy_core(args.busy_core):
         pod = recompute_pod(args.db)
         again = recompute_pod(args.db) if args.repeat else None
         fresh = new_period(args.db) if args.new_period else None
+    speed_after = machine_speed()
     mine = carepod_cases()
     ref = None if args.no_reference else reference_cases(args.cqlrun)
 
@@ -462,6 +487,8 @@ def main(argv=None) -> int:
     target_rate = TARGET_PATIENTS * len(MEASURES) / TARGET_SECONDS
     busy = ", a second process (yes) keeping one core busy" if args.busy_core else ""
     rows = [("pod", f"{n:,} patients, {pod['facts']:,} facts{busy}", ""),
+            ("machine: a fixed task's CPU s, before / after the timed runs (see machine_speed)",
+             f"{speed_before:.2f} / {speed_after:.2f}", ""),
             (f"recompute all {len(MEASURES)} measures ({'first run' if pod['first'] else 'gaps already there'}, "
              f"{pod['workers']} worker process{'es' if pod['workers'] > 1 else ''}), wall s",
              pod['run'].figure(), f"{target_seconds:.1f} (60 s per 1M patients)"),
