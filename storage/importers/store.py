@@ -17,7 +17,7 @@ import json
 import operator
 
 from storage import audit_chain, coded_facts, referral_due
-from storage.codings import Concepts, of_fact
+from storage.codings import Concepts, components_with_text, facts_with_text, of_fact
 from storage.schema import FACT_COLUMNS, sql_datetime
 
 PATIENT_COLUMNS = (
@@ -245,12 +245,8 @@ class Store:
 
     def row(self, table: str, record_id: int) -> dict:
         """A row by its columns; a fact's with its code's text in place of its concept (as :data:`FACT_ROW`)."""
-        if table == "clinical_fact":
-            cursor = self.db.execute("SELECT f.*, coalesce(n.system, '') AS code_system, coalesce(n.display, '') AS "
-                                     "display FROM clinical_fact f LEFT JOIN coding_concept n ON n.id = f.concept_id "
-                                     "WHERE f.id = ?", (record_id,))
-        else:
-            cursor = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+        source = facts_with_text() if table == "clinical_fact" else table
+        cursor = self.db.execute(f"SELECT * FROM {source} WHERE id = ?", (record_id,))
         names = [d[0] for d in cursor.description]
         values = cursor.fetchone()
         found = dict(zip(names, values)) if values else {}
@@ -322,9 +318,8 @@ class Store:
         """A fact's components as (system, code, display, value_num, value_unit, value_code), sorted by
         their text (as the loader sorts what a resource gives)."""
         return sorted(self.db.execute(
-            "SELECT coalesce(n.system, ''), coalesce(n.code, ''), coalesce(n.display, ''), c.value_num, c.value_unit, "
-            "c.value_code FROM fact_component c LEFT JOIN coding_concept n ON n.id = c.concept_id WHERE c.fact_id = ?",
-            (fact_id,)).fetchall(), key=repr)
+            "SELECT system, code, display, value_num, value_unit, value_code "
+            f"FROM {components_with_text()} WHERE fact_id = ?", (fact_id,)).fetchall(), key=repr)
 
     def codings(self, fact_id: int) -> list[tuple]:
         """A fact's codings as (role, system, code, display), sorted by their text (as the loader sorts

@@ -46,11 +46,8 @@ class StringKeys(dict):
         return number
 
 
-_HALF, _WHOLE = 2 ** 63, 2 ** 64
-
-
 def _signed64(total: int) -> int:
-    return (total + _HALF) % _WHOLE - _HALF
+    return (total + 2 ** 63) % 2 ** 64 - 2 ** 63
 
 
 def evidence_key(rows, strings: StringKeys | None = None) -> int:
@@ -98,27 +95,20 @@ def evidence_changes(d: MeasureDefinition, result, gi: int, ids: dict[int, int],
     for pid, row in overrides.items():
         total[pid] += evidence_key([row], n)
     # every new gap's items are made (a new period: every gap's), in the same pass as its key
-    new = {pid for pid, gid in ids.items() if gid < 0}
-    every_gap_new = len(new) == len(ids)
-    items = _override_items(new, overrides)
+    items = _override_items((pid for pid, gid in ids.items() if gid < 0), overrides)
+    making = items.get
     for code, rule, evidence, members in parts:
         c, r = n[code], n[rule]
         prefix = evidence_items.item_prefix(code, rule, j)
-        # (this loop runs for each of millions of items: item_text written out, each field
-        # read once; the texts are the same)
-        for pid in members if every_gap_new else members & new:
-            ev = evidence[pid]
-            fact = ev.fact_id
-            if fact is not None:
-                system, its_code, day, detail = ev.system, ev.code, ev.day, ev.detail
-                total[pid] += hash((c, r, fact, n[system], n[its_code], n[day], n[detail]))
-                items[pid].append(f"{prefix}{fact},{j[system]},{j[its_code]},{j[day]},{j[detail]}]")
-        for pid in () if every_gap_new else members - new if new else members:
+        for pid in members:
             ev = evidence[pid]
             if ev.fact_id is not None:
                 total[pid] += hash((c, r, ev.fact_id, n[ev.system], n[ev.code], n[ev.day], n[ev.detail]))
+                made = making(pid)
+                if made is not None:
+                    made.append(item_text(prefix, ev.fact_id, ev.system, ev.code, ev.day, ev.detail, j))
     # a stored gap's items only when its key changed
-    changed = _override_items([pid for pid, before in stored.items() if before.evidence_key != _key(total[pid])],
+    changed = _override_items((pid for pid, before in stored.items() if before.evidence_key != _key(total[pid])),
                               overrides)
     if changed:
         for code, rule, evidence, members in parts:
@@ -128,11 +118,9 @@ def evidence_changes(d: MeasureDefinition, result, gi: int, ids: dict[int, int],
                 if ev.fact_id is not None:
                     changed[pid].append(item_text(prefix, ev.fact_id, ev.system, ev.code, ev.day, ev.detail, j))
         items.update(changed)
-    # (_key and evidence_items.join written out: once per gap)
+    join = evidence_items.join
     for pid, texts_of in items.items():
-        summed = total[pid]
-        changes[ids[pid]] = _gap_evidence((((summed + _HALF) % _WHOLE - _HALF) if summed else 0,
-                                           f"[{','.join(texts_of)}]" if texts_of else None))
+        changes[ids[pid]] = _gap_evidence((_key(total[pid]), join(texts_of)))
 
 
 def _leaves(d: MeasureDefinition, expr) -> list[str]:
